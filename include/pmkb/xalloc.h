@@ -1,0 +1,23 @@
+/*
+ * Allocation that never returns NULL: on exhaustion the process prints a
+ * message and aborts. That is safe because every input-driven size in pmkb
+ * is capped before it is allocated (request bodies, files, queries).
+ */
+#ifndef PMKB_XALLOC_H
+#define PMKB_XALLOC_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+/* Copies at most n bytes of s and NUL-terminates the copy. */
+char *xstrndup(const char *s, size_t n);
+/* Grows *array (of *alloc elements of size) to hold at least n elements. */
+void xgrow(void **array, size_t *alloc, size_t n, size_t size);
+
+#define XGROW(array, alloc, n) \
+	xgrow((void **)&(array), &(alloc), (n), sizeof(*(array)))
+
+#endif

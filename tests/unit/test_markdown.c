@@ -1,0 +1,188 @@
+/* markdown.c: safe HTML, anchors, plain text, titles and task items. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pmkb/markdown.h"
+#include "pmkb/postmortem.h"
+#include "tap.h"
+
+#define S(lit) (lit), sizeof(lit) - 1
+
+static void render(struct postmortem *pm, const char *md, size_t len)
+{
+	postmortem_init(pm);
+	markdown_render(pm, md, len, 1);
+}
+
+static void test_safety(void)
+{
+	struct postmortem pm;
+
+	render(&pm, S("<script>alert(1)</script>\n\n"
+		      "a <b onmouseover=x>b</b> <iframe src=y></iframe>\n\n"
+		      "[j](javascript:alert(1)) [J](JAVASCRIPT:x) "
+		      "[v](vbscript:x) [f](file:///etc/passwd) "
+		      "[d](data:text/html,<b>) <javascript:alert(1)>\n\n"
+		      "![png](data:image/png;base64,AAAA) "
+		      "![svg](javascript:alert(2))\n\n"
+		      "[ok](https://example.com/a?b=1&c=\"2\")\n"));
+	ok(!strstr(pm.html, "<script") && !strstr(pm.html, "<b ") &&
+		   !strstr(pm.html, "<iframe"),
+	   "raw HTML is omitted");
+	ok(strstr(pm.html, "<!-- raw HTML omitted -->") != NULL,
+	   "and says so");
+	/* <javascript:...> keeps its text, but not as a link. */
+	ok(!strstr(pm.html, "=\"javascript:") &&
+		   !strstr(pm.html, "=\"JAVASCRIPT:") &&
+		   !strstr(pm.html, "=\"vbscript:") &&
+		   !strstr(pm.html, "=\"file:") &&
+		   !strstr(pm.html, "=\"data:text"),
+	   "dangerous URLs are dropped");
+	ok(strstr(pm.html, "<a href=\"\">javascript:alert(1)</a>") != NULL,
+	   "autolinks too");
+	ok(strstr(pm.html, "src=\"data:image/png;base64,AAAA\"") != NULL,
+	   "data: images are kept");
+	ok(strstr(pm.html,
+		  "href=\"https://example.com/a?b=1&amp;c=%222%22\"") != NULL,
+	   "URLs are escaped");
+	postmortem_release(&pm);
+}
+
+static void test_anchors(void)
+{
+	struct postmortem pm;
+
+	render(&pm, S("# Root cause / 原因\n\n## Root cause / 原因\n\n"
+		      "### ***\n\n#### C++ & \"Go\"!\n\nSetext\n---\n\n"
+		      "> ## In a quote\n\n- ## In a list\n\n"
+		      "```\n<h2>not a heading</h2>\n```\n\n"
+		      "`<h3>` in code\n\n# Ünïcode ＡＢＣ\n"));
+	ok(strstr(pm.html, "<h1 id=\"root-cause--原因\">") != NULL,
+	   "anchor: Japanese kept");
+	ok(strstr(pm.html, "<h2 id=\"root-cause--原因-1\">") != NULL,
+	   "anchor: repeat suffixed");
+	ok(strstr(pm.html, "<h3 id=\"section\">") != NULL,
+	   "anchor: nothing left");
+	ok(strstr(pm.html, "<h4 id=\"c--go\">") != NULL,
+	   "anchor: punctuation dropped");
+	ok(strstr(pm.html, "<h2 id=\"setext\">Setext</h2>") != NULL,
+	   "anchor: setext");
+	ok(strstr(pm.html, "<h2 id=\"in-a-quote\">") != NULL &&
+		   strstr(pm.html, "<h2 id=\"in-a-list\">") != NULL,
+	   "anchor: nested headings");
+	ok(strstr(pm.html, "&lt;h2&gt;not a heading") != NULL &&
+		   strstr(pm.html, "<code>&lt;h3&gt;</code>") != NULL,
+	   "anchor: escaped tags untouched");
+	ok(strstr(pm.html, "<h1 id=\"ünïcode-ａｂｃ\">") != NULL,
+	   "anchor: Unicode lower-cased");
+	is_str(pm.title, "Root cause / 原因", "title: first heading");
+	postmortem_release(&pm);
+}
+
+static void test_text(void)
+{
+	struct postmortem pm;
+
+	render(&pm, S("Intro *emph* `code`\nsoft break  \nhard\n\n"
+		      "| a | b |\n|---|---|\n| 1 | **2** |\n\n"
+		      "```sh\nline 1\nline 2\n```\n\n"
+		      "- item [link](https://x.example/) ![alt](i.png)\n"
+		      "- [ ] task\n\n<div>raw</div>\n\n"
+		      "    indented\n"));
+	is_str(pm.text,
+	       "Intro emph code soft break hard\n"
+	       "a b\n1 2\n"
+	       "line 1\nline 2\n"
+	       "item link alt\n"
+	       "task\n"
+	       "indented\n",
+	       "plain text");
+	ok(pm.title == NULL, "no heading, no title");
+	postmortem_release(&pm);
+
+	render(&pm, S(""));
+	is_str(pm.html, "", "empty: html");
+	is_str(pm.text, "", "empty: text");
+	postmortem_release(&pm);
+}
+
+static void test_tasks(void)
+{
+	struct postmortem pm;
+
+	postmortem_init(&pm);
+	markdown_render(&pm,
+			S("# T\n\n- [ ] @a due:2018-01-31 one\n"
+			  "  continued\n\n"
+			  "  second paragraph\n"
+			  "  - [x] @b nested\n"
+			  "- [X] upper\n"
+			  "* [ ] star\n"
+			  "- [] not a task\n"
+			  "- [ ]\n"),
+			10);
+	is_int(pm.n_actions, 4, "tasks found");
+	is_str(pm.actions[0].text, "one continued", "first paragraph only");
+	is_str(pm.actions[0].owner, "a", "owner");
+	is_str(pm.actions[0].due, "2018-01-31", "due");
+	is_int(pm.actions[0].line, 12, "line offset by first_line");
+	ok(pm.actions[1].done && !strcmp(pm.actions[1].text, "nested") &&
+		   pm.actions[1].line == 16,
+	   "nested item is its own action");
+	ok(pm.actions[2].done, "[X] is done");
+	is_str(pm.actions[3].text, "star", "* lists");
+	postmortem_release(&pm);
+}
+
+static void test_inline(void)
+{
+	char *h;
+
+	h = markdown_inline_html(S("**bold** <i>x</i> [a](javascript:1)"));
+	is_str(h,
+	       "<p><strong>bold</strong> <!-- raw HTML omitted -->x"
+	       "<!-- raw HTML omitted --> <a href=\"\">a</a></p>\n",
+	       "inline html is safe");
+	free(h);
+	h = markdown_inline_html(S("bad \xff utf-8"));
+	ok(strstr(h, "\xef\xbf\xbd") != NULL, "inline html repairs UTF-8");
+	free(h);
+}
+
+/* The extension registry is set up once, whichever thread comes first. */
+static void *render_thread(void *arg)
+{
+	struct postmortem pm;
+	int i, *good = arg;
+
+	for (i = 0; i < 20; i++) {
+		render(&pm, S("| a |\n|---|\n| b |\n\n- [ ] t\n"));
+		*good &= strstr(pm.html, "<table>") && pm.n_actions == 1;
+		postmortem_release(&pm);
+	}
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	pthread_t t[4];
+	int good[4] = { 1, 1, 1, 1 }, i;
+
+	for (i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, render_thread, &good[i]);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	ok(good[0] && good[1] && good[2] && good[3], "threads render tables");
+}
+
+int main(void)
+{
+	test_threads();
+	test_safety();
+	test_anchors();
+	test_text();
+	test_tasks();
+	test_inline();
+	return tap_done();
+}

@@ -1,0 +1,220 @@
+/* taxonomy.c: .pmkb.yml parsing and checks, causes and severities. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pmkb/taxonomy.h"
+#include "tap.h"
+
+#define S(lit) (lit), sizeof(lit) - 1
+
+static const char good[] =
+	"# comment\n"
+	"fiscal_year_start_month: 4\n"
+	"time_zone: Asia/Tokyo\n"
+	"slack_channel: '#incidents'   # for other readers: ignored here\n"
+	"severities: [SEV1, SEV2, P3]\n"
+	"causes:\n"
+	"  - id: infrastructure\n"
+	"    label: Infrastructure\n"
+	"    label_ja: インフラ\n"
+	"    group: infra\n"
+	"    color: \"#C0392B\"\n"
+	"    aliases: [infra, インフラ, \"third party\"]\n"
+	"  - id: application\n";
+
+static void test_default(void)
+{
+	struct taxonomy *tax = taxonomy_default();
+	const char *canon;
+	char out[64];
+
+	ok(!tax->closed && !tax->closed_severities && !tax->n_causes,
+	   "default: open");
+	is_int(tax->n_severities, 5, "default: 5 severities");
+	is_str(tax->severities[0], "SEV0", "default: SEV0 first");
+	is_int(tax->fiscal_start_month, 1, "default: fiscal 1");
+	is_str(tax->time_zone, "UTC", "default: UTC");
+	is_str(taxonomy_cause(tax, "  Infra Structure ", out, sizeof(out)),
+	       "infra structure", "open: lower-cased and trimmed");
+	is_str(taxonomy_cause(tax, "ÉCOLE", out, sizeof(out)), "École",
+	       "open: only ASCII lower-cased");
+	ok(!taxonomy_cause(tax, "   ", out, sizeof(out)), "open: empty");
+	is_str(taxonomy_cause(tax, "日本語のとても長い原因", out, 8), "日本",
+	       "open: truncated on a character");
+	is_int(taxonomy_severity(tax, "sev2", &canon), 2, "sev2");
+	is_str(canon, "SEV2", "sev2: canonical");
+	is_int(taxonomy_severity(NULL, "3", &canon), 3, "NULL tax: 3");
+	is_str(canon, "SEV3", "3: canonical");
+	is_int(taxonomy_severity(tax, "Sev-4", NULL), 4, "Sev-4");
+	is_int(taxonomy_severity(tax, "sev 0", NULL), 0, "sev 0");
+	is_int(taxonomy_severity(tax, "SEV5", &canon), -1, "SEV5 unknown");
+	ok(canon == NULL, "unknown: canon NULL");
+	is_int(taxonomy_severity(tax, "high", NULL), -1, "high unknown");
+	is_int(taxonomy_severity(tax, "", NULL), -1, "empty unknown");
+	ok(!taxonomy_find(tax, "x") && !taxonomy_find(NULL, "x"), "find: none");
+	taxonomy_free(tax);
+}
+
+static void test_good(void)
+{
+	struct taxonomy *tax = NULL;
+	struct pm_error err;
+	const struct pm_cause *c;
+	const char *canon;
+	char out[64];
+
+	if (!ok(taxonomy_parse(&tax, S(good), ".pmkb.yml", &err) == PM_OK,
+		"good file parses")) {
+		printf("#   %s:%d: %s\n", err.source, err.line, err.message);
+		return;
+	}
+	ok(tax->closed && tax->closed_severities, "closed");
+	is_int(tax->fiscal_start_month, 4, "fiscal month");
+	is_str(tax->time_zone, "Asia/Tokyo", "time zone");
+	is_int(tax->n_causes, 2, "two causes");
+	c = taxonomy_find(tax, "infrastructure");
+	ok(c && !strcmp(c->label_ja, "インフラ") && !strcmp(c->group, "infra"),
+	   "labels and group");
+	is_str(c->color, "#c0392b", "colour lower-cased");
+	c = taxonomy_find(tax, "application");
+	ok(c && !strcmp(c->label, "application") &&
+		   !strcmp(c->label_ja, "application") && !c->color,
+	   "labels default to the id");
+	is_str(taxonomy_cause(tax, "INFRA", out, sizeof(out)), "infrastructure",
+	       "alias, any ASCII case");
+	is_str(taxonomy_cause(tax, " インフラ ", out, sizeof(out)),
+	       "infrastructure", "Japanese alias");
+	is_str(taxonomy_cause(tax, "Third Party", out, sizeof(out)),
+	       "infrastructure", "alias with a space");
+	is_str(taxonomy_cause(tax, "Application", out, sizeof(out)),
+	       "application", "id, any case");
+	ok(!taxonomy_cause(tax, "ＩＮＦＲＡ", out, sizeof(out)),
+	   "full-width is not ASCII-folded");
+	ok(!taxonomy_cause(tax, "foo", out, sizeof(out)), "unknown cause");
+	is_str(taxonomy_cause(tax, "Unknown", out, sizeof(out)), "unknown",
+	       "'unknown' is always known");
+	is_int(taxonomy_severity(tax, "p3", &canon), 2, "p3");
+	is_str(canon, "P3", "p3: canonical");
+	is_int(taxonomy_severity(tax, "3", NULL), 2, "3 matches P3");
+	is_int(taxonomy_severity(tax, "SEV0", NULL), -1, "SEV0 not listed");
+	taxonomy_free(tax);
+
+	ok(taxonomy_parse(&tax, S(""), "x", &err) == PM_OK && tax &&
+		   !tax->closed,
+	   "empty file: open defaults");
+	taxonomy_free(tax);
+	ok(taxonomy_parse(&tax, S("causes: []\ntime_zone: UTC\n"), "x",
+			  &err) == PM_OK &&
+		   !tax->closed,
+	   "no causes: open");
+	taxonomy_free(tax);
+}
+
+struct bad {
+	const char *yaml;
+	int line;
+	const char *message;
+};
+
+static const struct bad bad[] = {
+	{ "causes:\n  - id: a\n  - id: b\n  - label: c\n", 4,
+	  "causes[2]: missing id" },
+	{ "causes:\n  - id: a\n    color: '#12345'\n", 3,
+	  "causes[0].color: expected a colour like" },
+	{ "causes:\n  - id: a\n    color: red\n", 3, "causes[0].color" },
+	{ "fiscal_year_start_month: 13\n", 1,
+	  "fiscal_year_start_month: expected a month number from 1 to 12, "
+	  "got '13'" },
+	{ "fiscal_year_start_month: april\n", 1, "got 'april'" },
+	{ "time_zone: Asia/Tokio\n", 1,
+	  "time_zone: unknown time zone 'Asia/Tokio'" },
+	{ "time_zone: ../../etc/passwd\n", 1, "unknown time zone" },
+	{ "causes:\n  - id: a\n  - id: A\n", 3,
+	  "causes[1]: duplicate id 'A' (also causes[0])" },
+	{ "causes:\n  - id: a\n  - id: b\n    aliases: [x, A]\n", 4,
+	  "causes[1]: alias 'A' is the id of causes[0]" },
+	{ "causes:\n  - id: a\n    aliases: [x]\n  - id: b\n"
+	  "    aliases: [X]\n",
+	  5, "causes[1]: alias 'X' is also an alias of 'a'" },
+	{ "causes:\n  - id: a\n    alias: [x]\n", 3,
+	  "causes[0]: unknown key 'alias'" },
+	{ "causes:\n  - id: a\n    id: b\n", 3, "duplicate key 'id'" },
+	{ "causes:\n  - just-a-string\n", 2, "causes[0]: expected a mapping" },
+	{ "causes: infrastructure\n", 1, "causes: expected a list" },
+	{ "causes:\n  - id: [a]\n", 2, "causes[0].id: expected text" },
+	{ "severities: [SEV1, sev 1]\n", 1, "severities[1]: 'sev 1' is listed "
+					    "twice" },
+	{ "severities: []\n", 1, "severities: expected a list" },
+	{ "- a\n- b\n", 1, "expected settings as keys and values" },
+	{ "causes: [\n", 2, "not valid YAML" },
+	{ "a: *x\n", 1, "aliases" },
+	{ "causes:\n  - id: a\n\tlabel: b\n", 3, "tabs" },
+	{ "time_zone: \"ok\xff\"\n", 1, "not valid UTF-8" },
+};
+
+static void test_bad(void)
+{
+	struct taxonomy *tax = (struct taxonomy *)1;
+	struct pm_error err;
+	char what[160];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		enum pm_status st = taxonomy_parse(&tax, bad[i].yaml,
+						   strlen(bad[i].yaml),
+						   ".pmkb.yml", &err);
+
+		snprintf(what, sizeof(what), "bad %zu: %.100s", i,
+			 bad[i].message);
+		ok(st == PM_INVALID && !tax, what);
+		is_int(err.line, bad[i].line, what);
+		if (!ok(strstr(err.message, bad[i].message) != NULL, what))
+			printf("#   got: %s\n", err.message);
+		is_str(err.source, ".pmkb.yml", what);
+	}
+}
+
+static void test_load(void)
+{
+	struct taxonomy *tax = NULL;
+	struct pm_error err;
+	const char *root = getenv("PMKB_SOURCE_ROOT");
+	char path[1024], tmp[] = "/tmp/pmkb-tax-XXXXXX";
+	int fd;
+
+	ok(taxonomy_load(&tax, "/nonexistent/.pmkb.yml", &err) ==
+			   PM_NOT_FOUND &&
+		   !tax,
+	   "load: missing file");
+
+	fd = mkstemp(tmp);
+	ok(fd >= 0 && write(fd, good, sizeof(good) - 1) ==
+				      (ssize_t)(sizeof(good) - 1),
+	   "load: temp file written");
+	close(fd);
+	ok(taxonomy_load(&tax, tmp, &err) == PM_OK && tax && tax->closed,
+	   "load: reads a file");
+	taxonomy_free(tax);
+	unlink(tmp);
+
+	/* The repository's own settings must always load. */
+	snprintf(path, sizeof(path), "%s/postmortems/.pmkb.yml",
+		 root ? root : "..");
+	if (!ok(taxonomy_load(&tax, path, &err) == PM_OK,
+		"postmortems/.pmkb.yml"))
+		printf("#   %s:%d: %s\n", err.source, err.line, err.message);
+	else
+		ok(tax->closed && tax->n_causes > 0, "and is closed");
+	taxonomy_free(tax);
+}
+
+int main(void)
+{
+	test_default();
+	test_good();
+	test_bad();
+	test_load();
+	return tap_done();
+}

@@ -1,0 +1,62 @@
+/* utf8.c: validation, repair by maximal subparts, truncation. */
+#include <string.h>
+
+#include "pmkb/buf.h"
+#include "pmkb/utf8.h"
+#include "tap.h"
+
+#define S(lit) (lit), sizeof(lit) - 1
+
+static void repaired(const char *in, size_t len, const char *want,
+		     size_t want_fixes, const char *what)
+{
+	struct buf b = BUF_INIT;
+	size_t fixes = utf8_repair(&b, in, len);
+
+	is_str(b.ptr, want, what);
+	is_int(fixes, want_fixes, what);
+	ok(utf8_valid(b.ptr, b.len), what);
+	buf_release(&b);
+}
+
+int main(void)
+{
+	ok(utf8_valid(S("")), "empty is valid");
+	ok(utf8_valid(S("plain ASCII")), "ASCII");
+	ok(utf8_valid(S("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac "
+			"\xf0\x9f\x98\x80")),
+	   "2, 3 and 4 bytes");
+	ok(utf8_valid(S("\xef\xbb\xbf")), "BOM is valid");
+	ok(!utf8_valid(S("a\0b")), "NUL is not");
+	ok(!utf8_valid(S("\xc0\x80")), "overlong NUL");
+	ok(!utf8_valid(S("\xe0\x80\xaf")), "overlong 3-byte");
+	ok(!utf8_valid(S("\xf0\x80\x80\xaf")), "overlong 4-byte");
+	ok(!utf8_valid(S("\xed\xa0\x80")), "surrogate");
+	ok(!utf8_valid(S("\xf4\x90\x80\x80")), "above U+10FFFF");
+	ok(!utf8_valid(S("\xf5\x80\x80\x80")), "F5 lead");
+	ok(!utf8_valid(S("\x80")), "lone continuation");
+	ok(!utf8_valid(S("\xe2\x82")), "truncated at the end");
+	ok(utf8_valid(S("\xf4\x8f\xbf\xbf")), "U+10FFFF");
+	ok(utf8_valid(S("\xed\x9f\xbf")), "U+D7FF");
+
+	is_int(utf8_first_invalid(S("ab\xffz")), 2, "first invalid offset");
+	is_int(utf8_first_invalid(S("ab\0")), 2, "first NUL offset");
+	is_int(utf8_first_invalid(S("\xe6\x97\xa5")), 3, "none: len");
+
+	repaired(S("ok"), "ok", 0, "nothing to repair");
+	repaired(S("a\xe2\x82z"), "a\xef\xbf\xbdz", 1, "truncated 3-byte: one");
+	repaired(S("\xff\xff"), "\xef\xbf\xbd\xef\xbf\xbd", 2, "FF FF: two");
+	repaired(S("\xed\xa0\x80"),
+		 "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 3, "surrogate: three");
+	repaired(S("\xf0\x9f\x98"), "\xef\xbf\xbd", 1, "truncated emoji: one");
+	repaired(S("a\0b\0"), "ab", 0, "NULs dropped, not counted");
+	repaired(S("Caf\xe9 x"), "Caf\xef\xbf\xbd x", 1, "Latin-1 byte");
+
+	is_int(utf8_truncate(S("abc"), 5), 3, "truncate: shorter");
+	is_int(utf8_truncate(S("a\xc3\xa9"), 2), 1, "truncate: not mid é");
+	is_int(utf8_truncate(S("a\xc3\xa9"), 3), 3, "truncate: whole é");
+	is_int(utf8_truncate(S("\xe6\x97\xa5\xe6\x9c\xac"), 5), 3,
+	       "truncate: Japanese");
+	is_int(utf8_truncate(S("\xe6\x97\xa5"), 0), 0, "truncate: zero");
+	return tap_done();
+}

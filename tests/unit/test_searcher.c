@@ -1,0 +1,474 @@
+/*
+ * Searches against a real index built through the store and the indexer:
+ * totals, ranking, filters, facets, listing and snippets.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "pmkb/buf.h"
+#include "pmkb/indexer.h"
+#include "pmkb/searcher.h"
+#include "pmkb/store.h"
+#include "tap.h"
+
+static const struct {
+	const char *path, *text;
+} docs[] = {
+	{ "2018-02-14-aurora-failover.md",
+	  "---\ntitle: Aurora フェイルオーバーに14分\n"
+	  "started_at: 2018-02-14T09:28:00+09:00\nseverity: SEV2\n"
+	  "cause: infrastructure\nservices: [billing-api, aurora]\n"
+	  "tags: [failover]\n"
+	  "summary: 本番DBのフェイルオーバーが遅れ、決済が失敗した。\n---\n"
+	  "# 概要\n\n本番のAurora DBでフェイルオーバーが発生した。"
+	  "接続プールが古いエンドポイントを掴み続け、障害は14分続いた。\n" },
+	{ "2019-05-01-cert-expiry.md",
+	  "---\ntitle: 証明書の期限切れでAPIが停止\n"
+	  "started_at: 2019-05-01\nseverity: SEV1\ncause: [process, "
+	  "infrastructure]\nservices: [payment-api]\n"
+	  "summary: TLS証明書の期限切れ。\n---\n"
+	  "# 原因\n\nTLS証明書の更新が自動化されておらず、期限切れで"
+	  "payment-api の全リクエストが失敗した。秘密鍵はローテーション"
+	  "されていた。\n" },
+	{ "2020-03-03-bad-deploy.md",
+	  "---\ntitle: Bad deployment took down checkout\n"
+	  "started_at: 2020-03-03T10:00:00Z\nseverity: SEV2\ncause: deploy\n"
+	  "services: [checkout]\n"
+	  "summary: A deployment with a broken migration was rolled out.\n"
+	  "---\n# Summary\n\nWe deployed version 1.2 of checkout. The "
+	  "deployment ran a migration that locked the orders table. "
+	  "Deploys are now staged.\n" },
+	{ "2020-07-07-disk-full.md",
+	  "---\ntitle: Disk full on log hosts\nstarted_at: 2020-07-07\n"
+	  "severity: SEV3\ncause: capacity\nservices: [logging]\n"
+	  "summary: Disk filled up.\n---\n"
+	  "# Summary\n\nThe disk was full. ログが溢れた。ーーーー区切り"
+	  "ーーーー\n" },
+	{ "2021-01-10-staging-dns.md",
+	  "---\ntitle: Staging DNS outage\nstarted_at: 2021-01-10\n"
+	  "severity: SEV4\ncause: infrastructure\nservices: [dns]\n"
+	  "status: draft\n"
+	  "summary: DNS in staging failed.\n---\n"
+	  "# Summary\n\nstaging DNS resolver crashed; ＤＢ migration "
+	  "paused. ﾃﾞｰﾀﾍﾞｰｽ was fine.\n" },
+};
+
+static json_t *search(struct dbconn *c, struct search_request *req,
+		      enum pm_status *st)
+{
+	struct pm_error err;
+	json_t *out = NULL;
+
+	memset(&err, 0, sizeof(err));
+	*st = searcher_run(c, NULL, req, &out, &err);
+	if (*st != PM_OK)
+		printf("# error: %s\n", err.message);
+	return out;
+}
+
+static struct search_request req_for(const char *q)
+{
+	struct search_request r;
+
+	memset(&r, 0, sizeof(r));
+	r.q = q;
+	r.limit = 20;
+	r.base_url = "";
+	return r;
+}
+
+/* The slugs of the results, comma-separated, in order. */
+static char *slugs(json_t *out)
+{
+	struct buf b = BUF_INIT;
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(out, "results"), i, r)
+	{
+		if (b.len)
+			buf_addch(&b, ',');
+		buf_addstr(&b, json_string_value(json_object_get(r, "slug")));
+	}
+	return buf_detach(&b, NULL);
+}
+
+static void check_q(struct dbconn *c, const char *q, const char *want,
+		    int total)
+{
+	struct search_request r = req_for(q);
+	enum pm_status st;
+	json_t *out = search(c, &r, &st);
+	char *got = out ? slugs(out) : NULL;
+	char what[200];
+
+	snprintf(what, sizeof(what), "results of %s", q);
+	is_str(got, want, what);
+	snprintf(what, sizeof(what), "total of %s", q);
+	is_int(json_integer_value(json_object_get(out, "total")), total, what);
+	free(got);
+	json_decref(out);
+}
+
+/* The first result's field. */
+static json_t *first(json_t *out, const char *field)
+{
+	return json_object_get(
+		json_array_get(json_object_get(out, "results"), 0), field);
+}
+
+static void test_search(struct dbconn *c)
+{
+	check_q(c, "障害", "2018-02-14-aurora-failover", 1);
+	check_q(c, "鍵", "2019-05-01-cert-expiry", 1);
+	check_q(c, "証明書 期限切れ", "2019-05-01-cert-expiry", 1);
+	check_q(c, "Aurora フェイルオーバー", "2018-02-14-aurora-failover",
+		1);
+	check_q(c, "deploy", "2020-03-03-bad-deploy", 1);
+	/* In the summary (weight 4) beats in the body (weight 1). */
+	check_q(c, "ＤＢ", "2018-02-14-aurora-failover,2021-01-10-staging-dns",
+		2);
+	check_q(c, "データベース", "2021-01-10-staging-dns", 1);
+	check_q(c, "payment-api", "2019-05-01-cert-expiry", 1);
+	check_q(c, "\"orders table\"", "2020-03-03-bad-deploy", 1);
+	check_q(c, "\"table orders\"", "", 0);
+	/* Porter: staging and staged are both "stage". */
+	check_q(c, "staging", "2021-01-10-staging-dns,2020-03-03-bad-deploy",
+		2);
+	check_q(c, "staging -dns", "2020-03-03-bad-deploy", 1);
+	check_q(c, "staging -\"DNS resolver\"", "2020-03-03-bad-deploy", 1);
+	check_q(c, "aurora OR checkout",
+		"2020-03-03-bad-deploy,2018-02-14-aurora-failover", 2);
+	check_q(c, "cause:infrastructure",
+		"2021-01-10-staging-dns,2019-05-01-cert-expiry,"
+		"2018-02-14-aurora-failover",
+		3);
+	check_q(c, "cause:infrastructure severity<=1",
+		"2019-05-01-cert-expiry", 1);
+	check_q(c, "service:Payment-API", "2019-05-01-cert-expiry", 1);
+	check_q(c, "tag:failover", "2018-02-14-aurora-failover", 1);
+	check_q(c, "status:draft", "2021-01-10-staging-dns", 1);
+	check_q(c, "after:2020 before:2021",
+		"2020-07-07-disk-full,2020-03-03-bad-deploy", 2);
+	check_q(c, "after:2020-07",
+		"2021-01-10-staging-dns,2020-07-07-disk-full", 2);
+	check_q(c, "-staging",
+		"2020-07-07-disk-full,2019-05-01-cert-expiry,"
+		"2018-02-14-aurora-failover",
+		3);
+	check_q(c, "", "2021-01-10-staging-dns,2020-07-07-disk-full,"
+		       "2020-03-03-bad-deploy,2019-05-01-cert-expiry,"
+		       "2018-02-14-aurora-failover",
+		5);
+	check_q(c, "*", "2021-01-10-staging-dns,2020-07-07-disk-full,"
+			"2020-03-03-bad-deploy,2019-05-01-cert-expiry,"
+			"2018-02-14-aurora-failover",
+		5);
+	check_q(c, "nothingmatchesthis", "", 0);
+	/* The title outranks the body: "disk" is in one title. */
+	check_q(c, "full", "2020-07-07-disk-full", 1);
+}
+
+static void test_errors(struct dbconn *c)
+{
+	struct search_request r = req_for("\"open");
+	struct pm_error err;
+	json_t *out = NULL;
+
+	is_int(searcher_run(c, NULL, &r, &out, &err), PM_INVALID,
+	       "bad query");
+	is_str(err.message, "query: unclosed quote at column 1",
+	       "bad query message");
+	ok(out == NULL, "no output on error");
+	r = req_for("x");
+	r.cause = "a,b";
+	r.severity = "SEV9";
+	is_int(searcher_run(c, NULL, &r, &out, &err), PM_INVALID,
+	       "bad severity param");
+	is_str(err.message, "severity: unknown severity \"SEV9\"",
+	       "bad severity message");
+	r = req_for("x");
+	r.limit = 0;
+	is_int(searcher_run(c, NULL, &r, &out, &err), PM_INVALID,
+	       "bad limit");
+}
+
+static void test_params(struct dbconn *c)
+{
+	struct search_request r = req_for(NULL);
+	enum pm_status st;
+	json_t *out;
+	char *got;
+
+	r.cause = "infrastructure";
+	r.service = "dns,aurora";
+	r.from = "2018-02";
+	r.to = "2021-01-10";
+	out = search(c, &r, &st);
+	got = slugs(out);
+	is_str(got, "2021-01-10-staging-dns,2018-02-14-aurora-failover",
+	       "URL filters");
+	free(got);
+	json_decref(out);
+	/* q's cause and the URL's both hold. */
+	r = req_for("cause:process");
+	r.cause = "infrastructure";
+	out = search(c, &r, &st);
+	got = slugs(out);
+	is_str(got, "2019-05-01-cert-expiry", "q and URL causes AND");
+	free(got);
+	json_decref(out);
+	/* Paging. */
+	r = req_for("");
+	r.limit = 2;
+	r.offset = 1;
+	out = search(c, &r, &st);
+	got = slugs(out);
+	is_str(got, "2020-07-07-disk-full,2020-03-03-bad-deploy", "paging");
+	is_int(json_integer_value(json_object_get(out, "total")), 5,
+	       "total ignores paging");
+	free(got);
+	json_decref(out);
+	/* Sorting by date. */
+	r = req_for("infrastructure");
+	r.sort = SEARCH_SORT_DATE;
+	out = search(c, &r, &st);
+	got = slugs(out);
+	is_str(got,
+	       "2021-01-10-staging-dns,2019-05-01-cert-expiry,"
+	       "2018-02-14-aurora-failover",
+	       "sort=date");
+	free(got);
+	json_decref(out);
+}
+
+static void test_result_shape(struct dbconn *c)
+{
+	struct search_request r = req_for("payment-api");
+	enum pm_status st;
+	json_t *out, *f, *hl;
+	const char *snip, *html;
+
+	r.base_url = "https://kb.example";
+	r.facets = 1;
+	out = search(c, &r, &st);
+	is_str(json_string_value(json_object_get(out, "query")), "payment-api",
+	       "query echoed");
+	is_str(json_string_value(first(out, "url")),
+	       "https://kb.example/p/2019-05-01-cert-expiry", "url");
+	is_str(json_string_value(first(out, "cause")), "process",
+	       "primary cause");
+	is_int(json_array_size(first(out, "causes")), 2, "causes");
+	is_str(json_string_value(first(out, "severity")), "SEV1", "severity");
+	is_str(json_string_value(first(out, "started_at")), "2019-05-01",
+	       "started_at");
+	is_str(json_string_value(first(out, "status")), "published",
+	       "status");
+	snip = json_string_value(first(out, "snippet"));
+	html = json_string_value(first(out, "snippet_html"));
+	hl = first(out, "highlights");
+	ok(snip && strstr(snip, "payment-api"), "snippet has the term");
+	ok(html && strstr(html, "<mark>payment-api</mark>"),
+	   "phrase marked whole");
+	is_int(json_array_size(hl), 1, "one highlight");
+	if (snip && json_array_size(hl) == 1) {
+		int s = (int)json_integer_value(json_array_get(
+			json_array_get(hl, 0), 0));
+		int e = (int)json_integer_value(json_array_get(
+			json_array_get(hl, 0), 1));
+
+		ok(e - s == 11 && !strncmp(snip + s, "payment-api", 11),
+		   "highlight offsets in snippet bytes");
+	}
+	f = json_object_get(out, "facets");
+	is_int(json_array_size(json_object_get(f, "cause")), 1,
+	       "cause facet");
+	is_str(json_string_value(json_object_get(
+		       json_array_get(json_object_get(f, "service"), 0),
+		       "value")),
+	       "payment-api", "service facet");
+	is_str(json_string_value(json_object_get(
+		       json_array_get(json_object_get(f, "year"), 0),
+		       "value")),
+	       "2019", "year facet");
+	json_decref(out);
+
+	r = req_for("");
+	r.facets = 1;
+	out = search(c, &r, &st);
+	f = json_object_get(out, "facets");
+	is_str(json_string_value(json_object_get(
+		       json_array_get(json_object_get(f, "cause"), 0),
+		       "value")),
+	       "infrastructure", "facet sorted by count");
+	is_int(json_integer_value(json_object_get(
+		       json_array_get(json_object_get(f, "cause"), 0),
+		       "count")),
+	       2, "primary causes counted");
+	is_int(json_array_size(json_object_get(f, "year")), 5 - 1,
+	       "years");
+	json_decref(out);
+}
+
+static void test_snippets(struct dbconn *c)
+{
+	struct search_request r = req_for("ーー");
+	enum pm_status st;
+	json_t *out;
+	const char *html;
+
+	out = search(c, &r, &st);
+	html = json_string_value(first(out, "snippet_html"));
+	ok(html && strstr(html, "<mark>ーーーー</mark>区切り"
+				"<mark>ーーーー</mark>"),
+	   "overlapping bigrams merged, text not duplicated");
+	json_decref(out);
+
+	r = req_for("ﾃﾞｰﾀﾍﾞｰｽ ＤＢ");
+	out = search(c, &r, &st);
+	html = json_string_value(first(out, "snippet_html"));
+	ok(html && strstr(html, "<mark>ﾃﾞｰﾀﾍﾞｰｽ</mark>") &&
+		   strstr(html, "<mark>ＤＢ</mark>"),
+	   "NFKC matches shown as stored");
+	json_decref(out);
+
+	r = req_for("deploy");
+	out = search(c, &r, &st);
+	html = json_string_value(first(out, "snippet_html"));
+	ok(html && strstr(html, "<mark>deployed</mark>") &&
+		   strstr(html, "<mark>deployment</mark>") &&
+		   strstr(html, "<mark>Deploys</mark>"),
+	   "inflections marked");
+	json_decref(out);
+
+	/* Matched only through the summary: the summary is shown. */
+	r = req_for("決済");
+	out = search(c, &r, &st);
+	html = json_string_value(first(out, "snippet_html"));
+	ok(html && strstr(html, "<mark>決済</mark>"), "summary snippet");
+	json_decref(out);
+
+	/* A listing shows the start of the body, unmarked. */
+	r = req_for("tag:failover");
+	out = search(c, &r, &st);
+	html = json_string_value(first(out, "snippet_html"));
+	ok(html && !strstr(html, "<mark>") && strlen(html) > 10,
+	   "listing snippet");
+	json_decref(out);
+}
+
+/* Builds a larger index and times a few searches. Printed only. */
+static void bench(struct store *s)
+{
+	static const char *const words[] = {
+		"障害", "データベース", "deploy", "timeout", "証明書",
+		"network", "キャッシュ", "retry", "メモリ", "disk",
+	};
+	static const char *const queries[] = {
+		"障害", "deploy", "障害 deploy", "\"connection pool\"",
+		"証明書", "timeout OR retry", "鍵", "cause:infrastructure",
+		"", "ネットワーク",
+	};
+	struct index_batch *b = NULL;
+	struct dbconn *c;
+	struct timespec t0, t1;
+	int i, j, k, n = 2000, runs = 0;
+	double secs;
+
+	if (index_begin(s, NULL, NULL, &b) != PM_OK)
+		return;
+	for (i = 0; i < n; i++) {
+		struct buf d = BUF_INIT;
+		char path[64];
+
+		snprintf(path, sizeof(path), "bench/%05d.md", i);
+		buf_addf(&d,
+			 "---\ntitle: Incident %d %s\nstarted_at: %d-%02d-%02d\n"
+			 "cause: %s\nsummary: %s and %s\n---\n",
+			 i, words[i % 10], 2010 + i % 12, 1 + i % 12,
+			 1 + i % 28, i % 3 ? "infrastructure" : "deploy",
+			 words[(i * 7) % 10], words[(i * 3) % 10]);
+		for (j = 0; j < 30; j++)
+			buf_addf(&d,
+				 "%s の %s が connection pool で失敗した。"
+				 "The %s retried %d times. ",
+				 words[(i + j) % 10], words[(i * j) % 10],
+				 words[j % 10], j);
+		index_put(b, path, d.ptr, d.len, NULL, NULL);
+		buf_release(&d);
+	}
+	index_commit(b, NULL);
+	c = store_reader(s);
+	for (k = 0; k < 4; k++) {
+		runs = 0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (j = 0; j < 5; j++) {
+			for (i = 0; i < 10; i++) {
+				struct search_request r = req_for(queries[i]);
+				enum pm_status st;
+
+				r.facets = k & 1;
+				r.limit = k & 2 ? 1 : 20;
+				json_decref(search(c, &r, &st));
+				runs++;
+			}
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		secs = (double)(t1.tv_sec - t0.tv_sec) +
+		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		printf("# search: %d docs, facets %d, limit %d: %.2f ms\n",
+		       n + 5, k & 1, k & 2 ? 1 : 20, secs * 1000 / runs);
+	}
+	store_reader_release(s, c);
+	ok(1, "bench ran");
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/pmkb-searcher-XXXXXX";
+	struct buf path = BUF_INIT;
+	struct store *s = NULL;
+	struct index_batch *b = NULL;
+	struct pm_error err;
+	struct dbconn *c;
+	size_t i;
+
+	if (!mkdtemp(dir))
+		return 1;
+	buf_addf(&path, "%s/pmkb.db", dir);
+	if (!ok(store_open(&s, path.ptr, &err) == PM_OK, "store_open")) {
+		printf("# %s\n", err.message);
+		return tap_done();
+	}
+	ok(index_begin(s, NULL, NULL, &b) == PM_OK, "index_begin");
+	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
+		ok(index_put(b, docs[i].path, docs[i].text,
+			     strlen(docs[i].text), NULL, NULL) == PM_OK,
+		   docs[i].path);
+	ok(index_commit(b, NULL) == PM_OK, "index_commit");
+	c = store_reader(s);
+	test_search(c);
+	test_errors(c);
+	test_params(c);
+	test_result_shape(c);
+	test_snippets(c);
+	store_reader_release(s, c);
+	if (getenv("PMKB_BENCH"))
+		bench(s);
+	store_close(s);
+	unlink(path.ptr);
+	buf_setlen(&path, strlen(dir));
+	buf_addstr(&path, "/pmkb.db-wal");
+	unlink(path.ptr);
+	buf_setlen(&path, strlen(dir));
+	buf_addstr(&path, "/pmkb.db-shm");
+	unlink(path.ptr);
+	rmdir(dir);
+	buf_release(&path);
+	return tap_done();
+}

@@ -1,0 +1,49 @@
+/*
+ * The route table: method and path pattern → handler. A pattern is a
+ * literal path, or one with a single "{slug}" segment (any text without a
+ * slash), or ends in "*" (any rest).
+ */
+#ifndef PMKB_ROUTES_H
+#define PMKB_ROUTES_H
+
+struct request;
+struct reply;
+
+typedef void (*route_fn)(struct request *req, struct reply *rep);
+
+struct route {
+	const char *method;
+	const char *pattern;
+	route_fn fn;
+	int api; /* 1: described in schema/openapi.yaml */
+};
+
+/* Ends with an entry whose method is NULL. */
+extern const struct route routes[];
+
+/*
+ * The route for method and path, copying a {slug} into param (size psz).
+ * When the path exists with other methods only, returns NULL and sets
+ * *wrong_method.
+ */
+const struct route *routes_match(const char *method, const char *path,
+				 char *param, unsigned psz, int *wrong_method);
+
+/* Handlers (api.c, assets.c). */
+void api_healthz(struct request *req, struct reply *rep);
+void api_list(struct request *req, struct reply *rep);
+void api_get(struct request *req, struct reply *rep);
+void api_search(struct request *req, struct reply *rep);
+void api_problems(struct request *req, struct reply *rep);
+void api_openapi(struct request *req, struct reply *rep);
+/* api_stats.c */
+void api_stats_causes(struct request *req, struct reply *rep);
+void api_stats_durations(struct request *req, struct reply *rep);
+void api_action_items(struct request *req, struct reply *rep);
+/* Slack (slack.c, outbox.c). */
+void slack_command(struct request *req, struct reply *rep);
+void api_outbox(struct request *req, struct reply *rep);
+void assets_serve(struct request *req, struct reply *rep);
+void assets_index(struct request *req, struct reply *rep);
+
+#endif

@@ -1,0 +1,380 @@
+/*
+ * The command table and one function per command. Commands parse their
+ * options through config.c, so every flag has its PMKB_* variable and
+ * appears in --help.
+ */
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pmkb/cli.h"
+#include "pmkb/config.h"
+#include "pmkb/importer.h"
+#include "pmkb/lint.h"
+#include "pmkb/log.h"
+#include "pmkb/searcher.h"
+#include "pmkb/server.h"
+#include "pmkb/stats.h"
+#include "pmkb/store.h"
+#include "pmkb/taxonomy.h"
+#include "pmkb/xalloc.h"
+
+struct command {
+	const char *name;
+	int (*fn)(struct pm_config *cfg, int nargs, const char **args);
+	unsigned options;
+	const char *usage;
+	const char *summary;
+	const char *details;
+	int min_args, max_args;
+};
+
+static int cmd_serve(struct pm_config *cfg, int nargs, const char **args);
+static int cmd_import(struct pm_config *cfg, int nargs, const char **args);
+static int cmd_reindex(struct pm_config *cfg, int nargs, const char **args);
+static int cmd_lint(struct pm_config *cfg, int nargs, const char **args);
+static int cmd_search(struct pm_config *cfg, int nargs, const char **args);
+static int cmd_stats(struct pm_config *cfg, int nargs, const char **args);
+
+static const struct command commands[] = {
+	{ "serve", cmd_serve, CFG_SERVE, "pmkb serve [OPTIONS]",
+	  "index the postmortems and serve the UI and the HTTP API",
+	  "Indexes --dir (default ./postmortems) into --db (default\n"
+	  "./var/pmkb.db), then serves http://127.0.0.1:8080/ until SIGINT or\n"
+	  "SIGTERM. With --listen HOST:0 a free port is chosen; the first line\n"
+	  "printed on stdout is the URL.\n",
+	  0, 0 },
+	{ "import", cmd_import, CFG_IMPORT, "pmkb import [OPTIONS] PATH",
+	  "index a directory of postmortems (or a git work tree)",
+	  "Adds, updates and removes postmortems so that the index matches\n"
+	  "PATH, in one transaction. Unchanged files are skipped, so running\n"
+	  "it twice changes nothing. Problems are printed as warnings; the\n"
+	  "files are still indexed.\n",
+	  1, 1 },
+	{ "reindex", cmd_reindex, CFG_REINDEX, "pmkb reindex [OPTIONS] [PATH]",
+	  "parse every postmortem again and rebuild the full-text index",
+	  "Like import, but re-reads unchanged files too (after an upgrade,\n"
+	  "or to repair the index). PATH defaults to --dir.\n",
+	  0, 1 },
+	{ "lint", cmd_lint, CFG_LINT, "pmkb lint [OPTIONS] [FILE|DIR...]",
+	  "check postmortems; exit 1 when any has errors",
+	  "Prints one line per problem: path:line: error|warning: message.\n"
+	  "Without arguments lints --dir. Exit status: 0 clean (warnings\n"
+	  "allowed), 1 errors, 2 a path could not be read.\n",
+	  0, 1000 },
+	{ "search", cmd_search, CFG_SEARCH, "pmkb search [OPTIONS] QUERY...",
+	  "search the index from the terminal",
+	  "QUERY uses the same language as the UI: words (all must match),\n"
+	  "\"a phrase\", a OR b, -exclude, prefix*, and filters such as\n"
+	  "cause:infrastructure service:billing-api severity<=2\n"
+	  "after:2017-07-01 before:2018.\n",
+	  1, 100 },
+	{ "stats", cmd_stats, CFG_STATS,
+	  "pmkb stats [OPTIONS] [causes|durations|actions]",
+	  "print incidents by cause per period, TTx trends or action items",
+	  "causes (the default): incidents per period and cause, as GET\n"
+	  "/api/stats/causes; durations: median and p90 time to detect,\n"
+	  "mitigate and resolve; actions: open action items and counts per\n"
+	  "period. Reads the index --db; the fiscal year and the time zone\n"
+	  "come from the .pmkb.yml of --dir.\n",
+	  0, 1 },
+	{ NULL, NULL, 0, NULL, NULL, NULL, 0, 0 },
+};
+
+static void usage_all(FILE *out)
+{
+	fprintf(out, "pmkb — a postmortem knowledge base\n\n"
+		     "Usage: pmkb COMMAND [OPTIONS]\n\nCommands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(out, "  %-10s %s\n", c->name, c->summary);
+	fprintf(out, "\nRun 'pmkb COMMAND --help' for a command's options.\n");
+}
+
+static void usage_command(FILE *out, const struct command *c)
+{
+	fprintf(out, "Usage: %s\n\n%s.\n\n%s\n", c->usage, c->summary,
+		c->details);
+	config_usage(out, c->options);
+}
+
+static int open_store(const struct pm_config *cfg, struct store **st)
+{
+	struct pm_error err;
+
+	pm_error_clear(&err);
+	if (store_open(st, cfg->db, &err) != PM_OK) {
+		fprintf(stderr, "pmkb: %s: %s\n", cfg->db, err.message);
+		return 0;
+	}
+	return 1;
+}
+
+static void print_import(FILE *out, const char *dir,
+			 const struct import_result *r)
+{
+	fprintf(out,
+		"pmkb: indexed %d files from %s in %.2f s: %d added, "
+		"%d updated, %d unchanged, %d removed, %d not indexed; "
+		"%d errors, %d warnings\n",
+		r->files, dir, r->seconds, r->counts.added, r->counts.updated,
+		r->counts.unchanged, r->counts.removed, r->counts.failed,
+		r->counts.errors, r->counts.warnings);
+}
+
+static int import_dir(const struct pm_config *cfg, const char *dir,
+		      int force)
+{
+	struct store *st = NULL;
+	struct import_result r;
+	struct pm_error err;
+	int rc = 1;
+
+	if (!open_store(cfg, &st))
+		return 1;
+	pm_error_clear(&err);
+	if (importer_run(st, dir, force, &r, &err) != PM_OK) {
+		fprintf(stderr, "pmkb: %s: %s\n", err.source, err.message);
+		goto out;
+	}
+	print_import(stdout, dir, &r);
+	if (r.counts.errors || r.counts.warnings)
+		fprintf(stdout, "pmkb: run 'pmkb lint %s' to see the "
+			"problems\n", dir);
+	rc = 0;
+out:
+	store_close(st);
+	return rc;
+}
+
+static int cmd_import(struct pm_config *cfg, int nargs, const char **args)
+{
+	return import_dir(cfg, args[0], 0);
+}
+
+static int cmd_reindex(struct pm_config *cfg, int nargs, const char **args)
+{
+	return import_dir(cfg, nargs ? args[0] : cfg->dir, 1);
+}
+
+static int cmd_lint(struct pm_config *cfg, int nargs, const char **args)
+{
+	struct lint_result res;
+	const char *def[1] = { cfg->dir };
+	int rc = lint_run(nargs ? args : def, nargs ? nargs : 1, stdout, &res);
+
+	fprintf(stderr, "pmkb lint: %d file%s, %d error%s, %d warning%s\n",
+		res.files, res.files == 1 ? "" : "s", res.errors,
+		res.errors == 1 ? "" : "s", res.warnings,
+		res.warnings == 1 ? "" : "s");
+	return rc;
+}
+
+static int cmd_search(struct pm_config *cfg, int nargs, const char **args)
+{
+	struct store *st = NULL;
+	struct dbconn *c = NULL;
+	struct taxonomy *tax = taxonomy_default();
+	struct search_request sr = { 0 };
+	struct pm_error err;
+	struct buf q = BUF_INIT;
+	json_t *out = NULL, *results;
+	size_t i;
+	json_t *r;
+	int rc = 1;
+
+	for (int k = 0; k < nargs; k++)
+		buf_addf(&q, "%s%s", k ? " " : "", args[k]);
+	if (!open_store(cfg, &st))
+		goto out;
+	if (!(c = store_reader(st))) {
+		fprintf(stderr, "pmkb: cannot read %s\n", cfg->db);
+		goto out;
+	}
+	sr.q = q.ptr;
+	sr.limit = (int)cfg->limit;
+	sr.base_url = "";
+	pm_error_clear(&err);
+	if (searcher_run(c, tax, &sr, &out, &err) != PM_OK) {
+		fprintf(stderr, "pmkb: %s\n", err.message);
+		goto out;
+	}
+	results = json_object_get(out, "results");
+	printf("%lld result%s for %s\n",
+	       (long long)json_integer_value(json_object_get(out, "total")),
+	       json_integer_value(json_object_get(out, "total")) == 1 ? ""
+								      : "s",
+	       q.ptr);
+	json_array_foreach(results, i, r) {
+		const char *started =
+			json_string_value(json_object_get(r, "started_at"));
+
+		printf("\n%s  %s\n  %.10s  %s  %s\n  %s\n",
+		       json_string_value(json_object_get(r, "slug")),
+		       json_string_value(json_object_get(r, "title")),
+		       started ? started : "(no date)",
+		       json_string_value(json_object_get(r, "cause")),
+		       json_is_string(json_object_get(r, "severity"))
+			       ? json_string_value(
+					 json_object_get(r, "severity"))
+			       : "",
+		       json_string_value(json_object_get(r, "snippet")));
+	}
+	rc = 0;
+out:
+	json_decref(out);
+	if (c)
+		store_reader_release(st, c);
+	store_close(st);
+	taxonomy_free(tax);
+	buf_release(&q);
+	return rc;
+}
+
+static int cmd_stats(struct pm_config *cfg, int nargs, const char **args)
+{
+	return stats_command(cfg, nargs ? args[0] : NULL);
+}
+
+/*
+ * Serving: index, listen, then wait for SIGINT/SIGTERM in this thread with
+ * the signals blocked everywhere else (threads inherit the mask), so that
+ * no handler runs inside libmicrohttpd or SQLite. A second signal after
+ * the first finds the default action restored and ends the process.
+ */
+static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
+{
+	struct app app = { 0 };
+	struct store *st = NULL;
+	struct server *srv = NULL;
+	struct import_result r;
+	struct pm_error err;
+	struct stat sb;
+	sigset_t sigs;
+	char *settings = NULL, *salt = NULL;
+	int sig, rc = 1;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	pthread_rwlock_init(&app.tax_lock, NULL);
+	app.cfg = cfg;
+	if (!open_store(cfg, &st))
+		goto out;
+	app.store = st;
+	pm_error_clear(&err);
+	if (stat(cfg->dir, &sb) || !S_ISDIR(sb.st_mode)) {
+		log_kv(LOG_WARN, "import.skip", "dir", cfg->dir, "reason",
+		       "not a directory; serving the index as it is", NULL);
+		app.tax = taxonomy_default();
+	} else {
+		if (importer_run(st, cfg->dir, 0, &r, &err) != PM_OK) {
+			fprintf(stderr, "pmkb: %s: %s\n", err.source,
+				err.message);
+			goto out;
+		}
+		print_import(stderr, cfg->dir, &r);
+		if (importer_settings(cfg->dir, &app.tax, &settings, &salt,
+				      &err) != PM_OK)
+			log_kv(LOG_WARN, "settings.invalid", "path",
+			       err.source, "error", err.message, NULL);
+	}
+	if (server_start(&srv, &app, &err) != PM_OK) {
+		fprintf(stderr, "pmkb: %s\n", err.message);
+		goto out;
+	}
+	if (cfg->public_url) {
+		app.public_url = xstrdup(cfg->public_url);
+	} else {
+		struct buf u = BUF_INIT;
+
+		buf_addf(&u, "http://%s%s%s:%u",
+			 strchr(cfg->host, ':') ? "[" : "", cfg->host,
+			 strchr(cfg->host, ':') ? "]" : "", server_port(srv));
+		app.public_url = buf_detach(&u, NULL);
+	}
+	while (strlen(app.public_url) > 0 &&
+	       app.public_url[strlen(app.public_url) - 1] == '/')
+		app.public_url[strlen(app.public_url) - 1] = '\0';
+	printf("pmkb: serving at http://%s%s%s:%u/\n",
+	       strchr(cfg->host, ':') ? "[" : "", cfg->host,
+	       strchr(cfg->host, ':') ? "]" : "", server_port(srv));
+	fflush(stdout);
+	sigwait(&sigs, &sig);
+	log_kv(LOG_INFO, "shutdown", "signal", sig == SIGINT ? "INT" : "TERM",
+	       NULL);
+	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+	rc = 0;
+out:
+	server_stop(srv);
+	store_close(st);
+	taxonomy_free(app.tax);
+	free(app.public_url);
+	free(settings);
+	free(salt);
+	pthread_rwlock_destroy(&app.tax_lock);
+	return rc;
+}
+
+int cli_main(int argc, char **argv)
+{
+	const struct command *cmd = NULL;
+	struct pm_config cfg;
+	struct pm_error err;
+	const char **rest;
+	int n_rest, help, level, rc;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage_all(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("pmkb %s\n", PMKB_VERSION);
+		return 0;
+	}
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(c->name, argv[1]))
+			cmd = c;
+	if (!cmd) {
+		fprintf(stderr, "pmkb: unknown command '%s'\n\n", argv[1]);
+		usage_all(stderr);
+		return 2;
+	}
+	config_defaults(&cfg);
+	rest = xcalloc((size_t)argc, sizeof(*rest));
+	pm_error_clear(&err);
+	if (config_parse(&cfg, cmd->options, argc - 1, argv + 1, rest, &n_rest,
+			 &help, &err) != PM_OK) {
+		fprintf(stderr, "pmkb %s: %s\n", cmd->name, err.message);
+		rc = 2;
+		goto out;
+	}
+	if (help) {
+		usage_command(stdout, cmd);
+		rc = 0;
+		goto out;
+	}
+	if (n_rest < cmd->min_args || n_rest > cmd->max_args) {
+		fprintf(stderr, "Usage: %s\n", cmd->usage);
+		rc = 2;
+		goto out;
+	}
+	if ((level = log_parse_level(cfg.log_level)) < 0) {
+		fprintf(stderr, "pmkb: --log-level: expected debug, info, "
+				"warn, error or off, got '%s'\n",
+			cfg.log_level);
+		rc = 2;
+		goto out;
+	}
+	log_set_level((enum log_level)level);
+	rc = cmd->fn(&cfg, n_rest, rest);
+out:
+	free(rest);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/* Every API route is described in schema/openapi.yaml. */
+#include <stdio.h>
+#include <string.h>
+
+#include "pmkb/assets.h"
+#include "pmkb/routes.h"
+#include "tap.h"
+
+int main(void)
+{
+	const struct embedded_file *spec = assets_find("schema/openapi.yaml");
+	char param[64];
+	int wrong;
+
+	ok(spec != NULL, "openapi.yaml is embedded");
+	for (const struct route *r = routes; spec && r->method; r++) {
+		char key[256], what[300];
+		const char *at;
+
+		if (!r->api)
+			continue;
+		snprintf(key, sizeof(key), "\n  %s:\n", r->pattern);
+		at = strstr(spec->data, key);
+		snprintf(what, sizeof(what), "%s %s is in openapi.yaml",
+			 r->method, r->pattern);
+		ok(at != NULL, what);
+	}
+	ok(routes_match("GET", "/api/postmortems/a b", param, sizeof(param),
+			&wrong) &&
+		   !strcmp(param, "a b"),
+	   "{slug} matches one segment");
+	ok(!routes_match("GET", "/api/postmortems/a/b/c", param,
+			 sizeof(param), &wrong),
+	   "{slug} does not match several segments");
+	ok(!routes_match("DELETE", "/api/search", param, sizeof(param),
+			 &wrong) &&
+		   wrong,
+	   "a known path with another method is a 405");
+	ok(routes_match("HEAD", "/healthz", param, sizeof(param), &wrong) !=
+		   NULL,
+	   "HEAD is answered like GET");
+	return tap_done();
+}

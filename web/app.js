@@ -1,171 +1,143 @@
-// pmkb UI: a small client-side router over the JSON API. Every string from
-// the API is inserted as text (textContent); the only HTML inserted is the
-// server's safe rendering of a postmortem and its <mark> snippets, which
-// the server escapes.
+// pmkb UI: a small client-side router over the JSON API.
+//
+// Pages (one module each): search.js (/), postmortem.js (/p/{slug}),
+// trends.js (/trends), actions.js (/actions), problems.js (/problems).
+// Each exports a mount function returning {el, update(url), title()}; the
+// router keeps a page while only its query string changes (so the search
+// page is not rebuilt on every keystroke) and mounts a new one otherwise.
+//
+// Every string from the API is inserted as text; the only HTML inserted is
+// the server's safe rendering of a postmortem and its <mark> snippets.
 
-const main = document.getElementById('main');
+import { lang, setLang, t } from './i18n.js';
+import { mountActions } from './actions.js';
+import { mountPostmortem } from './postmortem.js';
+import { mountProblems } from './problems.js';
+import { mountSearch, wireSearchBox } from './search.js';
+import { mountTrends } from './trends.js';
+import { el, navigate, setRouter, statusLine } from './util.js';
 
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') e.textContent = v;
-    else if (k === 'class') e.className = v;
-    else e.setAttribute(k, v);
+const main = document.getElementById('pmkb-main');
+const input = document.getElementById('pmkb-q');
+const form = document.getElementById('pmkb-search');
+const langButton = document.getElementById('pmkb-lang');
+
+let page = null; // the mounted page, with .kind
+let pageKey = ''; // pathname + search it shows
+let lastSearch = ''; // for the postmortem page's "back to results"
+let firstRender = true;
+
+function kindOf(path) {
+  if (path === '/') return 'search';
+  if (/^\/p\/[^/]+$/.test(path)) return 'postmortem';
+  if (path === '/trends') return 'trends';
+  if (path === '/actions') return 'actions';
+  if (path === '/problems') return 'problems';
+  return null;
+}
+
+function mountNotFound() {
+  const view = el('div', {});
+  return {
+    el: view,
+    title: () => 'pmkb',
+    update(url) {
+      view.replaceChildren(statusLine(t('error.notfound', { path: url.pathname }), 'error'),
+        el('p', {}, el('a', { href: '/', text: t('error.back') })));
+    },
+  };
+}
+
+function mount(kind) {
+  switch (kind) {
+    case 'search': return mountSearch(input);
+    case 'postmortem': return mountPostmortem(lastSearch);
+    case 'trends': return mountTrends();
+    case 'actions': return mountActions();
+    case 'problems': return mountProblems();
+    default: return mountNotFound();
   }
-  for (const c of children) if (c) e.append(c);
-  return e;
 }
 
-async function api(path) {
-  const r = await fetch(path, { headers: { Accept: 'application/json' } });
-  const body = await r.json().catch(() => ({ error: r.statusText }));
-  if (!r.ok) throw new Error(body.error || r.statusText);
-  return body;
+function route({ typing = false } = {}) {
+  const url = new URL(location.href);
+  const key = url.pathname + url.search;
+  // Following an in-page anchor (#timeline) changes only the hash: the
+  // browser scrolls; nothing to render.
+  if (page && key === pageKey) return;
+  pageKey = key;
+  const kind = kindOf(url.pathname);
+  for (const a of document.querySelectorAll('nav.main-nav a[data-nav]')) {
+    if (a.dataset.nav === kind) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  if (kind === 'search') lastSearch = key;
+  else if (input.value && document.activeElement !== input) input.value = '';
+  const keep = page && page.kind === kind && kind !== 'postmortem';
+  if (!keep) {
+    page = mount(kind);
+    page.kind = kind;
+    main.replaceChildren(page.el);
+    if (!url.hash) window.scrollTo(0, 0);
+  }
+  page.update(url, { typing });
+  document.title = page.title();
+  if (firstRender) {
+    // The search box has focus on load, so one can type at once.
+    if (kind === 'search') input.focus();
+  } else if (!keep && document.activeElement !== input) {
+    // After following a link, start reading (and tabbing) at the content.
+    main.focus({ preventScroll: true });
+  }
+  firstRender = false;
 }
 
-function resultItem(r) {
-  const li = el('li', { class: 'result' });
-  li.append(el('a', { href: r.url, class: 'title', text: r.title }));
-  const meta = el('div', { class: 'meta' });
-  meta.append(el('span', { text: (r.started_at || '').slice(0, 10) }));
-  meta.append(el('span', { class: 'cause', text: r.cause }));
-  if (r.severity) meta.append(el('span', { class: 'sev', text: r.severity }));
-  for (const s of r.services || []) meta.append(el('span', { class: 'svc', text: s }));
-  li.append(meta);
-  const snip = el('p', { class: 'snippet' });
-  if (r.snippet_html) snip.innerHTML = r.snippet_html; // escaped by the server
-  else snip.textContent = r.summary || '';
-  li.append(snip);
-  return li;
+// Static labels of index.html, in the current language.
+function applyLabels() {
+  for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+  for (const e of document.querySelectorAll('[data-i18n-label]')) e.setAttribute('aria-label', t(e.dataset.i18nLabel));
+  for (const e of document.querySelectorAll('[data-i18n-title]')) e.setAttribute('title', t(e.dataset.i18nTitle));
+  input.placeholder = t('search.placeholder');
+  langButton.textContent = t('lang.switch');
+  langButton.setAttribute('lang', lang() === 'ja' ? 'en' : 'ja');
+  langButton.setAttribute('aria-label', t('lang.switch.label'));
 }
 
-let searchTimer = 0;
-let searchSeq = 0;
+langButton.addEventListener('click', () => {
+  setLang(lang() === 'ja' ? 'en' : 'ja');
+  applyLabels();
+  // Rebuild the page in the new language; keep the keyboard on the switch.
+  page = null;
+  pageKey = '';
+  route();
+  langButton.focus();
+});
 
-async function renderSearch() {
-  const params = new URLSearchParams(location.search);
-  const q = params.get('q') || '';
-  main.replaceChildren();
-  const input = el('input', {
-    type: 'search', id: 'q', placeholder: 'Search postmortems (障害, "disk full", cause:infrastructure)',
-    'aria-label': 'Search', autocomplete: 'off',
-  });
-  input.value = q;
-  const status = el('p', { class: 'status', id: 'status', role: 'status' });
-  const list = el('ol', { class: 'results', id: 'results' });
-  main.append(input, status, list);
+// Links inside the app are followed without reloading the page. Links to
+// the API (downloads), the feed and other sites are left to the browser.
+document.addEventListener('click', (ev) => {
+  if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+  const a = ev.target.closest?.('a[href]');
+  if (!a || a.target || a.hasAttribute('download')) return;
+  const u = new URL(a.href, location.href);
+  if (u.origin !== location.origin || !kindOf(u.pathname)) return;
+  if (u.pathname === location.pathname && u.search === location.search && u.hash) return;
+  ev.preventDefault();
+  navigate(u.href);
+});
+
+// "/" focuses the search box from anywhere, except while typing elsewhere.
+document.addEventListener('keydown', (ev) => {
+  if (ev.key !== '/' || ev.ctrlKey || ev.metaKey || ev.altKey || ev.defaultPrevented) return;
+  const target = ev.target;
+  if (target.isContentEditable || target.closest?.('input, textarea, select')) return;
+  ev.preventDefault();
   input.focus();
-  input.addEventListener('input', () => {
-    clearTimeout(searchTimer);
-    searchTimer = setTimeout(() => {
-      const u = new URL(location);
-      if (input.value) u.searchParams.set('q', input.value);
-      else u.searchParams.delete('q');
-      history.replaceState(null, '', u);
-      runSearch(input.value, status, list);
-    }, 120);
-  });
-  runSearch(q, status, list);
-}
+  input.select();
+});
 
-async function runSearch(q, status, list) {
-  const seq = ++searchSeq;
-  const path = q.trim()
-    ? '/api/search?' + new URLSearchParams({ q, limit: 50 })
-    : '/api/postmortems?limit=50';
-  try {
-    const j = await api(path);
-    if (seq !== searchSeq) return;
-    status.textContent = q.trim()
-      ? `${j.total} result${j.total === 1 ? '' : 's'}`
-      : `${j.total} postmortems, newest first`;
-    list.replaceChildren(...j.results.map(resultItem));
-  } catch (e) {
-    if (seq !== searchSeq) return;
-    status.textContent = e.message;
-    status.classList.add('error');
-    list.replaceChildren();
-  }
-}
-
-function dl(pairs) {
-  const d = el('dl', { class: 'facts' });
-  for (const [k, v] of pairs) {
-    if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length)) continue;
-    d.append(el('dt', { text: k }), el('dd', { text: Array.isArray(v) ? v.join(', ') : String(v) }));
-  }
-  return d;
-}
-
-function duration(s) {
-  if (s === null || s === undefined) return null;
-  const m = Math.round(s / 60);
-  return m < 120 ? `${m} min` : `${(m / 60).toFixed(1)} h`;
-}
-
-async function renderPostmortem(slug) {
-  main.replaceChildren(el('p', { class: 'status', text: 'Loading…' }));
-  try {
-    const p = await api('/api/postmortems/' + encodeURIComponent(slug));
-    document.title = p.title + ' — pmkb';
-    const article = el('article', { class: 'doc' });
-    article.innerHTML = p.html; // the server's safe rendering
-    const side = el('aside', { class: 'side' });
-    side.append(dl([
-      ['Started', p.started_at], ['Resolved', p.resolved_at],
-      ['Time to detect', duration(p.ttd_seconds)],
-      ['Time to resolve', duration(p.ttr_seconds)],
-      ['Severity', p.severity], ['Causes', p.causes], ['Services', p.services],
-      ['Authors', p.authors], ['Tags', p.tags], ['File', p.source.path],
-    ]));
-    if (p.action_items.length) {
-      side.append(el('h2', { text: 'Action items' }));
-      const ul = el('ul', { class: 'actions' });
-      for (const a of p.action_items) {
-        const li = el('li', { class: a.done ? 'done' : (a.overdue ? 'overdue' : 'open') });
-        li.append(el('span', { class: 'state', text: a.done ? '✓' : '☐' }));
-        li.append(el('span', { text: ' ' + a.text }));
-        if (a.owner) li.append(el('span', { class: 'owner', text: ' @' + a.owner }));
-        if (a.due) li.append(el('span', { class: 'due', text: ' due ' + a.due }));
-        ul.append(li);
-      }
-      side.append(ul);
-    }
-    if (p.problems.length) {
-      side.append(el('h2', { text: 'Problems in this file' }));
-      const ul = el('ul', { class: 'problems' });
-      for (const pr of p.problems) ul.append(el('li', { class: pr.level, text: `line ${pr.line}: ${pr.message}` }));
-      side.append(ul);
-    }
-    main.replaceChildren(el('div', { class: 'page' }, article, side));
-  } catch (e) {
-    main.replaceChildren(el('p', { class: 'status error', text: e.message }));
-  }
-}
-
-async function renderProblems() {
-  main.replaceChildren(el('h1', { text: 'Problems' }));
-  try {
-    const j = await api('/api/problems');
-    main.append(el('p', { class: 'status', text: `${j.errors} errors, ${j.warnings} warnings` }));
-    const ul = el('ul', { class: 'problems' });
-    for (const p of j.problems) {
-      const li = el('li', { class: p.level });
-      li.append(el('code', { text: `${p.path}:${p.line}` }), el('span', { text: ' ' + p.message }));
-      ul.append(li);
-    }
-    main.append(ul);
-  } catch (e) {
-    main.append(el('p', { class: 'status error', text: e.message }));
-  }
-}
-
-function route() {
-  const path = location.pathname;
-  if (path.startsWith('/p/')) return renderPostmortem(decodeURIComponent(path.slice(3)));
-  if (path === '/problems') return renderProblems();
-  return renderSearch();
-}
-
-window.addEventListener('popstate', route);
+window.addEventListener('popstate', () => route());
+setRouter(route);
+wireSearchBox(input, form, () => page);
+applyLabels();
 route();

@@ -1,0 +1,219 @@
+// The trends page (/trends): incidents by cause per period as a stacked
+// bar chart, the same numbers as a table, CSV and Markdown downloads from
+// the API, and the median time to detect and to resolve per period.
+//
+// State in the URL: /trends?period=quarter&mode=any&causes=a,b (the
+// defaults, half-years / primary cause / every cause, are left out).
+// Every number drawn comes from /api/stats/causes and
+// /api/stats/durations as they are; the page only chooses what to show.
+
+import { lang, pick, t } from './i18n.js';
+import { stackedBarChart } from './chart.js';
+import {
+  api, el, formatDuration, navigate, scrollTable, settings, statusLine, swatch, withParams,
+} from './util.js';
+
+const PERIODS = ['half', 'quarter', 'year', 'month'];
+const MODES = ['primary', 'any'];
+// For causes without a colour (no .pmkb.yml): Okabe-Ito, then greys.
+const FALLBACK = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#f0e442',
+  '#999999', '#666666', '#bbbbbb'];
+const DURATION_COLORS = { ttd: '#56b4e9', ttr: '#0072b2' };
+
+function readState(url) {
+  const p = url.searchParams;
+  const period = PERIODS.includes(p.get('period')) ? p.get('period') : 'half';
+  const mode = MODES.includes(p.get('mode')) ? p.get('mode') : 'primary';
+  const causes = p.has('causes') ? p.get('causes').split(',').filter(Boolean) : null;
+  return { period, mode, causes };
+}
+
+function stateUrl(s) {
+  return withParams('/trends', {
+    period: s.period === 'half' ? '' : s.period,
+    mode: s.mode === 'primary' ? '' : s.mode,
+    // An explicit empty list ("none") is kept so that it survives reload.
+    causes: s.causes ? s.causes.join(',') || ',' : '',
+  });
+}
+
+// A row of radio buttons styled as a segmented control.
+function radios(name, legendText, values, current, labelOf, onChange) {
+  return el('fieldset', { class: 'segmented' },
+    el('legend', { text: legendText }),
+    values.map((v) => {
+      const input = el('input', { type: 'radio', name, value: v, id: `pmkb-${name}-${v}`, checked: v === current });
+      input.addEventListener('change', () => onChange(v));
+      return el('span', {}, input, el('label', { for: `pmkb-${name}-${v}`, text: labelOf(v) }));
+    }));
+}
+
+function periodLabel(row) {
+  return row.period === 'unknown' ? t('trends.undated') : pick(row);
+}
+
+function causesTable(series, j) {
+  const head = el('tr', {},
+    el('th', { scope: 'col', text: t('trends.col.period') }),
+    el('th', { scope: 'col', class: 'num', text: t('trends.col.total') }),
+    series.map((s) => el('th', { scope: 'col', class: 'num' }, swatch(s.color), el('span', { text: s.label }))));
+  const body = j.rows.map((r) => el('tr', { 'data-period': r.period },
+    el('th', { scope: 'row', text: periodLabel(r) }),
+    el('td', { class: 'num', text: String(r.total) }),
+    series.map((s) => el('td', { class: ['num', r.by_cause[s.key] ? '' : 'zero'], text: String(r.by_cause[s.key] || 0) }))));
+  const byId = new Map(j.causes.map((c) => [c.id, c]));
+  const foot = el('tr', {},
+    el('th', { scope: 'row', text: t('trends.total') }),
+    el('td', { class: 'num', text: String(j.total) }),
+    series.map((s) => el('td', { class: 'num', text: String(byId.get(s.key)?.total ?? 0) })));
+  return scrollTable(el('table', { class: 'numbers causes-table' },
+    el('caption', { text: t('trends.table') }),
+    el('thead', {}, head), el('tbody', {}, body), el('tfoot', {}, foot)));
+}
+
+function durationCell(stat, key = 'median') {
+  return el('td', { class: 'num', text: stat && stat[key] !== null && stat[key] !== undefined ? formatDuration(stat[key]) : '–' });
+}
+
+function durationsTable(d) {
+  const row = (label, r, attrs = {}) => el('tr', attrs,
+    el('th', { scope: 'row', text: label }),
+    el('td', { class: 'num', text: String(r.incidents ?? '') }),
+    el('td', { class: 'num', text: String(r.ttd?.count ?? 0) }),
+    durationCell(r.ttd), durationCell(r.ttd, 'p90'), durationCell(r.ttm), durationCell(r.ttr), durationCell(r.ttr, 'p90'));
+  return scrollTable(el('table', { class: 'numbers durations-table' },
+    el('caption', { text: t('trends.table') }),
+    el('thead', {}, el('tr', {},
+      ['trends.col.period', 'trends.col.total', 'trends.col.n', 'trends.col.ttd', 'trends.col.ttd90', 'trends.col.ttm',
+        'trends.col.ttr', 'trends.col.ttr90'].map((k, i) => el('th', { scope: 'col', class: i ? 'num' : '', text: t(k) })))),
+    el('tbody', {}, d.rows.map((r) => row(periodLabel(r), r, { 'data-period': r.period }))),
+    d.all ? el('tfoot', {}, row(t('trends.total'), d.all)) : null));
+}
+
+function durationChart(d, key, title) {
+  const bars = d.rows.map((r) => {
+    const s = r[key] || {};
+    return {
+      id: r.period,
+      label: periodLabel(r),
+      values: { [key]: s.median || 0 },
+      tip: s.count
+        ? [{ key, color: DURATION_COLORS[key], text: t('trends.tip.median', { v: formatDuration(s.median) }) },
+          { text: t('trends.tip.p90', { v: formatDuration(s.p90) }) },
+          { text: t('trends.tip.n', { n: s.count, total: r.incidents }) }]
+        : [{ text: t('trends.tip.n', { n: 0, total: r.incidents }) }],
+    };
+  });
+  return el('figure', { class: 'duration-chart', 'data-metric': key },
+    el('figcaption', { text: title }),
+    stackedBarChart({
+      bars, series: [{ key, label: title, color: DURATION_COLORS[key] }], axis: 'duration', format: formatDuration, label: title,
+    }));
+}
+
+export function mountTrends() {
+  const view = el('div', { class: 'trends-page' });
+  let state = null;
+  let seq = 0;
+
+  function go(next) {
+    navigate(stateUrl(next));
+  }
+
+  async function render() {
+    const my = ++seq;
+    const s = state;
+    view.setAttribute('aria-busy', 'true');
+    let cfg;
+    let j;
+    let d;
+    try {
+      [cfg, j, d] = await Promise.all([
+        settings(),
+        api(withParams('/api/stats/causes', { period: s.period, mode: s.mode })),
+        api(withParams('/api/stats/durations', { period: s.period })),
+      ]);
+    } catch (e) {
+      if (my !== seq) return;
+      view.replaceChildren(el('h1', { text: t('trends.title') }), statusLine(e.message, 'error'));
+      view.removeAttribute('aria-busy');
+      return;
+    }
+    if (my !== seq) return;
+
+    const all = j.causes.map((c, i) => ({ key: c.id, label: pick(c) || c.id, color: c.color || FALLBACK[i % FALLBACK.length] }));
+    const chosen = s.causes ? new Set(s.causes) : null;
+    const series = chosen ? all.filter((c) => chosen.has(c.key)) : all;
+
+    const controls = el('div', { class: 'controls' },
+      radios('period', t('trends.period'), PERIODS, s.period, (v) => t(`trends.period.${v}`), (v) => go({ ...s, period: v })),
+      radios('mode', t('trends.mode'), MODES, s.mode, (v) => t(`trends.mode.${v}`), (v) => go({ ...s, mode: v })));
+
+    const causeBoxes = el('fieldset', { class: 'cause-filter' }, el('legend', { text: t('trends.causes') }));
+    for (const c of all) {
+      const input = el('input', { type: 'checkbox', value: c.key, id: `pmkb-cause-${c.key}`, checked: !chosen || chosen.has(c.key) });
+      input.addEventListener('change', () => {
+        const picked = [...causeBoxes.querySelectorAll('input:checked')].map((i) => i.value);
+        go({ ...s, causes: picked.length === all.length ? null : picked });
+      });
+      causeBoxes.append(el('span', { class: 'check' }, input,
+        el('label', { for: `pmkb-cause-${c.key}` }, swatch(c.color), el('span', { text: c.label }))));
+    }
+    const allBtn = el('button', { type: 'button', class: 'link-button', text: t('trends.causes.all') });
+    allBtn.addEventListener('click', () => go({ ...s, causes: null }));
+    const noneBtn = el('button', { type: 'button', class: 'link-button', text: t('trends.causes.none') });
+    noneBtn.addEventListener('click', () => go({ ...s, causes: [] }));
+    causeBoxes.append(el('span', { class: 'all-none' }, allBtn, noneBtn));
+
+    const dl = (format, ext) => el('a', {
+      class: 'button', download: `pmkb-causes-${s.period}-${s.mode}.${ext}`,
+      href: withParams('/api/stats/causes', { period: s.period, mode: s.mode, format, lang: format === 'md' && lang() === 'ja' ? 'ja' : '' }),
+      text: t(`trends.${format}`),
+    });
+    const downloads = el('p', { class: 'downloads' }, el('span', { text: `${t('trends.download')}:` }), dl('csv', 'csv'), dl('md', 'md'));
+
+    const bars = j.rows.map((r) => ({
+      id: r.period,
+      label: periodLabel(r),
+      values: Object.fromEntries(series.map((c) => [c.key, r.by_cause[c.key] || 0])),
+      tip: [{ text: t('trends.tip.incidents', { n: r.total }) },
+        ...series.filter((c) => r.by_cause[c.key]).map((c) => ({ key: c.key, color: c.color, text: `${c.label}: ${r.by_cause[c.key]}` }))],
+    }));
+
+    const causesSection = el('section', { class: 'card', 'aria-labelledby': 'pmkb-trends-title' },
+      el('h1', { id: 'pmkb-trends-title', tabindex: '-1', text: t('trends.title') }),
+      el('p', { class: 'muted', text: t('trends.intro', { zone: j.time_zone }) }),
+      controls, causeBoxes,
+      s.mode === 'any' ? el('p', { class: 'note', text: t('trends.mode.any.note') }) : null,
+      j.rows.length
+        ? [stackedBarChart({ bars, series, label: t('trends.chart') }), downloads, causesTable(series, j)]
+        : statusLine(t('trends.empty')));
+
+    const durSection = el('section', { class: 'card', 'aria-labelledby': 'pmkb-dur-title' },
+      el('h2', { id: 'pmkb-dur-title', text: t('trends.durations') }),
+      el('p', { class: 'muted', text: t('trends.durations.intro') }),
+      d.rows.length
+        ? [el('div', { class: 'duo' }, durationChart(d, 'ttd', t('trends.ttd')), durationChart(d, 'ttr', t('trends.ttr'))),
+          durationsTable(d)]
+        : statusLine(t('trends.empty')));
+
+    view.replaceChildren(causesSection, durSection);
+    view.removeAttribute('aria-busy');
+    view.dataset.rendered = stateUrl(s);
+  }
+
+  return {
+    el: view,
+    title: () => `${t('trends.title')} — pmkb`,
+    update(url) {
+      const next = readState(url);
+      const focused = document.activeElement;
+      const refocus = focused && view.contains(focused) && focused.id;
+      state = next;
+      render().then(() => {
+        // Keep the keyboard where it was when a control re-rendered the page.
+        if (refocus) document.getElementById(refocus)?.focus();
+      });
+    },
+  };
+}

@@ -21,8 +21,19 @@ libmicrohttpd-dev libsqlite3-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
 libjansson-dev libsodium-dev libyaml-dev libgit2-dev libcurl4-openssl-dev
 libutf8proc-dev tzdata ca-certificates"
 # Only the tests need these: a browser for the UI tests, clang for the
-# fuzzers and sanitizers, sqlite3 for integrity checks from outside.
-TEST_PACKAGES="clang chromium nodejs npm sqlite3"
+# fuzzers and sanitizers (libclang-rt-14-dev holds libFuzzer and clang's
+# sanitizer runtimes; it is only a Recommends of clang-14, which
+# --no-install-recommends leaves out), sqlite3 for integrity checks from
+# outside, a Japanese font so that screenshots of the UI are readable.
+TEST_PACKAGES="clang libclang-rt-14-dev chromium sqlite3 fonts-ipafont-gothic"
+# Node.js and npm for playwright-core: Debian's packages, unless a node and
+# an npm are already on PATH (a nodesource nodejs bundles npm and conflicts
+# with Debian's npm package).
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+	NODE_PACKAGES=
+else
+	NODE_PACKAGES="nodejs npm"
+fi
 
 missing_packages() {
 	for p in "$@"; do
@@ -59,7 +70,7 @@ build() {
 
 case "${1:-}" in
 deps)
-	install_packages $PACKAGES $TEST_PACKAGES
+	install_packages $PACKAGES $TEST_PACKAGES $NODE_PACKAGES
 	;;
 build)
 	install_packages $PACKAGES
@@ -72,7 +83,7 @@ serve)
 	exec ./build/pmkb serve "$@"
 	;;
 test)
-	install_packages $PACKAGES $TEST_PACKAGES
+	install_packages $PACKAGES $TEST_PACKAGES $NODE_PACKAGES
 	exec python3 tests/run_all.py
 	;;
 *)

@@ -562,8 +562,15 @@ static enum pm_status check_names(struct tparse *p,
 		for (k = 0; k < c->n_aliases; k++) {
 			const char *a = c->aliases[k];
 
-			/* Point at the alias itself, not at its cause. */
-			line = aliases->kids[k]->line;
+			/*
+			 * Point at the alias itself, not at its cause. A key
+			 * given twice ("aliases:" empty, then a list) leaves
+			 * fm_get() with the first, which has no items: keep
+			 * the cause's line then (found by fuzz_taxonomy).
+			 */
+			if (aliases && aliases->type == FM_SEQUENCE &&
+			    k < aliases->n)
+				line = aliases->kids[k]->line;
 
 			for (j = 0; j < tax->n_causes; j++) {
 				const struct pm_cause *o = &tax->causes[j];

@@ -3,12 +3,17 @@
 
 1. build/       normal build: unit, e2e, browser and fuzz-replay suites
 2. build-asan/  AddressSanitizer + UBSan: unit, e2e and fuzz-replay suites
+3. build-fuzz/  when clang is installed: every libFuzzer target for
+                PMKB_FUZZ_SECONDS (default 20) from the saved corpus
+                (tests/fuzz/run.py); counts as one test. PMKB_FUZZ_SECONDS=0
+                skips it.
 
 Prints each build's meson summary, then one last line "N passed, N failed"
 (counting meson tests across both builds) and exits non-zero on any failure.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -43,6 +48,20 @@ def count(build):
     return passed, failed
 
 
+def fuzz(env):
+    """(passed, failed) of a bounded libFuzzer run, or (0, 0) skipped."""
+    seconds = int(os.environ.get('PMKB_FUZZ_SECONDS', '20'))
+    if seconds <= 0 or not shutil.which('clang'):
+        print('build-fuzz: skipped (no clang, or PMKB_FUZZ_SECONDS=0)',
+              flush=True)
+        return 0, 0
+    r = run([sys.executable, os.path.join('tests', 'fuzz', 'run.py'),
+             '--seconds', str(seconds)], env=env)
+    ok = r.returncode == 0
+    print(f'build-fuzz: {int(ok)} passed, {int(not ok)} failed', flush=True)
+    return int(ok), int(not ok)
+
+
 def main():
     env = dict(os.environ)
     env.setdefault('ASAN_OPTIONS', 'detect_leaks=1:abort_on_error=1')
@@ -69,6 +88,9 @@ def main():
         print(f'{build}: {p} passed, {f} failed', flush=True)
         total_passed += p
         total_failed += f
+    p, f = fuzz(env)
+    total_passed += p
+    total_failed += f
     print(f'{total_passed} passed, {total_failed} failed', flush=True)
     return 1 if total_failed else 0
 

@@ -131,5 +131,130 @@ class BadInput(unittest.TestCase):
         self.assertIn(r.status, (400, 404))
 
 
+class MalformedHTTP(unittest.TestCase):
+    """Requests no browser sends: each gets an answer (or a close) and the
+    server answers the next request normally. A request that stops half
+    way is closed by --request-timeout."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server(args=['--max-body', '4096',
+                               '--request-timeout', '2']).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def tearDown(self):
+        r = self.srv.get('/api/search', q='db')
+        self.assertEqual(r.status, 200)
+        self.assertIsNone(self.srv.proc.poll(), 'the server died')
+
+    def send(self, data):
+        return raw(self.srv.port, data)
+
+    def test_methods(self):
+        cases = {
+            b'get / HTTP/1.1': (400, 404, 405, 501),
+            b'DELETE /api/search HTTP/1.1': (405,),
+            b'PUT /api/postmortems/x HTTP/1.1': (405,),
+            b'POST /api/search HTTP/1.1': (405,),
+            b'TRACE / HTTP/1.1': (405, 501),
+            b'OPTIONS * HTTP/1.1': (400, 404, 405, 501),
+            b'CONNECT example.com:443 HTTP/1.1': (400, 404, 405, 501),
+            b'X' * 5000 + b' / HTTP/1.1': (400, 404, 405, 414, 431, 501),
+            b'G\x00T / HTTP/1.1': (None, 400, 404, 405, 501),
+        }
+        for line, allowed in cases.items():
+            resp = self.send(line + b'\r\nHost: x\r\nContent-Length: 0'
+                             b'\r\nConnection: close\r\n\r\n')
+            self.assertIn(status_of(resp), allowed, line[:40])
+            if status_of(resp) == 405:
+                self.assertIn(b'Allow: ', resp)
+
+    def test_percent_encoding(self):
+        for target in (b'/api/search?q=%', b'/api/search?q=%g0',
+                       b'/api/search?q=%0', b'/api/search?q=%%%%',
+                       b'/%', b'/p/%zz', b'/api/postmortems/%c0%af',
+                       b'/api/postmortems/%ed%a0%80', b'/%00',
+                       b'/api/search?%00=x', b'/api/search?q=a&q=%ff'):
+            resp = self.send(b'GET ' + target + b' HTTP/1.1\r\nHost: x\r\n'
+                             b'Connection: close\r\n\r\n')
+            self.assertIn(status_of(resp), (200, 400, 404), target)
+            self.assertNotIn(b'root:', resp)
+
+    def test_nul_bytes(self):
+        for data in (b'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x00b'
+                     b'\r\nConnection: close\r\n\r\n',
+                     b'GET /heal\x00thz HTTP/1.1\r\nHost: x\r\n'
+                     b'Connection: close\r\n\r\n',
+                     b'GET /healthz HTTP/1.1\x00\r\nHost: x\r\n'
+                     b'Connection: close\r\n\r\n',
+                     b'\x00' * 1000):
+            resp = self.send(data)
+            self.assertIn(status_of(resp), (None, 200, 400, 404, 408, 505),
+                          data[:30])
+
+    def test_one_megabyte_of_headers(self):
+        one = b'X-Big: ' + b'a' * (1 << 20) + b'\r\n'
+        many = b''.join(b'X-%d: %s\r\n' % (i, b'b' * 1000)
+                        for i in range(1024))
+        for headers in (one, many):
+            resp = self.send(b'GET /healthz HTTP/1.1\r\nHost: x\r\n' +
+                             headers + b'\r\n')
+            self.assertIn(status_of(resp), (None, 431))
+
+    def test_more_traversal(self):
+        for path in ('/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fetc%2fpasswd',
+                     '/%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+                     '/..%5c..%5cetc%5cpasswd', '/%252e%252e/etc/passwd',
+                     '/..%2f..%2fetc%2fpasswd.js', '/%2e%2e%2fapp.js',
+                     '/app.js%00.css', '//etc/passwd', '/./././etc/passwd',
+                     '/p/%2e%2e', '/api/postmortems/..',
+                     '/api/postmortems/%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+                     '/%c0%ae%c0%ae/etc/passwd'):
+            r = self.srv.request('GET', path)
+            # /p/{slug} is the UI's page for any slug: it is the page.
+            self.assertIn(r.status, (200, 400, 404) if path.startswith(
+                '/p/') else (400, 404), path)
+            self.assertNotIn(b'root:', r.body)
+            self.assertNotIn(b'daemon:', r.body)
+
+    def test_absurd_content_lengths(self):
+        for cl in (b'99999999999999', b'18446744073709551616', b'-1',
+                   b'abc', b'1e9', b' 5', b'5, 5'):
+            resp = self.send(b'POST /login HTTP/1.1\r\nHost: x\r\n'
+                             b'Content-Length: ' + cl + b'\r\n'
+                             b'Connection: close\r\n\r\nabcde')
+            self.assertIn(status_of(resp), (None, 400, 401, 408, 413), cl)
+
+    def test_conflicting_lengths(self):
+        for extra in (b'Content-Length: 5\r\nContent-Length: 500\r\n',
+                      b'Content-Length: 5\r\nTransfer-Encoding: '
+                      b'chunked\r\n',
+                      b'Transfer-Encoding: gzip, chunked\r\n',
+                      b'Transfer-Encoding: chunked\r\n'):
+            resp = self.send(b'POST /login HTTP/1.1\r\nHost: x\r\n' +
+                             extra + b'Connection: close\r\n\r\n'
+                             b'zz\r\nabc\r\n0\r\n\r\n')
+            self.assertIn(status_of(resp), (None, 400, 401, 408, 413, 501),
+                          extra)
+
+    def test_odd_request_lines(self):
+        for data in (b'GET /healthz\r\n\r\n', b'GET\r\n\r\n',
+                     b'GET /healthz HTTP/9.9\r\nHost: x\r\n'
+                     b'Connection: close\r\n\r\n',
+                     b'GET /healthz HTTP/1.1\r\nNo colon here\r\n'
+                     b'Connection: close\r\n\r\n',
+                     b'GET /healthz HTTP/1.1\r\nHost: x\r\n folded\r\n'
+                     b'Connection: close\r\n\r\n',
+                     b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
+                     b'\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03',
+                     b'\r\n' * 100):
+            resp = self.send(data)
+            self.assertIn(status_of(resp),
+                          (None, 200, 400, 404, 405, 408, 505), data[:30])
+
+
 if __name__ == '__main__':
     main()

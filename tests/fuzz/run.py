@@ -49,6 +49,8 @@ def main():
         work = os.path.join(BUILD, 'corpus', t)
         findings = os.path.join(BUILD, 'findings', t)
         shutil.rmtree(work, ignore_errors=True)
+        # Only this run's findings: an old crash must not fail a new run.
+        shutil.rmtree(findings, ignore_errors=True)
         os.makedirs(findings, exist_ok=True)
         shutil.copytree(saved, work) if os.path.isdir(saved) \
             else os.makedirs(work)

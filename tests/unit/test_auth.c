@@ -1,0 +1,340 @@
+/*
+ * Access control without HTTP: addresses and networks, the failure
+ * limiter, tokens (only a keyed hash stored), sessions, the modes and
+ * scopes of auth_check, and the cookie's attributes.
+ */
+#include <arpa/inet.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pmkb/auth.h"
+#include "pmkb/buf.h"
+#include "pmkb/metrics.h"
+#include "pmkb/store.h"
+#include "tap.h"
+
+static struct sockaddr_in v4(const char *ip)
+{
+	struct sockaddr_in in = { 0 };
+
+	in.sin_family = AF_INET;
+	inet_pton(AF_INET, ip, &in.sin_addr);
+	return in;
+}
+
+static void test_addresses(void)
+{
+	struct auth_addr a;
+	struct auth_netlist l = { 0 };
+	struct sockaddr_in6 in6 = { 0 };
+	struct pm_error err;
+
+	ok(auth_addr_parse(&a, "127.0.0.1") && auth_addr_is_loopback(&a),
+	   "127.0.0.1 is loopback");
+	ok(auth_addr_parse(&a, "127.9.9.9") && auth_addr_is_loopback(&a),
+	   "all of 127/8 is loopback");
+	ok(auth_addr_parse(&a, "::1") && auth_addr_is_loopback(&a),
+	   "::1 is loopback");
+	ok(auth_addr_parse(&a, "10.0.0.1") && !auth_addr_is_loopback(&a),
+	   "10.0.0.1 is not");
+	ok(!auth_addr_parse(&a, "localhost"), "names are not addresses");
+	ok(!auth_addr_parse(&a, "10.0.0.1/8"), "nor networks");
+	in6.sin6_family = AF_INET6;
+	inet_pton(AF_INET6, "::ffff:10.1.2.3", &in6.sin6_addr);
+	auth_addr_from_sockaddr(&a, (struct sockaddr *)&in6);
+	ok(a.family == AF_INET, "a mapped address is IPv4");
+	is_str(a.text, "10.1.2.3", "and printed as such");
+
+	is_int(auth_netlist_parse(&l, "10.0.0.0/8, 192.168.1.7 fd00::/8", &err),
+	       PM_OK, "a list of networks");
+	is_int(l.n, 3, "three entries");
+	auth_addr_parse(&a, "10.200.3.4");
+	ok(auth_netlist_has(&l, &a), "10.200.3.4 is in 10/8");
+	auth_addr_parse(&a, "11.0.0.1");
+	ok(!auth_netlist_has(&l, &a), "11.0.0.1 is not");
+	auth_addr_parse(&a, "192.168.1.7");
+	ok(auth_netlist_has(&l, &a), "a single address");
+	auth_addr_parse(&a, "192.168.1.8");
+	ok(!auth_netlist_has(&l, &a), "its neighbour is not");
+	auth_addr_parse(&a, "fd12::5");
+	ok(auth_netlist_has(&l, &a), "IPv6 networks");
+	auth_netlist_release(&l);
+	ok(auth_netlist_parse(&l, "10.0.0.0/33", &err) == PM_INVALID &&
+		   strstr(err.message, "10.0.0.0/33"),
+	   "a prefix too long is refused, and named");
+	ok(auth_netlist_parse(&l, "proxy.example.com", &err) == PM_INVALID,
+	   "a name is refused");
+	is_int(l.n, 0, "a refused list is empty");
+	is_int(auth_netlist_parse(&l, NULL, &err), PM_OK, "no list");
+	auth_netlist_release(&l);
+}
+
+static void test_limiter(void)
+{
+	struct auth_limiter *l = auth_limiter_new(3, 60);
+	char addr[32];
+
+	is_int(auth_limiter_blocked(l, "10.0.0.1", 1000), 0, "fresh: allowed");
+	auth_limiter_fail(l, "10.0.0.1", 1000);
+	auth_limiter_fail(l, "10.0.0.1", 1001);
+	is_int(auth_limiter_blocked(l, "10.0.0.1", 1002), 0,
+	       "two failures: allowed");
+	auth_limiter_fail(l, "10.0.0.1", 1010);
+	is_int(auth_limiter_blocked(l, "10.0.0.1", 1010), 50,
+	       "three: blocked until the minute is over");
+	is_int(auth_limiter_blocked(l, "10.0.0.2", 1010), 0,
+	       "another address is not");
+	is_int(auth_limiter_blocked(l, "10.0.0.1", 1060), 0,
+	       "a minute later: allowed again");
+	auth_limiter_fail(l, "10.0.0.1", 1061);
+	is_int(auth_limiter_blocked(l, "10.0.0.1", 1061), 0,
+	       "and counting starts over");
+	/* Far more addresses than slots: memory stays fixed. */
+	for (int i = 0; i < 3 * AUTH_LIMITER_SLOTS; i++) {
+		snprintf(addr, sizeof(addr), "10.%d.%d.%d", i >> 16,
+			 (i >> 8) & 255, i & 255);
+		auth_limiter_fail(l, addr, 2000);
+	}
+	for (int i = 0; i < 3; i++)
+		auth_limiter_fail(l, "192.0.2.1", 2001);
+	ok(auth_limiter_blocked(l, "192.0.2.1", 2002) > 0,
+	   "an attacker is still tracked after a flood of addresses");
+	auth_limiter_free(l);
+}
+
+static void test_cookie(void)
+{
+	struct buf b = BUF_INIT;
+
+	auth_cookie(&b, "abc", 3600, 0);
+	is_str(b.ptr,
+	       "pmkb_session=abc; Path=/; HttpOnly; SameSite=Strict; "
+	       "Max-Age=3600",
+	       "HttpOnly, SameSite=Strict, no Secure over plain HTTP");
+	buf_reset(&b);
+	auth_cookie(&b, "abc", 60, 1);
+	ok(strstr(b.ptr, "; Secure") != NULL, "Secure over HTTPS");
+	buf_reset(&b);
+	auth_cookie(&b, NULL, 60, 0);
+	ok(strstr(b.ptr, "pmkb_session=;") && strstr(b.ptr, "Max-Age=0"),
+	   "clearing the cookie");
+	buf_release(&b);
+}
+
+/* Whether the file at path holds the bytes of s. */
+static int file_has(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "rb");
+	char *data;
+	long n;
+	int found = 0;
+
+	if (!f)
+		return 0;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	data = malloc((size_t)n + 1);
+	if (data && fread(data, 1, (size_t)n, f) == (size_t)n)
+		found = memmem(data, (size_t)n, s, strlen(s)) != NULL;
+	free(data);
+	fclose(f);
+	return found;
+}
+
+static enum auth_verdict check(struct auth *a, const char *peer,
+			       const char *authz, const char *cookie,
+			       enum auth_scope need, struct auth_result *res)
+{
+	struct sockaddr_in in = v4(peer);
+	struct auth_input i = { 0 };
+
+	i.peer = (struct sockaddr *)&in;
+	i.authorization = authz;
+	i.cookie = cookie;
+	if (auth_check(a, &i, need, res) != PM_OK)
+		return (enum auth_verdict)-1;
+	return res->verdict;
+}
+
+static void test_tokens(void)
+{
+	char dir[] = "/tmp/pmkb-auth-XXXXXX", path[256], wal[300];
+	char reader[AUTH_TOKEN_LEN + 1], admin[AUTH_TOKEN_LEN + 1];
+	char sid[AUTH_SESSION_LEN + 1], hdr[128], cookie[128];
+	struct store *st = NULL;
+	struct auth *a = NULL;
+	struct auth_settings s = { 0 };
+	struct auth_result res;
+	struct pm_error err;
+	struct sockaddr_in peer = v4("10.1.1.1");
+	struct auth_input in = { 0 };
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/pmkb.db", dir);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	is_int(store_open(&st, path, &err), PM_OK, "a fresh database");
+	is_int(auth_token_create(st, "ci-bot", AUTH_SCOPE_READ, reader, &err),
+	       PM_OK, "create a read token");
+	is_int(strlen(reader), AUTH_TOKEN_LEN, "48 characters");
+	ok(!strncmp(reader, "pmkb_", 5), "recognisable by its prefix");
+	is_int(auth_token_create(st, "ops", AUTH_SCOPE_ADMIN, admin, &err),
+	       PM_OK, "create an admin token");
+	ok(strcmp(reader, admin), "tokens differ");
+	is_int(auth_token_create(st, "ci-bot", AUTH_SCOPE_READ, hdr, &err),
+	       PM_CONFLICT, "a name is used once");
+	is_int(auth_token_create(st, "bad name", AUTH_SCOPE_READ, hdr, &err),
+	       PM_INVALID, "names are checked");
+	ok(!file_has(path, reader) && !file_has(wal, reader) &&
+		   !file_has(path, reader + 5) && !file_has(wal, reader + 5),
+	   "the token itself is not stored");
+
+	s.mode = AUTH_TOKEN;
+	s.fail_limit = 3;
+	s.session_ttl = 3600;
+	is_int(auth_new(&a, st, &s, &err), PM_OK, "token mode");
+	is_int(check(a, "10.1.1.1", NULL, NULL, AUTH_SCOPE_NONE, &res),
+	       AUTH_ALLOW, "public routes need nothing");
+	is_int(check(a, "10.1.1.1", NULL, NULL, AUTH_SCOPE_READ, &res),
+	       AUTH_MISSING, "no credentials: missing");
+	snprintf(hdr, sizeof(hdr), "Bearer %s", reader);
+	is_int(check(a, "10.1.1.1", hdr, NULL, AUTH_SCOPE_READ, &res),
+	       AUTH_ALLOW, "the read token reads");
+	is_str(res.who, "token:ci-bot", "and is named in logs");
+	is_int(check(a, "10.1.1.1", hdr, NULL, AUTH_SCOPE_ADMIN, &res),
+	       AUTH_FORBIDDEN, "but is not admin");
+	snprintf(hdr, sizeof(hdr), "bearer   %s", admin);
+	is_int(check(a, "10.1.1.1", hdr, NULL, AUTH_SCOPE_ADMIN, &res),
+	       AUTH_ALLOW, "the admin token (any case, extra spaces)");
+	is_int(check(a, "10.2.2.2", "Bearer pmkb_nope", NULL, AUTH_SCOPE_READ,
+		     &res),
+	       AUTH_DENIED, "a malformed token is denied");
+	snprintf(hdr, sizeof(hdr), "Bearer %s", reader);
+	hdr[20] ^= 1;
+	is_int(check(a, "10.2.2.2", hdr, NULL, AUTH_SCOPE_READ, &res),
+	       AUTH_DENIED, "a token one bit off is denied");
+	is_int(check(a, "10.2.2.2", "Basic dXNlcjpwYXNz", NULL,
+		     AUTH_SCOPE_READ, &res),
+	       AUTH_MISSING, "other schemes are not tokens");
+	is_int(check(a, "10.2.2.2", "Bearer x", NULL, AUTH_SCOPE_READ, &res),
+	       AUTH_DENIED, "third failure");
+	snprintf(hdr, sizeof(hdr), "Bearer %s", reader);
+	is_int(check(a, "10.2.2.2", hdr, NULL, AUTH_SCOPE_READ, &res),
+	       AUTH_LIMITED, "then even a good token waits");
+	ok(res.retry_after > 0 && res.retry_after <= 60, "for at most 60 s");
+	is_int(check(a, "10.1.1.1", hdr, NULL, AUTH_SCOPE_READ, &res),
+	       AUTH_ALLOW, "other addresses are not affected");
+
+	in.peer = (struct sockaddr *)&peer;
+	is_int(auth_login(a, &in, admin, sid, &res), PM_OK, "log in");
+	is_int(res.verdict, AUTH_ALLOW, "with the admin token");
+	is_int(strlen(sid), AUTH_SESSION_LEN, "a session id");
+	snprintf(cookie, sizeof(cookie), "theme=dark; %s=%s; x=y",
+		 AUTH_COOKIE, sid);
+	is_int(check(a, "10.1.1.1", NULL, cookie, AUTH_SCOPE_ADMIN, &res),
+	       AUTH_ALLOW, "the session carries the token's scope");
+	is_str(res.who, "session:ops", "named after its token");
+	ok(!file_has(path, sid) && !file_has(wal, sid),
+	   "the session id is not stored");
+	is_int(check(a, "10.1.1.1", NULL, "pmkb_session=forged",
+		     AUTH_SCOPE_READ, &res),
+	       AUTH_MISSING, "an unknown session is no session");
+	is_int(auth_login(a, &in, "pmkb_wrong", sid, &res), PM_OK,
+	       "a wrong login");
+	is_int(res.verdict, AUTH_DENIED, "is denied");
+
+	is_int(auth_token_revoke(st, "ops", &err), PM_OK, "revoke");
+	is_int(check(a, "10.1.1.1", NULL, cookie, AUTH_SCOPE_READ, &res),
+	       AUTH_MISSING, "its sessions end with it");
+	snprintf(hdr, sizeof(hdr), "Bearer %s", admin);
+	is_int(check(a, "10.3.3.3", hdr, NULL, AUTH_SCOPE_READ, &res),
+	       AUTH_DENIED, "and the token is refused");
+	is_int(auth_token_revoke(st, "ops", &err), PM_NOT_FOUND,
+	       "revoking twice: not found");
+	auth_free(a);
+	a = NULL;
+
+	/* Open mode: reading for all, admin for loopback. */
+	s.mode = AUTH_OPEN;
+	is_int(auth_new(&a, st, &s, &err), PM_OK, "open mode");
+	is_int(check(a, "10.1.1.1", NULL, NULL, AUTH_SCOPE_READ, &res),
+	       AUTH_ALLOW, "anyone reads");
+	is_int(check(a, "10.1.1.1", NULL, NULL, AUTH_SCOPE_ADMIN, &res),
+	       AUTH_FORBIDDEN, "admin from afar needs a token");
+	is_int(check(a, "127.0.0.1", NULL, NULL, AUTH_SCOPE_ADMIN, &res),
+	       AUTH_ALLOW, "admin from loopback");
+	auth_free(a);
+	a = NULL;
+
+	/* Proxy mode: the identity header only from trusted peers. */
+	s.mode = AUTH_PROXY;
+	s.trusted_proxies = "10.9.0.0/16";
+	is_int(auth_new(&a, st, &s, &err), PM_OK, "proxy mode");
+	{
+		struct sockaddr_in p = v4("10.9.1.1"), q = v4("10.8.1.1");
+		struct auth_input i = { 0 };
+
+		i.peer = (struct sockaddr *)&p;
+		i.identity = "ada@example.com";
+		i.forwarded_for = "203.0.113.9, 198.51.100.7";
+		i.forwarded_proto = "https";
+		auth_check(a, &i, AUTH_SCOPE_READ, &res);
+		is_int(res.verdict, AUTH_ALLOW, "a trusted proxy's identity");
+		is_str(res.who, "proxy:ada@example.com", "logged as such");
+		is_str(res.client, "198.51.100.7",
+		       "the client is the hop the proxy added");
+		ok(res.https, "HTTPS as the proxy says");
+		i.peer = (struct sockaddr *)&q;
+		auth_check(a, &i, AUTH_SCOPE_READ, &res);
+		is_int(res.verdict, AUTH_MISSING,
+		       "the same header from elsewhere is ignored");
+		is_str(res.client, "10.8.1.1", "and so is X-Forwarded-For");
+		ok(!res.https, "and X-Forwarded-Proto");
+	}
+	auth_free(a);
+	a = NULL;
+	s.trusted_proxies = "not-an-address";
+	is_int(auth_new(&a, st, &s, &err), PM_INVALID,
+	       "a bad --trusted-proxy is refused");
+	store_close(st);
+	unlink(path);
+	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s-shm", path);
+	unlink(wal);
+	rmdir(dir);
+}
+
+static void test_metrics(void)
+{
+	struct metrics *m = metrics_new(3);
+
+	metrics_observe(m, 0, 200, 300000);
+	metrics_observe(m, 0, 200, 2000000000LL);
+	metrics_observe(m, 7, 404, 1000);
+	metrics_observe(m, -1, 599, 1000);
+	metrics_refused(m, 1);
+	metrics_timed_out(m);
+	metrics_auth_failed(m, 1);
+	ok(m != NULL, "counters never fail, whatever the route or status");
+	metrics_free(m);
+	metrics_observe(NULL, 0, 200, 1);
+	ok(1, "a missing metrics object is ignored");
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	test_addresses();
+	test_limiter();
+	test_cookie();
+	test_tokens();
+	test_metrics();
+	return tap_done();
+}

@@ -11,6 +11,8 @@ rare service or error name in a handful. Each document has front matter, a
 GFM timeline table and a task list of action items.
 """
 import argparse
+import bisect
+import itertools
 import os
 import random
 import subprocess
@@ -45,10 +47,27 @@ SERVICES = ['billing-api', 'payment-api', 'auth', 'search', 'web-frontend',
             'data-pipeline', 'kafka', 'elasticsearch', 'gateway', 'ledger']
 
 
+# Cumulative Zipf weights per word list, computed once: building them on
+# every draw was most of the generator's time. The draw below is exactly
+# what random.choices(words, weights)[0] does, so the corpus for a given
+# seed is the same as before this cache existed.
+_ZIPF = {}
+
+
+def _zipf_table(words, s):
+    key = (id(words), s)
+    t = _ZIPF.get(key)
+    if t is None:
+        cum = list(itertools.accumulate(1.0 / (i + 1) ** s
+                                        for i in range(len(words))))
+        t = _ZIPF[key] = (cum, cum[-1] + 0.0, len(words) - 1)
+    return t
+
+
 def zipf_choice(rng, words, s=1.1):
     """A word with probability proportional to 1/rank^s."""
-    weights = [1.0 / (i + 1) ** s for i in range(len(words))]
-    return rng.choices(words, weights)[0]
+    cum, total, hi = _zipf_table(words, s)
+    return words[bisect.bisect(cum, rng.random() * total, 0, hi)]
 
 
 def rare_word(rng, n_docs):
@@ -64,6 +83,11 @@ def sentence(rng, lang, n_docs):
         if lang == 'ja' or (lang == 'mixed' and r < 0.6):
             pool = COMMON_JA if rng.random() < 0.35 else FILLER_JA
             words.append(zipf_choice(rng, pool))
+            # Japanese prose carries English technical words (the
+            # timeout, error 500): so the commonest English words are in
+            # most documents, as in real collections.
+            if lang == 'ja' and rng.random() < 0.03:
+                words.append(zipf_choice(rng, COMMON_EN))
         else:
             pool = COMMON_EN if rng.random() < 0.3 else FILLER_EN
             words.append(zipf_choice(rng, pool))

@@ -11,7 +11,9 @@
 #include <time.h>
 
 #include "pmkb/config.h"
+#include "pmkb/gitsync.h"
 #include "pmkb/routes.h"
+#include "pmkb/searchcache.h"
 #include "pmkb/searcher.h"
 #include "pmkb/server.h"
 #include "pmkb/store.h"
@@ -128,6 +130,39 @@ static int int_arg(struct request *req, struct reply *rep, const char *name,
 	return 1;
 }
 
+/*
+ * The search cache's key: everything an answer depends on besides the
+ * index, which the cache watches itself. The settings are there by
+ * address, because a sync replaces them.
+ */
+static void search_key(struct buf *key, int listing,
+		       const struct search_request *sr,
+		       const struct taxonomy *tax)
+{
+	const char *v[] = { sr->q, sr->cause, sr->service, sr->severity,
+			    sr->tag, sr->status, sr->from, sr->to };
+
+	buf_addf(key, "%d %d %d %d %d %p", listing, sr->limit, sr->offset,
+		 (int)sr->sort, sr->facets, (const void *)tax);
+	/* \x1f cannot be sent in a query string unnoticed: it is a value. */
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		buf_addch(key, '\x1f');
+		if (v[i]) {
+			buf_addch(key, '=');
+			buf_addstr(key, v[i]);
+		}
+	}
+}
+
+static void reply_body(struct reply *rep, char *body, size_t len)
+{
+	rep->status = 200;
+	rep->content_type = "application/json; charset=utf-8";
+	buf_reset(&rep->body);
+	buf_add(&rep->body, body, len);
+	free(body);
+}
+
 static void run_search(struct request *req, struct reply *rep, int listing)
 {
 	struct search_request sr = { 0 };
@@ -136,6 +171,10 @@ static void run_search(struct request *req, struct reply *rep, int listing)
 	json_t *out = NULL;
 	const char *sort = request_arg(req, "sort");
 	enum pm_status st;
+	struct buf key = BUF_INIT;
+	char *body;
+	size_t len;
+	uint64_t gen;
 
 	pm_error_clear(&err);
 	if (!int_arg(req, rep, "limit", 1, PM_SEARCH_MAX_LIMIT,
@@ -165,16 +204,37 @@ static void run_search(struct request *req, struct reply *rep, int listing)
 		reply_error(rep, 400, "q: missing (the search query)");
 		return;
 	}
-	if (!(c = reader(req, rep)))
-		return;
 	pthread_rwlock_rdlock(&req->app->tax_lock);
+	search_key(&key, listing, &sr, req->app->tax);
+	body = search_cache_get(req->app->search_cache, key.ptr, &len, &gen);
+	if (body) {
+		pthread_rwlock_unlock(&req->app->tax_lock);
+		reply_body(rep, body, len);
+		goto out;
+	}
+	if (!(c = reader(req, rep))) {
+		pthread_rwlock_unlock(&req->app->tax_lock);
+		goto out;
+	}
 	st = searcher_run(c, req->app->tax, &sr, &out, &err);
 	pthread_rwlock_unlock(&req->app->tax_lock);
 	store_reader_release(req->app->store, c);
-	if (st != PM_OK)
+	if (st != PM_OK) {
 		reply_status(rep, st, &err);
-	else
-		reply_json(rep, 200, out);
+		goto out;
+	}
+	/* As reply_json() writes it, kept for the next identical request. */
+	body = json_dumps(out, JSON_COMPACT | JSON_ESCAPE_SLASH);
+	json_decref(out);
+	if (!body) {
+		reply_status(rep, PM_INTERNAL, NULL);
+		goto out;
+	}
+	len = strlen(body);
+	search_cache_put(req->app->search_cache, key.ptr, gen, body, len);
+	reply_body(rep, body, len);
+out:
+	buf_release(&key);
 }
 
 void api_list(struct request *req, struct reply *rep)
@@ -317,6 +377,22 @@ void api_get(struct request *req, struct reply *rep)
 			  col_time(s, G_COMMIT_TIME), "first_commit",
 			  col_string(s, G_FIRST_COMMIT), "created_time",
 			  col_time(s, G_CREATED)));
+	{
+		/*
+		 * The link to the file at its commit (--source-url); only with
+		 * --repo, where --dir is a path inside the repository.
+		 */
+		const struct pm_config *cfg = req->app->cfg;
+		char *src = !cfg->repo ? NULL : gitsync_source_url(
+			cfg->source_url,
+			(const char *)sqlite3_column_text(s, G_COMMIT),
+			cfg->branch, cfg->dir,
+			(const char *)sqlite3_column_text(s, G_PATH));
+
+		json_object_set_new(json_object_get(j, "source"), "url",
+				    src ? json_string(src) : json_null());
+		free(src);
+	}
 	json_object_set_new(j, "problems",
 			    problems_of(c, (const char *)sqlite3_column_text(
 						   s, G_PATH)));

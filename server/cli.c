@@ -6,20 +6,30 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include "pmkb/auth.h"
 #include "pmkb/cli.h"
 #include "pmkb/config.h"
+#include "pmkb/gitsync.h"
+#include "pmkb/hooks.h"
 #include "pmkb/importer.h"
 #include "pmkb/lint.h"
 #include "pmkb/log.h"
+#include "pmkb/ops.h"
+#include "pmkb/outbox.h"
+#include "pmkb/searchcache.h"
 #include "pmkb/searcher.h"
 #include "pmkb/server.h"
+#include "pmkb/slack.h"
 #include "pmkb/stats.h"
 #include "pmkb/store.h"
+#include "pmkb/syncer.h"
 #include "pmkb/taxonomy.h"
 #include "pmkb/xalloc.h"
 
@@ -39,6 +49,11 @@ static int cmd_reindex(struct pm_config *cfg, int nargs, const char **args);
 static int cmd_lint(struct pm_config *cfg, int nargs, const char **args);
 static int cmd_search(struct pm_config *cfg, int nargs, const char **args);
 static int cmd_stats(struct pm_config *cfg, int nargs, const char **args);
+static int cmd_notify(struct pm_config *cfg, int nargs, const char **args);
+static int cmd_outbox(struct pm_config *cfg, int nargs, const char **args);
+static int cmd_token(struct pm_config *cfg, int nargs, const char **args);
+static int cmd_backup(struct pm_config *cfg, int nargs, const char **args);
+static int cmd_check(struct pm_config *cfg, int nargs, const char **args);
 
 static const struct command commands[] = {
 	{ "serve", cmd_serve, CFG_SERVE, "pmkb serve [OPTIONS]",
@@ -46,7 +61,14 @@ static const struct command commands[] = {
 	  "Indexes --dir (default ./postmortems) into --db (default\n"
 	  "./var/pmkb.db), then serves http://127.0.0.1:8080/ until SIGINT or\n"
 	  "SIGTERM. With --listen HOST:0 a free port is chosen; the first line\n"
-	  "printed on stdout is the URL.\n",
+	  "printed on stdout is the URL.\n"
+	  "With --repo, follows a git repository instead: keeps a clone\n"
+	  "under --data-dir, indexes --dir inside it, and syncs on start,\n"
+	  "when POST /hooks/git|github|gitlab says a push came, and every\n"
+	  "--poll. Secrets come from the environment only:\n"
+	  "PMKB_WEBHOOK_SECRET (pmkb notify, GitHub, Gitea),\n"
+	  "PMKB_GITLAB_TOKEN (GitLab), PMKB_GIT_TOKEN or PMKB_GIT_SSH_KEY\n"
+	  "(fetching from https or ssh).\n",
 	  0, 0 },
 	{ "import", cmd_import, CFG_IMPORT, "pmkb import [OPTIONS] PATH",
 	  "index a directory of postmortems (or a git work tree)",
@@ -64,7 +86,10 @@ static const struct command commands[] = {
 	  "check postmortems; exit 1 when any has errors",
 	  "Prints one line per problem: path:line: error|warning: message.\n"
 	  "Without arguments lints --dir. Exit status: 0 clean (warnings\n"
-	  "allowed), 1 errors, 2 a path could not be read.\n",
+	  "allowed), 1 errors, 2 a path could not be read.\n"
+	  "With --pre-receive it is a git pre-receive hook: it reads\n"
+	  "'old new ref' lines on stdin and lints only the files under --dir\n"
+	  "that the push adds or changes; exit 1 rejects the push.\n",
 	  0, 1000 },
 	{ "search", cmd_search, CFG_SEARCH, "pmkb search [OPTIONS] QUERY...",
 	  "search the index from the terminal",
@@ -82,6 +107,48 @@ static const struct command commands[] = {
 	  "period. Reads the index --db; the fiscal year and the time zone\n"
 	  "come from the .pmkb.yml of --dir.\n",
 	  0, 1 },
+	{ "notify", cmd_notify, CFG_NOTIFY, "pmkb notify [OPTIONS]",
+	  "tell a pmkb server that a push came (a post-receive hook)",
+	  "Reads git's 'old new ref' lines on stdin and POSTs them to\n"
+	  "--server/hooks/git, signed with PMKB_WEBHOOK_SECRET. Always exits\n"
+	  "0: a server that is down must not make a push look failed; it\n"
+	  "catches up at its next sync. With empty input (< /dev/null) it\n"
+	  "asks for a sync.\n",
+	  0, 0 },
+	{ "outbox", cmd_outbox, CFG_OUTBOX,
+	  "pmkb outbox [OPTIONS] [status | retry [ID] | test [TEXT...]]",
+	  "show or retry the Slack announcements waiting to be posted",
+	  "status (the default): counts by state and the latest messages.\n"
+	  "retry: queue the failed messages (or message ID) again, with a\n"
+	  "fresh count of tries; a running pmkb serve posts them within a\n"
+	  "second. test: queue a test message, to check the webhook.\n",
+	  0, 100 },
+	{ "token", cmd_token, CFG_TOKEN,
+	  "pmkb token [OPTIONS] create NAME | list | revoke NAME",
+	  "create, list or revoke access tokens (--auth token or proxy)",
+	  "create prints a new token on stdout, once: only a keyed hash is\n"
+	  "stored. Send it as 'Authorization: Bearer TOKEN', or type it into\n"
+	  "/login for a browser session. --scope admin also allows the\n"
+	  "admin routes. revoke deletes the token and ends its sessions at\n"
+	  "once. A running server need not be stopped.\n",
+	  1, 2 },
+	{ "backup", cmd_backup, CFG_BACKUP, "pmkb backup [OPTIONS] PATH",
+	  "copy the database to PATH, safely while pmkb serve runs",
+	  "Uses SQLite's online backup: the copy is one consistent snapshot\n"
+	  "even while a sync writes, is written beside PATH and renamed over\n"
+	  "it, so PATH is never a partial file. The copy keeps the tokens\n"
+	  "and the Slack outbox, which git cannot give back. Restore by\n"
+	  "stopping pmkb and putting the copy at --db.\n",
+	  1, 1 },
+	{ "check", cmd_check, CFG_CHECK, "pmkb check [OPTIONS]",
+	  "check the database and its full-text index; print a digest",
+	  "Runs PRAGMA integrity_check, FTS5's integrity-check of the\n"
+	  "search index against the postmortems, and the foreign keys, and\n"
+	  "prints counts and a digest of the indexed content: two databases\n"
+	  "built from the same files have the same digest. Exit status 0\n"
+	  "when every check passes, 1 otherwise. `pmkb reindex` repairs an\n"
+	  "index that fails.\n",
+	  0, 0 },
 	{ NULL, NULL, 0, NULL, NULL, NULL, 0, 0 },
 };
 
@@ -108,6 +175,13 @@ static int open_store(const struct pm_config *cfg, struct store **st)
 	pm_error_clear(&err);
 	if (store_open(st, cfg->db, &err) != PM_OK) {
 		fprintf(stderr, "pmkb: %s: %s\n", cfg->db, err.message);
+		return 0;
+	}
+	if (ops_limit_db(*st, cfg->max_db_size) != PM_OK) {
+		fprintf(stderr, "pmkb: %s: cannot apply --max-db-size\n",
+			cfg->db);
+		store_close(*st);
+		*st = NULL;
 		return 0;
 	}
 	return 1;
@@ -164,7 +238,10 @@ static int cmd_lint(struct pm_config *cfg, int nargs, const char **args)
 {
 	struct lint_result res;
 	const char *def[1] = { cfg->dir };
-	int rc = lint_run(nargs ? args : def, nargs ? nargs : 1, stdout, &res);
+	int rc = cfg->pre_receive
+			 ? gitsync_prereceive(stdin, stdout, cfg->dir, &res)
+			 : lint_run(nargs ? args : def, nargs ? nargs : 1,
+				    stdout, &res);
 
 	fprintf(stderr, "pmkb lint: %d file%s, %d error%s, %d warning%s\n",
 		res.files, res.files == 1 ? "" : "s", res.errors,
@@ -240,10 +317,13 @@ static int cmd_stats(struct pm_config *cfg, int nargs, const char **args)
 }
 
 /*
- * Serving: index, listen, then wait for SIGINT/SIGTERM in this thread with
- * the signals blocked everywhere else (threads inherit the mask), so that
- * no handler runs inside libmicrohttpd or SQLite. A second signal after
- * the first finds the default action restored and ends the process.
+ * Serving: index, listen, then wait for SIGINT/SIGTERM. A thread of
+ * server.c waits for the signals, which are blocked in every other thread
+ * (they inherit the mask), so that no handler runs inside libmicrohttpd or
+ * SQLite; a second signal ends the process at once. The shutdown order:
+ * stop listening and finish the requests in flight (bounded), let the
+ * sync finish or roll back, let the outbox record its last POST, close
+ * the database.
  */
 static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
 {
@@ -253,22 +333,40 @@ static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
 	struct import_result r;
 	struct pm_error err;
 	struct stat sb;
-	sigset_t sigs;
 	char *settings = NULL, *salt = NULL;
-	int sig, rc = 1;
+	int rc = 1;
 
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	/* First: every thread started later inherits the blocked signals. */
+	server_signals_start();
 	signal(SIGPIPE, SIG_IGN);
 	pthread_rwlock_init(&app.tax_lock, NULL);
 	app.cfg = cfg;
+	if (sodium_init() < 0) {
+		fprintf(stderr, "pmkb: libsodium cannot start\n");
+		goto out;
+	}
 	if (!open_store(cfg, &st))
 		goto out;
 	app.store = st;
 	pm_error_clear(&err);
-	if (stat(cfg->dir, &sb) || !S_ISDIR(sb.st_mode)) {
+	if (search_cache_open(&app.search_cache, cfg->db,
+			      (size_t)cfg->search_cache, &err) != PM_OK) {
+		fprintf(stderr, "pmkb: %s\n", err.message);
+		goto out;
+	}
+	/* Before the first sync, which may have postmortems to announce. */
+	if (slack_start(&app, &err) != PM_OK) {
+		fprintf(stderr, "pmkb: %s\n", err.message);
+		goto out;
+	}
+	if (cfg->repo) {
+		/* The first sync runs here; then pushes trigger the rest. */
+		if (syncer_start(&app.syncer, &app, &err) != PM_OK) {
+			fprintf(stderr, "pmkb: %s: %s\n", err.source,
+				err.message);
+			goto out;
+		}
+	} else if (stat(cfg->dir, &sb) || !S_ISDIR(sb.st_mode)) {
 		log_kv(LOG_WARN, "import.skip", "dir", cfg->dir, "reason",
 		       "not a directory; serving the index as it is", NULL);
 		app.tax = taxonomy_default();
@@ -279,10 +377,17 @@ static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
 			goto out;
 		}
 		print_import(stderr, cfg->dir, &r);
+		app.import_at = (int64_t)time(NULL);
+		app.import_ok = 1;
+		app.import_seconds = r.seconds;
 		if (importer_settings(cfg->dir, &app.tax, &settings, &salt,
 				      &err) != PM_OK)
 			log_kv(LOG_WARN, "settings.invalid", "path",
 			       err.source, "error", err.message, NULL);
+	}
+	if (server_signals_pending()) {
+		rc = 0; /* stopped while indexing: do not start serving */
+		goto out;
 	}
 	if (server_start(&srv, &app, &err) != PM_OK) {
 		fprintf(stderr, "pmkb: %s\n", err.message);
@@ -305,20 +410,51 @@ static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
 	       strchr(cfg->host, ':') ? "[" : "", cfg->host,
 	       strchr(cfg->host, ':') ? "]" : "", server_port(srv));
 	fflush(stdout);
-	sigwait(&sigs, &sig);
-	log_kv(LOG_INFO, "shutdown", "signal", sig == SIGINT ? "INT" : "TERM",
-	       NULL);
-	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+	server_signals_wait();
 	rc = 0;
 out:
 	server_stop(srv);
+	syncer_stop(app.syncer);
+	slack_stop(&app);
+	search_cache_free(app.search_cache);
 	store_close(st);
+	if (rc == 0)
+		log_kv(LOG_INFO, "shutdown.done", NULL);
 	taxonomy_free(app.tax);
 	free(app.public_url);
 	free(settings);
 	free(salt);
 	pthread_rwlock_destroy(&app.tax_lock);
 	return rc;
+}
+
+static int cmd_outbox(struct pm_config *cfg, int nargs, const char **args)
+{
+	return outbox_command(cfg, nargs, args);
+}
+
+static int cmd_token(struct pm_config *cfg, int nargs, const char **args)
+{
+	return auth_command(cfg, nargs, args);
+}
+
+static int cmd_backup(struct pm_config *cfg, int nargs, const char **args)
+{
+	return ops_backup_command(cfg, args[0]);
+}
+
+static int cmd_check(struct pm_config *cfg, int nargs, const char **args)
+{
+	return ops_check_command(cfg);
+}
+
+static int cmd_notify(struct pm_config *cfg, int nargs, const char **args)
+{
+	if (sodium_init() < 0)
+		fprintf(stderr, "pmkb notify: libsodium cannot start\n");
+	else
+		hooks_notify(cfg->server, cfg->webhook_secret, stdin, stderr);
+	return 0;
 }
 
 int cli_main(int argc, char **argv)

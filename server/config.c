@@ -29,7 +29,7 @@ struct option_def {
 
 #define ALL_INDEX \
 	(CFG_SERVE | CFG_IMPORT | CFG_REINDEX | CFG_SEARCH | CFG_OUTBOX | \
-	 CFG_STATS)
+	 CFG_STATS | CFG_TOKEN | CFG_BACKUP | CFG_CHECK)
 #define STR(field) OPT_STRING, offsetof(struct pm_config, field)
 #define NUM(field) OPT_LONG, offsetof(struct pm_config, field)
 #define FLAG(field) OPT_FLAG, offsetof(struct pm_config, field)
@@ -48,13 +48,64 @@ static const struct option_def options[] = {
 	{ "threads", "PMKB_THREADS", NUM(threads), CFG_SERVE, "N",
 	  "HTTP worker threads", 1, 64 },
 	{ "max-body", "PMKB_MAX_BODY", NUM(max_body), CFG_SERVE, "BYTES",
-	  "largest request body accepted (413 beyond)", 1024, 64 << 20 },
+	  "largest request body accepted (413 beyond; default 1 MiB)", 1024, 64 << 20 },
 	{ "max-connections", "PMKB_MAX_CONNECTIONS", NUM(max_connections),
-	  CFG_SERVE, "N", "open connections at most", 4, 100000 },
+	  CFG_SERVE, "N", "open connections at most; more are closed at once (default "
+	  "1024)", 4, 100000 },
 	{ "max-per-ip", "PMKB_MAX_PER_IP", NUM(max_per_ip), CFG_SERVE, "N",
-	  "open connections per client address at most", 1, 100000 },
+	  "open connections per client address at most; more are closed "
+	  "at once (default 256)", 1, 100000 },
 	{ "timeout", "PMKB_TIMEOUT", NUM(timeout), CFG_SERVE, "SECONDS",
-	  "close connections idle this long", 1, 3600 },
+	  "close connections idle this long (default 30)", 1, 3600 },
+	{ "request-timeout", "PMKB_REQUEST_TIMEOUT", SECS(request_timeout),
+	  CFG_SERVE, "DURATION",
+	  "answer 408 and close a connection that has not sent a whole "
+	  "request (headers and body) this long after it opened, or "
+	  "--timeout plus this after its last answer (slow clients; "
+	  "default 20s)", 1, 3600 },
+	{ "max-url", "PMKB_MAX_URL", NUM(max_url), CFG_SERVE, "BYTES",
+	  "longest path and query string accepted (414 beyond; default "
+	  "8192)", 256,
+	  1 << 20 },
+	{ "max-header", "PMKB_MAX_HEADER", NUM(max_header), CFG_SERVE,
+	  "BYTES", "size of a request's headers accepted (431 beyond; default "
+	  "32768)",
+	  4096, 1 << 20 },
+	{ "shutdown-timeout", "PMKB_SHUTDOWN_TIMEOUT", SECS(shutdown_timeout),
+	  CFG_SERVE, "DURATION",
+	  "on SIGTERM, wait this long for requests in flight (default "
+	  "10s); a second signal exits at once", 0, 600 },
+	{ "max-db-size", "PMKB_MAX_DB_SIZE", NUM(max_db_size),
+	  CFG_SERVE | CFG_IMPORT | CFG_REINDEX, "BYTES",
+	  "let the database grow to this size at most (0: no limit); "
+	  "writes beyond fail as on a full disk", 0, 0x7fffffffL },
+	{ "search-cache", "PMKB_SEARCH_CACHE", NUM(search_cache), CFG_SERVE,
+	  "N", "keep up to N search answers until the index changes "
+	  "(0: off)", 0, 65536 },
+	{ "auth", "PMKB_AUTH", STR(auth), CFG_SERVE, "MODE",
+	  "who may read: open (default; loopback only unless "
+	  "--allow-open-network), token (bearer tokens or the login page) "
+	  "or proxy (an identity header from --trusted-proxy)", 0, 0 },
+	{ "allow-open-network", "PMKB_ALLOW_OPEN_NETWORK",
+	  FLAG(allow_open_network), CFG_SERVE, "",
+	  "allow --auth open on a non-loopback --listen address", 0, 0 },
+	{ "trusted-proxy", "PMKB_TRUSTED_PROXY", STR(trusted_proxy), CFG_SERVE,
+	  "ADDRS",
+	  "reverse proxies (addresses or networks, comma-separated) whose "
+	  "X-Forwarded-For, X-Forwarded-Proto and identity header are "
+	  "believed", 0, 0 },
+	{ "proxy-header", "PMKB_PROXY_HEADER", STR(proxy_header), CFG_SERVE,
+	  "NAME", "the identity header of --auth proxy (default "
+	  "X-Forwarded-Email)", 0, 0 },
+	{ "session-ttl", "PMKB_SESSION_TTL", SECS(session_ttl), CFG_SERVE,
+	  "DURATION", "how long a login lasts (default 12h)", 60,
+	  90 * 86400L },
+	{ "auth-fail-limit", "PMKB_AUTH_FAIL_LIMIT", NUM(auth_fail_limit),
+	  CFG_SERVE, "N",
+	  "failed logins or tokens per client address a minute before 429",
+	  1, 100000 },
+	{ "scope", NULL, STR(scope), CFG_TOKEN, "SCOPE",
+	  "what a new token may do: read (default) or admin", 0, 0 },
 	{ "limit", NULL, NUM(limit), CFG_SEARCH, "N",
 	  "how many results to print", 1, 1000 },
 	{ "period", NULL, STR(period), CFG_STATS, "PERIOD",
@@ -76,6 +127,14 @@ static const struct option_def options[] = {
 	{ "slack-max-attempts", "PMKB_SLACK_MAX_ATTEMPTS",
 	  NUM(slack_max_attempts), CFG_SERVE, "N",
 	  "tries per Slack message before it is kept as failed", 1, 100 },
+	{ "slack-inline-ms", "PMKB_SLACK_INLINE_MS", NUM(slack_inline_ms),
+	  CFG_SERVE, "MS",
+	  "a slash command slower than this is answered later, through "
+	  "Slack's response_url (0: always)", 0, 2900 },
+	{ "slack-response-prefix", "PMKB_SLACK_RESPONSE_PREFIX",
+	  STR(slack_response_prefix), CFG_SERVE, "URL",
+	  "where response_url may point (Slack: https://hooks.slack.com/)",
+	  0, 0 },
 	{ "slack-backoff-ms", "PMKB_SLACK_BACKOFF_MS", NUM(slack_backoff_ms),
 	  CFG_SERVE, "MS",
 	  "first retry delay; doubles each try, with jitter", 10, 3600000 },
@@ -156,10 +215,22 @@ void config_defaults(struct pm_config *cfg)
 	cfg->max_connections = 1024;
 	cfg->max_per_ip = 256;
 	cfg->timeout = 30;
+	cfg->request_timeout = 20;
+	cfg->max_url = 8192;
+	cfg->max_header = 32768;
+	cfg->shutdown_timeout = 10;
+	cfg->search_cache = 256;
+	cfg->auth = "open";
+	cfg->proxy_header = "X-Forwarded-Email";
+	cfg->session_ttl = 12 * 3600;
+	cfg->auth_fail_limit = 10;
+	cfg->scope = "read";
 	cfg->limit = 10;
 	cfg->slack_announce = "new";
 	cfg->slack_max_attempts = 8;
 	cfg->slack_backoff_ms = 5000;
+	cfg->slack_inline_ms = 2500;
+	cfg->slack_response_prefix = "https://hooks.slack.com/";
 	cfg->branch = "main";
 	cfg->server = "http://127.0.0.1:8080";
 	cfg->webhook_secret = getenv("PMKB_WEBHOOK_SECRET");

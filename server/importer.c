@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,9 +228,178 @@ enum pm_status importer_settings(const char *dir, struct taxonomy **tax,
 	return rc;
 }
 
+/*
+ * The import is a pipeline of two threads: a reader reads, hashes and
+ * parses the files (index_parse()) up to QUEUE_SLOTS ahead, while this
+ * thread writes them into the index in order. On two cores the parse
+ * (front matter, Markdown, HTML: a third of an import's instructions) then
+ * costs no time, and the writer, which tokenizes for FTS5, sets the pace.
+ */
+#define QUEUE_SLOTS 64
+
+struct job {
+	char *data;
+	size_t len;
+	struct pm_provenance prov;
+	enum pm_status read_rc;
+	char message[256]; /* why the file could not be read */
+	struct index_parsed parsed;
+};
+
+/* What the index knows of one path: its change detector's hash. */
+struct known {
+	char *path;
+	char hash[33];
+};
+
+struct pipeline {
+	const char *dir;
+	const struct pm_list *files;
+	const struct index_batch *b;
+	struct known *known;
+	size_t n_known;
+	struct job jobs[QUEUE_SLOTS];
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t produced, consumed; /* files handed over, files taken */
+	int stop;
+};
+
+static int by_known_path(const void *a, const void *b)
+{
+	return strcmp(((const struct known *)a)->path,
+		      ((const struct known *)b)->path);
+}
+
+/* Loads the stored hashes, so that the reader skips unchanged files. */
+static enum pm_status load_known(struct pipeline *p, struct dbconn *c)
+{
+	sqlite3_stmt *s = NULL;
+	size_t alloc = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(dbconn_db(c),
+			       "SELECT path, content_hash FROM postmortems",
+			       -1, &s, NULL) != SQLITE_OK)
+		return PM_DB;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(s, 1);
+
+		XGROW(p->known, alloc, p->n_known + 1);
+		p->known[p->n_known].path =
+			xstrdup((const char *)sqlite3_column_text(s, 0));
+		snprintf(p->known[p->n_known].hash,
+			 sizeof(p->known[0].hash), "%s", h ? h : "");
+		p->n_known++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return PM_DB;
+	if (p->n_known)
+		qsort(p->known, p->n_known, sizeof(*p->known), by_known_path);
+	return PM_OK;
+}
+
+static const char *known_hash(const struct pipeline *p, const char *path)
+{
+	struct known key = { (char *)path, "" }, *k;
+
+	k = p->n_known ? bsearch(&key, p->known, p->n_known,
+				 sizeof(*p->known), by_known_path)
+		       : NULL;
+	return k ? k->hash : NULL;
+}
+
+static void *reader_main(void *arg)
+{
+	struct pipeline *p = arg;
+
+	for (size_t i = 0; i < p->files->n; i++) {
+		struct job *j = &p->jobs[i % QUEUE_SLOTS];
+		const char *rel = p->files->v[i];
+		struct buf path = BUF_INIT;
+		struct pm_error e;
+		struct stat sb;
+
+		pthread_mutex_lock(&p->lock);
+		while (!p->stop && i - p->consumed >= QUEUE_SLOTS)
+			pthread_cond_wait(&p->cond, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+		if (p->stop)
+			break;
+		memset(j, 0, sizeof(*j));
+		index_parsed_init(&j->parsed);
+		buf_addf(&path, "%s/%s", p->dir, rel);
+		if (stat(path.ptr, &sb) == 0) {
+			j->prov.created_time = (int64_t)sb.st_mtime;
+			j->prov.created_from = "mtime";
+		}
+		pm_error_clear(&e);
+		j->read_rc = importer_read(path.ptr, &j->data, &j->len, &e);
+		if (j->read_rc == PM_OK)
+			index_parse(p->b, rel, j->data, j->len, &j->prov,
+				    known_hash(p, rel), &j->parsed);
+		else
+			snprintf(j->message, sizeof(j->message), "%s",
+				 e.message);
+		buf_release(&path);
+		pthread_mutex_lock(&p->lock);
+		p->produced = i + 1;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+	}
+	return NULL;
+}
+
+/* Writes every file of p into b, in order, as the reader delivers them. */
+static enum pm_status write_all(struct pipeline *p, struct index_batch *b,
+				struct pm_error *err)
+{
+	enum pm_status rc = PM_OK;
+	pthread_t reader;
+	size_t i;
+
+	if (pthread_create(&reader, NULL, reader_main, p))
+		return pm_error_set(err, PM_INTERNAL, p->dir, 0,
+				    "cannot start the import's reader");
+	for (i = 0; i < p->files->n && rc == PM_OK; i++) {
+		struct job *j = &p->jobs[i % QUEUE_SLOTS];
+		const char *rel = p->files->v[i];
+
+		pthread_mutex_lock(&p->lock);
+		while (p->produced <= i)
+			pthread_cond_wait(&p->cond, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+		if (j->read_rc == PM_OK)
+			rc = index_put_parsed(b, rel, j->data, j->len, &j->prov,
+					      &j->parsed, NULL);
+		else if (j->read_rc != PM_DB)
+			/* Vanished or unreadable: say so, keep the rest. */
+			rc = index_problem(b, rel, 0, j->message);
+		else
+			rc = PM_DB;
+		free(j->data);
+		index_parsed_release(&j->parsed);
+		pthread_mutex_lock(&p->lock);
+		p->consumed = i + 1;
+		if (rc != PM_OK)
+			p->stop = 1;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+	}
+	pthread_join(reader, NULL);
+	/* After a failure, jobs the reader filled ahead were never taken. */
+	for (; i < p->produced; i++) {
+		free(p->jobs[i % QUEUE_SLOTS].data);
+		index_parsed_release(&p->jobs[i % QUEUE_SLOTS].parsed);
+	}
+	return rc;
+}
+
 enum pm_status importer_run(struct store *st, const char *dir, int force,
 			    struct import_result *res, struct pm_error *err)
 {
+	struct pipeline pipe;
 	struct pm_list files = { 0 };
 	struct taxonomy *tax = NULL;
 	struct index_batch *b = NULL;
@@ -264,31 +434,24 @@ enum pm_status importer_run(struct store *st, const char *dir, int force,
 					terr.message)) != PM_OK)
 			goto out;
 	}
-	for (size_t i = 0; i < files.n; i++) {
-		struct buf path = BUF_INIT;
-		struct pm_provenance prov = { 0 };
-		struct stat sb;
-		char *data = NULL;
-		size_t len = 0;
-
-		buf_addf(&path, "%s/%s", dir, files.v[i]);
-		if (stat(path.ptr, &sb) == 0) {
-			prov.created_time = (int64_t)sb.st_mtime;
-			prov.created_from = "mtime";
-		}
-		rc = importer_read(path.ptr, &data, &len, err);
-		if (rc == PM_OK)
-			rc = index_put(b, files.v[i], data, len, &prov, NULL);
-		else if (rc != PM_DB)
-			/* Vanished or unreadable: say so, keep the rest. */
-			rc = index_problem(b, files.v[i], 0, err->message);
-		free(data);
-		buf_release(&path);
-		if (rc != PM_OK)
-			goto out;
-	}
+	memset(&pipe, 0, sizeof(pipe));
+	pipe.dir = dir;
+	pipe.files = &files;
+	pipe.b = b;
+	pthread_mutex_init(&pipe.lock, NULL);
+	pthread_cond_init(&pipe.cond, NULL);
+	rc = force ? PM_OK : load_known(&pipe, index_conn(b));
+	if (rc == PM_OK)
+		rc = write_all(&pipe, b, err);
+	for (size_t i = 0; i < pipe.n_known; i++)
+		free(pipe.known[i].path);
+	free(pipe.known);
+	pthread_cond_destroy(&pipe.cond);
+	pthread_mutex_destroy(&pipe.lock);
+	if (rc != PM_OK)
+		goto out;
 	if ((rc = index_prune(b)) != PM_OK ||
-	    (force && (rc = store_rebuild_fts(index_conn(b))) != PM_OK))
+	    (force && (rc = store_repair(index_conn(b))) != PM_OK))
 		goto out;
 	rc = index_commit(b, &res->counts);
 	b = NULL;

@@ -463,8 +463,9 @@ static enum pm_status add_filter(struct parser *p, enum field f, size_t i,
 		int stop = i >= p->len || space_len(p->text + i, p->len - i);
 
 		if (stop || (split && p->text[i] == ',')) {
-			if (v.len &&
-			    (st = add_filter_value(p, f, v.ptr, start)) != PM_OK)
+			if (v.len)
+				st = add_filter_value(p, f, v.ptr, start);
+			if (st != PM_OK)
 				goto out;
 			buf_reset(&v);
 			if (stop)
@@ -633,4 +634,9 @@ out:
 	buf_release(&p.pos);
 	buf_release(&p.neg);
 	return st;
+}
+
+void query_quote(struct buf *b, const char *s, size_t n)
+{
+	add_quoted(b, s, n);
 }

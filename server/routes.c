@@ -1,31 +1,47 @@
 /* Every URL pmkb answers, in one table. */
 #include <string.h>
 
+#include "pmkb/auth.h"
+#include "pmkb/feed.h"
 #include "pmkb/hooks.h"
+#include "pmkb/metrics.h"
 #include "pmkb/routes.h"
 
 const struct route routes[] = {
-	{ "GET", "/healthz", api_healthz, 1 },
-	{ "GET", "/api/postmortems", api_list, 1 },
-	{ "GET", "/api/postmortems/{slug}", api_get, 1 },
-	{ "GET", "/api/search", api_search, 1 },
-	{ "GET", "/api/problems", api_problems, 1 },
-	{ "GET", "/api/stats/causes", api_stats_causes, 1 },
-	{ "GET", "/api/stats/durations", api_stats_durations, 1 },
-	{ "GET", "/api/action-items", api_action_items, 1 },
-	{ "GET", "/api/openapi.yaml", api_openapi, 1 },
-	{ "GET", "/api/sync", hooks_sync_status, 1 },
-	{ "POST", "/hooks/git", hooks_git, 1 },
-	{ "POST", "/hooks/github", hooks_github, 1 },
-	{ "POST", "/hooks/gitlab", hooks_gitlab, 1 },
-	{ "POST", "/slack/command", slack_command, 1 },
-	{ "GET", "/api/outbox", api_outbox, 1 },
-	{ "GET", "/", assets_index, 0 },
-	{ "GET", "/p/{slug}", assets_index, 0 },
-	{ "GET", "/problems", assets_index, 0 },
-	{ "GET", "/app.js", assets_serve, 0 },
-	{ "GET", "/app.css", assets_serve, 0 },
-	{ NULL, NULL, NULL, 0 },
+	{ "GET", "/healthz", api_healthz, 1, ROUTE_PUBLIC },
+	{ "GET", "/readyz", metrics_readyz, 1, ROUTE_PUBLIC },
+	{ "GET", "/metrics", metrics_serve, 1, ROUTE_READ },
+	{ "GET", "/login", auth_login_page, 1, ROUTE_PUBLIC },
+	{ "POST", "/login", auth_login_post, 1, ROUTE_PUBLIC },
+	{ "POST", "/logout", auth_logout_post, 1, ROUTE_PUBLIC },
+	{ "GET", "/api/postmortems", api_list, 1, ROUTE_READ },
+	{ "GET", "/api/postmortems/{slug}", api_get, 1, ROUTE_READ },
+	{ "GET", "/api/postmortems/{slug}/similar", api_similar, 1,
+	  ROUTE_READ },
+	{ "GET", "/api/suggest", api_suggest, 1, ROUTE_READ },
+	{ "GET", "/api/search", api_search, 1, ROUTE_READ },
+	{ "GET", "/api/problems", api_problems, 1, ROUTE_READ },
+	{ "GET", "/api/stats/causes", api_stats_causes, 1, ROUTE_READ },
+	{ "GET", "/api/stats/durations", api_stats_durations, 1, ROUTE_READ },
+	{ "GET", "/api/action-items", api_action_items, 1, ROUTE_READ },
+	{ "GET", "/api/openapi.yaml", api_openapi, 1, ROUTE_READ },
+	{ "GET", "/api/sync", hooks_sync_status, 1, ROUTE_READ },
+	{ "POST", "/hooks/git", hooks_git, 1, ROUTE_PUBLIC },
+	{ "POST", "/hooks/github", hooks_github, 1, ROUTE_PUBLIC },
+	{ "POST", "/hooks/gitlab", hooks_gitlab, 1, ROUTE_PUBLIC },
+	{ "POST", "/slack/command", slack_command, 1, ROUTE_PUBLIC },
+	{ "GET", "/api/outbox", api_outbox, 1, ROUTE_READ },
+	{ "GET", "/", assets_index, 0, ROUTE_READ },
+	{ "GET", "/p/{slug}", assets_index, 0, ROUTE_READ },
+	{ "GET", "/trends", assets_index, 0, ROUTE_READ },
+	{ "GET", "/actions", assets_index, 0, ROUTE_READ },
+	{ "GET", "/problems", assets_index, 0, ROUTE_READ },
+	{ "GET", "/feed.atom", feed_atom, 1, ROUTE_READ },
+	/* The UI's modules, style and icons: whatever web/ embeds. */
+	{ "GET", "/{slug}.js", assets_serve, 0, ROUTE_PUBLIC },
+	{ "GET", "/{slug}.css", assets_serve, 0, ROUTE_PUBLIC },
+	{ "GET", "/{slug}.svg", assets_serve, 0, ROUTE_PUBLIC },
+	{ NULL, NULL, NULL, 0, ROUTE_READ },
 };
 
 /* Matches path against pattern; copies the {slug} segment into param. */

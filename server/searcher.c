@@ -37,13 +37,23 @@
  * ranked: bm25 costs a few µs per match, and a term that common tells
  * little about relevance anyway. The total stays exact.
  */
-#define RANK_MAX 20000
-/* Snippet width in characters, and how far back a sentence start is looked
- * for. */
+#define RANK_MAX 5000
+/* Snippet width, and how far back to look for a sentence start (chars). */
 #define SNIPPET_CHARS 160
 #define SNIPPET_LOOKBACK 60
 /* Text scanned for snippets: matches beyond this are not looked for. */
 #define SNIPPET_SCAN (256 * 1024)
+/*
+ * Texts longer than this are not tokenized whole for snippets: the bytes
+ * that a match must start with are looked for first, and only windows of
+ * WINDOW_BEFORE + WINDOW_AFTER bytes around them are tokenized (see
+ * find_windowed()). At most WINDOW_CANDIDATES places; more, and the whole
+ * text is tokenized after all.
+ */
+#define WINDOWED_MIN 1024
+#define WINDOW_BEFORE 64
+#define WINDOW_AFTER 192
+#define WINDOW_CANDIDATES 128
 /* Values per facet. */
 #define FACET_MAX 50
 
@@ -67,6 +77,7 @@ enum {
 	P_LIMIT,
 	P_OFFSET,
 	P_CUT,
+	P_WINDOW,
 };
 
 #define LIST_SLOTS (P_STATUS - P_CAUSE_Q + 1)
@@ -96,10 +107,23 @@ enum {
 	" AND (?15 IS NULL OR p.id NOT IN"                                 \
 	" (SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?15))"
 
+/*
+ * CROSS JOIN fixes the join order: the match set drives. Left to itself
+ * the planner may scan labels first and run the MATCH once per label.
+ *
+ * META reads a match's metadata from the covering index of
+ * schema/004_search_meta.sql instead of the row, whose metadata columns
+ * sit after the body (a walk through overflow pages per match: 4x slower
+ * facets and 7x slower filter-only counts at 100,000 documents). SQLite
+ * looks up rowids in the table unless told.
+ */
+#define META " postmortems p INDEXED BY postmortems_meta"
 #define FROM_FTS                                                           \
-	" FROM pm_fts JOIN postmortems p ON p.id = pm_fts.rowid"           \
+	" FROM pm_fts CROSS JOIN" META " ON p.id = pm_fts.rowid"           \
 	" WHERE pm_fts MATCH ?1 AND pm_fts.rowid >= ?18"
 #define FROM_LIST " FROM postmortems p WHERE 1"
+/* For counts and facets, which visit every row they count. */
+#define FROM_LIST_META " FROM" META " WHERE 1"
 
 #define BY_DATE " ORDER BY p.started_epoch DESC, p.id DESC"
 #define PAGE " LIMIT ?16 OFFSET ?17"
@@ -113,7 +137,23 @@ static const char sql_rank_date[] = "SELECT p.id" FROM_FTS FILTERS BY_DATE
 static const char sql_list[] = "SELECT p.id" FROM_LIST FILTERS BY_DATE PAGE;
 
 static const char sql_count_fts[] = "SELECT count(*)" FROM_FTS FILTERS;
-static const char sql_count_list[] = "SELECT count(*)" FROM_LIST FILTERS;
+
+/*
+ * Without filters the match set needs no row of postmortems: counting and
+ * ranking read the full-text index alone, and only the best ?19 rows are
+ * looked up to break ties by date. (The filter columns sit after the body
+ * in each row, so reading them costs a walk through overflow pages.)
+ */
+static const char sql_count_match[] =
+	"SELECT count(*) FROM pm_fts WHERE pm_fts MATCH ?1";
+static const char sql_rank_fast[] =
+	"SELECT r.id FROM (SELECT rowid AS id,"
+	" bm25(pm_fts, 10.0, 4.0, 4.0, 1.0) AS score FROM pm_fts"
+	" WHERE pm_fts MATCH ?1 AND rowid >= ?18 ORDER BY score LIMIT ?19) r"
+	" CROSS JOIN postmortems p ON p.id = r.id"
+	" ORDER BY r.score, p.started_epoch DESC, p.id DESC" PAGE;
+static const char sql_count_list[] =
+	"SELECT count(*)" FROM_LIST_META FILTERS;
 
 /* Facets by (primary cause, severity, year), summed in C. */
 #define FACET_COLS                                                         \
@@ -122,17 +162,19 @@ static const char sql_count_list[] = "SELECT count(*)" FROM_LIST FILTERS;
 #define FACET_GROUP " GROUP BY 1, 2, 3"
 static const char sql_facets_fts[] = FACET_COLS FROM_FTS FILTERS FACET_GROUP;
 static const char sql_facets_list[] =
-	FACET_COLS FROM_LIST FILTERS FACET_GROUP;
+	FACET_COLS FROM_LIST_META FILTERS FACET_GROUP;
 
 #define SERVICE_COLS "SELECT s.value, count(*)"
 #define SERVICE_JOIN                                                       \
 	" JOIN labels s ON s.pm_id = p.id AND s.kind = 'service'"
 static const char sql_services_fts[] =
-	SERVICE_COLS " FROM pm_fts JOIN postmortems p ON p.id = pm_fts.rowid"
-	SERVICE_JOIN " WHERE pm_fts MATCH ?1 AND pm_fts.rowid >= ?18" FILTERS
+	SERVICE_COLS " FROM pm_fts CROSS JOIN" META
+	" ON p.id = pm_fts.rowid CROSS" SERVICE_JOIN
+	" WHERE pm_fts MATCH ?1 AND pm_fts.rowid >= ?18" FILTERS
 	" GROUP BY s.value ORDER BY 2 DESC, 1 LIMIT 50";
+/* CROSS: filter the rows first, then look up their services. */
 static const char sql_services_list[] =
-	SERVICE_COLS " FROM postmortems p" SERVICE_JOIN " WHERE 1" FILTERS
+	SERVICE_COLS " FROM" META " CROSS" SERVICE_JOIN " WHERE 1" FILTERS
 	" GROUP BY s.value ORDER BY 2 DESC, 1 LIMIT 50";
 
 /* The rowid below which matches are not ranked (see RANK_MAX). */
@@ -142,7 +184,8 @@ static const char sql_cut[] =
 
 static const char sql_row[] =
 	"SELECT slug, title, summary, started_at, primary_cause, causes,"
-	" severity, services, tags, status, body FROM postmortems WHERE id = ?1";
+	" severity, services, tags, status, body"
+	" FROM postmortems WHERE id = ?1";
 
 /* The filters of one request, ready to bind. */
 struct filters {
@@ -162,6 +205,9 @@ struct alt {
 	size_t alloc;
 	int prefix_last; /* the last token only has to start the text's */
 	int term;	 /* index of the term (bit in match masks) */
+	/* Bytes the original text has where this alternative matches: the
+	 * start of the first token (ASCII letters in any case). */
+	int key_len;
 };
 
 /* Tokens of a text being searched for snippets. */
@@ -376,6 +422,18 @@ static void bind_filters(sqlite3_stmt *s, const struct filters *f)
 		sqlite3_bind_int64(s, P_CUT, f->cut);
 }
 
+/* Whether f has no condition besides the MATCH expression. */
+static int filters_none(const struct filters *f)
+{
+	int i;
+
+	for (i = 0; i < LIST_SLOTS; i++)
+		if (f->lists[i])
+			return 0;
+	return f->sev_max < 0 && f->after == INT64_MIN &&
+	       f->before == INT64_MAX && !f->exclude;
+}
+
 /* Logs SQLite's message; the user sees only a generic one. */
 static enum pm_status db_fail(struct dbconn *c, struct pm_error *err)
 {
@@ -512,8 +570,9 @@ out:
 static enum pm_status run_count(struct dbconn *c, const struct filters *f,
 				int64_t *total, struct pm_error *err)
 {
-	sqlite3_stmt *s = dbconn_stmt(c, f->match ? sql_count_fts
-						   : sql_count_list);
+	sqlite3_stmt *s = dbconn_stmt(c, !f->match	    ? sql_count_list
+					 : filters_none(f) ? sql_count_match
+							   : sql_count_fts);
 	enum pm_status st = PM_OK;
 
 	if (!s)
@@ -564,6 +623,30 @@ static int alt_cb(void *ctx, const char *tok, int ntok, int start, int end,
 	return 0;
 }
 
+/*
+ * How many leading bytes of a's first token the original text surely has
+ * (up to ASCII case) where a matches. A CJK token or a word with other
+ * characters than a-z is not stemmed: all of it. The porter stemmer may
+ * rewrite the last two characters of a stem (happy → happi, relational →
+ * relat): all but those, and at least two. A prefix token is the query's
+ * own word, unstemmed: all of it. NFKC variants (ＤＢ for db) are not
+ * found this way; find_windowed() falls back when a term is not found.
+ */
+static int alt_key_len(const struct alt *a)
+{
+	const char *t = a->toks.ptr;
+	int n = a->len[0], i;
+
+	if (a->prefix_last && a->n == 1)
+		return n;
+	for (i = 0; i < n; i++)
+		if (t[i] < 'a' || t[i] > 'z')
+			return n;
+	if (n < 3 || n > 64)
+		return n; /* too short or long for the stemmer to touch */
+	return n - 2 < 2 ? 2 : n - 2;
+}
+
 static void alt_add(struct snip_ctx *sc, size_t *alloc, const char *s,
 		    size_t n, int prefix, int term)
 {
@@ -577,6 +660,7 @@ static void alt_add(struct snip_ctx *sc, size_t *alloc, const char *s,
 	a->term = term;
 	tokenizer_run_query(s, (int)n, prefix, 1, alt_cb, a);
 	if (a->n) {
+		a->key_len = alt_key_len(a);
 		sc->nalts++;
 	} else {
 		buf_release(&a->toks);
@@ -684,28 +768,159 @@ static int by_start(const void *a, const void *b)
  * Finds the query's matches in text[0..len) and merges overlapping ones
  * (overlapping bigrams of ーーーー would otherwise duplicate text).
  */
-static void find_matches(struct snip_ctx *sc, const char *text, int len)
+static int is_cont(char c)
 {
-	size_t i, k, out;
+	return ((unsigned char)c & 0xC0) == 0x80;
+}
+
+/*
+ * Tokenizes text[from..to) into sc->doc and adds the alternatives found
+ * there to sc->m, as offsets into text. Matches that end within 16 bytes
+ * of a cut end (to < len) are left out: the cut may have made a token
+ * that the whole text does not have.
+ */
+static void scan_span(struct snip_ctx *sc, const char *text, int from, int to,
+		      int len)
+{
+	size_t i, k;
 
 	sc->doc.n = 0;
 	buf_reset(&sc->doc.arena);
-	sc->nm = 0;
-	if (!sc->nalts)
-		return;
-	tokenizer_run(text, len, 1, doc_cb, &sc->doc);
+	tokenizer_run(text + from, to - from, 1, doc_cb, &sc->doc);
 	for (i = 0; i < sc->doc.n; i++) {
 		for (k = 0; k < sc->nalts; k++) {
 			const struct alt *a = &sc->alts[k];
+			int end;
 
 			if (!alt_at(sc, a, i))
 				continue;
+			end = from + sc->doc.end[i + (size_t)a->n - 1];
+			if (to < len && end > to - 16)
+				continue;
 			XGROW(sc->m, sc->allocm, sc->nm + 1);
-			sc->m[sc->nm].start = sc->doc.start[i];
-			sc->m[sc->nm].end = sc->doc.end[i + (size_t)a->n - 1];
+			sc->m[sc->nm].start = from + sc->doc.start[i];
+			sc->m[sc->nm].end = end;
 			sc->m[sc->nm].terms = (uint32_t)1 << a->term;
 			sc->nm++;
 		}
+	}
+}
+
+/* Whether a's key occurs at text[i] (ASCII letters in any case). */
+static int key_at(const struct alt *a, const char *text, int len, int i)
+{
+	const char *k = a->toks.ptr;
+	int j;
+
+	if (i + a->key_len > len)
+		return 0;
+	for (j = 0; j < a->key_len; j++) {
+		char c = text[i + j];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + ('a' - 'A'));
+		if (c != k[j])
+			return 0;
+	}
+	return 1;
+}
+
+static int by_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether the byte can end a window's lead-in: a space or punctuation. */
+static int is_break(char c)
+{
+	return (unsigned char)c < 0x80 && !(c >= '0' && c <= '9') &&
+	       !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z');
+}
+
+/*
+ * Finds the matches by tokenizing only windows around the places where
+ * some alternative's key occurs: a 6 KB body costs ~1.4M instructions to
+ * tokenize whole (NFKC, bigrams, stemming: ~230 per byte), 20 of them were
+ * most of a search's time, and a key scan costs a few per byte. Returns 0,
+ * having found nothing, when some term's key occurs nowhere (it may
+ * appear as an NFKC variant: the caller tokenizes the whole text) or
+ * occurs too often for windows to pay.
+ */
+static int find_windowed(struct snip_ctx *sc, const char *text, int len)
+{
+	int cand[WINDOW_CANDIDATES];
+	uint32_t want = 0, seen = 0;
+	int nc = 0, i, w;
+	size_t k;
+
+	for (k = 0; k < sc->nalts; k++)
+		want |= (uint32_t)1 << sc->alts[k].term;
+	for (i = 0; i < len; i++) {
+		char c = text[i];
+		int hit = 0;
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + ('a' - 'A'));
+		for (k = 0; k < sc->nalts; k++) {
+			const struct alt *a = &sc->alts[k];
+
+			if (a->toks.ptr[0] == c && key_at(a, text, len, i)) {
+				seen |= (uint32_t)1 << a->term;
+				hit = 1;
+			}
+		}
+		if (!hit)
+			continue;
+		if (nc == WINDOW_CANDIDATES)
+			return 0;
+		cand[nc++] = i;
+	}
+	if (seen != want)
+		return 0;
+	qsort(cand, (size_t)nc, sizeof(cand[0]), by_int);
+	for (i = 0; i < nc; i = w) {
+		int from = cand[i] - WINDOW_BEFORE, to, n;
+
+		/* Start on a character, after a break if one is near. */
+		if (from <= 0) {
+			from = 0;
+		} else {
+			while (from > 0 && is_cont(text[from]))
+				from--;
+			for (n = 0; n < WINDOW_BEFORE && from > 0 &&
+				    !is_break(text[from - 1]);
+			     n++)
+				from--;
+			while (from > 0 && is_cont(text[from]))
+				from--;
+		}
+		/* Candidates whose windows overlap share one. */
+		for (w = i + 1; w < nc && cand[w] - cand[w - 1] <
+						  WINDOW_BEFORE + WINDOW_AFTER;
+		     w++)
+			;
+		to = cand[w - 1] + WINDOW_AFTER;
+		if (to >= len)
+			to = len;
+		while (to < len && is_cont(text[to]))
+			to++;
+		scan_span(sc, text, from, to, len);
+	}
+	return 1;
+}
+
+static void find_matches(struct snip_ctx *sc, const char *text, int len)
+{
+	size_t i, out;
+
+	sc->nm = 0;
+	if (!sc->nalts)
+		return;
+	if (len < WINDOWED_MIN || !find_windowed(sc, text, len)) {
+		sc->nm = 0;
+		scan_span(sc, text, 0, len, len);
 	}
 	if (!sc->nm)
 		return;
@@ -720,11 +935,6 @@ static void find_matches(struct snip_ctx *sc, const char *text, int len)
 		}
 	}
 	sc->nm = out + 1;
-}
-
-static int is_cont(char c)
-{
-	return ((unsigned char)c & 0xC0) == 0x80;
 }
 
 /* The offset n characters after (n > 0) or before (n < 0) offset i. */
@@ -922,8 +1132,10 @@ static void add_snippet(struct snip_ctx *sc, json_t *r, const char *body,
 
 	find_matches(sc, body, len);
 	if (!sc->nm && *summary) {
-		/* Matched in the title, summary or keywords: show the
-		 * summary, marked where it matches. */
+		/*
+		 * Matched in the title, summary or keywords: show the
+		 * summary, marked where it matches.
+		 */
 		t = summary;
 		len = cut_len(summary, strlen(summary), SNIPPET_SCAN);
 		find_matches(sc, t, len);
@@ -1012,8 +1224,9 @@ static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 			       const struct pm_query *q, json_t *results,
 			       struct pm_error *err)
 {
-	const char *sql = !f->match ? sql_list
+	const char *sql = !f->match			  ? sql_list
 			  : req->sort == SEARCH_SORT_DATE ? sql_rank_date
+			  : filters_none(f)		  ? sql_rank_fast
 							  : sql_rank;
 	sqlite3_stmt *s = dbconn_stmt(c, sql);
 	int64_t *ids = NULL;
@@ -1030,6 +1243,12 @@ static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 	bind_filters(s, f);
 	sqlite3_bind_int(s, P_LIMIT, req->limit);
 	sqlite3_bind_int(s, P_OFFSET, req->offset);
+	/*
+	 * Ties are broken by date among the best offset + limit + 100 by
+	 * score: a tie wider than that is left in rowid order.
+	 */
+	if (sql == sql_rank_fast)
+		sqlite3_bind_int(s, P_WINDOW, req->offset + req->limit + 100);
 	/* Ids first, then rows: one statement at a time stays simple. */
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		XGROW(ids, alloc, n + 1);

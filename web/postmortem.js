@@ -176,11 +176,16 @@ function actions(p) {
       : el('p', { class: 'muted', text: t('pm.actions.none') }));
 }
 
-function reasonText(r) {
+// The API's reasons are {kind: service | cause | terms, values}; causes are
+// shown by their label, like everywhere else on the page.
+const REASON_KINDS = ['service', 'cause', 'terms'];
+
+function reasonText(cfg, r) {
   if (typeof r === 'string') return r;
   if (!r || typeof r !== 'object') return '';
-  const values = r.values || r.terms || (r.value !== undefined ? [r.value] : []);
-  const what = r.label || r.kind || r.type || '';
+  let values = r.values || r.terms || (r.value !== undefined ? [r.value] : []);
+  if (r.kind === 'cause') values = values.map((c) => causeLabel(cfg, c));
+  const what = r.label || (REASON_KINDS.includes(r.kind) ? t(`pm.similar.${r.kind}`) : r.kind || r.type || '');
   return values.length ? `${what}: ${values.join(', ')}` : what;
 }
 
@@ -204,7 +209,7 @@ async function similar(cfg, slug, box) {
         el('time', { datetime: r.started_at || '', text: formatDate(r.started_at, cfg.timeZone) }),
         r.cause ? el('span', { class: 'cause' }, swatch(causeColor(cfg, r.cause)), el('span', { text: causeLabel(cfg, r.cause) })) : null),
       (r.reasons || r.why || []).length
-        ? el('ul', { class: 'why' }, (r.reasons || r.why).map((w) => el('li', { text: reasonText(w) })))
+        ? el('ul', { class: 'why' }, (r.reasons || r.why).map((w) => el('li', { text: reasonText(cfg, w) })))
         : null))));
   } catch (e) {
     box.replaceChildren(el('h2', { text: t('pm.similar') }), statusLine(e.message, 'error'));

@@ -26,6 +26,8 @@ struct pm_config {
 	const char *slack_announce; /* --slack-announce new|new+updated|off */
 	long slack_max_attempts;    /* --slack-max-attempts */
 	long slack_backoff_ms;	    /* --slack-backoff-ms: the first delay */
+	long slack_inline_ms;	    /* --slack-inline-ms: answer later past it */
+	const char *slack_response_prefix; /* --slack-response-prefix */
 	/* pmkb stats: parameters as in GET /api/stats/... (checked there). */
 	const char *period; /* --period half|quarter|year|month */
 	const char *mode;   /* --mode primary|any */
@@ -40,6 +42,20 @@ struct pm_config {
 	const char *data_dir;	/* --data-dir, PMKB_DATA_DIR */
 	const char *server;	/* --server URL (pmkb notify), PMKB_SERVER */
 	long pre_receive;	/* --pre-receive (pmkb lint), a flag */
+	/* Access control, limits and shutdown (auth.c, server.c). */
+	const char *auth;	   /* --auth open|token|proxy, PMKB_AUTH */
+	long allow_open_network;   /* --allow-open-network, a flag */
+	const char *trusted_proxy; /* --trusted-proxy ADDRS */
+	const char *proxy_header;  /* --proxy-header NAME */
+	long session_ttl;	   /* --session-ttl DURATION in seconds */
+	long auth_fail_limit;	   /* --auth-fail-limit N a minute */
+	long max_url;		   /* --max-url BYTES: path and query */
+	long max_header;	   /* --max-header BYTES: all headers */
+	long request_timeout;	   /* --request-timeout: to send a request */
+	long shutdown_timeout;	   /* --shutdown-timeout: in-flight wait */
+	long max_db_size;	   /* --max-db-size BYTES, 0: unlimited */
+	long search_cache;	   /* --search-cache N responses, 0: off */
+	const char *scope;	   /* --scope read|admin (pmkb token) */
 	/* Secrets: from the environment only, never flags, never logged. */
 	const char *webhook_secret; /* PMKB_WEBHOOK_SECRET */
 	const char *gitlab_token;   /* PMKB_GITLAB_TOKEN */
@@ -59,6 +75,9 @@ enum config_cmd {
 	CFG_OUTBOX = 1 << 5,
 	CFG_STATS = 1 << 6,
 	CFG_NOTIFY = 1 << 7,
+	CFG_TOKEN = 1 << 8,
+	CFG_BACKUP = 1 << 9,
+	CFG_CHECK = 1 << 10,
 };
 
 /* Fills cfg with the defaults, then the environment. */

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pmkb/postmortem.h"
 #include "pmkb/status.h"
 
 struct store;
@@ -72,6 +73,40 @@ enum pm_status index_put(struct index_batch *b, const char *path,
 			 struct index_outcome *outcome);
 
 /*
+ * The part of index_put() that needs no database, so that another thread
+ * can do it while the writer writes (importer.c): the change detector's
+ * hash and the parse. Between index_begin() and the end of the batch,
+ * index_parse() may run on any thread at the same time as the batch's
+ * other calls.
+ */
+struct index_parsed {
+	char hash[33];
+	int parsed;		 /* 0: pm empty; index_put_parsed parses */
+	enum pm_status parse_rc; /* what postmortem_parse() returned */
+	struct postmortem pm;
+};
+
+void index_parsed_init(struct index_parsed *p);
+void index_parsed_release(struct index_parsed *p);
+
+/*
+ * Fills out (initialised) for path's bytes as index_put() would. When
+ * known_hash (may be NULL) is the hash the index holds for path and the
+ * bytes still have it, the file is unchanged and is not parsed.
+ */
+void index_parse(const struct index_batch *b, const char *path,
+		 const char *data, size_t len,
+		 const struct pm_provenance *prov, const char *known_hash,
+		 struct index_parsed *out);
+
+/* index_put() with what index_parse() made (its postmortem is taken). */
+enum pm_status index_put_parsed(struct index_batch *b, const char *path,
+				const char *data, size_t len,
+				const struct pm_provenance *prov,
+				struct index_parsed *pre,
+				struct index_outcome *outcome);
+
+/*
  * Removes path's postmortem (no-op if absent). When new_path is not NULL
  * the file was renamed: the old slug redirects to the new one.
  */
@@ -86,7 +121,10 @@ enum pm_status index_remove(struct index_batch *b, const char *path,
 enum pm_status index_problem(struct index_batch *b, const char *path,
 			     int line, const char *message);
 
-/* Removes every postmortem not put in this batch (after a full read). */
+/*
+ * Removes every postmortem not put in this batch (after a full read).
+ * Also writes the full-text rows still waiting (see index_conn()).
+ */
 enum pm_status index_prune(struct index_batch *b);
 
 /*
@@ -100,7 +138,12 @@ enum pm_status index_prune(struct index_batch *b);
 void index_set_announce(struct index_batch *b,
 			const struct outbox_context *ctx);
 
-/* The writer connection, for other writes in the same transaction. */
+/*
+ * The writer connection, for other writes in the same transaction. The
+ * full-text rows of postmortems put in the batch are written only by
+ * index_prune() and index_commit(), all at once (much faster with FTS5):
+ * read or rebuild pm_fts through this connection only after a prune.
+ */
 struct dbconn *index_conn(struct index_batch *b);
 
 /* Commits and frees b; counts (may be NULL) gets what changed. */

@@ -27,11 +27,13 @@
 #ifndef PMKB_QUERY_H
 #define PMKB_QUERY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pmkb/postmortem.h"
 #include "pmkb/status.h"
 
+struct buf;
 struct taxonomy;
 
 #define PM_QUERY_MAX_BYTES 1024 /* longer queries are PM_TOO_LARGE */
@@ -62,6 +64,13 @@ void query_release(struct pm_query *q);
  */
 enum pm_status query_parse(struct pm_query *q, const char *text,
 			   const struct taxonomy *tax, struct pm_error *err);
+
+/*
+ * Appends s[0..n) to b as one FTS5 string (quoted, quotes doubled), the
+ * way query_parse() writes every term: for modules that build their own
+ * MATCH expressions (similar.c, suggest.c) from words they tokenized.
+ */
+void query_quote(struct buf *b, const char *s, size_t n);
 
 /*
  * Reads a date filter value: 2017, 2017-07 or 2017-07-01 (UTC). Sets

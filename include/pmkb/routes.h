@@ -11,11 +11,20 @@ struct reply;
 
 typedef void (*route_fn)(struct request *req, struct reply *rep);
 
+/*
+ * Who may call a route (auth.h). Routes are ROUTE_READ unless marked:
+ * ROUTE_PUBLIC for probes, the login page, static assets, and endpoints
+ * that verify their own signatures (webhooks, Slack); ROUTE_ADMIN for
+ * what changes state on request of a person.
+ */
+enum route_access { ROUTE_READ, ROUTE_PUBLIC, ROUTE_ADMIN };
+
 struct route {
 	const char *method;
 	const char *pattern;
 	route_fn fn;
-	int api; /* 1: described in schema/openapi.yaml */
+	int api;		  /* 1: described in schema/openapi.yaml */
+	enum route_access access; /* ROUTE_READ when left out */
 };
 
 /* Ends with an entry whose method is NULL. */
@@ -36,6 +45,12 @@ void api_get(struct request *req, struct reply *rep);
 void api_search(struct request *req, struct reply *rep);
 void api_problems(struct request *req, struct reply *rep);
 void api_openapi(struct request *req, struct reply *rep);
+/*
+ * GET /api/postmortems/{slug}/similar (similar.c) and GET /api/suggest
+ * (suggest.c): see similar.h and suggest.h.
+ */
+void api_similar(struct request *req, struct reply *rep);
+void api_suggest(struct request *req, struct reply *rep);
 /* api_stats.c */
 void api_stats_causes(struct request *req, struct reply *rep);
 void api_stats_durations(struct request *req, struct reply *rep);

@@ -41,8 +41,22 @@ struct search_request {
  *   {"slug","title","summary","started_at","cause","causes","severity",
  *    "services","tags","status","url","snippet","snippet_html",
  *    "highlights": [[start,end],...]}
- * (snippet offsets in bytes of "snippet"). A bad query gives PM_INVALID or
- * PM_TOO_LARGE with a message in err; no SQLite text ever reaches err.
+ * (snippet offsets in bytes of "snippet"). "facets" (only with
+ * req->facets) counts the whole match set:
+ *   {"cause": [{"value","count"}...], "severity": [...], "service": [...],
+ *    "year": [...]}
+ * by primary cause, severity, every listed service and the year of
+ * started_at as written; by count (years newest first), 50 values at most.
+ * A cause filter (cause:x, req->cause) matches any of a postmortem's
+ * causes; services, tags, authors and teams compare without ASCII case.
+ * Relevance is bm25 with ties broken by date; when a query matches more
+ * than a few thousand postmortems only the most recently indexed ones are
+ * ranked (the total stays exact). The snippet comes from the body, or from
+ * the summary when only the title, summary or keywords matched; without
+ * terms it is the start of the body.
+ *
+ * A bad query or URL filter gives PM_INVALID or PM_TOO_LARGE with a
+ * message for the user in err; no SQLite text ever reaches err.
  */
 enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
 			    const struct search_request *req, json_t **out,

@@ -10,8 +10,10 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
+#include "pmkb/auth.h"
 #include "pmkb/buf.h"
 #include "pmkb/status.h"
 
@@ -20,8 +22,12 @@ struct store;
 struct taxonomy;
 struct MHD_Connection;
 struct outbox_worker;
+struct slack;
 struct outbox_context;
 struct syncer;
+struct server;
+struct server_conn;
+struct metrics;
 
 /* What every handler can reach, passed through libmicrohttpd's closure. */
 struct app {
@@ -32,16 +38,29 @@ struct app {
 	pthread_rwlock_t tax_lock;
 	struct taxonomy *tax;
 	/*
-	 * Slack (slack.c, outbox.c), configured from the environment only:
-	 * the signing secret (PMKB_SLACK_SIGNING_SECRET), the delivery
-	 * worker (with PMKB_SLACK_WEBHOOK_URL) and what incremental syncs
-	 * announce. Each is NULL when not configured.
+	 * Slack (slack.c, outbox.c), with its secrets from the environment
+	 * only: the slash command (with PMKB_SLACK_SIGNING_SECRET), the
+	 * delivery worker (with PMKB_SLACK_WEBHOOK_URL) and what incremental
+	 * syncs announce. Each is NULL when not configured.
 	 */
-	char *slack_secret;
+	struct slack *slack;
 	struct outbox_worker *outbox;
 	const struct outbox_context *announce;
 	/* The git syncer (syncer.h) with --repo, else NULL. */
 	struct syncer *syncer;
+	/* Recent search answers (searchcache.h); NULL: --search-cache 0. */
+	struct search_cache *search_cache;
+	/*
+	 * Operations. server_start() creates auth and metrics and sets
+	 * server; import_* describe the import of --dir that cmd_serve ran
+	 * without --repo (for /metrics; the syncer reports its own).
+	 */
+	struct server *server;
+	struct auth *auth;
+	struct metrics *metrics;
+	int64_t import_at;	/* seconds since 1970; 0: none */
+	int import_ok;
+	double import_seconds;
 };
 
 /* Per-request state, freed when libmicrohttpd reports completion. */
@@ -56,6 +75,15 @@ struct request {
 	size_t discarded;   /* bytes read past the limit */
 	uint64_t id;	    /* for logs */
 	int64_t started_ns;
+	const struct sockaddr *peer; /* the socket's address (libmicrohttpd) */
+	int route;		     /* index in routes[], -1: none matched */
+	struct auth_result auth;     /* who asks; filled before routing */
+	/* server.c's own. */
+	size_t uri_len;		   /* path and query as sent */
+	int seen;		   /* the first call has happened */
+	int nul_in_path;	   /* "%00" in the path as sent */
+	int status;		   /* answered with this status */
+	struct server_conn *track; /* its connection's deadline */
 };
 
 struct reply {
@@ -68,6 +96,9 @@ struct reply {
 	const char *cache_control;
 	char *location;		  /* owned; for redirects */
 	int allow_post;		  /* 405: which methods to announce */
+	char *set_cookie;	  /* owned; a Set-Cookie value, or NULL */
+	long retry_after;	  /* > 0: a Retry-After header (seconds) */
+	int www_authenticate;	  /* 401: announce the Bearer scheme */
 };
 
 /* A query-string argument (decoded) or NULL. */
@@ -89,14 +120,38 @@ void reply_status(struct reply *rep, enum pm_status st,
 struct server;
 
 /*
- * Starts listening on cfg->host:cfg->port and serving app. Returns
- * PM_IO with a message when the address cannot be used.
+ * Starts listening on cfg->host:cfg->port and serving app, and sets
+ * app->server, app->auth and app->metrics (until server_stop). Returns
+ * PM_IO with a message when the address cannot be used, PM_INVALID for
+ * a bad access setting or --auth open on a non-loopback address without
+ * --allow-open-network.
  */
 enum pm_status server_start(struct server **out, struct app *app,
 			    struct pm_error *err);
 /* The port actually bound (useful with port 0). */
 unsigned server_port(const struct server *srv);
-/* Stops accepting, finishes in-flight requests, frees srv. */
+/* Open connections and requests being read or answered now. */
+void server_counts(struct server *srv, unsigned *connections,
+		   unsigned *in_flight);
+/*
+ * Stops listening, waits up to cfg->shutdown_timeout for the requests in
+ * flight (their answers say Connection: close), then closes every
+ * connection and frees srv (may be NULL).
+ */
 void server_stop(struct server *srv);
+
+/*
+ * SIGINT and SIGTERM for pmkb serve. server_signals_start() blocks both in
+ * the calling thread, so in every thread started after it, and starts a
+ * thread that waits for them: the first is recorded, and a second one
+ * ends the process at once (status 128 + the signal), whatever the first
+ * was waiting for. Signals are process-wide, hence this one piece of
+ * global state.
+ */
+void server_signals_start(void);
+/* The first signal received, or 0. */
+int server_signals_pending(void);
+/* Waits for the first signal and returns it. */
+int server_signals_wait(void);
 
 #endif

@@ -36,6 +36,12 @@ const char *store_path(const struct store *st);
  */
 struct dbconn *store_writer(struct store *st);
 void store_writer_release(struct store *st);
+/*
+ * The writer if no one holds it, else NULL at once: for work that may be
+ * skipped while a sync writes (readiness probes, usage timestamps).
+ * Release with store_writer_release.
+ */
+struct dbconn *store_writer_try(struct store *st);
 
 /* A reader connection for this thread; give it back when done. */
 struct dbconn *store_reader(struct store *st);
@@ -64,6 +70,24 @@ enum pm_status store_meta_set(struct dbconn *c, const char *key,
 
 /* Rebuilds the full-text index from the postmortems table (writer). */
 enum pm_status store_rebuild_fts(struct dbconn *c);
+
+/*
+ * What `pmkb reindex` does once every file was put again: deletes labels
+ * and action items that belong to no postmortem (left by a hand-edited or
+ * damaged database) and rebuilds the full-text index (writer, inside the
+ * caller's transaction).
+ */
+enum pm_status store_repair(struct dbconn *c);
+
+/*
+ * Whether writes work, as far as this process has seen: 0 when no
+ * statement has failed for lack of space (SQLITE_FULL), an I/O error,
+ * a read-only or a damaged file since the last commit on a writer
+ * connection; else that error's primary SQLite code, with SQLite's
+ * message copied into msg (size bytes). For /readyz: a node that cannot
+ * write cannot follow its repository.
+ */
+int store_write_failure(char *msg, size_t size);
 
 /* Number of indexed postmortems (readers and writer alike). */
 int64_t store_count(struct dbconn *c);

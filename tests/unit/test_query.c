@@ -184,7 +184,8 @@ static void test_hostile(void)
 	buf_reset(&b);
 	for (i = 0; i < 1025; i++)
 		buf_addch(&b, 'a');
-	check_error(b.ptr, PM_TOO_LARGE, "query: too long (at most 1024 bytes)");
+	check_error(b.ptr, PM_TOO_LARGE,
+		    "query: too long (at most 1024 bytes)");
 	buf_release(&b);
 	/* A NUL byte ends a C string: what follows is not seen. */
 	check_match("abc\0\"", "(\"abc\" OR \"abc\"*)");

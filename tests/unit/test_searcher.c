@@ -388,7 +388,8 @@ static void bench(struct store *s)
 
 		snprintf(path, sizeof(path), "bench/%05d.md", i);
 		buf_addf(&d,
-			 "---\ntitle: Incident %d %s\nstarted_at: %d-%02d-%02d\n"
+			 "---\ntitle: Incident %d %s\n"
+			 "started_at: %d-%02d-%02d\n"
 			 "cause: %s\nsummary: %s and %s\n---\n",
 			 i, words[i % 10], 2010 + i % 12, 1 + i % 12,
 			 1 + i % 28, i % 3 ? "infrastructure" : "deploy",

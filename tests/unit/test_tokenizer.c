@@ -207,7 +207,8 @@ static void test_hostile(void)
 		for (i = 0; i < 200; i++)
 			buf_addstr(&b, "\xcc\x81");
 		s = words(b.ptr, 1);
-		ok(!strncmp(s, "\xc3\xa1", 2) && strlen(s) <= 128, "Zalgo word");
+		ok(!strncmp(s, "\xc3\xa1", 2) && strlen(s) <= 128,
+		   "Zalgo word");
 		free(s);
 		buf_release(&b);
 	}
@@ -365,7 +366,8 @@ static void bench(void)
 		"、payment-api が 14 分間 5xx を返した。原因は証明書の期限切れ"
 		"によるTLSハンドシェイクの失敗であった。 The primary database "
 		"failed over after a deployment; connections were exhausted and "
-		"the retry storm amplified the outage. ﾃﾞｰﾀﾍﾞｰｽ ＤＢ\n";
+		"the retry storm amplified the outage. "
+		"ﾃﾞｰﾀﾍﾞｰｽ ＤＢ\n";
 	struct buf b = BUF_INIT;
 	struct timespec t0, t1;
 	long n = 0;

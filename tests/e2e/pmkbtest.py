@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -135,6 +136,36 @@ class Server:
             raise AssertionError(f'GET {path} {params}: {r.status} '
                                  f'{r.body[:300]!r}')
         return r.json()
+
+
+def raw(port, data, timeout=10, shut=True):
+    """Sends bytes on a fresh connection; returns the response bytes."""
+    s = socket.create_connection(('127.0.0.1', port), timeout=timeout)
+    try:
+        try:
+            s.sendall(data)
+            if shut:
+                s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass  # the server may answer and close before reading it all
+        chunks = []
+        while True:
+            try:
+                b = s.recv(65536)
+            except (ConnectionResetError, socket.timeout):
+                break
+            if not b:
+                break
+            chunks.append(b)
+        return b''.join(chunks)
+    finally:
+        s.close()
+
+
+def status_of(response):
+    if not response.startswith(b'HTTP/1.'):
+        return None
+    return int(response.split(b' ', 2)[1])
 
 
 def main():

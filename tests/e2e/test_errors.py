@@ -1,37 +1,7 @@
 """Bad input gets a clear 4xx and the server stays healthy."""
-import socket
 import unittest
 
-from pmkbtest import Server, main
-
-
-def raw(port, data, timeout=10):
-    """Sends bytes on a fresh connection; returns the response bytes."""
-    s = socket.create_connection(('127.0.0.1', port), timeout=timeout)
-    try:
-        try:
-            s.sendall(data)
-            s.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass  # the server may answer and close before reading it all
-        chunks = []
-        while True:
-            try:
-                b = s.recv(65536)
-            except (ConnectionResetError, socket.timeout):
-                break
-            if not b:
-                break
-            chunks.append(b)
-        return b''.join(chunks)
-    finally:
-        s.close()
-
-
-def status_of(response):
-    if not response.startswith(b'HTTP/1.'):
-        return None
-    return int(response.split(b' ', 2)[1])
+from pmkbtest import Server, main, raw, status_of
 
 
 class BadInput(unittest.TestCase):

@@ -21,8 +21,8 @@ import tempfile
 import time
 import unittest
 
-from opstest import header_of, metric, parse_metrics, raw, status_of
-from pmkbtest import SAMPLES, Server, main, pmkb
+from opstest import header_of, metric, parse_metrics
+from pmkbtest import SAMPLES, Server, main, pmkb, raw, status_of
 
 
 def front(title, extra=''):

@@ -13,9 +13,9 @@ import time
 import unittest
 
 from gittest import Repo, git_server, postmortem, wait_for
-from opstest import (Tmpfs, metric, parse_metrics, raw, status_of,
-                     wait_until)
-from pmkbtest import BIN, ROOT, SAMPLES, Server, main, pmkb
+from opstest import Tmpfs, metric, parse_metrics, wait_until
+from pmkbtest import (BIN, ROOT, SAMPLES, Server, main, pmkb, raw,
+                      status_of)
 
 N_SAMPLES = len([f for f in os.listdir(SAMPLES)
                  if f.endswith('.md') and not f.startswith('TEMPLATE')])

@@ -6,40 +6,15 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import tempfile
 import time
 import unittest
 
 from gittest import wait_for
-from pmkbtest import Server, main
+from pmkbtest import Server, main, raw
 from slacktest import (PUBLIC_URL, SIGNING_SECRET, Listener, check_blocks,
                        links, slack_body, slack_headers, slack_sign)
-
-
-def raw(port, data, timeout=10):
-    """Sends bytes on a fresh connection; returns what comes back (the
-    server may answer and close before it has read them all)."""
-    s = socket.create_connection(('127.0.0.1', port), timeout=timeout)
-    chunks = []
-    try:
-        try:
-            s.sendall(data)
-            s.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-        while True:
-            try:
-                b = s.recv(65536)
-            except (ConnectionResetError, socket.timeout):
-                break
-            if not b:
-                break
-            chunks.append(b)
-    finally:
-        s.close()
-    return b''.join(chunks)
 
 
 class SlashCommand(unittest.TestCase):

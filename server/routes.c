@@ -72,16 +72,24 @@ static int match(const char *pattern, const char *path, char *param,
 }
 
 const struct route *routes_match(const char *method, const char *path,
-				 char *param, unsigned psz, int *wrong_method)
+				 char *param, unsigned psz, const char **allow)
 {
-	*wrong_method = 0;
+	int get = 0, post = 0;
+
+	*allow = NULL;
 	for (const struct route *r = routes; r->method; r++) {
 		if (!match(r->pattern, path, param, psz))
 			continue;
 		if (!strcmp(r->method, method) ||
 		    (!strcmp(method, "HEAD") && !strcmp(r->method, "GET")))
 			return r;
-		*wrong_method = 1;
+		if (!strcmp(r->method, "GET"))
+			get = 1;
+		else if (!strcmp(r->method, "POST"))
+			post = 1;
 	}
+	if (get || post)
+		*allow = get && post ? "GET, HEAD, POST" : get ? "GET, HEAD"
+							       : "POST";
 	return NULL;
 }

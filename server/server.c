@@ -201,10 +201,8 @@ static void add_common_headers(struct server *srv, struct MHD_Response *r,
 	if (rep->status == 401 && rep->www_authenticate)
 		MHD_add_response_header(r, "WWW-Authenticate",
 					"Bearer realm=\"pmkb\"");
-	if (rep->status == 405)
-		MHD_add_response_header(r, "Allow", rep->allow_post
-							    ? "POST"
-							    : "GET, HEAD");
+	if (rep->status == 405 && rep->allow)
+		MHD_add_response_header(r, "Allow", rep->allow);
 	/* Draining before shutdown: let keep-alive clients move on. */
 	if (atomic_load_explicit(&srv->stopping, memory_order_relaxed))
 		MHD_add_response_header(r, "Connection", "close");
@@ -371,18 +369,19 @@ static void dispatch(struct server *srv, struct request *req,
 		     struct reply *rep)
 {
 	const struct route *r;
-	int wrong_method;
+	const char *allow;
 
 	r = routes_match(req->method, req->path, req->param,
-			 sizeof(req->param), &wrong_method);
+			 sizeof(req->param), &allow);
 	req->route = r ? (int)(r - routes) : -1;
 	if (!allowed(srv, req, r, rep))
 		return;
 	if (r) {
 		r->fn(req, rep);
-	} else if (wrong_method) {
-		reply_error(rep, 405, "method %s is not allowed here",
-			    req->method);
+	} else if (allow) {
+		rep->allow = allow;
+		reply_error(rep, 405, "method %s is not allowed here (%s)",
+			    req->method, allow);
 	} else {
 		reply_error(rep, 404, "no such page: %s", req->path);
 	}

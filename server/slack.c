@@ -389,9 +389,9 @@ static void add_pm_link(struct buf *out, const struct app *app,
 static int have_page(const char *path)
 {
 	char param[8];
-	int wrong;
+	const char *allow;
 
-	return routes_match("GET", path, param, sizeof(param), &wrong) !=
+	return routes_match("GET", path, param, sizeof(param), &allow) !=
 	       NULL;
 }
 

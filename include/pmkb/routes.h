@@ -33,10 +33,11 @@ extern const struct route routes[];
 /*
  * The route for method and path, copying a {slug} into param (size psz).
  * When the path exists with other methods only, returns NULL and sets
- * *wrong_method.
+ * *allow to those methods ("GET, HEAD", "POST"...), for a 405's Allow
+ * header; otherwise *allow is NULL.
  */
 const struct route *routes_match(const char *method, const char *path,
-				 char *param, unsigned psz, int *wrong_method);
+				 char *param, unsigned psz, const char **allow);
 
 /* Handlers (api.c, assets.c). */
 void api_healthz(struct request *req, struct reply *rep);

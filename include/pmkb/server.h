@@ -95,7 +95,7 @@ struct reply {
 	const char *etag;	  /* static, or NULL */
 	const char *cache_control;
 	char *location;		  /* owned; for redirects */
-	int allow_post;		  /* 405: which methods to announce */
+	const char *allow;	  /* 405: the methods the path takes */
 	char *set_cookie;	  /* owned; a Set-Cookie value, or NULL */
 	long retry_after;	  /* > 0: a Retry-After header (seconds) */
 	int www_authenticate;	  /* 401: announce the Bearer scheme */

@@ -10,7 +10,7 @@ int main(void)
 {
 	const struct embedded_file *spec = assets_find("schema/openapi.yaml");
 	char param[64];
-	int wrong;
+	const char *allow;
 
 	ok(spec != NULL, "openapi.yaml is embedded");
 	for (const struct route *r = routes; spec && r->method; r++) {
@@ -26,17 +26,25 @@ int main(void)
 		ok(at != NULL, what);
 	}
 	ok(routes_match("GET", "/api/postmortems/a b", param, sizeof(param),
-			&wrong) &&
+			&allow) &&
 		   !strcmp(param, "a b"),
 	   "{slug} matches one segment");
 	ok(!routes_match("GET", "/api/postmortems/a/b/c", param,
-			 sizeof(param), &wrong),
+			 sizeof(param), &allow),
 	   "{slug} does not match several segments");
 	ok(!routes_match("DELETE", "/api/search", param, sizeof(param),
-			 &wrong) &&
-		   wrong,
-	   "a known path with another method is a 405");
-	ok(routes_match("HEAD", "/healthz", param, sizeof(param), &wrong) !=
+			 &allow) &&
+		   allow && !strcmp(allow, "GET, HEAD"),
+	   "a known path with another method is a 405 naming GET");
+	ok(!routes_match("GET", "/hooks/github", param, sizeof(param),
+			 &allow) &&
+		   allow && !strcmp(allow, "POST"),
+	   "a POST-only path announces POST");
+	ok(!routes_match("GET", "/no/such/page", param, sizeof(param),
+			 &allow) &&
+		   !allow,
+	   "an unknown path is no 405");
+	ok(routes_match("HEAD", "/healthz", param, sizeof(param), &allow) !=
 		   NULL,
 	   "HEAD is answered like GET");
 	return tap_done();

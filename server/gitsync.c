@@ -65,7 +65,6 @@ struct gitsync {
 	char *dir;	  /* normalised: no leading or trailing slash */
 	char *remote_ref; /* refs/heads/<branch> */
 	char *local_ref;  /* refs/pmkb/heads/<branch> */
-	char *base_salt;
 	/* Credentials, read once from the environment. */
 	char *token, *user, *ssh_key, *ssh_pass;
 	int cred_attempts;
@@ -194,27 +193,6 @@ static enum pm_status make_dirs(const char *path, struct pm_error *err)
 
 /* ---- the clone -------------------------------------------------------- */
 
-/*
- * The salt of the settings-free parse, from the importer: asking it about
- * a directory that does not exist yields exactly its parser generation
- * (realpath() fails, so it cannot wander into an enclosing work tree).
- * Sharing it means a parser upgrade re-parses git-followed files too.
- */
-static char *importer_base_salt(const char *data_dir)
-{
-	struct taxonomy *tax = NULL;
-	struct buf none = BUF_INIT;
-	struct pm_error err;
-	char *path = NULL, *salt = NULL;
-
-	buf_addf(&none, "%s/.pmkb-no-such-directory", data_dir);
-	importer_settings(none.ptr, &tax, &path, &salt, &err);
-	taxonomy_free(tax);
-	free(path);
-	buf_release(&none);
-	return salt;
-}
-
 enum pm_status gitsync_open(struct gitsync **out,
 			    const struct gitsync_options *o,
 			    struct pm_error *err)
@@ -253,7 +231,6 @@ enum pm_status gitsync_open(struct gitsync **out,
 	g->ssh_pass = env_dup("PMKB_GIT_SSH_PASSPHRASE");
 	if ((rc = make_dirs(o->data_dir, err)) != PM_OK)
 		goto out;
-	g->base_salt = importer_base_salt(o->data_dir);
 	buf_addf(&path, "%s/repo.git", o->data_dir);
 	g->clone_path = buf_detach(&path, NULL);
 	if (git_repository_open_bare(&g->repo, g->clone_path) == 0 ||
@@ -285,7 +262,6 @@ void gitsync_free(struct gitsync *g)
 	free(g->dir);
 	free(g->remote_ref);
 	free(g->local_ref);
-	free(g->base_salt);
 	free(g->token);
 	free(g->user);
 	if (g->ssh_pass)
@@ -602,33 +578,18 @@ static void settings_blob(git_repository *repo, const git_commit *c,
  * file gives PM_INVALID and the reason in err.
  */
 static enum pm_status read_settings(git_repository *repo, const git_commit *c,
-				    const char *dir, const char *base_salt,
-				    struct taxonomy **tax, char **salt,
-				    struct pm_error *err)
+				    const char *dir, struct taxonomy **tax,
+				    char **salt, struct pm_error *err)
 {
 	git_blob *blob = NULL;
 	char *path = NULL;
-	struct buf s = BUF_INIT;
-	enum pm_status rc = PM_OK;
+	enum pm_status rc;
 
-	*tax = NULL;
-	buf_addstr(&s, base_salt);
 	settings_blob(repo, c, dir, &blob, &path);
-	if (blob) {
-		const void *data = git_blob_rawcontent(blob);
-		size_t len = (size_t)git_blob_rawsize(blob);
-		unsigned char h[16];
-		char hex[33];
-
-		rc = taxonomy_parse(tax, data, len, path, err);
-		/* Hashed as importer_settings() does: one salt per bytes. */
-		crypto_generichash(h, sizeof(h), data, len, NULL, 0);
-		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-		buf_addf(&s, ":%s", hex);
-	}
-	if (!*tax)
-		*tax = taxonomy_default();
-	*salt = buf_detach(&s, NULL);
+	rc = importer_settings_parse(
+		blob ? git_blob_rawcontent(blob) : NULL,
+		blob ? (size_t)git_blob_rawsize(blob) : 0, path, tax, salt,
+		err);
 	free(path);
 	git_blob_free(blob);
 	return rc;
@@ -1441,7 +1402,7 @@ enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
 	}
 	head_dir = dir_tree(g->repo, head_c, g->dir);
 	pm_error_clear(&serr);
-	src = read_settings(g->repo, head_c, g->dir, g->base_salt, &tax,
+	src = read_settings(g->repo, head_c, g->dir, &tax,
 			    &salt, &serr);
 
 	/*
@@ -1753,7 +1714,7 @@ static int check_ref(git_repository *repo, const char *old_hex,
 		goto out;
 	}
 	pm_error_clear(&err);
-	if (read_settings(repo, newc, dir, "", &tax, &salt, &err) != PM_OK &&
+	if (read_settings(repo, newc, dir, &tax, &salt, &err) != PM_OK &&
 	    settings_changed(repo, old_hex, newc, dir)) {
 		fprintf(out, "%s:%d: error: %s\n", err.source, err.line,
 			err.message);

@@ -187,18 +187,40 @@ static char *work_tree_root(const char *dir)
 	return NULL;
 }
 
-enum pm_status importer_settings(const char *dir, struct taxonomy **tax,
-				 char **path_out, char **salt,
-				 struct pm_error *err)
+enum pm_status importer_settings_parse(const char *data, size_t len,
+				       const char *source,
+				       struct taxonomy **tax, char **salt,
+				       struct pm_error *err)
 {
-	struct buf path = BUF_INIT, s = BUF_INIT;
-	char *root = NULL, *data = NULL;
-	size_t len = 0;
-	enum pm_status rc;
+	struct buf s = BUF_INIT;
+	enum pm_status rc = PM_OK;
 	unsigned char h[16];
 	char hex[33];
 
 	*tax = NULL;
+	buf_addstr(&s, PARSER_GENERATION);
+	if (data) {
+		rc = taxonomy_parse(tax, data, len, source, err);
+		crypto_generichash(h, sizeof(h), (const unsigned char *)data,
+				   len, NULL, 0);
+		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+		buf_addf(&s, ":%s", hex);
+	}
+	if (!*tax)
+		*tax = taxonomy_default();
+	*salt = buf_detach(&s, NULL);
+	return rc;
+}
+
+enum pm_status importer_settings(const char *dir, struct taxonomy **tax,
+				 char **path_out, char **salt,
+				 struct pm_error *err)
+{
+	struct buf path = BUF_INIT;
+	char *root = NULL, *data = NULL;
+	size_t len = 0;
+	enum pm_status rc;
+
 	*path_out = NULL;
 	buf_addf(&path, "%s/%s", dir, PM_SETTINGS_FILE);
 	rc = importer_read(path.ptr, &data, &len, err);
@@ -207,21 +229,14 @@ enum pm_status importer_settings(const char *dir, struct taxonomy **tax,
 		buf_addf(&path, "%s/%s", root, PM_SETTINGS_FILE);
 		rc = importer_read(path.ptr, &data, &len, err);
 	}
-	buf_addstr(&s, PARSER_GENERATION);
 	if (rc == PM_OK) {
 		*path_out = xstrdup(path.ptr);
-		rc = taxonomy_parse(tax, data, len, path.ptr, err);
-		crypto_generichash(h, sizeof(h), (const unsigned char *)data,
-				   len, NULL, 0);
-		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-		buf_addf(&s, ":%s", hex);
 	} else if (rc == PM_NOT_FOUND) {
 		pm_error_clear(err);
-		rc = PM_OK;
+		free(data);
+		data = NULL;
 	}
-	if (!*tax)
-		*tax = taxonomy_default();
-	*salt = buf_detach(&s, NULL);
+	rc = importer_settings_parse(data, len, path.ptr, tax, salt, err);
 	free(data);
 	free(root);
 	buf_release(&path);

@@ -50,6 +50,19 @@ enum pm_status importer_settings(const char *dir, struct taxonomy **tax,
 				 char **path_out, char **salt,
 				 struct pm_error *err);
 
+/*
+ * Settings from the bytes of a .pmkb.yml (data NULL: no file): *tax
+ * (owned; the defaults when there is no file or it is broken) and *salt
+ * (owned; the parser generation plus a hash of the bytes, so that new
+ * settings or a new parser re-parse every file). A broken file gives
+ * PM_INVALID with the line and reason in err. Shared by directory imports
+ * and git syncs, which read the file from a commit.
+ */
+enum pm_status importer_settings_parse(const char *data, size_t len,
+				       const char *source,
+				       struct taxonomy **tax, char **salt,
+				       struct pm_error *err);
+
 struct import_result {
 	int files;
 	struct index_counts counts;

@@ -1370,6 +1370,37 @@ static git_commit *usable_base(struct gitsync *g, const char *last_hex,
 	return c;
 }
 
+/*
+ * A broken .pmkb.yml at the head: the settings of the last indexed commit
+ * stay in force (its causes and aliases), instead of the open defaults
+ * read_settings() fell back to. The salt stays the head's, so that fixing
+ * the file re-reads the tree with the new settings.
+ */
+static void keep_previous_settings(struct gitsync *g, const char *last,
+				   struct taxonomy **tax)
+{
+	git_oid oid;
+	git_commit *prev = NULL;
+	struct taxonomy *ptax = NULL;
+	struct pm_error perr;
+	char *psalt = NULL;
+
+	if (git_oid_fromstr(&oid, last) ||
+	    git_commit_lookup(&prev, g->repo, &oid))
+		goto out;
+	pm_error_clear(&perr);
+	if (read_settings(g->repo, prev, g->dir, &ptax, &psalt, &perr) !=
+	    PM_OK)
+		goto out;
+	taxonomy_free(*tax);
+	*tax = ptax;
+	ptax = NULL;
+out:
+	taxonomy_free(ptax);
+	free(psalt);
+	git_commit_free(prev);
+}
+
 enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
 			   struct taxonomy **tax_out,
 			   struct gitsync_result *res, struct pm_error *err)
@@ -1421,6 +1452,8 @@ enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
 	store_reader_release(st, rd);
 	snprintf(res->previous, sizeof(res->previous), "%s",
 		 last ? last : "");
+	if (src != PM_OK && last)
+		keep_previous_settings(g, last, &tax);
 
 	res->mode = GITSYNC_INCREMENTAL;
 	if (force) {

@@ -102,7 +102,8 @@ struct gitsync_result {
  * On success *tax (owned; taxonomy_free()) is set to the settings of the
  * head (.pmkb.yml in the postmortems directory, else at the root of the
  * tree; the defaults without one). A broken .pmkb.yml is recorded as a
- * problem and the defaults are used. On failure nothing was written,
+ * problem (with its line) and the settings of the last indexed commit stay
+ * in force (the defaults on a first sync). On failure nothing was written,
  * *tax is NULL and err says why (PM_IO: fetch or repository, PM_NOT_FOUND:
  * no such branch, PM_DB, PM_UNAVAILABLE: cancelled).
  */

@@ -152,6 +152,33 @@ class Pushes(unittest.TestCase):
         bad = [p for p in problems if p['path'] == '2024-04-02-bad.md']
         self.assertTrue(any(p['level'] == 'error' for p in bad), problems)
 
+    def test_broken_settings_keep_the_previous_ones(self):
+        self.repo.write('.pmkb.yml',
+                        'causes:\n  - id: infrastructure\n'
+                        '    aliases: [infra]\n  - id: application\n')
+        self.repo.write('2024-06-01-alias.md',
+                        postmortem('Alias', 'quokka', cause='infra'))
+        self.repo.commit('settings')
+        self.repo.push()
+        wait_for(found(self.srv, 'quokka'))
+        j = self.srv.get_json('/api/postmortems/2024-06-01-alias')
+        self.assertEqual(j['causes'], ['infrastructure'])
+        # Break the settings, and add a postmortem that needs the alias.
+        self.repo.write('.pmkb.yml', 'causes:\n  - label: no id\n')
+        self.repo.write('2024-06-02-later.md',
+                        postmortem('Later', 'wombat', cause='infra'))
+        self.repo.commit('broken settings')
+        self.repo.push()
+        wait_for(found(self.srv, 'wombat'))
+        problems = self.srv.get_json('/api/problems')['problems']
+        bad = [p for p in problems if p['path'] == '.pmkb.yml']
+        self.assertTrue(bad and bad[0]['line'] > 0, problems)
+        for slug in ('2024-06-01-alias', '2024-06-02-later'):
+            j = self.srv.get_json('/api/postmortems/' + slug)
+            self.assertEqual(j['causes'], ['infrastructure'], slug)
+        stats = self.srv.get_json('/api/stats/causes', period='year')
+        self.assertNotIn('infra', [c['id'] for c in stats['causes']])
+
     def test_pre_receive_rejects_an_invalid_postmortem(self):
         self.repo.install_pre_receive()
         self.repo.write('2024-05-01-bad.md', postmortem(

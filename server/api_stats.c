@@ -13,11 +13,6 @@
 #include "pmkb/stats.h"
 #include "pmkb/store.h"
 
-typedef enum pm_status (*stats_fn)(struct dbconn *c,
-				   const struct taxonomy *tax,
-				   const struct stats_request *r,
-				   json_t **out, struct pm_error *err);
-
 static const char *query_arg(void *ctx, const char *name)
 {
 	return request_arg(ctx, name);

@@ -19,13 +19,6 @@
 #include "pmkb/tokenizer.h"
 #include "pmkb/xalloc.h"
 
-/* What the tokenizer made of a term. */
-struct term_shape {
-	int ntok;
-	int last_flags;
-	int last_len;
-};
-
 /* A positive group being built: terms joined by OR. */
 struct parser {
 	const char *text;
@@ -180,7 +173,7 @@ static void excerpt(char *out, size_t outsz, const char *s, size_t n)
 static int shape_cb(void *ctx, const char *tok, int ntok, int start, int end,
 		    int flags)
 {
-	struct term_shape *sh = ctx;
+	struct query_term_shape *sh = ctx;
 
 	(void)tok;
 	(void)start;
@@ -189,6 +182,12 @@ static int shape_cb(void *ctx, const char *tok, int ntok, int start, int end,
 	sh->last_flags = flags;
 	sh->last_len = ntok;
 	return 0;
+}
+
+void query_term_shape(const char *s, size_t n, struct query_term_shape *sh)
+{
+	memset(sh, 0, sizeof(*sh));
+	tokenizer_run_query(s, (int)n, 0, 1, shape_cb, sh);
 }
 
 /* Appends s[0..n) as an FTS5 string: quoted, with quotes doubled. */
@@ -211,9 +210,9 @@ static void add_quoted(struct buf *b, const char *s, size_t n)
  */
 static int term_expr(struct buf *out, const char *s, size_t n, int prefix)
 {
-	struct term_shape sh = { 0, 0, 0 };
+	struct query_term_shape sh;
 
-	tokenizer_run_query(s, (int)n, 0, 1, shape_cb, &sh);
+	query_term_shape(s, n, &sh);
 	if (!sh.ntok)
 		return 0;
 	if (!(sh.last_flags & PM_TOKEN_CJK) && (sh.last_len >= 3 || prefix)) {

@@ -485,6 +485,23 @@ static enum pm_status run_search(struct app *app, struct search_request *sr,
 	return st;
 }
 
+/* Runs a stats function on a reader with the settings in force. */
+static enum pm_status run_stats(struct app *app, stats_fn fn,
+				const struct stats_request *r, json_t **out,
+				struct pm_error *err)
+{
+	struct dbconn *c = store_reader(app->store);
+	enum pm_status st;
+
+	if (!c)
+		return PM_UNAVAILABLE;
+	pthread_rwlock_rdlock(&app->tax_lock);
+	st = fn(c, app->tax, r, out, err);
+	pthread_rwlock_unlock(&app->tax_lock);
+	store_reader_release(app->store, c);
+	return st;
+}
+
 static void say_unavailable(struct answer *a, enum pm_status st,
 			    const struct pm_error *err)
 {
@@ -765,7 +782,6 @@ static void cmd_stats(struct answer *a, const char *arg)
 	struct stats_request r;
 	struct stats_args sa = { NULL };
 	struct pm_error err;
-	struct dbconn *c = NULL;
 	json_t *out = NULL, *rows, *causes, *shown[STATS_PERIODS];
 	struct buf t = BUF_INIT;
 	char *period = NULL;
@@ -800,15 +816,7 @@ static void cmd_stats(struct answer *a, const char *arg)
 		say_unavailable(a, st, &err);
 		goto out;
 	}
-	if (!(c = store_reader(a->app->store))) {
-		say_unavailable(a, PM_UNAVAILABLE, &err);
-		goto out;
-	}
-	pthread_rwlock_rdlock(&a->app->tax_lock);
-	st = stats_causes(c, a->app->tax, &r, &out, &err);
-	pthread_rwlock_unlock(&a->app->tax_lock);
-	store_reader_release(a->app->store, c);
-	if (st != PM_OK) {
+	if ((st = run_stats(a->app, stats_causes, &r, &out, &err)) != PM_OK) {
 		say_unavailable(a, st, &err);
 		goto out;
 	}
@@ -948,7 +956,6 @@ static void cmd_actions(struct answer *a, const char *arg)
 	struct stats_request r;
 	struct actions_args aa = { NULL };
 	struct pm_error err;
-	struct dbconn *c;
 	struct buf t = BUF_INIT;
 	json_t *out = NULL, *items, *it, *counts;
 	char *owner = owner_of(arg);
@@ -967,15 +974,7 @@ static void cmd_actions(struct answer *a, const char *arg)
 		say_unavailable(a, st, &err);
 		goto out;
 	}
-	if (!(c = store_reader(a->app->store))) {
-		say_unavailable(a, PM_UNAVAILABLE, &err);
-		goto out;
-	}
-	pthread_rwlock_rdlock(&a->app->tax_lock);
-	st = stats_action_items(c, a->app->tax, &r, &out, &err);
-	pthread_rwlock_unlock(&a->app->tax_lock);
-	store_reader_release(a->app->store, c);
-	if (st != PM_OK) {
+	if ((st = run_stats(a->app, stats_action_items, &r, &out, &err)) != PM_OK) {
 		say_unavailable(a, st, &err);
 		goto out;
 	}

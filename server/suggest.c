@@ -307,26 +307,6 @@ static enum pm_status scan_causes(struct ctx *x)
 
 /* ---- titles ---- */
 
-struct shape {
-	int ntok;
-	int last_flags;
-	int last_len;
-};
-
-static int shape_cb(void *ctx, const char *tok, int ntok, int start, int end,
-		    int flags)
-{
-	struct shape *sh = ctx;
-
-	(void)tok;
-	(void)start;
-	(void)end;
-	sh->ntok++;
-	sh->last_flags = flags;
-	sh->last_len = ntok;
-	return 0;
-}
-
 /*
  * Appends the FTS5 expression for one word of q to m (joined by AND);
  * last: the word the user is still typing. A word without tokens (*, an
@@ -334,9 +314,9 @@ static int shape_cb(void *ctx, const char *tok, int ntok, int start, int end,
  */
 static void add_word(struct buf *m, const char *w, size_t n, int last)
 {
-	struct shape sh = { 0, 0, 0 };
+	struct query_term_shape sh;
 
-	tokenizer_run_query(w, (int)n, 0, 1, shape_cb, &sh);
+	query_term_shape(w, n, &sh);
 	if (!sh.ntok)
 		return;
 	if (m->len)

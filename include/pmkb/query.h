@@ -72,6 +72,21 @@ enum pm_status query_parse(struct pm_query *q, const char *text,
  */
 void query_quote(struct buf *b, const char *s, size_t n);
 
+/* What the tokenizer makes of a term typed in a query. */
+struct query_term_shape {
+	int ntok;	/* tokens; 0: nothing to search for (*, an emoji) */
+	int last_flags; /* PM_TOKEN_* of the last token */
+	int last_len;	/* bytes of the last (normalised) token */
+};
+
+/*
+ * Tokenizes s[0..n) as FTS5 will for a quoted query string, so that
+ * callers can decide how to query it (an ASCII word of 3+ letters also as
+ * a prefix, a lone CJK character as a prefix). Used by query.c and the
+ * typeahead.
+ */
+void query_term_shape(const char *s, size_t n, struct query_term_shape *sh);
+
 /*
  * Reads a date filter value: 2017, 2017-07 or 2017-07-01 (UTC). Sets
  * *epoch to the first second of that period, or with end set to the first

@@ -180,6 +180,15 @@ enum pm_status stats_request_parse(struct stats_request *r, stats_arg_fn arg,
 /* ---- queries (c: a reader; tax borrowed, may be NULL for defaults) ---- */
 
 /*
+ * The shape shared by stats_causes(), stats_durations() and
+ * stats_action_items(), for callers that run any of them the same way.
+ */
+typedef enum pm_status (*stats_fn)(struct dbconn *c,
+				   const struct taxonomy *tax,
+				   const struct stats_request *r,
+				   json_t **out, struct pm_error *err);
+
+/*
  * Incidents by cause per period (see the file comment):
  *   {"period", "mode", "fiscal_start_month", "time_zone", "from", "to",
  *    "total", "undated", "causes": [{"id", "label", "label_ja", "group",

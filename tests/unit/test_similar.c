@@ -16,10 +16,9 @@
 #include "pmkb/similar.h"
 #include "pmkb/store.h"
 #include "tap.h"
+#include "testdb.h"
 
-static const struct {
-	const char *path, *text;
-} docs[] = {
+static const struct test_doc docs[] = {
 	{ "2017-04-18-redis-eviction.md",
 	  "---\ntitle: Redis evictions after a key format change\n"
 	  "started_at: 2017-04-18\nseverity: SEV2\ncause: capacity\n"
@@ -91,17 +90,7 @@ static json_t *similar(struct dbconn *c, const char *slug, int limit,
 /* The slugs of the results, comma-separated, in order. */
 static char *slugs(json_t *out)
 {
-	struct buf b = BUF_INIT;
-	json_t *r;
-	size_t i;
-
-	json_array_foreach(json_object_get(out, "results"), i, r)
-	{
-		if (b.len)
-			buf_addch(&b, ',');
-		buf_addstr(&b, json_string_value(json_object_get(r, "slug")));
-	}
-	return buf_detach(&b, NULL);
+	return testdb_join(out, "results", "slug");
 }
 
 /* The result for slug in out, or NULL. */
@@ -306,42 +295,18 @@ static void test_renamed(struct store *s)
 
 int main(void)
 {
-	char dir[] = "/tmp/pmkb-similar-XXXXXX";
-	struct buf path = BUF_INIT;
-	struct store *s = NULL;
-	struct index_batch *b = NULL;
-	struct pm_error err;
+	struct testdb t;
 	struct dbconn *c;
-	size_t i;
 
-	if (!mkdtemp(dir))
-		return 1;
-	buf_addf(&path, "%s/pmkb.db", dir);
-	if (!ok(store_open(&s, path.ptr, &err) == PM_OK, "store_open")) {
-		printf("# %s\n", err.message);
+	if (!testdb_open(&t, "similar", docs, sizeof(docs) / sizeof(docs[0]),
+			 NULL))
 		return tap_done();
-	}
-	ok(index_begin(s, NULL, NULL, &b) == PM_OK, "index_begin");
-	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
-		ok(index_put(b, docs[i].path, docs[i].text,
-			     strlen(docs[i].text), NULL, NULL) == PM_OK,
-		   docs[i].path);
-	ok(index_commit(b, NULL) == PM_OK, "index_commit");
-	c = store_reader(s);
+	c = store_reader(t.store);
 	test_english(c);
 	test_japanese(c);
 	test_edges(c);
-	store_reader_release(s, c);
-	test_renamed(s);
-	store_close(s);
-	unlink(path.ptr);
-	buf_setlen(&path, strlen(dir));
-	buf_addstr(&path, "/pmkb.db-wal");
-	unlink(path.ptr);
-	buf_setlen(&path, strlen(dir));
-	buf_addstr(&path, "/pmkb.db-shm");
-	unlink(path.ptr);
-	rmdir(dir);
-	buf_release(&path);
+	store_reader_release(t.store, c);
+	test_renamed(t.store);
+	testdb_close(&t);
 	return tap_done();
 }

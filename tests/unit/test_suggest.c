@@ -16,6 +16,7 @@
 #include "pmkb/suggest.h"
 #include "pmkb/taxonomy.h"
 #include "tap.h"
+#include "testdb.h"
 
 static const char settings[] =
 	"causes:\n"
@@ -30,9 +31,7 @@ static const char settings[] =
 	"    label: Capacity\n"
 	"    label_ja: 容量\n";
 
-static const struct {
-	const char *path, *text;
-} docs[] = {
+static const struct test_doc docs[] = {
 	{ "a.md", "---\ntitle: Payment API timeouts after a deploy\n"
 		  "started_at: 2018-01-01\ncause: deployment\n"
 		  "services: [payment-api, Payments-DB]\ntags: [Timeout]\n"
@@ -214,48 +213,25 @@ static void test_hostile(struct dbconn *c, const struct taxonomy *tax)
 
 int main(void)
 {
-	char dir[] = "/tmp/pmkb-suggest-XXXXXX";
-	struct buf path = BUF_INIT;
-	struct store *s = NULL;
+	struct testdb t;
 	struct taxonomy *tax = NULL;
-	struct index_batch *b = NULL;
 	struct pm_error err;
 	struct dbconn *c;
-	size_t i;
 
-	if (!mkdtemp(dir))
-		return 1;
-	buf_addf(&path, "%s/pmkb.db", dir);
 	if (!ok(taxonomy_parse(&tax, settings, strlen(settings), "settings",
 			       &err) == PM_OK,
 		"settings")) {
 		printf("# %s\n", err.message);
 		return tap_done();
 	}
-	if (!ok(store_open(&s, path.ptr, &err) == PM_OK, "store_open")) {
-		printf("# %s\n", err.message);
-		return tap_done();
+	if (testdb_open(&t, "suggest", docs, sizeof(docs) / sizeof(docs[0]),
+			tax)) {
+		c = store_reader(t.store);
+		test_kinds(c, tax);
+		test_hostile(c, tax);
+		store_reader_release(t.store, c);
 	}
-	ok(index_begin(s, tax, NULL, &b) == PM_OK, "index_begin");
-	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
-		ok(index_put(b, docs[i].path, docs[i].text,
-			     strlen(docs[i].text), NULL, NULL) == PM_OK,
-		   docs[i].path);
-	ok(index_commit(b, NULL) == PM_OK, "index_commit");
-	c = store_reader(s);
-	test_kinds(c, tax);
-	test_hostile(c, tax);
-	store_reader_release(s, c);
-	store_close(s);
+	testdb_close(&t);
 	taxonomy_free(tax);
-	unlink(path.ptr);
-	buf_setlen(&path, strlen(dir));
-	buf_addstr(&path, "/pmkb.db-wal");
-	unlink(path.ptr);
-	buf_setlen(&path, strlen(dir));
-	buf_addstr(&path, "/pmkb.db-shm");
-	unlink(path.ptr);
-	rmdir(dir);
-	buf_release(&path);
 	return tap_done();
 }

@@ -415,7 +415,6 @@ static void bench(struct store *s)
 		       n + 5, k & 1, k & 2 ? 1 : 20, secs * 1000 / runs);
 	}
 	store_reader_release(s, c);
-	ok(1, "bench ran");
 }
 
 int main(void)

@@ -191,12 +191,24 @@ static void test_posix_rules(void)
 		   stats_zone_offset(z, jul) == 3600,
 	   "an empty footer keeps the last type");
 	stats_zone_free(z);
-	for (size_t cut = 0; cut < n; cut += 3) {
-		z = NULL;
-		if (stats_zone_parse(&z, "cut", data, cut, &err) == PM_OK)
-			stats_zone_free(z);
+	{
+		int odd = 0;
+
+		for (size_t cut = 0; cut < n; cut += 3) {
+			enum pm_status rc;
+
+			z = NULL;
+			rc = stats_zone_parse(&z, "cut", data, cut, &err);
+			/* Short of the 44-byte header nothing can be read. */
+			if ((rc != PM_OK && rc != PM_INVALID) ||
+			    (cut < 44 && rc != PM_INVALID))
+				odd++;
+			if (rc == PM_OK)
+				stats_zone_free(z);
+		}
+		is_int(odd, 0, "truncated files are read or refused as "
+			       "invalid, at every length");
 	}
-	ok(1, "truncated files at every length do not crash");
 }
 
 /*

@@ -41,7 +41,7 @@ fuzz: ## run each libFuzzer target for FUZZ_SECONDS (default 60)
 	python3 tests/fuzz/run.py --seconds $${FUZZ_SECONDS:-60}
 
 format: ## clang-format the C sources
-	clang-format -i server/*.c include/pmkb/*.h tests/unit/*.c
+	clang-format -i server/*.c server/*/*.c include/pmkb/*/*.h tests/unit/*.c
 
 lint: build ## pmkb lint on the sample postmortems
 	./$(BUILD)/pmkb lint postmortems

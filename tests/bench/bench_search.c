@@ -39,12 +39,12 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/query.h"
-#include "pmkb/searcher.h"
-#include "pmkb/store.h"
-#include "pmkb/taxonomy.h"
-#include "pmkb/xalloc.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/search/query.h"
+#include "pmkb/search/searcher.h"
+#include "pmkb/db/store.h"
+#include "pmkb/doc/taxonomy.h"
+#include "pmkb/base/xalloc.h"
 
 struct query {
 	char *cls;

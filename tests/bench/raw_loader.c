@@ -17,9 +17,9 @@
 
 #include <sqlite3.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/importer.h"
-#include "pmkb/tokenizer.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/ingest/importer.h"
+#include "pmkb/db/tokenizer.h"
 
 static double now_s(void)
 {

@@ -2,8 +2,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pmkb/postmortem.h"
-#include "pmkb/taxonomy.h"
+#include "pmkb/doc/postmortem.h"
+#include "pmkb/doc/taxonomy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pmkb/query.h"
+#include "pmkb/search/query.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

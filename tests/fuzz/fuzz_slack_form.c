@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/slack.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/slack/slack.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pmkb/taxonomy.h"
+#include "pmkb/doc/taxonomy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

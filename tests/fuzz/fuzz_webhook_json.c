@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pmkb/hooks.h"
-#include "pmkb/slack.h"
+#include "pmkb/http/hooks.h"
+#include "pmkb/slack/slack.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

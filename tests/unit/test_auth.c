@@ -10,10 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pmkb/auth.h"
-#include "pmkb/buf.h"
-#include "pmkb/metrics.h"
-#include "pmkb/store.h"
+#include "pmkb/http/auth.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/http/metrics.h"
+#include "pmkb/db/store.h"
 #include "tap.h"
 
 static struct sockaddr_in v4(const char *ip)

@@ -4,8 +4,8 @@
  */
 #include <stdlib.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/feed.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/http/feed.h"
 #include "tap.h"
 
 static void check_text(const char *in, const char *want, const char *what)

@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/frontmatter.h"
-#include "pmkb/postmortem.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/doc/frontmatter.h"
+#include "pmkb/doc/postmortem.h"
 #include "tap.h"
 
 #define S(lit) (lit), sizeof(lit) - 1

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/gitsync.h"
-#include "pmkb/store.h"
-#include "pmkb/taxonomy.h"
-#include "pmkb/xalloc.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/ingest/gitsync.h"
+#include "pmkb/db/store.h"
+#include "pmkb/doc/taxonomy.h"
+#include "pmkb/base/xalloc.h"
 #include "tap.h"
 
 static char tmp[] = "/tmp/pmkb-gitsync-XXXXXX";

@@ -1,7 +1,7 @@
 /* The body of POST /hooks/git: git's post-receive lines (hooks.c). */
 #include <string.h>
 
-#include "pmkb/hooks.h"
+#include "pmkb/http/hooks.h"
 #include "tap.h"
 
 #define Z "0000000000000000000000000000000000000000"

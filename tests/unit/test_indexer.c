@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/indexer.h"
-#include "pmkb/store.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/ingest/indexer.h"
+#include "pmkb/db/store.h"
 #include "tap.h"
 
 static const char doc_fmt[] = "---\ntitle: %s\nstarted_at: 2020-01-02\n"

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pmkb/markdown.h"
-#include "pmkb/postmortem.h"
+#include "pmkb/doc/markdown.h"
+#include "pmkb/doc/postmortem.h"
 #include "tap.h"
 
 #define S(lit) (lit), sizeof(lit) - 1

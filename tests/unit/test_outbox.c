@@ -11,9 +11,9 @@
 
 #include <jansson.h>
 
-#include "pmkb/indexer.h"
-#include "pmkb/outbox.h"
-#include "pmkb/store.h"
+#include "pmkb/ingest/indexer.h"
+#include "pmkb/slack/outbox.h"
+#include "pmkb/db/store.h"
 #include "tap.h"
 
 static void test_policy(void)

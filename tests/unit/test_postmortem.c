@@ -10,11 +10,11 @@
 
 #include <jansson.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/postmortem.h"
-#include "pmkb/taxonomy.h"
-#include "pmkb/utf8.h"
-#include "pmkb/xalloc.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/doc/postmortem.h"
+#include "pmkb/doc/taxonomy.h"
+#include "pmkb/base/utf8.h"
+#include "pmkb/base/xalloc.h"
 #include "tap.h"
 
 #define DEFAULT_FALLBACK 1500000000 /* 2017-07-14T02:40:00Z */

@@ -10,10 +10,10 @@
 
 #include <sqlite3.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/query.h"
-#include "pmkb/taxonomy.h"
-#include "pmkb/tokenizer.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/search/query.h"
+#include "pmkb/doc/taxonomy.h"
+#include "pmkb/db/tokenizer.h"
 #include "tap.h"
 
 static sqlite3 *db;

@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pmkb/assets.h"
-#include "pmkb/routes.h"
+#include "pmkb/http/assets.h"
+#include "pmkb/http/routes.h"
 #include "tap.h"
 
 int main(void)

@@ -14,10 +14,10 @@
 
 #include <jansson.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/importer.h"
-#include "pmkb/searcher.h"
-#include "pmkb/store.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/ingest/importer.h"
+#include "pmkb/search/searcher.h"
+#include "pmkb/db/store.h"
 #include "tap.h"
 
 #define MIN_RECALL 0.98

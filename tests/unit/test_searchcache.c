@@ -9,7 +9,7 @@
 
 #include <sqlite3.h>
 
-#include "pmkb/searchcache.h"
+#include "pmkb/search/searchcache.h"
 #include "tap.h"
 
 static int commit(sqlite3 *db, const char *sql)

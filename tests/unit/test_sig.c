@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pmkb/sig.h"
+#include "pmkb/base/sig.h"
 #include "tap.h"
 
 /* GitHub's documented example for X-Hub-Signature-256. */

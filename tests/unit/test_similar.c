@@ -11,10 +11,10 @@
 
 #include <jansson.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/indexer.h"
-#include "pmkb/similar.h"
-#include "pmkb/store.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/ingest/indexer.h"
+#include "pmkb/search/similar.h"
+#include "pmkb/db/store.h"
 #include "tap.h"
 #include "testdb.h"
 

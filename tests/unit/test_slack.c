@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/slack.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/slack/slack.h"
 #include "tap.h"
 
 static const char doc_secret[] = "8f742231b10e8888abcd99yyyzzz85a5";

@@ -11,11 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/postmortem.h"
-#include "pmkb/stats.h"
-#include "pmkb/store.h"
-#include "pmkb/taxonomy.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/doc/postmortem.h"
+#include "pmkb/stats/stats.h"
+#include "pmkb/db/store.h"
+#include "pmkb/doc/taxonomy.h"
 #include "tap.h"
 
 static int64_t day_of(int y, int m, int d)

@@ -10,11 +10,11 @@
 
 #include <jansson.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/indexer.h"
-#include "pmkb/store.h"
-#include "pmkb/suggest.h"
-#include "pmkb/taxonomy.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/ingest/indexer.h"
+#include "pmkb/db/store.h"
+#include "pmkb/search/suggest.h"
+#include "pmkb/doc/taxonomy.h"
 #include "tap.h"
 #include "testdb.h"
 

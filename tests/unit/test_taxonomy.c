@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pmkb/taxonomy.h"
+#include "pmkb/doc/taxonomy.h"
 #include "tap.h"
 
 #define S(lit) (lit), sizeof(lit) - 1

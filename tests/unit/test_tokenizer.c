@@ -9,8 +9,8 @@
 
 #include <sqlite3.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/tokenizer.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/db/tokenizer.h"
 #include "tap.h"
 
 /*

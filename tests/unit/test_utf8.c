@@ -1,8 +1,8 @@
 /* utf8.c: validation, repair by maximal subparts, truncation. */
 #include <string.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/utf8.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/base/utf8.h"
 #include "tap.h"
 
 #define S(lit) (lit), sizeof(lit) - 1

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pmkb/buf.h"
-#include "pmkb/indexer.h"
-#include "pmkb/store.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/ingest/indexer.h"
+#include "pmkb/db/store.h"
 
 struct test_doc {
 	const char *path, *text;

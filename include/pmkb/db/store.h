@@ -1,0 +1,95 @@
+/*
+ * The SQLite database: one file in WAL mode, one writer connection guarded
+ * by a mutex, and a pool of reader connections (one per worker thread at a
+ * time). Every connection caches its prepared statements and has the
+ * tokenizer registered.
+ *
+ * Opening applies the numbered migrations in schema/ (embedded in the
+ * binary, tracked with PRAGMA user_version) and (re)creates the full-text
+ * table when the tokenizer's version changed.
+ */
+#ifndef PMKB_STORE_H
+#define PMKB_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "pmkb/base/status.h"
+
+struct store;
+struct dbconn;
+
+/*
+ * Opens (creating the file and its directory when missing) the database at
+ * path. Fails with a clear message in err when SQLite lacks FTS5, the file
+ * is not a pmkb database, or its schema is newer than this program.
+ */
+enum pm_status store_open(struct store **out, const char *path,
+			  struct pm_error *err);
+/* Closes every connection. st may be NULL. */
+void store_close(struct store *st);
+const char *store_path(const struct store *st);
+
+/*
+ * The writer connection, locked for the caller until store_writer_release.
+ * Only one thread writes at a time; readers are never blocked (WAL).
+ */
+struct dbconn *store_writer(struct store *st);
+void store_writer_release(struct store *st);
+/*
+ * The writer if no one holds it, else NULL at once: for work that may be
+ * skipped while a sync writes (readiness probes, usage timestamps).
+ * Release with store_writer_release.
+ */
+struct dbconn *store_writer_try(struct store *st);
+
+/* A reader connection for this thread; give it back when done. */
+struct dbconn *store_reader(struct store *st);
+void store_reader_release(struct store *st, struct dbconn *c);
+
+sqlite3 *dbconn_db(struct dbconn *c);
+
+/*
+ * A prepared statement for sql (a string constant: the pointer is the cache
+ * key), reset and with its bindings cleared. Owned by the connection: never
+ * finalise it. Returns NULL (and logs) when it fails to prepare.
+ */
+sqlite3_stmt *dbconn_stmt(struct dbconn *c, const char *sql);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK on the writer. */
+enum pm_status dbconn_begin(struct dbconn *c);
+enum pm_status dbconn_commit(struct dbconn *c);
+void dbconn_rollback(struct dbconn *c);
+/* Runs SQL with no results and no parameters (schema, pragmas). */
+enum pm_status dbconn_exec(struct dbconn *c, const char *sql);
+
+/* meta table: the value for key (owned, free()) or NULL. */
+char *store_meta_get(struct dbconn *c, const char *key);
+enum pm_status store_meta_set(struct dbconn *c, const char *key,
+			      const char *value);
+
+/* Rebuilds the full-text index from the postmortems table (writer). */
+enum pm_status store_rebuild_fts(struct dbconn *c);
+
+/*
+ * What `pmkb reindex` does once every file was put again: deletes labels
+ * and action items that belong to no postmortem (left by a hand-edited or
+ * damaged database) and rebuilds the full-text index (writer, inside the
+ * caller's transaction).
+ */
+enum pm_status store_repair(struct dbconn *c);
+
+/*
+ * Whether writes work, as far as this process has seen: 0 when no
+ * statement has failed for lack of space (SQLITE_FULL), an I/O error,
+ * a read-only or a damaged file since the last commit on a writer
+ * connection; else that error's primary SQLite code, with SQLite's
+ * message copied into msg (size bytes). For /readyz: a node that cannot
+ * write cannot follow its repository.
+ */
+int store_write_failure(char *msg, size_t size);
+
+/* Number of indexed postmortems (readers and writer alike). */
+int64_t store_count(struct dbconn *c);
+
+#endif

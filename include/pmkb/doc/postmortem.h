@@ -1,0 +1,159 @@
+/*
+ * The postmortem record: what one Markdown file says, parsed and checked.
+ *
+ * postmortem_parse() never fails on a writer's mistake: every problem is a
+ * diagnostic (with the file's line) and the record is filled with what can
+ * be derived, so that a broken file is still indexed and findable while
+ * `pmkb lint`, the API and the UI show what is wrong with it.
+ */
+#ifndef PMKB_POSTMORTEM_H
+#define PMKB_POSTMORTEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pmkb/base/status.h"
+
+struct taxonomy;
+
+/* Files larger than this are recorded as a problem and not indexed. */
+#define PM_MAX_FILE_SIZE (4u << 20)
+/* Front matter larger than this is an error (the body is still indexed). */
+#define PM_MAX_FRONT_MATTER (64u << 10)
+/* Action items past this many are ignored, with a warning. */
+#define PM_MAX_ACTIONS 1000
+/* Diagnostics past this many are dropped; the last one says so. */
+#define PM_MAX_DIAGS 100
+
+/* A list of owned strings. */
+struct pm_list {
+	char **v;
+	size_t n, alloc;
+};
+
+void pm_list_add(struct pm_list *l, const char *s); /* copies s */
+/* Adds s unless an equal string is already there. */
+void pm_list_add_unique(struct pm_list *l, const char *s);
+int pm_list_has(const struct pm_list *l, const char *s);
+void pm_list_release(struct pm_list *l);
+
+/* A point in time from the front matter. */
+struct pm_time {
+	int set;	/* 0: absent (the other fields are zero) */
+	int date_only;	/* written as YYYY-MM-DD, no time of day */
+	int64_t epoch;	/* seconds since 1970 UTC (date only: midnight UTC) */
+	int offset_min; /* UTC offset as written, in minutes */
+	char text[32];	/* normalised: 2018-02-14 or 2018-02-14T09:28:00+09:00 */
+	int line;	/* where the file says it, 0 when not from the file */
+};
+
+/*
+ * Parses "2018-02-14", "2018-02-14T09:28:00+09:00", "...Z", fractional
+ * seconds (dropped), a space instead of T, and "2018-02-14 09:28" (read as
+ * UTC). Surrounding white space is ignored. Years 1000 to 9999 (real
+ * collections include the Vasa, 1628); every field is range-checked (Feb
+ * 29 only in leap years). Returns 0 on success, -1 if s is not such a date
+ * (t is then cleared). t->line is left 0.
+ */
+int pm_time_parse(struct pm_time *t, const char *s);
+/* Fills t with the instant epoch, written in UTC ("...+00:00"). */
+void pm_time_from_epoch(struct pm_time *t, int64_t epoch);
+
+enum pm_diag_level { PM_DIAG_WARNING, PM_DIAG_ERROR };
+
+struct pm_diag {
+	enum pm_diag_level level;
+	int line; /* 1-based line in the file, 0 for the whole file */
+	char message[240];
+};
+
+struct pm_action {
+	int done;
+	char *owner; /* without the @, or NULL */
+	char *due;   /* YYYY-MM-DD, or NULL */
+	char *text;  /* the item without the owner and due markers */
+	int line;    /* 1-based line in the file */
+};
+
+struct postmortem {
+	char *path; /* as given to postmortem_parse() */
+	char *slug; /* file name without directory and extension */
+	char *title;
+	char *summary;	 /* "" when absent */
+	char *severity;	 /* canonical (upper-case) or NULL */
+	char *trigger;	 /* or NULL */
+	char *detection; /* or NULL */
+	char *status;	 /* draft | review | published */
+	struct pm_time started, detected, mitigated, resolved;
+	struct pm_list causes; /* canonical ids, never empty ("unknown") */
+	struct pm_list services, teams, authors, tags;
+	char *html; /* safe HTML rendering of the body */
+	char *text; /* plain text of the body, for the index */
+	struct pm_action *actions;
+	size_t n_actions, alloc_actions;
+	size_t actions_dropped; /* items past PM_MAX_ACTIONS */
+	struct pm_diag *diags;
+	size_t n_diags, alloc_diags;
+	int has_front_matter;
+};
+
+void postmortem_init(struct postmortem *pm);
+void postmortem_release(struct postmortem *pm);
+
+/*
+ * Records a diagnostic about line (0: the whole file). Past PM_MAX_DIAGS
+ * they are dropped, and a final error says so.
+ */
+void postmortem_diag(struct postmortem *pm, enum pm_diag_level level, int line,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int postmortem_has_errors(const struct postmortem *pm);
+
+/*
+ * Adds an action item written as text (borrowed): "@owner" (the first word
+ * starting with @) and "due:YYYY-MM-DD" (anywhere) are taken out of it into
+ * owner and due; a due: that is not a date stays in the text, with a
+ * warning. Returns the new item (owned by pm), or NULL past PM_MAX_ACTIONS
+ * (counted in actions_dropped; postmortem_parse() then warns once).
+ */
+struct pm_action *postmortem_add_action(struct postmortem *pm, int done,
+					const char *text, int line);
+
+/*
+ * Parses one file. path is the path relative to the postmortems directory
+ * (borrowed, copied); data/len the file's bytes (borrowed; need not be
+ * NUL-terminated; invalid UTF-8 is repaired, a BOM and CRLF accepted).
+ * tax may be NULL (open taxonomy). fallback_start is used as started_at
+ * when the file has none (the git creation time or the file's mtime; 0 if
+ * unknown), with a warning. pm must be initialised; it is filled even when
+ * the file has errors. Returns PM_TOO_LARGE (and records an error) for a
+ * file over PM_MAX_FILE_SIZE, which is then not read at all: the record
+ * holds path, slug, title (the slug) and the defaults; PM_OK otherwise.
+ *
+ * Defaults and checks: status "published"; causes ["unknown"] when none is
+ * given (a warning without front matter or with an empty list, an error
+ * when front matter lacks the cause key); title from the first heading when
+ * the front matter has none (an error only when there is front matter and
+ * no heading; the slug is then used); started_at from fallback_start with a
+ * warning (a fallback start is not checked against the other times);
+ * detected/mitigated/resolved before started is an error (by
+ * calendar day when either is a date only), mitigated before detected and
+ * resolved before mitigated are warnings. The summary is "" when absent,
+ * html and text "" for an empty body.
+ */
+enum pm_status postmortem_parse(struct postmortem *pm, const char *path,
+				const char *data, size_t len,
+				const struct taxonomy *tax,
+				int64_t fallback_start);
+
+/*
+ * Derived durations in seconds, or -1 when a timestamp is missing, either
+ * is a date without a time of day, or the order is impossible.
+ */
+int64_t postmortem_ttd(const struct postmortem *pm); /* started → detected */
+int64_t postmortem_ttm(const struct postmortem *pm); /* started → mitigated */
+int64_t postmortem_ttr(const struct postmortem *pm); /* started → resolved */
+
+/* The slug for a path: its base name without the extension. Owned. */
+char *postmortem_slug(const char *path);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * Repository settings from .pmkb.yml: the cause taxonomy (ids, English and
+ * Japanese labels, aliases, colours, groups), severities, the fiscal year's
+ * first month and the reporting time zone.
+ *
+ *   fiscal_year_start_month: 4
+ *   time_zone: Asia/Tokyo
+ *   severities: [SEV0, SEV1, SEV2, SEV3, SEV4]
+ *   causes:
+ *     - id: infrastructure
+ *       label: Infrastructure
+ *       label_ja: インフラ
+ *       group: infrastructure
+ *       color: "#c0392b"
+ *       aliases: [infra, インフラ]
+ *
+ * Without the file the taxonomy is open: any cause counts, lower-cased.
+ */
+#ifndef PMKB_TAXONOMY_H
+#define PMKB_TAXONOMY_H
+
+#include <stddef.h>
+
+#include "pmkb/base/status.h"
+
+struct pm_cause {
+	char *id;
+	char *label;	/* English label, defaults to id */
+	char *label_ja; /* defaults to label */
+	char *group;	/* or NULL */
+	char *color;	/* "#rrggbb" or NULL */
+	char **aliases;
+	size_t n_aliases;
+};
+
+struct taxonomy {
+	int closed; /* 1 when loaded from a file that lists causes */
+	struct pm_cause *causes;
+	size_t n_causes;
+	char **severities; /* ordered, most severe first; default SEV0..SEV4 */
+	size_t n_severities;
+	int closed_severities; /* 1 when the file lists severities */
+	int fiscal_start_month; /* 1..12, default 1 */
+	char *time_zone;	/* IANA name, default "UTC" */
+};
+
+/* An open taxonomy with the defaults. Owned: taxonomy_free(). */
+struct taxonomy *taxonomy_default(void);
+
+/*
+ * Parses .pmkb.yml text. On error returns PM_INVALID, fills err with the
+ * line and reason ("causes[2]: missing id", source as given), and sets
+ * *out to NULL. Owned: taxonomy_free(). Checks: fiscal month 1..12, a time
+ * zone that is "UTC" or exists under /usr/share/zoneinfo, colours
+ * "#rrggbb", unique cause ids and severities, aliases that are not another
+ * cause's id or another cause's alias. Keys it does not know at the top
+ * level are left for other readers of the file; inside a cause they are
+ * errors (a misspelt "alias:" would otherwise be silently lost).
+ */
+enum pm_status taxonomy_parse(struct taxonomy **out, const char *yaml,
+			      size_t len, const char *source,
+			      struct pm_error *err);
+/* Reads and parses a file; PM_NOT_FOUND when it does not exist. */
+enum pm_status taxonomy_load(struct taxonomy **out, const char *path,
+			     struct pm_error *err);
+void taxonomy_free(struct taxonomy *tax);
+
+/*
+ * The canonical cause id for raw (trimmed; compared case-insensitively for
+ * ASCII and exactly otherwise, aliases included). In an open taxonomy (or
+ * tax NULL) that is raw with ASCII lower-cased, written into out (size
+ * outsz, truncated on a character boundary). Returns NULL for an empty raw
+ * and for an unknown cause in a closed taxonomy; "unknown" is always known.
+ */
+const char *taxonomy_cause(const struct taxonomy *tax, const char *raw,
+			   char *out, size_t outsz);
+/* The cause with that canonical id, or NULL (always for tax NULL). */
+const struct pm_cause *taxonomy_find(const struct taxonomy *tax,
+				     const char *id);
+/*
+ * The rank of a severity (0 = most severe) and its canonical spelling in
+ * *canon (may be NULL; set to NULL when unknown); -1 when unknown. Accepts
+ * "sev1", "SEV1", "Sev 1", "sev-1" and "1" (matched against the digits of
+ * a severity like SEV1 or P1). tax NULL means the default SEV0..SEV4.
+ */
+int taxonomy_severity(const struct taxonomy *tax, const char *raw,
+		      const char **canon);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * Runs searches and listings against the index: candidate selection with
+ * FTS5, bm25 ranking with column weights (title > summary/keywords > body)
+ * and ties broken by date, snippets with highlights computed only for the
+ * returned page, and facet counts.
+ *
+ * The list endpoint is a search without terms sorted by date, so both
+ * return the same result objects.
+ */
+#ifndef PMKB_SEARCHER_H
+#define PMKB_SEARCHER_H
+
+#include <jansson.h>
+
+#include "pmkb/search/query.h"
+#include "pmkb/base/status.h"
+
+struct dbconn;
+struct taxonomy;
+
+#define PM_SEARCH_MAX_LIMIT 1000
+
+enum search_sort { SEARCH_SORT_RELEVANCE, SEARCH_SORT_DATE };
+
+struct search_request {
+	const char *q;	/* query text, may be NULL or "" (filters only) */
+	int limit;	/* 1..PM_SEARCH_MAX_LIMIT */
+	int offset;	/* ≥ 0 */
+	enum search_sort sort;
+	int facets;	/* 1: add "facets" */
+	const char *base_url; /* prefix for "url" values, "" for relative */
+	/* Extra filters from URL parameters (NULL: none), ANDed with q's. */
+	const char *cause, *service, *severity, *tag, *status;
+	const char *from, *to; /* dates: started_at ≥ from, < to + 1 day */
+};
+
+/*
+ * Runs req and sets *out (owned) to
+ *   {"query": q, "total": N, "results": [result...], "facets": {...}}
+ * where each result is
+ *   {"slug","title","summary","started_at","cause","causes","severity",
+ *    "services","tags","status","url","snippet","snippet_html",
+ *    "highlights": [[start,end],...]}
+ * (snippet offsets in bytes of "snippet"). "facets" (only with
+ * req->facets) counts the whole match set:
+ *   {"cause": [{"value","count"}...], "severity": [...], "service": [...],
+ *    "year": [...]}
+ * by primary cause, severity, every listed service and the year of
+ * started_at as written; by count (years newest first), 50 values at most.
+ * A cause filter (cause:x, req->cause) matches any of a postmortem's
+ * causes; services, tags, authors and teams compare without ASCII case.
+ * Relevance is bm25 with ties broken by date; when a query matches more
+ * than a few thousand postmortems only the most recently indexed ones are
+ * ranked (the total stays exact). The snippet comes from the body, or from
+ * the summary when only the title, summary or keywords matched; without
+ * terms it is the start of the body.
+ *
+ * A bad query or URL filter gives PM_INVALID or PM_TOO_LARGE with a
+ * message for the user in err; no SQLite text ever reaches err.
+ */
+enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
+			    const struct search_request *req, json_t **out,
+			    struct pm_error *err);
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * Statistics over the index: incidents by cause per period, time to
+ * detect / mitigate / resolve per period, and the action-item ledger.
+ *
+ * An incident belongs to the period that holds the calendar day it started
+ * on, in the reporting time zone of the settings (.pmkb.yml time_zone,
+ * default UTC). A start written as a date only (2017-06-30) is that day as
+ * written: no zone conversion. A start that did not come from the
+ * postmortem (none, or the file's mtime) is undated and is counted in one
+ * "unknown" row; a start taken from the git history counts as dated.
+ *
+ * Periods are months, quarters, halves or years. Quarters, halves and years
+ * follow the fiscal year, which starts in fiscal_start_month (1..12) and is
+ * named after the calendar year it starts in: with 4, FY2017 runs from
+ * April 2017 to March 2018 and FY2017-H1 (2017年度上期) is April to
+ * September 2017. With 1 the labels are calendar ones: "2017 H1",
+ * "2017年上期".
+ *
+ * Time zones are read from the system's tz database (TZif files under
+ * /usr/share/zoneinfo, including the POSIX rule for the years past the last
+ * transition) by a small reader of our own: the C library's localtime
+ * would need setenv("TZ"), which is not safe in a threaded server.
+ */
+#ifndef PMKB_STATS_H
+#define PMKB_STATS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pmkb/base/status.h"
+
+struct buf;
+struct dbconn;
+struct pm_config;
+struct taxonomy;
+
+#define STATS_ZONEINFO "/usr/share/zoneinfo"
+/* More periods than this in one answer is a 400: narrow from/to. */
+#define STATS_MAX_PERIODS 2400
+/* Action items per page at most. */
+#define STATS_MAX_ITEMS 5000
+
+/* ---- time zones ---- */
+
+struct stats_zone;
+
+/*
+ * Loads the zone named name (an IANA name such as "Asia/Tokyo", or "UTC")
+ * from STATS_ZONEINFO. A name with "..", a leading "/" or characters
+ * outside [A-Za-z0-9/_+-] is PM_INVALID; a missing zone is PM_NOT_FOUND; a
+ * file that is not TZif is PM_INVALID. Owned: stats_zone_free().
+ */
+enum pm_status stats_zone_load(struct stats_zone **out, const char *name,
+			       struct pm_error *err);
+/*
+ * Parses TZif bytes (RFC 8536, versions 1 to 4; borrowed) as the zone
+ * name. Leap-second records are ignored.
+ */
+enum pm_status stats_zone_parse(struct stats_zone **out, const char *name,
+				const unsigned char *data, size_t len,
+				struct pm_error *err);
+/* The fixed zone UTC (no file needed). Owned: stats_zone_free(). */
+struct stats_zone *stats_zone_utc(void);
+void stats_zone_free(struct stats_zone *z);
+const char *stats_zone_name(const struct stats_zone *z);
+/* Seconds east of UTC in force at the instant t (seconds since 1970). */
+int32_t stats_zone_offset(const struct stats_zone *z, int64_t t);
+
+/* ---- calendar days and periods ---- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
+int64_t stats_days_from_civil(int64_t y, int m, int d);
+void stats_civil_from_days(int64_t day, int64_t *y, int *m, int *d);
+
+/*
+ * The calendar day an incident started on, in days since 1970-01-01:
+ * started_at as written when it is a date only ("YYYY-MM-DD"), else the
+ * day of started_epoch in zone z. Returns 0 and sets *day, or -1 when
+ * started_at is NULL (undated).
+ */
+int stats_start_day(const struct stats_zone *z, const char *started_at,
+		    int64_t started_epoch, int64_t *day);
+
+enum stats_period {
+	STATS_MONTH,
+	STATS_QUARTER,
+	STATS_HALF,
+	STATS_YEAR,
+	STATS_PERIOD__MAX
+};
+
+/* "month", "quarter", "half", "year"; -1 for anything else. */
+int stats_period_parse(const char *s);
+const char *stats_period_name(enum stats_period p);
+
+/*
+ * Periods are numbered so that consecutive periods have consecutive
+ * numbers (an ordinal). fiscal is the fiscal year's first month, 1..12;
+ * months ignore it.
+ */
+int64_t stats_period_of(enum stats_period p, int fiscal, int64_t day);
+/* The first and last day (inclusive) of period ord. */
+void stats_period_bounds(enum stats_period p, int fiscal, int64_t ord,
+			 int64_t *first, int64_t *last);
+
+/*
+ * Names of period ord: id ("2017-H1", "FY2017-H1", "2017-Q3", "2017",
+ * "FY2017", "2017-06"), English label ("2017 H1", "FY2017-H1", "2017 Q3",
+ * "Jun 2017") and Japanese label ("2017年上期", "2017年度上期",
+ * "2017年第3四半期", "2017年6月"). Each buffer should hold 48 bytes.
+ */
+void stats_period_names(enum stats_period p, int fiscal, int64_t ord,
+			char *id, char *label, char *label_ja, size_t size);
+
+/*
+ * Reads a range bound for from/to: a date (2017, 2017-07, 2017-07-01) or
+ * a period id (2017-H2, 2017-Q3, FY2017, FY2017-H1, FY2017-Q2; "FY" means
+ * the fiscal year starting in month fiscal). *day is the first day it
+ * covers, or with end set its last day. Returns 0, or -1 when s is not
+ * such a value.
+ */
+int stats_range_day(const char *s, int fiscal, int end, int64_t *day);
+
+/*
+ * The value at fraction q (0..1) of sorted v[0..n) by linear interpolation
+ * between closest ranks (as numpy's default and Excel's PERCENTILE.INC),
+ * rounded to the nearest integer. n must be > 0.
+ */
+int64_t stats_quantile(const int64_t *v, size_t n, double q);
+
+/* ---- requests ---- */
+
+enum stats_mode { STATS_PRIMARY, STATS_ANY, STATS_MODE__MAX };
+enum stats_format {
+	STATS_JSON,
+	STATS_CSV,
+	STATS_MD,
+	STATS_TABLE, /* aligned text for a terminal (CLI only) */
+	STATS_FORMAT__MAX
+};
+enum stats_item_status { STATS_ITEMS_OPEN, STATS_ITEMS_DONE, STATS_ITEMS_ALL };
+
+/*
+ * The parameters of every statistics query. Strings are borrowed from the
+ * source they were read from (query string or command line) and must live
+ * as long as the request.
+ */
+struct stats_request {
+	enum stats_period period; /* default half */
+	enum stats_mode mode;	  /* default primary */
+	enum stats_format format; /* default json */
+	int ja;			  /* lang=ja: Japanese labels in tables */
+	int fiscal_start_month;	  /* 0: the settings' */
+	const char *time_zone;	  /* NULL: the settings' */
+	const char *from, *to;	  /* range bounds or NULL */
+	const char *service;	  /* comma-separated, any of; or NULL */
+	const char *severity;	  /* comma-separated, any of; or NULL */
+	/* Action items. */
+	enum stats_item_status status; /* default open */
+	const char *owner;	       /* without or with the @; or NULL */
+	int overdue;		       /* only open items past their due */
+	int limit, offset;	       /* default 500, 0 */
+};
+
+/* A query parameter by name, or NULL; ctx is passed through. */
+typedef const char *(*stats_arg_fn)(void *ctx, const char *name);
+
+/*
+ * Fills r from named arguments (period, mode, format, lang,
+ * fiscal_start_month, tz, from, to, service, severity, status, owner,
+ * overdue, limit, offset), each checked; the defaults for the rest. formats
+ * is the set of formats allowed (bits 1 << STATS_JSON ...). Returns
+ * PM_INVALID with a message naming the parameter and what it accepts.
+ */
+enum pm_status stats_request_parse(struct stats_request *r, stats_arg_fn arg,
+				   void *ctx, unsigned formats,
+				   struct pm_error *err);
+
+/* ---- queries (c: a reader; tax borrowed, may be NULL for defaults) ---- */
+
+/*
+ * The shape shared by stats_causes(), stats_durations() and
+ * stats_action_items(), for callers that run any of them the same way.
+ */
+typedef enum pm_status (*stats_fn)(struct dbconn *c,
+				   const struct taxonomy *tax,
+				   const struct stats_request *r,
+				   json_t **out, struct pm_error *err);
+
+/*
+ * Incidents by cause per period (see the file comment):
+ *   {"period", "mode", "fiscal_start_month", "time_zone", "from", "to",
+ *    "total", "undated", "causes": [{"id", "label", "label_ja", "group",
+ *    "color", "total", "share"}], "rows": [{"period", "label", "label_ja",
+ *    "start", "end", "total", "by_cause": {id: n}, "share": {id: x},
+ *    "change": {id: n}, "total_change"}]}
+ * mode primary counts an incident once under its first cause; any counts
+ * it under each cause it lists (total stays the number of incidents).
+ * Every period between the first and the last (from/to when given, else
+ * the data's) has a row; undated incidents form a last row "unknown" when
+ * there are any and no range was asked for. share is count / row total
+ * (null for an empty row); change is count minus the previous row's (null
+ * in the first row and the unknown row). Owned: *out.
+ */
+enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
+			    const struct stats_request *r, json_t **out,
+			    struct pm_error *err);
+
+/*
+ * Time to detect, mitigate and resolve per period: for each, "count" (how
+ * many incidents had both timestamps with a time of day, in order),
+ * "median" and "p90" in seconds (null when count is 0). Rows as for
+ * stats_causes, with "incidents"; "all" covers the whole range. Only starts
+ * written in the postmortem count.
+ */
+enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
+			       const struct stats_request *r, json_t **out,
+			       struct pm_error *err);
+
+/*
+ * The action-item ledger: "items" (filtered by status, owner and overdue;
+ * paged by limit/offset; "total" before paging), "counts" (open, done,
+ * overdue over the owner filter) and "periods": per period of the
+ * incident, "opened", "done" and "still_open". Overdue: open with a due
+ * date before today in the reporting time zone.
+ */
+enum pm_status stats_action_items(struct dbconn *c,
+				  const struct taxonomy *tax,
+				  const struct stats_request *r, json_t **out,
+				  struct pm_error *err);
+
+/* ---- output ---- */
+
+enum stats_kind { STATS_CAUSES, STATS_DURATIONS, STATS_ACTIONS };
+
+/*
+ * Writes a result of kind as CSV (RFC 4180; cells that a spreadsheet would
+ * run as a formula are prefixed with '), a Markdown table, an aligned
+ * text table or JSON (pretty) onto out. Tables label periods and causes in
+ * Japanese when ja is set; CSV keeps ids.
+ */
+void stats_render(struct buf *out, const json_t *result, enum stats_kind kind,
+		  enum stats_format format, int ja);
+
+/* ---- the command line ---- */
+
+/*
+ * `pmkb stats [causes|durations|actions]` (what may be NULL: causes):
+ * reads --period, --mode, --format (default table), --from and --to of
+ * cfg, the settings beside cfg->dir and the index cfg->db (which must
+ * exist), and prints the result. Returns the exit status: 0, 1 when the
+ * index cannot be read, 2 for a bad option.
+ */
+int stats_command(const struct pm_config *cfg, const char *what);
+
+#endif

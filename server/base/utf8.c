@@ -1,0 +1,119 @@
+/*
+ * UTF-8 validation and repair: see include/pmkb/base/utf8.h for the contract.
+ *
+ * Everything downstream of ingest (libyaml, cmark-gfm, SQLite, JSON) wants
+ * valid UTF-8, so a file is checked and repaired once, here, and nothing
+ * later has to care.
+ */
+#include <string.h>
+
+#include "pmkb/base/buf.h"
+#include "pmkb/base/utf8.h"
+
+/*
+ * The length of the well-formed sequence at s (1..4), or 0 when it is
+ * ill-formed, in which case *bad is the length of its maximal subpart: the
+ * bytes that could begin a valid sequence before it went wrong (at least
+ * 1). The ranges are Table 3-7 of the Unicode standard, which excludes
+ * overlong forms, surrogates and code points above U+10FFFF.
+ */
+static size_t seq_len(const unsigned char *s, size_t len, size_t *bad)
+{
+	unsigned char c = s[0];
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	*bad = 1;
+	if (c < 0x80)
+		return c ? 1 : 0;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	for (i = 1; i < need; i++) {
+		if (i >= len || s[i] < lo || s[i] > hi) {
+			*bad = i;
+			return 0;
+		}
+		/* Only the second byte has a narrowed range. */
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return need;
+}
+
+size_t utf8_first_invalid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n, bad;
+
+	while (i < len) {
+		if (u[i] >= 0x01 && u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		n = seq_len(u + i, len - i, &bad);
+		if (!n)
+			return i;
+		i += n;
+	}
+	return len;
+}
+
+int utf8_valid(const char *s, size_t len)
+{
+	return utf8_first_invalid(s, len) == len;
+}
+
+size_t utf8_repair(struct buf *out, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, start = 0, n, bad, fixes = 0;
+
+	buf_grow(out, len);
+	while (i < len) {
+		if (u[i] >= 0x01 && u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		n = seq_len(u + i, len - i, &bad);
+		if (n) {
+			i += n;
+			continue;
+		}
+		buf_add(out, s + start, i - start);
+		if (u[i]) {
+			buf_add(out, "\xef\xbf\xbd", 3);
+			fixes++;
+		}
+		i += bad;
+		start = i;
+	}
+	buf_add(out, s + start, i - start);
+	return fixes;
+}
+
+size_t utf8_truncate(const char *s, size_t len, size_t max)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = max;
+
+	if (len <= max)
+		return len;
+	/* Back up over continuation bytes to the start of a sequence. */
+	while (n > 0 && (u[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}

@@ -1,0 +1,837 @@
+/*
+ * The pmkb_cjk FTS5 tokenizer: see include/pmkb/db/tokenizer.h for the
+ * contract and shared/SEARCH.md for why it looks like this.
+ *
+ * Map of the file, in the order text flows through it:
+ *
+ *   decode UTF-8      bad bytes and control characters become separators
+ *   normalise         NFKC + case folding, one "segment" (a starter and its
+ *                     combining marks) at a time, so that every normalised
+ *                     character knows the original bytes it came from
+ *   segment           CJK runs → overlapping bigrams + run-end character;
+ *                     other letters and digits → words
+ *   emit              one token is held back so that the last token of a
+ *                     query string can be treated specially (prefix: not
+ *                     stemmed; query: a run-end character is dropped)
+ *   porter            the classic Porter stemmer for [a-z] words
+ *   FTS5 glue         registration through fts5_api
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <sqlite3.h>
+#include <utf8proc.h>
+
+#include "pmkb/db/tokenizer.h"
+
+/* Longest word token kept, in bytes; longer words are cut (consistently). */
+#define WORD_MAX 128
+/* Combining marks kept with one starter; Zalgo text beyond is split. */
+#define SEG_MAX 32
+/* utf8proc's longest decomposition is 18 code points (U+FDFA). */
+#define DECOMP_MAX 32
+
+/* How a held-back token may be treated at the end of the text. */
+enum tk_kind {
+	TK_NONE,
+	TK_WORD,	 /* stemmable unless it closes a prefix query */
+	TK_CJK,		 /* a bigram, or a one-character run */
+	TK_RUN_END_MULTI /* run-end character of a run of ≥ 2 characters */
+};
+
+enum cp_class { CL_SEP, CL_WORD, CL_MARK, CL_CJK };
+
+struct tk {
+	int query, prefix, stem;
+	pm_token_fn fn;
+	void *ctx;
+	int rc;
+
+	/* The segment being normalised: a starter and its marks. */
+	int32_t seg[SEG_MAX];
+	uint8_t ccc[SEG_MAX];
+	int nseg, seg_start, seg_end;
+	int seg_has_starter;
+
+	/* The word being collected. */
+	char word[WORD_MAX];
+	int nword, word_start, word_end;
+
+	/* The CJK run: its previous character and length. */
+	char prev[4];
+	int nprev, prev_start, prev_end, runlen;
+
+	/* The token held back. */
+	char pend[WORD_MAX];
+	int npend, pend_start, pend_end, pend_flags;
+	enum tk_kind pend_kind;
+};
+
+static int porter_stem(char *b, int len);
+
+static int utf8_encode(uint32_t cp, char *out)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/*
+ * Decodes one code point at s[0..n), n ≥ 1. Returns its length, or 0 for an
+ * invalid sequence (overlong, surrogate, beyond U+10FFFF, truncated), in
+ * which case the caller skips one byte as a separator.
+ */
+static int utf8_decode(const unsigned char *s, int n, uint32_t *cp)
+{
+	uint32_t c = s[0];
+	int len, i;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+		c &= 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		c &= 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		c &= 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if ((len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
+	    (len == 4 && (c < 0x10000 || c > 0x10FFFF)))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Characters that form bigram runs (after normalisation). */
+static int is_cjk(uint32_t c)
+{
+	if (c < 0x1100)
+		return 0;
+	return (c >= 0x3041 && c <= 0x3096) || (c >= 0x3099 && c <= 0x309F) ||
+	       (c >= 0x30A1 && c <= 0x30FA) || (c >= 0x30FC && c <= 0x30FF) ||
+	       (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+	       (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0x3005 && c <= 0x3007) ||
+	       c == 0x303B || (c >= 0x31F0 && c <= 0x31FF) ||
+	       (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x323AF) ||
+	       (c >= 0x1100 && c <= 0x11FF) || (c >= 0x3131 && c <= 0x318E) ||
+	       (c >= 0xA960 && c <= 0xA97F) || (c >= 0xD7B0 && c <= 0xD7FF);
+}
+
+/*
+ * Characters that NFKC + case folding leave alone and that never combine
+ * with what precedes them: the common case, kept away from utf8proc.
+ */
+static int is_fast(uint32_t c)
+{
+	return (c >= 0x3041 && c <= 0x3096) || (c >= 0x30A1 && c <= 0x30FA) ||
+	       (c >= 0x30FC && c <= 0x30FE) || (c >= 0x4E00 && c <= 0x9FFF) ||
+	       (c >= 0x3400 && c <= 0x4DBF) || (c >= 0xAC00 && c <= 0xD7A3);
+}
+
+static enum cp_class classify(uint32_t c)
+{
+	if (c < 0x80) {
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    (c >= 'A' && c <= 'Z'))
+			return CL_WORD;
+		return CL_SEP;
+	}
+	if (is_cjk(c))
+		return CL_CJK;
+	switch (utf8proc_category((utf8proc_int32_t)c)) {
+	case UTF8PROC_CATEGORY_LU:
+	case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_ND:
+	case UTF8PROC_CATEGORY_NL:
+	case UTF8PROC_CATEGORY_NO:
+		return CL_WORD;
+	case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC:
+	case UTF8PROC_CATEGORY_ME:
+		return CL_MARK;
+	default:
+		return CL_SEP;
+	}
+}
+
+/* ---- emit: the held-back token ---- */
+
+static int stemmable(const char *w, int n)
+{
+	int i;
+
+	if (n < 3 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (w[i] < 'a' || w[i] > 'z')
+			return 0;
+	return 1;
+}
+
+/* Passes the held-back token on; final: it is the last of the text. */
+static void flush_pending(struct tk *t, int final)
+{
+	enum tk_kind kind = t->pend_kind;
+	int n = t->npend;
+
+	t->pend_kind = TK_NONE;
+	if (kind == TK_NONE || t->rc)
+		return;
+	/*
+	 * In a query the text may continue where the query string stops, so
+	 * the run-end character of a longer run would demand a run end that
+	 * documents only have when the run really ends there: drop it.
+	 */
+	if (kind == TK_RUN_END_MULTI && final && t->query)
+		return;
+	if (kind == TK_WORD && t->stem && !(final && t->prefix) &&
+	    stemmable(t->pend, n))
+		n = porter_stem(t->pend, n);
+	t->rc = t->fn(t->ctx, t->pend, n, t->pend_start, t->pend_end,
+		      t->pend_flags);
+}
+
+static void emit(struct tk *t, enum tk_kind kind, const char *s, int n,
+		 int start, int end, int flags)
+{
+	flush_pending(t, 0);
+	if (t->rc)
+		return;
+	memcpy(t->pend, s, (size_t)n);
+	t->npend = n;
+	t->pend_start = start;
+	t->pend_end = end;
+	t->pend_flags = flags;
+	t->pend_kind = kind;
+}
+
+/* ---- segment: words and CJK runs ---- */
+
+static void word_end(struct tk *t)
+{
+	if (!t->nword)
+		return;
+	emit(t, TK_WORD, t->word, t->nword, t->word_start, t->word_end, 0);
+	t->nword = 0;
+}
+
+static void run_end(struct tk *t)
+{
+	if (!t->runlen)
+		return;
+	emit(t, t->runlen > 1 ? TK_RUN_END_MULTI : TK_CJK, t->prev, t->nprev,
+	     t->prev_start, t->prev_end, PM_TOKEN_CJK | PM_TOKEN_RUN_END);
+	t->runlen = 0;
+}
+
+/* One normalised character, from original bytes [start, end). */
+static void token_cp(struct tk *t, uint32_t cp, int start, int end)
+{
+	char u[4];
+	int n;
+
+	switch (classify(cp)) {
+	case CL_CJK:
+		word_end(t);
+		n = utf8_encode(cp, u);
+		if (t->runlen) {
+			char bi[8];
+
+			memcpy(bi, t->prev, (size_t)t->nprev);
+			memcpy(bi + t->nprev, u, (size_t)n);
+			emit(t, TK_CJK, bi, t->nprev + n, t->prev_start, end,
+			     PM_TOKEN_CJK);
+		}
+		t->runlen++;
+		memcpy(t->prev, u, (size_t)n);
+		t->nprev = n;
+		t->prev_start = start;
+		t->prev_end = end;
+		break;
+	case CL_MARK:
+		/* A mark left over after composition belongs to its base. */
+		if (t->nword) {
+			n = utf8_encode(cp, u);
+			if (t->nword + n <= WORD_MAX) {
+				memcpy(t->word + t->nword, u, (size_t)n);
+				t->nword += n;
+			}
+			t->word_end = end;
+		} else if (t->runlen) {
+			t->prev_end = end;
+		}
+		break;
+	case CL_WORD:
+		run_end(t);
+		if (cp >= 'A' && cp <= 'Z')
+			cp += 'a' - 'A';
+		n = utf8_encode(cp, u);
+		if (!t->nword)
+			t->word_start = start;
+		/* Cut overlong words on a character boundary. */
+		if (t->nword + n <= WORD_MAX) {
+			memcpy(t->word + t->nword, u, (size_t)n);
+			t->nword += n;
+		}
+		t->word_end = end;
+		break;
+	case CL_SEP:
+		word_end(t);
+		run_end(t);
+		break;
+	}
+}
+
+/* ---- normalise: NFKC + case folding per segment ---- */
+
+/* Composes the segment and hands its characters on. */
+static void seg_flush(struct tk *t)
+{
+	int i, j, n = t->nseg;
+
+	if (!n)
+		return;
+	/* Canonical ordering: marks sorted by combining class, stably. */
+	for (i = t->seg_has_starter ? 2 : 1; i < n; i++) {
+		int32_t c = t->seg[i];
+		uint8_t k = t->ccc[i];
+
+		for (j = i; j > (t->seg_has_starter ? 1 : 0) &&
+			    t->ccc[j - 1] > k;
+		     j--) {
+			t->seg[j] = t->seg[j - 1];
+			t->ccc[j] = t->ccc[j - 1];
+		}
+		t->seg[j] = c;
+		t->ccc[j] = k;
+	}
+	if (n > 1) {
+		utf8proc_ssize_t r = utf8proc_normalize_utf32(
+			t->seg, n, UTF8PROC_COMPOSE);
+
+		if (r > 0 && r <= n)
+			n = (int)r;
+	}
+	t->nseg = 0;
+	for (i = 0; i < n && !t->rc; i++)
+		token_cp(t, (uint32_t)t->seg[i], t->seg_start, t->seg_end);
+}
+
+static void seg_start(struct tk *t, int32_t c, uint8_t ccc, int start,
+		      int end)
+{
+	seg_flush(t);
+	t->seg[0] = c;
+	t->ccc[0] = ccc;
+	t->nseg = 1;
+	t->seg_has_starter = ccc == 0;
+	t->seg_start = start;
+	t->seg_end = end;
+}
+
+/*
+ * Whether starter c combines with the segment's lone starter (Hangul LV +
+ * T, some Indic vowel signs): then it joins the segment.
+ */
+static int combines_back(struct tk *t, int32_t c)
+{
+	int32_t pair[2];
+
+	if (t->nseg != 1 || !t->seg_has_starter || c < 0x300)
+		return 0;
+	pair[0] = t->seg[0];
+	pair[1] = c;
+	if (utf8proc_normalize_utf32(pair, 2, UTF8PROC_COMPOSE) != 1)
+		return 0;
+	t->seg[0] = pair[0];
+	return 1;
+}
+
+/* One original code point at bytes [start, end). */
+static void norm_cp(struct tk *t, uint32_t cp, int start, int end)
+{
+	utf8proc_int32_t d[DECOMP_MAX];
+	utf8proc_ssize_t n, i;
+
+	if (cp < 0x80) {
+		if (cp >= 'A' && cp <= 'Z')
+			cp += 'a' - 'A';
+		if (cp < 0x20 || cp == 0x7F) {
+			seg_flush(t);
+			token_cp(t, ' ', start, end);
+			return;
+		}
+		seg_start(t, (int32_t)cp, 0, start, end);
+		return;
+	}
+	if (is_fast(cp)) {
+		seg_start(t, (int32_t)cp, 0, start, end);
+		return;
+	}
+	if (cp <= 0x9F) {
+		seg_flush(t);
+		token_cp(t, ' ', start, end);
+		return;
+	}
+	n = utf8proc_decompose_char((utf8proc_int32_t)cp, d, DECOMP_MAX,
+				    UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT |
+					    UTF8PROC_CASEFOLD |
+					    UTF8PROC_IGNORE,
+				    NULL);
+	if (n < 0 || n > DECOMP_MAX) {
+		seg_flush(t);
+		token_cp(t, ' ', start, end);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const utf8proc_property_t *p = utf8proc_get_property(d[i]);
+		uint8_t ccc = (uint8_t)p->combining_class;
+
+		if (ccc == 0) {
+			if (combines_back(t, d[i]))
+				t->seg_end = end;
+			else
+				seg_start(t, d[i], 0, start, end);
+		} else if (!t->nseg || t->nseg == SEG_MAX) {
+			seg_start(t, d[i], ccc, start, end);
+		} else {
+			t->seg[t->nseg] = d[i];
+			t->ccc[t->nseg] = ccc;
+			t->nseg++;
+			t->seg_end = end;
+		}
+	}
+}
+
+static int run(const char *text, int len, int query, int prefix, int stem,
+	       pm_token_fn fn, void *ctx)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	struct tk t;
+	int i = 0;
+
+	t.query = query;
+	t.prefix = prefix;
+	t.stem = stem;
+	t.fn = fn;
+	t.ctx = ctx;
+	t.rc = 0;
+	t.nseg = 0;
+	t.seg_has_starter = 0;
+	t.seg_start = t.seg_end = 0;
+	t.nword = t.word_start = t.word_end = 0;
+	t.nprev = t.prev_start = t.prev_end = t.runlen = 0;
+	t.npend = t.pend_start = t.pend_end = t.pend_flags = 0;
+	t.pend_kind = TK_NONE;
+	if (!text)
+		len = 0;
+	while (i < len && !t.rc) {
+		uint32_t cp;
+		int n;
+
+		if (s[i] < 0x80) {
+			cp = s[i];
+			n = 1;
+		} else {
+			n = utf8_decode(s + i, len - i, &cp);
+		}
+		if (!n) {
+			/* An invalid byte separates, like a space. */
+			seg_flush(&t);
+			token_cp(&t, ' ', i, i + 1);
+			i++;
+			continue;
+		}
+		norm_cp(&t, cp, i, i + n);
+		i += n;
+	}
+	if (!t.rc)
+		seg_flush(&t);
+	if (!t.rc)
+		word_end(&t);
+	if (!t.rc)
+		run_end(&t);
+	flush_pending(&t, 1);
+	return t.rc;
+}
+
+int tokenizer_run(const char *text, int len, int stem, pm_token_fn fn,
+		  void *ctx)
+{
+	return run(text, len, 0, 0, stem, fn, ctx);
+}
+
+int tokenizer_run_query(const char *text, int len, int prefix, int stem,
+			pm_token_fn fn, void *ctx)
+{
+	return run(text, len, 1, prefix, stem, fn, ctx);
+}
+
+/* ---- porter: the classic algorithm (M.F. Porter, 1980) ---- */
+
+struct stemmer {
+	char *b;
+	int k, j; /* b[0..k] is the word; j marks a suffix's start - 1 */
+};
+
+static int cons(const struct stemmer *z, int i)
+{
+	switch (z->b[i]) {
+	case 'a': case 'e': case 'i': case 'o': case 'u':
+		return 0;
+	case 'y':
+		return i == 0 ? 1 : !cons(z, i - 1);
+	default:
+		return 1;
+	}
+}
+
+/* The number of vowel-consonant sequences in b[0..j]. */
+static int measure(const struct stemmer *z)
+{
+	int n = 0, i = 0;
+
+	for (;;) {
+		if (i > z->j)
+			return n;
+		if (!cons(z, i))
+			break;
+		i++;
+	}
+	i++;
+	for (;;) {
+		for (;;) {
+			if (i > z->j)
+				return n;
+			if (cons(z, i))
+				break;
+			i++;
+		}
+		i++;
+		n++;
+		for (;;) {
+			if (i > z->j)
+				return n;
+			if (!cons(z, i))
+				break;
+			i++;
+		}
+		i++;
+	}
+}
+
+static int vowel_in_stem(const struct stemmer *z)
+{
+	int i;
+
+	for (i = 0; i <= z->j; i++)
+		if (!cons(z, i))
+			return 1;
+	return 0;
+}
+
+static int double_cons(const struct stemmer *z, int j)
+{
+	return j >= 1 && z->b[j] == z->b[j - 1] && cons(z, j);
+}
+
+/* consonant-vowel-consonant ending at i, the last not w, x or y. */
+static int cvc(const struct stemmer *z, int i)
+{
+	char ch;
+
+	if (i < 2 || !cons(z, i) || cons(z, i - 1) || !cons(z, i - 2))
+		return 0;
+	ch = z->b[i];
+	return ch != 'w' && ch != 'x' && ch != 'y';
+}
+
+static int ends(struct stemmer *z, const char *s)
+{
+	int len = (int)strlen(s);
+
+	if (s[len - 1] != z->b[z->k] || len > z->k + 1)
+		return 0;
+	if (memcmp(z->b + z->k - len + 1, s, (size_t)len))
+		return 0;
+	z->j = z->k - len;
+	return 1;
+}
+
+static void set_to(struct stemmer *z, const char *s)
+{
+	int len = (int)strlen(s);
+
+	memcpy(z->b + z->j + 1, s, (size_t)len);
+	z->k = z->j + len;
+}
+
+static void replace_if_m(struct stemmer *z, const char *s)
+{
+	if (measure(z) > 0)
+		set_to(z, s);
+}
+
+/* A suffix table for steps 2 and 3: replace from by to when m > 0. */
+struct suffix {
+	const char *from, *to;
+};
+
+static const struct suffix step2_tab[] = {
+	{ "ational", "ate" }, { "tional", "tion" }, { "enci", "ence" },
+	{ "anci", "ance" },   { "izer", "ize" },    { "bli", "ble" },
+	{ "alli", "al" },     { "entli", "ent" },   { "eli", "e" },
+	{ "ousli", "ous" },   { "ization", "ize" }, { "ation", "ate" },
+	{ "ator", "ate" },    { "alism", "al" },    { "iveness", "ive" },
+	{ "fulness", "ful" }, { "ousness", "ous" }, { "aliti", "al" },
+	{ "iviti", "ive" },   { "biliti", "ble" },  { "logi", "log" },
+};
+
+static const struct suffix step3_tab[] = {
+	{ "icate", "ic" }, { "ative", "" }, { "alize", "al" },
+	{ "iciti", "ic" }, { "ical", "ic" }, { "ful", "" },
+	{ "ness", "" },
+};
+
+static const char *const step4_tab[] = {
+	"al",  "ance", "ence", "er",  "ic",  "able", "ible", "ant", "ement",
+	"ment", "ent", "ion",  "ou",  "ism", "ate",  "iti",  "ous", "ive",
+	"ize",
+};
+
+/*
+ * Applies the first entry of tab whose suffix ends the word. The reference
+ * implementation switches on the penultimate letter; a linear scan in the
+ * same order gives the same result because, for any word, the entries it
+ * would skip cannot match (their penultimate letters differ).
+ */
+static void apply_table(struct stemmer *z, const struct suffix *tab,
+			size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (ends(z, tab[i].from)) {
+			replace_if_m(z, tab[i].to);
+			return;
+		}
+	}
+}
+
+static void step1ab(struct stemmer *z)
+{
+	char *b = z->b;
+
+	if (b[z->k] == 's') {
+		if (ends(z, "sses"))
+			z->k -= 2;
+		else if (ends(z, "ies"))
+			set_to(z, "i");
+		else if (b[z->k - 1] != 's')
+			z->k--;
+	}
+	if (ends(z, "eed")) {
+		if (measure(z) > 0)
+			z->k--;
+	} else if ((ends(z, "ed") || ends(z, "ing")) && vowel_in_stem(z)) {
+		z->k = z->j;
+		if (ends(z, "at")) {
+			set_to(z, "ate");
+		} else if (ends(z, "bl")) {
+			set_to(z, "ble");
+		} else if (ends(z, "iz")) {
+			set_to(z, "ize");
+		} else if (double_cons(z, z->k)) {
+			char ch;
+
+			z->k--;
+			ch = b[z->k];
+			if (ch == 'l' || ch == 's' || ch == 'z')
+				z->k++;
+		} else {
+			z->j = z->k;
+			if (measure(z) == 1 && cvc(z, z->k))
+				set_to(z, "e");
+		}
+	}
+}
+
+static void step1c(struct stemmer *z)
+{
+	if (ends(z, "y") && vowel_in_stem(z))
+		z->b[z->k] = 'i';
+}
+
+static void step4(struct stemmer *z)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(step4_tab) / sizeof(step4_tab[0]); i++) {
+		if (!ends(z, step4_tab[i]))
+			continue;
+		if (!strcmp(step4_tab[i], "ion") &&
+		    !(z->j >= 0 && (z->b[z->j] == 's' || z->b[z->j] == 't')))
+			return;
+		if (measure(z) > 1)
+			z->k = z->j;
+		return;
+	}
+}
+
+static void step5(struct stemmer *z)
+{
+	z->j = z->k;
+	if (z->b[z->k] == 'e') {
+		int a = measure(z);
+
+		if (a > 1 || (a == 1 && !cvc(z, z->k - 1)))
+			z->k--;
+	}
+	/* As in the reference, j still marks the word before step 5. */
+	if (z->b[z->k] == 'l' && double_cons(z, z->k) && measure(z) > 1)
+		z->k--;
+}
+
+/* Stems b[0..len) in place ([a-z] only); returns the new length. */
+static int porter_stem(char *b, int len)
+{
+	struct stemmer z;
+
+	z.b = b;
+	z.k = len - 1;
+	z.j = 0;
+	if (z.k <= 1)
+		return len;
+	step1ab(&z);
+	if (z.k > 0) {
+		step1c(&z);
+		apply_table(&z, step2_tab,
+			    sizeof(step2_tab) / sizeof(step2_tab[0]));
+		apply_table(&z, step3_tab,
+			    sizeof(step3_tab) / sizeof(step3_tab[0]));
+		step4(&z);
+		step5(&z);
+	}
+	return z.k + 1;
+}
+
+/* ---- FTS5 glue ---- */
+
+struct fts5_ctx {
+	void *ctx;
+	int (*xToken)(void *, int, const char *, int, int, int);
+};
+
+static int fts5_token(void *ctx, const char *tok, int ntok, int start,
+		      int end, int flags)
+{
+	struct fts5_ctx *c = ctx;
+
+	(void)flags;
+	return c->xToken(c->ctx, 0, tok, ntok, start, end);
+}
+
+static int tk_create(void *ctx, const char **argv, int argc,
+		     Fts5Tokenizer **out)
+{
+	(void)argv;
+	/* No options: the output must depend on the name alone. */
+	if (argc > 0)
+		return SQLITE_ERROR;
+	*out = (Fts5Tokenizer *)ctx;
+	return SQLITE_OK;
+}
+
+static void tk_delete(Fts5Tokenizer *p)
+{
+	(void)p;
+}
+
+static int tk_tokenize(Fts5Tokenizer *p, void *ctx, int flags,
+		       const char *text, int len,
+		       int (*xToken)(void *, int, const char *, int, int, int))
+{
+	struct fts5_ctx c;
+
+	(void)p;
+	c.ctx = ctx;
+	c.xToken = xToken;
+	return run(text, len, (flags & FTS5_TOKENIZE_QUERY) != 0,
+		   (flags & FTS5_TOKENIZE_PREFIX) != 0, 1, fts5_token, &c);
+}
+
+static fts5_api *fts5_api_of(sqlite3 *db)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		goto out;
+	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+out:
+	sqlite3_finalize(st);
+	return api;
+}
+
+/* The tokenizer has no per-instance state; this address is its handle. */
+static char tk_instance;
+
+int tokenizer_register(sqlite3 *db)
+{
+	static fts5_tokenizer tok = { tk_create, tk_delete, tk_tokenize };
+	fts5_api *api = fts5_api_of(db);
+
+	if (!api || api->iVersion < 2)
+		return SQLITE_ERROR;
+	return api->xCreateTokenizer(api, PM_TOKENIZER_NAME, &tk_instance,
+				     &tok, NULL);
+}
+
+static int auto_init(sqlite3 *db, char **errmsg,
+		     const struct sqlite3_api_routines *api)
+{
+	(void)errmsg;
+	(void)api;
+	return tokenizer_register(db);
+}
+
+void tokenizer_register_auto(void)
+{
+	sqlite3_auto_extension((void (*)(void))auto_init);
+}

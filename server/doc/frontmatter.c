@@ -1,0 +1,866 @@
+/*
+ * YAML front matter: see include/pmkb/doc/frontmatter.h for the contract.
+ *
+ * libyaml's events are first built into a small tree (fm_load), because a
+ * field's checks want its whole value and its line, and because building it
+ * ourselves lets us cap the depth and refuse aliases before anything walks
+ * it. frontmatter_parse() then looks each top-level key up in one table of
+ * names and aliases and hands the value to the field's reader.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <yaml.h>
+
+#include "pmkb/base/buf.h"
+#include "pmkb/doc/frontmatter.h"
+#include "pmkb/doc/postmortem.h"
+#include "pmkb/doc/taxonomy.h"
+#include "pmkb/base/utf8.h"
+#include "pmkb/base/xalloc.h"
+
+/* Is the line [p, eol) exactly marker, allowing trailing blanks and CR? */
+static int is_fence(const char *p, const char *eol, const char *marker)
+{
+	size_t n = strlen(marker);
+
+	if ((size_t)(eol - p) < n || memcmp(p, marker, n))
+		return 0;
+	for (p += n; p < eol; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r')
+			return 0;
+	return 1;
+}
+
+static const char *line_end(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return nl ? nl : end;
+}
+
+int frontmatter_split(const char *data, size_t len, const char **yaml,
+		      size_t *yaml_len, const char **body, size_t *body_len,
+		      int *body_line)
+{
+	const char *end = data + len, *p = data, *eol, *start;
+	int line;
+
+	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		p += 3;
+	*yaml = NULL;
+	*yaml_len = 0;
+	*body = p;
+	*body_len = (size_t)(end - p);
+	*body_line = 1;
+	eol = line_end(p, end);
+	if (!is_fence(p, eol, "---"))
+		return 0;
+	start = eol < end ? eol + 1 : end;
+	line = 2;
+	for (p = start; p < end; p = eol + 1, line++) {
+		eol = line_end(p, end);
+		if (is_fence(p, eol, "---") || is_fence(p, eol, "...")) {
+			*yaml = start;
+			*yaml_len = (size_t)(p - start);
+			*body = eol < end ? eol + 1 : end;
+			*body_len = (size_t)(end - *body);
+			*body_line = line + 1;
+			return 0;
+		}
+		if (eol == end)
+			break;
+	}
+	return -1;
+}
+
+void fm_node_free(struct fm_node *n)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	for (i = 0; i < n->n; i++)
+		fm_node_free(n->kids[i]);
+	free(n->kids);
+	free(n->value);
+	free(n);
+}
+
+/*
+ * A plain scalar that YAML reads as null. Only plain ones: a quoted "null"
+ * is the text null.
+ */
+static int is_null_scalar(const yaml_event_t *ev)
+{
+	const char *v = (const char *)ev->data.scalar.value;
+
+	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	return !*v || !strcmp(v, "~") || !strcmp(v, "null") ||
+	       !strcmp(v, "Null") || !strcmp(v, "NULL");
+}
+
+/* Whether line (0-based) of yaml contains a tab, for a hint. */
+static int line_has_tab(const char *yaml, size_t len, size_t line)
+{
+	const char *p = yaml, *end = yaml + len, *eol;
+
+	for (; p < end; p = eol + 1) {
+		eol = line_end(p, end);
+		if (!line--)
+			return memchr(p, '\t', (size_t)(eol - p)) != NULL;
+		if (eol == end)
+			break;
+	}
+	return 0;
+}
+
+int fm_load(struct fm_node **root, const char *yaml, size_t len,
+	    int first_line, int *err_line, char *err, size_t errsz)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	struct fm_node *stack[FM_MAX_DEPTH];
+	struct fm_node *top = NULL, *node;
+	size_t depth = 0;
+	int have_event = 0, rc = -1, done = 0;
+
+	*root = NULL;
+	*err_line = 0;
+	if (errsz)
+		err[0] = '\0';
+	if (!yaml_parser_initialize(&parser)) {
+		fprintf(stderr, "pmkb: out of memory in libyaml\n");
+		abort();
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	while (!done) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			size_t l = parser.problem_mark.line;
+
+			*err_line = first_line + (int)l;
+			snprintf(err, errsz, "not valid YAML: %s",
+				 parser.problem ? parser.problem : "error");
+			/*
+			 * libyaml notices an unclosed [ or { where the next
+			 * thing starts; the writer needs where it opened.
+			 */
+			if (parser.context && parser.context_mark.line != l)
+				snprintf(err + strlen(err), errsz - strlen(err),
+					 " (%s that starts on line %d)",
+					 parser.context,
+					 first_line +
+						 (int)parser.context_mark.line);
+			else if (parser.context)
+				snprintf(err + strlen(err), errsz - strlen(err),
+					 " (%s)", parser.context);
+			if (line_has_tab(yaml, len, l))
+				snprintf(err + strlen(err), errsz - strlen(err),
+					 "; YAML does not allow tabs for "
+					 "indentation, use spaces");
+			goto out;
+		}
+		have_event = 1;
+		node = NULL;
+		switch (ev.type) {
+		case YAML_DOCUMENT_END_EVENT:
+		case YAML_STREAM_END_EVENT:
+			/* Only the first document counts. */
+			done = 1;
+			break;
+		case YAML_ALIAS_EVENT:
+			*err_line = first_line + (int)ev.start_mark.line;
+			snprintf(err, errsz,
+				 "YAML aliases (*%s) are not supported",
+				 (const char *)ev.data.alias.anchor);
+			goto out;
+		case YAML_SCALAR_EVENT:
+			node = xcalloc(1, sizeof(*node));
+			node->type = FM_SCALAR;
+			node->value =
+				xstrndup((const char *)ev.data.scalar.value,
+					 ev.data.scalar.length);
+			node->len = strlen(node->value);
+			node->is_null = is_null_scalar(&ev);
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			node = xcalloc(1, sizeof(*node));
+			node->type = ev.type == YAML_SEQUENCE_START_EVENT
+					     ? FM_SEQUENCE
+					     : FM_MAPPING;
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		default:
+			break;
+		}
+		if (node) {
+			node->line = first_line + (int)ev.start_mark.line;
+			if (depth) {
+				struct fm_node *parent = stack[depth - 1];
+
+				XGROW(parent->kids, parent->alloc,
+				      parent->n + 1);
+				parent->kids[parent->n++] = node;
+			} else {
+				fm_node_free(top);
+				top = node;
+			}
+			if (node->type != FM_SCALAR) {
+				if (depth == FM_MAX_DEPTH) {
+					*err_line = node->line;
+					snprintf(err, errsz,
+						 "YAML nested more than %d "
+						 "levels deep",
+						 FM_MAX_DEPTH);
+					goto out;
+				}
+				stack[depth++] = node;
+			}
+		}
+		yaml_event_delete(&ev);
+		have_event = 0;
+	}
+	*root = top;
+	top = NULL;
+	rc = 0;
+out:
+	if (have_event)
+		yaml_event_delete(&ev);
+	fm_node_free(top);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+const struct fm_node *fm_get(const struct fm_node *map, const char *key)
+{
+	size_t i;
+
+	if (!map || map->type != FM_MAPPING)
+		return NULL;
+	for (i = 0; i + 1 < map->n; i += 2)
+		if (map->kids[i]->type == FM_SCALAR &&
+		    !strcmp(map->kids[i]->value, key))
+			return map->kids[i + 1];
+	return NULL;
+}
+
+const char *fm_type_name(const struct fm_node *n)
+{
+	switch (n->type) {
+	case FM_SEQUENCE:
+		return "a list";
+	case FM_MAPPING:
+		return "a mapping";
+	default:
+		return "text";
+	}
+}
+
+/*
+ * The fields, with every name they go by. The first name of each is the
+ * canonical one, used in messages about the field as a whole.
+ */
+enum field {
+	F_TITLE,
+	F_STARTED,
+	F_DETECTED,
+	F_MITIGATED,
+	F_RESOLVED,
+	F_SEVERITY,
+	F_CAUSE,
+	F_TRIGGER,
+	F_DETECTION,
+	F_SERVICES,
+	F_TEAMS,
+	F_AUTHORS,
+	F_STATUS,
+	F_TAGS,
+	F_SUMMARY,
+	F_ACTIONS,
+	F__MAX
+};
+
+static const struct {
+	const char *name;
+	enum field field;
+} field_names[] = {
+	{ "title", F_TITLE },
+	{ "started_at", F_STARTED },
+	{ "date", F_STARTED },
+	{ "start_time", F_STARTED },
+	{ "detected_at", F_DETECTED },
+	{ "mitigated_at", F_MITIGATED },
+	{ "resolved_at", F_RESOLVED },
+	{ "resolved", F_RESOLVED },
+	{ "end_time", F_RESOLVED },
+	{ "severity", F_SEVERITY },
+	{ "cause", F_CAUSE },
+	{ "causes", F_CAUSE },
+	{ "categories", F_CAUSE },
+	{ "category", F_CAUSE },
+	{ "trigger", F_TRIGGER },
+	{ "detection", F_DETECTION },
+	{ "services", F_SERVICES },
+	{ "service", F_SERVICES },
+	{ "teams", F_TEAMS },
+	{ "team", F_TEAMS },
+	{ "authors", F_AUTHORS },
+	{ "author", F_AUTHORS },
+	{ "status", F_STATUS },
+	{ "tags", F_TAGS },
+	{ "tag", F_TAGS },
+	{ "keywords", F_TAGS },
+	{ "summary", F_SUMMARY },
+	{ "action_items", F_ACTIONS },
+};
+
+/* Keys are matched case-insensitively: "Title:" is common enough. */
+static int lookup_field(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(field_names) / sizeof(field_names[0]); i++)
+		if (!strcasecmp(field_names[i].name, key))
+			return (int)field_names[i].field;
+	return -1;
+}
+
+/* What the readers need besides the node. */
+struct ctx {
+	struct postmortem *pm;
+	const struct taxonomy *tax;
+	unsigned found;
+};
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The scalar's text without surrounding white space, in *len. */
+static const char *trimmed(const struct fm_node *n, size_t *len)
+{
+	const char *s = n->value;
+	size_t l = n->len;
+
+	while (l && is_blank(*s)) {
+		s++;
+		l--;
+	}
+	while (l && is_blank(s[l - 1]))
+		l--;
+	*len = l;
+	return s;
+}
+
+/* A value quoted in a message, shortened so the message stays readable. */
+#define QUOTE_MAX 60
+#define QUOTED(s, l) (int)utf8_truncate((s), (l), QUOTE_MAX), (s)
+
+/*
+ * Copies a scalar's trimmed text, or returns NULL when the value is null,
+ * empty or not a scalar (an error). Text over max bytes is truncated with
+ * a warning; max 0 means no limit (the front matter as a whole is capped).
+ */
+static char *get_text(struct ctx *c, const char *key, const struct fm_node *v,
+		      size_t max)
+{
+	const char *s;
+	size_t len;
+
+	if (v->type != FM_SCALAR) {
+		postmortem_diag(c->pm, PM_DIAG_ERROR, v->line,
+				"%s: expected text, got %s", key,
+				fm_type_name(v));
+		return NULL;
+	}
+	if (v->is_null)
+		return NULL;
+	s = trimmed(v, &len);
+	if (!len)
+		return NULL;
+	if (max && len > max) {
+		postmortem_diag(c->pm, PM_DIAG_WARNING, v->line,
+				"%s is longer than %zu bytes; truncated", key,
+				max);
+		len = utf8_truncate(s, len, max);
+	}
+	return xstrndup(s, len);
+}
+
+static void ascii_lower(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+static void ascii_upper(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'a' && *s <= 'z')
+			*s = (char)(*s - 'a' + 'A');
+}
+
+/* One list item: trimmed text inside the tree, and where it is. */
+struct item {
+	const char *s;
+	size_t len;
+	int line;
+};
+
+/*
+ * The non-empty scalar items of a list, or the value itself when it is a
+ * single scalar, into items[FM_MAX_ITEMS]. Items that are not text are
+ * errors, and so is a list longer than FM_MAX_ITEMS (the rest are left).
+ */
+static size_t get_items(struct ctx *c, const char *key,
+			const struct fm_node *v, struct item *items)
+{
+	const struct fm_node *const *kids = &v;
+	size_t n = 1, i, k = 0;
+
+	if (v->type == FM_MAPPING) {
+		postmortem_diag(c->pm, PM_DIAG_ERROR, v->line,
+				"%s: expected a list or text, got a mapping",
+				key);
+		return 0;
+	}
+	if (v->type == FM_SEQUENCE) {
+		kids = (const struct fm_node *const *)v->kids;
+		n = v->n;
+	}
+	for (i = 0; i < n; i++) {
+		const struct fm_node *it = kids[i];
+
+		if (it->type != FM_SCALAR) {
+			postmortem_diag(c->pm, PM_DIAG_ERROR, it->line,
+					"%s[%zu]: expected text, got %s", key,
+					i, fm_type_name(it));
+			continue;
+		}
+		if (it->is_null)
+			continue;
+		if (k == FM_MAX_ITEMS) {
+			postmortem_diag(c->pm, PM_DIAG_ERROR, it->line,
+					"%s: more than %d items; the rest are "
+					"ignored",
+					key, FM_MAX_ITEMS);
+			break;
+		}
+		items[k].s = trimmed(it, &items[k].len);
+		items[k].line = it->line;
+		if (!items[k].len)
+			continue;
+		if (items[k].len > FM_MAX_SCALAR) {
+			postmortem_diag(c->pm, PM_DIAG_WARNING, it->line,
+					"%s[%zu] is longer than %d bytes; "
+					"truncated",
+					key, i, FM_MAX_SCALAR);
+			items[k].len = utf8_truncate(items[k].s, items[k].len,
+						     FM_MAX_SCALAR);
+		}
+		k++;
+	}
+	return k;
+}
+
+static void read_list(struct ctx *c, const char *key, const struct fm_node *v,
+		      struct pm_list *out)
+{
+	struct item items[FM_MAX_ITEMS];
+	size_t n = get_items(c, key, v, items), i;
+	char *s;
+
+	for (i = 0; i < n; i++) {
+		s = xstrndup(items[i].s, items[i].len);
+		pm_list_add_unique(out, s);
+		free(s);
+	}
+}
+
+static void read_date(struct ctx *c, const char *key, const struct fm_node *v,
+		      enum field f)
+{
+	struct postmortem *pm = c->pm;
+	struct pm_time *t = f == F_STARTED	? &pm->started
+			    : f == F_DETECTED	? &pm->detected
+			    : f == F_MITIGATED ? &pm->mitigated
+						: &pm->resolved;
+	char *s = get_text(c, key, v, 0);
+
+	/* An empty value is not given at all: icco writes start_time: "". */
+	if (!s)
+		return;
+	if (f == F_STARTED)
+		c->found |= FM_FOUND_STARTED;
+	if (pm_time_parse(t, s)) {
+		/* The key as the writer wrote it, alias or not. */
+		postmortem_diag(pm, PM_DIAG_ERROR, v->line,
+				"%s: expected a date like 2018-02-14 or "
+				"2018-02-14T09:28:00+09:00, got '%.*s'",
+				key, QUOTED(s, strlen(s)));
+	} else {
+		t->line = v->line;
+	}
+	free(s);
+}
+
+/* "infrastructure, application, …": the ids, as many as fit in out. */
+static void known_causes(const struct taxonomy *tax, char *out, size_t outsz)
+{
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < tax->n_causes; i++) {
+		const char *id = tax->causes[i].id;
+		size_t need = strlen(id) + (i ? 2 : 0);
+
+		if (used + need + 8 >= outsz) {
+			snprintf(out + used, outsz - used, ", …");
+			return;
+		}
+		used += (size_t)snprintf(out + used, outsz - used, "%s%s",
+					 i ? ", " : "", id);
+	}
+}
+
+static void read_causes(struct ctx *c, const char *key,
+			const struct fm_node *v)
+{
+	struct item items[FM_MAX_ITEMS];
+	size_t n, i;
+	char canon[256], known[120];
+	int unknown = 0;
+	char *raw;
+	const char *id;
+
+	c->found |= FM_FOUND_CAUSE;
+	if (v->type == FM_SCALAR && v->is_null)
+		n = 0;
+	else
+		n = get_items(c, key, v, items);
+	for (i = 0; i < n; i++) {
+		raw = xstrndup(items[i].s, items[i].len);
+		id = taxonomy_cause(c->tax, raw, canon, sizeof(canon));
+		if (id) {
+			pm_list_add_unique(&c->pm->causes, id);
+		} else {
+			known_causes(c->tax, known, sizeof(known));
+			postmortem_diag(c->pm, PM_DIAG_ERROR, items[i].line,
+					"unknown cause '%.*s' (known: %s)",
+					QUOTED(raw, strlen(raw)), known);
+			unknown = 1;
+		}
+		free(raw);
+	}
+	if (!c->pm->causes.n && !unknown)
+		postmortem_diag(c->pm, PM_DIAG_WARNING, v->line,
+				"%s is empty; the incident is counted as "
+				"'unknown'",
+				key);
+}
+
+static void read_severity(struct ctx *c, const char *key,
+			  const struct fm_node *v)
+{
+	const struct taxonomy *tax = c->tax;
+	const char *canon;
+	char *s = get_text(c, key, v, FM_MAX_SCALAR);
+	char known[120];
+	size_t i, used = 0;
+
+	if (!s)
+		return;
+	if (taxonomy_severity(tax, s, &canon) >= 0) {
+		c->pm->severity = xstrdup(canon);
+		goto out;
+	}
+	known[0] = '\0';
+	for (i = 0; tax && i < tax->n_severities && used + 40 < sizeof(known);
+	     i++)
+		used += (size_t)snprintf(known + used, sizeof(known) - used,
+					 "%s%s", i ? ", " : "",
+					 tax->severities[i]);
+	if (!tax)
+		snprintf(known, sizeof(known), "SEV0 to SEV4");
+	if (tax && tax->closed && tax->closed_severities) {
+		postmortem_diag(c->pm, PM_DIAG_ERROR, v->line,
+				"unknown severity '%.*s' (known: %s)",
+				QUOTED(s, strlen(s)), known);
+		goto out;
+	}
+	postmortem_diag(c->pm, PM_DIAG_WARNING, v->line,
+			"unknown severity '%.*s' (expected %s); kept as "
+			"written",
+			QUOTED(s, strlen(s)), known);
+	ascii_upper(s);
+	c->pm->severity = s;
+	s = NULL;
+out:
+	free(s);
+}
+
+/* Reads a value that must be one of words (lower-cased), or NULL. */
+static char *read_choice(struct ctx *c, const char *key,
+			 const struct fm_node *v, const char *const *words,
+			 const char *expected, enum pm_diag_level level)
+{
+	char *s = get_text(c, key, v, FM_MAX_SCALAR);
+	size_t i;
+
+	if (!s)
+		return NULL;
+	ascii_lower(s);
+	for (i = 0; words[i]; i++)
+		if (!strcmp(s, words[i]))
+			return s;
+	postmortem_diag(c->pm, level, v->line, "%s: expected %s, got '%.*s'%s",
+			key, expected, QUOTED(s, strlen(s)),
+			level == PM_DIAG_WARNING ? "; ignored" : "");
+	free(s);
+	return NULL;
+}
+
+/* YAML 1.1 booleans, as people write them for "done". */
+static int parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "y", "1",
+					   "done", "x", NULL };
+	static const char *const no[] = { "false", "no", "off", "n", "0",
+					  "", NULL };
+	size_t i;
+
+	for (i = 0; yes[i]; i++)
+		if (!strcasecmp(s, yes[i])) {
+			*out = 1;
+			return 0;
+		}
+	for (i = 0; no[i]; i++)
+		if (!strcasecmp(s, no[i])) {
+			*out = 0;
+			return 0;
+		}
+	return -1;
+}
+
+/* One action_items entry written as a mapping. */
+static void read_action_map(struct ctx *c, const char *key, size_t idx,
+			    const struct fm_node *m)
+{
+	char name[64];
+	const struct fm_node *v;
+	struct pm_action *a;
+	struct pm_time t;
+	char *text = NULL, *owner = NULL, *due = NULL, *done_s = NULL;
+	int done = 0;
+
+	snprintf(name, sizeof(name), "%s[%zu]", key, idx);
+	if ((v = fm_get(m, "text")))
+		text = get_text(c, name, v, FM_MAX_SCALAR);
+	if (!text) {
+		postmortem_diag(c->pm, PM_DIAG_ERROR, m->line,
+				"%s: missing text", name);
+		goto out;
+	}
+	if ((v = fm_get(m, "owner")))
+		owner = get_text(c, name, v, FM_MAX_SCALAR);
+	if ((v = fm_get(m, "due")) && (due = get_text(c, name, v, 64)) &&
+	    (pm_time_parse(&t, due) || !t.date_only)) {
+		postmortem_diag(c->pm, PM_DIAG_WARNING, v->line,
+				"%s.due: expected a date like 2018-03-31, got "
+				"'%.*s'",
+				name, QUOTED(due, strlen(due)));
+		free(due);
+		due = NULL;
+	}
+	if ((v = fm_get(m, "done")) && (done_s = get_text(c, name, v, 64)) &&
+	    parse_bool(done_s, &done))
+		postmortem_diag(c->pm, PM_DIAG_WARNING, v->line,
+				"%s.done: expected true or false, got '%.*s'",
+				name, QUOTED(done_s, strlen(done_s)));
+	a = postmortem_add_action(c->pm, done, text, m->line);
+	if (!a)
+		goto out;
+	/* Explicit fields win over markers found in the text. */
+	if (owner) {
+		free(a->owner);
+		a->owner = xstrdup(owner[0] == '@' ? owner + 1 : owner);
+	}
+	if (due) {
+		free(a->due);
+		a->due = due;
+		due = NULL;
+	}
+out:
+	free(done_s);
+	free(due);
+	free(owner);
+	free(text);
+}
+
+static void read_actions(struct ctx *c, const char *key,
+			 const struct fm_node *v)
+{
+	const struct fm_node *const *kids = &v;
+	size_t n = 1, i;
+	char *s;
+
+	if (v->type == FM_SCALAR && v->is_null)
+		return;
+	if (v->type == FM_SEQUENCE) {
+		kids = (const struct fm_node *const *)v->kids;
+		n = v->n;
+	}
+	for (i = 0; i < n; i++) {
+		const struct fm_node *it = kids[i];
+
+		if (it->type == FM_MAPPING) {
+			read_action_map(c, key, i, it);
+		} else if (it->type == FM_SCALAR) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%s[%zu]", key, i);
+			s = get_text(c, name, it, FM_MAX_SCALAR);
+			if (s)
+				postmortem_add_action(c->pm, 0, s, it->line);
+			free(s);
+		} else {
+			postmortem_diag(c->pm, PM_DIAG_ERROR, it->line,
+					"%s[%zu]: expected text or a mapping "
+					"with text, owner, due and done, got "
+					"a list",
+					key, i);
+		}
+	}
+}
+
+static void set_text(char **dst, char *s)
+{
+	free(*dst);
+	*dst = s;
+}
+
+static void read_field(struct ctx *c, enum field f, const char *key,
+		       const struct fm_node *v)
+{
+	static const char *const statuses[] = { "draft", "review", "published",
+						NULL };
+	static const char *const detections[] = { "alert", "customer",
+						  "internal", "other", NULL };
+	struct postmortem *pm = c->pm;
+	char *s;
+
+	switch (f) {
+	case F_TITLE:
+		c->found |= FM_FOUND_TITLE;
+		set_text(&pm->title, get_text(c, key, v, FM_MAX_SCALAR));
+		break;
+	case F_STARTED:
+	case F_DETECTED:
+	case F_MITIGATED:
+	case F_RESOLVED:
+		read_date(c, key, v, f);
+		break;
+	case F_SEVERITY:
+		read_severity(c, key, v);
+		break;
+	case F_CAUSE:
+		read_causes(c, key, v);
+		break;
+	case F_TRIGGER:
+		set_text(&pm->trigger, get_text(c, key, v, FM_MAX_SCALAR));
+		break;
+	case F_DETECTION:
+		set_text(&pm->detection,
+			 read_choice(c, key, v, detections,
+				     "alert, customer, internal or other",
+				     PM_DIAG_WARNING));
+		break;
+	case F_SERVICES:
+		read_list(c, key, v, &pm->services);
+		break;
+	case F_TEAMS:
+		read_list(c, key, v, &pm->teams);
+		break;
+	case F_AUTHORS:
+		read_list(c, key, v, &pm->authors);
+		break;
+	case F_TAGS:
+		read_list(c, key, v, &pm->tags);
+		break;
+	case F_STATUS:
+		s = read_choice(c, key, v, statuses,
+				"draft, review or published", PM_DIAG_ERROR);
+		if (s)
+			set_text(&pm->status, s);
+		break;
+	case F_SUMMARY:
+		set_text(&pm->summary, get_text(c, key, v, 0));
+		break;
+	case F_ACTIONS:
+		read_actions(c, key, v);
+		break;
+	default:
+		break;
+	}
+}
+
+unsigned frontmatter_parse(struct postmortem *pm, const char *yaml,
+			   size_t len, int first_line,
+			   const struct taxonomy *tax)
+{
+	struct ctx c = { pm, tax, 0 };
+	struct fm_node *root = NULL;
+	int seen_line[F__MAX] = { 0 };
+	char err[200];
+	int err_line, f;
+	size_t i;
+
+	if (fm_load(&root, yaml, len, first_line, &err_line, err,
+		    sizeof(err)) < 0) {
+		postmortem_diag(pm, PM_DIAG_ERROR, err_line,
+				"front matter: %s", err);
+		c.found = FM_BROKEN;
+		goto out;
+	}
+	/* Empty front matter is a mapping without keys. */
+	if (!root)
+		goto out;
+	if (root->type != FM_MAPPING) {
+		postmortem_diag(pm, PM_DIAG_ERROR, root->line,
+				"the front matter must be keys and values "
+				"(like 'title: ...'), not %s",
+				root->type == FM_SEQUENCE ? "a list"
+							  : "plain text");
+		c.found = FM_BROKEN;
+		goto out;
+	}
+	for (i = 0; i + 1 < root->n; i += 2) {
+		const struct fm_node *k = root->kids[i], *v = root->kids[i + 1];
+
+		if (k->type != FM_SCALAR || (f = lookup_field(k->value)) < 0)
+			continue;
+		if (seen_line[f]) {
+			postmortem_diag(pm, PM_DIAG_WARNING, k->line,
+					"duplicate key '%.*s' (the same field "
+					"is on line %d); the first value is "
+					"used",
+					QUOTED(k->value, k->len), seen_line[f]);
+			continue;
+		}
+		seen_line[f] = k->line;
+		read_field(&c, (enum field)f, k->value, v);
+	}
+out:
+	fm_node_free(root);
+	return c.found;
+}

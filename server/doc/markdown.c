@@ -1,0 +1,410 @@
+/*
+ * Markdown bodies through cmark-gfm: see include/pmkb/doc/markdown.h.
+ *
+ * One parse gives the AST; one walk over it collects the plain text, the
+ * title (first heading), the heading anchors and the task-list actions;
+ * cmark's own HTML renderer then writes the HTML, which keeps its safety
+ * (raw HTML omitted, dangerous URLs dropped) entirely cmark's business.
+ * The heading ids are spliced into that HTML afterwards: every "<hN>" in
+ * safe output comes from a heading, because all text is escaped.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm.h>
+#include <utf8proc.h>
+
+#include "pmkb/base/buf.h"
+#include "pmkb/doc/frontmatter.h"
+#include "pmkb/doc/markdown.h"
+#include "pmkb/doc/postmortem.h"
+#include "pmkb/base/utf8.h"
+#include "pmkb/base/xalloc.h"
+
+/*
+ * Never CMARK_OPT_UNSAFE. VALIDATE_UTF8 costs little and protects the
+ * snippets given to markdown_inline_html(), which were not repaired.
+ */
+#define MD_OPTIONS                                     \
+	(CMARK_OPT_DEFAULT | CMARK_OPT_GITHUB_PRE_LANG | \
+	 CMARK_OPT_VALIDATE_UTF8)
+/* Long enough for any real heading; keeps URLs with anchors sane. */
+#define ANCHOR_MAX 200
+
+static const char *const extension_names[] = { "table", "tasklist",
+					       "autolink", "strikethrough" };
+
+/* The extension registry is a process-wide list without a lock. */
+static pthread_once_t registered = PTHREAD_ONCE_INIT;
+
+static void register_extensions(void)
+{
+	cmark_gfm_core_extensions_ensure_registered();
+}
+
+static cmark_parser *new_parser(void)
+{
+	cmark_parser *parser;
+	cmark_syntax_extension *ext;
+	size_t i;
+
+	pthread_once(&registered, register_extensions);
+	parser = cmark_parser_new(MD_OPTIONS);
+	for (i = 0; i < sizeof(extension_names) / sizeof(extension_names[0]);
+	     i++) {
+		ext = cmark_find_syntax_extension(extension_names[i]);
+		if (ext)
+			cmark_parser_attach_syntax_extension(parser, ext);
+	}
+	return parser;
+}
+
+/* Renders doc to HTML and returns it as our own allocation. */
+static char *render(cmark_parser *parser, cmark_node *doc)
+{
+	cmark_llist *exts = cmark_parser_get_syntax_extensions(parser);
+	char *html = cmark_render_html(doc, MD_OPTIONS, exts);
+	char *copy = xstrdup(html);
+
+	cmark_get_default_mem_allocator()->free(html);
+	return copy;
+}
+
+static int is_type(cmark_node *n, const char *type)
+{
+	return !strcmp(cmark_node_get_type_string(n), type);
+}
+
+/* Ends the current line of plain text, without trailing blanks. */
+static void end_line(struct buf *b)
+{
+	while (b->len && (b->ptr[b->len - 1] == ' ' ||
+			  b->ptr[b->len - 1] == '\t'))
+		buf_setlen(b, b->len - 1);
+	if (b->len && b->ptr[b->len - 1] != '\n')
+		buf_addch(b, '\n');
+}
+
+/* The text of n's inlines, with line breaks as spaces. */
+static void inline_text(cmark_node *n, struct buf *out)
+{
+	cmark_iter *it = cmark_iter_new(n);
+	cmark_event_type ev;
+	cmark_node *cur;
+
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		cur = cmark_iter_get_node(it);
+		switch (cmark_node_get_type(cur)) {
+		case CMARK_NODE_TEXT:
+		case CMARK_NODE_CODE:
+			buf_addstr(out, cmark_node_get_literal(cur));
+			break;
+		case CMARK_NODE_SOFTBREAK:
+		case CMARK_NODE_LINEBREAK:
+			buf_addch(out, ' ');
+			break;
+		default:
+			break;
+		}
+	}
+	cmark_iter_free(it);
+}
+
+static void add_codepoint(struct buf *b, utf8proc_int32_t cp)
+{
+	utf8proc_uint8_t enc[4];
+	utf8proc_ssize_t n = utf8proc_encode_char(cp, enc);
+
+	buf_add(b, enc, (size_t)n);
+}
+
+/*
+ * The anchors given so far, each with the next suffix to try when it
+ * repeats. A hash set, because a 4 MiB body can hold a million headings
+ * and most of them could be the same ("#" alone gives "section").
+ */
+struct anchor_slot {
+	char *id;
+	size_t next;
+};
+
+struct anchor_set {
+	struct anchor_slot *slots;
+	size_t n, cap; /* cap is 0 or a power of two */
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* The slot holding id, or the empty slot where it would go. */
+static struct anchor_slot *anchor_slot(struct anchor_set *set, const char *id)
+{
+	size_t i = (size_t)hash_str(id) & (set->cap - 1);
+
+	while (set->slots[i].id && strcmp(set->slots[i].id, id))
+		i = (i + 1) & (set->cap - 1);
+	return &set->slots[i];
+}
+
+static void anchor_add(struct anchor_set *set, const char *id)
+{
+	struct anchor_slot *old = set->slots, *slot;
+	size_t i, old_cap = set->cap;
+
+	/* Keep the load under a half so that probes stay short. */
+	if (2 * (set->n + 1) > set->cap) {
+		set->cap = set->cap ? 2 * set->cap : 64;
+		set->slots = xcalloc(set->cap, sizeof(*set->slots));
+		for (i = 0; i < old_cap; i++)
+			if (old[i].id)
+				*anchor_slot(set, old[i].id) = old[i];
+		free(old);
+	}
+	slot = anchor_slot(set, id);
+	slot->id = xstrdup(id);
+	slot->next = 1;
+	set->n++;
+}
+
+static void anchor_set_release(struct anchor_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->cap; i++)
+		free(set->slots[i].id);
+	free(set->slots);
+}
+
+/*
+ * GitHub's anchor for a heading: lower-cased, letters, marks, numbers, '-'
+ * and '_' kept (Japanese included), each space a '-', everything else
+ * dropped. Repeats get "-1", "-2"... as on GitHub. The anchor is added to
+ * ids (in document order) and to seen.
+ */
+static void heading_anchor(const char *s, size_t len, struct anchor_set *seen,
+			   struct pm_list *ids, struct buf *out)
+{
+	const utf8proc_uint8_t *u = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n;
+	struct anchor_slot *slot;
+	size_t i = 0, base;
+	char *base_id;
+
+	buf_reset(out);
+	while (i < len && out->len < ANCHOR_MAX) {
+		n = utf8proc_iterate(u + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (n <= 0) {
+			i++;
+			continue;
+		}
+		i += (size_t)n;
+		switch (utf8proc_category(cp)) {
+		case UTF8PROC_CATEGORY_LU:
+		case UTF8PROC_CATEGORY_LL:
+		case UTF8PROC_CATEGORY_LT:
+		case UTF8PROC_CATEGORY_LM:
+		case UTF8PROC_CATEGORY_LO:
+		case UTF8PROC_CATEGORY_MN:
+		case UTF8PROC_CATEGORY_MC:
+		case UTF8PROC_CATEGORY_ME:
+		case UTF8PROC_CATEGORY_ND:
+		case UTF8PROC_CATEGORY_NL:
+		case UTF8PROC_CATEGORY_NO:
+			add_codepoint(out, utf8proc_tolower(cp));
+			break;
+		case UTF8PROC_CATEGORY_ZS:
+			buf_addch(out, '-');
+			break;
+		default:
+			if (cp == '-' || cp == '_')
+				buf_addch(out, (char)cp);
+			break;
+		}
+	}
+	if (!out->len)
+		buf_addstr(out, "section");
+	if (seen->cap && (slot = anchor_slot(seen, out->ptr))->id) {
+		/* "a" repeated: try a-1, a-2... from where we left off. */
+		base = out->len;
+		base_id = xstrdup(out->ptr);
+		do {
+			slot = anchor_slot(seen, base_id);
+			buf_setlen(out, base);
+			buf_addf(out, "-%zu", slot->next++);
+		} while (anchor_slot(seen, out->ptr)->id);
+		free(base_id);
+	}
+	anchor_add(seen, out->ptr);
+	pm_list_add(ids, out->ptr);
+}
+
+/*
+ * Copies html into out with id="..." added to each "<hN>" in order. When
+ * the count does not match the headings seen (it always should), the HTML
+ * is left without anchors rather than with wrong ones.
+ */
+static void add_anchors(struct buf *out, const char *html,
+			const struct pm_list *ids)
+{
+	const char *p, *q;
+	size_t count = 0, k = 0;
+
+	for (p = html; (q = strstr(p, "<h")); p = q + 2)
+		if (q[2] >= '1' && q[2] <= '6' && q[3] == '>')
+			count++;
+	if (count != ids->n) {
+		buf_addstr(out, html);
+		return;
+	}
+	for (p = html; (q = strstr(p, "<h")); p = q + 2) {
+		buf_add(out, p, (size_t)(q - p) + 2);
+		if (q[2] >= '1' && q[2] <= '6' && q[3] == '>') {
+			buf_addch(out, q[2]);
+			buf_addstr(out, " id=\"");
+			buf_add_html(out, ids->v[k], strlen(ids->v[k]));
+			buf_addch(out, '"');
+			k++;
+			q++;
+		}
+	}
+	buf_addstr(out, p);
+}
+
+/* The first paragraph of a task item is its text; nested items are not. */
+static void add_task(struct postmortem *pm, cmark_node *item, int first_line)
+{
+	struct buf text = BUF_INIT;
+	int done = cmark_gfm_extensions_get_tasklist_item_checked(item);
+	int line = cmark_node_get_start_line(item) + first_line - 1;
+	cmark_node *child;
+
+	for (child = cmark_node_first_child(item); child;
+	     child = cmark_node_next(child))
+		if (cmark_node_get_type(child) == CMARK_NODE_PARAGRAPH) {
+			inline_text(child, &text);
+			break;
+		}
+	postmortem_add_action(pm, done, text.ptr, line);
+	buf_release(&text);
+}
+
+void markdown_render(struct postmortem *pm, const char *body, size_t len,
+		     int first_line)
+{
+	struct buf text = BUF_INIT, html = BUF_INIT, anchor = BUF_INIT;
+	struct pm_list ids = { 0 };
+	struct anchor_set seen = { 0 };
+	cmark_parser *parser = new_parser();
+	cmark_node *doc, *cur;
+	cmark_iter *it;
+	cmark_event_type ev;
+	size_t heading_start = 0;
+	char *raw;
+
+	cmark_parser_feed(parser, body ? body : "", body ? len : 0);
+	doc = cmark_parser_finish(parser);
+
+	it = cmark_iter_new(doc);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cur = cmark_iter_get_node(it);
+		switch (cmark_node_get_type(cur)) {
+		case CMARK_NODE_TEXT:
+		case CMARK_NODE_CODE:
+			if (ev == CMARK_EVENT_ENTER)
+				buf_addstr(&text, cmark_node_get_literal(cur));
+			break;
+		case CMARK_NODE_SOFTBREAK:
+		case CMARK_NODE_LINEBREAK:
+			buf_addch(&text, ' ');
+			break;
+		case CMARK_NODE_CODE_BLOCK:
+			end_line(&text);
+			buf_addstr(&text, cmark_node_get_literal(cur));
+			end_line(&text);
+			break;
+		case CMARK_NODE_PARAGRAPH:
+			end_line(&text);
+			break;
+		case CMARK_NODE_HEADING:
+			end_line(&text);
+			if (ev == CMARK_EVENT_ENTER) {
+				heading_start = text.len;
+				break;
+			}
+			heading_anchor(text.ptr + heading_start,
+				       text.len - heading_start, &seen, &ids,
+				       &anchor);
+			if (!pm->title && text.len > heading_start) {
+				struct buf t = BUF_INIT;
+
+				buf_add(&t, text.ptr + heading_start,
+					text.len - heading_start);
+				buf_trim(&t);
+				t.len = utf8_truncate(t.ptr, t.len,
+						      FM_MAX_SCALAR);
+				if (t.len)
+					pm->title = xstrndup(t.ptr, t.len);
+				buf_release(&t);
+			}
+			end_line(&text);
+			break;
+		case CMARK_NODE_ITEM:
+			if (ev == CMARK_EVENT_ENTER && is_type(cur, "tasklist"))
+				add_task(pm, cur, first_line);
+			break;
+		default:
+			/* Table rows end lines, cells are separated. */
+			if (is_type(cur, "table_cell")) {
+				if (ev == CMARK_EVENT_EXIT)
+					buf_addch(&text, ' ');
+			} else if (is_type(cur, "table_row") ||
+				   is_type(cur, "table_header")) {
+				end_line(&text);
+			}
+			break;
+		}
+	}
+	cmark_iter_free(it);
+	end_line(&text);
+
+	raw = render(parser, doc);
+	add_anchors(&html, raw, &ids);
+	free(raw);
+
+	free(pm->html);
+	pm->html = buf_detach(&html, NULL);
+	free(pm->text);
+	pm->text = buf_detach(&text, NULL);
+
+	anchor_set_release(&seen);
+	pm_list_release(&ids);
+	buf_release(&anchor);
+	cmark_node_free(doc);
+	cmark_parser_free(parser);
+}
+
+char *markdown_inline_html(const char *md, size_t len)
+{
+	cmark_parser *parser = new_parser();
+	cmark_node *doc;
+	char *html;
+
+	cmark_parser_feed(parser, md ? md : "", md ? len : 0);
+	doc = cmark_parser_finish(parser);
+	html = render(parser, doc);
+	cmark_node_free(doc);
+	cmark_parser_free(parser);
+	return html;
+}

@@ -1,0 +1,724 @@
+/*
+ * The repository's taxonomy (.pmkb.yml): see include/pmkb/doc/taxonomy.h.
+ *
+ * The file is read with the same YAML tree as front matter (fm_load), so
+ * the depth cap and the refusal of aliases hold here too. Every problem is
+ * reported with the line of the offending value; the first one stops the
+ * parse, because a half-read taxonomy would miscount every postmortem.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pmkb/base/buf.h"
+#include "pmkb/doc/frontmatter.h"
+#include "pmkb/doc/taxonomy.h"
+#include "pmkb/base/utf8.h"
+#include "pmkb/base/xalloc.h"
+
+/* Settings files are small; anything larger is not one. */
+#define TAXONOMY_MAX_SIZE (1u << 20)
+/* Ids and aliases longer than this are not names anybody types. */
+#define NAME_MAX_LEN 64
+#define ZONEINFO "/usr/share/zoneinfo"
+
+static const char *const default_severities[] = { "SEV0", "SEV1", "SEV2",
+						  "SEV3", "SEV4" };
+#define N_DEFAULT_SEVERITIES \
+	(sizeof(default_severities) / sizeof(default_severities[0]))
+
+struct taxonomy *taxonomy_default(void)
+{
+	struct taxonomy *tax = xcalloc(1, sizeof(*tax));
+	size_t i;
+
+	tax->severities = xcalloc(N_DEFAULT_SEVERITIES, sizeof(char *));
+	for (i = 0; i < N_DEFAULT_SEVERITIES; i++)
+		tax->severities[i] = xstrdup(default_severities[i]);
+	tax->n_severities = N_DEFAULT_SEVERITIES;
+	tax->fiscal_start_month = 1;
+	tax->time_zone = xstrdup("UTC");
+	return tax;
+}
+
+static void cause_release(struct pm_cause *c)
+{
+	size_t i;
+
+	free(c->id);
+	free(c->label);
+	free(c->label_ja);
+	free(c->group);
+	free(c->color);
+	for (i = 0; i < c->n_aliases; i++)
+		free(c->aliases[i]);
+	free(c->aliases);
+}
+
+static void free_severities(struct taxonomy *tax)
+{
+	size_t i;
+
+	for (i = 0; i < tax->n_severities; i++)
+		free(tax->severities[i]);
+	free(tax->severities);
+	tax->severities = NULL;
+	tax->n_severities = 0;
+}
+
+void taxonomy_free(struct taxonomy *tax)
+{
+	size_t i;
+
+	if (!tax)
+		return;
+	for (i = 0; i < tax->n_causes; i++)
+		cause_release(&tax->causes[i]);
+	free(tax->causes);
+	free_severities(tax);
+	free(tax->time_zone);
+	free(tax);
+}
+
+/* ASCII case-insensitive, exact for every other byte (UTF-8 included). */
+static int name_eq(const char *a, size_t alen, const char *b)
+{
+	size_t i;
+
+	for (i = 0; i < alen; i++) {
+		unsigned char x = (unsigned char)a[i];
+		unsigned char y = (unsigned char)b[i];
+
+		if (!y)
+			return 0;
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y - 'A' + 'a');
+		if (x != y)
+			return 0;
+	}
+	return b[alen] == '\0';
+}
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static const char *trim(const char *s, size_t *len)
+{
+	size_t l = strlen(s);
+
+	while (l && is_blank(*s)) {
+		s++;
+		l--;
+	}
+	while (l && is_blank(s[l - 1]))
+		l--;
+	*len = l;
+	return s;
+}
+
+/* The cause whose id or alias is name, or NULL. */
+static const struct pm_cause *match_cause(const struct taxonomy *tax,
+					  const char *s, size_t len)
+{
+	size_t i, j;
+
+	for (i = 0; i < tax->n_causes; i++) {
+		const struct pm_cause *c = &tax->causes[i];
+
+		if (name_eq(s, len, c->id))
+			return c;
+		for (j = 0; j < c->n_aliases; j++)
+			if (name_eq(s, len, c->aliases[j]))
+				return c;
+	}
+	return NULL;
+}
+
+const char *taxonomy_cause(const struct taxonomy *tax, const char *raw,
+			   char *out, size_t outsz)
+{
+	const struct pm_cause *c;
+	size_t len, i;
+	const char *s = trim(raw, &len);
+
+	if (!len)
+		return NULL;
+	if (!tax || !tax->closed) {
+		if (!outsz)
+			return NULL;
+		len = utf8_truncate(s, len, outsz - 1);
+		for (i = 0; i < len; i++)
+			out[i] = (s[i] >= 'A' && s[i] <= 'Z')
+					 ? (char)(s[i] - 'A' + 'a')
+					 : s[i];
+		out[len] = '\0';
+		return out;
+	}
+	if ((c = match_cause(tax, s, len)))
+		return c->id;
+	/* Files without front matter are "unknown"; writers may say so too. */
+	if (name_eq(s, len, "unknown"))
+		return "unknown";
+	return NULL;
+}
+
+const struct pm_cause *taxonomy_find(const struct taxonomy *tax,
+				     const char *id)
+{
+	size_t i;
+
+	for (i = 0; tax && i < tax->n_causes; i++)
+		if (!strcmp(tax->causes[i].id, id))
+			return &tax->causes[i];
+	return NULL;
+}
+
+/*
+ * A severity reduced to what matters for matching: upper-case ASCII with
+ * spaces, hyphens and underscores removed ("Sev 1" → "SEV1"). Returns 0
+ * when it does not fit.
+ */
+static int compact(const char *s, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	for (; *s; s++) {
+		if (*s == ' ' || *s == '-' || *s == '_' || *s == '\t')
+			continue;
+		if (n + 1 >= outsz)
+			return 0;
+		out[n++] = (*s >= 'a' && *s <= 'z') ? (char)(*s - 'a' + 'A')
+						    : *s;
+	}
+	out[n] = '\0';
+	return 1;
+}
+
+static int all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/* The digits that end a name like SEV1 or P1 after letters, or NULL. */
+static const char *level_digits(const char *s)
+{
+	const char *p = s;
+
+	while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))
+		p++;
+	return p > s && all_digits(p) ? p : NULL;
+}
+
+int taxonomy_severity(const struct taxonomy *tax, const char *raw,
+		      const char **canon)
+{
+	const char *const *sevs = default_severities;
+	size_t n = N_DEFAULT_SEVERITIES, i;
+	char want[64], have[64];
+	const char *d;
+
+	if (canon)
+		*canon = NULL;
+	if (tax) {
+		sevs = (const char *const *)tax->severities;
+		n = tax->n_severities;
+	}
+	if (!compact(raw, want, sizeof(want)) || !want[0])
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!compact(sevs[i], have, sizeof(have)))
+			continue;
+		if (strcmp(want, have) &&
+		    !(all_digits(want) && (d = level_digits(have)) &&
+		      !strcmp(d, want)))
+			continue;
+		if (canon)
+			*canon = sevs[i];
+		return (int)i;
+	}
+	return -1;
+}
+
+/* Parsing .pmkb.yml. */
+
+struct tparse {
+	struct taxonomy *tax;
+	const char *source;
+	struct pm_error *err;
+};
+
+static enum pm_status fail(struct tparse *p, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum pm_status fail(struct tparse *p, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->err) {
+		snprintf(p->err->source, sizeof(p->err->source), "%s",
+			 p->source);
+		p->err->line = line;
+		p->err->column = 0;
+		va_start(ap, fmt);
+		vsnprintf(p->err->message, sizeof(p->err->message), fmt, ap);
+		va_end(ap);
+	}
+	return PM_INVALID;
+}
+
+/* The trimmed text of a scalar, or an error for anything else. */
+static enum pm_status text(struct tparse *p, const char *what,
+			   const struct fm_node *v, char **out)
+{
+	const char *s;
+	size_t len;
+
+	*out = NULL;
+	if (v->type != FM_SCALAR)
+		return fail(p, v->line, "%s: expected text, got %s", what,
+			    fm_type_name(v));
+	s = trim(v->value, &len);
+	if (!len || v->is_null)
+		return fail(p, v->line, "%s: is empty", what);
+	*out = xstrndup(s, len);
+	return PM_OK;
+}
+
+static enum pm_status name_text(struct tparse *p, const char *what,
+				const struct fm_node *v, char **out)
+{
+	enum pm_status st = text(p, what, v, out);
+
+	if (st == PM_OK && strlen(*out) > NAME_MAX_LEN) {
+		free(*out);
+		*out = NULL;
+		return fail(p, v->line, "%s: longer than %d bytes", what,
+			    NAME_MAX_LEN);
+	}
+	return st;
+}
+
+static int is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
+static enum pm_status read_color(struct tparse *p, const char *what,
+				 const struct fm_node *v, char **out)
+{
+	enum pm_status st = text(p, what, v, out);
+	size_t i;
+
+	if (st)
+		return st;
+	for (i = 1; i < 7 && (*out)[0] == '#' && is_hex((*out)[i]); i++)
+		;
+	if (i != 7 || (*out)[7]) {
+		st = fail(p, v->line,
+			  "%s: expected a colour like \"#c0392b\" (quoted: "
+			  "# starts a YAML comment), got '%.40s'",
+			  what, *out);
+		free(*out);
+		*out = NULL;
+		return st;
+	}
+	for (i = 1; i < 7; i++)
+		if ((*out)[i] >= 'A' && (*out)[i] <= 'F')
+			(*out)[i] = (char)((*out)[i] - 'A' + 'a');
+	return PM_OK;
+}
+
+static enum pm_status read_month(struct tparse *p, const struct fm_node *v)
+{
+	char *s = NULL;
+	enum pm_status st = text(p, "fiscal_year_start_month", v, &s);
+	char *end;
+	long m;
+
+	if (st)
+		goto out;
+	m = strtol(s, &end, 10);
+	if (*end || m < 1 || m > 12) {
+		st = fail(p, v->line,
+			  "fiscal_year_start_month: expected a month number "
+			  "from 1 to 12, got '%.40s'",
+			  s);
+		goto out;
+	}
+	p->tax->fiscal_start_month = (int)m;
+out:
+	free(s);
+	return st;
+}
+
+/*
+ * Whether the zone exists in the system's tzdata. The name is checked
+ * first so that it can only name a file under ZONEINFO.
+ */
+static int zone_exists(const char *tz)
+{
+	char path[512];
+	struct stat st;
+	const char *c;
+
+	if (!strcmp(tz, "UTC"))
+		return 1;
+	if (tz[0] == '/' || strstr(tz, "..") || strlen(tz) > 200)
+		return 0;
+	for (c = tz; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || strchr("/_+-", *c)))
+			return 0;
+	snprintf(path, sizeof(path), ZONEINFO "/%s", tz);
+	return !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
+static enum pm_status read_zone(struct tparse *p, const struct fm_node *v)
+{
+	char *s = NULL;
+	enum pm_status st = text(p, "time_zone", v, &s);
+
+	if (st)
+		goto out;
+	if (!zone_exists(s)) {
+		st = fail(p, v->line,
+			  "time_zone: unknown time zone '%.60s' (expected an "
+			  "IANA name like Asia/Tokyo or UTC, found in "
+			  ZONEINFO "; is tzdata installed?)",
+			  s);
+		goto out;
+	}
+	free(p->tax->time_zone);
+	p->tax->time_zone = s;
+	s = NULL;
+out:
+	free(s);
+	return st;
+}
+
+static enum pm_status read_severities(struct tparse *p,
+				      const struct fm_node *v)
+{
+	struct taxonomy *tax = p->tax;
+	char what[64], a[64], b[64];
+	size_t i, j;
+	enum pm_status st;
+
+	if (v->type != FM_SEQUENCE || !v->n)
+		return fail(p, v->line,
+			    "severities: expected a list like [SEV0, SEV1, "
+			    "SEV2], got %s",
+			    v->type == FM_SEQUENCE ? "an empty list"
+						   : fm_type_name(v));
+	if (v->n > 32)
+		return fail(p, v->line, "severities: more than 32");
+	free_severities(tax);
+	tax->severities = xcalloc(v->n, sizeof(char *));
+	for (i = 0; i < v->n; i++) {
+		snprintf(what, sizeof(what), "severities[%zu]", i);
+		st = name_text(p, what, v->kids[i], &tax->severities[i]);
+		if (st)
+			return st;
+		tax->n_severities++;
+		compact(tax->severities[i], a, sizeof(a));
+		for (j = 0; j < i; j++) {
+			compact(tax->severities[j], b, sizeof(b));
+			if (!strcmp(a, b))
+				return fail(p, v->kids[i]->line,
+					    "%s: '%s' is listed twice", what,
+					    tax->severities[i]);
+		}
+	}
+	tax->closed_severities = 1;
+	return PM_OK;
+}
+
+static enum pm_status read_aliases(struct tparse *p, const char *what,
+				   const struct fm_node *v,
+				   struct pm_cause *c)
+{
+	char name[96];
+	size_t i;
+	enum pm_status st;
+
+	if (v->type == FM_SCALAR && v->is_null)
+		return PM_OK;
+	if (v->type != FM_SEQUENCE)
+		return fail(p, v->line, "%s.aliases: expected a list, got %s",
+			    what, fm_type_name(v));
+	if (v->n > 256)
+		return fail(p, v->line, "%s.aliases: more than 256", what);
+	c->aliases = xcalloc(v->n, sizeof(char *));
+	for (i = 0; i < v->n; i++) {
+		snprintf(name, sizeof(name), "%s.aliases[%zu]", what, i);
+		st = name_text(p, name, v->kids[i], &c->aliases[i]);
+		if (st)
+			return st;
+		c->n_aliases++;
+	}
+	return PM_OK;
+}
+
+static enum pm_status read_cause(struct tparse *p, size_t idx,
+				 const struct fm_node *m, struct pm_cause *c)
+{
+	char what[32], name[64];
+	size_t i;
+	enum pm_status st = PM_OK;
+
+	snprintf(what, sizeof(what), "causes[%zu]", idx);
+	if (m->type != FM_MAPPING)
+		return fail(p, m->line,
+			    "%s: expected a mapping with id, label, label_ja, "
+			    "group, color and aliases, got %s",
+			    what, fm_type_name(m));
+	for (i = 0; i + 1 < m->n && !st; i += 2) {
+		const struct fm_node *k = m->kids[i], *v = m->kids[i + 1];
+		const char *key = k->type == FM_SCALAR ? k->value : "";
+		char **dst = NULL;
+
+		snprintf(name, sizeof(name), "%s.%s", what, key);
+		if (!strcmp(key, "id"))
+			dst = &c->id;
+		else if (!strcmp(key, "label"))
+			dst = &c->label;
+		else if (!strcmp(key, "label_ja"))
+			dst = &c->label_ja;
+		else if (!strcmp(key, "group"))
+			dst = &c->group;
+		if (dst && *dst)
+			return fail(p, k->line, "%s: duplicate key '%s'", what,
+				    key);
+		if (!strcmp(key, "id"))
+			st = name_text(p, name, v, dst);
+		else if (dst)
+			st = text(p, name, v, dst);
+		else if (!strcmp(key, "color") || !strcmp(key, "colour"))
+			st = c->color ? fail(p, k->line,
+					     "%s: duplicate key '%s'", what,
+					     key)
+				      : read_color(p, name, v, &c->color);
+		else if (!strcmp(key, "aliases"))
+			st = c->aliases ? fail(p, k->line,
+					       "%s: duplicate key '%s'", what,
+					       key)
+					: read_aliases(p, what, v, c);
+		else
+			return fail(p, k->line,
+				    "%s: unknown key '%.40s' (expected id, "
+				    "label, label_ja, group, color or "
+				    "aliases)",
+				    what, key);
+	}
+	if (st)
+		return st;
+	if (!c->id)
+		return fail(p, m->line, "%s: missing id", what);
+	if (!c->label)
+		c->label = xstrdup(c->id);
+	if (!c->label_ja)
+		c->label_ja = xstrdup(c->label);
+	return PM_OK;
+}
+
+/*
+ * Every id and alias must name exactly one cause, or a front matter value
+ * could count under two causes depending on the order of the file.
+ */
+static enum pm_status check_names(struct tparse *p,
+				  const struct fm_node *causes)
+{
+	const struct taxonomy *tax = p->tax;
+	size_t i, j, k;
+
+	for (i = 0; i < tax->n_causes; i++) {
+		const struct pm_cause *c = &tax->causes[i];
+		const struct fm_node *aliases = fm_get(causes->kids[i],
+						       "aliases");
+		int line = fm_get(causes->kids[i], "id")->line;
+
+		for (j = 0; j < i; j++) {
+			const struct pm_cause *o = &tax->causes[j];
+
+			if (name_eq(c->id, strlen(c->id), o->id))
+				return fail(p, line,
+					    "causes[%zu]: duplicate id '%s' "
+					    "(also causes[%zu])",
+					    i, c->id, j);
+		}
+		for (k = 0; k < c->n_aliases; k++) {
+			const char *a = c->aliases[k];
+
+			/*
+			 * Point at the alias itself, not at its cause. A key
+			 * given twice ("aliases:" empty, then a list) leaves
+			 * fm_get() with the first, which has no items: keep
+			 * the cause's line then (found by fuzz_taxonomy).
+			 */
+			if (aliases && aliases->type == FM_SEQUENCE &&
+			    k < aliases->n)
+				line = aliases->kids[k]->line;
+
+			for (j = 0; j < tax->n_causes; j++) {
+				const struct pm_cause *o = &tax->causes[j];
+				size_t m;
+
+				if (j == i)
+					continue;
+				if (name_eq(a, strlen(a), o->id))
+					return fail(p, line,
+						    "causes[%zu]: alias '%s' "
+						    "is the id of causes[%zu]",
+						    i, a, j);
+				for (m = 0; j < i && m < o->n_aliases; m++)
+					if (name_eq(a, strlen(a),
+						    o->aliases[m]))
+						return fail(
+							p, line,
+							"causes[%zu]: alias "
+							"'%s' is also an alias "
+							"of '%s'",
+							i, a, o->id);
+			}
+		}
+	}
+	return PM_OK;
+}
+
+static enum pm_status read_causes(struct tparse *p, const struct fm_node *v)
+{
+	struct taxonomy *tax = p->tax;
+	size_t i;
+	enum pm_status st;
+
+	if (v->type == FM_SCALAR && v->is_null)
+		return PM_OK;
+	if (v->type != FM_SEQUENCE)
+		return fail(p, v->line, "causes: expected a list, got %s",
+			    fm_type_name(v));
+	if (v->n > 1000)
+		return fail(p, v->line, "causes: more than 1000");
+	tax->causes = xcalloc(v->n ? v->n : 1, sizeof(*tax->causes));
+	for (i = 0; i < v->n; i++) {
+		/* Counted first, so that taxonomy_free() releases it. */
+		tax->n_causes++;
+		st = read_cause(p, i, v->kids[i], &tax->causes[i]);
+		if (st)
+			return st;
+	}
+	tax->closed = tax->n_causes > 0;
+	return check_names(p, v);
+}
+
+enum pm_status taxonomy_parse(struct taxonomy **out, const char *yaml,
+			      size_t len, const char *source,
+			      struct pm_error *err)
+{
+	struct tparse p = { NULL, source ? source : ".pmkb.yml", err };
+	struct fm_node *root = NULL;
+	enum pm_status st = PM_INVALID;
+	char msg[200];
+	int line;
+	size_t i, bad;
+
+	*out = NULL;
+	pm_error_clear(err);
+	if (len > TAXONOMY_MAX_SIZE) {
+		st = fail(&p, 0, "the file is %zu bytes; the limit is %u", len,
+			  TAXONOMY_MAX_SIZE);
+		goto out;
+	}
+	bad = utf8_first_invalid(yaml, len);
+	if (bad < len) {
+		for (line = 1, i = 0; i < bad; i++)
+			line += yaml[i] == '\n';
+		st = fail(&p, line, "not valid UTF-8 (or contains a NUL byte)");
+		goto out;
+	}
+	if (fm_load(&root, yaml, len, 1, &line, msg, sizeof(msg)) < 0) {
+		st = fail(&p, line, "%s", msg);
+		goto out;
+	}
+	p.tax = taxonomy_default();
+	st = PM_OK;
+	/* An empty file is an open taxonomy with the defaults. */
+	if (!root)
+		goto out;
+	if (root->type != FM_MAPPING) {
+		st = fail(&p, root->line,
+			  "expected settings as keys and values, got %s",
+			  fm_type_name(root));
+		goto out;
+	}
+	for (i = 0; i + 1 < root->n && !st; i += 2) {
+		const struct fm_node *k = root->kids[i], *v = root->kids[i + 1];
+		const char *key = k->type == FM_SCALAR ? k->value : "";
+
+		if (!strcmp(key, "fiscal_year_start_month"))
+			st = read_month(&p, v);
+		else if (!strcmp(key, "time_zone"))
+			st = read_zone(&p, v);
+		else if (!strcmp(key, "severities"))
+			st = read_severities(&p, v);
+		else if (!strcmp(key, "causes"))
+			st = p.tax->causes ? fail(&p, k->line,
+						  "duplicate key 'causes'")
+					   : read_causes(&p, v);
+	}
+out:
+	fm_node_free(root);
+	if (st) {
+		taxonomy_free(p.tax);
+		return st;
+	}
+	*out = p.tax;
+	return PM_OK;
+}
+
+enum pm_status taxonomy_load(struct taxonomy **out, const char *path,
+			     struct pm_error *err)
+{
+	struct buf data = BUF_INIT;
+	enum pm_status st;
+	char chunk[8192];
+	size_t n;
+	FILE *f;
+
+	*out = NULL;
+	pm_error_clear(err);
+	f = fopen(path, "rb");
+	if (!f) {
+		st = pm_error_set(err, errno == ENOENT ? PM_NOT_FOUND : PM_IO,
+				  path, 0, "cannot open: %s", strerror(errno));
+		goto out;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		buf_add(&data, chunk, n);
+		if (data.len > TAXONOMY_MAX_SIZE)
+			break;
+	}
+	if (ferror(f)) {
+		st = pm_error_set(err, PM_IO, path, 0, "cannot read: %s",
+				  strerror(errno));
+		goto out;
+	}
+	st = taxonomy_parse(out, data.ptr, data.len, path, err);
+out:
+	if (f)
+		fclose(f);
+	buf_release(&data);
+	return st;
+}

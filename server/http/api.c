@@ -1,0 +1,441 @@
+/*
+ * JSON handlers for /api/... and /healthz.
+ *
+ * Each handler borrows a reader connection for the length of the request
+ * and reads the settings under the settings lock.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pmkb/base/config.h"
+#include "pmkb/ingest/gitsync.h"
+#include "pmkb/http/routes.h"
+#include "pmkb/search/searchcache.h"
+#include "pmkb/search/searcher.h"
+#include "pmkb/http/server.h"
+#include "pmkb/db/store.h"
+#include "pmkb/base/xalloc.h"
+
+static const char sql_get[] =
+	"SELECT id, slug, path, title, summary, severity, status, trigger, "
+	"detection, primary_cause, causes, services, teams, authors, tags, "
+	"started_at, started_epoch, detected_at, detected_epoch, "
+	"mitigated_at, mitigated_epoch, resolved_at, resolved_epoch, "
+	"started_source, html, commit_id, commit_author, commit_time, "
+	"first_commit_id, created_time, has_errors "
+	"FROM postmortems WHERE slug = ?1";
+static const char sql_redirect[] =
+	"SELECT new_slug FROM slug_redirects WHERE old_slug = ?1";
+static const char sql_actions[] =
+	"SELECT done, owner, due, text, line FROM action_items "
+	"WHERE pm_id = ?1 ORDER BY pos";
+static const char sql_problems_of[] =
+	"SELECT line, level, message FROM problems WHERE path = ?1 "
+	"ORDER BY line, id";
+static const char sql_problems[] =
+	"SELECT p.path, p.line, p.level, p.message, m.slug "
+	"FROM problems p LEFT JOIN postmortems m ON m.path = p.path "
+	"ORDER BY p.level = 'warning', p.path, p.line, p.id";
+
+/* Column indexes of sql_get. */
+enum {
+	G_ID, G_SLUG, G_PATH, G_TITLE, G_SUMMARY, G_SEVERITY, G_STATUS,
+	G_TRIGGER, G_DETECTION, G_CAUSE, G_CAUSES, G_SERVICES, G_TEAMS,
+	G_AUTHORS, G_TAGS, G_STARTED, G_STARTED_E, G_DETECTED, G_DETECTED_E,
+	G_MITIGATED, G_MITIGATED_E, G_RESOLVED, G_RESOLVED_E, G_STARTED_SRC,
+	G_HTML, G_COMMIT, G_AUTHOR, G_COMMIT_TIME, G_FIRST_COMMIT,
+	G_CREATED, G_HAS_ERRORS
+};
+
+static json_t *col_string(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+
+	return v ? json_string(v) : json_null();
+}
+
+static json_t *col_json(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+	json_t *j = v ? json_loads(v, 0, NULL) : NULL;
+
+	return j ? j : json_array();
+}
+
+/* Seconds between two epoch columns, or null when either is missing. */
+static json_t *col_duration(sqlite3_stmt *s, int from, int to)
+{
+	if (sqlite3_column_type(s, from) == SQLITE_NULL ||
+	    sqlite3_column_type(s, to) == SQLITE_NULL)
+		return json_null();
+	return json_integer(sqlite3_column_int64(s, to) -
+			    sqlite3_column_int64(s, from));
+}
+
+static json_t *col_time(sqlite3_stmt *s, int i)
+{
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return json_null();
+	return json_integer(sqlite3_column_int64(s, i));
+}
+
+/* Borrows a reader, or answers 503 and returns NULL. */
+static struct dbconn *reader(struct request *req, struct reply *rep)
+{
+	struct dbconn *c = store_reader(req->app->store);
+
+	if (!c)
+		reply_status(rep, PM_UNAVAILABLE, NULL);
+	return c;
+}
+
+void api_healthz(struct request *req, struct reply *rep)
+{
+	struct dbconn *c = reader(req, rep);
+	int64_t n;
+
+	if (!c)
+		return;
+	n = store_count(c);
+	store_reader_release(req->app->store, c);
+	if (n < 0) {
+		reply_error(rep, 503, "the index cannot be read");
+		return;
+	}
+	reply_json(rep, 200, json_pack("{s:s,s:I}", "status", "ok",
+				       "postmortems", (json_int_t)n));
+}
+
+/* Parses an integer argument in [min, max]; answers 400 when it's not. */
+static int int_arg(struct request *req, struct reply *rep, const char *name,
+		   int min, int max, int def, int *out)
+{
+	const char *v = request_arg(req, name);
+	char *end;
+	long n;
+
+	*out = def;
+	if (!v)
+		return 1;
+	n = strtol(v, &end, 10);
+	if (!*v || *end || n < min || n > max) {
+		reply_error(rep, 400, "%s: expected a number from %d to %d, "
+			    "got '%.40s'", name, min, max, v);
+		return 0;
+	}
+	*out = (int)n;
+	return 1;
+}
+
+/*
+ * The search cache's key: everything an answer depends on besides the
+ * index, which the cache watches itself. The settings are there by
+ * address, because a sync replaces them.
+ */
+static void search_key(struct buf *key, int listing,
+		       const struct search_request *sr,
+		       const struct taxonomy *tax)
+{
+	const char *v[] = { sr->q, sr->cause, sr->service, sr->severity,
+			    sr->tag, sr->status, sr->from, sr->to };
+
+	buf_addf(key, "%d %d %d %d %d %p", listing, sr->limit, sr->offset,
+		 (int)sr->sort, sr->facets, (const void *)tax);
+	/* \x1f cannot be sent in a query string unnoticed: it is a value. */
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		buf_addch(key, '\x1f');
+		if (v[i]) {
+			buf_addch(key, '=');
+			buf_addstr(key, v[i]);
+		}
+	}
+}
+
+static void reply_body(struct reply *rep, char *body, size_t len)
+{
+	rep->status = 200;
+	rep->content_type = "application/json; charset=utf-8";
+	buf_reset(&rep->body);
+	buf_add(&rep->body, body, len);
+	free(body);
+}
+
+static void run_search(struct request *req, struct reply *rep, int listing)
+{
+	struct search_request sr = { 0 };
+	struct pm_error err;
+	struct dbconn *c;
+	json_t *out = NULL;
+	const char *sort = request_arg(req, "sort");
+	enum pm_status st;
+	struct buf key = BUF_INIT;
+	char *body;
+	size_t len;
+	uint64_t gen;
+
+	pm_error_clear(&err);
+	if (!int_arg(req, rep, "limit", 1, PM_SEARCH_MAX_LIMIT,
+		     listing ? 50 : 20, &sr.limit) ||
+	    !int_arg(req, rep, "offset", 0, 1000000, 0, &sr.offset))
+		return;
+	sr.sort = listing ? SEARCH_SORT_DATE : SEARCH_SORT_RELEVANCE;
+	if (sort && !strcmp(sort, "date"))
+		sr.sort = SEARCH_SORT_DATE;
+	else if (sort && !strcmp(sort, "relevance"))
+		sr.sort = SEARCH_SORT_RELEVANCE;
+	else if (sort) {
+		reply_error(rep, 400, "sort: expected 'relevance' or 'date'");
+		return;
+	}
+	sr.q = request_arg(req, "q");
+	sr.facets = !listing || request_arg(req, "facets") != NULL;
+	sr.base_url = "";
+	sr.cause = request_arg(req, "cause");
+	sr.service = request_arg(req, "service");
+	sr.severity = request_arg(req, "severity");
+	sr.tag = request_arg(req, "tag");
+	sr.status = request_arg(req, "status");
+	sr.from = request_arg(req, "from");
+	sr.to = request_arg(req, "to");
+	if (!listing && !sr.q) {
+		reply_error(rep, 400, "q: missing (the search query)");
+		return;
+	}
+	pthread_rwlock_rdlock(&req->app->tax_lock);
+	search_key(&key, listing, &sr, req->app->tax);
+	body = search_cache_get(req->app->search_cache, key.ptr, &len, &gen);
+	if (body) {
+		pthread_rwlock_unlock(&req->app->tax_lock);
+		reply_body(rep, body, len);
+		goto out;
+	}
+	if (!(c = reader(req, rep))) {
+		pthread_rwlock_unlock(&req->app->tax_lock);
+		goto out;
+	}
+	st = searcher_run(c, req->app->tax, &sr, &out, &err);
+	pthread_rwlock_unlock(&req->app->tax_lock);
+	store_reader_release(req->app->store, c);
+	if (st != PM_OK) {
+		reply_status(rep, st, &err);
+		goto out;
+	}
+	/* As reply_json() writes it, kept for the next identical request. */
+	body = json_dumps(out, JSON_COMPACT | JSON_ESCAPE_SLASH);
+	json_decref(out);
+	if (!body) {
+		reply_status(rep, PM_INTERNAL, NULL);
+		goto out;
+	}
+	len = strlen(body);
+	search_cache_put(req->app->search_cache, key.ptr, gen, body, len);
+	reply_body(rep, body, len);
+out:
+	buf_release(&key);
+}
+
+void api_list(struct request *req, struct reply *rep)
+{
+	run_search(req, rep, 1);
+}
+
+void api_search(struct request *req, struct reply *rep)
+{
+	run_search(req, rep, 0);
+}
+
+static json_t *actions_of(struct dbconn *c, int64_t id)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_actions);
+	json_t *a = json_array();
+	char today[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	if (!s)
+		return a;
+	sqlite3_bind_int64(s, 1, id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *due = (const char *)sqlite3_column_text(s, 2);
+		int done = sqlite3_column_int(s, 0);
+
+		json_array_append_new(
+			a, json_pack("{s:b,s:o,s:o,s:o,s:i,s:b}", "done", done,
+				     "owner", col_string(s, 1), "due",
+				     col_string(s, 2), "text",
+				     col_string(s, 3), "line",
+				     sqlite3_column_int(s, 4), "overdue",
+				     !done && due && strcmp(due, today) < 0));
+	}
+	sqlite3_reset(s);
+	return a;
+}
+
+static json_t *problems_of(struct dbconn *c, const char *path)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_problems_of);
+	json_t *a = json_array();
+
+	if (!s)
+		return a;
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(
+			a, json_pack("{s:i,s:o,s:o}", "line",
+				     sqlite3_column_int(s, 0), "level",
+				     col_string(s, 1), "message",
+				     col_string(s, 2)));
+	sqlite3_reset(s);
+	return a;
+}
+
+/* Answers 301 to the new slug when slug was renamed; 0 when it wasn't. */
+static int redirect(struct request *req, struct reply *rep,
+		    struct dbconn *c, const char *slug)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_redirect);
+	struct buf loc = BUF_INIT;
+	int found = 0;
+
+	if (!s)
+		return 0;
+	sqlite3_bind_text(s, 1, slug, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		buf_addstr(&loc, "/api/postmortems/");
+		buf_add_urlencoded(&loc,
+				   (const char *)sqlite3_column_text(s, 0));
+		found = 1;
+	}
+	sqlite3_reset(s);
+	if (found) {
+		rep->location = buf_detach(&loc, NULL);
+		reply_error(rep, 301, "renamed; see %s", rep->location);
+	}
+	return found;
+}
+
+void api_get(struct request *req, struct reply *rep)
+{
+	struct dbconn *c = reader(req, rep);
+	sqlite3_stmt *s;
+	struct buf url = BUF_INIT;
+	json_t *j;
+	int64_t id;
+
+	if (!c)
+		return;
+	if (!(s = dbconn_stmt(c, sql_get))) {
+		reply_status(rep, PM_DB, NULL);
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, req->param, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		if (!redirect(req, rep, c, req->param))
+			reply_error(rep, 404, "no postmortem '%s'", req->param);
+		goto out;
+	}
+	id = sqlite3_column_int64(s, G_ID);
+	buf_addstr(&url, "/p/");
+	buf_add_urlencoded(&url, req->param);
+	j = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+		      "s:o,s:o}",
+		      "slug", col_string(s, G_SLUG), "path",
+		      col_string(s, G_PATH), "title", col_string(s, G_TITLE),
+		      "summary", col_string(s, G_SUMMARY), "severity",
+		      col_string(s, G_SEVERITY), "status",
+		      col_string(s, G_STATUS), "trigger",
+		      col_string(s, G_TRIGGER), "detection",
+		      col_string(s, G_DETECTION), "cause",
+		      col_string(s, G_CAUSE), "causes", col_json(s, G_CAUSES),
+		      "services", col_json(s, G_SERVICES), "teams",
+		      col_json(s, G_TEAMS), "authors", col_json(s, G_AUTHORS),
+		      "tags", col_json(s, G_TAGS), "url", json_string(url.ptr));
+	json_object_set_new(j, "started_at", col_string(s, G_STARTED));
+	json_object_set_new(j, "detected_at", col_string(s, G_DETECTED));
+	json_object_set_new(j, "mitigated_at", col_string(s, G_MITIGATED));
+	json_object_set_new(j, "resolved_at", col_string(s, G_RESOLVED));
+	json_object_set_new(j, "started_from", col_string(s, G_STARTED_SRC));
+	json_object_set_new(j, "ttd_seconds",
+			    col_duration(s, G_STARTED_E, G_DETECTED_E));
+	json_object_set_new(j, "ttm_seconds",
+			    col_duration(s, G_STARTED_E, G_MITIGATED_E));
+	json_object_set_new(j, "ttr_seconds",
+			    col_duration(s, G_STARTED_E, G_RESOLVED_E));
+	json_object_set_new(j, "html", col_string(s, G_HTML));
+	json_object_set_new(
+		j, "source",
+		json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "path",
+			  col_string(s, G_PATH), "commit",
+			  col_string(s, G_COMMIT), "author",
+			  col_string(s, G_AUTHOR), "commit_time",
+			  col_time(s, G_COMMIT_TIME), "first_commit",
+			  col_string(s, G_FIRST_COMMIT), "created_time",
+			  col_time(s, G_CREATED)));
+	{
+		/*
+		 * The link to the file at its commit (--source-url); only with
+		 * --repo, where --dir is a path inside the repository.
+		 */
+		const struct pm_config *cfg = req->app->cfg;
+		char *src = !cfg->repo ? NULL : gitsync_source_url(
+			cfg->source_url,
+			(const char *)sqlite3_column_text(s, G_COMMIT),
+			cfg->branch, cfg->dir,
+			(const char *)sqlite3_column_text(s, G_PATH));
+
+		json_object_set_new(json_object_get(j, "source"), "url",
+				    src ? json_string(src) : json_null());
+		free(src);
+	}
+	json_object_set_new(j, "problems",
+			    problems_of(c, (const char *)sqlite3_column_text(
+						   s, G_PATH)));
+	sqlite3_reset(s);
+	json_object_set_new(j, "action_items", actions_of(c, id));
+	reply_json(rep, 200, j);
+out:
+	buf_release(&url);
+	store_reader_release(req->app->store, c);
+}
+
+void api_problems(struct request *req, struct reply *rep)
+{
+	struct dbconn *c = reader(req, rep);
+	sqlite3_stmt *s;
+	json_t *a;
+	int errors = 0, warnings = 0;
+
+	if (!c)
+		return;
+	if (!(s = dbconn_stmt(c, sql_problems))) {
+		reply_status(rep, PM_DB, NULL);
+		goto out;
+	}
+	a = json_array();
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *level = (const char *)sqlite3_column_text(s, 2);
+
+		if (!strcmp(level, "error"))
+			errors++;
+		else
+			warnings++;
+		json_array_append_new(
+			a, json_pack("{s:o,s:i,s:s,s:o,s:o}", "path",
+				     col_string(s, 0), "line",
+				     sqlite3_column_int(s, 1), "level", level,
+				     "message", col_string(s, 3), "slug",
+				     col_string(s, 4)));
+	}
+	sqlite3_reset(s);
+	reply_json(rep, 200,
+		   json_pack("{s:i,s:i,s:o}", "errors", errors, "warnings",
+			     warnings, "problems", a));
+out:
+	store_reader_release(req->app->store, c);
+}

@@ -1,0 +1,93 @@
+/*
+ * Handlers for /api/stats/causes, /api/stats/durations and
+ * /api/action-items: parameters are checked by stats.c, the query runs on
+ * a borrowed reader with the settings read-locked, and the result is sent
+ * as JSON, CSV or Markdown.
+ */
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "pmkb/http/routes.h"
+#include "pmkb/http/server.h"
+#include "pmkb/stats/stats.h"
+#include "pmkb/db/store.h"
+
+static const char *query_arg(void *ctx, const char *name)
+{
+	return request_arg(ctx, name);
+}
+
+/*
+ * Like reply_json, but shares print as 0.3 rather than the 17 digits of
+ * jansson's default precision.
+ */
+static void reply_result(struct reply *rep, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT | JSON_ESCAPE_SLASH |
+					JSON_REAL_PRECISION(10));
+
+	rep->status = 200;
+	rep->content_type = "application/json; charset=utf-8";
+	buf_reset(&rep->body);
+	if (s)
+		buf_addstr(&rep->body, s);
+	free(s);
+	json_decref(j);
+}
+
+static void run(struct request *req, struct reply *rep, stats_fn fn,
+		enum stats_kind kind)
+{
+	struct stats_request r;
+	struct pm_error err;
+	struct dbconn *c;
+	json_t *out = NULL;
+	enum pm_status st;
+	unsigned formats = 1u << STATS_JSON | 1u << STATS_CSV | 1u << STATS_MD;
+
+	pm_error_clear(&err);
+	if ((st = stats_request_parse(&r, query_arg, req, formats, &err)) !=
+	    PM_OK) {
+		reply_status(rep, st, &err);
+		return;
+	}
+	if (!(c = store_reader(req->app->store))) {
+		reply_status(rep, PM_UNAVAILABLE, NULL);
+		return;
+	}
+	pthread_rwlock_rdlock(&req->app->tax_lock);
+	st = fn(c, req->app->tax, &r, &out, &err);
+	pthread_rwlock_unlock(&req->app->tax_lock);
+	store_reader_release(req->app->store, c);
+	if (st != PM_OK) {
+		reply_status(rep, st, &err);
+		return;
+	}
+	if (r.format == STATS_JSON) {
+		reply_result(rep, out);
+		return;
+	}
+	rep->status = 200;
+	rep->content_type = r.format == STATS_CSV
+				    ? "text/csv; charset=utf-8; header=present"
+				    : "text/markdown; charset=utf-8";
+	buf_reset(&rep->body);
+	stats_render(&rep->body, out, kind, r.format, r.ja);
+	json_decref(out);
+}
+
+void api_stats_causes(struct request *req, struct reply *rep)
+{
+	run(req, rep, stats_causes, STATS_CAUSES);
+}
+
+void api_stats_durations(struct request *req, struct reply *rep)
+{
+	run(req, rep, stats_durations, STATS_DURATIONS);
+}
+
+void api_action_items(struct request *req, struct reply *rep)
+{
+	run(req, rep, stats_action_items, STATS_ACTIONS);
+}

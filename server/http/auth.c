@@ -1,0 +1,1239 @@
+/*
+ * Access control.
+ *
+ * Map: names → addresses and networks → the failure limiter → the hashing
+ * key and keyed hashes → auth_check (modes, bearer tokens, sessions, the
+ * proxy's identity header) → login and logout → the login page's
+ * handlers → token management for the command line.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "pmkb/http/auth.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/base/config.h"
+#include "pmkb/base/log.h"
+#include "pmkb/http/metrics.h"
+#include "pmkb/http/server.h"
+#include "pmkb/slack/slack.h"
+#include "pmkb/db/store.h"
+#include "pmkb/base/xalloc.h"
+
+#define KEY_BYTES crypto_generichash_KEYBYTES
+#define HASH_BYTES 32
+#define HASH_HEX (2 * HASH_BYTES + 1)
+#define TOKEN_PREFIX "pmkb_"
+/* A token's last use is written at most this often (seconds). */
+#define LAST_USED_EVERY 3600
+#define FAIL_WINDOW 60
+
+static const char sql_key_get[] =
+	"SELECT value FROM meta WHERE key = 'auth_key'";
+static const char sql_key_put[] =
+	"INSERT OR IGNORE INTO meta(key, value) VALUES('auth_key', ?1)";
+static const char sql_token_by_hash[] =
+	"SELECT id, name, scope, hash, coalesce(last_used_at, 0) "
+	"FROM tokens WHERE hash = ?1";
+static const char sql_session_by_hash[] =
+	"SELECT t.id, t.name, t.scope, s.hash, s.expires_at "
+	"FROM sessions s JOIN tokens t ON t.id = s.token_id "
+	"WHERE s.hash = ?1";
+static const char sql_token_used[] =
+	"UPDATE tokens SET last_used_at = ?2 WHERE id = ?1";
+static const char sql_session_add[] =
+	"INSERT INTO sessions(hash, token_id, created_at, expires_at) "
+	"VALUES(?1, ?2, ?3, ?4)";
+static const char sql_session_expire[] =
+	"DELETE FROM sessions WHERE expires_at <= ?1";
+static const char sql_session_delete[] =
+	"DELETE FROM sessions WHERE hash = ?1";
+static const char sql_token_add[] =
+	"INSERT INTO tokens(name, scope, hash, created_at) "
+	"VALUES(?1, ?2, ?3, ?4)";
+static const char sql_token_named[] = "SELECT id FROM tokens WHERE name = ?1";
+static const char sql_token_delete[] = "DELETE FROM tokens WHERE name = ?1";
+static const char sql_token_list[] =
+	"SELECT t.name, t.scope, t.created_at, t.last_used_at, "
+	"(SELECT count(*) FROM sessions s WHERE s.token_id = t.id "
+	"AND s.expires_at > ?1) FROM tokens t ORDER BY t.name";
+
+/* --- names ------------------------------------------------------------ */
+
+int auth_mode_parse(const char *s)
+{
+	if (!s)
+		return -1;
+	if (!strcmp(s, "open"))
+		return AUTH_OPEN;
+	if (!strcmp(s, "token"))
+		return AUTH_TOKEN;
+	if (!strcmp(s, "proxy"))
+		return AUTH_PROXY;
+	return -1;
+}
+
+int auth_scope_parse(const char *s)
+{
+	if (!s)
+		return -1;
+	if (!strcmp(s, "read"))
+		return AUTH_SCOPE_READ;
+	if (!strcmp(s, "admin"))
+		return AUTH_SCOPE_ADMIN;
+	return -1;
+}
+
+const char *auth_scope_name(enum auth_scope scope)
+{
+	switch (scope) {
+	case AUTH_SCOPE_READ: return "read";
+	case AUTH_SCOPE_ADMIN: return "admin";
+	default: return "none";
+	}
+}
+
+/* --- addresses -------------------------------------------------------- */
+
+static void addr_set_text(struct auth_addr *a)
+{
+	if (!inet_ntop(a->family, a->bytes, a->text, sizeof(a->text)))
+		a->text[0] = '\0';
+}
+
+void auth_addr_from_sockaddr(struct auth_addr *a, const struct sockaddr *sa)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0,
+						  0, 0, 0, 0, 0xff, 0xff };
+
+	memset(a, 0, sizeof(*a));
+	if (!sa)
+		return;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		a->family = AF_INET;
+		memcpy(a->bytes, &in->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		/* ::ffff:10.0.0.1 is 10.0.0.1, for lists and limits alike. */
+		if (!memcmp(in6->sin6_addr.s6_addr, mapped, 12)) {
+			a->family = AF_INET;
+			memcpy(a->bytes, in6->sin6_addr.s6_addr + 12, 4);
+		} else {
+			a->family = AF_INET6;
+			memcpy(a->bytes, in6->sin6_addr.s6_addr, 16);
+		}
+	} else {
+		return;
+	}
+	addr_set_text(a);
+}
+
+int auth_addr_parse(struct auth_addr *a, const char *text)
+{
+	struct sockaddr_in6 in6 = { 0 };
+	struct sockaddr_in in = { 0 };
+
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, text, &in.sin_addr) == 1) {
+		in.sin_family = AF_INET;
+		auth_addr_from_sockaddr(a, (const struct sockaddr *)&in);
+		return 1;
+	}
+	if (inet_pton(AF_INET6, text, &in6.sin6_addr) == 1) {
+		in6.sin6_family = AF_INET6;
+		auth_addr_from_sockaddr(a, (const struct sockaddr *)&in6);
+		return 1;
+	}
+	return 0;
+}
+
+int auth_addr_is_loopback(const struct auth_addr *a)
+{
+	static const unsigned char one[16] = { [15] = 1 };
+
+	if (a->family == AF_INET)
+		return a->bytes[0] == 127;
+	return a->family == AF_INET6 && !memcmp(a->bytes, one, 16);
+}
+
+/* Whether the first bits of a and b are equal. */
+static int prefix_equal(const unsigned char *a, const unsigned char *b,
+			int bits)
+{
+	int whole = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, b, (size_t)whole))
+		return 0;
+	if (!rest)
+		return 1;
+	return !((a[whole] ^ b[whole]) & (0xff << (8 - rest)));
+}
+
+enum pm_status auth_netlist_parse(struct auth_netlist *list, const char *spec,
+				  struct pm_error *err)
+{
+	const char *p = spec ? spec : "";
+
+	while (*p) {
+		char item[80], *slash;
+		size_t len = strcspn(p, ", \t");
+		struct auth_net net = { 0 };
+		int max;
+
+		if (!len) {
+			p++;
+			continue;
+		}
+		if (len >= sizeof(item))
+			goto bad;
+		memcpy(item, p, len);
+		item[len] = '\0';
+		slash = strchr(item, '/');
+		if (slash)
+			*slash = '\0';
+		if (!auth_addr_parse(&net.addr, item))
+			goto bad;
+		max = net.addr.family == AF_INET ? 32 : 128;
+		net.prefix = max;
+		if (slash) {
+			char *end;
+			long n = strtol(slash + 1, &end, 10);
+
+			if (end == slash + 1 || *end || n < 0 || n > max)
+				goto bad;
+			net.prefix = (int)n;
+		}
+		XGROW(list->v, list->alloc, list->n + 1);
+		list->v[list->n++] = net;
+		p += len;
+		continue;
+bad:
+		auth_netlist_release(list);
+		return pm_error_set(err, PM_INVALID, "--trusted-proxy", 0,
+				    "--trusted-proxy: '%.*s' is not an "
+				    "address or a network such as "
+				    "10.0.0.0/8",
+				    (int)(len > 64 ? 64 : len), p);
+	}
+	return PM_OK;
+}
+
+int auth_netlist_has(const struct auth_netlist *list,
+		     const struct auth_addr *a)
+{
+	for (size_t i = 0; i < list->n; i++)
+		if (list->v[i].addr.family == a->family &&
+		    prefix_equal(list->v[i].addr.bytes, a->bytes,
+				 list->v[i].prefix))
+			return 1;
+	return 0;
+}
+
+void auth_netlist_release(struct auth_netlist *list)
+{
+	free(list->v);
+	memset(list, 0, sizeof(*list));
+}
+
+/* --- the failure limiter ---------------------------------------------- */
+
+struct limiter_slot {
+	char addr[INET6_ADDRSTRLEN];
+	int64_t since; /* start of the window */
+	long count;
+};
+
+struct auth_limiter {
+	pthread_mutex_t lock;
+	long limit, window;
+	struct limiter_slot slot[AUTH_LIMITER_SLOTS];
+};
+
+/* Slots looked at for an address: a short probe keeps it O(1). */
+#define PROBE 8
+
+struct auth_limiter *auth_limiter_new(long limit, long window)
+{
+	struct auth_limiter *l = xcalloc(1, sizeof(*l));
+
+	pthread_mutex_init(&l->lock, NULL);
+	l->limit = limit;
+	l->window = window;
+	return l;
+}
+
+void auth_limiter_free(struct auth_limiter *l)
+{
+	if (!l)
+		return;
+	pthread_mutex_destroy(&l->lock);
+	free(l);
+}
+
+static size_t slot_hash(const char *addr)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *addr; addr++)
+		h = (h ^ (unsigned char)*addr) * 16777619u;
+	return h % AUTH_LIMITER_SLOTS;
+}
+
+/*
+ * The slot for addr (lock held). With create, an unused slot or the one
+ * whose window began longest ago is taken over.
+ */
+static struct limiter_slot *find_slot(struct auth_limiter *l,
+				      const char *addr, int create)
+{
+	size_t h = slot_hash(addr);
+	struct limiter_slot *victim = NULL;
+
+	for (size_t i = 0; i < PROBE; i++) {
+		struct limiter_slot *s = &l->slot[(h + i) % AUTH_LIMITER_SLOTS];
+
+		if (!strcmp(s->addr, addr))
+			return s;
+		if (!victim || !s->addr[0] ||
+		    (victim->addr[0] && s->since < victim->since))
+			victim = s;
+	}
+	if (!create)
+		return NULL;
+	snprintf(victim->addr, sizeof(victim->addr), "%s", addr);
+	victim->since = 0;
+	victim->count = 0;
+	return victim;
+}
+
+long auth_limiter_blocked(struct auth_limiter *l, const char *addr,
+			  int64_t now)
+{
+	struct limiter_slot *s;
+	long wait = 0;
+
+	pthread_mutex_lock(&l->lock);
+	s = find_slot(l, addr, 0);
+	if (s && s->count >= l->limit && now - s->since < l->window)
+		wait = (long)(l->window - (now - s->since));
+	pthread_mutex_unlock(&l->lock);
+	return wait;
+}
+
+void auth_limiter_fail(struct auth_limiter *l, const char *addr, int64_t now)
+{
+	struct limiter_slot *s;
+
+	pthread_mutex_lock(&l->lock);
+	s = find_slot(l, addr, 1);
+	if (now - s->since >= l->window) {
+		s->since = now;
+		s->count = 0;
+	}
+	s->count++;
+	pthread_mutex_unlock(&l->lock);
+}
+
+/* --- keys and keyed hashes -------------------------------------------- */
+
+struct auth {
+	struct store *store;
+	enum auth_mode mode;
+	struct auth_netlist trusted;
+	char *identity_header;
+	long session_ttl;
+	struct auth_limiter *limiter;
+	unsigned char key[KEY_BYTES];
+};
+
+/* hex keyed BLAKE2b-256 of secret. */
+static void keyed_hash(const unsigned char key[KEY_BYTES], const char *secret,
+		       char hex[HASH_HEX])
+{
+	unsigned char h[HASH_BYTES];
+
+	crypto_generichash(h, sizeof(h), (const unsigned char *)secret,
+			   strlen(secret), key, KEY_BYTES);
+	sodium_bin2hex(hex, HASH_HEX, h, sizeof(h));
+	sodium_memzero(h, sizeof(h));
+}
+
+/* 32 random bytes as 43 base64url characters after prefix. */
+static void random_secret(char *out, size_t size, const char *prefix)
+{
+	unsigned char r[32];
+	size_t plen = strlen(prefix);
+
+	randombytes_buf(r, sizeof(r));
+	memcpy(out, prefix, plen);
+	sodium_bin2base64(out + plen, size - plen, r, sizeof(r),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(r, sizeof(r));
+}
+
+static int step_is_done(sqlite3_stmt *s)
+{
+	int rc = s ? sqlite3_step(s) : SQLITE_ERROR;
+
+	if (s)
+		sqlite3_reset(s);
+	return rc == SQLITE_DONE;
+}
+
+/*
+ * Reads the key from meta, creating it first when missing. BEGIN
+ * IMMEDIATE makes two processes that start together agree on one key.
+ */
+static enum pm_status load_key(struct store *st, unsigned char key[KEY_BYTES],
+			       struct pm_error *err)
+{
+	struct dbconn *w = store_writer(st);
+	sqlite3_stmt *s;
+	char hex[2 * KEY_BYTES + 1];
+	size_t got = 0;
+	enum pm_status rc;
+	int have = 0;
+
+	if ((rc = dbconn_begin(w)) != PM_OK)
+		goto out;
+	if (!(s = dbconn_stmt(w, sql_key_get))) {
+		rc = PM_DB;
+		goto out;
+	}
+	if (sqlite3_step(s) == SQLITE_ROW &&
+	    sodium_hex2bin(key, KEY_BYTES,
+			   (const char *)sqlite3_column_text(s, 0),
+			   (size_t)sqlite3_column_bytes(s, 0), NULL, &got,
+			   NULL) == 0 &&
+	    got == KEY_BYTES)
+		have = 1;
+	sqlite3_reset(s);
+	if (!have) {
+		randombytes_buf(key, KEY_BYTES);
+		sodium_bin2hex(hex, sizeof(hex), key, KEY_BYTES);
+		s = dbconn_stmt(w, sql_key_put);
+		if (s)
+			sqlite3_bind_text(s, 1, hex, -1, SQLITE_TRANSIENT);
+		sodium_memzero(hex, sizeof(hex));
+		if (!step_is_done(s)) {
+			rc = PM_DB;
+			goto out;
+		}
+	}
+	rc = dbconn_commit(w);
+out:
+	if (rc != PM_OK) {
+		pm_error_set(err, rc, "database", 0,
+			     "cannot read or store the token key: %s",
+			     sqlite3_errmsg(dbconn_db(w)));
+		dbconn_rollback(w);
+	}
+	store_writer_release(st);
+	return rc;
+}
+
+/* --- settings and the checker ----------------------------------------- */
+
+enum pm_status auth_settings_from_config(struct auth_settings *s,
+					 const struct pm_config *cfg,
+					 struct pm_error *err)
+{
+	int mode = auth_mode_parse(cfg->auth);
+
+	memset(s, 0, sizeof(*s));
+	if (mode < 0)
+		return pm_error_set(err, PM_INVALID, "--auth", 0,
+				    "--auth: expected open, token or proxy, "
+				    "got '%s'",
+				    cfg->auth ? cfg->auth : "");
+	s->mode = (enum auth_mode)mode;
+	s->trusted_proxies = cfg->trusted_proxy;
+	s->identity_header = cfg->proxy_header && *cfg->proxy_header
+				     ? cfg->proxy_header
+				     : "X-Forwarded-Email";
+	s->session_ttl = cfg->session_ttl > 0 ? cfg->session_ttl : 43200;
+	s->fail_limit = cfg->auth_fail_limit > 0 ? cfg->auth_fail_limit : 10;
+	if (s->mode == AUTH_PROXY &&
+	    !(cfg->trusted_proxy && *cfg->trusted_proxy))
+		return pm_error_set(err, PM_INVALID, "--auth", 0,
+				    "--auth proxy needs --trusted-proxy: the "
+				    "addresses whose %s header is believed",
+				    s->identity_header);
+	return PM_OK;
+}
+
+enum pm_status auth_new(struct auth **out, struct store *st,
+			const struct auth_settings *s, struct pm_error *err)
+{
+	struct auth *a = xcalloc(1, sizeof(*a));
+	enum pm_status rc;
+
+	*out = NULL;
+	a->store = st;
+	a->mode = s->mode;
+	a->identity_header = xstrdup(s->identity_header ? s->identity_header
+							 : "X-Forwarded-Email");
+	a->session_ttl = s->session_ttl > 0 ? s->session_ttl : 43200;
+	a->limiter = auth_limiter_new(s->fail_limit > 0 ? s->fail_limit : 10,
+				      FAIL_WINDOW);
+	if ((rc = auth_netlist_parse(&a->trusted, s->trusted_proxies, err)) !=
+		    PM_OK ||
+	    (rc = load_key(st, a->key, err)) != PM_OK)
+		goto out;
+	*out = a;
+	a = NULL;
+out:
+	auth_free(a);
+	return rc;
+}
+
+void auth_free(struct auth *a)
+{
+	if (!a)
+		return;
+	sodium_memzero(a->key, sizeof(a->key));
+	auth_netlist_release(&a->trusted);
+	auth_limiter_free(a->limiter);
+	free(a->identity_header);
+	free(a);
+}
+
+enum auth_mode auth_get_mode(const struct auth *a)
+{
+	return a->mode;
+}
+
+long auth_session_ttl(const struct auth *a)
+{
+	return a->session_ttl;
+}
+
+/* --- auth_check ------------------------------------------------------- */
+
+/* The last hop of an X-Forwarded-For list: the one our proxy added. */
+static int last_forwarded(const char *xff, struct auth_addr *out)
+{
+	const char *comma = strrchr(xff, ',');
+	const char *p = comma ? comma + 1 : xff;
+	char item[INET6_ADDRSTRLEN + 8];
+	size_t len;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	len = strcspn(p, " \t");
+	if (!len || len >= sizeof(item))
+		return 0;
+	memcpy(item, p, len);
+	item[len] = '\0';
+	return auth_addr_parse(out, item);
+}
+
+/* The token of "Authorization: Bearer TOKEN", or NULL. */
+static const char *bearer(const char *h, char *buf, size_t size)
+{
+	size_t len;
+
+	if (!h || strncasecmp(h, "Bearer ", 7))
+		return NULL;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	len = strcspn(h, " \t");
+	if (!len || len >= size)
+		return h; /* present but impossible: a failure */
+	memcpy(buf, h, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Copies the value of the session cookie into out; 0 when absent. */
+static int session_cookie(const char *cookies, char *out, size_t size)
+{
+	const char *p = cookies;
+	size_t nlen = strlen(AUTH_COOKIE);
+
+	while (p && *p) {
+		size_t len;
+
+		while (*p == ' ' || *p == ';')
+			p++;
+		len = strcspn(p, ";");
+		if (len > nlen && !strncmp(p, AUTH_COOKIE, nlen) &&
+		    p[nlen] == '=') {
+			size_t vlen = len - nlen - 1;
+
+			while (vlen && p[nlen + 1 + vlen - 1] == ' ')
+				vlen--;
+			if (!vlen || vlen >= size)
+				return 0;
+			memcpy(out, p + nlen + 1, vlen);
+			out[vlen] = '\0';
+			return 1;
+		}
+		p += len;
+	}
+	return 0;
+}
+
+/* Whether s looks like a token: the prefix and 43 base64url characters. */
+static int token_shaped(const char *s)
+{
+	size_t plen = strlen(TOKEN_PREFIX);
+
+	if (strlen(s) != AUTH_TOKEN_LEN || strncmp(s, TOKEN_PREFIX, plen))
+		return 0;
+	for (s += plen; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+			return 0;
+	return 1;
+}
+
+struct found {
+	int64_t id;
+	enum auth_scope scope;
+	char name[80];
+	int64_t last_used;
+};
+
+/*
+ * Looks a hash up with sql (token or session); 1 found, 0 not, -1 on a
+ * database error. Sessions past their expiry are not found.
+ */
+static int lookup(struct auth *a, const char *sql, const char *hex,
+		  int64_t now, struct found *f)
+{
+	struct dbconn *c = store_reader(a->store);
+	sqlite3_stmt *s;
+	int rc = -1, step;
+
+	if (!c)
+		return -1;
+	if (!(s = dbconn_stmt(c, sql)))
+		goto out;
+	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+	step = sqlite3_step(s);
+	if (step == SQLITE_DONE) {
+		rc = 0;
+	} else if (step == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(s, 3);
+		int scope = auth_scope_parse(
+			(const char *)sqlite3_column_text(s, 2));
+
+		/*
+		 * The index found the row by this very hash; comparing again
+		 * in constant time costs nothing and keeps the check from
+		 * depending on how SQLite compares text.
+		 */
+		rc = h && strlen(h) == strlen(hex) &&
+		     !sodium_memcmp(h, hex, strlen(hex)) && scope > 0;
+		if (rc && sql == sql_session_by_hash &&
+		    sqlite3_column_int64(s, 4) <= now)
+			rc = 0;
+		if (rc) {
+			f->id = sqlite3_column_int64(s, 0);
+			snprintf(f->name, sizeof(f->name), "%s",
+				 (const char *)sqlite3_column_text(s, 1));
+			f->scope = (enum auth_scope)scope;
+			f->last_used = sql == sql_token_by_hash
+					       ? sqlite3_column_int64(s, 4)
+					       : now;
+		}
+	}
+	sqlite3_reset(s);
+out:
+	store_reader_release(a->store, c);
+	return rc;
+}
+
+/*
+ * Notes a token's use, at most hourly, and only when no one is writing:
+ * a usage timestamp is not worth waiting for a sync.
+ */
+static void note_use(struct auth *a, const struct found *f, int64_t now)
+{
+	struct dbconn *w;
+	sqlite3_stmt *s;
+
+	if (now - f->last_used < LAST_USED_EVERY ||
+	    !(w = store_writer_try(a->store)))
+		return;
+	if ((s = dbconn_stmt(w, sql_token_used))) {
+		sqlite3_bind_int64(s, 1, f->id);
+		sqlite3_bind_int64(s, 2, now);
+		step_is_done(s);
+	}
+	store_writer_release(a->store);
+}
+
+static void grant(struct auth_result *res, enum auth_scope scope,
+		  const char *kind, const char *name)
+{
+	res->scope = scope;
+	snprintf(res->who, sizeof(res->who), "%s%s%s", kind, name ? ":" : "",
+		 name ? name : "");
+}
+
+/*
+ * Checks a bearer token or the session cookie. Returns 1 when one was
+ * given and is valid (res->scope set), 0 when none was given, -1 when
+ * one was given and is wrong, -2 on a database error.
+ */
+static int credentials(struct auth *a, const struct auth_input *in,
+		       int64_t now, struct auth_result *res)
+{
+	char tok[AUTH_TOKEN_LEN + 1], sid[AUTH_SESSION_LEN + 1];
+	char hex[HASH_HEX];
+	const char *t = bearer(in->authorization, tok, sizeof(tok));
+	struct found f = { 0 };
+	int rc;
+
+	if (t) {
+		if (t != tok || !token_shaped(tok))
+			return -1;
+		keyed_hash(a->key, tok, hex);
+		sodium_memzero(tok, sizeof(tok));
+		if ((rc = lookup(a, sql_token_by_hash, hex, now, &f)) < 0)
+			return -2;
+		if (!rc)
+			return -1;
+		grant(res, f.scope, "token", f.name);
+		note_use(a, &f, now);
+		return 1;
+	}
+	/*
+	 * An unknown or expired session is not counted as a failure: a
+	 * browser holding an old cookie sends it with every request, and
+	 * a 256-bit session id cannot be guessed anyway.
+	 */
+	if (!session_cookie(in->cookie, sid, sizeof(sid)))
+		return 0;
+	keyed_hash(a->key, sid, hex);
+	sodium_memzero(sid, sizeof(sid));
+	if ((rc = lookup(a, sql_session_by_hash, hex, now, &f)) < 0)
+		return -2;
+	if (!rc)
+		return 0;
+	grant(res, f.scope, "session", f.name);
+	return 1;
+}
+
+/* Fills res->client and res->https from the peer and trusted headers. */
+static void client_of(struct auth *a, const struct auth_input *in,
+		      const struct auth_addr *peer, int trusted,
+		      struct auth_result *res)
+{
+	struct auth_addr fwd;
+
+	snprintf(res->client, sizeof(res->client), "%s",
+		 peer->text[0] ? peer->text : "unknown");
+	if (!trusted)
+		return;
+	if (in->forwarded_for && last_forwarded(in->forwarded_for, &fwd))
+		snprintf(res->client, sizeof(res->client), "%s", fwd.text);
+	res->https = in->forwarded_proto &&
+		     !strcasecmp(in->forwarded_proto, "https");
+}
+
+enum pm_status auth_check(struct auth *a, const struct auth_input *in,
+			  enum auth_scope need, struct auth_result *res)
+{
+	struct auth_addr peer;
+	int64_t now = (int64_t)time(NULL);
+	int trusted, rc;
+
+	memset(res, 0, sizeof(*res));
+	auth_addr_from_sockaddr(&peer, in->peer);
+	trusted = auth_netlist_has(&a->trusted, &peer);
+	client_of(a, in, &peer, trusted, res);
+	res->verdict = AUTH_ALLOW;
+	if (need == AUTH_SCOPE_NONE)
+		return PM_OK;
+	if (a->mode == AUTH_OPEN) {
+		/*
+		 * Open means open for reading; changing state from another
+		 * machine still takes an admin token.
+		 */
+		grant(res, auth_addr_is_loopback(&peer) ? AUTH_SCOPE_ADMIN
+							: AUTH_SCOPE_READ,
+		      "open", NULL);
+		if (res->scope >= need)
+			return PM_OK;
+	}
+	if (a->mode == AUTH_PROXY && trusted && in->identity &&
+	    *in->identity) {
+		char who[128];
+
+		/* The identity is for logs: keep it printable and short. */
+		snprintf(who, sizeof(who), "%s", in->identity);
+		for (char *p = who; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+		grant(res, AUTH_SCOPE_READ, "proxy", who);
+		if (res->scope >= need)
+			return PM_OK;
+	}
+	if ((res->retry_after = auth_limiter_blocked(a->limiter, res->client,
+						     now)) > 0) {
+		res->verdict = AUTH_LIMITED;
+		return PM_OK;
+	}
+	rc = credentials(a, in, now, res);
+	if (rc == -2)
+		return PM_DB;
+	if (rc == -1) {
+		auth_limiter_fail(a->limiter, res->client, now);
+		log_kv(LOG_WARN, "auth.failed", "client", res->client, "why",
+		       "wrong token", NULL);
+		res->verdict = AUTH_DENIED;
+	} else if (rc == 0) {
+		res->verdict = res->scope ? AUTH_FORBIDDEN : AUTH_MISSING;
+	} else {
+		res->verdict = res->scope >= need ? AUTH_ALLOW
+						  : AUTH_FORBIDDEN;
+	}
+	return PM_OK;
+}
+
+/* --- login and logout ------------------------------------------------- */
+
+enum pm_status auth_login(struct auth *a, const struct auth_input *in,
+			  const char *token, char sid[AUTH_SESSION_LEN + 1],
+			  struct auth_result *res)
+{
+	struct auth_addr peer;
+	int64_t now = (int64_t)time(NULL);
+	char hex[HASH_HEX];
+	struct found f = { 0 };
+	struct dbconn *w;
+	sqlite3_stmt *s;
+	enum pm_status rc = PM_OK;
+	int found;
+
+	memset(res, 0, sizeof(*res));
+	sid[0] = '\0';
+	auth_addr_from_sockaddr(&peer, in->peer);
+	client_of(a, in, &peer, auth_netlist_has(&a->trusted, &peer), res);
+	if ((res->retry_after = auth_limiter_blocked(a->limiter, res->client,
+						     now)) > 0) {
+		res->verdict = AUTH_LIMITED;
+		return PM_OK;
+	}
+	found = 0;
+	if (token && token_shaped(token)) {
+		keyed_hash(a->key, token, hex);
+		if ((found = lookup(a, sql_token_by_hash, hex, now, &f)) < 0)
+			return PM_DB;
+	}
+	if (!found) {
+		auth_limiter_fail(a->limiter, res->client, now);
+		log_kv(LOG_WARN, "auth.failed", "client", res->client, "why",
+		       "wrong token at login", NULL);
+		res->verdict = AUTH_DENIED;
+		return PM_OK;
+	}
+	random_secret(sid, AUTH_SESSION_LEN + 1, "");
+	keyed_hash(a->key, sid, hex);
+	w = store_writer(a->store);
+	s = dbconn_stmt(w, sql_session_expire);
+	if (s)
+		sqlite3_bind_int64(s, 1, now);
+	step_is_done(s);
+	if ((s = dbconn_stmt(w, sql_session_add))) {
+		sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, f.id);
+		sqlite3_bind_int64(s, 3, now);
+		sqlite3_bind_int64(s, 4, now + a->session_ttl);
+	}
+	if (!step_is_done(s))
+		rc = PM_DB;
+	if ((s = dbconn_stmt(w, sql_token_used))) {
+		sqlite3_bind_int64(s, 1, f.id);
+		sqlite3_bind_int64(s, 2, now);
+		step_is_done(s);
+	}
+	store_writer_release(a->store);
+	if (rc != PM_OK) {
+		sid[0] = '\0';
+		return rc;
+	}
+	grant(res, f.scope, "session", f.name);
+	res->verdict = AUTH_ALLOW;
+	log_kv(LOG_INFO, "auth.login", "client", res->client, "token", f.name,
+	       NULL);
+	return PM_OK;
+}
+
+void auth_logout(struct auth *a, const char *cookie)
+{
+	char sid[AUTH_SESSION_LEN + 1], hex[HASH_HEX];
+	struct dbconn *w;
+	sqlite3_stmt *s;
+
+	if (!session_cookie(cookie, sid, sizeof(sid)))
+		return;
+	keyed_hash(a->key, sid, hex);
+	sodium_memzero(sid, sizeof(sid));
+	w = store_writer(a->store);
+	if ((s = dbconn_stmt(w, sql_session_delete))) {
+		sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+		step_is_done(s);
+	}
+	store_writer_release(a->store);
+}
+
+void auth_cookie(struct buf *out, const char *sid, long max_age, int secure)
+{
+	buf_addf(out, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s",
+		 AUTH_COOKIE, sid ? sid : "", sid ? max_age : 0L,
+		 secure ? "; Secure" : "");
+}
+
+/* --- the login page --------------------------------------------------- */
+
+/*
+ * Where to go after logging in: a path on this site only ("/p/x"), never
+ * "//host" or "/\host", which browsers take for another site.
+ */
+static const char *safe_next(const char *next)
+{
+	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
+	    strlen(next) > 512)
+		return "/";
+	for (const char *p = next; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "/";
+	return next;
+}
+
+/* The form; the style sheet is the UI's (a public route). */
+static void login_form(struct reply *rep, int status, const char *next,
+		       const char *message)
+{
+	struct buf *b = &rep->body;
+
+	rep->status = status;
+	rep->content_type = "text/html; charset=utf-8";
+	buf_reset(b);
+	buf_addstr(b, "<!doctype html>\n<html lang=\"en\"><head>"
+		      "<meta charset=\"utf-8\">"
+		      "<meta name=\"viewport\" content=\"width=device-width,"
+		      " initial-scale=1\">"
+		      "<title>Sign in · pmkb</title>"
+		      "<link rel=\"stylesheet\" href=\"/app.css\"></head>\n"
+		      "<body><main class=\"login\"><h1>pmkb</h1>\n");
+	if (message) {
+		buf_addstr(b, "<p class=\"error\" role=\"alert\">");
+		buf_add_html(b, message, strlen(message));
+		buf_addstr(b, "</p>\n");
+	}
+	buf_addstr(b, "<form method=\"post\" action=\"/login\">"
+		      "<input type=\"hidden\" name=\"next\" value=\"");
+	buf_add_html(b, next, strlen(next));
+	buf_addstr(b, "\"><label>Access token "
+		      "<input name=\"token\" type=\"password\" required "
+		      "autofocus autocomplete=\"current-password\" "
+		      "spellcheck=\"false\"></label> "
+		      "<button type=\"submit\">Sign in</button></form>\n"
+		      "<p>Ask an administrator for a token: <code>pmkb token "
+		      "create NAME</code>.</p></main></body></html>\n");
+}
+
+static void input_of(const struct request *req, struct auth_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->peer = req->peer;
+	in->authorization = request_header(req, "Authorization");
+	in->cookie = request_header(req, "Cookie");
+	in->forwarded_for = request_header(req, "X-Forwarded-For");
+	in->forwarded_proto = request_header(req, "X-Forwarded-Proto");
+}
+
+void auth_login_page(struct request *req, struct reply *rep)
+{
+	login_form(rep, 200, safe_next(request_arg(req, "next")), NULL);
+}
+
+void auth_login_post(struct request *req, struct reply *rep)
+{
+	struct auth *a = req->app->auth;
+	struct slack_form form = { 0 };
+	struct auth_input in;
+	struct auth_result res;
+	struct pm_error err;
+	char sid[AUTH_SESSION_LEN + 1];
+	const char *next = "/", *token;
+	struct buf c = BUF_INIT;
+	enum pm_status st;
+
+	pm_error_clear(&err);
+	if (!a) {
+		reply_error(rep, 503, "access control is not set up");
+		goto out;
+	}
+	if (slack_form_parse(&form, req->body.ptr, req->body.len, &err) !=
+	    PM_OK) {
+		login_form(rep, 400, "/", "The form could not be read.");
+		goto out;
+	}
+	next = safe_next(slack_form_get(&form, "next"));
+	token = slack_form_get(&form, "token");
+	input_of(req, &in);
+	st = auth_login(a, &in, token, sid, &res);
+	if (st != PM_OK) {
+		login_form(rep, 503, next, "The server cannot sign you in "
+					   "right now; try again.");
+		goto out;
+	}
+	if (res.verdict == AUTH_LIMITED) {
+		metrics_auth_failed(req->app->metrics, 1);
+		login_form(rep, 429, next, "Too many failed attempts; wait a "
+					   "minute.");
+		rep->retry_after = res.retry_after;
+		goto out;
+	}
+	if (res.verdict != AUTH_ALLOW) {
+		metrics_auth_failed(req->app->metrics, 0);
+		login_form(rep, 401, next, "That token is not valid.");
+		goto out;
+	}
+	auth_cookie(&c, sid, a->session_ttl, res.https);
+	sodium_memzero(sid, sizeof(sid));
+	rep->set_cookie = buf_detach(&c, NULL);
+	rep->status = 303;
+	rep->location = xstrdup(next);
+	buf_reset(&rep->body);
+out:
+	if (form.v)
+		for (size_t i = 0; i < form.n; i++)
+			if (form.v[i].value)
+				sodium_memzero(form.v[i].value,
+					       strlen(form.v[i].value));
+	slack_form_release(&form);
+	buf_release(&c);
+}
+
+void auth_logout_post(struct request *req, struct reply *rep)
+{
+	struct buf c = BUF_INIT;
+
+	if (req->app->auth)
+		auth_logout(req->app->auth, request_header(req, "Cookie"));
+	auth_cookie(&c, NULL, 0, req->auth.https);
+	rep->set_cookie = buf_detach(&c, NULL);
+	rep->status = 303;
+	rep->location = xstrdup("/login");
+	buf_reset(&rep->body);
+}
+
+/* --- tokens on the command line --------------------------------------- */
+
+static int name_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!len || len > 64)
+		return 0;
+	for (; *name; name++)
+		if (!isalnum((unsigned char)*name) && !strchr("-_.@", *name))
+			return 0;
+	return 1;
+}
+
+enum pm_status auth_token_create(struct store *st, const char *name,
+				 enum auth_scope scope,
+				 char token[AUTH_TOKEN_LEN + 1],
+				 struct pm_error *err)
+{
+	unsigned char key[KEY_BYTES];
+	char hex[HASH_HEX];
+	struct dbconn *w;
+	sqlite3_stmt *s;
+	enum pm_status rc;
+	int taken = 0;
+
+	token[0] = '\0';
+	if (!name_ok(name))
+		return pm_error_set(err, PM_INVALID, "token", 0,
+				    "a token name is 1 to 64 letters, digits, "
+				    "'-', '_', '.' or '@'; got '%.64s'",
+				    name);
+	if (scope != AUTH_SCOPE_READ && scope != AUTH_SCOPE_ADMIN)
+		return pm_error_set(err, PM_INVALID, "--scope", 0,
+				    "--scope: expected read or admin");
+	if ((rc = load_key(st, key, err)) != PM_OK)
+		return rc;
+	random_secret(token, AUTH_TOKEN_LEN + 1, TOKEN_PREFIX);
+	keyed_hash(key, token, hex);
+	sodium_memzero(key, sizeof(key));
+	w = store_writer(st);
+	if ((s = dbconn_stmt(w, sql_token_named))) {
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+		taken = sqlite3_step(s) == SQLITE_ROW;
+		sqlite3_reset(s);
+	}
+	if (taken) {
+		rc = pm_error_set(err, PM_CONFLICT, "token", 0,
+				  "a token named '%s' exists; revoke it "
+				  "first or choose another name",
+				  name);
+		goto out;
+	}
+	if ((s = dbconn_stmt(w, sql_token_add))) {
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, auth_scope_name(scope), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, hex, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, (int64_t)time(NULL));
+	}
+	if (!step_is_done(s))
+		rc = pm_error_set(err, PM_DB, "database", 0,
+				  "cannot store the token: %s",
+				  sqlite3_errmsg(dbconn_db(w)));
+out:
+	store_writer_release(st);
+	if (rc != PM_OK)
+		sodium_memzero(token, AUTH_TOKEN_LEN + 1);
+	return rc;
+}
+
+enum pm_status auth_token_revoke(struct store *st, const char *name,
+				 struct pm_error *err)
+{
+	struct dbconn *w = store_writer(st);
+	sqlite3_stmt *s = dbconn_stmt(w, sql_token_delete);
+	enum pm_status rc = PM_OK;
+
+	if (s)
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (!step_is_done(s))
+		rc = pm_error_set(err, PM_DB, "database", 0,
+				  "cannot revoke the token: %s",
+				  sqlite3_errmsg(dbconn_db(w)));
+	else if (!sqlite3_changes(dbconn_db(w)))
+		rc = pm_error_set(err, PM_NOT_FOUND, "token", 0,
+				  "no token is named '%.64s'", name);
+	store_writer_release(st);
+	return rc;
+}
+
+static void format_time(int64_t t, char *out, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!t) {
+		snprintf(out, size, "never");
+		return;
+	}
+	gmtime_r(&tt, &tm);
+	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+enum pm_status auth_token_list(struct store *st, FILE *out,
+			       struct pm_error *err)
+{
+	struct dbconn *c = store_reader(st);
+	sqlite3_stmt *s;
+	enum pm_status rc = PM_OK;
+	int n = 0, step;
+
+	if (!c || !(s = dbconn_stmt(c, sql_token_list))) {
+		rc = pm_error_set(err, PM_DB, "database",
+				  0, "cannot read the tokens");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, (int64_t)time(NULL));
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		char created[32], used[32];
+
+		if (!n++)
+			fprintf(out, "%-24s %-6s %-20s %-20s %s\n", "NAME",
+				"SCOPE", "CREATED", "LAST USED", "SESSIONS");
+		format_time(sqlite3_column_int64(s, 2), created,
+			    sizeof(created));
+		format_time(sqlite3_column_int64(s, 3), used, sizeof(used));
+		fprintf(out, "%-24s %-6s %-20s %-20s %lld\n",
+			(const char *)sqlite3_column_text(s, 0),
+			(const char *)sqlite3_column_text(s, 1), created, used,
+			(long long)sqlite3_column_int64(s, 4));
+	}
+	if (step != SQLITE_DONE)
+		rc = pm_error_set(err, PM_DB, "database", 0,
+				  "cannot read the tokens: %s",
+				  sqlite3_errmsg(dbconn_db(c)));
+	else if (!n)
+		fprintf(out, "no tokens; create one with 'pmkb token create "
+			     "NAME'\n");
+	sqlite3_reset(s);
+out:
+	store_reader_release(st, c);
+	return rc;
+}
+
+int auth_command(const struct pm_config *cfg, int nargs, const char **args)
+{
+	struct store *st = NULL;
+	struct pm_error err;
+	const char *verb = nargs ? args[0] : "";
+	char token[AUTH_TOKEN_LEN + 1];
+	int scope = auth_scope_parse(cfg->scope), rc = 2;
+
+	pm_error_clear(&err);
+	if (!((!strcmp(verb, "create") && nargs == 2) ||
+	      (!strcmp(verb, "revoke") && nargs == 2) ||
+	      (!strcmp(verb, "list") && nargs == 1))) {
+		fprintf(stderr, "Usage: pmkb token create NAME [--scope "
+				"read|admin] | list | revoke NAME\n");
+		return 2;
+	}
+	if (scope < 0) {
+		fprintf(stderr, "pmkb token: --scope: expected read or admin, "
+				"got '%s'\n",
+			cfg->scope);
+		return 2;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "pmkb: libsodium cannot start\n");
+		return 1;
+	}
+	if (store_open(&st, cfg->db, &err) != PM_OK) {
+		fprintf(stderr, "pmkb: %s: %s\n", cfg->db, err.message);
+		return 1;
+	}
+	rc = 1;
+	if (!strcmp(verb, "create")) {
+		if (auth_token_create(st, args[1], (enum auth_scope)scope,
+				      token, &err) != PM_OK)
+			goto fail;
+		/* The token goes to stdout alone, for scripts. */
+		printf("%s\n", token);
+		fflush(stdout);
+		sodium_memzero(token, sizeof(token));
+		fprintf(stderr, "pmkb: created the %s token '%s'; it is shown "
+				"only this once\n",
+			auth_scope_name((enum auth_scope)scope), args[1]);
+	} else if (!strcmp(verb, "revoke")) {
+		if (auth_token_revoke(st, args[1], &err) != PM_OK)
+			goto fail;
+		fprintf(stderr, "pmkb: revoked '%s' and its sessions\n",
+			args[1]);
+	} else if (auth_token_list(st, stdout, &err) != PM_OK) {
+		goto fail;
+	}
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "pmkb token: %s\n", err.message);
+out:
+	store_close(st);
+	return rc;
+}

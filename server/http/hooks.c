@@ -1,0 +1,423 @@
+/*
+ * Webhook endpoints and pmkb notify, the client of POST /hooks/git.
+ *
+ * Order in every handler: secret configured? → signature or token over
+ * the raw body (401) → parse (400) → branch (200, ignored) → trigger a
+ * sync (202). Nothing is parsed before the signature is checked, so an
+ * unauthenticated sender cannot reach the JSON parser.
+ */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pmkb/base/buf.h"
+#include "pmkb/base/config.h"
+#include "pmkb/http/hooks.h"
+#include "pmkb/base/log.h"
+#include "pmkb/http/server.h"
+#include "pmkb/base/sig.h"
+#include "pmkb/ingest/syncer.h"
+
+/* ---- shared steps ----------------------------------------------------- */
+
+/* 1 when the request is signed with PMKB_WEBHOOK_SECRET; else replies. */
+static int check_signature(struct request *req, struct reply *rep,
+			   const char *source, const char *header,
+			   const char *value)
+{
+	const char *secret = req->app->cfg->webhook_secret;
+	struct sig_part body = { req->body.ptr, req->body.len };
+
+	if (!secret || !*secret) {
+		log_kv(LOG_WARN, "hook.refused", "source", source, "reason",
+		       "PMKB_WEBHOOK_SECRET is not set", NULL);
+		reply_error(rep, 401, "webhooks are off: the server has no "
+			    "PMKB_WEBHOOK_SECRET");
+		return 0;
+	}
+	if (!value) {
+		log_kv(LOG_WARN, "hook.refused", "source", source, "reason",
+		       "no signature", NULL);
+		reply_error(rep, 401, "missing %s header", header);
+		return 0;
+	}
+	if (sig_verify_hex(secret, strlen(secret), &body, 1, value) != PM_OK) {
+		log_kv(LOG_WARN, "hook.refused", "source", source, "reason",
+		       "bad signature", NULL);
+		reply_error(rep, 401, "bad signature in %s", header);
+		return 0;
+	}
+	return 1;
+}
+
+/* Asks for a sync when ref (NULL: any) is the branch followed. */
+static void enqueue(struct request *req, struct reply *rep,
+		    const char *source, const char *ref, const char *after)
+{
+	struct syncer *s = req->app->syncer;
+	const char *branch;
+
+	if (!s) {
+		reply_error(rep, 503, "this server does not follow a git "
+			    "repository (start it with --repo)");
+		return;
+	}
+	branch = syncer_branch(s);
+	if (ref && *ref &&
+	    (strncmp(ref, "refs/heads/", 11) || strcmp(ref + 11, branch))) {
+		struct buf note = BUF_INIT;
+
+		buf_addf(&note, "ignored: %s is not refs/heads/%s, the branch "
+			 "this server follows", ref, branch);
+		log_kv(LOG_DEBUG, "hook.ignored", "source", source, "ref", ref,
+		       NULL);
+		reply_json(rep, 200, json_pack("{s:b,s:s}", "queued", 0,
+					       "note", note.ptr));
+		buf_release(&note);
+		return;
+	}
+	syncer_trigger(s, source);
+	log_kv(LOG_INFO, "hook.queued", "source", source, "ref",
+	       ref && *ref ? ref : "-", "after", after ? after : "-", NULL);
+	reply_json(rep, 202, json_pack("{s:b,s:s}", "queued", 1, "branch",
+				       branch));
+}
+
+/* The body as a JSON object, or NULL after a 400 reply. Owned. */
+static json_t *parse_object(struct reply *rep, const char *data, size_t len)
+{
+	json_error_t jerr;
+	json_t *j = json_loadb(data, len, 0, &jerr);
+
+	if (!j || !json_is_object(j)) {
+		json_decref(j);
+		reply_error(rep, 400, "the body is not a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+static const char *json_str(json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+/* ---- POST /hooks/git -------------------------------------------------- */
+
+static int is_hex_id(const char *s, size_t len)
+{
+	if (len != 40 && len != 64)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!strchr("0123456789abcdefABCDEF", s[i]))
+			return 0;
+	return 1;
+}
+
+enum pm_status hooks_parse_ref_lines(const char *body, size_t len,
+				     const char *branch, char *ref,
+				     size_t refsz, struct pm_error *err)
+{
+	const char *p = body, *end = body + len;
+	size_t blen = strlen(branch);
+	int found = 0, lineno = 0;
+
+	ref[0] = '\0';
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *le = eol ? eol : end, *sp1, *sp2, *r;
+		size_t rlen;
+		int is_branch;
+
+		lineno++;
+		if (le > p && le[-1] == '\r')
+			le--;
+		if (le == p) {
+			p = eol ? eol + 1 : end;
+			continue;
+		}
+		sp1 = memchr(p, ' ', (size_t)(le - p));
+		sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(le - sp1 - 1)) : NULL;
+		if (!sp2 || !is_hex_id(p, (size_t)(sp1 - p)) ||
+		    !is_hex_id(sp1 + 1, (size_t)(sp2 - sp1 - 1)) ||
+		    sp2 + 1 >= le ||
+		    memchr(sp2 + 1, ' ', (size_t)(le - sp2 - 1)))
+			return pm_error_set(err, PM_INVALID, "body", lineno,
+					    "line %d: expected 'OLD NEW REF' "
+					    "as git gives them to a "
+					    "post-receive hook",
+					    lineno);
+		r = sp2 + 1;
+		rlen = (size_t)(le - r);
+		is_branch = rlen == 11 + blen &&
+			    !strncmp(r, "refs/heads/", 11) &&
+			    !strncmp(r + 11, branch, blen);
+		if (!found && rlen < refsz && (is_branch || !ref[0])) {
+			memcpy(ref, r, rlen);
+			ref[rlen] = '\0';
+			found = is_branch;
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return PM_OK;
+}
+
+void hooks_git(struct request *req, struct reply *rep)
+{
+	struct pm_error err;
+	char ref[512];
+
+	if (!check_signature(req, rep, "git", HOOKS_SIGNATURE_HEADER,
+			     request_header(req, HOOKS_SIGNATURE_HEADER)))
+		return;
+	pm_error_clear(&err);
+	if (hooks_parse_ref_lines(req->body.ptr, req->body.len,
+				  req->app->syncer
+					  ? syncer_branch(req->app->syncer)
+					  : "main",
+				  ref, sizeof(ref), &err) != PM_OK) {
+		reply_error(rep, 400, "%s", err.message);
+		return;
+	}
+	/* An empty body is a plain "sync now" (pmkb notify < /dev/null). */
+	enqueue(req, rep, "git", ref[0] ? ref : NULL, NULL);
+}
+
+/* ---- POST /hooks/github (and Gitea) ----------------------------------- */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The decoded payload= field of a form-encoded body, into out. */
+static int form_payload(const char *body, size_t len, struct buf *out)
+{
+	const char *p = body, *end = body + len;
+
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *fe = amp ? amp : end;
+
+		if (fe - p >= 8 && !memcmp(p, "payload=", 8)) {
+			for (const char *q = p + 8; q < fe; q++) {
+				int hi, lo;
+
+				if (*q == '+') {
+					buf_addch(out, ' ');
+				} else if (*q == '%' && fe - q >= 3 &&
+					   (hi = hexval(q[1])) >= 0 &&
+					   (lo = hexval(q[2])) >= 0) {
+					buf_addch(out, hi * 16 + lo);
+					q += 2;
+				} else {
+					buf_addch(out, *q);
+				}
+			}
+			return 1;
+		}
+		p = amp ? amp + 1 : end;
+	}
+	return 0;
+}
+
+void hooks_github(struct request *req, struct reply *rep)
+{
+	const char *sig = request_header(req, "X-Hub-Signature-256");
+	const char *event = request_header(req, "X-GitHub-Event");
+	const char *ctype = request_header(req, "Content-Type");
+	const char *header = "X-Hub-Signature-256";
+	const char *source = "github";
+	struct buf form = BUF_INIT;
+	const char *data = req->body.ptr;
+	size_t len = req->body.len;
+	json_t *j = NULL;
+	const char *ref;
+
+	/* Gitea sends both; older Gitea and Gogs only their own. */
+	if (!sig && (sig = request_header(req, "X-Gitea-Signature")))
+		header = "X-Gitea-Signature";
+	if (request_header(req, "X-Gitea-Event"))
+		source = "gitea";
+	if (!event)
+		event = request_header(req, "X-Gitea-Event");
+	if (!check_signature(req, rep, source, header, sig))
+		goto out;
+	if (ctype && !strncasecmp(ctype, "application/x-www-form-urlencoded",
+				  33)) {
+		if (!form_payload(data, len, &form)) {
+			reply_error(rep, 400, "a form body needs a payload "
+				    "field");
+			goto out;
+		}
+		data = form.ptr;
+		len = form.len;
+	}
+	if (!(j = parse_object(rep, data, len)))
+		goto out;
+	if (event && !strcmp(event, "ping")) {
+		reply_json(rep, 200, json_pack("{s:b}", "pong", 1));
+		goto out;
+	}
+	if (event && strcmp(event, "push")) {
+		reply_error(rep, 400, "event '%.64s' is not handled: send push "
+			    "events only", event);
+		goto out;
+	}
+	if (!(ref = json_str(j, "ref"))) {
+		reply_error(rep, 400, "not a push event: no \"ref\"");
+		goto out;
+	}
+	enqueue(req, rep, source, ref, json_str(j, "after"));
+out:
+	json_decref(j);
+	buf_release(&form);
+}
+
+/* ---- POST /hooks/gitlab ----------------------------------------------- */
+
+void hooks_gitlab(struct request *req, struct reply *rep)
+{
+	const char *want = req->app->cfg->gitlab_token;
+	const char *got = request_header(req, "X-Gitlab-Token");
+	const char *kind, *ref;
+	json_t *j = NULL;
+
+	if (!want || !*want) {
+		log_kv(LOG_WARN, "hook.refused", "source", "gitlab", "reason",
+		       "PMKB_GITLAB_TOKEN is not set", NULL);
+		reply_error(rep, 401, "GitLab webhooks are off: the server "
+			    "has no PMKB_GITLAB_TOKEN");
+		return;
+	}
+	if (!sig_secret_equal(got, want)) {
+		log_kv(LOG_WARN, "hook.refused", "source", "gitlab", "reason",
+		       got ? "bad token" : "no token", NULL);
+		reply_error(rep, 401, got ? "bad X-Gitlab-Token"
+					  : "missing X-Gitlab-Token header");
+		return;
+	}
+	if (!(j = parse_object(rep, req->body.ptr, req->body.len)))
+		return;
+	kind = json_str(j, "object_kind");
+	if (kind && !strcmp(kind, "tag_push")) {
+		reply_json(rep, 200, json_pack("{s:b,s:s}", "queued", 0, "note",
+					       "ignored: a tag push"));
+	} else if (!kind || strcmp(kind, "push") ||
+		   !(ref = json_str(j, "ref"))) {
+		reply_error(rep, 400, "not a push event (object_kind '%.32s')",
+			    kind ? kind : "");
+	} else {
+		enqueue(req, rep, "gitlab", ref, json_str(j, "after"));
+	}
+	json_decref(j);
+}
+
+/* ---- GET /api/sync ---------------------------------------------------- */
+
+void hooks_sync_status(struct request *req, struct reply *rep)
+{
+	if (!req->app->syncer) {
+		reply_json(rep, 200, json_pack("{s:b,s:s}", "following", 0,
+					       "dir", req->app->cfg->dir));
+		return;
+	}
+	reply_json(rep, 200, syncer_status(req->app->syncer));
+}
+
+/* ---- pmkb notify ------------------------------------------------------ */
+
+static size_t collect(char *data, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	/* Enough of the answer to show; the rest is dropped. */
+	if (b->len < 1024)
+		buf_add(b, data, size * n < 1024 ? size * n : 1024);
+	return size * n;
+}
+
+int hooks_notify(const char *server, const char *secret, FILE *in,
+		 FILE *msgs)
+{
+	struct buf body = BUF_INIT, url = BUF_INIT, hdr = BUF_INIT;
+	struct buf answer = BUF_INIT;
+	struct curl_slist *headers = NULL;
+	struct sig_part part;
+	char hex[SIG_SHA256_HEX], chunk[8192];
+	CURL *curl = NULL;
+	CURLcode cc;
+	long code = 0;
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0)
+		if (body.len <= HOOKS_NOTIFY_MAX_BODY)
+			buf_add(&body, chunk, n);
+	/* Too many refs: a plain sync request says as much. */
+	if (body.len > HOOKS_NOTIFY_MAX_BODY)
+		buf_reset(&body);
+	if (!secret || !*secret) {
+		fprintf(msgs, "pmkb notify: PMKB_WEBHOOK_SECRET is not set, "
+			      "so pmkb was not told about this push; its "
+			      "next sync will pick it up\n");
+		goto out;
+	}
+	buf_addstr(&url, server);
+	while (url.len && url.ptr[url.len - 1] == '/')
+		buf_setlen(&url, url.len - 1);
+	buf_addstr(&url, "/hooks/git");
+	part.data = body.ptr;
+	part.len = body.len;
+	sig_hmac_sha256_hex(secret, strlen(secret), &part, 1, hex);
+	buf_addf(&hdr, "%s: sha256=%s", HOOKS_SIGNATURE_HEADER, hex);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) ||
+	    !(curl = curl_easy_init())) {
+		fprintf(msgs, "pmkb notify: cannot start libcurl\n");
+		goto out;
+	}
+	headers = curl_slist_append(headers, hdr.ptr);
+	headers = curl_slist_append(headers, "Content-Type: text/plain");
+	headers = curl_slist_append(headers, "Expect:");
+	curl_easy_setopt(curl, CURLOPT_URL, url.ptr);
+	curl_easy_setopt(curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.ptr);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)body.len);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "pmkb-notify/" PMKB_VERSION);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
+	cc = curl_easy_perform(curl);
+	if (cc != CURLE_OK) {
+		fprintf(msgs, "pmkb notify: cannot reach %s: %s; the push is "
+			      "fine, and pmkb will pick it up at its next "
+			      "sync\n", url.ptr, curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code == 202)
+		fprintf(msgs, "pmkb: sync queued\n");
+	else if (code == 200)
+		fprintf(msgs, "pmkb: %s\n", answer.ptr);
+	else
+		fprintf(msgs, "pmkb notify: %s answered %ld: %s\n", url.ptr,
+			code, answer.ptr);
+out:
+	curl_slist_free_all(headers);
+	if (curl)
+		curl_easy_cleanup(curl);
+	buf_release(&answer);
+	buf_release(&hdr);
+	buf_release(&url);
+	buf_release(&body);
+	return 0;
+}

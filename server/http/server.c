@@ -1,0 +1,961 @@
+/*
+ * libmicrohttpd glue: the request lifecycle, caps, access control,
+ * headers, metrics and logs.
+ *
+ * Lifecycle of a connection:
+ *   accept     the policy refuses it (closes at once) past
+ *              --max-connections, or --max-per-ip from one address
+ *   started    tracked, with a deadline to send a whole request
+ *              (--request-timeout); the reaper thread answers 408 and
+ *              closes connections past their deadline (slow clients)
+ *   closed     untracked
+ *
+ * Lifecycle of a request:
+ *   URI seen   allocate struct request (the URI log callback: it alone sees
+ *              the raw URI, so --max-url is checked on it)
+ *   1st call   nothing is queued (queueing on the first call makes
+ *              libmicrohttpd 0.9.75 drop keep-alive: PERF.md), except
+ *              for a declared body over the limit
+ *   upload     append to the body up to max_body; past it, answer 413
+ *   last call  route, check access, run the handler, queue the reply
+ *   completed  count it, free the request, restart the deadline
+ *
+ * Shutdown (server_stop): stop listening, let requests in flight finish
+ * for --shutdown-timeout (answers then say Connection: close), then stop
+ * the daemon, which closes what is left.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pmkb/http/auth.h"
+#include "pmkb/base/config.h"
+#include "pmkb/base/log.h"
+#include "pmkb/http/metrics.h"
+#include "pmkb/http/routes.h"
+#include "pmkb/http/server.h"
+#include "pmkb/base/xalloc.h"
+
+/*
+ * The UI needs nothing from elsewhere and no inline script or style, so the
+ * policy can be this strict.
+ */
+static const char csp[] =
+	"default-src 'self'; script-src 'self'; style-src 'self'; "
+	"img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+static const char timeout_answer[] =
+	"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+	"Content-Type: application/json; charset=utf-8\r\n"
+	"Content-Length: 46\r\n\r\n"
+	"{\"error\":\"the request took too long to arrive\"}";
+
+/* How often the reaper looks for connections past their deadline. */
+#define REAP_EVERY_MS 250
+
+/* A connection, from accept to close. */
+struct server_conn {
+	struct server_conn *prev, *next;
+	int fd;
+	struct auth_addr addr;
+	/* CLOCK_MONOTONIC ns by which a whole request must be in; 0: none. */
+	atomic_int_fast64_t deadline;
+};
+
+struct server {
+	struct MHD_Daemon *daemon;
+	struct app *app;
+	unsigned port;
+	atomic_uint_fast64_t next_id;
+	int64_t request_timeout_ns, idle_ns;
+	unsigned max_connections, max_per_ip;
+
+	/* Tracked connections, under lock; the reaper reads them. */
+	pthread_mutex_t lock;
+	struct server_conn *conns;
+	unsigned n_conns;
+	pthread_t reaper;
+	pthread_cond_t reaper_wake;
+	int reaper_started, reaper_stop;
+
+	atomic_int in_flight; /* requests seen and not completed */
+	atomic_int stopping;  /* answers say Connection: close */
+	struct auth *auth;
+	struct metrics *metrics;
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+const char *request_arg(const struct request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+					   name);
+}
+
+const char *request_header(const struct request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+void reply_json(struct reply *rep, int status, json_t *j)
+{
+	char *s;
+
+	rep->status = status;
+	rep->content_type = "application/json; charset=utf-8";
+	buf_reset(&rep->body);
+	/* Escaped slashes keep "</script>" inert if JSON lands in HTML. */
+	s = json_dumps(j, JSON_COMPACT | JSON_ESCAPE_SLASH);
+	if (s)
+		buf_addstr(&rep->body, s);
+	free(s);
+	json_decref(j);
+}
+
+void reply_error(struct reply *rep, int status, const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	reply_json(rep, status, json_pack("{s:s}", "error", msg.ptr));
+	buf_release(&msg);
+}
+
+int reply_http_status(enum pm_status st)
+{
+	switch (st) {
+	case PM_OK: return 200;
+	case PM_INVALID: return 400;
+	case PM_UNAUTHORIZED: return 401;
+	case PM_NOT_FOUND: return 404;
+	case PM_CONFLICT: return 409;
+	case PM_TOO_LARGE: return 413;
+	case PM_UNAVAILABLE: return 503;
+	default: return 500;
+	}
+}
+
+void reply_status(struct reply *rep, enum pm_status st,
+		  const struct pm_error *err)
+{
+	int code = reply_http_status(st);
+
+	/* Internal failures are logged, not explained to the client. */
+	if (code >= 500 || !err || !err->message[0])
+		reply_error(rep, code, "%s", code == 503
+			    ? "the index is not available right now; retry"
+			    : pm_status_name(st));
+	else
+		reply_error(rep, code, "%s", err->message);
+}
+
+static void add_common_headers(struct server *srv, struct MHD_Response *r,
+			       const struct request *req,
+			       const struct reply *rep)
+{
+	char num[32];
+
+	MHD_add_response_header(r, "Content-Type",
+				rep->content_type
+					? rep->content_type
+					: "text/plain; charset=utf-8");
+	MHD_add_response_header(r, "Content-Security-Policy", csp);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Cache-Control",
+				rep->cache_control ? rep->cache_control
+						   : "no-store");
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)req->id);
+	MHD_add_response_header(r, "X-Request-Id", num);
+	if (rep->etag)
+		MHD_add_response_header(r, "ETag", rep->etag);
+	if (rep->location)
+		MHD_add_response_header(r, "Location", rep->location);
+	if (rep->set_cookie)
+		MHD_add_response_header(r, "Set-Cookie", rep->set_cookie);
+	if (rep->retry_after > 0) {
+		snprintf(num, sizeof(num), "%ld", rep->retry_after);
+		MHD_add_response_header(r, "Retry-After", num);
+	}
+	if (rep->status == 401 && rep->www_authenticate)
+		MHD_add_response_header(r, "WWW-Authenticate",
+					"Bearer realm=\"pmkb\"");
+	if (rep->status == 405 && rep->allow)
+		MHD_add_response_header(r, "Allow", rep->allow);
+	/* Draining before shutdown: let keep-alive clients move on. */
+	if (atomic_load_explicit(&srv->stopping, memory_order_relaxed))
+		MHD_add_response_header(r, "Connection", "close");
+}
+
+/*
+ * One line per answered request at debug level; at info when it concerns
+ * access (401, 403, 429), at error for 5xx. Never a query string, a body,
+ * a cookie or a token.
+ */
+static void log_request(const struct request *req, int status)
+{
+	char id[24], st[8], ms[32];
+	enum log_level level = LOG_DEBUG;
+
+	if (status >= 500)
+		level = LOG_ERROR;
+	else if (status == 401 || status == 403 || status == 429)
+		level = LOG_INFO;
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)req->id);
+	snprintf(st, sizeof(st), "%d", status);
+	snprintf(ms, sizeof(ms), "%.3f",
+		 (double)(now_ns() - req->started_ns) / 1e6);
+	log_kv(level, "http", "id", id, "method",
+	       req->method ? req->method : "?", "path",
+	       req->path ? req->path : "?", "status", st, "ms", ms, "client",
+	       req->auth.client, "who",
+	       req->auth.who[0] ? req->auth.who : "-", NULL);
+}
+
+static enum MHD_Result queue(struct server *srv, struct request *req,
+			     struct reply *rep)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	const char *inm = request_header(req, "If-None-Match");
+
+	if (rep->etag && inm && !strcmp(inm, rep->etag) &&
+	    rep->status == 200) {
+		rep->status = 304;
+		r = MHD_create_response_from_buffer(0, NULL,
+						    MHD_RESPMEM_PERSISTENT);
+	} else if (rep->static_body) {
+		r = MHD_create_response_from_buffer(
+			rep->static_len, (void *)rep->static_body,
+			MHD_RESPMEM_PERSISTENT);
+	} else {
+		size_t len;
+		char *body = buf_detach(&rep->body, &len);
+
+		r = MHD_create_response_from_buffer(len, body,
+						    MHD_RESPMEM_MUST_FREE);
+	}
+	if (!r)
+		return MHD_NO;
+	add_common_headers(srv, r, req, rep);
+	ret = MHD_queue_response(req->conn, (unsigned)rep->status, r);
+	MHD_destroy_response(r);
+	req->status = rep->status;
+	/* Answered: a slow handler is not a slow client. */
+	if (req->track)
+		atomic_store(&req->track->deadline, 0);
+	metrics_observe(srv->metrics, req->route, rep->status,
+			now_ns() - req->started_ns);
+	log_request(req, rep->status);
+	return ret;
+}
+
+/* Answers with an error at once, without routing. */
+static enum MHD_Result answer(struct server *srv, struct request *req,
+			      int status, const char *msg)
+{
+	struct reply rep = { 0 };
+	enum MHD_Result ret;
+
+	buf_init(&rep.body, 0);
+	reply_error(&rep, status, "%s", msg);
+	ret = queue(srv, req, &rep);
+	buf_release(&rep.body);
+	return ret;
+}
+
+static enum auth_scope scope_for(const struct route *r)
+{
+	if (!r)
+		return AUTH_SCOPE_READ;
+	switch (r->access) {
+	case ROUTE_PUBLIC: return AUTH_SCOPE_NONE;
+	case ROUTE_ADMIN: return AUTH_SCOPE_ADMIN;
+	default: return AUTH_SCOPE_READ;
+	}
+}
+
+/* Whether a person's browser asked for a page (not the API). */
+static int wants_html(const struct request *req)
+{
+	const char *accept = request_header(req, "Accept");
+
+	return !strcmp(req->method, "GET") && accept &&
+	       strstr(accept, "text/html") &&
+	       strncmp(req->path, "/api/", 5) && strcmp(req->path, "/metrics");
+}
+
+/*
+ * Checks access for the matched route; returns 1 to go on, 0 when rep
+ * holds the refusal.
+ */
+static int allowed(struct server *srv, struct request *req,
+		   const struct route *r, struct reply *rep)
+{
+	struct auth_input in = { 0 };
+	enum pm_status st;
+
+	in.peer = req->peer;
+	in.authorization = request_header(req, "Authorization");
+	in.cookie = request_header(req, "Cookie");
+	in.forwarded_for = request_header(req, "X-Forwarded-For");
+	in.forwarded_proto = request_header(req, "X-Forwarded-Proto");
+	if (auth_get_mode(srv->auth) == AUTH_PROXY)
+		in.identity = request_header(req, srv->app->cfg->proxy_header);
+	st = auth_check(srv->auth, &in, scope_for(r), &req->auth);
+	if (st != PM_OK) {
+		reply_error(rep, 503, "cannot check access right now; retry");
+		return 0;
+	}
+	switch (req->auth.verdict) {
+	case AUTH_ALLOW:
+		return 1;
+	case AUTH_LIMITED:
+		metrics_auth_failed(srv->metrics, 1);
+		reply_error(rep, 429, "too many failed authentications from "
+				      "this address; retry later");
+		rep->retry_after = req->auth.retry_after;
+		return 0;
+	case AUTH_FORBIDDEN:
+		reply_error(rep, 403, "this needs a token with the admin "
+				      "scope");
+		return 0;
+	case AUTH_DENIED:
+		metrics_auth_failed(srv->metrics, 0);
+		reply_error(rep, 401, "the token is not valid");
+		rep->www_authenticate = 1;
+		return 0;
+	default:
+		break;
+	}
+	if (wants_html(req)) {
+		struct buf loc = BUF_INIT;
+
+		buf_addstr(&loc, "/login?next=");
+		buf_add_urlencoded(&loc, req->path);
+		rep->status = 303;
+		rep->location = buf_detach(&loc, NULL);
+		buf_reset(&rep->body);
+		return 0;
+	}
+	reply_error(rep, 401, "sign in: send 'Authorization: Bearer TOKEN' "
+			      "(pmkb token create) or log in at /login");
+	rep->www_authenticate = 1;
+	return 0;
+}
+
+static void dispatch(struct server *srv, struct request *req,
+		     struct reply *rep)
+{
+	const struct route *r;
+	const char *allow;
+
+	r = routes_match(req->method, req->path, req->param,
+			 sizeof(req->param), &allow);
+	req->route = r ? (int)(r - routes) : -1;
+	if (!allowed(srv, req, r, rep))
+		return;
+	if (r) {
+		r->fn(req, rep);
+	} else if (allow) {
+		rep->allow = allow;
+		reply_error(rep, 405, "method %s is not allowed here (%s)",
+			    req->method, allow);
+	} else {
+		reply_error(rep, 404, "no such page: %s", req->path);
+	}
+}
+
+/*
+ * Whether any query-string argument holds a NUL byte: libmicrohttpd decodes
+ * %00 and C strings would silently cut the value short.
+ */
+static enum MHD_Result find_nul(void *cls, enum MHD_ValueKind kind,
+				const char *key, size_t key_size,
+				const char *value, size_t value_size)
+{
+	int *found = cls;
+
+	if (strlen(key) != key_size || (value && strlen(value) != value_size)) {
+		*found = 1;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/* Adds up the size of the request's headers, as sent ("Name: value\r\n"). */
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind,
+				       const char *key, size_t key_size,
+				       const char *value, size_t value_size)
+{
+	size_t *total = cls;
+
+	*total += key_size + value_size + 4;
+	return MHD_YES;
+}
+
+static struct server_conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/*
+ * The URI log callback: the first thing libmicrohttpd reports of a
+ * request, with the URI as sent (path and query, still encoded). Its
+ * return value becomes *req_cls.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct server *srv = cls;
+	struct request *req = xcalloc(1, sizeof(*req));
+	const union MHD_ConnectionInfo *ci;
+
+	req->conn = conn;
+	req->app = srv->app;
+	req->id = atomic_fetch_add(&srv->next_id, 1) + 1;
+	req->started_ns = now_ns();
+	req->uri_len = uri ? strlen(uri) : 0;
+	/*
+	 * libmicrohttpd decodes the path into a C string: "%00" would cut it
+	 * short and "/app.js%00.png" would be served as "/app.js".
+	 */
+	if (uri) {
+		size_t path_len = strcspn(uri, "?");
+
+		for (size_t i = 0; i + 2 < path_len && !req->nul_in_path; i++)
+			req->nul_in_path = uri[i] == '%' && uri[i + 1] == '0' &&
+					   uri[i + 2] == '0';
+	}
+	req->route = -1;
+	req->track = conn_of(conn);
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	req->peer = ci ? ci->client_addr : NULL;
+	if (req->track)
+		snprintf(req->auth.client, sizeof(req->auth.client), "%s",
+			 req->track->addr.text);
+	buf_init(&req->body, 0);
+	atomic_fetch_add(&srv->in_flight, 1);
+	return req;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **req_cls)
+{
+	struct server *srv = cls;
+	struct request *req = *req_cls;
+	size_t max_body = (size_t)srv->app->cfg->max_body;
+	struct reply rep = { 0 };
+	enum MHD_Result ret;
+
+	if (!req) /* no URI callback: cannot happen, but be safe */
+		*req_cls = req = on_uri(srv, NULL, conn);
+	if (!req->seen) {
+		const char *cl = MHD_lookup_connection_value(
+			conn, MHD_HEADER_KIND, "Content-Length");
+		size_t headers = 0;
+
+		req->seen = 1;
+		req->method = method;
+		req->path = url;
+		/*
+		 * Limits that need no body are answered at once: that costs
+		 * keep-alive (PERF.md), which such a client does not deserve.
+		 */
+		if (req->uri_len > (size_t)srv->app->cfg->max_url)
+			return answer(srv, req, 414, "the URL is too long");
+		if (req->nul_in_path)
+			return answer(srv, req, 400,
+				      "the path contains a NUL byte");
+		/*
+		 * libmicrohttpd's own limit is its memory pool, a little
+		 * larger (it answers 431 or 414 itself past it); this one is
+		 * the documented --max-header.
+		 */
+		MHD_get_connection_values_n(conn, MHD_HEADER_KIND,
+					    add_header_size, &headers);
+		if (headers > (size_t)srv->app->cfg->max_header)
+			return answer(srv, req, 431,
+				      "the request headers are too large");
+		if (cl && strtoull(cl, NULL, 10) > max_body) {
+			req->body_too_large = 1;
+			return answer(srv, req, 413,
+				      "the request body is too large");
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+
+		*upload_data_size = 0;
+		if (req->body_too_large) {
+			/* Chunked and too large: drain, within reason. */
+			req->discarded += n;
+			return req->discarded > 16 * max_body ? MHD_NO
+							       : MHD_YES;
+		}
+		if (req->body.len + n > max_body) {
+			req->body_too_large = 1;
+			req->discarded = req->body.len + n;
+			buf_release(&req->body);
+			return MHD_YES;
+		}
+		buf_add(&req->body, upload_data, n);
+		return MHD_YES;
+	}
+	if (req->status) /* answered on the first call */
+		return MHD_YES;
+	if (req->body_too_large)
+		return answer(srv, req, 413, "the request body is too large");
+	{
+		int nul = 0;
+
+		MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND,
+					    find_nul, &nul);
+		if (nul)
+			return answer(srv, req, 400, "a parameter contains a "
+						     "NUL byte");
+	}
+	buf_init(&rep.body, 0);
+	rep.status = 200;
+	dispatch(srv, req, &rep);
+	ret = queue(srv, req, &rep);
+	buf_release(&rep.body);
+	free(rep.location);
+	free(rep.set_cookie);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+			 void **req_cls, enum MHD_RequestTerminationCode code)
+{
+	struct server *srv = cls;
+	struct request *req = *req_cls;
+
+	if (!req)
+		return;
+	/*
+	 * A connection kept alive is closed by libmicrohttpd's idle timeout
+	 * when nothing comes; one that trickles a next request has the idle
+	 * time plus the request timeout to deliver it whole. (No 408 for a
+	 * connection that merely sat idle: libmicrohttpd closes it first.)
+	 */
+	if (req->track)
+		atomic_store(&req->track->deadline,
+			     now_ns() + srv->idle_ns + srv->request_timeout_ns);
+	atomic_fetch_sub(&srv->in_flight, 1);
+	buf_release(&req->body);
+	free(req);
+	*req_cls = NULL;
+}
+
+/* Counts the tracked connections from a (lock held). */
+static unsigned count_from(const struct server *srv, const struct auth_addr *a)
+{
+	unsigned n = 0;
+
+	for (const struct server_conn *c = srv->conns; c; c = c->next)
+		if (c->addr.family == a->family &&
+		    !memcmp(c->addr.bytes, a->bytes, sizeof(a->bytes)))
+			n++;
+	return n;
+}
+
+/*
+ * Refuses a connection past the limits. Two workers accepting at the same
+ * moment may let one or two more in: the limits are for protection, not
+ * for accounting.
+ */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr,
+				 socklen_t addrlen)
+{
+	struct server *srv = cls;
+	struct auth_addr a;
+	int refuse = 0;
+
+	auth_addr_from_sockaddr(&a, addr);
+	pthread_mutex_lock(&srv->lock);
+	if (srv->n_conns >= srv->max_connections)
+		refuse = 1;
+	else if (count_from(srv, &a) >= srv->max_per_ip)
+		refuse = 2;
+	pthread_mutex_unlock(&srv->lock);
+	if (refuse) {
+		metrics_refused(srv->metrics, refuse == 2);
+		log_kv(LOG_INFO, "http.refused", "client", a.text, "why",
+		       refuse == 2 ? "per-address limit" : "connection limit",
+		       NULL);
+	}
+	return refuse ? MHD_NO : MHD_YES;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *connection,
+			  void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct server *srv = cls;
+	struct server_conn *c = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(
+			connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ad = MHD_get_connection_info(
+			connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+		c = xcalloc(1, sizeof(*c));
+		c->fd = fd ? fd->connect_fd : -1;
+		auth_addr_from_sockaddr(&c->addr, ad ? ad->client_addr : NULL);
+		atomic_init(&c->deadline, now_ns() + srv->request_timeout_ns);
+		pthread_mutex_lock(&srv->lock);
+		c->next = srv->conns;
+		if (srv->conns)
+			srv->conns->prev = c;
+		srv->conns = c;
+		srv->n_conns++;
+		pthread_mutex_unlock(&srv->lock);
+		*socket_context = c;
+		return;
+	}
+	if (!c)
+		return;
+	/*
+	 * libmicrohttpd reports the close before it closes the socket, so
+	 * once c is unlinked here the reaper can no longer touch the fd.
+	 */
+	pthread_mutex_lock(&srv->lock);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	srv->n_conns--;
+	pthread_mutex_unlock(&srv->lock);
+	free(c);
+	*socket_context = NULL;
+}
+
+/*
+ * The reaper: a connection that has not delivered a whole request by its
+ * deadline (a slowloris trickling headers, a stalled upload) gets a 408
+ * written straight to the socket, which libmicrohttpd is only reading
+ * from at that point, and is shut down; libmicrohttpd then sees the end
+ * of the stream and closes it.
+ */
+static void *reaper_main(void *arg)
+{
+	struct server *srv = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&srv->lock);
+	while (!srv->reaper_stop) {
+		int64_t now = now_ns();
+
+		for (struct server_conn *c = srv->conns; c; c = c->next) {
+			int64_t d = atomic_load(&c->deadline);
+			ssize_t n;
+
+			if (!d || d > now || c->fd < 0)
+				continue;
+			atomic_store(&c->deadline, 0);
+			n = send(c->fd, timeout_answer,
+				 sizeof(timeout_answer) - 1,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+			(void)n;
+			shutdown(c->fd, SHUT_RDWR);
+			metrics_timed_out(srv->metrics);
+			log_kv(LOG_INFO, "http.timeout", "client", c->addr.text,
+			       NULL);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += REAP_EVERY_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&srv->reaper_wake, &srv->lock, &until);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct buf msg = BUF_INIT;
+
+	buf_vaddf(&msg, fmt, ap);
+	buf_trim(&msg);
+	log_kv(LOG_DEBUG, "http.daemon", "msg", msg.ptr, NULL);
+	buf_release(&msg);
+}
+
+static int is_loopback(const struct sockaddr *sa)
+{
+	struct auth_addr a;
+
+	auth_addr_from_sockaddr(&a, sa);
+	return auth_addr_is_loopback(&a);
+}
+
+/* Frees what server_start made (the daemon already stopped). */
+static void server_free(struct server *srv)
+{
+	if (!srv)
+		return;
+	if (srv->reaper_started) {
+		pthread_mutex_lock(&srv->lock);
+		srv->reaper_stop = 1;
+		pthread_cond_signal(&srv->reaper_wake);
+		pthread_mutex_unlock(&srv->lock);
+		pthread_join(srv->reaper, NULL);
+	}
+	if (srv->app) {
+		srv->app->auth = NULL;
+		srv->app->metrics = NULL;
+		srv->app->server = NULL;
+	}
+	auth_free(srv->auth);
+	metrics_free(srv->metrics);
+	pthread_cond_destroy(&srv->reaper_wake);
+	pthread_mutex_destroy(&srv->lock);
+	free(srv);
+}
+
+enum pm_status server_start(struct server **out, struct app *app,
+			    struct pm_error *err)
+{
+	const struct pm_config *cfg = app->cfg;
+	struct server *srv = xcalloc(1, sizeof(*srv));
+	struct addrinfo hints = { 0 }, *ai = NULL;
+	struct auth_settings as;
+	pthread_condattr_t ca;
+	char port[8];
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	int gai, n_routes = 0;
+	enum pm_status rc = PM_OK;
+
+	*out = NULL;
+	srv->app = app;
+	pthread_mutex_init(&srv->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&srv->reaper_wake, &ca);
+	pthread_condattr_destroy(&ca);
+	srv->request_timeout_ns = (int64_t)cfg->request_timeout * 1000000000;
+	srv->idle_ns = (int64_t)cfg->timeout * 1000000000;
+	srv->max_connections = (unsigned)cfg->max_connections;
+	srv->max_per_ip = (unsigned)cfg->max_per_ip;
+	while (routes[n_routes].method)
+		n_routes++;
+	srv->metrics = metrics_new(n_routes);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", cfg->port);
+	if ((gai = getaddrinfo(cfg->host, port, &hints, &ai)) != 0) {
+		rc = pm_error_set(err, PM_INVALID, "--listen", 0,
+				  "cannot use address '%s': %s", cfg->host,
+				  gai_strerror(gai));
+		goto out;
+	}
+	if ((rc = auth_settings_from_config(&as, cfg, err)) != PM_OK)
+		goto out;
+	/* Postmortems are sensitive: open access stays on this machine. */
+	if (as.mode == AUTH_OPEN && !is_loopback(ai->ai_addr) &&
+	    !cfg->allow_open_network) {
+		rc = pm_error_set(err, PM_INVALID, "--listen", 0,
+				  "refusing to serve %s without access "
+				  "control: use --auth token or --auth proxy, "
+				  "or --allow-open-network if anyone who can "
+				  "reach it may read every postmortem",
+				  cfg->listen);
+		goto out;
+	}
+	if ((rc = auth_new(&srv->auth, app->store, &as, err)) != PM_OK)
+		goto out;
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	app->auth = srv->auth;
+	app->metrics = srv->metrics;
+	app->server = srv;
+	if (pthread_create(&srv->reaper, NULL, reaper_main, srv)) {
+		rc = pm_error_set(err, PM_INTERNAL, "server", 0,
+				  "cannot start a thread");
+		goto out;
+	}
+	srv->reaper_started = 1;
+	/*
+	 * The connection limits are enforced by on_accept, which can count
+	 * per address and report refusals; libmicrohttpd's own limit (split
+	 * among its workers) is only a backstop above ours.
+	 */
+	srv->daemon = MHD_start_daemon(
+		flags, 0, on_accept, srv, on_request, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+		MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)cfg->max_connections * 2 + 16,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)cfg->max_header + 16384,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+		MHD_OPTION_END);
+	if (!srv->daemon) {
+		rc = pm_error_set(err, PM_IO, "--listen", 0,
+				  "cannot listen on %s (in use, or not an "
+				  "address of this machine?)",
+				  cfg->listen);
+		goto out;
+	}
+	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = info ? info->port : cfg->port;
+	log_kv(LOG_INFO, "http.listen", "address", cfg->listen, "auth",
+	       cfg->auth, NULL);
+	*out = srv;
+	srv = NULL;
+out:
+	if (ai)
+		freeaddrinfo(ai);
+	server_free(srv);
+	return rc;
+}
+
+unsigned server_port(const struct server *srv)
+{
+	return srv->port;
+}
+
+void server_counts(struct server *srv, unsigned *connections,
+		   unsigned *in_flight)
+{
+	pthread_mutex_lock(&srv->lock);
+	*connections = srv->n_conns;
+	pthread_mutex_unlock(&srv->lock);
+	*in_flight = (unsigned)atomic_load(&srv->in_flight);
+}
+
+void server_stop(struct server *srv)
+{
+	MHD_socket listen_fd;
+	int64_t until;
+	char left[16];
+
+	if (!srv)
+		return;
+	atomic_store(&srv->stopping, 1);
+	listen_fd = MHD_quiesce_daemon(srv->daemon);
+	if (listen_fd != MHD_INVALID_SOCKET)
+		close(listen_fd);
+	until = now_ns() + (int64_t)srv->app->cfg->shutdown_timeout *
+				   1000000000;
+	while (atomic_load(&srv->in_flight) > 0 && now_ns() < until) {
+		struct timespec ts = { 0, 20 * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	snprintf(left, sizeof(left), "%d", atomic_load(&srv->in_flight));
+	log_kv(LOG_INFO, "http.drained", "unfinished", left, NULL);
+	MHD_stop_daemon(srv->daemon);
+	server_free(srv);
+}
+
+/* --- signals ---------------------------------------------------------- */
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t got;
+	int first;
+	sigset_t set;
+} signals = { .lock = PTHREAD_MUTEX_INITIALIZER,
+	      .got = PTHREAD_COND_INITIALIZER };
+
+static void *signals_main(void *arg)
+{
+	int sig;
+
+	for (;;) {
+		if (sigwait(&signals.set, &sig))
+			continue;
+		pthread_mutex_lock(&signals.lock);
+		if (signals.first) {
+			pthread_mutex_unlock(&signals.lock);
+			/*
+			 * The index is transactional: dying here loses
+			 * nothing that a restart does not redo.
+			 */
+			log_kv(LOG_WARN, "shutdown.now", "signal",
+			       sig == SIGINT ? "INT" : "TERM", NULL);
+			_exit(128 + sig);
+		}
+		signals.first = sig;
+		pthread_cond_broadcast(&signals.got);
+		pthread_mutex_unlock(&signals.lock);
+		log_kv(LOG_INFO, "shutdown", "signal",
+		       sig == SIGINT ? "INT" : "TERM", NULL);
+	}
+	return arg;
+}
+
+void server_signals_start(void)
+{
+	pthread_t t;
+
+	sigemptyset(&signals.set);
+	sigaddset(&signals.set, SIGINT);
+	sigaddset(&signals.set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &signals.set, NULL);
+	if (pthread_create(&t, NULL, signals_main, NULL) == 0)
+		pthread_detach(t);
+}
+
+int server_signals_pending(void)
+{
+	int sig;
+
+	pthread_mutex_lock(&signals.lock);
+	sig = signals.first;
+	pthread_mutex_unlock(&signals.lock);
+	return sig;
+}
+
+int server_signals_wait(void)
+{
+	int sig;
+
+	pthread_mutex_lock(&signals.lock);
+	while (!signals.first)
+		pthread_cond_wait(&signals.got, &signals.lock);
+	sig = signals.first;
+	pthread_mutex_unlock(&signals.lock);
+	return sig;
+}

@@ -1,0 +1,845 @@
+/*
+ * Index writes. For each file: hash → compare with the stored hash → parse
+ * → replace the row, its labels, action items, problems and full-text
+ * entry. The full-text table is an external-content table over
+ * postmortems, so its old entry must be deleted with the old column values
+ * before the row changes.
+ */
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pmkb/base/buf.h"
+#include "pmkb/ingest/indexer.h"
+#include "pmkb/base/log.h"
+#include "pmkb/slack/outbox.h"
+#include "pmkb/doc/postmortem.h"
+#include "pmkb/db/store.h"
+#include "pmkb/doc/taxonomy.h"
+#include "pmkb/base/xalloc.h"
+
+static const char sql_seen_create[] =
+	"CREATE TEMP TABLE IF NOT EXISTS seen(path TEXT PRIMARY KEY) "
+	"WITHOUT ROWID";
+static const char sql_seen_clear[] = "DELETE FROM temp.seen";
+static const char sql_seen_add[] =
+	"INSERT OR IGNORE INTO temp.seen(path) VALUES(?1)";
+static const char sql_find_path[] =
+	"SELECT id, content_hash, slug, status FROM postmortems "
+	"WHERE path = ?1";
+static const char sql_slug_owner[] =
+	"SELECT path FROM postmortems WHERE slug = ?1";
+static const char sql_fts_delete[] =
+	"INSERT INTO pm_fts(pm_fts, rowid, title, summary, keywords, body) "
+	"SELECT 'delete', id, title, summary, keywords, body "
+	"FROM postmortems WHERE id = ?1";
+/*
+ * Full-text rows of the postmortems put in a batch are written together,
+ * by one statement, at index_prune() or index_commit() (see
+ * fts_flush()): ids wait in temp.fts_pending until then.
+ */
+static const char sql_pending_create[] =
+	"CREATE TEMP TABLE IF NOT EXISTS fts_pending(id INTEGER PRIMARY KEY)";
+static const char sql_pending_clear[] = "DELETE FROM temp.fts_pending";
+static const char sql_pending_add[] =
+	"INSERT OR IGNORE INTO temp.fts_pending(id) VALUES(?1)";
+static const char sql_pending_drop[] =
+	"DELETE FROM temp.fts_pending WHERE id = ?1";
+static const char sql_pending_has[] =
+	"SELECT 1 FROM temp.fts_pending WHERE id = ?1";
+static const char sql_fts_insert_pending[] =
+	"INSERT INTO pm_fts(rowid, title, summary, keywords, body) "
+	"SELECT p.id, p.title, p.summary, p.keywords, p.body "
+	"FROM temp.fts_pending f JOIN postmortems p ON p.id = f.id "
+	"ORDER BY f.id";
+static const char sql_upsert[] =
+	"INSERT INTO postmortems(path, slug, title, summary, keywords, body, "
+	"html, severity, severity_rank, status, trigger, detection, "
+	"primary_cause, causes, services, teams, authors, tags, "
+	"started_at, started_epoch, detected_at, detected_epoch, "
+	"mitigated_at, mitigated_epoch, resolved_at, resolved_epoch, "
+	"started_source, content_hash, has_errors, commit_id, commit_author, "
+	"commit_time, first_commit_id, created_time, indexed_at) "
+	"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+	"?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, "
+	"?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35) "
+	"ON CONFLICT(path) DO UPDATE SET slug = excluded.slug, "
+	"title = excluded.title, summary = excluded.summary, "
+	"keywords = excluded.keywords, body = excluded.body, "
+	"html = excluded.html, severity = excluded.severity, "
+	"severity_rank = excluded.severity_rank, status = excluded.status, "
+	"trigger = excluded.trigger, detection = excluded.detection, "
+	"primary_cause = excluded.primary_cause, causes = excluded.causes, "
+	"services = excluded.services, teams = excluded.teams, "
+	"authors = excluded.authors, tags = excluded.tags, "
+	"started_at = excluded.started_at, "
+	"started_epoch = excluded.started_epoch, "
+	"detected_at = excluded.detected_at, "
+	"detected_epoch = excluded.detected_epoch, "
+	"mitigated_at = excluded.mitigated_at, "
+	"mitigated_epoch = excluded.mitigated_epoch, "
+	"resolved_at = excluded.resolved_at, "
+	"resolved_epoch = excluded.resolved_epoch, "
+	"started_source = excluded.started_source, "
+	"content_hash = excluded.content_hash, "
+	"has_errors = excluded.has_errors, commit_id = excluded.commit_id, "
+	"commit_author = excluded.commit_author, "
+	"commit_time = excluded.commit_time, "
+	"first_commit_id = coalesce(excluded.first_commit_id, "
+	"first_commit_id), "
+	"created_time = coalesce(excluded.created_time, created_time), "
+	"indexed_at = excluded.indexed_at "
+	"RETURNING id";
+static const char sql_labels_clear[] = "DELETE FROM labels WHERE pm_id = ?1";
+static const char sql_label_add[] =
+	"INSERT OR IGNORE INTO labels(pm_id, kind, value, pos) "
+	"VALUES(?1, ?2, ?3, ?4)";
+static const char sql_actions_clear[] =
+	"DELETE FROM action_items WHERE pm_id = ?1";
+static const char sql_action_add[] =
+	"INSERT INTO action_items(pm_id, pos, done, owner, due, text, line) "
+	"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char sql_problems_clear[] =
+	"DELETE FROM problems WHERE path = ?1";
+static const char sql_problem_add[] =
+	"INSERT INTO problems(path, line, level, message) "
+	"VALUES(?1, ?2, ?3, ?4)";
+static const char sql_delete_row[] = "DELETE FROM postmortems WHERE id = ?1";
+static const char sql_redirect_add[] =
+	"INSERT INTO slug_redirects(old_slug, new_slug) VALUES(?1, ?2) "
+	"ON CONFLICT(old_slug) DO UPDATE SET new_slug = excluded.new_slug";
+static const char sql_redirect_clear[] =
+	"DELETE FROM slug_redirects WHERE old_slug = ?1";
+static const char sql_renamed_to[] =
+	"SELECT 1 FROM slug_redirects WHERE new_slug = ?1";
+static const char sql_unseen[] =
+	"SELECT path FROM postmortems WHERE path NOT IN "
+	"(SELECT path FROM temp.seen) "
+	"UNION SELECT DISTINCT path FROM problems WHERE path NOT IN "
+	"(SELECT path FROM temp.seen)";
+
+struct index_batch {
+	struct store *store;
+	struct dbconn *c;
+	const struct taxonomy *tax;
+	char *salt;
+	struct index_counts counts;
+	const struct outbox_context *announce; /* NULL: announce nothing */
+	int announced;			       /* messages queued */
+	int fts_pending;		       /* ids in temp.fts_pending */
+};
+
+/* Steps a statement that returns no rows; PM_DB on failure (logged). */
+static enum pm_status step_done(struct dbconn *c, sqlite3_stmt *s)
+{
+	int rc;
+
+	if (!s)
+		return PM_DB;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return PM_OK;
+	log_kv(LOG_ERROR, "index.sql", "error", sqlite3_errmsg(dbconn_db(c)),
+	       NULL);
+	return PM_DB;
+}
+
+static enum pm_status exec_id(struct dbconn *c, const char *sql, int64_t id)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql);
+
+	if (s)
+		sqlite3_bind_int64(s, 1, id);
+	return step_done(c, s);
+}
+
+static enum pm_status exec_text(struct dbconn *c, const char *sql,
+				const char *text)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql);
+
+	if (s)
+		sqlite3_bind_text(s, 1, text, -1, SQLITE_TRANSIENT);
+	return step_done(c, s);
+}
+
+enum pm_status index_begin(struct store *st, const struct taxonomy *tax,
+			   const char *salt, struct index_batch **out)
+{
+	struct index_batch *b = xcalloc(1, sizeof(*b));
+	enum pm_status rc;
+
+	*out = NULL;
+	b->store = st;
+	b->c = store_writer(st);
+	b->tax = tax;
+	b->salt = xstrdup(salt ? salt : "");
+	if ((rc = dbconn_exec(b->c, sql_seen_create)) != PM_OK ||
+	    (rc = dbconn_exec(b->c, sql_pending_create)) != PM_OK ||
+	    (rc = dbconn_begin(b->c)) != PM_OK ||
+	    (rc = dbconn_exec(b->c, sql_seen_clear)) != PM_OK ||
+	    (rc = dbconn_exec(b->c, sql_pending_clear)) != PM_OK) {
+		index_abort(b);
+		return rc;
+	}
+	*out = b;
+	return PM_OK;
+}
+
+/*
+ * Why full-text rows wait: FTS5 (SQLite 3.40) writes its pending terms out
+ * as a new segment whenever a statement of the transaction opens a
+ * savepoint, which the row upserts do. Inserting each document's
+ * full-text row between its other writes made one tiny segment per
+ * document and kept FTS5 merging them: 30% of an import's instructions
+ * (callgrind, 300 documents). Written back to back by one statement, the
+ * terms of many documents go out in a few large segments.
+ */
+static enum pm_status fts_flush(struct index_batch *b)
+{
+	enum pm_status rc;
+
+	if (!b->fts_pending)
+		return PM_OK;
+	if ((rc = dbconn_exec(b->c, sql_fts_insert_pending)) != PM_OK ||
+	    (rc = dbconn_exec(b->c, sql_pending_clear)) != PM_OK)
+		return rc;
+	b->fts_pending = 0;
+	return PM_OK;
+}
+
+/* Whether id's full-text row is still waiting (so not in pm_fts yet). */
+static int fts_is_pending(struct index_batch *b, int64_t id)
+{
+	sqlite3_stmt *s;
+	int has;
+
+	if (!b->fts_pending || !(s = dbconn_stmt(b->c, sql_pending_has)))
+		return 0;
+	sqlite3_bind_int64(s, 1, id);
+	has = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return has;
+}
+
+/*
+ * Removes id's full-text row, which must be done with the row's values
+ * before they change. A row still pending was never written: it only
+ * leaves the queue.
+ */
+static enum pm_status fts_delete(struct index_batch *b, int64_t id)
+{
+	if (fts_is_pending(b, id))
+		return exec_id(b->c, sql_pending_drop, id);
+	return exec_id(b->c, sql_fts_delete, id);
+}
+
+static enum pm_status fts_add(struct index_batch *b, int64_t id)
+{
+	enum pm_status rc = exec_id(b->c, sql_pending_add, id);
+
+	if (rc == PM_OK)
+		b->fts_pending++;
+	return rc;
+}
+
+struct dbconn *index_conn(struct index_batch *b)
+{
+	return b->c;
+}
+
+void index_set_announce(struct index_batch *b,
+			const struct outbox_context *ctx)
+{
+	b->announce = ctx && ctx->mode != ANNOUNCE_OFF ? ctx : NULL;
+}
+
+/* hex BLAKE2b-128 of salt + data: the change detector. */
+static void content_hash(const struct index_batch *b, const char *data,
+			 size_t len, char hex[33])
+{
+	crypto_generichash_state h;
+	unsigned char out[16];
+
+	crypto_generichash_init(&h, NULL, 0, sizeof(out));
+	crypto_generichash_update(&h, (const unsigned char *)b->salt,
+				  strlen(b->salt) + 1);
+	crypto_generichash_update(&h, (const unsigned char *)data, len);
+	crypto_generichash_final(&h, out, sizeof(out));
+	sodium_bin2hex(hex, 33, out, sizeof(out));
+}
+
+static char *list_json(const struct pm_list *l)
+{
+	json_t *a = json_array();
+	char *s;
+
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+/*
+ * Words for the keywords column: causes (with their labels, so that インフラ
+ * finds infrastructure), services and tags.
+ */
+static void keywords(const struct index_batch *b, const struct postmortem *pm,
+		     struct buf *out)
+{
+	for (size_t i = 0; i < pm->causes.n; i++) {
+		const struct pm_cause *c = taxonomy_find(b->tax, pm->causes.v[i]);
+
+		buf_addf(out, "%s ", pm->causes.v[i]);
+		if (c)
+			buf_addf(out, "%s %s ", c->label, c->label_ja);
+	}
+	for (size_t i = 0; i < pm->services.n; i++)
+		buf_addf(out, "%s ", pm->services.v[i]);
+	for (size_t i = 0; i < pm->tags.n; i++)
+		buf_addf(out, "%s ", pm->tags.v[i]);
+	buf_trim(out);
+}
+
+static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void bind_time(sqlite3_stmt *s, int i, const struct pm_time *t)
+{
+	if (t->set) {
+		sqlite3_bind_text(s, i, t->text, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, i + 1, t->epoch);
+	} else {
+		sqlite3_bind_null(s, i);
+		sqlite3_bind_null(s, i + 1);
+	}
+}
+
+/*
+ * A slug for pm that no other path holds: the file's own, else with the
+ * parent directory's name, else with a number. Owned.
+ */
+static char *free_slug(struct dbconn *c, const char *path, const char *slug)
+{
+	struct buf cand = BUF_INIT;
+	const char *dir_end = strrchr(path, '/');
+
+	buf_addstr(&cand, slug);
+	for (int n = 1;; n++) {
+		sqlite3_stmt *s = dbconn_stmt(c, sql_slug_owner);
+		int taken;
+
+		if (!s)
+			break;
+		sqlite3_bind_text(s, 1, cand.ptr, -1, SQLITE_STATIC);
+		taken = sqlite3_step(s) == SQLITE_ROW &&
+			strcmp((const char *)sqlite3_column_text(s, 0), path);
+		sqlite3_reset(s);
+		if (!taken)
+			break;
+		buf_reset(&cand);
+		if (n == 1 && dir_end) {
+			const char *dir = dir_end;
+
+			while (dir > path && dir[-1] != '/')
+				dir--;
+			buf_add(&cand, dir, (size_t)(dir_end - dir));
+			buf_addf(&cand, "-%s", slug);
+		} else {
+			buf_addf(&cand, "%s-%d", slug, n);
+		}
+	}
+	return buf_detach(&cand, NULL);
+}
+
+static enum pm_status put_labels(struct dbconn *c, int64_t id,
+				 const char *kind, const struct pm_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		sqlite3_stmt *s = dbconn_stmt(c, sql_label_add);
+		enum pm_status rc;
+
+		if (!s)
+			return PM_DB;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, l->v[i], -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(s, 4, (int)i);
+		if ((rc = step_done(c, s)) != PM_OK)
+			return rc;
+	}
+	return PM_OK;
+}
+
+static enum pm_status put_problems(struct dbconn *c, const char *path,
+				   const struct postmortem *pm)
+{
+	enum pm_status rc = exec_text(c, sql_problems_clear, path);
+
+	for (size_t i = 0; rc == PM_OK && i < pm->n_diags; i++) {
+		sqlite3_stmt *s = dbconn_stmt(c, sql_problem_add);
+
+		if (!s)
+			return PM_DB;
+		sqlite3_bind_text(s, 1, path, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(s, 2, pm->diags[i].line);
+		sqlite3_bind_text(s, 3,
+				  pm->diags[i].level == PM_DIAG_ERROR
+					  ? "error"
+					  : "warning",
+				  -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, pm->diags[i].message, -1,
+				  SQLITE_TRANSIENT);
+		rc = step_done(c, s);
+	}
+	return rc;
+}
+
+static enum pm_status put_actions(struct dbconn *c, int64_t id,
+				  const struct postmortem *pm)
+{
+	enum pm_status rc = exec_id(c, sql_actions_clear, id);
+
+	for (size_t i = 0; rc == PM_OK && i < pm->n_actions; i++) {
+		const struct pm_action *a = &pm->actions[i];
+		sqlite3_stmt *s = dbconn_stmt(c, sql_action_add);
+
+		if (!s)
+			return PM_DB;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int(s, 2, (int)i);
+		sqlite3_bind_int(s, 3, a->done);
+		bind_text_or_null(s, 4, a->owner);
+		bind_text_or_null(s, 5, a->due);
+		sqlite3_bind_text(s, 6, a->text, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(s, 7, a->line);
+		rc = step_done(c, s);
+	}
+	return rc;
+}
+
+/*
+ * Where started_at came from: the front matter, or (when the file has none)
+ * the fallback postmortem_parse() used, git history or the file's mtime.
+ */
+static const char *started_source(const struct postmortem *pm,
+				  const struct pm_provenance *prov)
+{
+	if (!pm->started.set)
+		return "none";
+	if (prov->created_from && prov->created_time &&
+	    pm->started.epoch == prov->created_time)
+		return prov->created_from;
+	return "front-matter";
+}
+
+/*
+ * Queues the Slack message for what index_put() just did, when the batch
+ * announces and the change is worth announcing. The file reached by a git
+ * rename is not new: its old slug redirects to it (index_remove() ran
+ * first), and it was announced under its old name. (A later, unrelated
+ * file that takes the same slug is not announced either: rare, and
+ * better than announcing every rename.)
+ */
+static enum pm_status announce(struct index_batch *b, const char *path,
+			       const struct postmortem *pm,
+			       const struct pm_provenance *prov,
+			       const char *data, size_t len,
+			       const struct index_outcome *o)
+{
+	struct outbox_announcement a = { 0 };
+	unsigned char h[16];
+	char hex[33];
+	sqlite3_stmt *s;
+	int renamed, queued = 0;
+	enum pm_status rc;
+
+	if (!b->announce ||
+	    !outbox_should_announce(b->announce->mode, o->change,
+				    o->old_status, o->status, &a.event))
+		return PM_OK;
+	if (a.event == OUTBOX_NEW) {
+		if (!(s = dbconn_stmt(b->c, sql_renamed_to)))
+			return PM_DB;
+		sqlite3_bind_text(s, 1, o->slug, -1, SQLITE_STATIC);
+		renamed = sqlite3_step(s) == SQLITE_ROW;
+		sqlite3_reset(s);
+		if (renamed)
+			return PM_OK;
+	}
+	/* Unsalted: the key must not change when only the settings do. */
+	crypto_generichash(h, sizeof(h), (const unsigned char *)data, len,
+			   NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	a.path = path;
+	a.slug = o->slug;
+	a.title = pm->title;
+	a.severity = pm->severity;
+	a.summary = pm->summary;
+	a.commit = prov->commit;
+	a.content_hash = hex;
+	a.causes = (const char *const *)pm->causes.v;
+	a.n_causes = pm->causes.n;
+	a.services = (const char *const *)pm->services.v;
+	a.n_services = pm->services.n;
+	rc = outbox_enqueue(b->c, b->announce, &a, &queued);
+	b->announced += queued;
+	return rc;
+}
+
+/* Writes the row for pm; *id gets its rowid. */
+static enum pm_status put_row(struct index_batch *b, const char *path,
+			      const char *slug, const char *hash,
+			      const struct postmortem *pm,
+			      const struct pm_provenance *prov, int64_t *id)
+{
+	struct dbconn *c = b->c;
+	sqlite3_stmt *s = dbconn_stmt(c, sql_upsert);
+	struct buf kw = BUF_INIT;
+	char *lists[5] = { NULL };
+	const struct pm_list *srcs[5] = { &pm->causes, &pm->services,
+					  &pm->teams, &pm->authors,
+					  &pm->tags };
+	const char *canon = NULL;
+	int rank = -1, rc;
+	enum pm_status st = PM_DB;
+
+	if (!s)
+		goto out;
+	keywords(b, pm, &kw);
+	for (int i = 0; i < 5; i++)
+		lists[i] = list_json(srcs[i]);
+	if (pm->severity)
+		rank = taxonomy_severity(b->tax, pm->severity, &canon);
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, slug, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, pm->title, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, pm->summary ? pm->summary : "", -1,
+			  SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, kw.ptr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 6, pm->text ? pm->text : "", -1,
+			  SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 7, pm->html ? pm->html : "", -1,
+			  SQLITE_TRANSIENT);
+	bind_text_or_null(s, 8, pm->severity);
+	if (rank >= 0)
+		sqlite3_bind_int(s, 9, rank);
+	else
+		sqlite3_bind_null(s, 9);
+	sqlite3_bind_text(s, 10, pm->status ? pm->status : "published", -1,
+			  SQLITE_TRANSIENT);
+	bind_text_or_null(s, 11, pm->trigger);
+	bind_text_or_null(s, 12, pm->detection);
+	sqlite3_bind_text(s, 13, pm->causes.n ? pm->causes.v[0] : "unknown",
+			  -1, SQLITE_TRANSIENT);
+	for (int i = 0; i < 5; i++)
+		sqlite3_bind_text(s, 14 + i, lists[i], -1, SQLITE_TRANSIENT);
+	bind_time(s, 19, &pm->started);
+	bind_time(s, 21, &pm->detected);
+	bind_time(s, 23, &pm->mitigated);
+	bind_time(s, 25, &pm->resolved);
+	sqlite3_bind_text(s, 27, started_source(pm, prov), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 28, hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 29, postmortem_has_errors(pm));
+	bind_text_or_null(s, 30, prov->commit);
+	bind_text_or_null(s, 31, prov->author);
+	if (prov->commit_time)
+		sqlite3_bind_int64(s, 32, prov->commit_time);
+	bind_text_or_null(s, 33, prov->first_commit);
+	if (prov->created_time)
+		sqlite3_bind_int64(s, 34, prov->created_time);
+	sqlite3_bind_int64(s, 35, (int64_t)time(NULL));
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		st = PM_OK;
+	} else {
+		log_kv(LOG_ERROR, "index.upsert", "path", path, "error",
+		       sqlite3_errmsg(dbconn_db(c)), NULL);
+	}
+	sqlite3_reset(s);
+out:
+	for (int i = 0; i < 5; i++)
+		free(lists[i]);
+	buf_release(&kw);
+	return st;
+}
+
+void index_parsed_init(struct index_parsed *p)
+{
+	memset(p, 0, sizeof(*p));
+	postmortem_init(&p->pm);
+}
+
+void index_parsed_release(struct index_parsed *p)
+{
+	postmortem_release(&p->pm);
+	index_parsed_init(p);
+}
+
+void index_parse(const struct index_batch *b, const char *path,
+		 const char *data, size_t len,
+		 const struct pm_provenance *prov, const char *known_hash,
+		 struct index_parsed *out)
+{
+	content_hash(b, data, len, out->hash);
+	if (known_hash && !strcmp(known_hash, out->hash))
+		return; /* index_put_parsed() will find it unchanged */
+	out->parse_rc = postmortem_parse(&out->pm, path, data, len, b->tax,
+					 prov ? prov->created_time : 0);
+	out->parsed = 1;
+}
+
+static enum pm_status put(struct index_batch *b, const char *path,
+			  const char *data, size_t len,
+			  const struct pm_provenance *prov,
+			  struct index_parsed *pre,
+			  struct index_outcome *outcome);
+
+enum pm_status index_put(struct index_batch *b, const char *path,
+			 const char *data, size_t len,
+			 const struct pm_provenance *prov,
+			 struct index_outcome *outcome)
+{
+	return put(b, path, data, len, prov, NULL, outcome);
+}
+
+enum pm_status index_put_parsed(struct index_batch *b, const char *path,
+				const char *data, size_t len,
+				const struct pm_provenance *prov,
+				struct index_parsed *pre,
+				struct index_outcome *outcome)
+{
+	return put(b, path, data, len, prov, pre, outcome);
+}
+
+/* index_put(), with the hash and perhaps the parse done (pre, taken). */
+static enum pm_status put(struct index_batch *b, const char *path,
+			  const char *data, size_t len,
+			  const struct pm_provenance *prov,
+			  struct index_parsed *pre,
+			  struct index_outcome *outcome)
+{
+	static const struct pm_provenance no_prov;
+	struct index_outcome ignored;
+	struct dbconn *c = b->c;
+	struct postmortem pm;
+	sqlite3_stmt *s;
+	char hash[33];
+	int64_t old_id = 0, id = 0;
+	char *slug = NULL;
+	enum pm_status rc, prc;
+
+	if (!prov)
+		prov = &no_prov;
+	if (!outcome)
+		outcome = &ignored;
+	memset(outcome, 0, sizeof(*outcome));
+	postmortem_init(&pm);
+	if ((rc = exec_text(c, sql_seen_add, path)) != PM_OK)
+		goto out;
+	if (pre)
+		memcpy(hash, pre->hash, sizeof(hash));
+	else
+		content_hash(b, data, len, hash);
+	if (!(s = dbconn_stmt(c, sql_find_path))) {
+		rc = PM_DB;
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		old_id = sqlite3_column_int64(s, 0);
+		snprintf(outcome->old_status, sizeof(outcome->old_status),
+			 "%s", (const char *)sqlite3_column_text(s, 3));
+		if (!strcmp((const char *)sqlite3_column_text(s, 1), hash)) {
+			sqlite3_reset(s);
+			b->counts.unchanged++;
+			outcome->change = INDEX_UNCHANGED;
+			goto out;
+		}
+	}
+	sqlite3_reset(s);
+
+	if (pre && pre->parsed) {
+		/* Take the parse: struct postmortem owns only heap data. */
+		postmortem_release(&pm);
+		pm = pre->pm;
+		prc = pre->parse_rc;
+		postmortem_init(&pre->pm);
+		pre->parsed = 0;
+	} else {
+		prc = postmortem_parse(&pm, path, data, len, b->tax,
+				       prov->created_time);
+	}
+	if (prc == PM_TOO_LARGE) {
+		/* Keep nothing stale: the file's old version goes too. */
+		if (old_id && ((rc = fts_delete(b, old_id)) ||
+			       (rc = exec_id(c, sql_delete_row, old_id))))
+			goto out;
+		rc = put_problems(c, path, &pm);
+		outcome->change = INDEX_FAILED;
+		b->counts.failed++;
+		b->counts.errors++;
+		goto out;
+	}
+	for (size_t i = 0; i < pm.n_diags; i++) {
+		if (pm.diags[i].level == PM_DIAG_ERROR)
+			b->counts.errors++;
+		else
+			b->counts.warnings++;
+	}
+	slug = free_slug(c, path, pm.slug);
+	if ((old_id && (rc = fts_delete(b, old_id))) ||
+	    (rc = put_row(b, path, slug, hash, &pm, prov, &id)) ||
+	    (rc = fts_add(b, id)) ||
+	    (rc = exec_id(c, sql_labels_clear, id)) ||
+	    (rc = put_labels(c, id, "cause", &pm.causes)) ||
+	    (rc = put_labels(c, id, "service", &pm.services)) ||
+	    (rc = put_labels(c, id, "team", &pm.teams)) ||
+	    (rc = put_labels(c, id, "author", &pm.authors)) ||
+	    (rc = put_labels(c, id, "tag", &pm.tags)) ||
+	    (rc = put_actions(c, id, &pm)) ||
+	    (rc = put_problems(c, path, &pm)) ||
+	    (rc = exec_text(c, sql_redirect_clear, slug)))
+		goto out;
+	if (old_id)
+		b->counts.updated++;
+	else
+		b->counts.added++;
+	outcome->change = old_id ? INDEX_UPDATED : INDEX_ADDED;
+	outcome->id = id;
+	snprintf(outcome->slug, sizeof(outcome->slug), "%s", slug);
+	snprintf(outcome->status, sizeof(outcome->status), "%s",
+		 pm.status ? pm.status : "published");
+	rc = announce(b, path, &pm, prov, data, len, outcome);
+out:
+	free(slug);
+	postmortem_release(&pm);
+	return rc;
+}
+
+enum pm_status index_remove(struct index_batch *b, const char *path,
+			    const char *new_path)
+{
+	struct dbconn *c = b->c;
+	sqlite3_stmt *s = dbconn_stmt(c, sql_find_path);
+	int64_t id = 0;
+	char *old_slug = NULL, *new_slug = NULL;
+	enum pm_status rc = PM_OK;
+
+	if (!s)
+		return PM_DB;
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		old_slug = xstrdup((const char *)sqlite3_column_text(s, 2));
+	}
+	sqlite3_reset(s);
+	if ((rc = exec_text(c, sql_problems_clear, path)) != PM_OK || !id)
+		goto out;
+	if ((rc = fts_delete(b, id)) ||
+	    (rc = exec_id(c, sql_delete_row, id)))
+		goto out;
+	b->counts.removed++;
+	if (new_path) {
+		new_slug = postmortem_slug(new_path);
+		if (strcmp(new_slug, old_slug)) {
+			s = dbconn_stmt(c, sql_redirect_add);
+			if (!s) {
+				rc = PM_DB;
+				goto out;
+			}
+			sqlite3_bind_text(s, 1, old_slug, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 2, new_slug, -1, SQLITE_STATIC);
+			rc = step_done(c, s);
+		}
+	}
+out:
+	free(old_slug);
+	free(new_slug);
+	return rc;
+}
+
+enum pm_status index_problem(struct index_batch *b, const char *path,
+			     int line, const char *message)
+{
+	struct postmortem pm;
+	enum pm_status rc;
+
+	postmortem_init(&pm);
+	postmortem_diag(&pm, PM_DIAG_ERROR, line, "%s", message);
+	rc = exec_text(b->c, sql_seen_add, path);
+	if (rc == PM_OK)
+		rc = put_problems(b->c, path, &pm);
+	b->counts.errors++;
+	postmortem_release(&pm);
+	return rc;
+}
+
+enum pm_status index_prune(struct index_batch *b)
+{
+	sqlite3_stmt *s = dbconn_stmt(b->c, sql_unseen);
+	struct pm_list gone = { 0 };
+	enum pm_status rc = PM_OK;
+	int step;
+
+	if (!s)
+		return PM_DB;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW)
+		pm_list_add(&gone, (const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	if (step != SQLITE_DONE)
+		rc = PM_DB;
+	for (size_t i = 0; rc == PM_OK && i < gone.n; i++)
+		rc = index_remove(b, gone.v[i], NULL);
+	pm_list_release(&gone);
+	/* Callers may rebuild or read pm_fts after a prune: make it whole. */
+	return rc == PM_OK ? fts_flush(b) : rc;
+}
+
+enum pm_status index_commit(struct index_batch *b, struct index_counts *counts)
+{
+	enum pm_status rc = fts_flush(b);
+
+	if (rc == PM_OK)
+		rc = dbconn_commit(b->c);
+
+	if (rc != PM_OK) {
+		index_abort(b);
+		return rc;
+	}
+	if (counts)
+		*counts = b->counts;
+	store_writer_release(b->store);
+	/* Only now can the worker see what was queued. */
+	if (b->announced) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "%d", b->announced);
+		log_kv(LOG_INFO, "outbox.queued", "messages", n, NULL);
+		outbox_worker_kick(b->announce->worker);
+	}
+	free(b->salt);
+	free(b);
+	return PM_OK;
+}
+
+void index_abort(struct index_batch *b)
+{
+	if (!b)
+		return;
+	dbconn_rollback(b->c);
+	store_writer_release(b->store);
+	free(b->salt);
+	free(b);
+}

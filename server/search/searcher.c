@@ -1,0 +1,1331 @@
+/*
+ * Search and listing: see include/pmkb/search/searcher.h for the contract.
+ *
+ * Map:
+ *   filters      the query's filters and the URL's, as bound parameters
+ *                of a fixed set of statements (NULL: filter unused), so
+ *                every filter combination shares one cached statement
+ *   count/facets one pass over the match set (exact total), plus one for
+ *                services; only when asked
+ *   ranking      bm25 with column weights, ties by date; over very large
+ *                match sets only the newest RANK_MAX matches are ranked
+ *   page         each returned row is read once; its snippet is computed
+ *                here, not by FTS5: the text is tokenized again, the
+ *                query's token sequences found in it, overlapping matches
+ *                merged by byte offset, and the best ~160-character window
+ *                cut on character (and preferably sentence) boundaries
+ *
+ * Everything runs inside one read transaction so that the total, the
+ * facets and the page agree.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "pmkb/base/buf.h"
+#include "pmkb/base/log.h"
+#include "pmkb/search/searcher.h"
+#include "pmkb/db/store.h"
+#include "pmkb/doc/taxonomy.h"
+#include "pmkb/db/tokenizer.h"
+#include "pmkb/base/xalloc.h"
+
+/*
+ * Above this many matches only the newest (highest rowid) RANK_MAX are
+ * ranked: bm25 costs a few µs per match, and a term that common tells
+ * little about relevance anyway. The total stays exact.
+ */
+#define RANK_MAX 5000
+/* Snippet width, and how far back to look for a sentence start (chars). */
+#define SNIPPET_CHARS 160
+#define SNIPPET_LOOKBACK 60
+/* Text scanned for snippets: matches beyond this are not looked for. */
+#define SNIPPET_SCAN (256 * 1024)
+/*
+ * Texts longer than this are not tokenized whole for snippets: the bytes
+ * that a match must start with are looked for first, and only windows of
+ * WINDOW_BEFORE + WINDOW_AFTER bytes around them are tokenized (see
+ * find_windowed()). At most WINDOW_CANDIDATES places; more, and the whole
+ * text is tokenized after all.
+ */
+#define WINDOWED_MIN 1024
+#define WINDOW_BEFORE 64
+#define WINDOW_AFTER 192
+#define WINDOW_CANDIDATES 128
+/* Values per facet. */
+#define FACET_MAX 50
+
+/* Parameter numbers shared by every statement below. */
+enum {
+	P_MATCH = 1,
+	P_CAUSE_Q,
+	P_CAUSE_U,
+	P_SERVICE_Q,
+	P_SERVICE_U,
+	P_TAG_Q,
+	P_TAG_U,
+	P_AUTHOR,
+	P_TEAM,
+	P_SEVERITY,
+	P_STATUS,
+	P_SEV_MAX,
+	P_AFTER,
+	P_BEFORE,
+	P_EXCLUDE,
+	P_LIMIT,
+	P_OFFSET,
+	P_CUT,
+	P_WINDOW,
+};
+
+#define LIST_SLOTS (P_STATUS - P_CAUSE_Q + 1)
+
+#define LABEL_IN(n, kind)                                                  \
+	" AND (?" #n " IS NULL OR p.id IN (SELECT l.pm_id FROM labels l"   \
+	" WHERE l.kind = '" kind "' AND l.value IN"                        \
+	" (SELECT j.value FROM json_each(?" #n ") j)))"
+/* Services, tags, people: compared without regard to ASCII case. */
+#define LABEL_IN_NOCASE(n, kind)                                           \
+	" AND (?" #n " IS NULL OR p.id IN (SELECT l.pm_id FROM labels l"   \
+	" WHERE l.kind = '" kind "' AND lower(l.value) IN"                 \
+	" (SELECT lower(j.value) FROM json_each(?" #n ") j)))"
+
+#define FILTERS                                                            \
+	LABEL_IN(2, "cause") LABEL_IN(3, "cause")                          \
+	LABEL_IN_NOCASE(4, "service") LABEL_IN_NOCASE(5, "service")        \
+	LABEL_IN_NOCASE(6, "tag") LABEL_IN_NOCASE(7, "tag")                \
+	LABEL_IN_NOCASE(8, "author") LABEL_IN_NOCASE(9, "team")            \
+	" AND (?10 IS NULL OR p.severity IN"                               \
+	" (SELECT j.value FROM json_each(?10) j))"                         \
+	" AND (?11 IS NULL OR p.status IN"                                 \
+	" (SELECT j.value FROM json_each(?11) j))"                         \
+	" AND (?12 IS NULL OR p.severity_rank <= ?12)"                     \
+	" AND (?13 IS NULL OR p.started_epoch >= ?13)"                     \
+	" AND (?14 IS NULL OR p.started_epoch < ?14)"                      \
+	" AND (?15 IS NULL OR p.id NOT IN"                                 \
+	" (SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?15))"
+
+/*
+ * CROSS JOIN fixes the join order: the match set drives. Left to itself
+ * the planner may scan labels first and run the MATCH once per label.
+ *
+ * META reads a match's metadata from the covering index of
+ * schema/004_search_meta.sql instead of the row, whose metadata columns
+ * sit after the body (a walk through overflow pages per match: 4x slower
+ * facets and 7x slower filter-only counts at 100,000 documents). SQLite
+ * looks up rowids in the table unless told.
+ */
+#define META " postmortems p INDEXED BY postmortems_meta"
+#define FROM_FTS                                                           \
+	" FROM pm_fts CROSS JOIN" META " ON p.id = pm_fts.rowid"           \
+	" WHERE pm_fts MATCH ?1 AND pm_fts.rowid >= ?18"
+#define FROM_LIST " FROM postmortems p WHERE 1"
+/* For counts and facets, which visit every row they count. */
+#define FROM_LIST_META " FROM" META " WHERE 1"
+
+#define BY_DATE " ORDER BY p.started_epoch DESC, p.id DESC"
+#define PAGE " LIMIT ?16 OFFSET ?17"
+
+static const char sql_rank[] =
+	"SELECT p.id" FROM_FTS FILTERS
+	" ORDER BY bm25(pm_fts, 10.0, 4.0, 4.0, 1.0),"
+	" p.started_epoch DESC, p.id DESC" PAGE;
+static const char sql_rank_date[] = "SELECT p.id" FROM_FTS FILTERS BY_DATE
+	PAGE;
+static const char sql_list[] = "SELECT p.id" FROM_LIST FILTERS BY_DATE PAGE;
+
+static const char sql_count_fts[] = "SELECT count(*)" FROM_FTS FILTERS;
+
+/*
+ * Without filters the match set needs no row of postmortems: counting and
+ * ranking read the full-text index alone, and only the best ?19 rows are
+ * looked up to break ties by date. (The filter columns sit after the body
+ * in each row, so reading them costs a walk through overflow pages.)
+ */
+static const char sql_count_match[] =
+	"SELECT count(*) FROM pm_fts WHERE pm_fts MATCH ?1";
+static const char sql_rank_fast[] =
+	"SELECT r.id FROM (SELECT rowid AS id,"
+	" bm25(pm_fts, 10.0, 4.0, 4.0, 1.0) AS score FROM pm_fts"
+	" WHERE pm_fts MATCH ?1 AND rowid >= ?18 ORDER BY score LIMIT ?19) r"
+	" CROSS JOIN postmortems p ON p.id = r.id"
+	" ORDER BY r.score, p.started_epoch DESC, p.id DESC" PAGE;
+static const char sql_count_list[] =
+	"SELECT count(*)" FROM_LIST_META FILTERS;
+
+/* Facets by (primary cause, severity, year), summed in C. */
+#define FACET_COLS                                                         \
+	"SELECT p.primary_cause, p.severity, substr(p.started_at, 1, 4),"  \
+	" count(*)"
+#define FACET_GROUP " GROUP BY 1, 2, 3"
+static const char sql_facets_fts[] = FACET_COLS FROM_FTS FILTERS FACET_GROUP;
+static const char sql_facets_list[] =
+	FACET_COLS FROM_LIST_META FILTERS FACET_GROUP;
+
+#define SERVICE_COLS "SELECT s.value, count(*)"
+#define SERVICE_JOIN                                                       \
+	" JOIN labels s ON s.pm_id = p.id AND s.kind = 'service'"
+static const char sql_services_fts[] =
+	SERVICE_COLS " FROM pm_fts CROSS JOIN" META
+	" ON p.id = pm_fts.rowid CROSS" SERVICE_JOIN
+	" WHERE pm_fts MATCH ?1 AND pm_fts.rowid >= ?18" FILTERS
+	" GROUP BY s.value ORDER BY 2 DESC, 1 LIMIT 50";
+/* CROSS: filter the rows first, then look up their services. */
+static const char sql_services_list[] =
+	SERVICE_COLS " FROM" META " CROSS" SERVICE_JOIN " WHERE 1" FILTERS
+	" GROUP BY s.value ORDER BY 2 DESC, 1 LIMIT 50";
+
+/* The rowid below which matches are not ranked (see RANK_MAX). */
+static const char sql_cut[] =
+	"SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?1"
+	" ORDER BY rowid DESC LIMIT 1 OFFSET ?2";
+
+static const char sql_row[] =
+	"SELECT slug, title, summary, started_at, primary_cause, causes,"
+	" severity, services, tags, status, body"
+	" FROM postmortems WHERE id = ?1";
+
+/* The filters of one request, ready to bind. */
+struct filters {
+	char *lists[LIST_SLOTS]; /* JSON arrays, by P_CAUSE_Q.. order */
+	int sev_max;		 /* -1: unset */
+	int64_t after, before;	 /* INT64_MIN / INT64_MAX: unset */
+	const char *match;	 /* borrowed */
+	const char *exclude;	 /* borrowed */
+	int64_t cut;		 /* lowest rowid ranked */
+};
+
+/* One way a query term can appear in text: a sequence of tokens. */
+struct alt {
+	struct buf toks; /* token texts, back to back */
+	int *len;	 /* length of each token */
+	int n;
+	size_t alloc;
+	int prefix_last; /* the last token only has to start the text's */
+	int term;	 /* index of the term (bit in match masks) */
+	/* Bytes the original text has where this alternative matches: the
+	 * start of the first token (ASCII letters in any case). */
+	int key_len;
+};
+
+/* Tokens of a text being searched for snippets. */
+struct doc_toks {
+	struct buf arena;
+	int *off, *len, *start, *end;
+	size_t n, alloc;
+};
+
+struct match {
+	int start, end;
+	uint32_t terms; /* bit per term */
+};
+
+struct snip_ctx {
+	struct alt *alts;
+	size_t nalts;
+	struct doc_toks doc;
+	struct match *m;
+	size_t nm, allocm;
+};
+
+/* ---- filters ---- */
+
+static char *list_json(const struct pm_list *l)
+{
+	json_t *a;
+	char *s;
+	size_t i;
+
+	if (!l->n)
+		return NULL;
+	a = json_array();
+	for (i = 0; i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+/*
+ * The intersection of q's list and the URL's (severity and status are
+ * single-valued, so both holding means being in both); NULL when neither
+ * constrains, "[]" when nothing can match.
+ */
+static char *intersect_json(const struct pm_list *q, const struct pm_list *u)
+{
+	struct pm_list both = { NULL, 0, 0 };
+	char *s;
+	size_t i;
+
+	if (!q->n)
+		return list_json(u);
+	if (!u->n)
+		return list_json(q);
+	for (i = 0; i < q->n; i++)
+		if (pm_list_has(u, q->v[i]))
+			pm_list_add(&both, q->v[i]);
+	s = both.n ? list_json(&both) : xstrdup("[]");
+	pm_list_release(&both);
+	return s;
+}
+
+/* Adds the comma-separated values of s to l. */
+static void split_add(struct pm_list *l, const char *s)
+{
+	const char *p = s, *comma;
+	char *v;
+
+	while (p && *p) {
+		comma = strchr(p, ',');
+		v = comma ? xstrndup(p, (size_t)(comma - p)) : xstrdup(p);
+		if (*v)
+			pm_list_add_unique(l, v);
+		free(v);
+		p = comma ? comma + 1 : NULL;
+	}
+}
+
+static void filters_release(struct filters *f)
+{
+	int i;
+
+	for (i = 0; i < LIST_SLOTS; i++)
+		free(f->lists[i]);
+}
+
+static enum pm_status bad_param(struct pm_error *err, const char *name,
+				const char *why, const char *value)
+{
+	char shown[64];
+	size_t n = strlen(value);
+
+	if (n >= sizeof(shown)) {
+		n = sizeof(shown) - 1;
+		while (n && ((unsigned char)value[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(shown, value, n);
+	shown[n] = '\0';
+	return pm_error_set(err, PM_INVALID, name, 0, "%s: %s \"%s\"", name,
+			    why, shown);
+}
+
+/*
+ * Merges q's filters with the request's URL filters into f. The URL's
+ * values are checked like the query's and give PM_INVALID when unknown.
+ */
+static enum pm_status filters_build(struct filters *f, const struct pm_query *q,
+				    const struct search_request *req,
+				    const struct taxonomy *tax,
+				    struct pm_error *err)
+{
+	struct pm_list causes = { NULL, 0, 0 }, services = { NULL, 0, 0 };
+	struct pm_list tags = { NULL, 0, 0 }, sevs = { NULL, 0, 0 };
+	struct pm_list statuses = { NULL, 0, 0 }, raw = { NULL, 0, 0 };
+	enum pm_status st = PM_OK;
+	char cause[256];
+	const char *canon;
+	int64_t t;
+	size_t i;
+
+	memset(f, 0, sizeof(*f));
+	f->sev_max = q->severity_max_rank;
+	f->after = q->after;
+	f->before = q->before;
+	f->match = q->match;
+	f->exclude = q->exclude;
+	f->cut = INT64_MIN;
+	split_add(&raw, req->cause);
+	for (i = 0; i < raw.n; i++) {
+		canon = taxonomy_cause(tax, raw.v[i], cause, sizeof(cause));
+		if (!canon) {
+			st = bad_param(err, "cause", "unknown cause", raw.v[i]);
+			goto out;
+		}
+		pm_list_add_unique(&causes, canon);
+	}
+	pm_list_release(&raw);
+	split_add(&raw, req->severity);
+	for (i = 0; i < raw.n; i++) {
+		if (taxonomy_severity(tax, raw.v[i], &canon) < 0) {
+			st = bad_param(err, "severity", "unknown severity",
+				       raw.v[i]);
+			goto out;
+		}
+		pm_list_add_unique(&sevs, canon);
+	}
+	split_add(&services, req->service);
+	split_add(&tags, req->tag);
+	split_add(&statuses, req->status);
+	if (req->from && *req->from) {
+		if (query_date(req->from, 0, &t) < 0) {
+			st = bad_param(err, "from", "expects a date like "
+				       "2017-07-01, not", req->from);
+			goto out;
+		}
+		if (t > f->after)
+			f->after = t;
+	}
+	if (req->to && *req->to) {
+		if (query_date(req->to, 1, &t) < 0) {
+			st = bad_param(err, "to", "expects a date like "
+				       "2017-07-31, not", req->to);
+			goto out;
+		}
+		if (t < f->before)
+			f->before = t;
+	}
+	f->lists[P_CAUSE_Q - P_CAUSE_Q] = list_json(&q->causes);
+	f->lists[P_CAUSE_U - P_CAUSE_Q] = list_json(&causes);
+	f->lists[P_SERVICE_Q - P_CAUSE_Q] = list_json(&q->services);
+	f->lists[P_SERVICE_U - P_CAUSE_Q] = list_json(&services);
+	f->lists[P_TAG_Q - P_CAUSE_Q] = list_json(&q->tags);
+	f->lists[P_TAG_U - P_CAUSE_Q] = list_json(&tags);
+	f->lists[P_AUTHOR - P_CAUSE_Q] = list_json(&q->authors);
+	f->lists[P_TEAM - P_CAUSE_Q] = list_json(&q->teams);
+	f->lists[P_SEVERITY - P_CAUSE_Q] = intersect_json(&q->severities,
+							  &sevs);
+	f->lists[P_STATUS - P_CAUSE_Q] = intersect_json(&q->statuses,
+							&statuses);
+out:
+	pm_list_release(&causes);
+	pm_list_release(&services);
+	pm_list_release(&tags);
+	pm_list_release(&sevs);
+	pm_list_release(&statuses);
+	pm_list_release(&raw);
+	return st;
+}
+
+static void bind_filters(sqlite3_stmt *s, const struct filters *f)
+{
+	int i;
+
+	if (f->match)
+		sqlite3_bind_text(s, P_MATCH, f->match, -1, SQLITE_STATIC);
+	for (i = 0; i < LIST_SLOTS; i++)
+		if (f->lists[i])
+			sqlite3_bind_text(s, P_CAUSE_Q + i, f->lists[i], -1,
+					  SQLITE_STATIC);
+	if (f->sev_max >= 0)
+		sqlite3_bind_int(s, P_SEV_MAX, f->sev_max);
+	if (f->after != INT64_MIN)
+		sqlite3_bind_int64(s, P_AFTER, f->after);
+	if (f->before != INT64_MAX)
+		sqlite3_bind_int64(s, P_BEFORE, f->before);
+	if (f->exclude)
+		sqlite3_bind_text(s, P_EXCLUDE, f->exclude, -1, SQLITE_STATIC);
+	/* Statements without these parameters ignore the calls. */
+	if (sqlite3_bind_parameter_count(s) >= P_CUT)
+		sqlite3_bind_int64(s, P_CUT, f->cut);
+}
+
+/* Whether f has no condition besides the MATCH expression. */
+static int filters_none(const struct filters *f)
+{
+	int i;
+
+	for (i = 0; i < LIST_SLOTS; i++)
+		if (f->lists[i])
+			return 0;
+	return f->sev_max < 0 && f->after == INT64_MIN &&
+	       f->before == INT64_MAX && !f->exclude;
+}
+
+/* Logs SQLite's message; the user sees only a generic one. */
+static enum pm_status db_fail(struct dbconn *c, struct pm_error *err)
+{
+	log_kv(LOG_ERROR, "search.sql", "error", sqlite3_errmsg(dbconn_db(c)),
+	       NULL);
+	return pm_error_set(err, PM_DB, "search", 0,
+			    "search: the index could not be read");
+}
+
+/* ---- count and facets ---- */
+
+struct facet_val {
+	char *value;
+	int64_t count;
+};
+
+struct facet {
+	struct facet_val *v;
+	size_t n, alloc;
+};
+
+static void facet_add(struct facet *f, const char *value, int64_t n)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		if (!strcmp(f->v[i].value, value)) {
+			f->v[i].count += n;
+			return;
+		}
+	}
+	XGROW(f->v, f->alloc, f->n + 1);
+	f->v[f->n].value = xstrdup(value);
+	f->v[f->n].count = n;
+	f->n++;
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct facet_val *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->value, y->value);
+}
+
+static int by_value_desc(const void *a, const void *b)
+{
+	const struct facet_val *x = a, *y = b;
+
+	return strcmp(y->value, x->value);
+}
+
+/* Takes f's values into a JSON array (sorted, at most FACET_MAX). */
+static json_t *facet_json(struct facet *f,
+			  int (*cmp)(const void *, const void *))
+{
+	json_t *a = json_array();
+	size_t i;
+
+	if (f->n)
+		qsort(f->v, f->n, sizeof(f->v[0]), cmp);
+	for (i = 0; i < f->n; i++) {
+		if (i < FACET_MAX)
+			json_array_append_new(
+				a, json_pack("{s:s,s:I}", "value",
+					     f->v[i].value, "count",
+					     (json_int_t)f->v[i].count));
+		free(f->v[i].value);
+	}
+	free(f->v);
+	memset(f, 0, sizeof(*f));
+	return a;
+}
+
+static enum pm_status run_facets(struct dbconn *c, const struct filters *f,
+				 json_t **facets, int64_t *total,
+				 struct pm_error *err)
+{
+	struct facet cause = { NULL, 0, 0 }, sev = { NULL, 0, 0 };
+	struct facet year = { NULL, 0, 0 }, svc = { NULL, 0, 0 };
+	enum pm_status st = PM_OK;
+	sqlite3_stmt *s;
+	int rc;
+
+	*total = 0;
+	s = dbconn_stmt(c, f->match ? sql_facets_fts : sql_facets_list);
+	if (!s) {
+		st = db_fail(c, err);
+		goto out;
+	}
+	bind_filters(s, f);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *pc = (const char *)sqlite3_column_text(s, 0);
+		const char *sv = (const char *)sqlite3_column_text(s, 1);
+		const char *yr = (const char *)sqlite3_column_text(s, 2);
+		int64_t n = sqlite3_column_int64(s, 3);
+
+		*total += n;
+		facet_add(&cause, pc ? pc : "unknown", n);
+		if (sv)
+			facet_add(&sev, sv, n);
+		if (yr && strlen(yr) == 4)
+			facet_add(&year, yr, n);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		st = db_fail(c, err);
+		goto out;
+	}
+	s = dbconn_stmt(c, f->match ? sql_services_fts : sql_services_list);
+	if (!s) {
+		st = db_fail(c, err);
+		goto out;
+	}
+	bind_filters(s, f);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		facet_add(&svc, (const char *)sqlite3_column_text(s, 0),
+			  sqlite3_column_int64(s, 1));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		st = db_fail(c, err);
+		goto out;
+	}
+out:
+	*facets = json_object();
+	json_object_set_new(*facets, "cause", facet_json(&cause, by_count));
+	json_object_set_new(*facets, "severity", facet_json(&sev, by_count));
+	json_object_set_new(*facets, "service", facet_json(&svc, by_count));
+	json_object_set_new(*facets, "year", facet_json(&year, by_value_desc));
+	return st;
+}
+
+static enum pm_status run_count(struct dbconn *c, const struct filters *f,
+				int64_t *total, struct pm_error *err)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, !f->match	    ? sql_count_list
+					 : filters_none(f) ? sql_count_match
+							   : sql_count_fts);
+	enum pm_status st = PM_OK;
+
+	if (!s)
+		return db_fail(c, err);
+	bind_filters(s, f);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*total = sqlite3_column_int64(s, 0);
+	else
+		st = db_fail(c, err);
+	sqlite3_reset(s);
+	return st;
+}
+
+/* Sets f->cut when the query matches more than RANK_MAX rows. */
+static enum pm_status find_cut(struct dbconn *c, struct filters *f,
+			       struct pm_error *err)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_cut);
+	enum pm_status st = PM_OK;
+	int rc;
+
+	if (!s)
+		return db_fail(c, err);
+	sqlite3_bind_text(s, 1, f->match, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, RANK_MAX - 1);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		f->cut = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		st = db_fail(c, err);
+	sqlite3_reset(s);
+	return st;
+}
+
+/* ---- snippets ---- */
+
+static int alt_cb(void *ctx, const char *tok, int ntok, int start, int end,
+		  int flags)
+{
+	struct alt *a = ctx;
+
+	(void)start;
+	(void)end;
+	(void)flags;
+	XGROW(a->len, a->alloc, (size_t)a->n + 1);
+	a->len[a->n++] = ntok;
+	buf_add(&a->toks, tok, (size_t)ntok);
+	return 0;
+}
+
+/*
+ * How many leading bytes of a's first token the original text surely has
+ * (up to ASCII case) where a matches. A CJK token or a word with other
+ * characters than a-z is not stemmed: all of it. The porter stemmer may
+ * rewrite the last two characters of a stem (happy → happi, relational →
+ * relat): all but those, and at least two. A prefix token is the query's
+ * own word, unstemmed: all of it. NFKC variants (ＤＢ for db) are not
+ * found this way; find_windowed() falls back when a term is not found.
+ */
+static int alt_key_len(const struct alt *a)
+{
+	const char *t = a->toks.ptr;
+	int n = a->len[0], i;
+
+	if (a->prefix_last && a->n == 1)
+		return n;
+	for (i = 0; i < n; i++)
+		if (t[i] < 'a' || t[i] > 'z')
+			return n;
+	if (n < 3 || n > 64)
+		return n; /* too short or long for the stemmer to touch */
+	return n - 2 < 2 ? 2 : n - 2;
+}
+
+static void alt_add(struct snip_ctx *sc, size_t *alloc, const char *s,
+		    size_t n, int prefix, int term)
+{
+	struct alt *a;
+
+	XGROW(sc->alts, *alloc, sc->nalts + 1);
+	a = &sc->alts[sc->nalts];
+	memset(a, 0, sizeof(*a));
+	buf_init(&a->toks, 0);
+	a->prefix_last = prefix;
+	a->term = term;
+	tokenizer_run_query(s, (int)n, prefix, 1, alt_cb, a);
+	if (a->n) {
+		a->key_len = alt_key_len(a);
+		sc->nalts++;
+	} else {
+		buf_release(&a->toks);
+		free(a->len);
+	}
+}
+
+/*
+ * The token sequences that make a term match, mirroring query.c: the
+ * stemmed sequence, and the sequence with an unstemmed prefix last token
+ * (which covers deploy → deployment and 鍵 → 鍵が). A highlight a little
+ * wider than the match is harmless; a missing one is not.
+ */
+static void snip_init(struct snip_ctx *sc, const struct pm_list *terms)
+{
+	size_t alloc = 0, i;
+
+	memset(sc, 0, sizeof(*sc));
+	buf_init(&sc->doc.arena, 0);
+	for (i = 0; i < terms->n && i < 32; i++) {
+		const char *t = terms->v[i];
+		size_t n = strlen(t);
+
+		while (n && t[n - 1] == '*')
+			n--;
+		alt_add(sc, &alloc, t, n, 0, (int)i);
+		alt_add(sc, &alloc, t, n, 1, (int)i);
+	}
+}
+
+static void snip_release(struct snip_ctx *sc)
+{
+	size_t i;
+
+	for (i = 0; i < sc->nalts; i++) {
+		buf_release(&sc->alts[i].toks);
+		free(sc->alts[i].len);
+	}
+	free(sc->alts);
+	buf_release(&sc->doc.arena);
+	free(sc->doc.off);
+	free(sc->doc.len);
+	free(sc->doc.start);
+	free(sc->doc.end);
+	free(sc->m);
+}
+
+static int doc_cb(void *ctx, const char *tok, int ntok, int start, int end,
+		  int flags)
+{
+	struct doc_toks *d = ctx;
+	size_t old = d->alloc;
+
+	(void)flags;
+	if (d->n + 1 > d->alloc) {
+		XGROW(d->off, d->alloc, d->n + 1);
+		d->alloc = old;
+		XGROW(d->len, d->alloc, d->n + 1);
+		d->alloc = old;
+		XGROW(d->start, d->alloc, d->n + 1);
+		d->alloc = old;
+		XGROW(d->end, d->alloc, d->n + 1);
+	}
+	d->off[d->n] = (int)d->arena.len;
+	d->len[d->n] = ntok;
+	d->start[d->n] = start;
+	d->end[d->n] = end;
+	d->n++;
+	buf_add(&d->arena, tok, (size_t)ntok);
+	return 0;
+}
+
+/* Whether alternative a occurs at document token i. */
+static int alt_at(const struct snip_ctx *sc, const struct alt *a, size_t i)
+{
+	const struct doc_toks *d = &sc->doc;
+	size_t off = 0;
+	int j;
+
+	if (i + (size_t)a->n > d->n)
+		return 0;
+	for (j = 0; j < a->n; j++) {
+		const char *dt = d->arena.ptr + d->off[i + j];
+		int dl = d->len[i + j], al = a->len[j];
+
+		if (j == a->n - 1 && a->prefix_last ? dl < al : dl != al)
+			return 0;
+		if (memcmp(dt, a->toks.ptr + off, (size_t)al))
+			return 0;
+		off += (size_t)al;
+	}
+	return 1;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct match *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/*
+ * Finds the query's matches in text[0..len) and merges overlapping ones
+ * (overlapping bigrams of ーーーー would otherwise duplicate text).
+ */
+static int is_cont(char c)
+{
+	return ((unsigned char)c & 0xC0) == 0x80;
+}
+
+/*
+ * Tokenizes text[from..to) into sc->doc and adds the alternatives found
+ * there to sc->m, as offsets into text. Matches that end within 16 bytes
+ * of a cut end (to < len) are left out: the cut may have made a token
+ * that the whole text does not have.
+ */
+static void scan_span(struct snip_ctx *sc, const char *text, int from, int to,
+		      int len)
+{
+	size_t i, k;
+
+	sc->doc.n = 0;
+	buf_reset(&sc->doc.arena);
+	tokenizer_run(text + from, to - from, 1, doc_cb, &sc->doc);
+	for (i = 0; i < sc->doc.n; i++) {
+		for (k = 0; k < sc->nalts; k++) {
+			const struct alt *a = &sc->alts[k];
+			int end;
+
+			if (!alt_at(sc, a, i))
+				continue;
+			end = from + sc->doc.end[i + (size_t)a->n - 1];
+			if (to < len && end > to - 16)
+				continue;
+			XGROW(sc->m, sc->allocm, sc->nm + 1);
+			sc->m[sc->nm].start = from + sc->doc.start[i];
+			sc->m[sc->nm].end = end;
+			sc->m[sc->nm].terms = (uint32_t)1 << a->term;
+			sc->nm++;
+		}
+	}
+}
+
+/* Whether a's key occurs at text[i] (ASCII letters in any case). */
+static int key_at(const struct alt *a, const char *text, int len, int i)
+{
+	const char *k = a->toks.ptr;
+	int j;
+
+	if (i + a->key_len > len)
+		return 0;
+	for (j = 0; j < a->key_len; j++) {
+		char c = text[i + j];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + ('a' - 'A'));
+		if (c != k[j])
+			return 0;
+	}
+	return 1;
+}
+
+static int by_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether the byte can end a window's lead-in: a space or punctuation. */
+static int is_break(char c)
+{
+	return (unsigned char)c < 0x80 && !(c >= '0' && c <= '9') &&
+	       !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z');
+}
+
+/*
+ * Finds the matches by tokenizing only windows around the places where
+ * some alternative's key occurs: a 6 KB body costs ~1.4M instructions to
+ * tokenize whole (NFKC, bigrams, stemming: ~230 per byte), 20 of them were
+ * most of a search's time, and a key scan costs a few per byte. Returns 0,
+ * having found nothing, when some term's key occurs nowhere (it may
+ * appear as an NFKC variant: the caller tokenizes the whole text) or
+ * occurs too often for windows to pay.
+ */
+static int find_windowed(struct snip_ctx *sc, const char *text, int len)
+{
+	int cand[WINDOW_CANDIDATES];
+	uint32_t want = 0, seen = 0;
+	int nc = 0, i, w;
+	size_t k;
+
+	for (k = 0; k < sc->nalts; k++)
+		want |= (uint32_t)1 << sc->alts[k].term;
+	for (i = 0; i < len; i++) {
+		char c = text[i];
+		int hit = 0;
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + ('a' - 'A'));
+		for (k = 0; k < sc->nalts; k++) {
+			const struct alt *a = &sc->alts[k];
+
+			if (a->toks.ptr[0] == c && key_at(a, text, len, i)) {
+				seen |= (uint32_t)1 << a->term;
+				hit = 1;
+			}
+		}
+		if (!hit)
+			continue;
+		if (nc == WINDOW_CANDIDATES)
+			return 0;
+		cand[nc++] = i;
+	}
+	if (seen != want)
+		return 0;
+	qsort(cand, (size_t)nc, sizeof(cand[0]), by_int);
+	for (i = 0; i < nc; i = w) {
+		int from = cand[i] - WINDOW_BEFORE, to, n;
+
+		/* Start on a character, after a break if one is near. */
+		if (from <= 0) {
+			from = 0;
+		} else {
+			while (from > 0 && is_cont(text[from]))
+				from--;
+			for (n = 0; n < WINDOW_BEFORE && from > 0 &&
+				    !is_break(text[from - 1]);
+			     n++)
+				from--;
+			while (from > 0 && is_cont(text[from]))
+				from--;
+		}
+		/* Candidates whose windows overlap share one. */
+		for (w = i + 1; w < nc && cand[w] - cand[w - 1] <
+						  WINDOW_BEFORE + WINDOW_AFTER;
+		     w++)
+			;
+		to = cand[w - 1] + WINDOW_AFTER;
+		if (to >= len)
+			to = len;
+		while (to < len && is_cont(text[to]))
+			to++;
+		scan_span(sc, text, from, to, len);
+	}
+	return 1;
+}
+
+static void find_matches(struct snip_ctx *sc, const char *text, int len)
+{
+	size_t i, out;
+
+	sc->nm = 0;
+	if (!sc->nalts)
+		return;
+	if (len < WINDOWED_MIN || !find_windowed(sc, text, len)) {
+		sc->nm = 0;
+		scan_span(sc, text, 0, len, len);
+	}
+	if (!sc->nm)
+		return;
+	qsort(sc->m, sc->nm, sizeof(sc->m[0]), by_start);
+	for (i = 1, out = 0; i < sc->nm; i++) {
+		if (sc->m[i].start <= sc->m[out].end) {
+			if (sc->m[i].end > sc->m[out].end)
+				sc->m[out].end = sc->m[i].end;
+			sc->m[out].terms |= sc->m[i].terms;
+		} else {
+			sc->m[++out] = sc->m[i];
+		}
+	}
+	sc->nm = out + 1;
+}
+
+/* The offset n characters after (n > 0) or before (n < 0) offset i. */
+static int step_chars(const char *t, int len, int i, int n)
+{
+	while (n > 0 && i < len) {
+		i++;
+		while (i < len && is_cont(t[i]))
+			i++;
+		n--;
+	}
+	while (n < 0 && i > 0) {
+		i--;
+		while (i > 0 && is_cont(t[i]))
+			i--;
+		n++;
+	}
+	return i;
+}
+
+/*
+ * Whether a sentence ends just before offset i: after 。！？ (and their
+ * full-width forms), or after . ! ? followed by white space, or at a line
+ * break.
+ */
+static int sentence_start(const char *t, int i)
+{
+	const unsigned char *u = (const unsigned char *)t;
+
+	if (i == 0)
+		return 1;
+	if (u[i - 1] == '\n')
+		return 1;
+	if (i >= 3 && u[i - 3] == 0xE3 && u[i - 2] == 0x80 &&
+	    u[i - 1] == 0x82) /* 。 */
+		return 1;
+	if (i >= 3 && u[i - 3] == 0xEF && u[i - 2] == 0xBC &&
+	    (u[i - 1] == 0x81 || u[i - 1] == 0x9F || u[i - 1] == 0x8E))
+		return 1; /* ！ ？ ． */
+	if (i >= 2 && (u[i - 1] == ' ' || u[i - 1] == '\t') &&
+	    (u[i - 2] == '.' || u[i - 2] == '!' || u[i - 2] == '?'))
+		return 1;
+	return 0;
+}
+
+/* Where a window showing offset s should start. */
+static int window_start(const char *t, int len, int s)
+{
+	int i = s, n;
+
+	/* A sentence start shortly before the match reads best. */
+	for (n = 0; n < SNIPPET_LOOKBACK && i > 0; n++) {
+		if (sentence_start(t, i))
+			return i;
+		i = step_chars(t, len, i, -1);
+	}
+	if (i == 0)
+		return 0;
+	/* Otherwise some context, beginning after a space if one is near. */
+	i = step_chars(t, len, s, -SNIPPET_LOOKBACK / 2);
+	for (n = 0; n < 12 && i < s; n++) {
+		if (t[i] == ' ' || t[i] == '\n' || t[i] == '\t')
+			return i + 1;
+		i = step_chars(t, len, i, 1);
+	}
+	return step_chars(t, len, s, -SNIPPET_LOOKBACK / 2);
+}
+
+static int popcount32(uint32_t x)
+{
+	int n = 0;
+
+	for (; x; x &= x - 1)
+		n++;
+	return n;
+}
+
+/* Picks [*ws, *we): the window showing the most distinct terms. */
+static void best_window(const struct snip_ctx *sc, const char *t, int len,
+			int *ws, int *we)
+{
+	long best = -1;
+	size_t k, j;
+
+	*ws = 0;
+	*we = step_chars(t, len, 0, SNIPPET_CHARS);
+	for (k = 0; k < sc->nm && k < 64; k++) {
+		int s = window_start(t, len, sc->m[k].start);
+		int e = step_chars(t, len, s, SNIPPET_CHARS);
+		uint32_t terms = 0;
+		long score, count = 0;
+
+		/* A window must show its own match whole. */
+		if (e < sc->m[k].end)
+			e = step_chars(t, len, sc->m[k].end, 0);
+		for (j = 0; j < sc->nm && sc->m[j].start < e; j++) {
+			if (sc->m[j].start >= s && sc->m[j].end <= e) {
+				terms |= sc->m[j].terms;
+				count++;
+			}
+		}
+		score = popcount32(terms) * 1000L + (count < 999 ? count : 999);
+		if (score > best) {
+			best = score;
+			*ws = s;
+			*we = e;
+		}
+	}
+}
+
+static int is_space_byte(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	       ((unsigned char)c < 0x20);
+}
+
+/*
+ * Writes the snippet for t[ws..we) into plain, html and highlights: white
+ * space runs become one space, "…" marks cut ends, and matches become
+ * <mark> in html and byte ranges of plain in highlights. A match cut by
+ * the window is marked as far as it is shown.
+ */
+static void render(const struct snip_ctx *sc, const char *t, int len, int ws,
+		   int we, struct buf *plain, struct buf *html, json_t *hl)
+{
+	size_t k = 0;
+	int i = ws, mark_start = -1, space = 0;
+	size_t html_from = 0; /* plain bytes already copied into html */
+
+	while (i < we && is_space_byte(t[i]))
+		i++;
+	if (ws > 0 && !sentence_start(t, ws)) {
+		buf_addstr(plain, "…");
+		buf_addstr(html, "…");
+		html_from = plain->len;
+	}
+	for (;; i++) {
+		if (mark_start >= 0 && (i >= sc->m[k].end || i >= we)) {
+			buf_add_html(html, plain->ptr + html_from,
+				     plain->len - html_from);
+			buf_addstr(html, "</mark>");
+			html_from = plain->len;
+			json_array_append_new(hl, json_pack("[i,i]", mark_start,
+							    (int)plain->len));
+			mark_start = -1;
+			k++;
+		}
+		if (i >= we)
+			break;
+		while (mark_start < 0 && k < sc->nm && sc->m[k].end <= i)
+			k++;
+		if (is_space_byte(t[i])) {
+			space = 1;
+			continue;
+		}
+		if (space) {
+			buf_addch(plain, ' ');
+			space = 0;
+		}
+		if (mark_start < 0 && k < sc->nm && sc->m[k].start <= i) {
+			buf_add_html(html, plain->ptr + html_from,
+				     plain->len - html_from);
+			buf_addstr(html, "<mark>");
+			html_from = plain->len;
+			mark_start = (int)plain->len;
+		}
+		buf_addch(plain, t[i]);
+	}
+	buf_add_html(html, plain->ptr + html_from, plain->len - html_from);
+	if (we < len) {
+		buf_addstr(plain, "…");
+		buf_addstr(html, "…");
+	}
+}
+
+/* The length of t cut to at most max bytes on a character boundary. */
+static int cut_len(const char *t, size_t n, size_t max)
+{
+	if (n > max) {
+		n = max;
+		while (n && is_cont(t[n]))
+			n--;
+	}
+	return (int)n;
+}
+
+/* Adds "snippet", "snippet_html" and "highlights" to r. */
+static void add_snippet(struct snip_ctx *sc, json_t *r, const char *body,
+			const char *summary)
+{
+	struct buf plain = BUF_INIT, html = BUF_INIT;
+	json_t *hl = json_array();
+	const char *t = body;
+	int len = cut_len(body, strlen(body), SNIPPET_SCAN), ws = 0, we;
+
+	find_matches(sc, body, len);
+	if (!sc->nm && *summary) {
+		/*
+		 * Matched in the title, summary or keywords: show the
+		 * summary, marked where it matches.
+		 */
+		t = summary;
+		len = cut_len(summary, strlen(summary), SNIPPET_SCAN);
+		find_matches(sc, t, len);
+	}
+	if (sc->nm)
+		best_window(sc, t, len, &ws, &we);
+	else
+		we = step_chars(t, len, 0, SNIPPET_CHARS);
+	render(sc, t, len, ws, we, &plain, &html, hl);
+	json_object_set_new(r, "snippet", json_stringn(plain.ptr, plain.len));
+	json_object_set_new(r, "snippet_html",
+			    json_stringn(html.ptr, html.len));
+	json_object_set_new(r, "highlights", hl);
+	buf_release(&plain);
+	buf_release(&html);
+}
+
+/* ---- results ---- */
+
+static json_t *json_col_array(sqlite3_stmt *s, int col)
+{
+	const char *v = (const char *)sqlite3_column_text(s, col);
+	json_t *a = v ? json_loads(v, 0, NULL) : NULL;
+
+	if (!json_is_array(a)) {
+		json_decref(a);
+		a = json_array();
+	}
+	return a;
+}
+
+static json_t *json_col_text(sqlite3_stmt *s, int col)
+{
+	const char *v = (const char *)sqlite3_column_text(s, col);
+
+	return v ? json_stringn(v, (size_t)sqlite3_column_bytes(s, col))
+		 : json_null();
+}
+
+static enum pm_status add_result(struct dbconn *c, struct snip_ctx *sc,
+				 int64_t id, const char *base_url,
+				 json_t *results, struct pm_error *err)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_row);
+	struct buf url = BUF_INIT;
+	enum pm_status st = PM_OK;
+	const char *slug;
+	json_t *r;
+
+	if (!s)
+		return db_fail(c, err);
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		st = db_fail(c, err);
+		goto out;
+	}
+	slug = (const char *)sqlite3_column_text(s, 0);
+	buf_addstr(&url, base_url ? base_url : "");
+	buf_addstr(&url, "/p/");
+	buf_add_urlencoded(&url, slug ? slug : "");
+	r = json_object();
+	json_object_set_new(r, "slug", json_col_text(s, 0));
+	json_object_set_new(r, "title", json_col_text(s, 1));
+	json_object_set_new(r, "summary", json_col_text(s, 2));
+	json_object_set_new(r, "started_at", json_col_text(s, 3));
+	json_object_set_new(r, "cause", json_col_text(s, 4));
+	json_object_set_new(r, "causes", json_col_array(s, 5));
+	json_object_set_new(r, "severity", json_col_text(s, 6));
+	json_object_set_new(r, "services", json_col_array(s, 7));
+	json_object_set_new(r, "tags", json_col_array(s, 8));
+	json_object_set_new(r, "status", json_col_text(s, 9));
+	json_object_set_new(r, "url", json_stringn(url.ptr, url.len));
+	add_snippet(sc, r, (const char *)sqlite3_column_text(s, 10) ?
+			   (const char *)sqlite3_column_text(s, 10) : "",
+		    (const char *)sqlite3_column_text(s, 2) ?
+			    (const char *)sqlite3_column_text(s, 2) : "");
+	json_array_append_new(results, r);
+out:
+	sqlite3_reset(s);
+	buf_release(&url);
+	return st;
+}
+
+static enum pm_status run_page(struct dbconn *c, const struct filters *f,
+			       const struct search_request *req,
+			       const struct pm_query *q, json_t *results,
+			       struct pm_error *err)
+{
+	const char *sql = !f->match			  ? sql_list
+			  : req->sort == SEARCH_SORT_DATE ? sql_rank_date
+			  : filters_none(f)		  ? sql_rank_fast
+							  : sql_rank;
+	sqlite3_stmt *s = dbconn_stmt(c, sql);
+	int64_t *ids = NULL;
+	size_t n = 0, alloc = 0, i;
+	struct snip_ctx sc;
+	enum pm_status st = PM_OK;
+	int rc;
+
+	snip_init(&sc, &q->terms);
+	if (!s) {
+		st = db_fail(c, err);
+		goto out;
+	}
+	bind_filters(s, f);
+	sqlite3_bind_int(s, P_LIMIT, req->limit);
+	sqlite3_bind_int(s, P_OFFSET, req->offset);
+	/*
+	 * Ties are broken by date among the best offset + limit + 100 by
+	 * score: a tie wider than that is left in rowid order.
+	 */
+	if (sql == sql_rank_fast)
+		sqlite3_bind_int(s, P_WINDOW, req->offset + req->limit + 100);
+	/* Ids first, then rows: one statement at a time stays simple. */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		XGROW(ids, alloc, n + 1);
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		st = db_fail(c, err);
+		goto out;
+	}
+	for (i = 0; i < n && st == PM_OK; i++)
+		st = add_result(c, &sc, ids[i], req->base_url, results, err);
+out:
+	snip_release(&sc);
+	free(ids);
+	return st;
+}
+
+enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
+			    const struct search_request *req, json_t **out,
+			    struct pm_error *err)
+{
+	struct pm_query q;
+	struct filters f;
+	enum pm_status st;
+	json_t *res = NULL, *results = NULL, *facets = NULL;
+	int64_t total = 0;
+	int in_txn = 0;
+
+	*out = NULL;
+	query_init(&q);
+	memset(&f, 0, sizeof(f));
+	if (req->limit < 1 || req->limit > PM_SEARCH_MAX_LIMIT ||
+	    req->offset < 0) {
+		st = pm_error_set(err, PM_INVALID, "search", 0,
+				  "limit must be 1 to %d and offset at least 0",
+				  PM_SEARCH_MAX_LIMIT);
+		goto out;
+	}
+	if ((st = query_parse(&q, req->q, tax, err)) != PM_OK)
+		goto out;
+	if ((st = filters_build(&f, &q, req, tax, err)) != PM_OK)
+		goto out;
+	if (dbconn_exec(c, "BEGIN") != PM_OK) {
+		st = db_fail(c, err);
+		goto out;
+	}
+	in_txn = 1;
+	if (req->facets)
+		st = run_facets(c, &f, &facets, &total, err);
+	else
+		st = run_count(c, &f, &total, err);
+	if (st != PM_OK)
+		goto out;
+	if (f.match && total > RANK_MAX && req->sort != SEARCH_SORT_DATE &&
+	    (st = find_cut(c, &f, err)) != PM_OK)
+		goto out;
+	results = json_array();
+	if (total > req->offset &&
+	    (st = run_page(c, &f, req, &q, results, err)) != PM_OK)
+		goto out;
+	res = json_object();
+	json_object_set_new(res, "query", json_string(req->q ? req->q : ""));
+	json_object_set_new(res, "total", json_integer(total));
+	json_object_set_new(res, "results", results);
+	results = NULL;
+	if (facets) {
+		json_object_set_new(res, "facets", facets);
+		facets = NULL;
+	}
+	*out = res;
+out:
+	if (in_txn)
+		dbconn_exec(c, "COMMIT");
+	json_decref(results);
+	json_decref(facets);
+	filters_release(&f);
+	query_release(&q);
+	return st;
+}

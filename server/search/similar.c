@@ -1,0 +1,1231 @@
+/*
+ * Similar postmortems: see include/pmkb/search/similar.h for the contract.
+ *
+ * Map:
+ *   words      the source's title, summary, tags and the start of its body
+ *              are tokenized as the index does; each distinct token gets a
+ *              weight (how often, and where: title > summary, tags > body)
+ *              and the first place it occurs. Tokens that say nothing
+ *              (single CJK characters, bigrams holding hiragana, numbers,
+ *              English stop words) are dropped.
+ *   lookups    the SIM_LOOKUP heaviest words (codes like ERR1902 count
+ *              triple) are looked up in the index, reading their postings
+ *              up to a limit: a word found in fewer than `cap` postmortems
+ *              comes back with its exact document frequency and the list
+ *              of postmortems that use it; a more common one is dropped as
+ *              not distinctive. Only a few postings are read per word at
+ *              first (most heavy words are common on a large index), more
+ *              only when too few words were rare. This bounds the work on
+ *              any index; FTS5's fts5vocab is not used because it counts a
+ *              word by walking its whole posting list (25 ms for one
+ *              common bigram on 100,000 documents).
+ *   ranking    the SIM_TERMS words with the highest weight × idf form one
+ *              OR query ranked by bm25 (at most SIM_CANDIDATES rows), taken
+ *              relative to the source's own bm25; each candidate is then
+ *              re-scored with the services (weighted by rarity) and causes
+ *              it shares with the source, read from labels: those columns
+ *              sit after the body in a postmortems row.
+ *   reasons    shared words are shown as the source writes them; the
+ *              overlapping bigrams of one Japanese word are merged and
+ *              widened to the whole kanji or katakana word (証明 + 明書 →
+ *              証明書) when the other postmortem has that word too.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sqlite3.h>
+#include <utf8proc.h>
+
+#include "pmkb/base/buf.h"
+#include "pmkb/base/log.h"
+#include "pmkb/search/query.h"
+#include "pmkb/http/routes.h"
+#include "pmkb/http/server.h"
+#include "pmkb/search/similar.h"
+#include "pmkb/db/store.h"
+#include "pmkb/db/tokenizer.h"
+#include "pmkb/base/utf8.h"
+#include "pmkb/base/xalloc.h"
+
+/* Body bytes read for words: a long appendix adds cost, not meaning. */
+#define SIM_BODY_SCAN (32 * 1024)
+/* Words looked up in the index, and kept for the OR query. */
+#define SIM_LOOKUP 40
+#define SIM_TERMS 12
+/* Candidates scored (the bm25 query's limit). */
+#define SIM_CANDIDATES 64
+/* Words shown in a "terms" reason, and their length at most (chars). */
+#define SIM_SHOWN_TERMS 6
+#define SIM_SHOWN_CHARS 16
+/*
+ * A word used by at least cap postmortems is too common to tell anything:
+ * cap is a fifth of the index, within these bounds. The upper bound is
+ * what keeps a lookup cheap on a large index.
+ */
+#define SIM_CAP_MIN 16
+#define SIM_CAP_MAX 500
+/* Postings read per word at first, and at most in all after that. */
+#define SIM_PROBE 64
+#define SIM_ROW_BUDGET 2000
+/* Weights of the final score; they sum to 1. */
+#define W_TEXT 0.6
+#define W_SERVICE 0.25
+#define W_CAUSE 0.15
+
+enum field { F_TITLE, F_SUMMARY, F_TAGS, F_BODY, F__MAX };
+
+/* How much one occurrence counts, by field. */
+static const double field_weight[F__MAX] = { 3.0, 2.0, 2.0, 1.0 };
+
+static const char sql_source[] =
+	"SELECT id, title, summary, tags, substr(body, 1, ?2)"
+	" FROM postmortems WHERE slug = ?1";
+static const char sql_renamed[] =
+	"SELECT new_slug FROM slug_redirects WHERE old_slug = ?1";
+/* The index size for idf: max(id) costs one seek, count(*) a scan. */
+static const char sql_size[] = "SELECT max(id) FROM postmortems";
+static const char sql_postings[] =
+	"SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?1"
+	" ORDER BY rowid LIMIT ?2";
+static const char sql_rank[] =
+	"SELECT rowid, bm25(pm_fts, 3.0, 2.0, 2.0, 1.0) AS r FROM pm_fts"
+	" WHERE pm_fts MATCH ?1 ORDER BY r LIMIT ?2";
+static const char sql_service_df[] =
+	"SELECT count(*) FROM (SELECT 1 FROM labels WHERE kind = 'service'"
+	" AND value = ?1 LIMIT ?2)";
+static const char sql_labels[] =
+	"SELECT kind, value, pos FROM labels WHERE pm_id = ?1"
+	" AND kind IN ('cause', 'service') ORDER BY kind, pos";
+static const char sql_has_phrase[] =
+	"SELECT 1 FROM pm_fts WHERE pm_fts MATCH ?1 AND rowid = ?2";
+static const char sql_row[] =
+	"SELECT slug, title, started_at, primary_cause, causes, severity,"
+	" services FROM postmortems WHERE id = ?1";
+
+/*
+ * English words that every postmortem uses, as the tokenizer stems them
+ * (was → wa). Sorted: looked up with bsearch.
+ */
+static const char *const stop_words[] = {
+	"about", "after", "again", "all", "also", "am", "an", "and", "ani",
+	"ar", "as", "at", "be", "been", "befor", "both", "but", "by", "can",
+	"could", "did", "do", "doe", "down", "dure", "each", "few", "for",
+	"from", "further", "ha", "had", "have", "he", "her", "here", "hi",
+	"how", "if", "in", "into", "is", "it", "just", "mai", "me", "might",
+	"more", "most", "must", "my", "no", "nor", "not", "of", "off", "on",
+	"onc", "onli", "onto", "or", "other", "our", "out", "over", "own",
+	"same", "she", "should", "so", "some", "such", "than", "that", "the",
+	"thei", "their", "them", "then", "there", "these", "thi", "those",
+	"to", "too", "under", "up", "us", "veri", "wa", "we", "were", "what",
+	"when", "where", "which", "who", "whom", "why", "will", "with",
+	"without", "would", "ye", "you", "your",
+};
+
+/* One distinct word of the source. */
+struct term {
+	size_t off;	 /* the token, in sim.arena */
+	int len;
+	int order;	 /* rank of its first occurrence */
+	int field;	 /* where it first occurs */
+	int start, end;	 /* byte offsets there */
+	double weight;	 /* occurrences × field weights */
+	int ident;	 /* letters and digits: a code, host or version */
+	double score;	 /* weight × idf, once looked up */
+	int df;		 /* postmortems using it, the source included */
+	int64_t *posts;	 /* their ids, ascending (df of them) */
+};
+
+struct candidate {
+	int64_t id;
+	double bm25;	/* positive: higher is better */
+	double score;
+};
+
+struct sim {
+	struct dbconn *c;
+	int64_t id;		   /* the source */
+	char *text[F__MAX];	   /* the source's fields, owned */
+	struct buf arena;	   /* token bytes */
+	struct term *terms;
+	size_t nterms, alloc;
+	uint32_t *slots;	   /* hash of terms: index + 1, 0 empty */
+	size_t nslots;
+	int field;		   /* being tokenized */
+	struct term **chosen;	   /* the OR query's words, best first */
+	size_t nchosen;
+	struct pm_list services;   /* the source's */
+	double *service_idf;	   /* by services, how telling each is */
+	double service_total;	   /* their sum */
+	struct pm_list causes;	   /* the source's, primary first */
+	double size;		   /* postmortems in the index, about */
+	int cap;		   /* document frequency deemed common */
+};
+
+/* Logs SQLite's message; the user sees only a generic one. */
+static enum pm_status db_fail(struct dbconn *c, struct pm_error *err)
+{
+	log_kv(LOG_ERROR, "similar.sql", "error",
+	       sqlite3_errmsg(dbconn_db(c)), NULL);
+	return pm_error_set(err, PM_DB, "similar", 0,
+			    "similar: the index could not be read");
+}
+
+/* ---- the source's words ---- */
+
+static uint32_t hash_bytes(const char *s, int n)
+{
+	uint32_t h = 2166136261u;
+	int i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static int cmp_stop(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+/* Whether a word token (not CJK) is worth looking up. */
+static int word_counts(const char *tok, int n)
+{
+	char w[16];
+	int i, digits = 1;
+
+	if (n < 2)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (tok[i] < '0' || tok[i] > '9')
+			digits = 0;
+	/* Numbers are dates, sizes and counts: shared by chance. */
+	if (digits)
+		return 0;
+	if (n >= (int)sizeof(w))
+		return 1;
+	memcpy(w, tok, (size_t)n);
+	w[n] = '\0';
+	return !bsearch(w, stop_words, sizeof(stop_words) / sizeof(*stop_words),
+			sizeof(*stop_words), cmp_stop);
+}
+
+/*
+ * Whether a CJK bigram is worth looking up: not when it holds hiragana.
+ * Those are particles and endings (した, の障), or straddle two words;
+ * Japanese content words are kanji and katakana.
+ */
+static int bigram_counts(const char *tok, int n)
+{
+	const unsigned char *u = (const unsigned char *)tok;
+	int i;
+
+	/* Hiragana is U+3041..U+309F: E3 81 81..E3 82 9F. */
+	for (i = 0; i + 2 < n; i++)
+		if (u[i] == 0xE3 && (u[i + 1] == 0x81 ||
+				     (u[i + 1] == 0x82 && u[i + 2] <= 0x9F)))
+			return 0;
+	return 1;
+}
+
+/* Whether a word mixes letters and digits (ERR1902, host042, http2). */
+static int is_ident(const char *tok, int n)
+{
+	int i, letters = 0, digits = 0;
+
+	for (i = 0; i < n; i++) {
+		if (tok[i] >= '0' && tok[i] <= '9')
+			digits = 1;
+		else if ((tok[i] >= 'a' && tok[i] <= 'z'))
+			letters = 1;
+	}
+	return n >= 4 && letters && digits;
+}
+
+static void slots_grow(struct sim *s)
+{
+	size_t n = s->nslots ? s->nslots * 2 : 1024, i;
+
+	free(s->slots);
+	s->slots = xcalloc(n, sizeof(*s->slots));
+	s->nslots = n;
+	for (i = 0; i < s->nterms; i++) {
+		const struct term *t = &s->terms[i];
+		size_t k = hash_bytes(s->arena.ptr + t->off, t->len) & (n - 1);
+
+		while (s->slots[k])
+			k = (k + 1) & (n - 1);
+		s->slots[k] = (uint32_t)i + 1;
+	}
+}
+
+static int token_cb(void *ctx, const char *tok, int ntok, int start, int end,
+		    int flags)
+{
+	struct sim *s = ctx;
+	struct term *t;
+	size_t k;
+
+	if (flags & PM_TOKEN_RUN_END)
+		return 0; /* one character: in too many words to tell */
+	if ((flags & PM_TOKEN_CJK) ? !bigram_counts(tok, ntok)
+				   : !word_counts(tok, ntok))
+		return 0;
+	if ((s->nterms + 1) * 2 > s->nslots)
+		slots_grow(s);
+	k = hash_bytes(tok, ntok) & (s->nslots - 1);
+	while (s->slots[k]) {
+		t = &s->terms[s->slots[k] - 1];
+		if (t->len == ntok &&
+		    !memcmp(s->arena.ptr + t->off, tok, (size_t)ntok)) {
+			t->weight += field_weight[s->field];
+			return 0;
+		}
+		k = (k + 1) & (s->nslots - 1);
+	}
+	XGROW(s->terms, s->alloc, s->nterms + 1);
+	t = &s->terms[s->nterms];
+	memset(t, 0, sizeof(*t));
+	t->off = s->arena.len;
+	t->len = ntok;
+	t->order = (int)s->nterms;
+	t->field = s->field;
+	t->start = start;
+	t->end = end;
+	t->weight = field_weight[s->field];
+	t->ident = !(flags & PM_TOKEN_CJK) && is_ident(tok, ntok);
+	buf_add(&s->arena, tok, (size_t)ntok);
+	s->slots[k] = (uint32_t)++s->nterms;
+	return 0;
+}
+
+/*
+ * The order of lookups: heaviest first, the earlier word winning a tie
+ * (the title comes first). Codes, hosts and versions (ERR1902, db-042)
+ * count triple: they are rare whatever their weight, and what two
+ * incidents share when they share one; frequent words are mostly common.
+ */
+static double lookup_key(const struct term *t)
+{
+	return t->ident ? 3.0 * t->weight : t->weight;
+}
+
+static int by_weight(const void *a, const void *b)
+{
+	const struct term *x = a, *y = b;
+	double kx = lookup_key(x), ky = lookup_key(y);
+
+	if (kx != ky)
+		return kx > ky ? -1 : 1;
+	return x->order - y->order;
+}
+
+static int by_score(const void *a, const void *b)
+{
+	const struct term *x = *(const struct term *const *)a;
+	const struct term *y = *(const struct term *const *)b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->order - y->order;
+}
+
+/* A JSON array column as text joined by spaces (tags). */
+static char *json_words(const char *v)
+{
+	json_t *a = v ? json_loads(v, 0, NULL) : NULL;
+	struct buf b = BUF_INIT;
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(a, i, e)
+	{
+		if (!json_is_string(e))
+			continue;
+		if (b.len)
+			buf_addch(&b, ' ');
+		buf_addstr(&b, json_string_value(e));
+	}
+	json_decref(a);
+	return buf_detach(&b, NULL);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	return v ? v : "";
+}
+
+/*
+ * Reads the source (PM_NOT_FOUND when the slug is unknown) and its
+ * words.
+ */
+static enum pm_status read_source(struct sim *s, const char *slug,
+				  struct pm_error *err)
+{
+	sqlite3_stmt *st = dbconn_stmt(s->c, sql_source);
+	enum pm_status rc = PM_OK;
+	int f, step;
+
+	if (!st)
+		return db_fail(s->c, err);
+	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, SIM_BODY_SCAN);
+	step = sqlite3_step(st);
+	if (step != SQLITE_ROW) {
+		rc = step == SQLITE_DONE ? PM_NOT_FOUND : db_fail(s->c, err);
+		goto out;
+	}
+	s->id = sqlite3_column_int64(st, 0);
+	s->text[F_TITLE] = xstrdup(col_text(st, 1));
+	s->text[F_SUMMARY] = xstrdup(col_text(st, 2));
+	s->text[F_TAGS] = json_words((const char *)sqlite3_column_text(st, 3));
+	/* substr() counts characters: cut the bytes too. */
+	{
+		const char *body = col_text(st, 4);
+		size_t n = strlen(body);
+
+		n = utf8_truncate(body, n, SIM_BODY_SCAN);
+		s->text[F_BODY] = xstrndup(body, n);
+	}
+	for (f = 0; f < F__MAX; f++) {
+		s->field = f;
+		tokenizer_run(s->text[f], (int)strlen(s->text[f]), 1,
+			      token_cb, s);
+	}
+out:
+	sqlite3_reset(st);
+	return rc;
+}
+
+static enum pm_status read_labels(struct dbconn *c, int64_t id,
+				  struct pm_list *causes,
+				  struct pm_list *services,
+				  struct pm_error *err)
+{
+	sqlite3_stmt *st = dbconn_stmt(c, sql_labels);
+	int step;
+
+	if (!st)
+		return db_fail(c, err);
+	sqlite3_bind_int64(st, 1, id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *kind = col_text(st, 0);
+
+		pm_list_add(!strcmp(kind, "cause") ? causes : services,
+			    col_text(st, 1));
+	}
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? PM_OK : db_fail(c, err);
+}
+
+/* ---- lookups ---- */
+
+/* Whether a text reads back as exactly one given token. */
+struct one_token {
+	const char *want;
+	int len;
+	int n;	/* tokens seen */
+	int same; /* the first one is want */
+};
+
+static int one_token_cb(void *ctx, const char *tok, int ntok, int start,
+			int end, int flags)
+{
+	struct one_token *o = ctx;
+
+	(void)start;
+	(void)end;
+	(void)flags;
+	/* tok lives only during the call: compare it here. */
+	if (o->n++ == 0)
+		o->same = ntok == o->len &&
+			  !memcmp(tok, o->want, (size_t)ntok);
+	return o->n > 1;
+}
+
+/*
+ * Writes the MATCH string for t: its first occurrence as written, quoted.
+ * Returns 0 when that text is not read back as exactly t's token (NFKC
+ * can turn one character into several), so that a lookup always counts
+ * the token itself.
+ */
+static int term_match(const struct sim *s, const struct term *t,
+		      struct buf *out)
+{
+	const char *w = s->text[t->field] + t->start;
+	int n = t->end - t->start;
+	struct one_token o = { s->arena.ptr + t->off, t->len, 0, 0 };
+
+	tokenizer_run_query(w, n, 0, 1, one_token_cb, &o);
+	if (o.n != 1 || !o.same)
+		return 0;
+	buf_reset(out);
+	query_quote(out, w, (size_t)n);
+	return 1;
+}
+
+static enum pm_status index_size(struct dbconn *c, int64_t *n,
+				 struct pm_error *err)
+{
+	sqlite3_stmt *st = dbconn_stmt(c, sql_size);
+	enum pm_status rc = PM_OK;
+
+	if (!st)
+		return db_fail(c, err);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		rc = db_fail(c, err);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Reads t's postings, at most cap of them, into t->posts and t->df. */
+static enum pm_status postings(struct sim *s, struct term *t,
+			       const char *match, int cap,
+			       struct pm_error *err)
+{
+	sqlite3_stmt *st = dbconn_stmt(s->c, sql_postings);
+	size_t alloc = 0;
+	int step;
+
+	if (!st)
+		return db_fail(s->c, err);
+	sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, cap);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		XGROW(t->posts, alloc, (size_t)t->df + 1);
+		t->posts[t->df++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? PM_OK : db_fail(s->c, err);
+}
+
+/* How telling it is to share something df postmortems have (bm25's). */
+static double idf(const struct sim *s, int df)
+{
+	return log(1.0 + (s->size - df + 0.5) / (df + 0.5));
+}
+
+/* Sets s->size and s->cap (see SIM_CAP_MIN). */
+static enum pm_status measure(struct sim *s, struct pm_error *err)
+{
+	int64_t size = 0;
+	enum pm_status rc = index_size(s->c, &size, err);
+
+	s->size = size > 1 ? (double)size : 1.0;
+	s->cap = size / 5 < SIM_CAP_MIN	  ? SIM_CAP_MIN
+		 : size / 5 > SIM_CAP_MAX ? SIM_CAP_MAX
+					  : (int)(size / 5);
+	return rc;
+}
+
+/*
+ * Weighs the source's services by how few postmortems list them: sharing
+ * payment-api says more than sharing the web front end every incident
+ * touches. Counting stops at s->cap, as for words.
+ */
+static enum pm_status weigh_services(struct sim *s, struct pm_error *err)
+{
+	enum pm_status rc = PM_OK;
+	size_t i;
+
+	s->service_idf = xcalloc(s->services.n + 1, sizeof(double));
+	for (i = 0; i < s->services.n && rc == PM_OK; i++) {
+		sqlite3_stmt *st = dbconn_stmt(s->c, sql_service_df);
+		int df = 1;
+
+		if (!st)
+			return db_fail(s->c, err);
+		sqlite3_bind_text(st, 1, s->services.v[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, s->cap);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			df = sqlite3_column_int(st, 0);
+		else
+			rc = db_fail(s->c, err);
+		sqlite3_reset(st);
+		s->service_idf[i] = idf(s, df > 1 ? df : 1);
+		s->service_total += s->service_idf[i];
+	}
+	return rc;
+}
+
+/* Whether t is distinctive: some other postmortem uses it, not many. */
+static int keep_term(struct sim *s, struct term *t, size_t *nkept)
+{
+	if (t->df < 2 || t->df >= s->cap)
+		return 0;
+	t->score = (1.0 + log(t->weight)) * idf(s, t->df);
+	s->chosen[(*nkept)++] = t;
+	return 1;
+}
+
+/*
+ * Looks up the heaviest words and keeps in s->chosen the SIM_TERMS most
+ * distinctive of those that some other postmortem uses.
+ *
+ * A lookup reads a word's postings until a limit. First every word is
+ * read up to SIM_PROBE postings, which settles the rare ones; only when
+ * too few are rare are the others read on up to s->cap, heaviest first,
+ * within SIM_ROW_BUDGET postings in all. On a large index most heavy
+ * words are common, and reading each up to the cap was most of the time.
+ */
+static enum pm_status choose_terms(struct sim *s, struct pm_error *err)
+{
+	struct buf match = BUF_INIT;
+	struct term **common = NULL;
+	enum pm_status rc = PM_OK;
+	size_t i, looked = 0, nkept = 0, ncommon = 0;
+	int probe = s->cap < SIM_PROBE ? s->cap : SIM_PROBE, budget;
+
+	/* Sorting moves the terms: the hash is not used after this. */
+	if (s->nterms)
+		qsort(s->terms, s->nterms, sizeof(*s->terms), by_weight);
+	s->chosen = xcalloc(SIM_LOOKUP, sizeof(*s->chosen));
+	common = xcalloc(SIM_LOOKUP, sizeof(*common));
+	for (i = 0; i < s->nterms && looked < SIM_LOOKUP; i++) {
+		struct term *t = &s->terms[i];
+
+		if (!term_match(s, t, &match))
+			continue;
+		looked++;
+		if ((rc = postings(s, t, match.ptr, probe, err)) != PM_OK)
+			goto out;
+		if (t->df >= probe && probe < s->cap)
+			common[ncommon++] = t;
+		else
+			keep_term(s, t, &nkept);
+	}
+	for (i = 0, budget = SIM_ROW_BUDGET;
+	     i < ncommon && nkept < SIM_TERMS && budget > 0; i++) {
+		struct term *t = common[i];
+
+		if (!term_match(s, t, &match))
+			continue;
+		free(t->posts);
+		t->posts = NULL;
+		t->df = 0;
+		if ((rc = postings(s, t, match.ptr, s->cap, err)) != PM_OK)
+			goto out;
+		budget -= t->df;
+		keep_term(s, t, &nkept);
+	}
+	if (nkept)
+		qsort(s->chosen, nkept, sizeof(*s->chosen), by_score);
+	s->nchosen = nkept < SIM_TERMS ? nkept : SIM_TERMS;
+out:
+	free(common);
+	buf_release(&match);
+	return rc;
+}
+
+/* ---- ranking ---- */
+
+static int has_id(const struct term *t, int64_t id)
+{
+	size_t lo = 0, hi = (size_t)t->df;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->posts[mid] == id)
+			return 1;
+		if (t->posts[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* The best bm25 candidates, the source left out; *self its own score. */
+static enum pm_status rank(struct sim *s, struct candidate **out, size_t *n,
+			   double *self, struct pm_error *err)
+{
+	sqlite3_stmt *st = dbconn_stmt(s->c, sql_rank);
+	struct buf match = BUF_INIT;
+	size_t i, alloc = 0;
+	int step;
+
+	*out = NULL;
+	*n = 0;
+	*self = 0;
+	if (!st)
+		return db_fail(s->c, err);
+	for (i = 0; i < s->nchosen; i++) {
+		const struct term *t = s->chosen[i];
+
+		if (i)
+			buf_addstr(&match, " OR ");
+		query_quote(&match, s->text[t->field] + t->start,
+			    (size_t)(t->end - t->start));
+	}
+	sqlite3_bind_text(st, 1, match.ptr, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, SIM_CANDIDATES + 1);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		double r = -sqlite3_column_double(st, 1);
+
+		if (id == s->id) {
+			*self = r;
+			continue;
+		}
+		XGROW(*out, alloc, *n + 1);
+		(*out)[*n].id = id;
+		(*out)[*n].bm25 = r;
+		(*out)[*n].score = 0;
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	buf_release(&match);
+	if (step != SQLITE_DONE)
+		return db_fail(s->c, err);
+	return PM_OK;
+}
+
+static int list_has_nocase(const struct pm_list *l, const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcasecmp(l->v[i], v))
+			return 1;
+	return 0;
+}
+
+/*
+ * What candidate id shares with the source: services (source order,
+ * compared without ASCII case) and causes (primary first, "unknown"
+ * never counts). *primary: both have the same first cause.
+ */
+static enum pm_status shared_labels(struct sim *s, int64_t id,
+				    struct pm_list *services,
+				    struct pm_list *causes, int *primary,
+				    double *service_weight,
+				    struct pm_error *err)
+{
+	struct pm_list cc = { NULL, 0, 0 }, cs = { NULL, 0, 0 };
+	enum pm_status rc;
+	size_t i;
+
+	*primary = 0;
+	*service_weight = 0;
+	if ((rc = read_labels(s->c, id, &cc, &cs, err)) != PM_OK)
+		goto out;
+	for (i = 0; i < s->services.n; i++) {
+		if (!list_has_nocase(&cs, s->services.v[i]) ||
+		    pm_list_has(services, s->services.v[i]))
+			continue;
+		pm_list_add(services, s->services.v[i]);
+		*service_weight += s->service_idf[i];
+	}
+	for (i = 0; i < s->causes.n; i++)
+		if (strcmp(s->causes.v[i], "unknown") &&
+		    pm_list_has(&cc, s->causes.v[i]))
+			pm_list_add_unique(causes, s->causes.v[i]);
+	*primary = s->causes.n && cc.n && !strcmp(s->causes.v[0], cc.v[0]) &&
+		   strcmp(cc.v[0], "unknown");
+out:
+	pm_list_release(&cc);
+	pm_list_release(&cs);
+	return rc;
+}
+
+static double label_score(const struct sim *s, double service_weight,
+			  size_t ncauses, int primary)
+{
+	double svc = s->service_total > 0 ? service_weight / s->service_total
+					  : 0;
+	double cause = primary ? 1.0 : ncauses ? 0.5 : 0.0;
+
+	return W_SERVICE * svc + W_CAUSE * cause;
+}
+
+static int by_candidate(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if (x->bm25 != y->bm25)
+		return x->bm25 > y->bm25 ? -1 : 1;
+	return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
+/* ---- reasons ---- */
+
+/* A shared word's first occurrence in the source, for display. */
+struct shown {
+	int field, start, end;
+	double score;
+};
+
+static int by_place(const void *a, const void *b)
+{
+	const struct shown *x = a, *y = b;
+
+	if (x->field != y->field)
+		return x->field - y->field;
+	return x->start - y->start;
+}
+
+static int by_shown_score(const void *a, const void *b)
+{
+	const struct shown *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return by_place(a, b);
+}
+
+enum script { S_OTHER, S_HAN, S_KANA, S_HANGUL };
+
+static enum script script_of(int32_t c)
+{
+	if ((c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+	    (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x323AF) ||
+	    c == 0x3005)
+		return S_HAN;
+	if ((c >= 0x30A1 && c <= 0x30FA) || (c >= 0x30FC && c <= 0x30FF) ||
+	    (c >= 0x31F0 && c <= 0x31FF) || (c >= 0xFF66 && c <= 0xFF9F))
+		return S_KANA;
+	if (c >= 0xAC00 && c <= 0xD7A3)
+		return S_HANGUL;
+	return S_OTHER;
+}
+
+/* The script of the character at t[i..n), and its length in *len. */
+static enum script script_at(const char *t, size_t i, size_t n, size_t *len)
+{
+	utf8proc_int32_t c = -1;
+	utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)t + i,
+					      (utf8proc_ssize_t)(n - i), &c);
+
+	*len = k > 0 ? (size_t)k : 1;
+	return k > 0 ? script_of(c) : S_OTHER;
+}
+
+/* Whether postmortem id has the phrase t[start..end). */
+static int has_phrase(struct dbconn *c, int64_t id, const char *t,
+		      int start, int end)
+{
+	sqlite3_stmt *st = dbconn_stmt(c, sql_has_phrase);
+	struct buf m = BUF_INIT;
+	int found = 0;
+
+	if (!st)
+		return 0;
+	query_quote(&m, t + start, (size_t)(end - start));
+	sqlite3_bind_text(st, 1, m.ptr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	buf_release(&m);
+	return found;
+}
+
+/*
+ * Widens m to the whole kanji or katakana word around it, so that the
+ * bigrams レプ and リカ show as レプリカ: a shared bigram is a piece of
+ * the word the reader knows. At most SIM_SHOWN_CHARS characters. The
+ * caller checks that the other postmortem has the whole word (ラグ is in
+ * コンシューマラグ and in フラグ).
+ */
+static void widen(const char *t, struct shown *m)
+{
+	size_t n = strlen(t), len, j;
+	size_t start = (size_t)m->start, end = (size_t)m->end;
+	enum script first = script_at(t, start, n, &len), last = S_OTHER;
+	int chars = 0;
+
+	for (j = start; j < end; j += len, chars++)
+		last = script_at(t, j, n, &len);
+	if (first == S_OTHER)
+		return;
+	while (start > 0 && chars < SIM_SHOWN_CHARS) {
+		j = start - 1;
+		while (j > 0 && ((unsigned char)t[j] & 0xC0) == 0x80)
+			j--;
+		if (script_at(t, j, n, &len) != first)
+			break;
+		start = j;
+		chars++;
+	}
+	while (end < n && chars < SIM_SHOWN_CHARS &&
+	       script_at(t, end, n, &len) == last) {
+		end += len;
+		chars++;
+	}
+	m->start = (int)start;
+	m->end = (int)end;
+}
+
+/* Whether v (n bytes) is already in a, without ASCII case. */
+static int json_has_nocase(json_t *a, const char *v, size_t n)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(a, i, e)
+	{
+		if (json_string_length(e) == n &&
+		    !strncasecmp(json_string_value(e), v, n))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The source's words that candidate id also uses, as the source writes
+ * them, most distinctive first. Overlapping occurrences (the bigrams of
+ * one Japanese word) are merged into one.
+ */
+static json_t *shared_terms(const struct sim *s, int64_t id)
+{
+	struct shown sh[SIM_TERMS];
+	json_t *a = json_array();
+	size_t i, n = 0, out = 0;
+
+	for (i = 0; i < s->nchosen; i++) {
+		const struct term *t = s->chosen[i];
+
+		if (!has_id(t, id))
+			continue;
+		sh[n].field = t->field;
+		sh[n].start = t->start;
+		sh[n].end = t->end;
+		sh[n].score = t->score;
+		n++;
+	}
+	if (!n)
+		return a;
+	qsort(sh, n, sizeof(*sh), by_place);
+	for (i = 1; i < n; i++) {
+		struct shown *m = &sh[out];
+
+		if (sh[i].field == m->field && sh[i].start < m->end) {
+			if (sh[i].end > m->end)
+				m->end = sh[i].end;
+			if (sh[i].score > m->score)
+				m->score = sh[i].score;
+		} else {
+			sh[++out] = sh[i];
+		}
+	}
+	n = out + 1;
+	for (i = 0; i < n; i++) {
+		struct shown w = sh[i];
+
+		widen(s->text[w.field], &w);
+		if (w.start == sh[i].start && w.end == sh[i].end)
+			continue;
+		/*
+		 * Without the whole word the shared bigram is likely a
+		 * coincidence (ラグ of フラグ for コンシューマラグ): not shown.
+		 */
+		if (has_phrase(s->c, id, s->text[w.field], w.start, w.end))
+			sh[i] = w;
+		else
+			sh[i].score = -1;
+	}
+	qsort(sh, n, sizeof(*sh), by_shown_score);
+	for (i = 0; i < n && sh[i].score >= 0 &&
+		    json_array_size(a) < SIM_SHOWN_TERMS; i++) {
+		const char *w = s->text[sh[i].field] + sh[i].start;
+		size_t len = (size_t)(sh[i].end - sh[i].start);
+
+		if (!json_has_nocase(a, w, len))
+			json_array_append_new(a, json_stringn(w, len));
+	}
+	return a;
+}
+
+static json_t *list_json(const struct pm_list *l)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	return a;
+}
+
+static json_t *col_json_array(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+	json_t *a = v ? json_loads(v, 0, NULL) : NULL;
+
+	if (!json_is_array(a)) {
+		json_decref(a);
+		a = json_array();
+	}
+	return a;
+}
+
+static json_t *col_string(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	return v ? json_string(v) : json_null();
+}
+
+/* Appends candidate k's result object to results. */
+static enum pm_status add_result(struct sim *s, const struct candidate *k,
+				 json_t *results, struct pm_error *err)
+{
+	struct pm_list services = { NULL, 0, 0 }, causes = { NULL, 0, 0 };
+	sqlite3_stmt *st;
+	struct buf url = BUF_INIT;
+	enum pm_status rc;
+	json_t *r, *reasons, *terms;
+	double weight;
+	int primary;
+
+	if ((rc = shared_labels(s, k->id, &services, &causes, &primary,
+				&weight, err)) != PM_OK)
+		goto out;
+	if (!(st = dbconn_stmt(s->c, sql_row))) {
+		rc = db_fail(s->c, err);
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, k->id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		rc = db_fail(s->c, err);
+		goto out;
+	}
+	buf_addstr(&url, "/p/");
+	buf_add_urlencoded(&url, col_text(st, 0));
+	reasons = json_array();
+	if (services.n)
+		json_array_append_new(
+			reasons, json_pack("{s:s,s:o}", "kind", "service",
+					   "values", list_json(&services)));
+	if (causes.n)
+		json_array_append_new(
+			reasons, json_pack("{s:s,s:o,s:b}", "kind", "cause",
+					   "values", list_json(&causes),
+					   "primary", primary));
+	terms = shared_terms(s, k->id);
+	if (json_array_size(terms))
+		json_array_append_new(reasons,
+				      json_pack("{s:s,s:o}", "kind", "terms",
+						"values", terms));
+	else
+		json_decref(terms);
+	r = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s}", "slug",
+		      col_string(st, 0), "title", col_string(st, 1),
+		      "started_at", col_string(st, 2), "cause",
+		      col_string(st, 3), "causes", col_json_array(st, 4),
+		      "severity", col_string(st, 5), "services",
+		      col_json_array(st, 6), "url", url.ptr);
+	sqlite3_reset(st);
+	/* Three decimals: more would suggest a precision it does not have. */
+	json_object_set_new(r, "score",
+			    json_real(round(k->score * 1000.0) / 1000.0));
+	json_object_set_new(r, "reasons", reasons);
+	json_array_append_new(results, r);
+out:
+	pm_list_release(&services);
+	pm_list_release(&causes);
+	buf_release(&url);
+	return rc;
+}
+
+/* Scores every candidate and appends the best limit to results. */
+static enum pm_status score(struct sim *s, int limit, json_t *results,
+			    struct pm_error *err)
+{
+	struct candidate *cand = NULL;
+	enum pm_status rc;
+	double self, best;
+	size_t n = 0, i;
+
+	if (!s->nchosen)
+		return PM_OK;
+	if ((rc = rank(s, &cand, &n, &self, err)) != PM_OK)
+		goto out;
+	/*
+	 * bm25 is relative to the query: measure candidates against the
+	 * source itself, which uses every word (or against the best one
+	 * should the source not be ranked).
+	 */
+	best = self;
+	for (i = 0; i < n; i++)
+		if (cand[i].bm25 > best)
+			best = cand[i].bm25;
+	for (i = 0; i < n; i++) {
+		struct pm_list services = { NULL, 0, 0 };
+		struct pm_list causes = { NULL, 0, 0 };
+		double text = best > 0 ? cand[i].bm25 / best : 0, weight;
+		int primary;
+
+		rc = shared_labels(s, cand[i].id, &services, &causes, &primary,
+				   &weight, err);
+		if (rc == PM_OK)
+			cand[i].score = W_TEXT * text +
+					label_score(s, weight, causes.n,
+						    primary);
+		pm_list_release(&services);
+		pm_list_release(&causes);
+		if (rc != PM_OK)
+			goto out;
+	}
+	if (n)
+		qsort(cand, n, sizeof(*cand), by_candidate);
+	for (i = 0; i < n && i < (size_t)limit; i++)
+		if ((rc = add_result(s, &cand[i], results, err)) != PM_OK)
+			goto out;
+out:
+	free(cand);
+	return rc;
+}
+
+/* Sets *renamed to the slug that slug was renamed to, or NULL. */
+static enum pm_status find_renamed(struct dbconn *c, const char *slug,
+				   char **renamed, struct pm_error *err)
+{
+	sqlite3_stmt *st = dbconn_stmt(c, sql_renamed);
+	int step;
+
+	if (!st)
+		return db_fail(c, err);
+	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		*renamed = xstrdup(col_text(st, 0));
+	sqlite3_reset(st);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? PM_OK
+							 : db_fail(c, err);
+}
+
+static void sim_release(struct sim *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nterms; i++)
+		free(s->terms[i].posts);
+	for (i = 0; i < F__MAX; i++)
+		free(s->text[i]);
+	free(s->terms);
+	free(s->slots);
+	free(s->chosen);
+	free(s->service_idf);
+	buf_release(&s->arena);
+	pm_list_release(&s->services);
+	pm_list_release(&s->causes);
+}
+
+enum pm_status similar_run(struct dbconn *c, const char *slug, int limit,
+			   json_t **out, char **renamed,
+			   struct pm_error *err)
+{
+	struct sim s;
+	enum pm_status rc;
+	json_t *results = NULL;
+	int in_txn = 0;
+
+	*out = NULL;
+	if (renamed)
+		*renamed = NULL;
+	memset(&s, 0, sizeof(s));
+	s.c = c;
+	buf_init(&s.arena, 0);
+	if (limit < 1 || limit > PM_SIMILAR_MAX_LIMIT) {
+		rc = pm_error_set(err, PM_INVALID, "similar", 0,
+				  "limit: expected a number from 1 to %d",
+				  PM_SIMILAR_MAX_LIMIT);
+		goto out;
+	}
+	/* One snapshot: the words, the ranking and the rows agree. */
+	if (dbconn_exec(c, "BEGIN") != PM_OK) {
+		rc = db_fail(c, err);
+		goto out;
+	}
+	in_txn = 1;
+	rc = read_source(&s, slug, err);
+	if (rc == PM_NOT_FOUND) {
+		if (renamed && (rc = find_renamed(c, slug, renamed, err)) ==
+				       PM_OK)
+			rc = PM_NOT_FOUND;
+		if (rc == PM_NOT_FOUND)
+			pm_error_set(err, PM_NOT_FOUND, "similar", 0,
+				     "no such postmortem");
+		goto out;
+	}
+	if (rc != PM_OK ||
+	    (rc = read_labels(c, s.id, &s.causes, &s.services, err)) !=
+		    PM_OK ||
+	    (rc = measure(&s, err)) != PM_OK ||
+	    (rc = weigh_services(&s, err)) != PM_OK ||
+	    (rc = choose_terms(&s, err)) != PM_OK)
+		goto out;
+	results = json_array();
+	if ((rc = score(&s, limit, results, err)) != PM_OK)
+		goto out;
+	*out = json_pack("{s:s,s:o}", "slug", slug, "results", results);
+	results = NULL;
+	if (!*out)
+		rc = pm_error_set(err, PM_INTERNAL, "similar", 0,
+				  "similar: the answer could not be written");
+out:
+	if (in_txn)
+		dbconn_exec(c, "COMMIT");
+	json_decref(results);
+	sim_release(&s);
+	return rc;
+}
+
+/* ---- HTTP ---- */
+
+void api_similar(struct request *req, struct reply *rep)
+{
+	const char *v = request_arg(req, "limit");
+	int limit = PM_SIMILAR_DEFAULT_LIMIT;
+	struct pm_error err;
+	struct dbconn *c;
+	struct buf loc = BUF_INIT;
+	char *renamed = NULL;
+	json_t *out = NULL;
+	enum pm_status rc;
+
+	pm_error_clear(&err);
+	if (v) {
+		char *end;
+		long n = strtol(v, &end, 10);
+
+		if (!*v || *end || n < 1 || n > PM_SIMILAR_MAX_LIMIT) {
+			reply_error(rep, 400, "limit: expected a number from "
+				    "1 to %d", PM_SIMILAR_MAX_LIMIT);
+			goto out;
+		}
+		limit = (int)n;
+	}
+	if (!(c = store_reader(req->app->store))) {
+		reply_status(rep, PM_UNAVAILABLE, NULL);
+		goto out;
+	}
+	rc = similar_run(c, req->param, limit, &out, &renamed, &err);
+	store_reader_release(req->app->store, c);
+	if (rc == PM_NOT_FOUND && renamed) {
+		buf_addstr(&loc, "/api/postmortems/");
+		buf_add_urlencoded(&loc, renamed);
+		buf_addstr(&loc, "/similar");
+		rep->location = buf_detach(&loc, NULL);
+		reply_error(rep, 301, "renamed; see %s", rep->location);
+	} else if (rc == PM_NOT_FOUND &&
+		   utf8_valid(req->param, strlen(req->param))) {
+		reply_error(rep, 404, "no postmortem '%s'", req->param);
+	} else if (rc != PM_OK) {
+		reply_status(rep, rc, &err);
+	} else {
+		reply_json(rep, 200, out);
+	}
+out:
+	buf_release(&loc);
+	free(renamed);
+}

@@ -1,0 +1,1135 @@
+/*
+ * The Slack outbox.
+ *
+ * Map: announcement policy and dedupe keys → the Block Kit message →
+ * queueing (inside the caller's transaction) → listings and retries for
+ * the API and the CLI → the worker: claim a due row (short write), POST it
+ * with libcurl (no lock held), record the outcome (short write), sleep
+ * until the next row is due, a kick, or the poll interval.
+ *
+ * Times in the table are wall-clock milliseconds, because they must mean
+ * the same after a restart; sleeping uses the monotonic clock.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "pmkb/base/buf.h"
+#include "pmkb/base/config.h"
+#include "pmkb/ingest/gitsync.h"
+#include "pmkb/base/log.h"
+#include "pmkb/slack/outbox.h"
+#include "pmkb/http/routes.h"
+#include "pmkb/http/server.h"
+#include "pmkb/slack/slack.h"
+#include "pmkb/db/store.h"
+#include "pmkb/base/utf8.h"
+#include "pmkb/base/xalloc.h"
+
+/* The longest wait between tries, whatever the backoff or Retry-After. */
+#define MAX_DELAY_MS (3600 * 1000LL)
+/* Bytes of a title and of a summary's first sentence in a message. */
+#define MAX_TITLE 500
+#define MAX_SENTENCE 400
+/* Bytes of an answer's body kept as the error. */
+#define MAX_ERROR_BODY 200
+
+static const char sql_put[] =
+	"INSERT INTO outbox(dedupe_key, event, slug, title, payload, state, "
+	"attempts, next_attempt_at, created_at) "
+	"VALUES(?1, ?2, ?3, ?4, ?5, 'queued', 0, ?6, ?6) "
+	"ON CONFLICT(dedupe_key) DO NOTHING";
+static const char sql_recover[] =
+	"UPDATE outbox SET state = 'queued' WHERE state = 'sending'";
+static const char sql_next_due[] =
+	"SELECT min(next_attempt_at) FROM outbox WHERE state = 'queued'";
+static const char sql_claim[] =
+	"UPDATE outbox SET state = 'sending', attempts = attempts + 1 "
+	"WHERE id = (SELECT id FROM outbox WHERE state = 'queued' AND "
+	"next_attempt_at <= ?1 ORDER BY id LIMIT 1) "
+	"RETURNING id, payload, attempts";
+/* The outcomes of a try: ?1 id, ?2 a time, ?3 HTTP status, ?4 error. */
+static const char sql_sent[] =
+	"UPDATE outbox SET state = 'sent', sent_at = ?2, last_status = ?3, "
+	"last_error = ?4 WHERE id = ?1";
+static const char sql_requeue[] =
+	"UPDATE outbox SET state = 'queued', next_attempt_at = ?2, "
+	"last_status = ?3, last_error = ?4 WHERE id = ?1";
+static const char sql_fail[] =
+	"UPDATE outbox SET state = 'failed', next_attempt_at = ?2, "
+	"last_status = ?3, last_error = ?4 WHERE id = ?1";
+static const char sql_counts[] =
+	"SELECT state, count(*) FROM outbox GROUP BY state";
+static const char sql_recent[] =
+	"SELECT id, event, slug, title, state, attempts, next_attempt_at, "
+	"last_status, last_error, created_at, sent_at FROM outbox "
+	"WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2";
+static const char sql_retry_one[] =
+	"UPDATE outbox SET state = 'queued', attempts = 0, "
+	"next_attempt_at = ?2, last_error = NULL "
+	"WHERE state = 'failed' AND id = ?1";
+static const char sql_retry_all[] =
+	"UPDATE outbox SET state = 'queued', attempts = 0, "
+	"next_attempt_at = ?1, last_error = NULL WHERE state = 'failed'";
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int announce_mode_parse(const char *s)
+{
+	if (!s || !strcmp(s, "new"))
+		return ANNOUNCE_NEW;
+	if (!strcmp(s, "new+updated"))
+		return ANNOUNCE_NEW_UPDATED;
+	if (!strcmp(s, "off"))
+		return ANNOUNCE_OFF;
+	return -1;
+}
+
+const char *outbox_event_name(enum outbox_event ev)
+{
+	switch (ev) {
+	case OUTBOX_NEW: return "new";
+	case OUTBOX_PUBLISHED: return "published";
+	case OUTBOX_UPDATED: return "updated";
+	case OUTBOX_TEST: return "test";
+	}
+	return "unknown";
+}
+
+int outbox_should_announce(enum announce_mode mode, enum index_change change,
+			   const char *old_status, const char *status,
+			   enum outbox_event *ev)
+{
+	int now_published = status && !strcmp(status, "published");
+	int was_published = old_status && !strcmp(old_status, "published");
+
+	if (mode == ANNOUNCE_OFF || !now_published)
+		return 0;
+	if (change == INDEX_ADDED) {
+		*ev = OUTBOX_NEW;
+		return 1;
+	}
+	if (change != INDEX_UPDATED)
+		return 0;
+	if (!was_published) {
+		*ev = OUTBOX_PUBLISHED;
+		return 1;
+	}
+	if (mode == ANNOUNCE_NEW_UPDATED) {
+		*ev = OUTBOX_UPDATED;
+		return 1;
+	}
+	return 0;
+}
+
+char *outbox_dedupe_key(const struct outbox_announcement *a)
+{
+	struct buf k = BUF_INIT;
+
+	buf_addf(&k, "%s:%s:%s", outbox_event_name(a->event), a->path,
+		 a->content_hash ? a->content_hash : "");
+	return buf_detach(&k, NULL);
+}
+
+/*
+ * The first sentence of a summary: up to a full stop followed by a space
+ * or the end, a Japanese full stop, or a blank line. Sets *len.
+ */
+static const char *first_sentence(const char *s, size_t *len)
+{
+	const char *p = s;
+
+	while (*s == ' ' || *s == '\n' || *s == '\t')
+		s++;
+	for (p = s; *p; p++) {
+		if ((*p == '.' || *p == '!' || *p == '?') &&
+		    (p[1] == ' ' || p[1] == '\n' || !p[1])) {
+			p++;
+			break;
+		}
+		/* 。！？ (U+3002, U+FF01, U+FF1F) end a Japanese sentence. */
+		if (!strncmp(p, "。", 3) || !strncmp(p, "！", 3) ||
+		    !strncmp(p, "？", 3)) {
+			p += 3;
+			break;
+		}
+		if (p[0] == '\n' && p[1] == '\n')
+			break;
+	}
+	*len = (size_t)(p - s);
+	return s;
+}
+
+static const char *event_heading(enum outbox_event ev)
+{
+	switch (ev) {
+	case OUTBOX_NEW: return "New postmortem";
+	case OUTBOX_PUBLISHED: return "Postmortem published";
+	case OUTBOX_UPDATED: return "Postmortem updated";
+	case OUTBOX_TEST: return "Test message from pmkb";
+	}
+	return "Postmortem";
+}
+
+static json_t *mrkdwn(const char *text)
+{
+	return json_pack("{s:s,s:s}", "type", "mrkdwn", "text", text);
+}
+
+static json_t *field(const char *label, const char *value)
+{
+	struct buf t = BUF_INIT;
+	json_t *j;
+
+	buf_addf(&t, "*%s*\n", label);
+	slack_escape_max(&t, value, 300);
+	j = mrkdwn(t.ptr);
+	buf_release(&t);
+	return j;
+}
+
+json_t *outbox_message(const struct outbox_context *ctx,
+		       const struct outbox_announcement *a)
+{
+	struct buf url = BUF_INIT, text = BUF_INIT, fallback = BUF_INIT,
+		   list = BUF_INIT, ctxt = BUF_INIT;
+	json_t *blocks = json_array(), *fields = json_array(), *section, *msg;
+	const char *sentence = NULL;
+	char *link = NULL;
+	size_t slen = 0;
+
+	buf_addf(&url, "%s/p/", ctx && ctx->public_url ? ctx->public_url : "");
+	buf_add_urlencoded(&url, a->slug ? a->slug : "");
+
+	/* The section: a linked title, then the summary's first sentence. */
+	buf_addf(&text, "*%s:* <", event_heading(a->event));
+	slack_escape(&text, url.ptr, url.len);
+	buf_addch(&text, '|');
+	slack_escape_max(&text, a->title ? a->title : "", MAX_TITLE);
+	buf_addch(&text, '>');
+	if (a->summary && *a->summary) {
+		sentence = first_sentence(a->summary, &slen);
+		if (slen) {
+			char *s = xstrndup(sentence, slen);
+
+			buf_addch(&text, '\n');
+			slack_escape_max(&text, s, MAX_SENTENCE);
+			free(s);
+		}
+	}
+	section = json_pack("{s:s,s:o}", "type", "section", "text",
+			    mrkdwn(text.ptr));
+	if (a->severity && *a->severity)
+		json_array_append_new(fields, field("Severity", a->severity));
+	if (a->n_causes)
+		json_array_append_new(fields, field("Cause", a->causes[0]));
+	for (size_t i = 0; i < a->n_services; i++)
+		buf_addf(&list, "%s%s", i ? ", " : "", a->services[i]);
+	if (list.len)
+		json_array_append_new(fields, field("Services", list.ptr));
+	if (json_array_size(fields))
+		json_object_set(section, "fields", fields);
+	json_array_append_new(blocks, section);
+
+	/* The context: the commit (linked when we know where) and path. */
+	if (a->commit && *a->commit) {
+		char short_id[13];
+
+		snprintf(short_id, sizeof(short_id), "%s", a->commit);
+		buf_addstr(&ctxt, "Commit ");
+		if (ctx && (link = gitsync_source_url(ctx->source_url,
+						      a->commit, ctx->branch,
+						      ctx->dir, a->path))) {
+			buf_addch(&ctxt, '<');
+			slack_escape(&ctxt, link, strlen(link));
+			buf_addch(&ctxt, '|');
+			slack_escape(&ctxt, short_id, strlen(short_id));
+			buf_addch(&ctxt, '>');
+		} else {
+			buf_addch(&ctxt, '`');
+			slack_escape(&ctxt, short_id, strlen(short_id));
+			buf_addch(&ctxt, '`');
+		}
+		buf_addstr(&ctxt, " · ");
+	}
+	if (a->path)
+		slack_escape_max(&ctxt, a->path, 300);
+	if (ctxt.len)
+		json_array_append_new(
+			blocks,
+			json_pack("{s:s,s:[o]}", "type", "context", "elements",
+				  mrkdwn(ctxt.ptr)));
+
+	/* The notification text, for clients that cannot show blocks. */
+	buf_addf(&fallback, "%s: ", event_heading(a->event));
+	slack_escape_max(&fallback, a->title ? a->title : "", MAX_TITLE);
+	if (a->severity && *a->severity) {
+		buf_addstr(&fallback, " (");
+		slack_escape_max(&fallback, a->severity, 40);
+		buf_addch(&fallback, ')');
+	}
+	buf_addstr(&fallback, " ");
+	slack_escape(&fallback, url.ptr, url.len);
+
+	msg = json_pack("{s:s,s:o,s:b,s:b}", "text", fallback.ptr, "blocks",
+			blocks, "unfurl_links", 0, "unfurl_media", 0);
+	json_decref(fields);
+	buf_release(&url);
+	buf_release(&text);
+	buf_release(&fallback);
+	buf_release(&list);
+	buf_release(&ctxt);
+	free(link);
+	return msg;
+}
+
+enum pm_status outbox_put(struct dbconn *c, const char *key,
+			  enum outbox_event ev, const char *slug,
+			  const char *title, const char *payload,
+			  int *queued)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_put);
+	int rc;
+
+	if (queued)
+		*queued = 0;
+	if (!s)
+		return PM_DB;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, outbox_event_name(ev), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, slug ? slug : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, title ? title : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, payload, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, wall_ms());
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		log_kv(LOG_ERROR, "outbox.put", "error",
+		       sqlite3_errmsg(dbconn_db(c)), NULL);
+		return PM_DB;
+	}
+	if (queued)
+		*queued = sqlite3_changes(dbconn_db(c)) > 0;
+	return PM_OK;
+}
+
+enum pm_status outbox_enqueue(struct dbconn *c,
+			      const struct outbox_context *ctx,
+			      const struct outbox_announcement *a,
+			      int *queued)
+{
+	char *key = outbox_dedupe_key(a);
+	json_t *msg = outbox_message(ctx, a);
+	char *payload = json_dumps(msg, JSON_COMPACT);
+	enum pm_status rc = PM_INTERNAL;
+
+	if (payload)
+		rc = outbox_put(c, key, a->event, a->slug, a->title, payload,
+				queued);
+	if (rc == PM_OK && queued && *queued)
+		log_kv(LOG_DEBUG, "outbox.queue", "what",
+		       outbox_event_name(a->event), "slug", a->slug, NULL);
+	free(payload);
+	json_decref(msg);
+	free(key);
+	return rc;
+}
+
+enum pm_status outbox_count(struct dbconn *c, struct outbox_counts *out)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_counts);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return PM_DB;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *state = (const char *)sqlite3_column_text(s, 0);
+		int64_t n = sqlite3_column_int64(s, 1);
+
+		if (!strcmp(state, "queued"))
+			out->queued = n;
+		else if (!strcmp(state, "sending"))
+			out->sending = n;
+		else if (!strcmp(state, "sent"))
+			out->sent = n;
+		else if (!strcmp(state, "failed"))
+			out->failed = n;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? PM_OK : PM_DB;
+}
+
+/* An RFC 3339 UTC time for a column of milliseconds, or null. */
+static json_t *col_time_ms(sqlite3_stmt *s, int i)
+{
+	char text[32];
+	time_t t;
+	struct tm tm;
+
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return json_null();
+	t = (time_t)(sqlite3_column_int64(s, i) / 1000);
+	gmtime_r(&t, &tm);
+	strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(text);
+}
+
+static json_t *col_text(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+
+	return v ? json_string(v) : json_null();
+}
+
+json_t *outbox_status(struct dbconn *c, const char *state, int limit)
+{
+	struct outbox_counts n;
+	sqlite3_stmt *s;
+	json_t *recent;
+	int rc;
+
+	if (outbox_count(c, &n) != PM_OK || !(s = dbconn_stmt(c, sql_recent)))
+		return NULL;
+	if (state)
+		sqlite3_bind_text(s, 1, state, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 2, limit);
+	recent = json_array();
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *row = json_pack(
+			"{s:I,s:o,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:o}", "id",
+			(json_int_t)sqlite3_column_int64(s, 0), "event",
+			col_text(s, 1), "slug", col_text(s, 2), "title",
+			col_text(s, 3), "state", col_text(s, 4), "attempts",
+			sqlite3_column_int(s, 5), "next_attempt_at",
+			col_time_ms(s, 6), "last_error", col_text(s, 8),
+			"created_at", col_time_ms(s, 9), "sent_at",
+			col_time_ms(s, 10));
+
+		json_object_set_new(row, "last_status",
+				    sqlite3_column_type(s, 7) == SQLITE_NULL
+					    ? json_null()
+					    : json_integer(sqlite3_column_int(
+						      s, 7)));
+		json_array_append_new(recent, row);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		json_decref(recent);
+		return NULL;
+	}
+	return json_pack("{s:{s:I,s:I,s:I,s:I},s:o}", "counts", "queued",
+			 (json_int_t)n.queued, "sending",
+			 (json_int_t)n.sending, "sent", (json_int_t)n.sent,
+			 "failed", (json_int_t)n.failed, "recent", recent);
+}
+
+enum pm_status outbox_retry(struct dbconn *c, int64_t id, int *n)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, id ? sql_retry_one : sql_retry_all);
+	int rc;
+
+	*n = 0;
+	if (!s)
+		return PM_DB;
+	if (id) {
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, wall_ms());
+	} else {
+		sqlite3_bind_int64(s, 1, wall_ms());
+	}
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return PM_DB;
+	*n = sqlite3_changes(dbconn_db(c));
+	return PM_OK;
+}
+
+int64_t outbox_backoff_ms(long base_ms, int attempts, double jitter)
+{
+	int64_t delay = base_ms > 0 ? base_ms : 1;
+
+	for (int i = 1; i < attempts && delay < MAX_DELAY_MS; i++)
+		delay *= 2;
+	if (delay > MAX_DELAY_MS)
+		delay = MAX_DELAY_MS;
+	if (jitter < 0)
+		jitter = 0;
+	if (jitter >= 1)
+		jitter = 0.999999;
+	return delay / 2 + (int64_t)((double)(delay - delay / 2) * jitter);
+}
+
+int64_t outbox_retry_after_ms(const char *value, int64_t now_s)
+{
+	const char *p = value;
+	int64_t secs = 0;
+	time_t when;
+
+	if (!value)
+		return -1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p >= '0' && *p <= '9') {
+		for (; *p >= '0' && *p <= '9'; p++) {
+			secs = secs * 10 + (*p - '0');
+			if (secs > MAX_DELAY_MS / 1000)
+				secs = MAX_DELAY_MS / 1000;
+		}
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		return *p ? -1 : secs * 1000;
+	}
+	/* An HTTP date: wait until then. */
+	when = curl_getdate(p, NULL);
+	if (when == (time_t)-1)
+		return -1;
+	if ((int64_t)when <= now_s)
+		return 0;
+	secs = (int64_t)when - now_s;
+	return secs > MAX_DELAY_MS / 1000 ? MAX_DELAY_MS : secs * 1000;
+}
+
+/* ---- the worker ---- */
+
+struct outbox_worker {
+	struct store *store;
+	char *url; /* the webhook: a secret, never logged */
+	int max_attempts;
+	long backoff_ms, timeout_ms, poll_ms;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int stop, kicked;
+	/* After a failure that concerns the webhook, not one message. */
+	int64_t pause_until;
+	CURL *curl;
+};
+
+/* A claimed row. */
+struct job {
+	int64_t id;
+	char *payload;
+	int attempts; /* including this one */
+};
+
+/* What one POST gave. */
+struct post_result {
+	long http;	       /* 0 when no answer came */
+	CURLcode curl;
+	int64_t retry_after;   /* ms, or -1 */
+	struct buf body;       /* the start of the answer */
+	char retry_header[64]; /* the raw Retry-After value */
+};
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct post_result *r = arg;
+	size_t len = size * n;
+
+	if (r->body.len < MAX_ERROR_BODY)
+		buf_add(&r->body, data,
+			len < MAX_ERROR_BODY - r->body.len
+				? len
+				: MAX_ERROR_BODY - r->body.len);
+	return len;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct post_result *r = arg;
+	size_t len = size * n;
+	static const char name[] = "retry-after:";
+
+	if (len > sizeof(name) - 1 &&
+	    !strncasecmp(data, name, sizeof(name) - 1)) {
+		size_t vlen = len - (sizeof(name) - 1);
+
+		if (vlen >= sizeof(r->retry_header))
+			vlen = sizeof(r->retry_header) - 1;
+		memcpy(r->retry_header, data + sizeof(name) - 1, vlen);
+		r->retry_header[vlen] = '\0';
+	}
+	return len;
+}
+
+static void post(struct outbox_worker *w, const char *payload,
+		 struct post_result *r)
+{
+	struct curl_slist *headers = NULL;
+	CURL *h = w->curl;
+
+	memset(r, 0, sizeof(*r));
+	buf_init(&r->body, 0);
+	r->retry_after = -1;
+	headers = curl_slist_append(headers, "Content-Type: application/json; "
+					     "charset=utf-8");
+	/* No "Expect: 100-continue" round trip for a small body. */
+	headers = curl_slist_append(headers, "Expect:");
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, w->url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, w->timeout_ms);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 w->timeout_ms < 5000 ? w->timeout_ms : 5000L);
+	/* Signals are for the main thread; timeouts must not use them. */
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS,
+			 (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "pmkb/" PMKB_VERSION);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+	r->curl = curl_easy_perform(h);
+	if (r->curl == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->http);
+	if (r->retry_header[0])
+		r->retry_after = outbox_retry_after_ms(r->retry_header,
+						       (int64_t)time(NULL));
+	curl_slist_free_all(headers);
+}
+
+/*
+ * Records the outcome of a try (one of the statements above), retrying
+ * briefly if the database is busy. Each is its own short transaction.
+ */
+static enum pm_status write_row(struct outbox_worker *w, const char *sql,
+				int64_t id, int64_t when, long status,
+				const char *error)
+{
+	enum pm_status st = PM_DB;
+
+	for (int tries = 0; tries < 5 && st != PM_OK; tries++) {
+		struct dbconn *c;
+		sqlite3_stmt *s;
+		int rc;
+
+		if (tries) {
+			struct timespec ts = { 0, 200 * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
+		c = store_writer(w->store);
+		s = dbconn_stmt(c, sql);
+		if (s) {
+			sqlite3_bind_int64(s, 1, id);
+			sqlite3_bind_int64(s, 2, when);
+			sqlite3_bind_int64(s, 3, status);
+			if (error)
+				sqlite3_bind_text(s, 4, error, -1,
+						  SQLITE_TRANSIENT);
+			rc = sqlite3_step(s);
+			sqlite3_reset(s);
+			if (rc == SQLITE_DONE)
+				st = PM_OK;
+			else
+				log_kv(LOG_ERROR, "outbox.db", "error",
+				       sqlite3_errmsg(dbconn_db(c)), NULL);
+		}
+		store_writer_release(w->store);
+	}
+	return st;
+}
+
+/*
+ * Claims the first queued of the due rows (queued → sending, one more
+ * attempt), so that Slack gets announcements in the order they were
+ * made. job->id is 0 when none is due.
+ */
+static enum pm_status claim(struct outbox_worker *w, int64_t now,
+			    struct job *job)
+{
+	struct dbconn *c = store_writer(w->store);
+	sqlite3_stmt *s = dbconn_stmt(c, sql_claim);
+	enum pm_status st = PM_DB;
+	int rc;
+
+	memset(job, 0, sizeof(*job));
+	if (!s)
+		goto out;
+	sqlite3_bind_int64(s, 1, now);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		job->id = sqlite3_column_int64(s, 0);
+		job->payload = xstrdup((const char *)sqlite3_column_text(s, 1));
+		job->attempts = sqlite3_column_int(s, 2);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		st = PM_OK;
+	else
+		log_kv(LOG_ERROR, "outbox.db", "error",
+		       sqlite3_errmsg(dbconn_db(c)), NULL);
+out:
+	store_writer_release(w->store);
+	if (st != PM_OK && job->payload) {
+		/* The claim did not commit: the row is still queued. */
+		free(job->payload);
+		memset(job, 0, sizeof(*job));
+	}
+	return st;
+}
+
+/* When the next queued row is due (ms), or -1 when none is. */
+static int64_t next_due(struct outbox_worker *w)
+{
+	struct dbconn *c = store_reader(w->store);
+	sqlite3_stmt *s;
+	int64_t due = -1;
+
+	if (!c)
+		return -1;
+	if ((s = dbconn_stmt(c, sql_next_due))) {
+		if (sqlite3_step(s) == SQLITE_ROW &&
+		    sqlite3_column_type(s, 0) != SQLITE_NULL)
+			due = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+	}
+	store_reader_release(w->store, c);
+	return due;
+}
+
+/* A short description of a failed POST, without the URL. */
+static void describe(const struct post_result *r, struct buf *out)
+{
+	if (r->curl != CURLE_OK) {
+		buf_addf(out, "network: %s", curl_easy_strerror(r->curl));
+		return;
+	}
+	buf_addf(out, "HTTP %ld", r->http);
+	if (r->body.len) {
+		buf_addstr(out, ": ");
+		utf8_repair(out, r->body.ptr, r->body.len);
+	}
+	for (size_t i = 0; i < out->len; i++)
+		if (out->ptr[i] == '\n' || out->ptr[i] == '\r')
+			out->ptr[i] = ' ';
+}
+
+static double jitter(void)
+{
+	return (double)randombytes_uniform(1000000) / 1e6;
+}
+
+/* Posts a claimed row and records the outcome. */
+static void deliver(struct outbox_worker *w, struct job *job)
+{
+	struct post_result r;
+	struct buf why = BUF_INIT;
+	char id[24], tries[16], wait[24];
+	int retry = 0;
+	int64_t delay = 0, now;
+
+	post(w, job->payload, &r);
+	now = wall_ms();
+	snprintf(id, sizeof(id), "%lld", (long long)job->id);
+	snprintf(tries, sizeof(tries), "%d", job->attempts);
+	if (r.curl == CURLE_OK && r.http >= 200 && r.http < 300) {
+		if (write_row(w, sql_sent, job->id, now, r.http, NULL) ==
+		    PM_OK)
+			log_kv(LOG_INFO, "outbox.sent", "id", id, "attempts",
+			       tries, NULL);
+		goto out;
+	}
+	describe(&r, &why);
+	if (r.curl == CURLE_OK && r.http == 429) {
+		retry = 1;
+		delay = r.retry_after >= 0
+				? r.retry_after
+				: outbox_backoff_ms(w->backoff_ms,
+						    job->attempts, jitter());
+	} else if (r.curl != CURLE_OK || r.http >= 500 || r.http == 408) {
+		retry = 1;
+		delay = outbox_backoff_ms(w->backoff_ms, job->attempts,
+					  jitter());
+		if (r.retry_after > delay)
+			delay = r.retry_after;
+	}
+	/* Anything else (400 invalid_payload, 403, 404, 410) won't heal. */
+	if (!retry || job->attempts >= w->max_attempts) {
+		write_row(w, sql_fail, job->id, now, r.http, why.ptr);
+		log_kv(LOG_ERROR, "outbox.failed", "id", id, "attempts", tries,
+		       "error", why.ptr, NULL);
+		goto out;
+	}
+	write_row(w, sql_requeue, job->id, now + delay, r.http, why.ptr);
+	snprintf(wait, sizeof(wait), "%lld", (long long)delay);
+	log_kv(LOG_WARN, "outbox.retry", "id", id, "attempts", tries,
+	       "wait_ms", wait, "error", why.ptr, NULL);
+	/*
+	 * The webhook, not this message, is what failed: hold every message
+	 * back, so that an outage costs one try per interval, not one per
+	 * message, and a 429 is honoured for all of them.
+	 */
+	pthread_mutex_lock(&w->lock);
+	w->pause_until = now + delay;
+	pthread_mutex_unlock(&w->lock);
+out:
+	buf_release(&why);
+	buf_release(&r.body);
+}
+
+/* Waits up to ms for a kick or the stop. */
+static void sleep_ms(struct outbox_worker *w, int64_t ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop && !w->kicked)
+		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) ==
+		    ETIMEDOUT)
+			break;
+	w->kicked = 0;
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void *worker_main(void *arg)
+{
+	struct outbox_worker *w = arg;
+
+	for (;;) {
+		struct job job;
+		int64_t now = wall_ms(), pause, due, wait;
+		int stop;
+
+		pthread_mutex_lock(&w->lock);
+		stop = w->stop;
+		pause = w->pause_until;
+		pthread_mutex_unlock(&w->lock);
+		if (stop)
+			break;
+		/* A reader looks first: the writer is for real work only. */
+		due = next_due(w);
+		if (now >= pause && due >= 0 && due <= now &&
+		    claim(w, now, &job) == PM_OK && job.id) {
+			deliver(w, &job);
+			free(job.payload);
+			continue;
+		}
+		wait = w->poll_ms;
+		if (due >= 0 && due - now < wait)
+			wait = due - now;
+		if (pause > now && pause - now > wait)
+			wait = pause - now;
+		/* Never spin, whatever the clocks say. */
+		if (wait < 10)
+			wait = 10;
+		sleep_ms(w, wait);
+	}
+	return NULL;
+}
+
+enum pm_status outbox_worker_start(struct outbox_worker **out,
+				   struct store *st,
+				   const struct outbox_settings *s,
+				   struct pm_error *err)
+{
+	struct outbox_worker *w = NULL;
+	struct dbconn *c;
+	pthread_condattr_t attr;
+	enum pm_status rc = PM_OK;
+	int recovered = 0;
+
+	*out = NULL;
+	if (strncmp(s->webhook_url, "https://", 8) &&
+	    strncmp(s->webhook_url, "http://", 7))
+		return pm_error_set(err, PM_INVALID, "PMKB_SLACK_WEBHOOK_URL",
+				    0, "PMKB_SLACK_WEBHOOK_URL must be an "
+				    "http(s):// URL: Slack's incoming webhook");
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT))
+		return pm_error_set(err, PM_INTERNAL, "outbox", 0,
+				    "cannot initialise libsodium or libcurl");
+	/* Rows a dead process left in flight are due again. */
+	c = store_writer(st);
+	if (dbconn_exec(c, sql_recover) == PM_OK)
+		recovered = sqlite3_changes(dbconn_db(c));
+	else
+		rc = PM_DB;
+	store_writer_release(st);
+	if (rc != PM_OK)
+		return pm_error_set(err, rc, "outbox", 0,
+				    "cannot read the outbox");
+	if (recovered) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "%d", recovered);
+		log_kv(LOG_WARN, "outbox.recovered", "rows", n, "note",
+		       "sending again what a previous process was sending",
+		       NULL);
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->store = st;
+	w->url = xstrdup(s->webhook_url);
+	w->max_attempts = s->max_attempts > 0 ? s->max_attempts : 8;
+	w->backoff_ms = s->backoff_ms > 0 ? s->backoff_ms : 5000;
+	w->timeout_ms = s->timeout_ms > 0 ? s->timeout_ms : 10000;
+	w->poll_ms = s->poll_ms > 0 ? s->poll_ms : 1000;
+	if (!(w->curl = curl_easy_init())) {
+		free(w->url);
+		free(w);
+		return pm_error_set(err, PM_INTERNAL, "outbox", 0,
+				    "cannot initialise libcurl");
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	if (pthread_create(&w->thread, NULL, worker_main, w)) {
+		curl_easy_cleanup(w->curl);
+		pthread_cond_destroy(&w->cond);
+		pthread_mutex_destroy(&w->lock);
+		free(w->url);
+		free(w);
+		return pm_error_set(err, PM_INTERNAL, "outbox", 0,
+				    "cannot start the outbox thread");
+	}
+	{
+		char tries[16], backoff[24];
+
+		snprintf(tries, sizeof(tries), "%d", w->max_attempts);
+		snprintf(backoff, sizeof(backoff), "%ld", w->backoff_ms);
+		log_kv(LOG_INFO, "outbox.start", "max_attempts", tries,
+		       "backoff_ms", backoff, NULL);
+	}
+	*out = w;
+	return PM_OK;
+}
+
+void outbox_worker_kick(struct outbox_worker *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->kicked = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void outbox_worker_stop(struct outbox_worker *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	curl_easy_cleanup(w->curl);
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+	sodium_memzero(w->url, strlen(w->url));
+	free(w->url);
+	free(w);
+	curl_global_cleanup();
+}
+
+/* GET /api/outbox */
+void api_outbox(struct request *req, struct reply *rep)
+{
+	const char *state = request_arg(req, "state");
+	const char *limit_arg = request_arg(req, "limit");
+	struct dbconn *c;
+	json_t *j;
+	long limit = 50;
+	char *end;
+
+	if (state && strcmp(state, "queued") && strcmp(state, "sending") &&
+	    strcmp(state, "sent") && strcmp(state, "failed")) {
+		reply_error(rep, 400, "state: expected queued, sending, sent "
+			    "or failed");
+		return;
+	}
+	if (limit_arg) {
+		limit = strtol(limit_arg, &end, 10);
+		if (!*limit_arg || *end || limit < 1 || limit > 500) {
+			reply_error(rep, 400, "limit: expected a number from "
+				    "1 to 500");
+			return;
+		}
+	}
+	if (!(c = store_reader(req->app->store))) {
+		reply_status(rep, PM_UNAVAILABLE, NULL);
+		return;
+	}
+	j = outbox_status(c, state, (int)limit);
+	store_reader_release(req->app->store, c);
+	if (!j) {
+		reply_status(rep, PM_DB, NULL);
+		return;
+	}
+	json_object_set_new(j, "enabled",
+			    json_boolean(req->app->outbox != NULL));
+	reply_json(rep, 200, j);
+}
+
+/* ---- pmkb outbox ---- */
+
+static void print_rows(FILE *out, json_t *status)
+{
+	json_t *row;
+	size_t i;
+
+	json_array_foreach(json_object_get(status, "recent"), i, row) {
+		const char *err = json_string_value(
+			json_object_get(row, "last_error"));
+		const char *slug = json_string_value(
+			json_object_get(row, "slug"));
+
+		fprintf(out, "  #%lld  %-7s  %-9s  tries %lld  %s\n",
+			(long long)json_integer_value(
+				json_object_get(row, "id")),
+			json_string_value(json_object_get(row, "state")),
+			json_string_value(json_object_get(row, "event")),
+			(long long)json_integer_value(
+				json_object_get(row, "attempts")),
+			slug && *slug ? slug
+				      : json_string_value(
+						json_object_get(row, "title")));
+		if (err)
+			fprintf(out, "        last error: %s\n", err);
+	}
+}
+
+/* Queues a message that says only that the webhook works. */
+static enum pm_status queue_test(struct dbconn *c, const char *text,
+				 int64_t *id)
+{
+	struct buf key = BUF_INIT, t = BUF_INIT;
+	json_t *msg;
+	char *payload;
+	int queued = 0;
+	enum pm_status rc;
+
+	buf_addf(&key, "test:%lld:%08x", (long long)wall_ms(),
+		 randombytes_random());
+	buf_addstr(&t, "*Test message from pmkb:* ");
+	slack_escape_max(&t, *text ? text : "the incoming webhook works.",
+			 1000);
+	msg = json_pack("{s:s,s:[{s:s,s:{s:s,s:s}}]}", "text", t.ptr,
+			"blocks", "type", "section", "text", "type", "mrkdwn",
+			"text", t.ptr);
+	payload = json_dumps(msg, JSON_COMPACT);
+	rc = outbox_put(c, key.ptr, OUTBOX_TEST, "", "test message", payload,
+			&queued);
+	*id = sqlite3_last_insert_rowid(dbconn_db(c));
+	free(payload);
+	json_decref(msg);
+	buf_release(&key);
+	buf_release(&t);
+	return rc;
+}
+
+int outbox_command(const struct pm_config *cfg, int nargs, const char **args)
+{
+	const char *sub = nargs ? args[0] : "status";
+	struct store *st = NULL;
+	struct dbconn *c = NULL;
+	struct pm_error err;
+	struct buf text = BUF_INIT;
+	json_t *status = NULL;
+	int64_t id = 0;
+	int n = 0, rc = 1;
+	char *end;
+
+	pm_error_clear(&err);
+	if (strcmp(sub, "status") && strcmp(sub, "retry") &&
+	    strcmp(sub, "test")) {
+		fprintf(stderr, "pmkb outbox: expected status, retry [ID] or "
+				"test [TEXT], got '%s'\n", sub);
+		return 2;
+	}
+	if (!strcmp(sub, "retry") && nargs > 1) {
+		id = strtoll(args[1], &end, 10);
+		if (nargs > 2 || !*args[1] || *end || id < 1) {
+			fprintf(stderr, "pmkb outbox retry: expected one "
+					"message id, got '%s'\n", args[1]);
+			return 2;
+		}
+	}
+	if (store_open(&st, cfg->db, &err) != PM_OK) {
+		fprintf(stderr, "pmkb: %s: %s\n", cfg->db, err.message);
+		return 1;
+	}
+	if (!strcmp(sub, "status")) {
+		if (!(c = store_reader(st)) ||
+		    !(status = outbox_status(c, NULL, 20)))
+			goto fail;
+		printf("queued %lld, sending %lld, sent %lld, failed %lld\n",
+		       (long long)json_integer_value(json_object_get(
+			       json_object_get(status, "counts"), "queued")),
+		       (long long)json_integer_value(json_object_get(
+			       json_object_get(status, "counts"), "sending")),
+		       (long long)json_integer_value(json_object_get(
+			       json_object_get(status, "counts"), "sent")),
+		       (long long)json_integer_value(json_object_get(
+			       json_object_get(status, "counts"), "failed")));
+		print_rows(stdout, status);
+		store_reader_release(st, c);
+		c = NULL;
+		rc = 0;
+		goto out;
+	}
+	c = store_writer(st);
+	if (!strcmp(sub, "retry")) {
+		if (outbox_retry(c, id, &n) != PM_OK)
+			goto fail;
+		printf("pmkb: %d failed message%s queued again\n", n,
+		       n == 1 ? "" : "s");
+		rc = id && !n ? 1 : 0;
+	} else {
+		for (int i = 1; i < nargs; i++)
+			buf_addf(&text, "%s%s", i > 1 ? " " : "", args[i]);
+		if (queue_test(c, text.ptr, &id) != PM_OK)
+			goto fail;
+		printf("pmkb: test message #%lld queued; a running pmkb serve "
+		       "with PMKB_SLACK_WEBHOOK_URL delivers it\n",
+		       (long long)id);
+		rc = 0;
+	}
+	store_writer_release(st);
+	c = NULL;
+	goto out;
+fail:
+	fprintf(stderr, "pmkb outbox: cannot %s the outbox of %s\n",
+		!strcmp(sub, "status") ? "read" : "update", cfg->db);
+	if (c && strcmp(sub, "status"))
+		store_writer_release(st);
+	else if (c)
+		store_reader_release(st, c);
+	c = NULL;
+out:
+	json_decref(status);
+	buf_release(&text);
+	store_close(st);
+	return rc;
+}

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pmkb/http/assets.h"
+#include "pmkb/base/embedded.h"
 #include "pmkb/db/migrate.h"
 
 /* The migration number of an embedded file, or 0 if it is not one. */

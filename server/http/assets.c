@@ -8,14 +8,6 @@
 #include "pmkb/http/routes.h"
 #include "pmkb/http/server.h"
 
-const struct embedded_file *assets_find(const char *path)
-{
-	for (const struct embedded_file *f = embedded_files; f->path; f++)
-		if (!strcmp(f->path, path))
-			return f;
-	return NULL;
-}
-
 const char *assets_content_type(const char *path)
 {
 	static const struct {
@@ -66,7 +58,7 @@ const char *assets_etag(const struct embedded_file *f)
 
 static void serve_file(struct reply *rep, const char *path)
 {
-	const struct embedded_file *f = assets_find(path);
+	const struct embedded_file *f = embedded_find(path);
 
 	if (!f) {
 		reply_error(rep, 404, "no such file");

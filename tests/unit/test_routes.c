@@ -8,7 +8,7 @@
 
 int main(void)
 {
-	const struct embedded_file *spec = assets_find("schema/openapi.yaml");
+	const struct embedded_file *spec = embedded_find("schema/openapi.yaml");
 	char param[64];
 	const char *allow;
 

@@ -29,7 +29,7 @@
 #include <stdio.h>
 
 #include "pmkb/ingest/indexer.h"
-#include "pmkb/doc/lint.h"
+#include "pmkb/ingest/lint.h"
 #include "pmkb/base/status.h"
 
 struct pm_config;

@@ -13,7 +13,7 @@
 
 #include "pmkb/base/buf.h"
 #include "pmkb/base/config.h"
-#include "pmkb/db/ops.h"
+#include "pmkb/ops.h"
 #include "pmkb/slack/outbox.h"
 #include "pmkb/db/store.h"
 #include "pmkb/base/xalloc.h"

@@ -6,7 +6,7 @@
 
 #include "pmkb/base/buf.h"
 #include "pmkb/ingest/importer.h"
-#include "pmkb/doc/lint.h"
+#include "pmkb/ingest/lint.h"
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/base/xalloc.h"

@@ -16,6 +16,7 @@
 #include "pmkb/http/auth.h"
 #include "pmkb/cli.h"
 #include "pmkb/base/config.h"
+#include "pmkb/doc/settings.h"
 #include "pmkb/ingest/gitsync.h"
 #include "pmkb/http/hooks.h"
 #include "pmkb/ingest/importer.h"
@@ -328,6 +329,7 @@ static int cmd_stats(struct pm_config *cfg, int nargs, const char **args)
 static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
 {
 	struct app app = { 0 };
+	struct taxonomy *tax = NULL;
 	struct store *st = NULL;
 	struct server *srv = NULL;
 	struct import_result r;
@@ -339,7 +341,7 @@ static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
 	/* First: every thread started later inherits the blocked signals. */
 	server_signals_start();
 	signal(SIGPIPE, SIG_IGN);
-	pthread_rwlock_init(&app.tax_lock, NULL);
+	app.settings = settings_new(NULL);
 	app.cfg = cfg;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "pmkb: libsodium cannot start\n");
@@ -361,7 +363,9 @@ static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
 	}
 	if (cfg->repo) {
 		/* The first sync runs here; then pushes trigger the rest. */
-		if (syncer_start(&app.syncer, &app, &err) != PM_OK) {
+		if (syncer_start(&app.syncer, cfg, st, app.settings,
+				 app.announce ? outbox_listener(app.announce) : NULL,
+				 &err) != PM_OK) {
 			fprintf(stderr, "pmkb: %s: %s\n", err.source,
 				err.message);
 			goto out;
@@ -369,7 +373,6 @@ static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
 	} else if (stat(cfg->dir, &sb) || !S_ISDIR(sb.st_mode)) {
 		log_kv(LOG_WARN, "import.skip", "dir", cfg->dir, "reason",
 		       "not a directory; serving the index as it is", NULL);
-		app.tax = taxonomy_default();
 	} else {
 		if (importer_run(st, cfg->dir, 0, &r, &err) != PM_OK) {
 			fprintf(stderr, "pmkb: %s: %s\n", err.source,
@@ -380,10 +383,12 @@ static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
 		app.import_at = (int64_t)time(NULL);
 		app.import_ok = 1;
 		app.import_seconds = r.seconds;
-		if (importer_settings(cfg->dir, &app.tax, &settings, &salt,
+		if (importer_settings(cfg->dir, &tax, &settings, &salt,
 				      &err) != PM_OK)
 			log_kv(LOG_WARN, "settings.invalid", "path",
 			       err.source, "error", err.message, NULL);
+		if (tax)
+			settings_replace(app.settings, tax);
 	}
 	if (server_signals_pending()) {
 		rc = 0; /* stopped while indexing: do not start serving */
@@ -420,11 +425,10 @@ out:
 	store_close(st);
 	if (rc == 0)
 		log_kv(LOG_INFO, "shutdown.done", NULL);
-	taxonomy_free(app.tax);
 	free(app.public_url);
 	free(settings);
 	free(salt);
-	pthread_rwlock_destroy(&app.tax_lock);
+	settings_free(app.settings);
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pmkb/doc/settings.h"
 #include "pmkb/base/config.h"
 #include "pmkb/ingest/gitsync.h"
 #include "pmkb/http/routes.h"
@@ -165,6 +166,7 @@ static void reply_body(struct reply *rep, char *body, size_t len)
 
 static void run_search(struct request *req, struct reply *rep, int listing)
 {
+	const struct taxonomy *tax;
 	struct search_request sr = { 0 };
 	struct pm_error err;
 	struct dbconn *c;
@@ -204,20 +206,20 @@ static void run_search(struct request *req, struct reply *rep, int listing)
 		reply_error(rep, 400, "q: missing (the search query)");
 		return;
 	}
-	pthread_rwlock_rdlock(&req->app->tax_lock);
-	search_key(&key, listing, &sr, req->app->tax);
+	tax = settings_acquire(req->app->settings);
+	search_key(&key, listing, &sr, tax);
 	body = search_cache_get(req->app->search_cache, key.ptr, &len, &gen);
 	if (body) {
-		pthread_rwlock_unlock(&req->app->tax_lock);
+		settings_release(req->app->settings, tax);
 		reply_body(rep, body, len);
 		goto out;
 	}
 	if (!(c = reader(req, rep))) {
-		pthread_rwlock_unlock(&req->app->tax_lock);
+		settings_release(req->app->settings, tax);
 		goto out;
 	}
-	st = searcher_run(c, req->app->tax, &sr, &out, &err);
-	pthread_rwlock_unlock(&req->app->tax_lock);
+	st = searcher_run(c, tax, &sr, &out, &err);
+	settings_release(req->app->settings, tax);
 	store_reader_release(req->app->store, c);
 	if (st != PM_OK) {
 		reply_status(rep, st, &err);

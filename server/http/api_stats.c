@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "pmkb/doc/settings.h"
 #include "pmkb/http/routes.h"
 #include "pmkb/http/server.h"
 #include "pmkb/stats/stats.h"
@@ -39,6 +40,7 @@ static void reply_result(struct reply *rep, json_t *j)
 static void run(struct request *req, struct reply *rep, stats_fn fn,
 		enum stats_kind kind)
 {
+	const struct taxonomy *tax;
 	struct stats_request r;
 	struct pm_error err;
 	struct dbconn *c;
@@ -56,9 +58,9 @@ static void run(struct request *req, struct reply *rep, stats_fn fn,
 		reply_status(rep, PM_UNAVAILABLE, NULL);
 		return;
 	}
-	pthread_rwlock_rdlock(&req->app->tax_lock);
-	st = fn(c, req->app->tax, &r, &out, &err);
-	pthread_rwlock_unlock(&req->app->tax_lock);
+	tax = settings_acquire(req->app->settings);
+	st = fn(c, tax, &r, &out, &err);
+	settings_release(req->app->settings, tax);
 	store_reader_release(req->app->store, c);
 	if (st != PM_OK) {
 		reply_status(rep, st, &err);

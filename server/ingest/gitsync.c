@@ -69,7 +69,7 @@ struct gitsync {
 	char *token, *user, *ssh_key, *ssh_pass;
 	int cred_attempts;
 	atomic_int cancel;
-	const struct outbox_context *announce;
+	const struct index_listener *listener;
 };
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -277,10 +277,10 @@ void gitsync_cancel(struct gitsync *g)
 	atomic_store(&g->cancel, 1);
 }
 
-void gitsync_set_announce(struct gitsync *g,
-			  const struct outbox_context *ctx)
+void gitsync_set_listener(struct gitsync *g,
+			  const struct index_listener *l)
 {
-	g->announce = ctx;
+	g->listener = l;
 }
 
 const char *gitsync_branch(const struct gitsync *g)
@@ -1478,7 +1478,7 @@ enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
 		goto out;
 	}
 	if (res->mode == GITSYNC_INCREMENTAL)
-		index_set_announce(b, g->announce);
+		index_set_listener(b, g->listener);
 	{
 		struct sync_ctx x = { g, b, res, err };
 

@@ -15,7 +15,6 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/ingest/indexer.h"
 #include "pmkb/base/log.h"
-#include "pmkb/slack/outbox.h"
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
@@ -113,8 +112,6 @@ static const char sql_redirect_add[] =
 	"ON CONFLICT(old_slug) DO UPDATE SET new_slug = excluded.new_slug";
 static const char sql_redirect_clear[] =
 	"DELETE FROM slug_redirects WHERE old_slug = ?1";
-static const char sql_renamed_to[] =
-	"SELECT 1 FROM slug_redirects WHERE new_slug = ?1";
 static const char sql_unseen[] =
 	"SELECT path FROM postmortems WHERE path NOT IN "
 	"(SELECT path FROM temp.seen) "
@@ -127,8 +124,8 @@ struct index_batch {
 	const struct taxonomy *tax;
 	char *salt;
 	struct index_counts counts;
-	const struct outbox_context *announce; /* NULL: announce nothing */
-	int announced;			       /* messages queued */
+	const struct index_listener *listener; /* NULL: tell nobody */
+	int queued;			       /* by the listener */
 	int fts_pending;		       /* ids in temp.fts_pending */
 };
 
@@ -252,10 +249,10 @@ struct dbconn *index_conn(struct index_batch *b)
 	return b->c;
 }
 
-void index_set_announce(struct index_batch *b,
-			const struct outbox_context *ctx)
+void index_set_listener(struct index_batch *b,
+			const struct index_listener *l)
 {
-	b->announce = ctx && ctx->mode != ANNOUNCE_OFF ? ctx : NULL;
+	b->listener = l;
 }
 
 /* hex BLAKE2b-128 of salt + data: the change detector. */
@@ -441,60 +438,6 @@ static const char *started_source(const struct postmortem *pm,
 	    pm->started.epoch == prov->created_time)
 		return prov->created_from;
 	return "front-matter";
-}
-
-/*
- * Queues the Slack message for what index_put() just did, when the batch
- * announces and the change is worth announcing. The file reached by a git
- * rename is not new: its old slug redirects to it (index_remove() ran
- * first), and it was announced under its old name. (A later, unrelated
- * file that takes the same slug is not announced either: rare, and
- * better than announcing every rename.)
- */
-static enum pm_status announce(struct index_batch *b, const char *path,
-			       const struct postmortem *pm,
-			       const struct pm_provenance *prov,
-			       const char *data, size_t len,
-			       const struct index_outcome *o)
-{
-	struct outbox_announcement a = { 0 };
-	unsigned char h[16];
-	char hex[33];
-	sqlite3_stmt *s;
-	int renamed, queued = 0;
-	enum pm_status rc;
-
-	if (!b->announce ||
-	    !outbox_should_announce(b->announce->mode, o->change,
-				    o->old_status, o->status, &a.event))
-		return PM_OK;
-	if (a.event == OUTBOX_NEW) {
-		if (!(s = dbconn_stmt(b->c, sql_renamed_to)))
-			return PM_DB;
-		sqlite3_bind_text(s, 1, o->slug, -1, SQLITE_STATIC);
-		renamed = sqlite3_step(s) == SQLITE_ROW;
-		sqlite3_reset(s);
-		if (renamed)
-			return PM_OK;
-	}
-	/* Unsalted: the key must not change when only the settings do. */
-	crypto_generichash(h, sizeof(h), (const unsigned char *)data, len,
-			   NULL, 0);
-	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-	a.path = path;
-	a.slug = o->slug;
-	a.title = pm->title;
-	a.severity = pm->severity;
-	a.summary = pm->summary;
-	a.commit = prov->commit;
-	a.content_hash = hex;
-	a.causes = (const char *const *)pm->causes.v;
-	a.n_causes = pm->causes.n;
-	a.services = (const char *const *)pm->services.v;
-	a.n_services = pm->services.n;
-	rc = outbox_enqueue(b->c, b->announce, &a, &queued);
-	b->announced += queued;
-	return rc;
 }
 
 /* Writes the row for pm; *id gets its rowid. */
@@ -721,7 +664,13 @@ static enum pm_status put(struct index_batch *b, const char *path,
 	snprintf(outcome->slug, sizeof(outcome->slug), "%s", slug);
 	snprintf(outcome->status, sizeof(outcome->status), "%s",
 		 pm.status ? pm.status : "published");
-	rc = announce(b, path, &pm, prov, data, len, outcome);
+	if (b->listener) {
+		int queued = 0;
+
+		rc = b->listener->put(b->listener->ctx, b->c, path, &pm, prov,
+				      data, len, outcome, &queued);
+		b->queued += queued;
+	}
 out:
 	free(slug);
 	postmortem_release(&pm);
@@ -821,14 +770,9 @@ enum pm_status index_commit(struct index_batch *b, struct index_counts *counts)
 	if (counts)
 		*counts = b->counts;
 	store_writer_release(b->store);
-	/* Only now can the worker see what was queued. */
-	if (b->announced) {
-		char n[16];
-
-		snprintf(n, sizeof(n), "%d", b->announced);
-		log_kv(LOG_INFO, "outbox.queued", "messages", n, NULL);
-		outbox_worker_kick(b->announce->worker);
-	}
+	/* Only now can the listener's worker see what was queued. */
+	if (b->queued)
+		b->listener->committed(b->listener->ctx, b->queued);
 	free(b->salt);
 	free(b);
 	return PM_OK;

@@ -17,11 +17,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "pmkb/doc/settings.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/base/config.h"
 #include "pmkb/ingest/gitsync.h"
 #include "pmkb/base/log.h"
-#include "pmkb/http/server.h"
 #include "pmkb/ingest/syncer.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/base/xalloc.h"
@@ -31,7 +31,8 @@
 #define RETRY_MAX 300
 
 struct syncer {
-	struct app *app;
+	struct store *store;
+	struct settings *settings;
 	struct gitsync *git;
 	char *dir;
 	long poll;
@@ -70,7 +71,7 @@ static int before(const struct timespec *a, const struct timespec *b)
 static void run_one(struct syncer *s, const char *reason)
 {
 	struct gitsync_result res;
-	struct taxonomy *tax = NULL, *old = NULL;
+	struct taxonomy *tax = NULL;
 	struct pm_error err;
 	struct timespec t0, t1;
 	enum pm_status st;
@@ -78,15 +79,10 @@ static void run_one(struct syncer *s, const char *reason)
 
 	pm_error_clear(&err);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	st = gitsync_run(s->git, s->app->store, 0, &tax, &res, &err);
+	st = gitsync_run(s->git, s->store, 0, &tax, &res, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (tax) {
-		pthread_rwlock_wrlock(&s->app->tax_lock);
-		old = s->app->tax;
-		s->app->tax = tax;
-		pthread_rwlock_unlock(&s->app->tax_lock);
-		taxonomy_free(old);
-	}
+	if (tax)
+		settings_replace(s->settings, tax);
 	snprintf(ms, sizeof(ms), "%.1f",
 		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
@@ -202,10 +198,11 @@ static char *data_dir(const struct pm_config *cfg)
 	return xstrndup(cfg->db, (size_t)(slash - cfg->db));
 }
 
-enum pm_status syncer_start(struct syncer **out, struct app *app,
+enum pm_status syncer_start(struct syncer **out, const struct pm_config *cfg,
+			    struct store *store, struct settings *settings,
+			    const struct index_listener *listener,
 			    struct pm_error *err)
 {
-	const struct pm_config *cfg = app->cfg;
 	struct syncer *s = xcalloc(1, sizeof(*s));
 	struct gitsync_options o;
 	pthread_condattr_t ca;
@@ -213,7 +210,8 @@ enum pm_status syncer_start(struct syncer **out, struct app *app,
 	enum pm_status rc;
 
 	*out = NULL;
-	s->app = app;
+	s->store = store;
+	s->settings = settings;
 	s->poll = cfg->poll;
 	s->dir = xstrdup(cfg->dir);
 	pthread_mutex_init(&s->lock, NULL);
@@ -228,7 +226,7 @@ enum pm_status syncer_start(struct syncer **out, struct app *app,
 	o.data_dir = dd;
 	if ((rc = gitsync_open(&s->git, &o, err)) != PM_OK)
 		goto out;
-	gitsync_set_announce(s->git, app->announce);
+	gitsync_set_listener(s->git, listener);
 	log_kv(LOG_INFO, "sync.follow", "repo", gitsync_public_url(s->git),
 	       "branch", gitsync_branch(s->git), "dir", cfg->dir, "data_dir",
 	       dd, NULL);
@@ -240,8 +238,6 @@ enum pm_status syncer_start(struct syncer **out, struct app *app,
 	/* The first sync before serving, as directory mode imports first. */
 	run_one(s, "start");
 	pthread_mutex_unlock(&s->lock);
-	if (!app->tax)
-		app->tax = taxonomy_default();
 	if (pthread_create(&s->thread, NULL, thread_main, s)) {
 		rc = pm_error_set(err, PM_INTERNAL, "syncer", 0,
 				  "cannot start the sync thread");

@@ -42,8 +42,6 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/base/log.h"
 #include "pmkb/search/query.h"
-#include "pmkb/http/routes.h"
-#include "pmkb/http/server.h"
 #include "pmkb/search/similar.h"
 #include "pmkb/db/store.h"
 #include "pmkb/db/tokenizer.h"
@@ -1178,54 +1176,4 @@ out:
 	json_decref(results);
 	sim_release(&s);
 	return rc;
-}
-
-/* ---- HTTP ---- */
-
-void api_similar(struct request *req, struct reply *rep)
-{
-	const char *v = request_arg(req, "limit");
-	int limit = PM_SIMILAR_DEFAULT_LIMIT;
-	struct pm_error err;
-	struct dbconn *c;
-	struct buf loc = BUF_INIT;
-	char *renamed = NULL;
-	json_t *out = NULL;
-	enum pm_status rc;
-
-	pm_error_clear(&err);
-	if (v) {
-		char *end;
-		long n = strtol(v, &end, 10);
-
-		if (!*v || *end || n < 1 || n > PM_SIMILAR_MAX_LIMIT) {
-			reply_error(rep, 400, "limit: expected a number from "
-				    "1 to %d", PM_SIMILAR_MAX_LIMIT);
-			goto out;
-		}
-		limit = (int)n;
-	}
-	if (!(c = store_reader(req->app->store))) {
-		reply_status(rep, PM_UNAVAILABLE, NULL);
-		goto out;
-	}
-	rc = similar_run(c, req->param, limit, &out, &renamed, &err);
-	store_reader_release(req->app->store, c);
-	if (rc == PM_NOT_FOUND && renamed) {
-		buf_addstr(&loc, "/api/postmortems/");
-		buf_add_urlencoded(&loc, renamed);
-		buf_addstr(&loc, "/similar");
-		rep->location = buf_detach(&loc, NULL);
-		reply_error(rep, 301, "renamed; see %s", rep->location);
-	} else if (rc == PM_NOT_FOUND &&
-		   utf8_valid(req->param, strlen(req->param))) {
-		reply_error(rep, 404, "no postmortem '%s'", req->param);
-	} else if (rc != PM_OK) {
-		reply_status(rep, rc, &err);
-	} else {
-		reply_json(rep, 200, out);
-	}
-out:
-	buf_release(&loc);
-	free(renamed);
 }

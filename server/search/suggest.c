@@ -27,8 +27,6 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/base/log.h"
 #include "pmkb/search/query.h"
-#include "pmkb/http/routes.h"
-#include "pmkb/http/server.h"
 #include "pmkb/db/store.h"
 #include "pmkb/search/suggest.h"
 #include "pmkb/doc/taxonomy.h"
@@ -516,43 +514,4 @@ out:
 	for (k = 0; k < K__MAX; k++)
 		list_release(&x.kinds[k]);
 	return rc;
-}
-
-/* ---- HTTP ---- */
-
-void api_suggest(struct request *req, struct reply *rep)
-{
-	const char *v = request_arg(req, "limit");
-	int limit = PM_SUGGEST_DEFAULT_LIMIT;
-	struct pm_error err;
-	struct dbconn *c;
-	json_t *out = NULL;
-	enum pm_status rc;
-
-	pm_error_clear(&err);
-	if (v) {
-		char *end;
-		long n = strtol(v, &end, 10);
-
-		if (!*v || *end || n < 1 || n > PM_SUGGEST_MAX_LIMIT) {
-			reply_error(rep, 400, "limit: expected a number from "
-				    "1 to %d", PM_SUGGEST_MAX_LIMIT);
-			return;
-		}
-		limit = (int)n;
-	}
-	pthread_rwlock_rdlock(&req->app->tax_lock);
-	if (!(c = store_reader(req->app->store))) {
-		pthread_rwlock_unlock(&req->app->tax_lock);
-		reply_status(rep, PM_UNAVAILABLE, NULL);
-		return;
-	}
-	rc = suggest_run(c, req->app->tax, request_arg(req, "q"), limit, &out,
-			 &err);
-	store_reader_release(req->app->store, c);
-	pthread_rwlock_unlock(&req->app->tax_lock);
-	if (rc != PM_OK)
-		reply_status(rep, rc, &err);
-	else
-		reply_json(rep, 200, out);
 }

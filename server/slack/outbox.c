@@ -25,8 +25,6 @@
 #include "pmkb/ingest/gitsync.h"
 #include "pmkb/base/log.h"
 #include "pmkb/slack/outbox.h"
-#include "pmkb/http/routes.h"
-#include "pmkb/http/server.h"
 #include "pmkb/slack/slack.h"
 #include "pmkb/db/store.h"
 #include "pmkb/base/utf8.h"
@@ -953,43 +951,79 @@ void outbox_worker_stop(struct outbox_worker *w)
 	curl_global_cleanup();
 }
 
-/* GET /api/outbox */
-void api_outbox(struct request *req, struct reply *rep)
-{
-	const char *state = request_arg(req, "state");
-	const char *limit_arg = request_arg(req, "limit");
-	struct dbconn *c;
-	json_t *j;
-	long limit = 50;
-	char *end;
+/* ---- the index listener ---- */
 
-	if (state && strcmp(state, "queued") && strcmp(state, "sending") &&
-	    strcmp(state, "sent") && strcmp(state, "failed")) {
-		reply_error(rep, 400, "state: expected queued, sending, sent "
-			    "or failed");
-		return;
+static const char sql_renamed_to[] =
+	"SELECT 1 FROM slug_redirects WHERE new_slug = ?1";
+
+/*
+ * Queues the Slack message for what index_put() just did, when the change
+ * is worth announcing. The file reached by a git
+ * rename is not new: its old slug redirects to it (index_remove() ran
+ * first), and it was announced under its old name. (A later, unrelated
+ * file that takes the same slug is not announced either: rare, and
+ * better than announcing every rename.)
+ */
+static enum pm_status listener_put(void *arg, struct dbconn *c,
+				   const char *path,
+				   const struct postmortem *pm,
+				   const struct pm_provenance *prov,
+				   const char *data, size_t len,
+				   const struct index_outcome *o, int *queued)
+{
+	const struct outbox_context *ctx = arg;
+	struct outbox_announcement a = { 0 };
+	unsigned char h[16];
+	char hex[33];
+	sqlite3_stmt *s;
+	int renamed;
+
+	if (!outbox_should_announce(ctx->mode, o->change,
+				    o->old_status, o->status, &a.event))
+		return PM_OK;
+	if (a.event == OUTBOX_NEW) {
+		if (!(s = dbconn_stmt(c, sql_renamed_to)))
+			return PM_DB;
+		sqlite3_bind_text(s, 1, o->slug, -1, SQLITE_STATIC);
+		renamed = sqlite3_step(s) == SQLITE_ROW;
+		sqlite3_reset(s);
+		if (renamed)
+			return PM_OK;
 	}
-	if (limit_arg) {
-		limit = strtol(limit_arg, &end, 10);
-		if (!*limit_arg || *end || limit < 1 || limit > 500) {
-			reply_error(rep, 400, "limit: expected a number from "
-				    "1 to 500");
-			return;
-		}
-	}
-	if (!(c = store_reader(req->app->store))) {
-		reply_status(rep, PM_UNAVAILABLE, NULL);
-		return;
-	}
-	j = outbox_status(c, state, (int)limit);
-	store_reader_release(req->app->store, c);
-	if (!j) {
-		reply_status(rep, PM_DB, NULL);
-		return;
-	}
-	json_object_set_new(j, "enabled",
-			    json_boolean(req->app->outbox != NULL));
-	reply_json(rep, 200, j);
+	/* Unsalted: the key must not change when only the settings do. */
+	crypto_generichash(h, sizeof(h), (const unsigned char *)data, len,
+			   NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	a.path = path;
+	a.slug = o->slug;
+	a.title = pm->title;
+	a.severity = pm->severity;
+	a.summary = pm->summary;
+	a.commit = prov->commit;
+	a.content_hash = hex;
+	a.causes = (const char *const *)pm->causes.v;
+	a.n_causes = pm->causes.n;
+	a.services = (const char *const *)pm->services.v;
+	a.n_services = pm->services.n;
+	return outbox_enqueue(c, ctx, &a, queued);
+}
+
+static void listener_committed(void *arg, int queued)
+{
+	const struct outbox_context *ctx = arg;
+	char n[16];
+
+	snprintf(n, sizeof(n), "%d", queued);
+	log_kv(LOG_INFO, "outbox.queued", "messages", n, NULL);
+	outbox_worker_kick(ctx->worker);
+}
+
+const struct index_listener *outbox_listener(struct outbox_context *ctx)
+{
+	ctx->listener.put = listener_put;
+	ctx->listener.committed = listener_committed;
+	ctx->listener.ctx = ctx;
+	return &ctx->listener;
 }
 
 /* ---- pmkb outbox ---- */

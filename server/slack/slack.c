@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "pmkb/doc/settings.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/base/config.h"
 #include "pmkb/base/log.h"
@@ -472,15 +473,16 @@ static void add_result(struct answer *a, const json_t *r)
 static enum pm_status run_search(struct app *app, struct search_request *sr,
 				 json_t **out, struct pm_error *err)
 {
+	const struct taxonomy *tax;
 	struct dbconn *c = store_reader(app->store);
 	enum pm_status st;
 
 	*out = NULL;
 	if (!c)
 		return PM_UNAVAILABLE;
-	pthread_rwlock_rdlock(&app->tax_lock);
-	st = searcher_run(c, app->tax, sr, out, err);
-	pthread_rwlock_unlock(&app->tax_lock);
+	tax = settings_acquire(app->settings);
+	st = searcher_run(c, tax, sr, out, err);
+	settings_release(app->settings, tax);
 	store_reader_release(app->store, c);
 	return st;
 }
@@ -490,14 +492,15 @@ static enum pm_status run_stats(struct app *app, stats_fn fn,
 				const struct stats_request *r, json_t **out,
 				struct pm_error *err)
 {
+	const struct taxonomy *tax;
 	struct dbconn *c = store_reader(app->store);
 	enum pm_status st;
 
 	if (!c)
 		return PM_UNAVAILABLE;
-	pthread_rwlock_rdlock(&app->tax_lock);
-	st = fn(c, app->tax, r, out, err);
-	pthread_rwlock_unlock(&app->tax_lock);
+	tax = settings_acquire(app->settings);
+	st = fn(c, tax, r, out, err);
+	settings_release(app->settings, tax);
 	store_reader_release(app->store, c);
 	return st;
 }
@@ -1488,7 +1491,7 @@ enum pm_status slack_start(struct app *app, struct pm_error *err)
 
 void slack_stop(struct app *app)
 {
-	struct outbox_context *ctx = (struct outbox_context *)app->announce;
+	struct outbox_context *ctx = app->announce;
 	struct slack *sl = app->slack;
 
 	outbox_worker_stop(app->outbox);

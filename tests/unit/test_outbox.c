@@ -220,7 +220,7 @@ static int64_t rows(struct store *st, const char *event)
 	return n;
 }
 
-static void put(struct store *st, const struct outbox_context *ctx,
+static void put(struct store *st, struct outbox_context *ctx,
 		const char *path, const char *text, int commit)
 {
 	struct index_batch *b = NULL;
@@ -229,7 +229,7 @@ static void put(struct store *st, const struct outbox_context *ctx,
 	prov.commit = "abcdef0123456789abcdef0123456789abcdef01";
 	if (index_begin(st, NULL, "", &b) != PM_OK)
 		return;
-	index_set_announce(b, ctx);
+	index_set_listener(b, ctx ? outbox_listener(ctx) : NULL);
 	index_put(b, path, text, strlen(text), &prov, NULL);
 	if (commit)
 		index_commit(b, NULL);
@@ -285,7 +285,7 @@ static void test_queue(void)
 
 	/* A git rename: removed with its new path, then put. */
 	if (index_begin(st, NULL, "", &b) == PM_OK) {
-		index_set_announce(b, &ctx);
+		index_set_listener(b, outbox_listener(&ctx));
 		index_remove(b, "new.md", "renamed.md");
 		index_put(b, "renamed.md", pm_published,
 			  strlen(pm_published), NULL, NULL);

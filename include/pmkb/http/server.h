@@ -34,9 +34,8 @@ struct app {
 	const struct pm_config *cfg;
 	struct store *store;
 	char *public_url; /* without a trailing slash */
-	/* The settings in force; replaced by a sync, hence the lock. */
-	pthread_rwlock_t tax_lock;
-	struct taxonomy *tax;
+	/* The settings in force (doc/settings.h), replaced by a sync. */
+	struct settings *settings;
 	/*
 	 * Slack (slack.c, outbox.c), with its secrets from the environment
 	 * only: the slash command (with PMKB_SLACK_SIGNING_SECRET), the
@@ -45,7 +44,7 @@ struct app {
 	 */
 	struct slack *slack;
 	struct outbox_worker *outbox;
-	const struct outbox_context *announce;
+	struct outbox_context *announce;
 	/* The git syncer (syncer.h) with --repo, else NULL. */
 	struct syncer *syncer;
 	/* Recent search answers (searchcache.h); NULL: --search-cache 0. */

@@ -36,7 +36,7 @@ struct pm_config;
 struct store;
 struct taxonomy;
 struct gitsync;
-struct outbox_context;
+struct index_listener;
 
 /* Meta keys (the meta table), for tests and tools. */
 #define GITSYNC_META_COMMIT "git.last_indexed"
@@ -72,12 +72,12 @@ void gitsync_free(struct gitsync *g); /* g may be NULL */
 void gitsync_cancel(struct gitsync *g);
 
 /*
- * Makes incremental syncs announce new postmortems through ctx (borrowed
- * for as long as g lives; NULL: never). A first sync or any other full
- * read never announces: it would repeat the whole history.
+ * Tells l about what incremental syncs write (borrowed for as long as g
+ * lives; NULL: nobody). A first sync or any other full read tells nobody:
+ * it would announce the whole history.
  */
-void gitsync_set_announce(struct gitsync *g,
-			  const struct outbox_context *ctx);
+void gitsync_set_listener(struct gitsync *g,
+			  const struct index_listener *l);
 
 /* The branch followed, and the URL without any user:password@ part. */
 const char *gitsync_branch(const struct gitsync *g);

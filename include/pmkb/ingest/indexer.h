@@ -20,7 +20,6 @@ struct store;
 struct dbconn;
 struct taxonomy;
 struct index_batch;
-struct outbox_context;
 
 /* Where a file's version comes from. Any field may be NULL or 0. */
 struct pm_provenance {
@@ -128,15 +127,28 @@ enum pm_status index_problem(struct index_batch *b, const char *path,
 enum pm_status index_prune(struct index_batch *b);
 
 /*
- * Makes index_put() queue a Slack announcement (outbox.h), in this
- * batch's transaction, for each postmortem it adds as published or that
- * becomes published, and with ANNOUNCE_NEW_UPDATED for each change of a
- * published one. ctx is borrowed until the batch ends; NULL or mode off
- * announces nothing, which is the default: only incremental git syncs
- * turn it on, never a first sync, a reindex or an import.
+ * Told about each postmortem a batch writes, inside the batch's
+ * transaction, so that what put() queues commits or rolls back with it;
+ * then committed() once after the batch commits, if put() queued
+ * anything. The Slack outbox is one (slack/outbox.h: outbox_listener()).
  */
-void index_set_announce(struct index_batch *b,
-			const struct outbox_context *ctx);
+struct index_listener {
+	enum pm_status (*put)(void *ctx, struct dbconn *c, const char *path,
+			      const struct postmortem *pm,
+			      const struct pm_provenance *prov,
+			      const char *data, size_t len,
+			      const struct index_outcome *o, int *queued);
+	void (*committed)(void *ctx, int queued);
+	void *ctx;
+};
+
+/*
+ * Tells l about this batch's writes (borrowed until the batch ends). NULL,
+ * the default, tells nobody: only incremental git syncs set one, never a
+ * first sync, a reindex or an import.
+ */
+void index_set_listener(struct index_batch *b,
+			const struct index_listener *l);
 
 /*
  * The writer connection, for other writes in the same transaction. The

@@ -7,8 +7,7 @@
  * notifications costs at most one sync beyond the one already running
  * (and that extra one is a no-op when nothing new was pushed).
  *
- * After a sync the settings in force (app->tax) are replaced under
- * app->tax_lock.
+ * After a sync the settings in force (doc/settings.h) are replaced.
  */
 #ifndef PMKB_SYNCER_H
 #define PMKB_SYNCER_H
@@ -17,19 +16,24 @@
 
 #include "pmkb/base/status.h"
 
-struct app;
+struct index_listener;
+struct pm_config;
+struct settings;
+struct store;
 struct syncer;
 
 /*
- * Opens the clone described by app->cfg (--repo, --branch, --dir,
- * --data-dir, default: the directory of --db), runs a first sync in the
- * calling thread (a failure is logged, and the index served as it is),
- * sets app->tax, then starts the thread, which also syncs every
+ * Opens the clone described by cfg (--repo, --branch, --dir,
+ * --data-dir, default: the directory of --db), runs a first sync into
+ * store in the calling thread (a failure is logged, and the index served
+ * as it is), puts its settings in force, then starts the thread, which also syncs every
  * cfg->poll seconds when that is not 0 and retries failed syncs with a
  * growing delay. Returns owned (syncer_stop()). Fails only when the clone
  * cannot be opened or the thread cannot start.
  */
-enum pm_status syncer_start(struct syncer **out, struct app *app,
+enum pm_status syncer_start(struct syncer **out, const struct pm_config *cfg,
+			    struct store *store, struct settings *settings,
+			    const struct index_listener *listener,
 			    struct pm_error *err);
 
 /*

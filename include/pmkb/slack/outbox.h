@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "pmkb/ingest/indexer.h"
+#include "pmkb/ingest/indexer.h"
 #include "pmkb/base/status.h"
 
 struct dbconn;
@@ -57,7 +58,17 @@ struct outbox_context {
 	const char *source_url;
 	const char *branch, *dir;
 	struct outbox_worker *worker; /* woken after a commit; may be NULL */
+	struct index_listener listener; /* see outbox_listener() */
 };
+
+/*
+ * The index listener (ingest/indexer.h) that queues an announcement, in
+ * the index batch's transaction, for each postmortem added as published
+ * or that becomes published, and with ANNOUNCE_NEW_UPDATED for each
+ * change of a published one; it wakes ctx->worker after the commit.
+ * Borrowed from ctx.
+ */
+const struct index_listener *outbox_listener(struct outbox_context *ctx);
 
 enum outbox_event {
 	OUTBOX_NEW,	  /* added, and published */

@@ -27,7 +27,7 @@
 #include "pmkb/search/searchcache.h"
 #include "pmkb/search/searcher.h"
 #include "pmkb/http/server.h"
-#include "pmkb/slack/slack.h"
+#include "pmkb/http/slack.h"
 #include "pmkb/stats/stats.h"
 #include "pmkb/db/store.h"
 #include "pmkb/ingest/syncer.h"

@@ -22,7 +22,7 @@
 #include "pmkb/base/log.h"
 #include "pmkb/http/metrics.h"
 #include "pmkb/http/server.h"
-#include "pmkb/slack/slack.h"
+#include "pmkb/base/form.h"
 #include "pmkb/db/store.h"
 #include "pmkb/base/xalloc.h"
 
@@ -965,7 +965,7 @@ void auth_login_page(struct request *req, struct reply *rep)
 void auth_login_post(struct request *req, struct reply *rep)
 {
 	struct auth *a = req->app->auth;
-	struct slack_form form = { 0 };
+	struct form form = { 0 };
 	struct auth_input in;
 	struct auth_result res;
 	struct pm_error err;
@@ -979,13 +979,13 @@ void auth_login_post(struct request *req, struct reply *rep)
 		reply_error(rep, 503, "access control is not set up");
 		goto out;
 	}
-	if (slack_form_parse(&form, req->body.ptr, req->body.len, &err) !=
+	if (form_parse(&form, req->body.ptr, req->body.len, &err) !=
 	    PM_OK) {
 		login_form(rep, 400, "/", "The form could not be read.");
 		goto out;
 	}
-	next = safe_next(slack_form_get(&form, "next"));
-	token = slack_form_get(&form, "token");
+	next = safe_next(form_get(&form, "next"));
+	token = form_get(&form, "token");
 	input_of(req, &in);
 	st = auth_login(a, &in, token, sid, &res);
 	if (st != PM_OK) {
@@ -1017,7 +1017,7 @@ out:
 			if (form.v[i].value)
 				sodium_memzero(form.v[i].value,
 					       strlen(form.v[i].value));
-	slack_form_release(&form);
+	form_release(&form);
 	buf_release(&c);
 }
 

@@ -25,7 +25,7 @@
 #include "pmkb/ingest/gitsync.h"
 #include "pmkb/base/log.h"
 #include "pmkb/slack/outbox.h"
-#include "pmkb/slack/slack.h"
+#include "pmkb/slack/mrkdwn.h"
 #include "pmkb/db/store.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"

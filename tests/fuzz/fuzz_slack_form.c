@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "pmkb/base/buf.h"
-#include "pmkb/slack/slack.h"
+#include "pmkb/base/form.h"
+#include "pmkb/slack/mrkdwn.h"
+#include "pmkb/slack/verify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *body = (const char *)data;
 	const char *nl = memchr(body, '\n', size);
-	struct slack_form form = { 0 };
+	struct form form = { 0 };
 	struct pm_error err;
 	struct buf out = BUF_INIT;
 	char head[256] = "", *sp;
@@ -35,16 +37,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		slack_verify("fuzz-signing-secret", head, sp, nl + 1,
 			     size - hl - 1, 1700000000, &err);
 	}
-	if (slack_form_parse(&form, body, size, &err) == PM_OK) {
+	if (form_parse(&form, body, size, &err) == PM_OK) {
 		for (size_t i = 0; i < form.n; i++) {
 			slack_escape(&out, form.v[i].value,
 				     strlen(form.v[i].value));
 			slack_escape_max(&out, form.v[i].name, 100);
 		}
-		slack_form_get(&form, "text");
-		slack_form_get(&form, "command");
+		form_get(&form, "text");
+		form_get(&form, "command");
 	}
-	slack_form_release(&form);
+	form_release(&form);
 	buf_release(&out);
 	return 0;
 }

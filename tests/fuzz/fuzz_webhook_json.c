@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "pmkb/http/hooks.h"
-#include "pmkb/slack/slack.h"
+#include "pmkb/base/form.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,7 +40,7 @@ out:
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *body = (const char *)data;
-	struct slack_form form = { 0 };
+	struct form form = { 0 };
 	struct pm_error err;
 	char ref[256];
 	const char *payload;
@@ -48,9 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hooks_parse_ref_lines(body, size, "main", ref, sizeof(ref), &err);
 	push_event(body, size);
 	if (size > 8 && !memcmp(body, "payload=", 8) &&
-	    slack_form_parse(&form, body, size, &err) == PM_OK &&
-	    (payload = slack_form_get(&form, "payload")))
+	    form_parse(&form, body, size, &err) == PM_OK &&
+	    (payload = form_get(&form, "payload")))
 		push_event(payload, strlen(payload));
-	slack_form_release(&form);
+	form_release(&form);
 	return 0;
 }

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "pmkb/base/buf.h"
-#include "pmkb/slack/slack.h"
+#include "pmkb/base/form.h"
+#include "pmkb/slack/mrkdwn.h"
+#include "pmkb/slack/verify.h"
 #include "tap.h"
 
 static const char doc_secret[] = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -106,45 +108,45 @@ static void test_clock(void)
 
 static void test_form(void)
 {
-	struct slack_form f = { 0 };
+	struct form f = { 0 };
 	struct pm_error err;
 	char many[2048] = "";
 	const char *s;
 
-	is_int(slack_form_parse(&f, doc_body, strlen(doc_body), &err), PM_OK,
+	is_int(form_parse(&f, doc_body, strlen(doc_body), &err), PM_OK,
 	       "the documented body parses");
 	is_int(f.n, 11, "eleven fields");
-	is_str(slack_form_get(&f, "command"), "/webhook-collect",
+	is_str(form_get(&f, "command"), "/webhook-collect",
 	       "%2F is decoded");
-	is_str(slack_form_get(&f, "text"), "", "an empty value");
-	is_str(slack_form_get(&f, "response_url"),
+	is_str(form_get(&f, "text"), "", "an empty value");
+	is_str(form_get(&f, "response_url"),
 	       "https://hooks.slack.com/commands/T1DC2JH3J/397700885554/"
 	       "96rGlfmibIGlgcZRskXaIFfN",
 	       "a URL value");
-	ok(!slack_form_get(&f, "missing"), "an absent field is NULL");
-	slack_form_release(&f);
+	ok(!form_get(&f, "missing"), "an absent field is NULL");
+	form_release(&f);
 	is_int(f.n, 0, "release empties the form");
 
 	s = "text=%E9%9A%9C%E5%AE%B3+%E5%A0%B1%E5%91%8A&x&&=v&text=second";
-	is_int(slack_form_parse(&f, s, strlen(s), &err), PM_OK,
+	is_int(form_parse(&f, s, strlen(s), &err), PM_OK,
 	       "Japanese, a bare name, an empty pair, an empty name");
-	is_str(slack_form_get(&f, "text"), "障害 報告",
+	is_str(form_get(&f, "text"), "障害 報告",
 	       "UTF-8 escapes and + as a space");
-	is_str(slack_form_get(&f, "x"), "", "a name without = is empty");
-	is_str(slack_form_get(&f, ""), "v", "an empty name is kept");
+	is_str(form_get(&f, "x"), "", "a name without = is empty");
+	is_str(form_get(&f, ""), "v", "an empty name is kept");
 	is_int(f.n, 4, "empty pairs are skipped; duplicates kept");
-	slack_form_release(&f);
+	form_release(&f);
 
 	s = "text=abc&more=1";
-	is_int(slack_form_parse(&f, s, 8, &err), PM_OK,
+	is_int(form_parse(&f, s, 8, &err), PM_OK,
 	       "only len bytes are read");
 	is_int(f.n, 1, "one field within len");
-	is_str(slack_form_get(&f, "text"), "abc", "cut at len");
-	slack_form_release(&f);
+	is_str(form_get(&f, "text"), "abc", "cut at len");
+	form_release(&f);
 
-	is_int(slack_form_parse(&f, "", 0, &err), PM_OK, "an empty body");
+	is_int(form_parse(&f, "", 0, &err), PM_OK, "an empty body");
 	is_int(f.n, 0, "has no fields");
-	is_int(slack_form_parse(&f, "&&&", 3, &err), PM_OK,
+	is_int(form_parse(&f, "&&&", 3, &err), PM_OK,
 	       "only separators");
 	is_int(f.n, 0, "have no fields");
 
@@ -159,25 +161,25 @@ static void test_form(void)
 			char what[64];
 
 			snprintf(what, sizeof(what), "refused: %s", bad[i]);
-			is_int(slack_form_parse(&f, bad[i], strlen(bad[i]),
+			is_int(form_parse(&f, bad[i], strlen(bad[i]),
 						&err),
 			       PM_INVALID, what);
 			ok(f.n == 0 && f.v == NULL, "and the form is empty");
 		}
 	}
-	is_int(slack_form_parse(&f, "a=b\0c", 5, &err), PM_INVALID,
+	is_int(form_parse(&f, "a=b\0c", 5, &err), PM_INVALID,
 	       "a raw NUL byte is refused");
 
-	for (int i = 0; i <= SLACK_FORM_MAX_FIELDS; i++)
+	for (int i = 0; i <= FORM_MAX_FIELDS; i++)
 		snprintf(many + strlen(many), sizeof(many) - strlen(many),
 			 "f%d=%d&", i, i);
-	is_int(slack_form_parse(&f, many, strlen(many), &err), PM_INVALID,
-	       "more than SLACK_FORM_MAX_FIELDS fields are refused");
+	is_int(form_parse(&f, many, strlen(many), &err), PM_INVALID,
+	       "more than FORM_MAX_FIELDS fields are refused");
 	many[strlen(many) - strlen("f64=64&")] = '\0';
-	is_int(slack_form_parse(&f, many, strlen(many), &err), PM_OK,
-	       "SLACK_FORM_MAX_FIELDS fields are fine");
-	is_int(f.n, SLACK_FORM_MAX_FIELDS, "all kept");
-	slack_form_release(&f);
+	is_int(form_parse(&f, many, strlen(many), &err), PM_OK,
+	       "FORM_MAX_FIELDS fields are fine");
+	is_int(f.n, FORM_MAX_FIELDS, "all kept");
+	form_release(&f);
 
 	/* Every prefix of the documented body: no overread, no crash. */
 	{
@@ -187,8 +189,8 @@ static void test_form(void)
 			char *copy = malloc(n ? n : 1);
 
 			memcpy(copy, doc_body, n);
-			if (slack_form_parse(&f, copy, n, &err) == PM_OK)
-				slack_form_release(&f);
+			if (form_parse(&f, copy, n, &err) == PM_OK)
+				form_release(&f);
 			else
 				fine &= f.n == 0;
 			free(copy);

@@ -1,41 +1,28 @@
 /*
- * The Slack slash command.
- *
- * Map: verification (timestamp window, HMAC through sig.c) → the form
- * parser → the command line ("share" taken off either end, then the first
- * word picks the command) → one function per command filling a Block Kit
- * answer → the reply, which Slack wants as HTTP 200 even for "no results"
+ * The slash command's answers: the command line ("share" taken off either
+ * end, then the first word picks the command) → one function per command
+ * filling a Block Kit answer. Slack wants HTTP 200 even for "no results"
  * or a bad query, so those are messages, not error statuses.
- *
- * Nothing before slack_verify() looks at the body beyond its length, and
- * neither the secret nor any signature is ever logged.
  */
-#include <curl/curl.h>
 #include <jansson.h>
-#include <pthread.h>
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
-#include "pmkb/doc/settings.h"
 #include "pmkb/base/buf.h"
-#include "pmkb/base/config.h"
+#include "pmkb/base/form.h"
 #include "pmkb/base/log.h"
-#include "pmkb/slack/outbox.h"
-#include "pmkb/http/routes.h"
-#include "pmkb/search/searcher.h"
-#include "pmkb/http/server.h"
-#include "pmkb/base/sig.h"
-#include "pmkb/search/similar.h"
-#include "pmkb/slack/slack.h"
-#include "pmkb/stats/stats.h"
-#include "pmkb/db/store.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
+#include "pmkb/db/store.h"
+#include "pmkb/doc/settings.h"
+#include "pmkb/search/searcher.h"
+#include "pmkb/search/similar.h"
+#include "pmkb/slack/command.h"
+#include "pmkb/slack/mrkdwn.h"
+#include "pmkb/stats/stats.h"
 
 /* Results shown for a search or `latest`, action items for `actions`. */
 #define SHOWN_RESULTS 5
@@ -49,215 +36,6 @@
 #define MAX_TITLE 300
 #define MAX_SNIPPET 400
 #define MAX_QUERY 200
-
-/* ---- verification ---- */
-
-enum pm_status slack_check_timestamp(const char *timestamp, int64_t now)
-{
-	int64_t ts = 0;
-	const char *p = timestamp;
-
-	if (!p || !*p)
-		return PM_UNAUTHORIZED;
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9' || p - timestamp >= 12)
-			return PM_UNAUTHORIZED;
-		ts = ts * 10 + (*p - '0');
-	}
-	if (ts < now - SLACK_MAX_SKEW || ts > now + SLACK_MAX_SKEW)
-		return PM_UNAUTHORIZED;
-	return PM_OK;
-}
-
-/* The signed message is "v0:" timestamp ":" body, given in parts. */
-static void signed_parts(struct sig_part parts[4], const char *timestamp,
-			 const char *body, size_t len)
-{
-	parts[0] = SIG_STR("v0:");
-	parts[1] = SIG_STR(timestamp);
-	parts[2] = SIG_STR(":");
-	parts[3] = (struct sig_part){ body, len };
-}
-
-void slack_signature(const char *secret, const char *timestamp,
-		     const char *body, size_t len,
-		     char out[SLACK_SIGNATURE_LEN + 1])
-{
-	struct sig_part parts[4];
-	char hex[SIG_SHA256_HEX];
-
-	signed_parts(parts, timestamp, body, len);
-	sig_hmac_sha256_hex(secret, strlen(secret), parts, 4, hex);
-	snprintf(out, SLACK_SIGNATURE_LEN + 1, "v0=%s", hex);
-}
-
-enum pm_status slack_verify(const char *secret, const char *timestamp,
-			    const char *signature, const char *body,
-			    size_t len, int64_t now, struct pm_error *err)
-{
-	struct sig_part parts[4];
-
-	if (!timestamp || !signature)
-		return pm_error_set(err, PM_UNAUTHORIZED, "slack", 0,
-				    "missing X-Slack-Request-Timestamp or "
-				    "X-Slack-Signature");
-	if (slack_check_timestamp(timestamp, now) != PM_OK)
-		return pm_error_set(err, PM_UNAUTHORIZED, "slack", 0,
-				    "X-Slack-Request-Timestamp is not within "
-				    "%d seconds of this server's clock",
-				    SLACK_MAX_SKEW);
-	if (strncmp(signature, "v0=", 3))
-		return pm_error_set(err, PM_UNAUTHORIZED, "slack", 0,
-				    "X-Slack-Signature is not a v0 "
-				    "signature");
-	signed_parts(parts, timestamp, body, len);
-	if (sig_verify_hex(secret, strlen(secret), parts, 4, signature + 3) !=
-	    PM_OK)
-		return pm_error_set(err, PM_UNAUTHORIZED, "slack", 0,
-				    "X-Slack-Signature does not match");
-	return PM_OK;
-}
-
-/* ---- the form ---- */
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decodes s[0..len) into out; PM_INVALID with a reason in err. */
-static enum pm_status form_decode(const char *s, size_t len, struct buf *out,
-				  struct pm_error *err)
-{
-	buf_reset(out);
-	for (size_t i = 0; i < len; i++) {
-		int hi, lo;
-
-		if (s[i] == '+') {
-			buf_addch(out, ' ');
-			continue;
-		}
-		if (s[i] == '\0')
-			return pm_error_set(err, PM_INVALID, "form", 0,
-					    "a NUL byte in the form");
-		if (s[i] != '%') {
-			buf_addch(out, s[i]);
-			continue;
-		}
-		if (len - i < 3 || (hi = hex_value(s[i + 1])) < 0 ||
-		    (lo = hex_value(s[i + 2])) < 0)
-			return pm_error_set(err, PM_INVALID, "form", 0,
-					    "a bad %%-escape in the form");
-		if (!hi && !lo)
-			return pm_error_set(err, PM_INVALID, "form", 0,
-					    "an escaped NUL byte in the form");
-		buf_addch(out, hi << 4 | lo);
-		i += 2;
-	}
-	if (!utf8_valid(out->ptr, out->len))
-		return pm_error_set(err, PM_INVALID, "form", 0,
-				    "the form is not UTF-8");
-	return PM_OK;
-}
-
-enum pm_status slack_form_parse(struct slack_form *form, const char *body,
-				size_t len, struct pm_error *err)
-{
-	struct buf name = BUF_INIT, value = BUF_INIT;
-	enum pm_status st = PM_OK;
-	size_t i = 0;
-
-	memset(form, 0, sizeof(*form));
-	while (i < len) {
-		const char *pair = body + i, *amp, *eq;
-		size_t plen;
-
-		amp = memchr(pair, '&', len - i);
-		plen = amp ? (size_t)(amp - pair) : len - i;
-		i += plen + 1;
-		if (!plen)
-			continue;
-		if (form->n >= SLACK_FORM_MAX_FIELDS) {
-			st = pm_error_set(err, PM_INVALID, "form", 0,
-					  "more than %d fields in the form",
-					  SLACK_FORM_MAX_FIELDS);
-			goto out;
-		}
-		eq = memchr(pair, '=', plen);
-		if ((st = form_decode(pair, eq ? (size_t)(eq - pair) : plen,
-				      &name, err)) != PM_OK)
-			goto out;
-		if (eq && (st = form_decode(eq + 1,
-					    plen - (size_t)(eq - pair) - 1,
-					    &value, err)) != PM_OK)
-			goto out;
-		if (!eq)
-			buf_reset(&value);
-		XGROW(form->v, form->alloc, form->n + 1);
-		form->v[form->n].name = xstrndup(name.ptr, name.len);
-		form->v[form->n].value = xstrndup(value.ptr, value.len);
-		form->n++;
-	}
-out:
-	if (st != PM_OK)
-		slack_form_release(form);
-	buf_release(&name);
-	buf_release(&value);
-	return st;
-}
-
-const char *slack_form_get(const struct slack_form *form, const char *name)
-{
-	for (size_t i = 0; i < form->n; i++)
-		if (!strcmp(form->v[i].name, name))
-			return form->v[i].value;
-	return NULL;
-}
-
-void slack_form_release(struct slack_form *form)
-{
-	for (size_t i = 0; i < form->n; i++) {
-		free(form->v[i].name);
-		free(form->v[i].value);
-	}
-	free(form->v);
-	memset(form, 0, sizeof(*form));
-}
-
-/* ---- mrkdwn ---- */
-
-void slack_escape(struct buf *out, const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '&')
-			buf_addstr(out, "&amp;");
-		else if (c == '<')
-			buf_addstr(out, "&lt;");
-		else if (c == '>')
-			buf_addstr(out, "&gt;");
-		else if ((c < 0x20 && c != '\n') || c == 0x7f)
-			buf_addch(out, ' ');
-		else
-			buf_addch(out, (char)c);
-	}
-}
-
-void slack_escape_max(struct buf *out, const char *s, size_t max)
-{
-	size_t len = strlen(s), n = utf8_truncate(s, len, max);
-
-	slack_escape(out, s, n);
-	if (n < len)
-		buf_addstr(out, "…");
-}
 
 /* As slack_escape_max, with newlines as spaces (one-line fields). */
 static void escape_line(struct buf *out, const char *s, size_t max)
@@ -317,7 +95,7 @@ static size_t word_len(const char *s)
 /* ---- answers ---- */
 
 struct answer {
-	struct app *app;
+	const struct slack_env *env;
 	const char *command; /* as typed: "/postmortem" */
 	json_t *blocks;
 	struct buf text; /* the notification fallback */
@@ -365,13 +143,13 @@ static void say(struct answer *a, const char *fmt, ...)
 }
 
 /* Appends public_url + path, escaped for a <link|...>. */
-static void add_url(struct buf *out, const struct app *app, const char *path)
+static void add_url(struct buf *out, const struct slack_env *env, const char *path)
 {
-	slack_escape(out, app->public_url, strlen(app->public_url));
+	slack_escape(out, env->public_url, strlen(env->public_url));
 	slack_escape(out, path, strlen(path));
 }
 
-static void add_pm_link(struct buf *out, const struct app *app,
+static void add_pm_link(struct buf *out, const struct slack_env *env,
 			const char *slug, const char *title)
 {
 	struct buf path = BUF_INIT;
@@ -379,21 +157,11 @@ static void add_pm_link(struct buf *out, const struct app *app,
 	buf_addstr(&path, "/p/");
 	buf_add_urlencoded(&path, slug);
 	buf_addch(out, '<');
-	add_url(out, app, path.ptr);
+	add_url(out, env, path.ptr);
 	buf_addch(out, '|');
 	escape_line(out, title && *title ? title : slug, MAX_TITLE);
 	buf_addch(out, '>');
 	buf_release(&path);
-}
-
-/* Whether pmkb serves a page at path (the UI grows pages over time). */
-static int have_page(const char *path)
-{
-	char param[8];
-	const char *allow;
-
-	return routes_match("GET", path, param, sizeof(param), &allow) !=
-	       NULL;
 }
 
 static const char *jstr(const json_t *o, const char *key)
@@ -443,7 +211,7 @@ static void add_result(struct answer *a, const json_t *r)
 		   *summary = jstr(r, "summary");
 
 	buf_addch(&t, '*');
-	add_pm_link(&t, a->app, jstr(r, "slug") ? jstr(r, "slug") : "",
+	add_pm_link(&t, a->env, jstr(r, "slug") ? jstr(r, "slug") : "",
 		    jstr(r, "title"));
 	buf_addstr(&t, "*\n");
 	if (started)
@@ -470,38 +238,38 @@ static void add_result(struct answer *a, const json_t *r)
 }
 
 /* Runs a search on a reader; *out owned. PM_* with err on failure. */
-static enum pm_status run_search(struct app *app, struct search_request *sr,
+static enum pm_status run_search(const struct slack_env *env, struct search_request *sr,
 				 json_t **out, struct pm_error *err)
 {
 	const struct taxonomy *tax;
-	struct dbconn *c = store_reader(app->store);
+	struct dbconn *c = store_reader(env->store);
 	enum pm_status st;
 
 	*out = NULL;
 	if (!c)
 		return PM_UNAVAILABLE;
-	tax = settings_acquire(app->settings);
+	tax = settings_acquire(env->settings);
 	st = searcher_run(c, tax, sr, out, err);
-	settings_release(app->settings, tax);
-	store_reader_release(app->store, c);
+	settings_release(env->settings, tax);
+	store_reader_release(env->store, c);
 	return st;
 }
 
 /* Runs a stats function on a reader with the settings in force. */
-static enum pm_status run_stats(struct app *app, stats_fn fn,
+static enum pm_status run_stats(const struct slack_env *env, stats_fn fn,
 				const struct stats_request *r, json_t **out,
 				struct pm_error *err)
 {
 	const struct taxonomy *tax;
-	struct dbconn *c = store_reader(app->store);
+	struct dbconn *c = store_reader(env->store);
 	enum pm_status st;
 
 	if (!c)
 		return PM_UNAVAILABLE;
-	tax = settings_acquire(app->settings);
+	tax = settings_acquire(env->settings);
 	st = fn(c, tax, r, out, err);
-	settings_release(app->settings, tax);
-	store_reader_release(app->store, c);
+	settings_release(env->settings, tax);
+	store_reader_release(env->store, c);
 	return st;
 }
 
@@ -538,7 +306,7 @@ static void cmd_search(struct answer *a, const char *q)
 	sr.limit = SHOWN_RESULTS;
 	sr.sort = SEARCH_SORT_RELEVANCE;
 	sr.base_url = "";
-	if ((st = run_search(a->app, &sr, &out, &err)) != PM_OK) {
+	if ((st = run_search(a->env, &sr, &out, &err)) != PM_OK) {
 		say_unavailable(a, st, &err);
 		goto out;
 	}
@@ -563,7 +331,7 @@ static void cmd_search(struct answer *a, const char *q)
 		buf_addstr(&path, "/?q=");
 		buf_add_urlencoded(&path, q);
 		buf_addch(&t, '<');
-		add_url(&t, a->app, path.ptr);
+		add_url(&t, a->env, path.ptr);
 		buf_addf(&t, "|and %lld more in pmkb>",
 			 (long long)(total -
 				     (json_int_t)json_array_size(results)));
@@ -588,7 +356,7 @@ static void cmd_latest(struct answer *a, const char *arg)
 	sr.limit = SHOWN_RESULTS;
 	sr.sort = SEARCH_SORT_DATE;
 	sr.base_url = "";
-	if ((st = run_search(a->app, &sr, &out, &err)) != PM_OK) {
+	if ((st = run_search(a->env, &sr, &out, &err)) != PM_OK) {
 		say_unavailable(a, st, &err);
 		goto out;
 	}
@@ -624,8 +392,8 @@ static char *slug_of(const char *arg)
 	for (p = start; p < end; p++) {
 		int hi, lo;
 
-		if (*p == '%' && end - p >= 3 && (hi = hex_value(p[1])) >= 0 &&
-		    (lo = hex_value(p[2])) >= 0 && (hi || lo)) {
+		if (*p == '%' && end - p >= 3 && (hi = hex_digit(p[1])) >= 0 &&
+		    (lo = hex_digit(p[2])) >= 0 && (hi || lo)) {
 			buf_addch(&out, hi << 4 | lo);
 			p += 2;
 		} else {
@@ -653,7 +421,7 @@ static void cmd_similar(struct answer *a, const char *arg)
 		goto out;
 	}
 	slug = slug_of(arg);
-	if ((c = store_reader(a->app->store))) {
+	if ((c = store_reader(a->env->store))) {
 		st = similar_run(c, slug, SHOWN_RESULTS, &out, &renamed, &err);
 		/* A renamed postmortem answers under its new slug. */
 		if (st == PM_NOT_FOUND && renamed) {
@@ -663,7 +431,7 @@ static void cmd_similar(struct answer *a, const char *arg)
 			st = similar_run(c, slug, SHOWN_RESULTS, &out, NULL,
 					 &err);
 		}
-		store_reader_release(a->app->store, c);
+		store_reader_release(a->env->store, c);
 	}
 	if (st == PM_NOT_FOUND || (st == PM_INVALID && err.message[0])) {
 		buf_addstr(&t, "There is no postmortem “");
@@ -680,7 +448,7 @@ static void cmd_similar(struct answer *a, const char *arg)
 	results = json_object_get(out, "results");
 	buf_addstr(&t, json_array_size(results) ? "*Postmortems like* "
 						: "Nothing in pmkb is like ");
-	add_pm_link(&t, a->app, slug, slug);
+	add_pm_link(&t, a->env, slug, slug);
 	say(a, "%s", t.ptr);
 	json_array_foreach(results, i, r)
 		add_result(a, r);
@@ -819,7 +587,7 @@ static void cmd_stats(struct answer *a, const char *arg)
 		say_unavailable(a, st, &err);
 		goto out;
 	}
-	if ((st = run_stats(a->app, stats_causes, &r, &out, &err)) != PM_OK) {
+	if ((st = run_stats(a->env, stats_causes, &r, &out, &err)) != PM_OK) {
 		say_unavailable(a, st, &err);
 		goto out;
 	}
@@ -907,10 +675,10 @@ static void cmd_stats(struct answer *a, const char *arg)
 	add_section(a, &t);
 	buf_addf(&a->text, "Incidents by cause per %s",
 		 stats_period_name(r.period));
-	if (have_page("/trends")) {
+	if (a->env->have_page("/trends")) {
 		buf_reset(&t);
 		buf_addch(&t, '<');
-		add_url(&t, a->app, "/trends?period=");
+		add_url(&t, a->env, "/trends?period=");
 		buf_addstr(&t, stats_period_name(r.period));
 		buf_addstr(&t, "|The chart and every period in pmkb>");
 		add_context(a, &t);
@@ -977,7 +745,7 @@ static void cmd_actions(struct answer *a, const char *arg)
 		say_unavailable(a, st, &err);
 		goto out;
 	}
-	if ((st = run_stats(a->app, stats_action_items, &r, &out, &err)) != PM_OK) {
+	if ((st = run_stats(a->env, stats_action_items, &r, &out, &err)) != PM_OK) {
 		say_unavailable(a, st, &err);
 		goto out;
 	}
@@ -1016,12 +784,12 @@ static void cmd_actions(struct answer *a, const char *arg)
 				buf_addstr(&t, " *overdue*");
 			buf_addstr(&t, " · ");
 		}
-		add_pm_link(&t, a->app, jstr(it, "slug"), jstr(it, "title"));
+		add_pm_link(&t, a->env, jstr(it, "slug"), jstr(it, "title"));
 		add_section(a, &t);
 	}
 	if ((size_t)json_integer_value(json_object_get(out, "total")) >
 		    json_array_size(items) &&
-	    have_page("/actions")) {
+	    a->env->have_page("/actions")) {
 		struct buf path = BUF_INIT;
 
 		buf_addstr(&path, "/actions");
@@ -1031,7 +799,7 @@ static void cmd_actions(struct answer *a, const char *arg)
 		}
 		buf_reset(&t);
 		buf_addch(&t, '<');
-		add_url(&t, a->app, path.ptr);
+		add_url(&t, a->env, path.ptr);
 		buf_addf(&t, "|All %lld in pmkb>",
 			 (long long)json_integer_value(
 				 json_object_get(out, "total")));
@@ -1115,7 +883,8 @@ static int take_share(char *text)
  * Runs the command line text and returns the Slack reply (owned):
  * {"response_type", "text", "blocks"}.
  */
-static json_t *answer(struct app *app, const char *command, const char *raw)
+json_t *slack_answer(const struct slack_env *env, const char *command,
+		     const char *raw)
 {
 	struct answer a = { 0 };
 	char *text = trim(xstrdup(raw));
@@ -1125,7 +894,7 @@ static json_t *answer(struct app *app, const char *command, const char *raw)
 	const char *arg = text;
 	json_t *reply;
 
-	a.app = app;
+	a.env = env;
 	a.command = command;
 	a.blocks = json_array();
 	buf_init(&a.text, 0);
@@ -1155,365 +924,4 @@ static json_t *answer(struct app *app, const char *command, const char *raw)
 	buf_release(&a.text);
 	free(text);
 	return reply;
-}
-
-/* ---- running a command: inline, or later through response_url ---- */
-
-/* What serve keeps for the slash command (app->slack). */
-struct slack {
-	char *secret;	       /* a secret: never logged */
-	char *response_prefix; /* where response_url may point */
-	long inline_ms;
-	pthread_mutex_t lock;
-	pthread_cond_t idle;
-	int running; /* commands whose thread has not finished */
-};
-
-/*
- * One command, shared by the request handler and the thread that runs
- * it; whichever lets go last frees it.
- */
-struct job {
-	struct slack *sl;
-	struct app *app;
-	char *command, *text, *response_url;
-	pthread_mutex_t lock;
-	pthread_cond_t done_cond;
-	int done, deferred, refs;
-	json_t *reply;
-};
-
-static void job_unref(struct job *j)
-{
-	int refs;
-
-	pthread_mutex_lock(&j->lock);
-	refs = --j->refs;
-	pthread_mutex_unlock(&j->lock);
-	if (refs)
-		return;
-	json_decref(j->reply);
-	free(j->command);
-	free(j->text);
-	free(j->response_url);
-	pthread_cond_destroy(&j->done_cond);
-	pthread_mutex_destroy(&j->lock);
-	free(j);
-}
-
-/*
- * Posts a late answer to the response_url Slack gave (valid for 30
- * minutes). One try: the user can ask again.
- */
-static void post_late(const char *url, const json_t *reply)
-{
-	struct curl_slist *headers = NULL;
-	char *body = json_dumps(reply, JSON_COMPACT);
-	CURL *h = curl_easy_init();
-	CURLcode rc = CURLE_FAILED_INIT;
-	long status = 0;
-
-	if (h && body) {
-		headers = curl_slist_append(headers, "Content-Type: "
-						     "application/json; "
-						     "charset=utf-8");
-		curl_easy_setopt(h, CURLOPT_URL, url);
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
-		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-		curl_easy_setopt(h, CURLOPT_USERAGENT, "pmkb/" PMKB_VERSION);
-		rc = curl_easy_perform(h);
-		if (rc == CURLE_OK)
-			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	}
-	if (rc != CURLE_OK || status < 200 || status >= 300) {
-		char code[24];
-
-		snprintf(code, sizeof(code), "%ld", status);
-		log_kv(LOG_WARN, "slack.late_answer_failed", "status", code,
-		       "error",
-		       rc == CURLE_OK ? "refused" : curl_easy_strerror(rc),
-		       NULL);
-	}
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(h);
-	free(body);
-}
-
-static void *job_main(void *arg)
-{
-	struct job *j = arg;
-	struct slack *sl = j->sl;
-	json_t *reply = answer(j->app, j->command, j->text);
-	int deferred;
-
-	pthread_mutex_lock(&j->lock);
-	j->reply = reply;
-	j->done = 1;
-	deferred = j->deferred;
-	pthread_cond_signal(&j->done_cond);
-	pthread_mutex_unlock(&j->lock);
-	/* The handler has answered "working on it" and let go of reply. */
-	if (deferred)
-		post_late(j->response_url, reply);
-	job_unref(j);
-	/* Last: slack_stop() may free sl once running reaches 0. */
-	pthread_mutex_lock(&sl->lock);
-	if (--sl->running == 0)
-		pthread_cond_broadcast(&sl->idle);
-	pthread_mutex_unlock(&sl->lock);
-	return NULL;
-}
-
-/*
- * Runs the command on its own thread and waits for it up to inline_ms.
- * Returns the answer, or (later than that) a short acknowledgement while
- * the thread posts the answer to response_url when it has it: Slack
- * shows an error when a command takes more than 3 seconds.
- */
-static json_t *run_command(struct app *app, const char *command,
-			   const char *text, const char *response_url)
-{
-	struct slack *sl = app->slack;
-	struct job *j;
-	struct timespec until;
-	pthread_t thread;
-	pthread_attr_t attr;
-	json_t *reply = NULL;
-	int started;
-
-	/* Without a usable response_url, the only way to answer is now. */
-	if (!response_url ||
-	    strncmp(response_url, sl->response_prefix,
-		    strlen(sl->response_prefix)))
-		return answer(app, command, text);
-	j = xcalloc(1, sizeof(*j));
-	j->sl = sl;
-	j->app = app;
-	j->command = xstrdup(command);
-	j->text = xstrdup(text);
-	j->response_url = xstrdup(response_url);
-	j->refs = 2;
-	/* 0 ms: always later (the thread may finish before we look). */
-	j->deferred = sl->inline_ms == 0;
-	pthread_mutex_init(&j->lock, NULL);
-	{
-		pthread_condattr_t ca;
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&j->done_cond, &ca);
-		pthread_condattr_destroy(&ca);
-	}
-	pthread_mutex_lock(&sl->lock);
-	sl->running++;
-	pthread_mutex_unlock(&sl->lock);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	started = !pthread_create(&thread, &attr, job_main, j);
-	pthread_attr_destroy(&attr);
-	if (!started) {
-		pthread_mutex_lock(&sl->lock);
-		sl->running--;
-		pthread_mutex_unlock(&sl->lock);
-		j->refs = 1;
-		job_unref(j);
-		return answer(app, command, text);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += sl->inline_ms / 1000;
-	until.tv_nsec += (sl->inline_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&j->lock);
-	while (!j->done && !j->deferred &&
-	       pthread_cond_timedwait(&j->done_cond, &j->lock, &until) == 0)
-		;
-	if (j->done && !j->deferred) {
-		reply = j->reply;
-		j->reply = NULL;
-	} else {
-		j->deferred = 1;
-	}
-	pthread_mutex_unlock(&j->lock);
-	job_unref(j);
-	if (reply)
-		return reply;
-	log_kv(LOG_INFO, "slack.deferred", "note",
-	       "the answer follows through response_url", NULL);
-	return json_pack("{s:s,s:s,s:[{s:s,s:{s:s,s:s}}]}", "response_type",
-			 "ephemeral", "text", "Looking that up…", "blocks",
-			 "type", "section", "text", "type", "mrkdwn", "text",
-			 "Looking that up… the answer follows in a moment.");
-}
-
-void slack_command(struct request *req, struct reply *rep)
-{
-	struct app *app = req->app;
-	struct slack_form form = { 0 };
-	struct pm_error err;
-	const char *text, *command;
-	struct timespec t0, t1;
-	char us[24];
-
-	pm_error_clear(&err);
-	if (!app->slack) {
-		reply_error(rep, 404, "the Slack slash command is not enabled "
-			    "on this server: set PMKB_SLACK_SIGNING_SECRET");
-		return;
-	}
-	if (req->body.len > SLACK_MAX_BODY) {
-		reply_error(rep, 413, "a Slack command is never larger than "
-			    "%d bytes", SLACK_MAX_BODY);
-		return;
-	}
-	if (slack_verify(app->slack->secret,
-			 request_header(req, "X-Slack-Request-Timestamp"),
-			 request_header(req, "X-Slack-Signature"),
-			 req->body.ptr, req->body.len, (int64_t)time(NULL),
-			 &err) != PM_OK) {
-		log_kv(LOG_WARN, "slack.refused", "reason", err.message,
-		       NULL);
-		reply_error(rep, 401, "%s", err.message);
-		return;
-	}
-	if (slack_form_parse(&form, req->body.ptr, req->body.len, &err) !=
-	    PM_OK) {
-		reply_error(rep, 400, "%s", err.message);
-		return;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* Slack checks the certificate with ssl_check=1: nothing to say. */
-	if ((text = slack_form_get(&form, "ssl_check")) && !strcmp(text, "1")) {
-		rep->status = 200;
-		rep->content_type = "text/plain; charset=utf-8";
-		goto out;
-	}
-	text = slack_form_get(&form, "text");
-	command = slack_form_get(&form, "command");
-	if (!command || command[0] != '/' || strlen(command) > 64 ||
-	    strpbrk(command, "`<>& \n"))
-		command = "/postmortem";
-	reply_json(rep, 200,
-		   run_command(app, command, text ? text : "",
-			       slack_form_get(&form, "response_url")));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	snprintf(us, sizeof(us), "%lld",
-		 (long long)((t1.tv_sec - t0.tv_sec) * 1000000 +
-			     (t1.tv_nsec - t0.tv_nsec) / 1000));
-	log_kv(LOG_INFO, "slack.command", "user",
-	       slack_form_get(&form, "user_id") ? slack_form_get(&form,
-								 "user_id")
-						: "",
-	       "us", us, NULL);
-out:
-	slack_form_release(&form);
-}
-
-/* ---- setup ---- */
-
-enum pm_status slack_start(struct app *app, struct pm_error *err)
-{
-	const struct pm_config *cfg = app->cfg;
-	const char *secret = getenv("PMKB_SLACK_SIGNING_SECRET");
-	const char *hook = getenv("PMKB_SLACK_WEBHOOK_URL");
-	struct outbox_settings os = { 0 };
-	struct outbox_context *ctx;
-	struct buf url = BUF_INIT;
-	int mode = announce_mode_parse(cfg->slack_announce);
-	enum pm_status rc;
-
-	if (mode < 0)
-		return pm_error_set(err, PM_INVALID, "--slack-announce", 0,
-				    "--slack-announce: expected new, "
-				    "new+updated or off, got '%s'",
-				    cfg->slack_announce);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT))
-		return pm_error_set(err, PM_INTERNAL, "slack", 0,
-				    "cannot initialise libcurl");
-	if (secret && *secret) {
-		struct slack *sl = xcalloc(1, sizeof(*sl));
-
-		sl->secret = xstrdup(secret);
-		sl->response_prefix = xstrdup(cfg->slack_response_prefix);
-		sl->inline_ms = cfg->slack_inline_ms;
-		pthread_mutex_init(&sl->lock, NULL);
-		pthread_cond_init(&sl->idle, NULL);
-		app->slack = sl;
-	}
-	log_kv(LOG_INFO, "slack.setup", "slash_command",
-	       app->slack ? "on" : "off (no PMKB_SLACK_SIGNING_SECRET)",
-	       "announce",
-	       hook && *hook ? cfg->slack_announce
-			     : "off (no PMKB_SLACK_WEBHOOK_URL)",
-	       NULL);
-	if (!hook || !*hook)
-		return PM_OK;
-	os.webhook_url = hook;
-	os.max_attempts = (int)cfg->slack_max_attempts;
-	os.backoff_ms = cfg->slack_backoff_ms;
-	if ((rc = outbox_worker_start(&app->outbox, app->store, &os, err)) !=
-	    PM_OK)
-		return rc;
-	if (mode == ANNOUNCE_OFF)
-		return PM_OK;
-	/*
-	 * The first sync runs before the server binds its port, so links
-	 * come from the configuration. Slack users cannot reach loopback
-	 * anyway: say so when --public-url is missing.
-	 */
-	if (cfg->public_url && *cfg->public_url) {
-		buf_addstr(&url, cfg->public_url);
-	} else {
-		buf_addf(&url, "http://%s%s%s:%u",
-			 strchr(cfg->host, ':') ? "[" : "", cfg->host,
-			 strchr(cfg->host, ':') ? "]" : "", cfg->port);
-		log_kv(LOG_WARN, "slack.public_url", "url", url.ptr, "note",
-		       "links in Slack use this; set --public-url", NULL);
-	}
-	while (url.len && url.ptr[url.len - 1] == '/')
-		buf_setlen(&url, url.len - 1);
-	ctx = xcalloc(1, sizeof(*ctx));
-	ctx->mode = (enum announce_mode)mode;
-	ctx->public_url = buf_detach(&url, NULL);
-	ctx->source_url = cfg->source_url;
-	ctx->branch = cfg->branch;
-	ctx->dir = cfg->dir;
-	ctx->worker = app->outbox;
-	app->announce = ctx;
-	return PM_OK;
-}
-
-void slack_stop(struct app *app)
-{
-	struct outbox_context *ctx = app->announce;
-	struct slack *sl = app->slack;
-
-	outbox_worker_stop(app->outbox);
-	app->outbox = NULL;
-	if (ctx) {
-		free((char *)ctx->public_url);
-		free(ctx);
-	}
-	app->announce = NULL;
-	if (sl) {
-		/* Commands answering late still read the index. */
-		pthread_mutex_lock(&sl->lock);
-		while (sl->running)
-			pthread_cond_wait(&sl->idle, &sl->lock);
-		pthread_mutex_unlock(&sl->lock);
-		sodium_memzero(sl->secret, strlen(sl->secret));
-		free(sl->secret);
-		free(sl->response_prefix);
-		pthread_cond_destroy(&sl->idle);
-		pthread_mutex_destroy(&sl->lock);
-		free(sl);
-	}
-	app->slack = NULL;
-	curl_global_cleanup();
 }

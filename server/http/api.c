@@ -16,7 +16,8 @@
 #include "pmkb/http/routes.h"
 #include "pmkb/search/searchcache.h"
 #include "pmkb/search/searcher.h"
-#include "pmkb/http/server.h"
+#include "pmkb/http/app.h"
+#include "pmkb/http/request.h"
 #include "pmkb/db/store.h"
 #include "pmkb/base/xalloc.h"
 

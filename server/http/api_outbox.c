@@ -4,7 +4,8 @@
 
 #include "pmkb/db/store.h"
 #include "pmkb/http/routes.h"
-#include "pmkb/http/server.h"
+#include "pmkb/http/app.h"
+#include "pmkb/http/request.h"
 #include "pmkb/slack/outbox.h"
 
 /* GET /api/outbox */

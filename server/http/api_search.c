@@ -11,7 +11,8 @@
 #include "pmkb/base/utf8.h"
 #include "pmkb/db/store.h"
 #include "pmkb/http/routes.h"
-#include "pmkb/http/server.h"
+#include "pmkb/http/app.h"
+#include "pmkb/http/request.h"
 #include "pmkb/search/similar.h"
 #include "pmkb/search/suggest.h"
 

@@ -10,7 +10,8 @@
 
 #include "pmkb/doc/settings.h"
 #include "pmkb/http/routes.h"
-#include "pmkb/http/server.h"
+#include "pmkb/http/app.h"
+#include "pmkb/http/request.h"
 #include "pmkb/stats/stats.h"
 #include "pmkb/db/store.h"
 

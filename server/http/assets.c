@@ -6,7 +6,8 @@
 
 #include "pmkb/http/assets.h"
 #include "pmkb/http/routes.h"
-#include "pmkb/http/server.h"
+#include "pmkb/http/app.h"
+#include "pmkb/http/request.h"
 
 const char *assets_content_type(const char *path)
 {

@@ -20,8 +20,6 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/base/config.h"
 #include "pmkb/base/log.h"
-#include "pmkb/http/metrics.h"
-#include "pmkb/http/server.h"
 #include "pmkb/base/form.h"
 #include "pmkb/db/store.h"
 #include "pmkb/base/xalloc.h"
@@ -97,151 +95,6 @@ const char *auth_scope_name(enum auth_scope scope)
 	case AUTH_SCOPE_ADMIN: return "admin";
 	default: return "none";
 	}
-}
-
-/* --- addresses -------------------------------------------------------- */
-
-static void addr_set_text(struct auth_addr *a)
-{
-	if (!inet_ntop(a->family, a->bytes, a->text, sizeof(a->text)))
-		a->text[0] = '\0';
-}
-
-void auth_addr_from_sockaddr(struct auth_addr *a, const struct sockaddr *sa)
-{
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0,
-						  0, 0, 0, 0, 0xff, 0xff };
-
-	memset(a, 0, sizeof(*a));
-	if (!sa)
-		return;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)sa;
-
-		a->family = AF_INET;
-		memcpy(a->bytes, &in->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)sa;
-
-		/* ::ffff:10.0.0.1 is 10.0.0.1, for lists and limits alike. */
-		if (!memcmp(in6->sin6_addr.s6_addr, mapped, 12)) {
-			a->family = AF_INET;
-			memcpy(a->bytes, in6->sin6_addr.s6_addr + 12, 4);
-		} else {
-			a->family = AF_INET6;
-			memcpy(a->bytes, in6->sin6_addr.s6_addr, 16);
-		}
-	} else {
-		return;
-	}
-	addr_set_text(a);
-}
-
-int auth_addr_parse(struct auth_addr *a, const char *text)
-{
-	struct sockaddr_in6 in6 = { 0 };
-	struct sockaddr_in in = { 0 };
-
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, text, &in.sin_addr) == 1) {
-		in.sin_family = AF_INET;
-		auth_addr_from_sockaddr(a, (const struct sockaddr *)&in);
-		return 1;
-	}
-	if (inet_pton(AF_INET6, text, &in6.sin6_addr) == 1) {
-		in6.sin6_family = AF_INET6;
-		auth_addr_from_sockaddr(a, (const struct sockaddr *)&in6);
-		return 1;
-	}
-	return 0;
-}
-
-int auth_addr_is_loopback(const struct auth_addr *a)
-{
-	static const unsigned char one[16] = { [15] = 1 };
-
-	if (a->family == AF_INET)
-		return a->bytes[0] == 127;
-	return a->family == AF_INET6 && !memcmp(a->bytes, one, 16);
-}
-
-/* Whether the first bits of a and b are equal. */
-static int prefix_equal(const unsigned char *a, const unsigned char *b,
-			int bits)
-{
-	int whole = bits / 8, rest = bits % 8;
-
-	if (memcmp(a, b, (size_t)whole))
-		return 0;
-	if (!rest)
-		return 1;
-	return !((a[whole] ^ b[whole]) & (0xff << (8 - rest)));
-}
-
-enum pm_status auth_netlist_parse(struct auth_netlist *list, const char *spec,
-				  struct pm_error *err)
-{
-	const char *p = spec ? spec : "";
-
-	while (*p) {
-		char item[80], *slash;
-		size_t len = strcspn(p, ", \t");
-		struct auth_net net = { 0 };
-		int max;
-
-		if (!len) {
-			p++;
-			continue;
-		}
-		if (len >= sizeof(item))
-			goto bad;
-		memcpy(item, p, len);
-		item[len] = '\0';
-		slash = strchr(item, '/');
-		if (slash)
-			*slash = '\0';
-		if (!auth_addr_parse(&net.addr, item))
-			goto bad;
-		max = net.addr.family == AF_INET ? 32 : 128;
-		net.prefix = max;
-		if (slash) {
-			char *end;
-			long n = strtol(slash + 1, &end, 10);
-
-			if (end == slash + 1 || *end || n < 0 || n > max)
-				goto bad;
-			net.prefix = (int)n;
-		}
-		XGROW(list->v, list->alloc, list->n + 1);
-		list->v[list->n++] = net;
-		p += len;
-		continue;
-bad:
-		auth_netlist_release(list);
-		return pm_error_set(err, PM_INVALID, "--trusted-proxy", 0,
-				    "--trusted-proxy: '%.*s' is not an "
-				    "address or a network such as "
-				    "10.0.0.0/8",
-				    (int)(len > 64 ? 64 : len), p);
-	}
-	return PM_OK;
-}
-
-int auth_netlist_has(const struct auth_netlist *list,
-		     const struct auth_addr *a)
-{
-	for (size_t i = 0; i < list->n; i++)
-		if (list->v[i].addr.family == a->family &&
-		    prefix_equal(list->v[i].addr.bytes, a->bytes,
-				 list->v[i].prefix))
-			return 1;
-	return 0;
-}
-
-void auth_netlist_release(struct auth_netlist *list)
-{
-	free(list->v);
-	memset(list, 0, sizeof(*list));
 }
 
 /* --- the failure limiter ---------------------------------------------- */
@@ -348,7 +201,7 @@ void auth_limiter_fail(struct auth_limiter *l, const char *addr, int64_t now)
 struct auth {
 	struct store *store;
 	enum auth_mode mode;
-	struct auth_netlist trusted;
+	struct net_list trusted;
 	char *identity_header;
 	long session_ttl;
 	struct auth_limiter *limiter;
@@ -485,7 +338,7 @@ enum pm_status auth_new(struct auth **out, struct store *st,
 	a->session_ttl = s->session_ttl > 0 ? s->session_ttl : 43200;
 	a->limiter = auth_limiter_new(s->fail_limit > 0 ? s->fail_limit : 10,
 				      FAIL_WINDOW);
-	if ((rc = auth_netlist_parse(&a->trusted, s->trusted_proxies, err)) !=
+	if ((rc = net_list_parse(&a->trusted, s->trusted_proxies, err)) !=
 		    PM_OK ||
 	    (rc = load_key(st, a->key, err)) != PM_OK)
 		goto out;
@@ -501,7 +354,7 @@ void auth_free(struct auth *a)
 	if (!a)
 		return;
 	sodium_memzero(a->key, sizeof(a->key));
-	auth_netlist_release(&a->trusted);
+	net_list_release(&a->trusted);
 	auth_limiter_free(a->limiter);
 	free(a->identity_header);
 	free(a);
@@ -520,7 +373,7 @@ long auth_session_ttl(const struct auth *a)
 /* --- auth_check ------------------------------------------------------- */
 
 /* The last hop of an X-Forwarded-For list: the one our proxy added. */
-static int last_forwarded(const char *xff, struct auth_addr *out)
+static int last_forwarded(const char *xff, struct net_addr *out)
 {
 	const char *comma = strrchr(xff, ',');
 	const char *p = comma ? comma + 1 : xff;
@@ -534,7 +387,7 @@ static int last_forwarded(const char *xff, struct auth_addr *out)
 		return 0;
 	memcpy(item, p, len);
 	item[len] = '\0';
-	return auth_addr_parse(out, item);
+	return net_addr_parse(out, item);
 }
 
 /* The token of "Authorization: Bearer TOKEN", or NULL. */
@@ -728,10 +581,10 @@ static int credentials(struct auth *a, const struct auth_input *in,
 
 /* Fills res->client and res->https from the peer and trusted headers. */
 static void client_of(struct auth *a, const struct auth_input *in,
-		      const struct auth_addr *peer, int trusted,
+		      const struct net_addr *peer, int trusted,
 		      struct auth_result *res)
 {
-	struct auth_addr fwd;
+	struct net_addr fwd;
 
 	snprintf(res->client, sizeof(res->client), "%s",
 		 peer->text[0] ? peer->text : "unknown");
@@ -746,13 +599,13 @@ static void client_of(struct auth *a, const struct auth_input *in,
 enum pm_status auth_check(struct auth *a, const struct auth_input *in,
 			  enum auth_scope need, struct auth_result *res)
 {
-	struct auth_addr peer;
+	struct net_addr peer;
 	int64_t now = (int64_t)time(NULL);
 	int trusted, rc;
 
 	memset(res, 0, sizeof(*res));
-	auth_addr_from_sockaddr(&peer, in->peer);
-	trusted = auth_netlist_has(&a->trusted, &peer);
+	net_addr_from_sockaddr(&peer, in->peer);
+	trusted = net_list_has(&a->trusted, &peer);
 	client_of(a, in, &peer, trusted, res);
 	res->verdict = AUTH_ALLOW;
 	if (need == AUTH_SCOPE_NONE)
@@ -762,7 +615,7 @@ enum pm_status auth_check(struct auth *a, const struct auth_input *in,
 		 * Open means open for reading; changing state from another
 		 * machine still takes an admin token.
 		 */
-		grant(res, auth_addr_is_loopback(&peer) ? AUTH_SCOPE_ADMIN
+		grant(res, net_addr_is_loopback(&peer) ? AUTH_SCOPE_ADMIN
 							: AUTH_SCOPE_READ,
 		      "open", NULL);
 		if (res->scope >= need)
@@ -809,7 +662,7 @@ enum pm_status auth_login(struct auth *a, const struct auth_input *in,
 			  const char *token, char sid[AUTH_SESSION_LEN + 1],
 			  struct auth_result *res)
 {
-	struct auth_addr peer;
+	struct net_addr peer;
 	int64_t now = (int64_t)time(NULL);
 	char hex[HASH_HEX];
 	struct found f = { 0 };
@@ -820,8 +673,8 @@ enum pm_status auth_login(struct auth *a, const struct auth_input *in,
 
 	memset(res, 0, sizeof(*res));
 	sid[0] = '\0';
-	auth_addr_from_sockaddr(&peer, in->peer);
-	client_of(a, in, &peer, auth_netlist_has(&a->trusted, &peer), res);
+	net_addr_from_sockaddr(&peer, in->peer);
+	client_of(a, in, &peer, net_list_has(&a->trusted, &peer), res);
 	if ((res->retry_after = auth_limiter_blocked(a->limiter, res->client,
 						     now)) > 0) {
 		res->verdict = AUTH_LIMITED;
@@ -897,144 +750,7 @@ void auth_cookie(struct buf *out, const char *sid, long max_age, int secure)
 		 secure ? "; Secure" : "");
 }
 
-/* --- the login page --------------------------------------------------- */
-
-/*
- * Where to go after logging in: a path on this site only ("/p/x"), never
- * "//host" or "/\host", which browsers take for another site.
- */
-static const char *safe_next(const char *next)
-{
-	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
-	    strlen(next) > 512)
-		return "/";
-	for (const char *p = next; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return "/";
-	return next;
-}
-
-/* The form; the style sheet is the UI's (a public route). */
-static void login_form(struct reply *rep, int status, const char *next,
-		       const char *message)
-{
-	struct buf *b = &rep->body;
-
-	rep->status = status;
-	rep->content_type = "text/html; charset=utf-8";
-	buf_reset(b);
-	buf_addstr(b, "<!doctype html>\n<html lang=\"en\"><head>"
-		      "<meta charset=\"utf-8\">"
-		      "<meta name=\"viewport\" content=\"width=device-width,"
-		      " initial-scale=1\">"
-		      "<title>Sign in · pmkb</title>"
-		      "<link rel=\"stylesheet\" href=\"/app.css\"></head>\n"
-		      "<body><main class=\"login\"><h1>pmkb</h1>\n");
-	if (message) {
-		buf_addstr(b, "<p class=\"error\" role=\"alert\">");
-		buf_add_html(b, message, strlen(message));
-		buf_addstr(b, "</p>\n");
-	}
-	buf_addstr(b, "<form method=\"post\" action=\"/login\">"
-		      "<input type=\"hidden\" name=\"next\" value=\"");
-	buf_add_html(b, next, strlen(next));
-	buf_addstr(b, "\"><label>Access token "
-		      "<input name=\"token\" type=\"password\" required "
-		      "autofocus autocomplete=\"current-password\" "
-		      "spellcheck=\"false\"></label> "
-		      "<button type=\"submit\">Sign in</button></form>\n"
-		      "<p>Ask an administrator for a token: <code>pmkb token "
-		      "create NAME</code>.</p></main></body></html>\n");
-}
-
-static void input_of(const struct request *req, struct auth_input *in)
-{
-	memset(in, 0, sizeof(*in));
-	in->peer = req->peer;
-	in->authorization = request_header(req, "Authorization");
-	in->cookie = request_header(req, "Cookie");
-	in->forwarded_for = request_header(req, "X-Forwarded-For");
-	in->forwarded_proto = request_header(req, "X-Forwarded-Proto");
-}
-
-void auth_login_page(struct request *req, struct reply *rep)
-{
-	login_form(rep, 200, safe_next(request_arg(req, "next")), NULL);
-}
-
-void auth_login_post(struct request *req, struct reply *rep)
-{
-	struct auth *a = req->app->auth;
-	struct form form = { 0 };
-	struct auth_input in;
-	struct auth_result res;
-	struct pm_error err;
-	char sid[AUTH_SESSION_LEN + 1];
-	const char *next = "/", *token;
-	struct buf c = BUF_INIT;
-	enum pm_status st;
-
-	pm_error_clear(&err);
-	if (!a) {
-		reply_error(rep, 503, "access control is not set up");
-		goto out;
-	}
-	if (form_parse(&form, req->body.ptr, req->body.len, &err) !=
-	    PM_OK) {
-		login_form(rep, 400, "/", "The form could not be read.");
-		goto out;
-	}
-	next = safe_next(form_get(&form, "next"));
-	token = form_get(&form, "token");
-	input_of(req, &in);
-	st = auth_login(a, &in, token, sid, &res);
-	if (st != PM_OK) {
-		login_form(rep, 503, next, "The server cannot sign you in "
-					   "right now; try again.");
-		goto out;
-	}
-	if (res.verdict == AUTH_LIMITED) {
-		metrics_auth_failed(req->app->metrics, 1);
-		login_form(rep, 429, next, "Too many failed attempts; wait a "
-					   "minute.");
-		rep->retry_after = res.retry_after;
-		goto out;
-	}
-	if (res.verdict != AUTH_ALLOW) {
-		metrics_auth_failed(req->app->metrics, 0);
-		login_form(rep, 401, next, "That token is not valid.");
-		goto out;
-	}
-	auth_cookie(&c, sid, a->session_ttl, res.https);
-	sodium_memzero(sid, sizeof(sid));
-	rep->set_cookie = buf_detach(&c, NULL);
-	rep->status = 303;
-	rep->location = xstrdup(next);
-	buf_reset(&rep->body);
-out:
-	if (form.v)
-		for (size_t i = 0; i < form.n; i++)
-			if (form.v[i].value)
-				sodium_memzero(form.v[i].value,
-					       strlen(form.v[i].value));
-	form_release(&form);
-	buf_release(&c);
-}
-
-void auth_logout_post(struct request *req, struct reply *rep)
-{
-	struct buf c = BUF_INIT;
-
-	if (req->app->auth)
-		auth_logout(req->app->auth, request_header(req, "Cookie"));
-	auth_cookie(&c, NULL, 0, req->auth.https);
-	rep->set_cookie = buf_detach(&c, NULL);
-	rep->status = 303;
-	rep->location = xstrdup("/login");
-	buf_reset(&rep->body);
-}
-
-/* --- tokens on the command line --------------------------------------- */
+/* --- tokens for the command line -------------------------------------- */
 
 static int name_ok(const char *name)
 {

@@ -15,7 +15,8 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/http/feed.h"
 #include "pmkb/http/routes.h"
-#include "pmkb/http/server.h"
+#include "pmkb/http/app.h"
+#include "pmkb/http/request.h"
 #include "pmkb/db/store.h"
 
 /*

@@ -14,11 +14,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pmkb/http/routes.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/base/config.h"
 #include "pmkb/http/hooks.h"
 #include "pmkb/base/log.h"
-#include "pmkb/http/server.h"
+#include "pmkb/http/app.h"
+#include "pmkb/http/request.h"
 #include "pmkb/base/sig.h"
 #include "pmkb/ingest/syncer.h"
 

@@ -1,9 +1,9 @@
 /*
- * GET /metrics and GET /readyz.
+ * What GET /metrics and GET /readyz (http/probes.c) report.
  *
  * Map: counters (per route: status codes and a latency histogram, each a
  * relaxed atomic) → the exposition (counters, then gauges read at scrape
- * time) → readiness checks → the two handlers.
+ * time) → readiness checks.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -22,7 +22,7 @@
 #include "pmkb/http/metrics.h"
 #include "pmkb/slack/outbox.h"
 #include "pmkb/http/routes.h"
-#include "pmkb/http/server.h"
+#include "pmkb/http/app.h"
 #include "pmkb/db/store.h"
 #include "pmkb/ingest/syncer.h"
 #include "pmkb/base/xalloc.h"
@@ -210,13 +210,9 @@ static void render_requests(struct metrics *m, struct buf *out)
 	}
 }
 
-static void render_http_gauges(struct metrics *m, struct app *app,
-			       struct buf *out)
+static void render_http_gauges(struct metrics *m, unsigned conns,
+			       unsigned in_flight, struct buf *out)
 {
-	unsigned conns = 0, in_flight = 0;
-
-	if (app->server)
-		server_counts(app->server, &conns, &in_flight);
 	head(out, "pmkb_http_connections", "gauge", "Open connections.");
 	buf_addf(out, "pmkb_http_connections %u\n", conns);
 	head(out, "pmkb_http_requests_in_flight", "gauge",
@@ -359,7 +355,8 @@ static void render_sync(struct app *app, struct buf *out)
 	buf_addf(out, "pmkb_sync_last_duration_seconds %.3f\n", seconds);
 }
 
-void metrics_render(struct metrics *m, struct app *app, struct buf *out)
+void metrics_render(struct metrics *m, struct app *app, unsigned conns,
+		    unsigned in_flight, struct buf *out)
 {
 	head(out, "pmkb_build_info", "gauge", "The running version.");
 	buf_addf(out, "pmkb_build_info{version=\"%s\"} 1\n", PMKB_VERSION);
@@ -368,7 +365,7 @@ void metrics_render(struct metrics *m, struct app *app, struct buf *out)
 	buf_addf(out, "process_start_time_seconds %lld\n",
 		 (long long)m->started);
 	render_requests(m, out);
-	render_http_gauges(m, app, out);
+	render_http_gauges(m, conns, in_flight, out);
 	render_index(app, out);
 	render_sync(app, out);
 }
@@ -510,35 +507,4 @@ enum pm_status metrics_ready(struct app *app, json_t **detail)
 	free(disk);
 	*detail = d;
 	return ok ? PM_OK : PM_UNAVAILABLE;
-}
-
-/* --- handlers --------------------------------------------------------- */
-
-void metrics_serve(struct request *req, struct reply *rep)
-{
-	if (!req->app->metrics) {
-		reply_error(rep, 503, "metrics are not set up");
-		return;
-	}
-	buf_reset(&rep->body);
-	metrics_render(req->app->metrics, req->app, &rep->body);
-	rep->status = 200;
-	rep->content_type = "text/plain; version=0.0.4; charset=utf-8";
-}
-
-void metrics_readyz(struct request *req, struct reply *rep)
-{
-	json_t *detail = NULL;
-	enum pm_status st = metrics_ready(req->app, &detail);
-
-	if (st != PM_OK)
-		log_kv(LOG_WARN, "readyz.not_ready", "database",
-		       json_string_value(json_object_get(detail, "database")),
-		       "disk",
-		       json_string_value(json_object_get(detail, "disk")),
-		       NULL);
-	reply_json(rep, st == PM_OK ? 200 : 503,
-		   json_pack("{s:s,s:o}", "status",
-			     st == PM_OK ? "ready" : "not ready", "checks",
-			     detail));
 }

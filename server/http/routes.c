@@ -1,10 +1,6 @@
 /* Every URL pmkb answers, in one table. */
 #include <string.h>
 
-#include "pmkb/http/auth.h"
-#include "pmkb/http/feed.h"
-#include "pmkb/http/hooks.h"
-#include "pmkb/http/metrics.h"
 #include "pmkb/http/routes.h"
 
 const struct route routes[] = {

@@ -31,6 +31,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,7 @@ static const char timeout_answer[] =
 struct server_conn {
 	struct server_conn *prev, *next;
 	int fd;
-	struct auth_addr addr;
+	struct net_addr addr;
 	/* CLOCK_MONOTONIC ns by which a whole request must be in; 0: none. */
 	atomic_int_fast64_t deadline;
 };
@@ -101,72 +102,6 @@ static int64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-const char *request_arg(const struct request *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
-					   name);
-}
-
-const char *request_header(const struct request *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
-void reply_json(struct reply *rep, int status, json_t *j)
-{
-	char *s;
-
-	rep->status = status;
-	rep->content_type = "application/json; charset=utf-8";
-	buf_reset(&rep->body);
-	/* Escaped slashes keep "</script>" inert if JSON lands in HTML. */
-	s = json_dumps(j, JSON_COMPACT | JSON_ESCAPE_SLASH);
-	if (s)
-		buf_addstr(&rep->body, s);
-	free(s);
-	json_decref(j);
-}
-
-void reply_error(struct reply *rep, int status, const char *fmt, ...)
-{
-	struct buf msg = BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vaddf(&msg, fmt, ap);
-	va_end(ap);
-	reply_json(rep, status, json_pack("{s:s}", "error", msg.ptr));
-	buf_release(&msg);
-}
-
-int reply_http_status(enum pm_status st)
-{
-	switch (st) {
-	case PM_OK: return 200;
-	case PM_INVALID: return 400;
-	case PM_UNAUTHORIZED: return 401;
-	case PM_NOT_FOUND: return 404;
-	case PM_CONFLICT: return 409;
-	case PM_TOO_LARGE: return 413;
-	case PM_UNAVAILABLE: return 503;
-	default: return 500;
-	}
-}
-
-void reply_status(struct reply *rep, enum pm_status st,
-		  const struct pm_error *err)
-{
-	int code = reply_http_status(st);
-
-	/* Internal failures are logged, not explained to the client. */
-	if (code >= 500 || !err || !err->message[0])
-		reply_error(rep, code, "%s", code == 503
-			    ? "the index is not available right now; retry"
-			    : pm_status_name(st));
-	else
-		reply_error(rep, code, "%s", err->message);
 }
 
 static void add_common_headers(struct server *srv, struct MHD_Response *r,
@@ -575,7 +510,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 }
 
 /* Counts the tracked connections from a (lock held). */
-static unsigned count_from(const struct server *srv, const struct auth_addr *a)
+static unsigned count_from(const struct server *srv, const struct net_addr *a)
 {
 	unsigned n = 0;
 
@@ -595,10 +530,10 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr,
 				 socklen_t addrlen)
 {
 	struct server *srv = cls;
-	struct auth_addr a;
+	struct net_addr a;
 	int refuse = 0;
 
-	auth_addr_from_sockaddr(&a, addr);
+	net_addr_from_sockaddr(&a, addr);
 	pthread_mutex_lock(&srv->lock);
 	if (srv->n_conns >= srv->max_connections)
 		refuse = 1;
@@ -629,7 +564,7 @@ static void on_connection(void *cls, struct MHD_Connection *connection,
 
 		c = xcalloc(1, sizeof(*c));
 		c->fd = fd ? fd->connect_fd : -1;
-		auth_addr_from_sockaddr(&c->addr, ad ? ad->client_addr : NULL);
+		net_addr_from_sockaddr(&c->addr, ad ? ad->client_addr : NULL);
 		atomic_init(&c->deadline, now_ns() + srv->request_timeout_ns);
 		pthread_mutex_lock(&srv->lock);
 		c->next = srv->conns;
@@ -716,10 +651,10 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 static int is_loopback(const struct sockaddr *sa)
 {
-	struct auth_addr a;
+	struct net_addr a;
 
-	auth_addr_from_sockaddr(&a, sa);
-	return auth_addr_is_loopback(&a);
+	net_addr_from_sockaddr(&a, sa);
+	return net_addr_is_loopback(&a);
 }
 
 /* Frees what server_start made (the daemon already stopped). */

@@ -27,49 +27,49 @@ static struct sockaddr_in v4(const char *ip)
 
 static void test_addresses(void)
 {
-	struct auth_addr a;
-	struct auth_netlist l = { 0 };
+	struct net_addr a;
+	struct net_list l = { 0 };
 	struct sockaddr_in6 in6 = { 0 };
 	struct pm_error err;
 
-	ok(auth_addr_parse(&a, "127.0.0.1") && auth_addr_is_loopback(&a),
+	ok(net_addr_parse(&a, "127.0.0.1") && net_addr_is_loopback(&a),
 	   "127.0.0.1 is loopback");
-	ok(auth_addr_parse(&a, "127.9.9.9") && auth_addr_is_loopback(&a),
+	ok(net_addr_parse(&a, "127.9.9.9") && net_addr_is_loopback(&a),
 	   "all of 127/8 is loopback");
-	ok(auth_addr_parse(&a, "::1") && auth_addr_is_loopback(&a),
+	ok(net_addr_parse(&a, "::1") && net_addr_is_loopback(&a),
 	   "::1 is loopback");
-	ok(auth_addr_parse(&a, "10.0.0.1") && !auth_addr_is_loopback(&a),
+	ok(net_addr_parse(&a, "10.0.0.1") && !net_addr_is_loopback(&a),
 	   "10.0.0.1 is not");
-	ok(!auth_addr_parse(&a, "localhost"), "names are not addresses");
-	ok(!auth_addr_parse(&a, "10.0.0.1/8"), "nor networks");
+	ok(!net_addr_parse(&a, "localhost"), "names are not addresses");
+	ok(!net_addr_parse(&a, "10.0.0.1/8"), "nor networks");
 	in6.sin6_family = AF_INET6;
 	inet_pton(AF_INET6, "::ffff:10.1.2.3", &in6.sin6_addr);
-	auth_addr_from_sockaddr(&a, (struct sockaddr *)&in6);
+	net_addr_from_sockaddr(&a, (struct sockaddr *)&in6);
 	ok(a.family == AF_INET, "a mapped address is IPv4");
 	is_str(a.text, "10.1.2.3", "and printed as such");
 
-	is_int(auth_netlist_parse(&l, "10.0.0.0/8, 192.168.1.7 fd00::/8", &err),
+	is_int(net_list_parse(&l, "10.0.0.0/8, 192.168.1.7 fd00::/8", &err),
 	       PM_OK, "a list of networks");
 	is_int(l.n, 3, "three entries");
-	auth_addr_parse(&a, "10.200.3.4");
-	ok(auth_netlist_has(&l, &a), "10.200.3.4 is in 10/8");
-	auth_addr_parse(&a, "11.0.0.1");
-	ok(!auth_netlist_has(&l, &a), "11.0.0.1 is not");
-	auth_addr_parse(&a, "192.168.1.7");
-	ok(auth_netlist_has(&l, &a), "a single address");
-	auth_addr_parse(&a, "192.168.1.8");
-	ok(!auth_netlist_has(&l, &a), "its neighbour is not");
-	auth_addr_parse(&a, "fd12::5");
-	ok(auth_netlist_has(&l, &a), "IPv6 networks");
-	auth_netlist_release(&l);
-	ok(auth_netlist_parse(&l, "10.0.0.0/33", &err) == PM_INVALID &&
+	net_addr_parse(&a, "10.200.3.4");
+	ok(net_list_has(&l, &a), "10.200.3.4 is in 10/8");
+	net_addr_parse(&a, "11.0.0.1");
+	ok(!net_list_has(&l, &a), "11.0.0.1 is not");
+	net_addr_parse(&a, "192.168.1.7");
+	ok(net_list_has(&l, &a), "a single address");
+	net_addr_parse(&a, "192.168.1.8");
+	ok(!net_list_has(&l, &a), "its neighbour is not");
+	net_addr_parse(&a, "fd12::5");
+	ok(net_list_has(&l, &a), "IPv6 networks");
+	net_list_release(&l);
+	ok(net_list_parse(&l, "10.0.0.0/33", &err) == PM_INVALID &&
 		   strstr(err.message, "10.0.0.0/33"),
 	   "a prefix too long is refused, and named");
-	ok(auth_netlist_parse(&l, "proxy.example.com", &err) == PM_INVALID,
+	ok(net_list_parse(&l, "proxy.example.com", &err) == PM_INVALID,
 	   "a name is refused");
 	is_int(l.n, 0, "a refused list is empty");
-	is_int(auth_netlist_parse(&l, NULL, &err), PM_OK, "no list");
-	auth_netlist_release(&l);
+	is_int(net_list_parse(&l, NULL, &err), PM_OK, "no list");
+	net_list_release(&l);
 }
 
 static void test_limiter(void)

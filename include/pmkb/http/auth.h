@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "pmkb/base/netaddr.h"
 #include "pmkb/base/status.h"
 
 struct store;
@@ -60,42 +61,6 @@ const char *auth_scope_name(enum auth_scope scope);
 /* A session id: 43 base64url characters (32 random bytes). */
 #define AUTH_SESSION_LEN 43
 #define AUTH_COOKIE "pmkb_session"
-
-/* An IPv4 or IPv6 address; IPv4-mapped IPv6 addresses count as IPv4. */
-struct auth_addr {
-	int family; /* AF_INET, AF_INET6, or 0 when unknown */
-	unsigned char bytes[16];
-	char text[INET6_ADDRSTRLEN];
-};
-
-/* Fills a from a socket address (NULL or another family: unknown). */
-void auth_addr_from_sockaddr(struct auth_addr *a, const struct sockaddr *sa);
-/* Parses a numeric address; returns 0 when it is not one. */
-int auth_addr_parse(struct auth_addr *a, const char *text);
-/* Whether a is 127.0.0.0/8 or ::1. */
-int auth_addr_is_loopback(const struct auth_addr *a);
-
-/*
- * A list of addresses and networks ("10.0.0.1, 10.1.0.0/16, ::1"), as
- * --trusted-proxy takes. Zero it to init.
- */
-struct auth_netlist {
-	struct auth_net {
-		struct auth_addr addr;
-		int prefix; /* bits */
-	} *v;
-	size_t n, alloc;
-};
-
-/*
- * Parses spec (commas or spaces between entries) into list. PM_INVALID
- * with the bad entry in err; list is then empty.
- */
-enum pm_status auth_netlist_parse(struct auth_netlist *list, const char *spec,
-				  struct pm_error *err);
-int auth_netlist_has(const struct auth_netlist *list,
-		     const struct auth_addr *a);
-void auth_netlist_release(struct auth_netlist *list);
 
 /*
  * Per-address counting of failed authentications, in fixed memory
@@ -197,11 +162,6 @@ void auth_logout(struct auth *a, const char *cookie);
  */
 void auth_cookie(struct buf *out, const char *sid, long max_age, int secure);
 long auth_session_ttl(const struct auth *a);
-
-/* Route handlers: GET /login (the form), POST /login, POST /logout. */
-void auth_login_page(struct request *req, struct reply *rep);
-void auth_login_post(struct request *req, struct reply *rep);
-void auth_logout_post(struct request *req, struct reply *rep);
 
 /*
  * Token management on st (the command line; the server need not be

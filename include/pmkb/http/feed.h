@@ -45,7 +45,4 @@ void feed_add_time(struct buf *out, int64_t t);
 enum pm_status feed_render(struct dbconn *c, const char *base_url,
 			   int64_t now, struct buf *out);
 
-/* GET /feed.atom. */
-void feed_atom(struct request *req, struct reply *rep);
-
 #endif

@@ -39,11 +39,6 @@ struct reply;
  * sync (an empty body). */
 #define HOOKS_NOTIFY_MAX_BODY (256u << 10)
 
-void hooks_git(struct request *req, struct reply *rep);
-void hooks_github(struct request *req, struct reply *rep);
-void hooks_gitlab(struct request *req, struct reply *rep);
-void hooks_sync_status(struct request *req, struct reply *rep);
-
 /*
  * Checks a /hooks/git body: lines "OLD NEW REF" (40 or 64 hex digits, a
  * ref name), separated by '\n'; a trailing '\n' and empty lines are

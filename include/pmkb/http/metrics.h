@@ -45,7 +45,8 @@ void metrics_auth_failed(struct metrics *m, int limited);
  * Appends the whole exposition for app to out: the counters above, then
  * gauges read now from the database and the syncer.
  */
-void metrics_render(struct metrics *m, struct app *app, struct buf *out);
+void metrics_render(struct metrics *m, struct app *app, unsigned conns,
+		    unsigned in_flight, struct buf *out);
 
 /*
  * Readiness: whether the index can be read and the database written
@@ -54,9 +55,5 @@ void metrics_render(struct metrics *m, struct app *app, struct buf *out);
  * "ok" or the reason). Returns PM_OK when ready, PM_UNAVAILABLE when not.
  */
 enum pm_status metrics_ready(struct app *app, json_t **detail);
-
-/* GET /metrics and GET /readyz. */
-void metrics_serve(struct request *req, struct reply *rep);
-void metrics_readyz(struct request *req, struct reply *rep);
 
 #endif

@@ -61,5 +61,15 @@ void slack_command(struct request *req, struct reply *rep);
 void api_outbox(struct request *req, struct reply *rep);
 void assets_serve(struct request *req, struct reply *rep);
 void assets_index(struct request *req, struct reply *rep);
+void auth_login_page(struct request *req, struct reply *rep);
+void auth_login_post(struct request *req, struct reply *rep);
+void auth_logout_post(struct request *req, struct reply *rep);
+void feed_atom(struct request *req, struct reply *rep);
+void hooks_git(struct request *req, struct reply *rep);
+void hooks_github(struct request *req, struct reply *rep);
+void hooks_gitlab(struct request *req, struct reply *rep);
+void hooks_sync_status(struct request *req, struct reply *rep);
+void metrics_serve(struct request *req, struct reply *rep);
+void metrics_readyz(struct request *req, struct reply *rep);
 
 #endif

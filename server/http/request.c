@@ -1,0 +1,73 @@
+/* Reading a request and filling a reply: see include/pmkb/http/request.h. */
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pmkb/http/request.h"
+
+const char *request_arg(const struct request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+					   name);
+}
+
+const char *request_header(const struct request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+void reply_json(struct reply *rep, int status, json_t *j)
+{
+	char *s;
+
+	rep->status = status;
+	rep->content_type = "application/json; charset=utf-8";
+	buf_reset(&rep->body);
+	/* Escaped slashes keep "</script>" inert if JSON lands in HTML. */
+	s = json_dumps(j, JSON_COMPACT | JSON_ESCAPE_SLASH);
+	if (s)
+		buf_addstr(&rep->body, s);
+	free(s);
+	json_decref(j);
+}
+
+void reply_error(struct reply *rep, int status, const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	reply_json(rep, status, json_pack("{s:s}", "error", msg.ptr));
+	buf_release(&msg);
+}
+
+int reply_http_status(enum pm_status st)
+{
+	switch (st) {
+	case PM_OK: return 200;
+	case PM_INVALID: return 400;
+	case PM_UNAUTHORIZED: return 401;
+	case PM_NOT_FOUND: return 404;
+	case PM_CONFLICT: return 409;
+	case PM_TOO_LARGE: return 413;
+	case PM_UNAVAILABLE: return 503;
+	default: return 500;
+	}
+}
+
+void reply_status(struct reply *rep, enum pm_status st,
+		  const struct pm_error *err)
+{
+	int code = reply_http_status(st);
+
+	/* Internal failures are logged, not explained to the client. */
+	if (code >= 500 || !err || !err->message[0])
+		reply_error(rep, code, "%s", code == 503
+			    ? "the index is not available right now; retry"
+			    : pm_status_name(st));
+	else
+		reply_error(rep, code, "%s", err->message);
+}

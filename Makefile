@@ -2,8 +2,8 @@
 BUILD ?= build
 ASAN ?= build-asan
 
-.PHONY: help deps build run test test-quick asan bench bench-quick fuzz \
-	format lint clean
+.PHONY: help deps build run test test-quick arch asan bench bench-quick \
+	fuzz format lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -24,6 +24,9 @@ test: ## every suite, also under ASan+UBSan (what CI runs)
 
 test-quick: build ## unit and end-to-end tests, normal build only
 	meson test -C $(BUILD) --suite unit --suite e2e --print-errorlogs
+
+arch: ## the layering check: include cycles and layer order (server/layers.txt)
+	python3 tests/arch/check_layers.py
 
 asan: ## build with AddressSanitizer + UBSan and run unit and e2e tests
 	@test -f $(ASAN)/build.ninja || meson setup $(ASAN) \

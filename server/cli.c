@@ -49,6 +49,112 @@ static int cmd_import(struct pm_config *cfg, int nargs, const char **args);
 static int cmd_reindex(struct pm_config *cfg, int nargs, const char **args);
 static int cmd_lint(struct pm_config *cfg, int nargs, const char **args);
 static int cmd_search(struct pm_config *cfg, int nargs, const char **args);
+/* The command line's values, looked up by parameter name. */
+static const char *cli_arg(void *ctx, const char *name)
+{
+	const struct pm_config *cfg = ctx;
+
+	if (!strcmp(name, "period"))
+		return cfg->period;
+	if (!strcmp(name, "mode"))
+		return cfg->mode;
+	if (!strcmp(name, "format"))
+		return cfg->format ? cfg->format : "table";
+	if (!strcmp(name, "from"))
+		return cfg->from;
+	if (!strcmp(name, "to"))
+		return cfg->to;
+	return NULL;
+}
+
+/*
+ * `pmkb stats [causes|durations|actions]` (what may be NULL: causes):
+ * reads --period, --mode, --format (default table), --from and --to of
+ * cfg, the settings beside cfg->dir and the index cfg->db (which must
+ * exist), and prints the result. Returns the exit status: 0, 1 when the
+ * index cannot be read, 2 for a bad option.
+ */
+static int stats_command(const struct pm_config *cfg, const char *what)
+{
+	static const char *const kinds[] = { "causes", "durations",
+					     "actions" };
+	struct stats_request r;
+	struct taxonomy *tax = NULL;
+	struct store *st = NULL;
+	struct dbconn *c = NULL;
+	struct pm_error err;
+	struct buf out = BUF_INIT;
+	struct stat sb;
+	char *settings = NULL, *salt = NULL;
+	json_t *res = NULL;
+	enum stats_kind kind = STATS_CAUSES;
+	enum pm_status rc;
+	int status = 1;
+
+	pm_error_clear(&err);
+	if (what) {
+		size_t k;
+
+		for (k = 0; k < 3 && strcmp(what, kinds[k]); k++)
+			;
+		if (k == 3) {
+			fprintf(stderr, "pmkb stats: expected causes, "
+					"durations or actions, got '%s'\n",
+				what);
+			return 2;
+		}
+		kind = (enum stats_kind)k;
+	}
+	if (stats_request_parse(&r, cli_arg, (void *)cfg, ~0u, &err) !=
+	    PM_OK) {
+		fprintf(stderr, "pmkb stats: --%s\n", err.message);
+		return 2;
+	}
+	/* Opening would create an empty index; say what to do instead. */
+	if (stat(cfg->db, &sb)) {
+		fprintf(stderr, "pmkb stats: %s: no index here; run 'pmkb "
+				"import DIR --db %s' first\n",
+			cfg->db, cfg->db);
+		return 1;
+	}
+	if (importer_settings(cfg->dir, &tax, &settings, &salt, &err) !=
+	    PM_OK)
+		fprintf(stderr, "pmkb stats: %s:%d: %s (using the defaults)\n",
+			err.source, err.line, err.message);
+	pm_error_clear(&err);
+	if (store_open(&st, cfg->db, &err) != PM_OK) {
+		fprintf(stderr, "pmkb stats: %s: %s\n", cfg->db, err.message);
+		goto out;
+	}
+	if (!(c = store_reader(st))) {
+		fprintf(stderr, "pmkb stats: cannot read %s\n", cfg->db);
+		goto out;
+	}
+	rc = kind == STATS_CAUSES	? stats_causes(c, tax, &r, &res, &err)
+	     : kind == STATS_DURATIONS ? stats_durations(c, tax, &r, &res, &err)
+				       : stats_action_items(c, tax, &r, &res,
+							    &err);
+	if (rc != PM_OK) {
+		fprintf(stderr, "pmkb stats: %s\n",
+			err.message[0] ? err.message : pm_status_name(rc));
+		status = rc == PM_INVALID ? 2 : 1;
+		goto out;
+	}
+	stats_render(&out, res, kind, r.format, r.ja);
+	fwrite(out.ptr, 1, out.len, stdout);
+	status = 0;
+out:
+	json_decref(res);
+	buf_release(&out);
+	if (c)
+		store_reader_release(st, c);
+	store_close(st);
+	taxonomy_free(tax);
+	free(settings);
+	free(salt);
+	return status;
+}
+
 static int cmd_stats(struct pm_config *cfg, int nargs, const char **args);
 static int cmd_notify(struct pm_config *cfg, int nargs, const char **args);
 static int cmd_outbox(struct pm_config *cfg, int nargs, const char **args);

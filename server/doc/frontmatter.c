@@ -1,10 +1,9 @@
 /*
  * YAML front matter: see include/pmkb/doc/frontmatter.h for the contract.
  *
- * libyaml's events are first built into a small tree (fm_load), because a
- * field's checks want its whole value and its line, and because building it
- * ourselves lets us cap the depth and refuse aliases before anything walks
- * it. frontmatter_parse() then looks each top-level key up in one table of
+ * The YAML is first built into a small tree (doc/ynode.h), because a
+ * field's checks want its whole value and its line. frontmatter_parse()
+ * then looks each top-level key up in one table of
  * names and aliases and hands the value to the field's reader.
  */
 #include <stdio.h>
@@ -12,12 +11,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <yaml.h>
-
+#include "pmkb/base/text.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/doc/frontmatter.h"
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/doc/taxonomy.h"
+#include "pmkb/doc/ynode.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
 
@@ -34,12 +33,6 @@ static int is_fence(const char *p, const char *eol, const char *marker)
 	return 1;
 }
 
-static const char *line_end(const char *p, const char *end)
-{
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-	return nl ? nl : end;
-}
 
 int frontmatter_split(const char *data, size_t len, const char **yaml,
 		      size_t *yaml_len, const char **body, size_t *body_len,
@@ -55,13 +48,13 @@ int frontmatter_split(const char *data, size_t len, const char **yaml,
 	*body = p;
 	*body_len = (size_t)(end - p);
 	*body_line = 1;
-	eol = line_end(p, end);
+	eol = text_line_end(p, end);
 	if (!is_fence(p, eol, "---"))
 		return 0;
 	start = eol < end ? eol + 1 : end;
 	line = 2;
 	for (p = start; p < end; p = eol + 1, line++) {
-		eol = line_end(p, end);
+		eol = text_line_end(p, end);
 		if (is_fence(p, eol, "---") || is_fence(p, eol, "...")) {
 			*yaml = start;
 			*yaml_len = (size_t)(p - start);
@@ -74,194 +67,6 @@ int frontmatter_split(const char *data, size_t len, const char **yaml,
 			break;
 	}
 	return -1;
-}
-
-void fm_node_free(struct fm_node *n)
-{
-	size_t i;
-
-	if (!n)
-		return;
-	for (i = 0; i < n->n; i++)
-		fm_node_free(n->kids[i]);
-	free(n->kids);
-	free(n->value);
-	free(n);
-}
-
-/*
- * A plain scalar that YAML reads as null. Only plain ones: a quoted "null"
- * is the text null.
- */
-static int is_null_scalar(const yaml_event_t *ev)
-{
-	const char *v = (const char *)ev->data.scalar.value;
-
-	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return 0;
-	return !*v || !strcmp(v, "~") || !strcmp(v, "null") ||
-	       !strcmp(v, "Null") || !strcmp(v, "NULL");
-}
-
-/* Whether line (0-based) of yaml contains a tab, for a hint. */
-static int line_has_tab(const char *yaml, size_t len, size_t line)
-{
-	const char *p = yaml, *end = yaml + len, *eol;
-
-	for (; p < end; p = eol + 1) {
-		eol = line_end(p, end);
-		if (!line--)
-			return memchr(p, '\t', (size_t)(eol - p)) != NULL;
-		if (eol == end)
-			break;
-	}
-	return 0;
-}
-
-int fm_load(struct fm_node **root, const char *yaml, size_t len,
-	    int first_line, int *err_line, char *err, size_t errsz)
-{
-	yaml_parser_t parser;
-	yaml_event_t ev;
-	struct fm_node *stack[FM_MAX_DEPTH];
-	struct fm_node *top = NULL, *node;
-	size_t depth = 0;
-	int have_event = 0, rc = -1, done = 0;
-
-	*root = NULL;
-	*err_line = 0;
-	if (errsz)
-		err[0] = '\0';
-	if (!yaml_parser_initialize(&parser)) {
-		fprintf(stderr, "pmkb: out of memory in libyaml\n");
-		abort();
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
-	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
-	while (!done) {
-		if (!yaml_parser_parse(&parser, &ev)) {
-			size_t l = parser.problem_mark.line;
-
-			*err_line = first_line + (int)l;
-			snprintf(err, errsz, "not valid YAML: %s",
-				 parser.problem ? parser.problem : "error");
-			/*
-			 * libyaml notices an unclosed [ or { where the next
-			 * thing starts; the writer needs where it opened.
-			 */
-			if (parser.context && parser.context_mark.line != l)
-				snprintf(err + strlen(err), errsz - strlen(err),
-					 " (%s that starts on line %d)",
-					 parser.context,
-					 first_line +
-						 (int)parser.context_mark.line);
-			else if (parser.context)
-				snprintf(err + strlen(err), errsz - strlen(err),
-					 " (%s)", parser.context);
-			if (line_has_tab(yaml, len, l))
-				snprintf(err + strlen(err), errsz - strlen(err),
-					 "; YAML does not allow tabs for "
-					 "indentation, use spaces");
-			goto out;
-		}
-		have_event = 1;
-		node = NULL;
-		switch (ev.type) {
-		case YAML_DOCUMENT_END_EVENT:
-		case YAML_STREAM_END_EVENT:
-			/* Only the first document counts. */
-			done = 1;
-			break;
-		case YAML_ALIAS_EVENT:
-			*err_line = first_line + (int)ev.start_mark.line;
-			snprintf(err, errsz,
-				 "YAML aliases (*%s) are not supported",
-				 (const char *)ev.data.alias.anchor);
-			goto out;
-		case YAML_SCALAR_EVENT:
-			node = xcalloc(1, sizeof(*node));
-			node->type = FM_SCALAR;
-			node->value =
-				xstrndup((const char *)ev.data.scalar.value,
-					 ev.data.scalar.length);
-			node->len = strlen(node->value);
-			node->is_null = is_null_scalar(&ev);
-			break;
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT:
-			node = xcalloc(1, sizeof(*node));
-			node->type = ev.type == YAML_SEQUENCE_START_EVENT
-					     ? FM_SEQUENCE
-					     : FM_MAPPING;
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			depth--;
-			break;
-		default:
-			break;
-		}
-		if (node) {
-			node->line = first_line + (int)ev.start_mark.line;
-			if (depth) {
-				struct fm_node *parent = stack[depth - 1];
-
-				XGROW(parent->kids, parent->alloc,
-				      parent->n + 1);
-				parent->kids[parent->n++] = node;
-			} else {
-				fm_node_free(top);
-				top = node;
-			}
-			if (node->type != FM_SCALAR) {
-				if (depth == FM_MAX_DEPTH) {
-					*err_line = node->line;
-					snprintf(err, errsz,
-						 "YAML nested more than %d "
-						 "levels deep",
-						 FM_MAX_DEPTH);
-					goto out;
-				}
-				stack[depth++] = node;
-			}
-		}
-		yaml_event_delete(&ev);
-		have_event = 0;
-	}
-	*root = top;
-	top = NULL;
-	rc = 0;
-out:
-	if (have_event)
-		yaml_event_delete(&ev);
-	fm_node_free(top);
-	yaml_parser_delete(&parser);
-	return rc;
-}
-
-const struct fm_node *fm_get(const struct fm_node *map, const char *key)
-{
-	size_t i;
-
-	if (!map || map->type != FM_MAPPING)
-		return NULL;
-	for (i = 0; i + 1 < map->n; i += 2)
-		if (map->kids[i]->type == FM_SCALAR &&
-		    !strcmp(map->kids[i]->value, key))
-			return map->kids[i + 1];
-	return NULL;
-}
-
-const char *fm_type_name(const struct fm_node *n)
-{
-	switch (n->type) {
-	case FM_SEQUENCE:
-		return "a list";
-	case FM_MAPPING:
-		return "a mapping";
-	default:
-		return "text";
-	}
 }
 
 /*
@@ -340,25 +145,11 @@ struct ctx {
 	unsigned found;
 };
 
-static int is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /* The scalar's text without surrounding white space, in *len. */
-static const char *trimmed(const struct fm_node *n, size_t *len)
+static const char *trimmed(const struct ynode *n, size_t *len)
 {
-	const char *s = n->value;
-	size_t l = n->len;
-
-	while (l && is_blank(*s)) {
-		s++;
-		l--;
-	}
-	while (l && is_blank(s[l - 1]))
-		l--;
-	*len = l;
-	return s;
+	*len = n->len;
+	return text_trim(n->value, len);
 }
 
 /* A value quoted in a message, shortened so the message stays readable. */
@@ -370,16 +161,16 @@ static const char *trimmed(const struct fm_node *n, size_t *len)
  * empty or not a scalar (an error). Text over max bytes is truncated with
  * a warning; max 0 means no limit (the front matter as a whole is capped).
  */
-static char *get_text(struct ctx *c, const char *key, const struct fm_node *v,
+static char *get_text(struct ctx *c, const char *key, const struct ynode *v,
 		      size_t max)
 {
 	const char *s;
 	size_t len;
 
-	if (v->type != FM_SCALAR) {
+	if (v->type != YNODE_SCALAR) {
 		postmortem_diag(c->pm, PM_DIAG_ERROR, v->line,
 				"%s: expected text, got %s", key,
-				fm_type_name(v));
+				ynode_type_name(v));
 		return NULL;
 	}
 	if (v->is_null)
@@ -423,28 +214,28 @@ struct item {
  * errors, and so is a list longer than FM_MAX_ITEMS (the rest are left).
  */
 static size_t get_items(struct ctx *c, const char *key,
-			const struct fm_node *v, struct item *items)
+			const struct ynode *v, struct item *items)
 {
-	const struct fm_node *const *kids = &v;
+	const struct ynode *const *kids = &v;
 	size_t n = 1, i, k = 0;
 
-	if (v->type == FM_MAPPING) {
+	if (v->type == YNODE_MAPPING) {
 		postmortem_diag(c->pm, PM_DIAG_ERROR, v->line,
 				"%s: expected a list or text, got a mapping",
 				key);
 		return 0;
 	}
-	if (v->type == FM_SEQUENCE) {
-		kids = (const struct fm_node *const *)v->kids;
+	if (v->type == YNODE_SEQUENCE) {
+		kids = (const struct ynode *const *)v->kids;
 		n = v->n;
 	}
 	for (i = 0; i < n; i++) {
-		const struct fm_node *it = kids[i];
+		const struct ynode *it = kids[i];
 
-		if (it->type != FM_SCALAR) {
+		if (it->type != YNODE_SCALAR) {
 			postmortem_diag(c->pm, PM_DIAG_ERROR, it->line,
 					"%s[%zu]: expected text, got %s", key,
-					i, fm_type_name(it));
+					i, ynode_type_name(it));
 			continue;
 		}
 		if (it->is_null)
@@ -473,7 +264,7 @@ static size_t get_items(struct ctx *c, const char *key,
 	return k;
 }
 
-static void read_list(struct ctx *c, const char *key, const struct fm_node *v,
+static void read_list(struct ctx *c, const char *key, const struct ynode *v,
 		      struct pm_list *out)
 {
 	struct item items[FM_MAX_ITEMS];
@@ -487,7 +278,7 @@ static void read_list(struct ctx *c, const char *key, const struct fm_node *v,
 	}
 }
 
-static void read_date(struct ctx *c, const char *key, const struct fm_node *v,
+static void read_date(struct ctx *c, const char *key, const struct ynode *v,
 		      enum field f)
 {
 	struct postmortem *pm = c->pm;
@@ -534,7 +325,7 @@ static void known_causes(const struct taxonomy *tax, char *out, size_t outsz)
 }
 
 static void read_causes(struct ctx *c, const char *key,
-			const struct fm_node *v)
+			const struct ynode *v)
 {
 	struct item items[FM_MAX_ITEMS];
 	size_t n, i;
@@ -544,7 +335,7 @@ static void read_causes(struct ctx *c, const char *key,
 	const char *id;
 
 	c->found |= FM_FOUND_CAUSE;
-	if (v->type == FM_SCALAR && v->is_null)
+	if (v->type == YNODE_SCALAR && v->is_null)
 		n = 0;
 	else
 		n = get_items(c, key, v, items);
@@ -570,7 +361,7 @@ static void read_causes(struct ctx *c, const char *key,
 }
 
 static void read_severity(struct ctx *c, const char *key,
-			  const struct fm_node *v)
+			  const struct ynode *v)
 {
 	const struct taxonomy *tax = c->tax;
 	const char *canon;
@@ -611,7 +402,7 @@ out:
 
 /* Reads a value that must be one of words (lower-cased), or NULL. */
 static char *read_choice(struct ctx *c, const char *key,
-			 const struct fm_node *v, const char *const *words,
+			 const struct ynode *v, const char *const *words,
 			 const char *expected, enum pm_diag_level level)
 {
 	char *s = get_text(c, key, v, FM_MAX_SCALAR);
@@ -654,26 +445,26 @@ static int parse_bool(const char *s, int *out)
 
 /* One action_items entry written as a mapping. */
 static void read_action_map(struct ctx *c, const char *key, size_t idx,
-			    const struct fm_node *m)
+			    const struct ynode *m)
 {
 	char name[64];
-	const struct fm_node *v;
+	const struct ynode *v;
 	struct pm_action *a;
 	struct pm_time t;
 	char *text = NULL, *owner = NULL, *due = NULL, *done_s = NULL;
 	int done = 0;
 
 	snprintf(name, sizeof(name), "%s[%zu]", key, idx);
-	if ((v = fm_get(m, "text")))
+	if ((v = ynode_get(m, "text")))
 		text = get_text(c, name, v, FM_MAX_SCALAR);
 	if (!text) {
 		postmortem_diag(c->pm, PM_DIAG_ERROR, m->line,
 				"%s: missing text", name);
 		goto out;
 	}
-	if ((v = fm_get(m, "owner")))
+	if ((v = ynode_get(m, "owner")))
 		owner = get_text(c, name, v, FM_MAX_SCALAR);
-	if ((v = fm_get(m, "due")) && (due = get_text(c, name, v, 64)) &&
+	if ((v = ynode_get(m, "due")) && (due = get_text(c, name, v, 64)) &&
 	    (pm_time_parse(&t, due) || !t.date_only)) {
 		postmortem_diag(c->pm, PM_DIAG_WARNING, v->line,
 				"%s.due: expected a date like 2018-03-31, got "
@@ -682,7 +473,7 @@ static void read_action_map(struct ctx *c, const char *key, size_t idx,
 		free(due);
 		due = NULL;
 	}
-	if ((v = fm_get(m, "done")) && (done_s = get_text(c, name, v, 64)) &&
+	if ((v = ynode_get(m, "done")) && (done_s = get_text(c, name, v, 64)) &&
 	    parse_bool(done_s, &done))
 		postmortem_diag(c->pm, PM_DIAG_WARNING, v->line,
 				"%s.done: expected true or false, got '%.*s'",
@@ -708,24 +499,24 @@ out:
 }
 
 static void read_actions(struct ctx *c, const char *key,
-			 const struct fm_node *v)
+			 const struct ynode *v)
 {
-	const struct fm_node *const *kids = &v;
+	const struct ynode *const *kids = &v;
 	size_t n = 1, i;
 	char *s;
 
-	if (v->type == FM_SCALAR && v->is_null)
+	if (v->type == YNODE_SCALAR && v->is_null)
 		return;
-	if (v->type == FM_SEQUENCE) {
-		kids = (const struct fm_node *const *)v->kids;
+	if (v->type == YNODE_SEQUENCE) {
+		kids = (const struct ynode *const *)v->kids;
 		n = v->n;
 	}
 	for (i = 0; i < n; i++) {
-		const struct fm_node *it = kids[i];
+		const struct ynode *it = kids[i];
 
-		if (it->type == FM_MAPPING) {
+		if (it->type == YNODE_MAPPING) {
 			read_action_map(c, key, i, it);
-		} else if (it->type == FM_SCALAR) {
+		} else if (it->type == YNODE_SCALAR) {
 			char name[64];
 
 			snprintf(name, sizeof(name), "%s[%zu]", key, i);
@@ -750,7 +541,7 @@ static void set_text(char **dst, char *s)
 }
 
 static void read_field(struct ctx *c, enum field f, const char *key,
-		       const struct fm_node *v)
+		       const struct ynode *v)
 {
 	static const char *const statuses[] = { "draft", "review", "published",
 						NULL };
@@ -819,13 +610,13 @@ unsigned frontmatter_parse(struct postmortem *pm, const char *yaml,
 			   const struct taxonomy *tax)
 {
 	struct ctx c = { pm, tax, 0 };
-	struct fm_node *root = NULL;
+	struct ynode *root = NULL;
 	int seen_line[F__MAX] = { 0 };
 	char err[200];
 	int err_line, f;
 	size_t i;
 
-	if (fm_load(&root, yaml, len, first_line, &err_line, err,
+	if (ynode_load(&root, yaml, len, first_line, &err_line, err,
 		    sizeof(err)) < 0) {
 		postmortem_diag(pm, PM_DIAG_ERROR, err_line,
 				"front matter: %s", err);
@@ -835,19 +626,19 @@ unsigned frontmatter_parse(struct postmortem *pm, const char *yaml,
 	/* Empty front matter is a mapping without keys. */
 	if (!root)
 		goto out;
-	if (root->type != FM_MAPPING) {
+	if (root->type != YNODE_MAPPING) {
 		postmortem_diag(pm, PM_DIAG_ERROR, root->line,
 				"the front matter must be keys and values "
 				"(like 'title: ...'), not %s",
-				root->type == FM_SEQUENCE ? "a list"
+				root->type == YNODE_SEQUENCE ? "a list"
 							  : "plain text");
 		c.found = FM_BROKEN;
 		goto out;
 	}
 	for (i = 0; i + 1 < root->n; i += 2) {
-		const struct fm_node *k = root->kids[i], *v = root->kids[i + 1];
+		const struct ynode *k = root->kids[i], *v = root->kids[i + 1];
 
-		if (k->type != FM_SCALAR || (f = lookup_field(k->value)) < 0)
+		if (k->type != YNODE_SCALAR || (f = lookup_field(k->value)) < 0)
 			continue;
 		if (seen_line[f]) {
 			postmortem_diag(pm, PM_DIAG_WARNING, k->line,
@@ -861,6 +652,6 @@ unsigned frontmatter_parse(struct postmortem *pm, const char *yaml,
 		read_field(&c, (enum field)f, k->value, v);
 	}
 out:
-	fm_node_free(root);
+	ynode_free(root);
 	return c.found;
 }

@@ -1,7 +1,7 @@
 /*
  * The repository's taxonomy (.pmkb.yml): see include/pmkb/doc/taxonomy.h.
  *
- * The file is read with the same YAML tree as front matter (fm_load), so
+ * The file is read with the same YAML tree as front matter (ynode_load), so
  * the depth cap and the refusal of aliases hold here too. Every problem is
  * reported with the line of the offending value; the first one stops the
  * parse, because a half-read taxonomy would miscount every postmortem.
@@ -13,8 +13,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pmkb/base/text.h"
 #include "pmkb/base/buf.h"
-#include "pmkb/doc/frontmatter.h"
+#include "pmkb/doc/ynode.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
@@ -104,23 +105,10 @@ static int name_eq(const char *a, size_t alen, const char *b)
 	return b[alen] == '\0';
 }
 
-static int is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 static const char *trim(const char *s, size_t *len)
 {
-	size_t l = strlen(s);
-
-	while (l && is_blank(*s)) {
-		s++;
-		l--;
-	}
-	while (l && is_blank(s[l - 1]))
-		l--;
-	*len = l;
-	return s;
+	*len = strlen(s);
+	return text_trim(s, len);
 }
 
 /* The cause whose id or alias is name, or NULL. */
@@ -280,15 +268,15 @@ static enum pm_status fail(struct tparse *p, int line, const char *fmt, ...)
 
 /* The trimmed text of a scalar, or an error for anything else. */
 static enum pm_status text(struct tparse *p, const char *what,
-			   const struct fm_node *v, char **out)
+			   const struct ynode *v, char **out)
 {
 	const char *s;
 	size_t len;
 
 	*out = NULL;
-	if (v->type != FM_SCALAR)
+	if (v->type != YNODE_SCALAR)
 		return fail(p, v->line, "%s: expected text, got %s", what,
-			    fm_type_name(v));
+			    ynode_type_name(v));
 	s = trim(v->value, &len);
 	if (!len || v->is_null)
 		return fail(p, v->line, "%s: is empty", what);
@@ -297,7 +285,7 @@ static enum pm_status text(struct tparse *p, const char *what,
 }
 
 static enum pm_status name_text(struct tparse *p, const char *what,
-				const struct fm_node *v, char **out)
+				const struct ynode *v, char **out)
 {
 	enum pm_status st = text(p, what, v, out);
 
@@ -317,7 +305,7 @@ static int is_hex(char c)
 }
 
 static enum pm_status read_color(struct tparse *p, const char *what,
-				 const struct fm_node *v, char **out)
+				 const struct ynode *v, char **out)
 {
 	enum pm_status st = text(p, what, v, out);
 	size_t i;
@@ -341,7 +329,7 @@ static enum pm_status read_color(struct tparse *p, const char *what,
 	return PM_OK;
 }
 
-static enum pm_status read_month(struct tparse *p, const struct fm_node *v)
+static enum pm_status read_month(struct tparse *p, const struct ynode *v)
 {
 	char *s = NULL;
 	enum pm_status st = text(p, "fiscal_year_start_month", v, &s);
@@ -386,7 +374,7 @@ static int zone_exists(const char *tz)
 	return !stat(path, &st) && S_ISREG(st.st_mode);
 }
 
-static enum pm_status read_zone(struct tparse *p, const struct fm_node *v)
+static enum pm_status read_zone(struct tparse *p, const struct ynode *v)
 {
 	char *s = NULL;
 	enum pm_status st = text(p, "time_zone", v, &s);
@@ -410,19 +398,19 @@ out:
 }
 
 static enum pm_status read_severities(struct tparse *p,
-				      const struct fm_node *v)
+				      const struct ynode *v)
 {
 	struct taxonomy *tax = p->tax;
 	char what[64], a[64], b[64];
 	size_t i, j;
 	enum pm_status st;
 
-	if (v->type != FM_SEQUENCE || !v->n)
+	if (v->type != YNODE_SEQUENCE || !v->n)
 		return fail(p, v->line,
 			    "severities: expected a list like [SEV0, SEV1, "
 			    "SEV2], got %s",
-			    v->type == FM_SEQUENCE ? "an empty list"
-						   : fm_type_name(v));
+			    v->type == YNODE_SEQUENCE ? "an empty list"
+						   : ynode_type_name(v));
 	if (v->n > 32)
 		return fail(p, v->line, "severities: more than 32");
 	free_severities(tax);
@@ -447,18 +435,18 @@ static enum pm_status read_severities(struct tparse *p,
 }
 
 static enum pm_status read_aliases(struct tparse *p, const char *what,
-				   const struct fm_node *v,
+				   const struct ynode *v,
 				   struct pm_cause *c)
 {
 	char name[96];
 	size_t i;
 	enum pm_status st;
 
-	if (v->type == FM_SCALAR && v->is_null)
+	if (v->type == YNODE_SCALAR && v->is_null)
 		return PM_OK;
-	if (v->type != FM_SEQUENCE)
+	if (v->type != YNODE_SEQUENCE)
 		return fail(p, v->line, "%s.aliases: expected a list, got %s",
-			    what, fm_type_name(v));
+			    what, ynode_type_name(v));
 	if (v->n > 256)
 		return fail(p, v->line, "%s.aliases: more than 256", what);
 	c->aliases = xcalloc(v->n, sizeof(char *));
@@ -473,21 +461,21 @@ static enum pm_status read_aliases(struct tparse *p, const char *what,
 }
 
 static enum pm_status read_cause(struct tparse *p, size_t idx,
-				 const struct fm_node *m, struct pm_cause *c)
+				 const struct ynode *m, struct pm_cause *c)
 {
 	char what[32], name[64];
 	size_t i;
 	enum pm_status st = PM_OK;
 
 	snprintf(what, sizeof(what), "causes[%zu]", idx);
-	if (m->type != FM_MAPPING)
+	if (m->type != YNODE_MAPPING)
 		return fail(p, m->line,
 			    "%s: expected a mapping with id, label, label_ja, "
 			    "group, color and aliases, got %s",
-			    what, fm_type_name(m));
+			    what, ynode_type_name(m));
 	for (i = 0; i + 1 < m->n && !st; i += 2) {
-		const struct fm_node *k = m->kids[i], *v = m->kids[i + 1];
-		const char *key = k->type == FM_SCALAR ? k->value : "";
+		const struct ynode *k = m->kids[i], *v = m->kids[i + 1];
+		const char *key = k->type == YNODE_SCALAR ? k->value : "";
 		char **dst = NULL;
 
 		snprintf(name, sizeof(name), "%s.%s", what, key);
@@ -539,16 +527,16 @@ static enum pm_status read_cause(struct tparse *p, size_t idx,
  * could count under two causes depending on the order of the file.
  */
 static enum pm_status check_names(struct tparse *p,
-				  const struct fm_node *causes)
+				  const struct ynode *causes)
 {
 	const struct taxonomy *tax = p->tax;
 	size_t i, j, k;
 
 	for (i = 0; i < tax->n_causes; i++) {
 		const struct pm_cause *c = &tax->causes[i];
-		const struct fm_node *aliases = fm_get(causes->kids[i],
+		const struct ynode *aliases = ynode_get(causes->kids[i],
 						       "aliases");
-		int line = fm_get(causes->kids[i], "id")->line;
+		int line = ynode_get(causes->kids[i], "id")->line;
 
 		for (j = 0; j < i; j++) {
 			const struct pm_cause *o = &tax->causes[j];
@@ -565,10 +553,10 @@ static enum pm_status check_names(struct tparse *p,
 			/*
 			 * Point at the alias itself, not at its cause. A key
 			 * given twice ("aliases:" empty, then a list) leaves
-			 * fm_get() with the first, which has no items: keep
+			 * ynode_get() with the first, which has no items: keep
 			 * the cause's line then (found by fuzz_taxonomy).
 			 */
-			if (aliases && aliases->type == FM_SEQUENCE &&
+			if (aliases && aliases->type == YNODE_SEQUENCE &&
 			    k < aliases->n)
 				line = aliases->kids[k]->line;
 
@@ -598,17 +586,17 @@ static enum pm_status check_names(struct tparse *p,
 	return PM_OK;
 }
 
-static enum pm_status read_causes(struct tparse *p, const struct fm_node *v)
+static enum pm_status read_causes(struct tparse *p, const struct ynode *v)
 {
 	struct taxonomy *tax = p->tax;
 	size_t i;
 	enum pm_status st;
 
-	if (v->type == FM_SCALAR && v->is_null)
+	if (v->type == YNODE_SCALAR && v->is_null)
 		return PM_OK;
-	if (v->type != FM_SEQUENCE)
+	if (v->type != YNODE_SEQUENCE)
 		return fail(p, v->line, "causes: expected a list, got %s",
-			    fm_type_name(v));
+			    ynode_type_name(v));
 	if (v->n > 1000)
 		return fail(p, v->line, "causes: more than 1000");
 	tax->causes = xcalloc(v->n ? v->n : 1, sizeof(*tax->causes));
@@ -628,7 +616,7 @@ enum pm_status taxonomy_parse(struct taxonomy **out, const char *yaml,
 			      struct pm_error *err)
 {
 	struct tparse p = { NULL, source ? source : ".pmkb.yml", err };
-	struct fm_node *root = NULL;
+	struct ynode *root = NULL;
 	enum pm_status st = PM_INVALID;
 	char msg[200];
 	int line;
@@ -648,7 +636,7 @@ enum pm_status taxonomy_parse(struct taxonomy **out, const char *yaml,
 		st = fail(&p, line, "not valid UTF-8 (or contains a NUL byte)");
 		goto out;
 	}
-	if (fm_load(&root, yaml, len, 1, &line, msg, sizeof(msg)) < 0) {
+	if (ynode_load(&root, yaml, len, 1, &line, msg, sizeof(msg)) < 0) {
 		st = fail(&p, line, "%s", msg);
 		goto out;
 	}
@@ -657,15 +645,15 @@ enum pm_status taxonomy_parse(struct taxonomy **out, const char *yaml,
 	/* An empty file is an open taxonomy with the defaults. */
 	if (!root)
 		goto out;
-	if (root->type != FM_MAPPING) {
+	if (root->type != YNODE_MAPPING) {
 		st = fail(&p, root->line,
 			  "expected settings as keys and values, got %s",
-			  fm_type_name(root));
+			  ynode_type_name(root));
 		goto out;
 	}
 	for (i = 0; i + 1 < root->n && !st; i += 2) {
-		const struct fm_node *k = root->kids[i], *v = root->kids[i + 1];
-		const char *key = k->type == FM_SCALAR ? k->value : "";
+		const struct ynode *k = root->kids[i], *v = root->kids[i + 1];
+		const char *key = k->type == YNODE_SCALAR ? k->value : "";
 
 		if (!strcmp(key, "fiscal_year_start_month"))
 			st = read_month(&p, v);
@@ -679,7 +667,7 @@ enum pm_status taxonomy_parse(struct taxonomy **out, const char *yaml,
 					   : read_causes(&p, v);
 	}
 out:
-	fm_node_free(root);
+	ynode_free(root);
 	if (st) {
 		taxonomy_free(p.tax);
 		return st;

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pmkb/base/civil.h"
+#include "pmkb/base/text.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/search/query.h"
 #include "pmkb/doc/taxonomy.h"
@@ -144,19 +146,6 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* Bytes of white space at s (ASCII, U+3000, U+00A0), or 0. */
-static size_t space_len(const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-
-	if (u[0] <= 0x20 || u[0] == 0x7F)
-		return 1;
-	if (n >= 3 && u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80)
-		return 3;
-	if (n >= 2 && u[0] == 0xC2 && u[1] == 0xA0)
-		return 2;
-	return 0;
-}
 
 /* A copy of s[0..n) cut to at most max bytes on a character boundary. */
 static void excerpt(char *out, size_t outsz, const char *s, size_t n)
@@ -303,19 +292,6 @@ static void ascii_lower(char *s)
 			*s += 'a' - 'A';
 }
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 static int digits(const char *s, int n)
 {
 	int i, v = 0;
@@ -347,12 +323,12 @@ int query_date(const char *s, int end, int64_t *epoch)
 	if (n == 10 && m == 2 && d == 29 &&
 	    !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return -1;
-	*epoch = days_from_civil(y, (unsigned)m, (unsigned)d) * 86400;
+	*epoch = civil_to_days(y, m, d) * 86400;
 	if (end) {
 		if (n == 4)
-			*epoch = days_from_civil(y + 1, 1, 1) * 86400;
+			*epoch = civil_to_days(y + 1, 1, 1) * 86400;
 		else if (n == 7)
-			*epoch = days_from_civil(m == 12 ? y + 1 : y,
+			*epoch = civil_to_days(m == 12 ? y + 1 : y,
 						 m == 12 ? 1 : (unsigned)m + 1,
 						 1) *
 				 86400;
@@ -459,7 +435,7 @@ static enum pm_status add_filter(struct parser *p, enum field f, size_t i,
 	int split = f != F_AFTER && f != F_BEFORE && f != F_SEVERITY_LE;
 
 	for (;;) {
-		int stop = i >= p->len || space_len(p->text + i, p->len - i);
+		int stop = i >= p->len || text_space_len(p->text + i, p->len - i);
 
 		if (stop || (split && p->text[i] == ',')) {
 			if (v.len)
@@ -520,7 +496,7 @@ static enum pm_status parse_items(struct parser *p)
 		int neg = 0, prefix = 0;
 		enum field f;
 
-		if ((sp = space_len(p->text + i, p->len - i))) {
+		if ((sp = text_space_len(p->text + i, p->len - i))) {
 			i += sp;
 			continue;
 		}
@@ -534,7 +510,7 @@ static enum pm_status parse_items(struct parser *p)
 		}
 		start = i;
 		if (p->text[i] == '-' && i + 1 < p->len &&
-		    !space_len(p->text + i + 1, p->len - i - 1)) {
+		    !text_space_len(p->text + i + 1, p->len - i - 1)) {
 			neg = 1;
 			i++;
 		}
@@ -548,7 +524,7 @@ static enum pm_status parse_items(struct parser *p)
 			continue;
 		}
 		end = i;
-		while (end < p->len && !space_len(p->text + end, p->len - end))
+		while (end < p->len && !text_space_len(p->text + end, p->len - end))
 			end++;
 		f = field_of(p->text + i, end - i, &skip);
 		if (f != F_NONE) {

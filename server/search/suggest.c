@@ -24,6 +24,7 @@
 
 #include <sqlite3.h>
 
+#include "pmkb/base/text.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/base/log.h"
 #include "pmkb/search/query.h"
@@ -82,33 +83,7 @@ static enum pm_status db_fail(struct dbconn *c, struct pm_error *err)
 			    "suggest: the index could not be read");
 }
 
-/* Bytes of white space at s (ASCII, U+3000, U+00A0), or 0. */
-static size_t space_len(const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
 
-	if (u[0] <= 0x20 || u[0] == 0x7F)
-		return 1;
-	if (n >= 3 && u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80)
-		return 3;
-	if (n >= 2 && u[0] == 0xC2 && u[1] == 0xA0)
-		return 2;
-	return 0;
-}
-
-/* Bytes of white space ending s[0..n) (as space_len), or 0. */
-static size_t space_before(const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-
-	if (n >= 1 && (u[n - 1] <= 0x20 || u[n - 1] == 0x7F))
-		return 1;
-	if (n >= 3 && u[n - 3] == 0xE3 && u[n - 2] == 0x80 && u[n - 1] == 0x80)
-		return 3;
-	if (n >= 2 && u[n - 2] == 0xC2 && u[n - 1] == 0xA0)
-		return 2;
-	return 0;
-}
 
 /* Whether s begins with the n bytes of p, ASCII letters in any case. */
 static int has_prefix(const char *s, const char *p, size_t n)
@@ -352,12 +327,12 @@ static enum pm_status scan_titles(struct ctx *x, const char *q, int limit)
 	while (i < len) {
 		size_t start;
 
-		if ((sp = space_len(q + i, len - i))) {
+		if ((sp = text_space_len(q + i, len - i))) {
 			i += sp;
 			continue;
 		}
 		start = i;
-		while (i < len && !space_len(q + i, len - i))
+		while (i < len && !text_space_len(q + i, len - i))
 			i++;
 		/* Still being typed unless a space follows. */
 		add_word(&m, q + start, i - start, i == len);
@@ -485,9 +460,9 @@ enum pm_status suggest_run(struct dbconn *c, const struct taxonomy *tax,
 	}
 	x.q = q ? q : "";
 	x.qlen = len;
-	while (x.qlen && (sp = space_len(x.q, x.qlen)))
+	while (x.qlen && (sp = text_space_len(x.q, x.qlen)))
 		x.q += sp, x.qlen -= sp;
-	while (x.qlen && (sp = space_before(x.q, x.qlen)))
+	while (x.qlen && (sp = text_space_before(x.q, x.qlen)))
 		x.qlen -= sp;
 	if (!x.qlen) {
 		rc = pm_error_set(err, PM_INVALID, "suggest", 0,

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pmkb/base/text.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/base/form.h"
 #include "pmkb/base/log.h"
@@ -50,36 +51,10 @@ static void escape_line(struct buf *out, const char *s, size_t max)
 
 /* ---- words ---- */
 
-/* ASCII space, tab, newline, and U+3000 (a Japanese keyboard's space). */
+/* White space at p (NUL-terminated), as base/text.h counts it. */
 static size_t space_len(const char *p)
 {
-	if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		return 1;
-	if (!strncmp(p, "\xe3\x80\x80", 3))
-		return 3;
-	return 0;
-}
-
-/* Trims s (owned, modified in place) and returns it. */
-static char *trim(char *s)
-{
-	char *start = s, *end;
-	size_t n;
-
-	while ((n = space_len(start)))
-		start += n;
-	memmove(s, start, strlen(start) + 1);
-	end = s + strlen(s);
-	for (;;) {
-		if (end > s && space_len(end - 1) == 1)
-			end--;
-		else if (end - s >= 3 && space_len(end - 3) == 3)
-			end -= 3;
-		else
-			break;
-	}
-	*end = '\0';
-	return s;
+	return text_space_len(p, strnlen(p, 3));
 }
 
 /* The length of the first word of s. */
@@ -866,14 +841,14 @@ static int take_share(char *text)
 
 	if (first == 5 && !strncasecmp(text, "share", 5) && text[5]) {
 		memmove(text, text + 5, len - 4);
-		trim(text);
+		text_trim_inplace(text);
 		return 1;
 	}
 	if (len > 5 && !strcasecmp(text + len - 5, "share") &&
 	    (space_len(text + len - 6) == 1 ||
 	     (len > 7 && space_len(text + len - 8) == 3))) {
 		text[len - 5] = '\0';
-		trim(text);
+		text_trim_inplace(text);
 		return 1;
 	}
 	return 0;
@@ -887,7 +862,7 @@ json_t *slack_answer(const struct slack_env *env, const char *command,
 		     const char *raw)
 {
 	struct answer a = { 0 };
-	char *text = trim(xstrdup(raw));
+	char *text = text_trim_inplace(xstrdup(raw));
 	int share = take_share(text);
 	size_t n = word_len(text);
 	const struct slack_cmd *cmd = NULL;

@@ -21,9 +21,8 @@
 
 #include <utf8proc.h>
 
+#include "pmkb/base/civil.h"
 #include "pmkb/base/buf.h"
-#include "pmkb/base/config.h"
-#include "pmkb/ingest/importer.h"
 #include "pmkb/base/log.h"
 #include "pmkb/stats/stats.h"
 #include "pmkb/db/store.h"
@@ -35,55 +34,9 @@
 #define TZIF_MAX_SIZE (1u << 20)
 #define ZONE_NAME_MAX 128
 
-/* ================================================================
- * Calendar arithmetic (Howard Hinnant's algorithms: exact for the
- * proleptic Gregorian calendar, any year, no tables).
- */
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-int64_t stats_days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = floor_div(y, 400);
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-void stats_civil_from_days(int64_t day, int64_t *y, int *m, int *d)
-{
-	int64_t z = day + 719468;
-	int64_t era = floor_div(z, 146097);
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 static int is_leap(int64_t y)
 {
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int64_t y, int m)
-{
-	static const int dm[12] = { 31, 28, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31 };
-
-	return m == 2 && is_leap(y) ? 29 : dm[m - 1];
+	return civil_days_in_month(y, 2) == 29;
 }
 
 /* Exactly n digits at *pp; the value in *out. */
@@ -162,7 +115,7 @@ const char *stats_zone_name(const struct stats_zone *z)
 /* The day (days since 1970) of rule day r in year y. */
 static int64_t rule_day_of(const struct rule_day *r, int64_t y)
 {
-	int64_t jan1 = stats_days_from_civil(y, 1, 1), first, day;
+	int64_t jan1 = civil_to_days(y, 1, 1), first, day;
 	int wday;
 
 	switch (r->kind) {
@@ -172,11 +125,11 @@ static int64_t rule_day_of(const struct rule_day *r, int64_t y)
 	case 'n':
 		return jan1 + r->n;
 	default:
-		first = stats_days_from_civil(y, r->m, 1);
+		first = civil_to_days(y, r->m, 1);
 		/* 1970-01-01 was a Thursday (4). */
 		wday = (int)((first % 7 + 7 + 4) % 7);
 		day = first + (r->d - wday + 7) % 7 + (int64_t)(r->w - 1) * 7;
-		while (day >= first + days_in_month(y, r->m))
+		while (day >= first + civil_days_in_month(y, r->m))
 			day -= 7;
 		return day;
 	}
@@ -190,7 +143,7 @@ static int32_t rule_offset(const struct zone_rule *r, int64_t t)
 	if (!r->has_dst)
 		return r->std_off;
 	/* The year as local standard time sees it. */
-	stats_civil_from_days(floor_div(t + r->std_off, 86400), &y, &m, &d);
+	civil_from_days(civil_floor_div(t + r->std_off, 86400), &y, &m, &d);
 	/* The start is written in standard time, the end in DST. */
 	start = rule_day_of(&r->start, y) * 86400 + r->start.time - r->std_off;
 	end = rule_day_of(&r->end, y) * 86400 + r->end.time - r->dst_off;
@@ -562,11 +515,11 @@ int stats_start_day(const struct stats_zone *z, const char *started_at,
 	/* A date alone is a calendar day as written, in no zone. */
 	if (strlen(p) == 10 && !digits_n(&p, 4, &y) && *p++ == '-' &&
 	    !digits_n(&p, 2, &m) && *p++ == '-' && !digits_n(&p, 2, &d) &&
-	    m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m)) {
-		*day = stats_days_from_civil(y, m, d);
+	    m >= 1 && m <= 12 && d >= 1 && d <= civil_days_in_month(y, m)) {
+		*day = civil_to_days(y, m, d);
 		return 0;
 	}
-	*day = floor_div(started_epoch + stats_zone_offset(z, started_epoch),
+	*day = civil_floor_div(started_epoch + stats_zone_offset(z, started_epoch),
 			 86400);
 	return 0;
 }
@@ -605,7 +558,7 @@ int64_t stats_period_of(enum stats_period p, int fiscal, int64_t day)
 	int64_t y, fy;
 	int m, d, k;
 
-	stats_civil_from_days(day, &y, &m, &d);
+	civil_from_days(day, &y, &m, &d);
 	if (p == STATS_MONTH)
 		return y * 12 + m - 1;
 	k = (m - fiscal + 12) % 12;
@@ -621,12 +574,12 @@ static void period_start(enum stats_period p, int fiscal, int64_t ord,
 	int off;
 
 	if (p == STATS_MONTH) {
-		*y = floor_div(ord, 12);
+		*y = civil_floor_div(ord, 12);
 		*m = (int)(ord - *y * 12) + 1;
 		*months = 1;
 		return;
 	}
-	fy = floor_div(ord, per_year[p]);
+	fy = civil_floor_div(ord, per_year[p]);
 	*months = 12 / per_year[p];
 	off = fiscal - 1 + (int)(ord - fy * per_year[p]) * *months;
 	*y = fy + off / 12;
@@ -640,9 +593,9 @@ void stats_period_bounds(enum stats_period p, int fiscal, int64_t ord,
 	int m, months, em;
 
 	period_start(p, fiscal, ord, &y, &m, &months);
-	*first = stats_days_from_civil(y, m, 1);
+	*first = civil_to_days(y, m, 1);
 	em = m - 1 + months;
-	*last = stats_days_from_civil(y + em / 12, em % 12 + 1, 1) - 1;
+	*last = civil_to_days(y + em / 12, em % 12 + 1, 1) - 1;
 }
 
 void stats_period_names(enum stats_period p, int fiscal, int64_t ord,
@@ -663,7 +616,7 @@ void stats_period_names(enum stats_period p, int fiscal, int64_t ord,
 		snprintf(label_ja, size, "%04lld年%d月", yy, m);
 		return;
 	}
-	fy = floor_div(ord, per_year[p]);
+	fy = civil_floor_div(ord, per_year[p]);
 	i = (int)(ord - fy * per_year[p]) + 1;
 	yy = (long long)fy;
 	if (fiscal == 1) {
@@ -734,14 +687,14 @@ int stats_range_day(const char *s, int fiscal, int end, int64_t *day)
 	if (fy_prefix || digits_n(&p, 2, &m) || m < 1 || m > 12)
 		return -1;
 	if (!*p) {
-		*day = end ? stats_days_from_civil(y, m, days_in_month(y, m))
-			   : stats_days_from_civil(y, m, 1);
+		*day = end ? civil_to_days(y, m, civil_days_in_month(y, m))
+			   : civil_to_days(y, m, 1);
 		return 0;
 	}
 	if (*p++ != '-' || digits_n(&p, 2, &d) || *p || d < 1 ||
-	    d > days_in_month(y, m))
+	    d > civil_days_in_month(y, m))
 		return -1;
-	*day = stats_days_from_civil(y, m, d);
+	*day = civil_to_days(y, m, d);
 	return 0;
 period:
 	stats_period_bounds(kind, fy_prefix ? fiscal : 1, ord, &first, &last);
@@ -1302,9 +1255,9 @@ static json_t *row_head(const struct run *x, int64_t ord)
 	stats_period_names(x->r->period, x->fiscal, ord, id, label, ja,
 			   sizeof(id));
 	stats_period_bounds(x->r->period, x->fiscal, ord, &first, &last);
-	stats_civil_from_days(first, &y, &m, &d);
+	civil_from_days(first, &y, &m, &d);
 	snprintf(a, sizeof(a), "%04lld-%02d-%02d", (long long)y, m, d);
-	stats_civil_from_days(last, &y, &m, &d);
+	civil_from_days(last, &y, &m, &d);
 	snprintf(b, sizeof(b), "%04lld-%02d-%02d", (long long)y, m, d);
 	return json_pack("{s:s,s:s,s:s,s:s,s:s}", "period", id, "label",
 			 label, "label_ja", ja, "start", a, "end", b);
@@ -1709,7 +1662,7 @@ static void day_text(int64_t day, char *out, size_t size)
 	int64_t y;
 	int m, d;
 
-	stats_civil_from_days(day, &y, &m, &d);
+	civil_from_days(day, &y, &m, &d);
 	snprintf(out, size, "%04lld-%02d-%02d", (long long)y, m, d);
 }
 
@@ -1739,7 +1692,7 @@ enum pm_status stats_action_items(struct dbconn *c,
 	if ((st = run_open(&x, tax, r, err)) != PM_OK)
 		goto out;
 	now = (int64_t)time(NULL);
-	day_text(floor_div(now + stats_zone_offset(x.zone, now), 86400),
+	day_text(civil_floor_div(now + stats_zone_offset(x.zone, now), 86400),
 		 today, sizeof(today));
 	if (!(s = dbconn_stmt(c, sql_items))) {
 		st = PM_DB;
@@ -2343,107 +2296,4 @@ void stats_render(struct buf *out, const json_t *result, enum stats_kind kind,
 	items_grid(&g, result, format, ja);
 	render_grid(out, &g, format);
 	grid_release(&g);
-}
-
-/* ================================================================
- * pmkb stats
- */
-
-/* The command line's values, looked up by parameter name. */
-static const char *cli_arg(void *ctx, const char *name)
-{
-	const struct pm_config *cfg = ctx;
-
-	if (!strcmp(name, "period"))
-		return cfg->period;
-	if (!strcmp(name, "mode"))
-		return cfg->mode;
-	if (!strcmp(name, "format"))
-		return cfg->format ? cfg->format : "table";
-	if (!strcmp(name, "from"))
-		return cfg->from;
-	if (!strcmp(name, "to"))
-		return cfg->to;
-	return NULL;
-}
-
-int stats_command(const struct pm_config *cfg, const char *what)
-{
-	static const char *const kinds[] = { "causes", "durations",
-					     "actions" };
-	struct stats_request r;
-	struct taxonomy *tax = NULL;
-	struct store *st = NULL;
-	struct dbconn *c = NULL;
-	struct pm_error err;
-	struct buf out = BUF_INIT;
-	struct stat sb;
-	char *settings = NULL, *salt = NULL;
-	json_t *res = NULL;
-	enum stats_kind kind = STATS_CAUSES;
-	enum pm_status rc;
-	int status = 1;
-
-	pm_error_clear(&err);
-	if (what) {
-		size_t k;
-
-		for (k = 0; k < 3 && strcmp(what, kinds[k]); k++)
-			;
-		if (k == 3) {
-			fprintf(stderr, "pmkb stats: expected causes, "
-					"durations or actions, got '%s'\n",
-				what);
-			return 2;
-		}
-		kind = (enum stats_kind)k;
-	}
-	if (stats_request_parse(&r, cli_arg, (void *)cfg, ~0u, &err) !=
-	    PM_OK) {
-		fprintf(stderr, "pmkb stats: --%s\n", err.message);
-		return 2;
-	}
-	/* Opening would create an empty index; say what to do instead. */
-	if (stat(cfg->db, &sb)) {
-		fprintf(stderr, "pmkb stats: %s: no index here; run 'pmkb "
-				"import DIR --db %s' first\n",
-			cfg->db, cfg->db);
-		return 1;
-	}
-	if (importer_settings(cfg->dir, &tax, &settings, &salt, &err) !=
-	    PM_OK)
-		fprintf(stderr, "pmkb stats: %s:%d: %s (using the defaults)\n",
-			err.source, err.line, err.message);
-	pm_error_clear(&err);
-	if (store_open(&st, cfg->db, &err) != PM_OK) {
-		fprintf(stderr, "pmkb stats: %s: %s\n", cfg->db, err.message);
-		goto out;
-	}
-	if (!(c = store_reader(st))) {
-		fprintf(stderr, "pmkb stats: cannot read %s\n", cfg->db);
-		goto out;
-	}
-	rc = kind == STATS_CAUSES	? stats_causes(c, tax, &r, &res, &err)
-	     : kind == STATS_DURATIONS ? stats_durations(c, tax, &r, &res, &err)
-				       : stats_action_items(c, tax, &r, &res,
-							    &err);
-	if (rc != PM_OK) {
-		fprintf(stderr, "pmkb stats: %s\n",
-			err.message[0] ? err.message : pm_status_name(rc));
-		status = rc == PM_INVALID ? 2 : 1;
-		goto out;
-	}
-	stats_render(&out, res, kind, r.format, r.ja);
-	fwrite(out.ptr, 1, out.len, stdout);
-	status = 0;
-out:
-	json_decref(res);
-	buf_release(&out);
-	if (c)
-		store_reader_release(st, c);
-	store_close(st);
-	taxonomy_free(tax);
-	free(settings);
-	free(salt);
-	return status;
 }

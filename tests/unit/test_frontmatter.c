@@ -4,6 +4,7 @@
 
 #include "pmkb/base/buf.h"
 #include "pmkb/doc/frontmatter.h"
+#include "pmkb/doc/ynode.h"
 #include "pmkb/doc/postmortem.h"
 #include "tap.h"
 
@@ -59,53 +60,53 @@ static void test_split(void)
 
 static void test_load(void)
 {
-	struct fm_node *root;
-	const struct fm_node *v;
+	struct ynode *root;
+	const struct ynode *v;
 	struct buf b = BUF_INIT;
 	char err[200];
 	int line, i;
 
-	ok(!fm_load(&root, S("a: 1\nb: [x, y]\nc:\nd: \"null\"\ne: ~\n"), 2,
+	ok(!ynode_load(&root, S("a: 1\nb: [x, y]\nc:\nd: \"null\"\ne: ~\n"), 2,
 		    &line, err, sizeof(err)),
 	   "load: ok");
-	ok(root && root->type == FM_MAPPING && root->n == 10, "load: mapping");
-	v = fm_get(root, "b");
-	ok(v && v->type == FM_SEQUENCE && v->n == 2 && v->line == 3,
+	ok(root && root->type == YNODE_MAPPING && root->n == 10, "load: mapping");
+	v = ynode_get(root, "b");
+	ok(v && v->type == YNODE_SEQUENCE && v->n == 2 && v->line == 3,
 	   "load: sequence and its file line");
-	ok(fm_get(root, "c")->is_null, "load: empty is null");
-	ok(!fm_get(root, "d")->is_null, "load: quoted null is text");
-	ok(fm_get(root, "e")->is_null, "load: ~ is null");
-	ok(!fm_get(root, "zz"), "load: missing key");
-	is_str(fm_type_name(v), "a list", "type name");
-	fm_node_free(root);
+	ok(ynode_get(root, "c")->is_null, "load: empty is null");
+	ok(!ynode_get(root, "d")->is_null, "load: quoted null is text");
+	ok(ynode_get(root, "e")->is_null, "load: ~ is null");
+	ok(!ynode_get(root, "zz"), "load: missing key");
+	is_str(ynode_type_name(v), "a list", "type name");
+	ynode_free(root);
 
-	ok(!fm_load(&root, S(""), 2, &line, err, sizeof(err)) && !root,
+	ok(!ynode_load(&root, S(""), 2, &line, err, sizeof(err)) && !root,
 	   "load: empty document");
-	ok(!fm_load(&root, S("a: 1\n--- \nb: 2\n"), 1, &line, err,
+	ok(!ynode_load(&root, S("a: 1\n--- \nb: 2\n"), 1, &line, err,
 		    sizeof(err)) &&
 		   root && root->n == 2,
 	   "load: only the first document");
-	fm_node_free(root);
+	ynode_free(root);
 
-	ok(fm_load(&root, S("a: 1\nb: *x\n"), 5, &line, err, sizeof(err)) &&
+	ok(ynode_load(&root, S("a: 1\nb: *x\n"), 5, &line, err, sizeof(err)) &&
 		   !root && line == 6 && strstr(err, "aliases"),
 	   "load: alias refused");
-	ok(fm_load(&root, S("a: 1\n b: 2\nc: [\n"), 2, &line, err,
+	ok(ynode_load(&root, S("a: 1\n b: 2\nc: [\n"), 2, &line, err,
 		   sizeof(err)) &&
 		   !root && line == 3 && strstr(err, "not valid YAML"),
 	   "load: syntax error line");
 
-	for (i = 0; i < FM_MAX_DEPTH; i++)
+	for (i = 0; i < YNODE_MAX_DEPTH; i++)
 		buf_addch(&b, '[');
-	for (i = 0; i < FM_MAX_DEPTH; i++)
+	for (i = 0; i < YNODE_MAX_DEPTH; i++)
 		buf_addch(&b, ']');
-	ok(!fm_load(&root, b.ptr, b.len, 1, &line, err, sizeof(err)),
+	ok(!ynode_load(&root, b.ptr, b.len, 1, &line, err, sizeof(err)),
 	   "load: depth 32 is fine");
-	fm_node_free(root);
+	ynode_free(root);
 	buf_reset(&b);
 	for (i = 0; i < 10000; i++)
 		buf_addch(&b, '[');
-	ok(fm_load(&root, b.ptr, b.len, 1, &line, err, sizeof(err)) &&
+	ok(ynode_load(&root, b.ptr, b.len, 1, &line, err, sizeof(err)) &&
 		   strstr(err, "nested more than 32"),
 	   "load: depth 10000 refused");
 	buf_release(&b);

@@ -18,8 +18,6 @@
 struct postmortem;
 struct taxonomy;
 
-/* Deeper YAML than this is an error (guards the tree walkers). */
-#define FM_MAX_DEPTH 32
 /* A list field with more items than this is an error; the rest are ignored. */
 #define FM_MAX_ITEMS 256
 /* Short text values (title, list items...) are truncated to this, warning. */
@@ -57,36 +55,5 @@ enum fm_found {
 unsigned frontmatter_parse(struct postmortem *pm, const char *yaml,
 			   size_t len, int first_line,
 			   const struct taxonomy *tax);
-
-/*
- * A YAML document as a small tree, shared with taxonomy.c. Built from
- * libyaml events with the depth capped at FM_MAX_DEPTH; aliases are
- * refused (they could multiply the work of a walker) and tags ignored.
- */
-enum fm_node_type { FM_SCALAR, FM_SEQUENCE, FM_MAPPING };
-
-struct fm_node {
-	enum fm_node_type type;
-	int line;	/* 1-based line in the file */
-	int is_null;	/* a plain empty, ~ or null scalar */
-	char *value;	/* scalar text (NUL-terminated), else NULL */
-	size_t len;	/* scalar length */
-	struct fm_node **kids; /* sequence items; mapping keys and values */
-	size_t n, alloc;       /* alternate: kids[2i] key, kids[2i+1] value */
-};
-
-/*
- * Loads the first document of yaml (whose first line is line first_line of
- * the file). Returns the root (owned: fm_node_free()) or NULL for an empty
- * document or an error; on error *err_line and err (size errsz) say where
- * and why, and the return value is -1 instead of 0.
- */
-int fm_load(struct fm_node **root, const char *yaml, size_t len,
-	    int first_line, int *err_line, char *err, size_t errsz);
-void fm_node_free(struct fm_node *n);
-/* The value for key in a mapping (the first one), or NULL. */
-const struct fm_node *fm_get(const struct fm_node *map, const char *key);
-/* "text", "a list" or "a mapping", for messages. */
-const char *fm_type_name(const struct fm_node *n);
 
 #endif

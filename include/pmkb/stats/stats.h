@@ -32,7 +32,6 @@
 
 struct buf;
 struct dbconn;
-struct pm_config;
 struct taxonomy;
 
 #define STATS_ZONEINFO "/usr/share/zoneinfo"
@@ -68,10 +67,6 @@ const char *stats_zone_name(const struct stats_zone *z);
 int32_t stats_zone_offset(const struct stats_zone *z, int64_t t);
 
 /* ---- calendar days and periods ---- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
-int64_t stats_days_from_civil(int64_t y, int m, int d);
-void stats_civil_from_days(int64_t day, int64_t *y, int *m, int *d);
 
 /*
  * The calendar day an incident started on, in days since 1970-01-01:
@@ -245,13 +240,5 @@ void stats_render(struct buf *out, const json_t *result, enum stats_kind kind,
 
 /* ---- the command line ---- */
 
-/*
- * `pmkb stats [causes|durations|actions]` (what may be NULL: causes):
- * reads --period, --mode, --format (default table), --from and --to of
- * cfg, the settings beside cfg->dir and the index cfg->db (which must
- * exist), and prints the result. Returns the exit status: 0, 1 when the
- * index cannot be read, 2 for a bad option.
- */
-int stats_command(const struct pm_config *cfg, const char *what);
 
 #endif

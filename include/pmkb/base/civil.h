@@ -1,0 +1,23 @@
+/*
+ * Calendar arithmetic after Howard Hinnant's days_from_civil and
+ * civil_from_days: exact for the proleptic Gregorian calendar, any year,
+ * no tables, and free of the process time zone (unlike mktime()).
+ */
+#ifndef PMKB_BASE_CIVIL_H
+#define PMKB_BASE_CIVIL_H
+
+#include <stdint.h>
+
+/* a / b rounded towards minus infinity (b > 0). */
+int64_t civil_floor_div(int64_t a, int64_t b);
+
+/* Days from 1970-01-01 to y-m-d (m 1..12, d 1..31). */
+int64_t civil_to_days(int64_t y, int m, int d);
+
+/* The date day days after 1970-01-01. */
+void civil_from_days(int64_t day, int64_t *y, int *m, int *d);
+
+/* 28..31. */
+int civil_days_in_month(int64_t y, int m);
+
+#endif

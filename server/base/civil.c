@@ -34,11 +34,15 @@ void civil_from_days(int64_t day, int64_t *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
+int civil_is_leap(int64_t y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
 int civil_days_in_month(int64_t y, int m)
 {
 	static const int dm[12] = { 31, 28, 31, 30, 31, 30,
 				    31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
-	return m == 2 && leap ? 29 : dm[m - 1];
+	return m == 2 && civil_is_leap(y) ? 29 : dm[m - 1];
 }

@@ -61,3 +61,19 @@ const char *text_line_end(const char *p, const char *end)
 
 	return nl ? nl : end;
 }
+
+int text_digits(const char **pp, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		char c = (*pp)[i];
+
+		if (c < '0' || c > '9')
+			return -1;
+		v = v * 10 + (c - '0');
+	}
+	*pp += n;
+	*out = v;
+	return 0;
+}

@@ -17,6 +17,9 @@ int64_t civil_to_days(int64_t y, int m, int d);
 /* The date day days after 1970-01-01. */
 void civil_from_days(int64_t day, int64_t *y, int *m, int *d);
 
+/* Whether y is a leap year. */
+int civil_is_leap(int64_t y);
+
 /* 28..31. */
 int civil_days_in_month(int64_t y, int m);
 

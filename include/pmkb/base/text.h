@@ -23,6 +23,10 @@ const char *text_trim(const char *s, size_t *len);
 /* NUL-terminated s trimmed in place (moved to its start); returns s. */
 char *text_trim_inplace(char *s);
 
+/* Exactly n ASCII digits at *pp: their value in *out, *pp past them; 0.
+ * -1 (nothing moved) when one of them is not a digit. */
+int text_digits(const char **pp, int n, int *out);
+
 /* The end of the line starting at p: its '\n', or end. */
 const char *text_line_end(const char *p, const char *end);
 

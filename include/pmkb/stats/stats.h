@@ -241,4 +241,16 @@ void stats_render(struct buf *out, const json_t *result, enum stats_kind kind,
 /* ---- the command line ---- */
 
 
+/* Names of enum stats_mode values, item statuses and the three
+ * durations, as the API and the output spell them. */
+extern const char *const stats_mode_names[STATS_MODE__MAX];
+extern const char *const stats_item_status_names[3];
+extern const char *const stats_metric_names[3];
+/* "month", "quarter", ... as the period parameter takes them. */
+extern const char *const stats_period_ids[STATS_PERIOD__MAX];
+
+/* Whether name looks like an IANA zone name: components of
+ * [A-Za-z0-9_+-], none starting with '.'. */
+int stats_zone_name_ok(const char *name);
+
 #endif

@@ -1,0 +1,514 @@
+/*
+ * Output: every format is drawn from the JSON result through a grid of
+ * text cells, so the API, the CLI and the formats cannot disagree.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <utf8proc.h>
+
+#include "pmkb/base/civil.h"
+#include "pmkb/base/buf.h"
+#include "pmkb/base/log.h"
+#include "pmkb/stats/stats.h"
+#include "pmkb/db/store.h"
+#include "pmkb/doc/taxonomy.h"
+#include "pmkb/base/utf8.h"
+#include "pmkb/base/xalloc.h"
+
+/* TZif files are a few kilobytes; anything this large is not one. */
+#define TZIF_MAX_SIZE (1u << 20)
+#define ZONE_NAME_MAX 128
+
+struct grid {
+	size_t cols;
+	char **cells; /* row-major */
+	size_t n, alloc;
+	unsigned char *right; /* per column: right-aligned (numbers) */
+};
+
+static void grid_init(struct grid *g, size_t cols)
+{
+	memset(g, 0, sizeof(*g));
+	g->cols = cols ? cols : 1;
+	g->right = xcalloc(g->cols, 1);
+}
+
+static void grid_release(struct grid *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->cells[i]);
+	free(g->cells);
+	free(g->right);
+	memset(g, 0, sizeof(*g));
+}
+
+static void grid_add(struct grid *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void grid_add(struct grid *g, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	XGROW(g->cells, g->alloc, g->n + 1);
+	g->cells[g->n++] = buf_detach(&b, NULL);
+}
+
+static size_t grid_rows(const struct grid *g)
+{
+	return g->n / g->cols;
+}
+
+static int is_number(const char *s)
+{
+	char *end;
+
+	if (!*s)
+		return 0;
+	(void)strtod(s, &end);
+	return !*end;
+}
+
+static void csv_cell(struct buf *out, const char *s)
+{
+	/* A leading = + - @ makes spreadsheets run the cell as a formula:
+	 * cause ids come from anybody's front matter. */
+	int guard = strchr("=+-@\t\r", s[0]) && s[0] && !is_number(s);
+	int quote = guard || strpbrk(s, ",\"\r\n") != NULL;
+
+	if (quote)
+		buf_addch(out, '"');
+	if (guard)
+		buf_addch(out, '\'');
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			buf_addch(out, '"');
+		buf_addch(out, *p);
+	}
+	if (quote)
+		buf_addch(out, '"');
+}
+
+static void render_csv(struct buf *out, const struct grid *g)
+{
+	for (size_t r = 0; r < grid_rows(g); r++) {
+		for (size_t c = 0; c < g->cols; c++) {
+			if (c)
+				buf_addch(out, ',');
+			csv_cell(out, g->cells[r * g->cols + c]);
+		}
+		buf_addstr(out, "\r\n");
+	}
+}
+
+static void render_md(struct buf *out, const struct grid *g)
+{
+	for (size_t r = 0; r < grid_rows(g); r++) {
+		buf_addch(out, '|');
+		for (size_t c = 0; c < g->cols; c++) {
+			buf_addch(out, ' ');
+			for (const char *p = g->cells[r * g->cols + c]; *p;
+			     p++) {
+				if (*p == '|' || *p == '\\')
+					buf_addch(out, '\\');
+				buf_addch(out, *p == '\n' || *p == '\r' ? ' '
+									: *p);
+			}
+			buf_addstr(out, " |");
+		}
+		buf_addch(out, '\n');
+		if (r)
+			continue;
+		buf_addch(out, '|');
+		for (size_t c = 0; c < g->cols; c++)
+			buf_addstr(out, g->right[c] ? " ---: |" : " --- |");
+		buf_addch(out, '\n');
+	}
+}
+
+/* Columns a string takes in a terminal (East Asian wide = 2). */
+static size_t text_width(const char *s)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n;
+	size_t w = 0;
+
+	while (*p) {
+		n = utf8proc_iterate(p, -1, &cp);
+		if (n <= 0) {
+			p++;
+			w++;
+			continue;
+		}
+		w += utf8proc_charwidth(cp) > 0 ? (size_t)utf8proc_charwidth(cp)
+						: 0;
+		p += n;
+	}
+	return w;
+}
+
+static void render_text(struct buf *out, const struct grid *g)
+{
+	size_t *width = xcalloc(g->cols, sizeof(*width));
+
+	for (size_t i = 0; i < g->n; i++) {
+		size_t w = text_width(g->cells[i]);
+
+		if (w > width[i % g->cols])
+			width[i % g->cols] = w;
+	}
+	for (size_t r = 0; r < grid_rows(g); r++) {
+		size_t len0 = out->len;
+
+		for (size_t c = 0; c < g->cols; c++) {
+			const char *cell = g->cells[r * g->cols + c];
+			size_t pad = width[c] - text_width(cell);
+
+			if (c)
+				buf_addstr(out, "  ");
+			if (g->right[c])
+				for (size_t k = 0; k < pad; k++)
+					buf_addch(out, ' ');
+			buf_addstr(out, cell);
+			if (!g->right[c] && c + 1 < g->cols)
+				for (size_t k = 0; k < pad; k++)
+					buf_addch(out, ' ');
+		}
+		while (out->len > len0 && out->ptr[out->len - 1] == ' ')
+			buf_setlen(out, out->len - 1);
+		buf_addch(out, '\n');
+		if (r)
+			continue;
+		for (size_t c = 0; c < g->cols; c++) {
+			if (c)
+				buf_addstr(out, "  ");
+			for (size_t k = 0; k < width[c]; k++)
+				buf_addch(out, '-');
+		}
+		buf_addch(out, '\n');
+	}
+	free(width);
+}
+
+static void render_grid(struct buf *out, const struct grid *g,
+			enum stats_format f)
+{
+	if (f == STATS_CSV)
+		render_csv(out, g);
+	else if (f == STATS_MD)
+		render_md(out, g);
+	else
+		render_text(out, g);
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? v : "";
+}
+
+static long long jint(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static const char *label_of(const json_t *o, int ja)
+{
+	return jstr(o, ja ? "label_ja" : "label");
+}
+
+static void causes_grid(struct grid *g, const json_t *res,
+			enum stats_format f, int ja)
+{
+	const json_t *causes = json_object_get(res, "causes");
+	const json_t *rows = json_object_get(res, "rows");
+	const json_t *cz, *row;
+	size_t i, k, shown_n = 0, lead = f == STATS_CSV ? 4 : 2;
+
+	/* Tables leave out causes that never occur; CSV keeps every column
+	 * so that successive exports line up. */
+	json_array_foreach(causes, i, cz)
+		shown_n += f == STATS_CSV || jint(cz, "total") > 0;
+	grid_init(g, lead + shown_n);
+	for (k = 1; k < g->cols; k++)
+		g->right[k] = k >= lead - 1;
+	if (f == STATS_CSV) {
+		grid_add(g, "period");
+		grid_add(g, "label");
+		grid_add(g, "label_ja");
+		grid_add(g, "total");
+	} else {
+		grid_add(g, "%s", ja ? "期間" : "Period");
+		grid_add(g, "%s", ja ? "合計" : "Total");
+	}
+	json_array_foreach(causes, i, cz)
+		if (f == STATS_CSV || jint(cz, "total") > 0)
+			grid_add(g, "%s",
+				 f == STATS_CSV ? jstr(cz, "id")
+						: label_of(cz, ja));
+	json_array_foreach(rows, i, row) {
+		const json_t *by = json_object_get(row, "by_cause");
+
+		if (f == STATS_CSV) {
+			grid_add(g, "%s", jstr(row, "period"));
+			grid_add(g, "%s", jstr(row, "label"));
+			grid_add(g, "%s", jstr(row, "label_ja"));
+		} else {
+			grid_add(g, "%s", label_of(row, ja));
+		}
+		grid_add(g, "%lld", jint(row, "total"));
+		json_array_foreach(causes, k, cz)
+			if (f == STATS_CSV || jint(cz, "total") > 0)
+				grid_add(g, "%lld", jint(by, jstr(cz, "id")));
+	}
+	if (f == STATS_CSV)
+		return;
+	grid_add(g, "%s", ja ? "全期間" : "All");
+	grid_add(g, "%lld", jint(res, "total"));
+	json_array_foreach(causes, k, cz)
+		if (jint(cz, "total") > 0)
+			grid_add(g, "%lld (%.0f%%)", jint(cz, "total"),
+				 100.0 * json_number_value(
+						 json_object_get(cz, "share")));
+}
+
+/* 45s, 12m, 3h 05m, 2d 04h. */
+static void add_duration(struct grid *g, const json_t *v)
+{
+	long long s;
+
+	if (!json_is_integer(v)) {
+		grid_add(g, "-");
+		return;
+	}
+	s = (long long)json_integer_value(v);
+	if (s < 60)
+		grid_add(g, "%llds", s);
+	else if (s < 3600)
+		grid_add(g, "%lldm", s / 60);
+	else if (s < 86400)
+		grid_add(g, "%lldh %02lldm", s / 3600, s / 60 % 60);
+	else
+		grid_add(g, "%lldd %02lldh", s / 86400, s / 3600 % 24);
+}
+
+static void durations_row(struct grid *g, const json_t *row,
+			  enum stats_format f, int ja)
+{
+	if (f == STATS_CSV) {
+		grid_add(g, "%s", jstr(row, "period"));
+		grid_add(g, "%s", jstr(row, "label"));
+		grid_add(g, "%s", jstr(row, "label_ja"));
+	} else {
+		grid_add(g, "%s", label_of(row, ja));
+	}
+	grid_add(g, "%lld", jint(row, "incidents"));
+	for (int m = 0; m < 3; m++) {
+		const json_t *mj = json_object_get(row, stats_metric_names[m]);
+
+		grid_add(g, "%lld", jint(mj, "count"));
+		for (int q = 0; q < 2; q++) {
+			const json_t *v =
+				json_object_get(mj, q ? "p90" : "median");
+
+			if (f != STATS_CSV)
+				add_duration(g, v);
+			else if (json_is_integer(v))
+				grid_add(g, "%lld",
+					 (long long)json_integer_value(v));
+			else
+				grid_add(g, "%s", "");
+		}
+	}
+}
+
+static void durations_grid(struct grid *g, const json_t *res,
+			   enum stats_format f, int ja)
+{
+	static const char *const heads[3] = { "TTD", "TTM", "TTR" };
+	const json_t *row;
+	size_t i, lead = f == STATS_CSV ? 4 : 2;
+
+	grid_init(g, lead + 9);
+	for (i = lead - 1; i < g->cols; i++)
+		g->right[i] = 1;
+	if (f == STATS_CSV) {
+		grid_add(g, "period");
+		grid_add(g, "label");
+		grid_add(g, "label_ja");
+		grid_add(g, "incidents");
+	} else {
+		grid_add(g, "%s", ja ? "期間" : "Period");
+		grid_add(g, "%s", ja ? "件数" : "Incidents");
+	}
+	for (int m = 0; m < 3; m++) {
+		if (f == STATS_CSV) {
+			grid_add(g, "%s_count", stats_metric_names[m]);
+			grid_add(g, "%s_median_seconds", stats_metric_names[m]);
+			grid_add(g, "%s_p90_seconds", stats_metric_names[m]);
+		} else {
+			grid_add(g, "%s n", heads[m]);
+			grid_add(g, "%s %s", heads[m],
+				 ja ? "中央値" : "median");
+			grid_add(g, "%s p90", heads[m]);
+		}
+	}
+	json_array_foreach(json_object_get(res, "rows"), i, row)
+		durations_row(g, row, f, ja);
+	if (f != STATS_CSV)
+		durations_row(g, json_object_get(res, "all"), f, ja);
+}
+
+static void periods_grid(struct grid *g, const json_t *res, int ja)
+{
+	const json_t *row;
+	size_t i;
+
+	grid_init(g, 4);
+	g->right[1] = g->right[2] = g->right[3] = 1;
+	grid_add(g, "%s", ja ? "期間" : "Period");
+	grid_add(g, "%s", ja ? "起票" : "Opened");
+	grid_add(g, "%s", ja ? "完了" : "Done");
+	grid_add(g, "%s", ja ? "未完了" : "Still open");
+	json_array_foreach(json_object_get(res, "periods"), i, row) {
+		grid_add(g, "%s", label_of(row, ja));
+		grid_add(g, "%lld", jint(row, "opened"));
+		grid_add(g, "%lld", jint(row, "done"));
+		grid_add(g, "%lld", jint(row, "still_open"));
+	}
+}
+
+static void items_grid(struct grid *g, const json_t *res,
+		       enum stats_format f, int ja)
+{
+	const json_t *it;
+	size_t i;
+
+	if (f == STATS_CSV) {
+		grid_init(g, 9);
+		grid_add(g, "slug");
+		grid_add(g, "title");
+		grid_add(g, "started_at");
+		grid_add(g, "done");
+		grid_add(g, "overdue");
+		grid_add(g, "owner");
+		grid_add(g, "due");
+		grid_add(g, "text");
+		grid_add(g, "line");
+		json_array_foreach(json_object_get(res, "items"), i, it) {
+			grid_add(g, "%s", jstr(it, "slug"));
+			grid_add(g, "%s", jstr(it, "title"));
+			grid_add(g, "%s", jstr(it, "started_at"));
+			grid_add(g, "%d", json_is_true(json_object_get(
+						  it, "done")));
+			grid_add(g, "%d", json_is_true(json_object_get(
+						  it, "overdue")));
+			grid_add(g, "%s", jstr(it, "owner"));
+			grid_add(g, "%s", jstr(it, "due"));
+			grid_add(g, "%s", jstr(it, "text"));
+			grid_add(g, "%lld", jint(it, "line"));
+		}
+		return;
+	}
+	grid_init(g, 5);
+	grid_add(g, "%s", ja ? "期限" : "Due");
+	grid_add(g, "%s", ja ? "担当" : "Owner");
+	grid_add(g, "%s", ja ? "状態" : "State");
+	grid_add(g, "%s", ja ? "項目" : "Item");
+	grid_add(g, "%s", ja ? "ポストモーテム" : "Postmortem");
+	json_array_foreach(json_object_get(res, "items"), i, it) {
+		int done = json_is_true(json_object_get(it, "done"));
+		int late = json_is_true(json_object_get(it, "overdue"));
+
+		grid_add(g, "%s", *jstr(it, "due") ? jstr(it, "due") : "-");
+		grid_add(g, "%s%s", *jstr(it, "owner") ? "@" : "",
+			 *jstr(it, "owner") ? jstr(it, "owner") : "-");
+		grid_add(g, "%s",
+			 done ? (ja ? "完了" : "done")
+			      : late ? (ja ? "期限切れ" : "overdue")
+				     : (ja ? "未完了" : "open"));
+		grid_add(g, "%s", jstr(it, "text"));
+		grid_add(g, "%s", jstr(it, "slug"));
+	}
+}
+
+void stats_render(struct buf *out, const json_t *result, enum stats_kind kind,
+		  enum stats_format format, int ja)
+{
+	struct grid g;
+	char *s;
+
+	if (format == STATS_JSON) {
+		s = json_dumps(result,
+			       JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+		if (s)
+			buf_addf(out, "%s\n", s);
+		free(s);
+		return;
+	}
+	if (format == STATS_TABLE) {
+		static const char *const what[] = {
+			"Incidents by cause", "Time to detect, mitigate "
+					      "and resolve",
+			"Action items by period of the incident"
+		};
+
+		buf_addf(out, "%s per %s", what[kind],
+			 jstr(result, "period"));
+		if (kind == STATS_CAUSES)
+			buf_addf(out, " (mode %s)", jstr(result, "mode"));
+		buf_addf(out, "; time zone %s, fiscal year from month %lld\n\n",
+			 jstr(result, "time_zone"),
+			 jint(result, "fiscal_start_month"));
+	}
+	if (kind == STATS_CAUSES)
+		causes_grid(&g, result, format, ja);
+	else if (kind == STATS_DURATIONS)
+		durations_grid(&g, result, format, ja);
+	else if (format == STATS_CSV)
+		items_grid(&g, result, format, ja);
+	else
+		periods_grid(&g, result, ja);
+	render_grid(out, &g, format);
+	grid_release(&g);
+	if (format == STATS_TABLE && kind != STATS_ACTIONS &&
+	    jint(result, "undated") &&
+	    (json_is_string(json_object_get(result, "from")) ||
+	     json_is_string(json_object_get(result, "to")) ||
+	     kind == STATS_DURATIONS))
+		buf_addf(out, "\n%lld undated incident%s not shown%s.\n",
+			 jint(result, "undated"),
+			 jint(result, "undated") == 1 ? "" : "s",
+			 kind == STATS_DURATIONS
+				 ? " (no start to measure from)"
+				 : " (no range holds them; drop --from/--to "
+				   "to see them as \"Unknown\")");
+	if (kind != STATS_ACTIONS || format == STATS_CSV)
+		return;
+	buf_addf(out, "\n");
+	if (format == STATS_TABLE)
+		buf_addf(out, "Action items (%s%s%s): %lld\n\n",
+			 jstr(result, "status"),
+			 json_is_string(json_object_get(result, "owner"))
+				 ? ", owner "
+				 : "",
+			 jstr(result, "owner"), jint(result, "total"));
+	items_grid(&g, result, format, ja);
+	render_grid(out, &g, format);
+	grid_release(&g);
+}

@@ -12,6 +12,7 @@
 #include "pmkb/base/civil.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/doc/postmortem.h"
+#include "pmkb/base/text.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
 
@@ -50,21 +51,6 @@ void pm_list_release(struct pm_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* Reads exactly n ASCII digits at *p into *out and advances *p. */
-static int digits(const char **p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return 0;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return 1;
-}
-
 static const char *skip_space(const char *p)
 {
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
@@ -86,14 +72,14 @@ static int parse_offset(const char **pp, int *off)
 	if (*p != '+' && *p != '-')
 		return 0;
 	sign = *p++ == '-' ? -1 : 1;
-	if (!digits(&p, 2, &h))
+	if (text_digits(&p, 2, &h))
 		return 0;
 	if (*p == ':') {
 		p++;
-		if (!digits(&p, 2, &m))
+		if (text_digits(&p, 2, &m))
 			return 0;
 	} else if (*p >= '0' && *p <= '9') {
-		if (!digits(&p, 2, &m))
+		if (text_digits(&p, 2, &m))
 			return 0;
 	}
 	if (h > 23 || m > 59)
@@ -129,18 +115,18 @@ int pm_time_parse(struct pm_time *t, const char *s)
 	int n, aoff;
 
 	memset(t, 0, sizeof(*t));
-	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) ||
-	    *p++ != '-' || !digits(&p, 2, &d))
+	if (text_digits(&p, 4, &y) || *p++ != '-' || text_digits(&p, 2, &mo) ||
+	    *p++ != '-' || text_digits(&p, 2, &d))
 		return -1;
 	if (*p == 'T' || *p == 't' ||
 	    (*p == ' ' && isdigit((unsigned char)p[1]))) {
 		date_only = 0;
 		p++;
-		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
+		if (text_digits(&p, 2, &h) || *p++ != ':' || text_digits(&p, 2, &mi))
 			return -1;
 		if (*p == ':') {
 			p++;
-			if (!digits(&p, 2, &sec))
+			if (text_digits(&p, 2, &sec))
 				return -1;
 			if (*p == '.' || *p == ',') {
 				p++;

@@ -23,6 +23,8 @@
 
 #include "pmkb/base/buf.h"
 #include "pmkb/ingest/gitsync.h"
+#include "pmkb/ingest/gittree.h"
+#include "pmkb/ingest/provenance.h"
 #include "pmkb/ingest/importer.h"
 #include "pmkb/base/log.h"
 #include "pmkb/doc/postmortem.h"
@@ -31,9 +33,7 @@
 #include "pmkb/base/xalloc.h"
 
 /* Directories are not followed deeper than this (as in importer.c). */
-#define MAX_DEPTH 16
-/* Lines of "old new ref" read by the pre-receive check at most. */
-#define MAX_REF_LINES 10000
+#define GITTREE_MAX_DEPTH 16
 
 static const char sql_row_origin[] =
 	"SELECT first_commit_id, created_time FROM postmortems "
@@ -83,55 +83,9 @@ static double seconds_since(const struct timespec *t0)
 	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* Fills err with what libgit2 said about the last failure. */
-static enum pm_status git_fail(struct pm_error *err, enum pm_status st,
-			       const char *source, const char *what)
-{
-	const git_error *e = git_error_last();
 
-	return pm_error_set(err, st, source, 0, "%s: %s", what,
-			    e && e->message ? e->message : "unknown error");
-}
 
-/* dir without "./", leading or trailing slashes; "" for the root. Owned. */
-static char *normalise_dir(const char *dir)
-{
-	size_t len;
 
-	if (!dir)
-		dir = "";
-	while (dir[0] == '.' && dir[1] == '/')
-		dir += 2;
-	while (*dir == '/')
-		dir++;
-	if (!strcmp(dir, "."))
-		dir = "";
-	len = strlen(dir);
-	while (len && dir[len - 1] == '/')
-		len--;
-	return xstrndup(dir, len);
-}
-
-/* dir + "/" + rel, or rel alone for the root. Appended to out. */
-static void repo_path(struct buf *out, const char *dir, const char *rel)
-{
-	if (*dir)
-		buf_addf(out, "%s/", dir);
-	buf_addstr(out, rel);
-}
-
-/* Whether a path (relative to the postmortems directory) is indexed. */
-static int wanted(const char *rel)
-{
-	int depth = 0;
-
-	for (const char *p = rel; *p; p++)
-		depth += *p == '/';
-	if (depth > MAX_DEPTH || !strncmp(rel, "node_modules/", 13) ||
-	    strstr(rel, "/node_modules/"))
-		return 0;
-	return importer_wants(rel);
-}
 
 /* A repository on this machine: a path, not a URL nor host:path. */
 static int is_local_path(const char *url)
@@ -139,10 +93,6 @@ static int is_local_path(const char *url)
 	return url[0] == '/' || url[0] == '.' || !strchr(url, ':');
 }
 
-static int oid_is_zero(const char *hex)
-{
-	return strspn(hex, "0") == strlen(hex);
-}
 
 /* "https://user:secret@host/x" → "https://host/x". Owned. */
 static char *redact_url(const char *url)
@@ -214,7 +164,7 @@ enum pm_status gitsync_open(struct gitsync **out,
 	g->url = xstrdup(o->url);
 	g->public_url = redact_url(o->url);
 	g->branch = xstrdup(o->branch && *o->branch ? o->branch : "main");
-	g->dir = normalise_dir(o->dir);
+	g->dir = gittree_normalise_dir(o->dir);
 	buf_addf(&path, "refs/heads/%s", g->branch);
 	g->remote_ref = buf_detach(&path, NULL);
 	buf_addf(&path, "refs/pmkb/heads/%s", g->branch);
@@ -237,7 +187,7 @@ enum pm_status gitsync_open(struct gitsync **out,
 	    is_local_path(g->url))
 		goto done; /* a local path is cloned at the first fetch */
 	if (git_repository_init(&g->repo, g->clone_path, 1) != 0) {
-		rc = git_fail(err, PM_IO, g->clone_path,
+		rc = gittree_fail(err, PM_IO, g->clone_path,
 			      "cannot open or create the clone");
 		goto out;
 	}
@@ -379,7 +329,7 @@ static enum pm_status clone_local(struct gitsync *g, git_oid *head,
 	co.fetch_opts.callbacks.payload = g;
 	co.remote_cb = create_origin;
 	if (git_clone(&g->repo, g->url, g->clone_path, &co)) {
-		rc = git_fail(err, PM_IO, g->public_url, "cannot clone");
+		rc = gittree_fail(err, PM_IO, g->public_url, "cannot clone");
 		/* Whatever is left there, fetch into it next time. */
 		if (git_repository_open_bare(&g->repo, g->clone_path) &&
 		    git_repository_init(&g->repo, g->clone_path, 1))
@@ -395,7 +345,7 @@ static enum pm_status clone_local(struct gitsync *g, git_oid *head,
 	}
 	if (git_reference_create(&ref, g->repo, g->local_ref, head, 1,
 				 "pmkb: clone"))
-		rc = git_fail(err, PM_IO, g->public_url,
+		rc = gittree_fail(err, PM_IO, g->public_url,
 			      "cannot record the fetched branch");
 out:
 	git_reference_free(ref);
@@ -457,7 +407,7 @@ static enum pm_status fetch(struct gitsync *g, git_oid *head,
 			rc = pm_error_set(err, PM_IO, g->public_url, 0,
 					  "no repository at %s", g->url);
 		else
-			rc = git_fail(err, PM_IO, g->public_url,
+			rc = gittree_fail(err, PM_IO, g->public_url,
 				      "cannot reach");
 		goto out;
 	}
@@ -480,7 +430,7 @@ static enum pm_status fetch(struct gitsync *g, git_oid *head,
 		rc = atomic_load(&g->cancel)
 			     ? pm_error_set(err, PM_UNAVAILABLE, g->public_url,
 					    0, "cancelled")
-			     : git_fail(err, PM_IO, g->public_url,
+			     : gittree_fail(err, PM_IO, g->public_url,
 					"cannot fetch");
 		goto out;
 	}
@@ -490,7 +440,7 @@ static enum pm_status fetch(struct gitsync *g, git_oid *head,
 	 */
 	if (git_reference_create(&ref, g->repo, g->local_ref, head, 1,
 				 "pmkb: fetch")) {
-		rc = git_fail(err, PM_IO, g->public_url,
+		rc = gittree_fail(err, PM_IO, g->public_url,
 			      "cannot record the fetched branch");
 		goto out;
 	}
@@ -505,586 +455,34 @@ out:
 
 /* ---- trees ------------------------------------------------------------ */
 
-/*
- * The postmortems directory of commit c: sets *id and returns 1, or
- * returns 0 when the commit has no such directory (or -1 on error).
- */
-static int dir_tree_id(const git_commit *c, const char *dir, git_oid *id)
-{
-	git_tree *root = NULL;
-	git_tree_entry *e = NULL;
-	int found = 0;
 
-	if (!*dir) {
-		git_oid_cpy(id, git_commit_tree_id(c));
-		return 1;
-	}
-	if (git_commit_tree(&root, c))
-		return -1;
-	if (git_tree_entry_bypath(&e, root, dir) == 0 &&
-	    git_tree_entry_type(e) == GIT_OBJECT_TREE) {
-		git_oid_cpy(id, git_tree_entry_id(e));
-		found = 1;
-	}
-	git_tree_entry_free(e);
-	git_tree_free(root);
-	return found;
-}
 
-/* The postmortems directory of c as a tree (owned), or NULL if absent. */
-static git_tree *dir_tree(git_repository *repo, const git_commit *c,
-			  const char *dir)
-{
-	git_tree *t = NULL;
-	git_oid id;
 
-	if (dir_tree_id(c, dir, &id) == 1)
-		git_tree_lookup(&t, repo, &id);
-	return t;
-}
-
-/*
- * The settings file of commit c: dir/.pmkb.yml, else .pmkb.yml at the
- * root. Sets *blob (owned) and *path (owned), or both NULL.
- */
-static void settings_blob(git_repository *repo, const git_commit *c,
-			  const char *dir, git_blob **blob, char **path)
-{
-	git_tree *root = NULL;
-	struct buf p = BUF_INIT;
-
-	*blob = NULL;
-	*path = NULL;
-	if (git_commit_tree(&root, c))
-		return;
-	for (int i = 0; i < 2 && !*blob; i++) {
-		git_tree_entry *e = NULL;
-
-		buf_reset(&p);
-		repo_path(&p, i == 0 ? dir : "", PM_SETTINGS_FILE);
-		if (git_tree_entry_bypath(&e, root, p.ptr) == 0 &&
-		    git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
-		    git_blob_lookup(blob, repo, git_tree_entry_id(e)) == 0)
-			*path = xstrdup(p.ptr);
-		git_tree_entry_free(e);
-	}
-	buf_release(&p);
-	git_tree_free(root);
-}
-
-/*
- * The settings of c: *tax (owned, the defaults when there is no file or it
- * is broken) and *salt (owned: changes when the settings do). A broken
- * file gives PM_INVALID and the reason in err.
- */
-static enum pm_status read_settings(git_repository *repo, const git_commit *c,
-				    const char *dir, struct taxonomy **tax,
-				    char **salt, struct pm_error *err)
-{
-	git_blob *blob = NULL;
-	char *path = NULL;
-	enum pm_status rc;
-
-	settings_blob(repo, c, dir, &blob, &path);
-	rc = importer_settings_parse(
-		blob ? git_blob_rawcontent(blob) : NULL,
-		blob ? (size_t)git_blob_rawsize(blob) : 0, path, tax, salt,
-		err);
-	free(path);
-	git_blob_free(blob);
-	return rc;
-}
 
 /* ---- provenance ------------------------------------------------------- */
 
-/* One file to index and what its history says about it. */
-struct prov {
-	char *path;  /* relative to the postmortems directory */
-	char *track; /* its name in the commit being looked at */
-	git_oid blob;
-	int have_last, have_first;
-	git_oid last, first;
-	char *author;
-	int64_t last_time, created;
-	char first_hex[GIT_OID_HEXSZ + 1]; /* from the index, when known */
-};
 
-struct prov_set {
-	struct prov *v;
-	size_t n, alloc;
-	struct prov **by_track; /* sorted by track, for bsearch */
-	size_t unresolved;
-};
 
-static struct prov *prov_add(struct prov_set *s, const char *path,
-			     const git_oid *blob)
-{
-	struct prov *p;
 
-	XGROW(s->v, s->alloc, s->n + 1);
-	p = &s->v[s->n++];
-	memset(p, 0, sizeof(*p));
-	p->path = xstrdup(path);
-	p->track = xstrdup(path);
-	git_oid_cpy(&p->blob, blob);
-	return p;
-}
 
-static void prov_release(struct prov_set *s)
-{
-	for (size_t i = 0; i < s->n; i++) {
-		free(s->v[i].path);
-		free(s->v[i].track);
-		free(s->v[i].author);
-	}
-	free(s->v);
-	free(s->by_track);
-	memset(s, 0, sizeof(*s));
-}
 
-static int cmp_track(const void *a, const void *b)
-{
-	return strcmp((*(struct prov *const *)a)->track,
-		      (*(struct prov *const *)b)->track);
-}
 
-static void prov_sort(struct prov_set *s)
-{
-	qsort(s->by_track, s->n, sizeof(*s->by_track), cmp_track);
-}
 
-/* Builds the lookup table; call once all files are added. */
-static void prov_index(struct prov_set *s)
-{
-	s->by_track = xcalloc(s->n ? s->n : 1, sizeof(*s->by_track));
-	s->unresolved = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		s->by_track[i] = &s->v[i];
-		if (!s->v[i].have_last || !s->v[i].have_first)
-			s->unresolved++;
-	}
-	prov_sort(s);
-}
 
-static struct prov *prov_find(struct prov_set *s, const char *track)
-{
-	struct prov key = { .track = (char *)track }, *kp = &key, **hit;
 
-	hit = bsearch(&kp, s->by_track, s->n, sizeof(*s->by_track),
-		      cmp_track);
-	return hit ? *hit : NULL;
-}
 
-/* Index in by_track where track is or would go. */
-static size_t prov_slot(const struct prov_set *s, const char *track)
-{
-	size_t lo = 0, hi = s->n;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
 
-		if (strcmp(s->by_track[mid]->track, track) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
 
-/*
- * Renames p's tracked name, moving it within by_track (two memmoves:
- * re-sorting everything for each rename in a long history was the
- * walk's largest cost).
- */
-static void prov_retrack(struct prov_set *s, struct prov *p,
-			 const char *track)
-{
-	size_t at = prov_slot(s, p->track), to;
 
-	while (at < s->n && s->by_track[at] != p)
-		at++;
-	if (at == s->n)
-		return;
-	memmove(&s->by_track[at], &s->by_track[at + 1],
-		(s->n - at - 1) * sizeof(*s->by_track));
-	s->n--;
-	free(p->track);
-	p->track = xstrdup(track);
-	to = prov_slot(s, p->track);
-	memmove(&s->by_track[to + 1], &s->by_track[to],
-		(s->n - to) * sizeof(*s->by_track));
-	s->by_track[to] = p;
-	s->n++;
-}
 
-/* Whether path has the blob id in tree t (NULL: absent). */
-static int tree_has_blob(git_tree *t, const char *path, const git_oid *id)
-{
-	git_tree_entry *e = NULL;
-	int same = 0;
 
-	if (t && git_tree_entry_bypath(&e, t, path) == 0)
-		same = git_oid_equal(git_tree_entry_id(e), id);
-	git_tree_entry_free(e);
-	return same;
-}
 
-/* One file a commit changed, from tree_changes() or a libgit2 diff. */
-struct tchange {
-	git_delta_t status; /* ADDED, MODIFIED, DELETED or RENAMED */
-	char *path;	    /* the new path (DELETED: the old one) */
-	char *old_path;	    /* RENAMED: the old path; else NULL */
-	git_oid id;	    /* the new blob (DELETED: the old one) */
-};
 
-struct tchanges {
-	struct tchange *v;
-	size_t n, alloc;
-	size_t adds, dels;
-};
 
-static void tc_add(struct tchanges *t, git_delta_t st, const char *path,
-		   const char *old_path, const git_oid *id)
-{
-	struct tchange *c;
 
-	XGROW(t->v, t->alloc, t->n + 1);
-	c = &t->v[t->n++];
-	c->status = st;
-	c->path = xstrdup(path);
-	c->old_path = old_path ? xstrdup(old_path) : NULL;
-	git_oid_cpy(&c->id, id);
-	t->adds += st == GIT_DELTA_ADDED;
-	t->dels += st == GIT_DELTA_DELETED;
-}
 
-static void tc_clear(struct tchanges *t)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		free(t->v[i].path);
-		free(t->v[i].old_path);
-	}
-	t->n = t->adds = t->dels = 0;
-}
 
-static void tc_release(struct tchanges *t)
-{
-	tc_clear(t);
-	free(t->v);
-	memset(t, 0, sizeof(*t));
-}
-
-static void tree_changes(git_repository *repo, git_tree *a, git_tree *b,
-			 struct buf *prefix, int depth, struct tchanges *out);
-
-/* Records entry e (under prefix) as added or gone, recursing into trees. */
-static void entry_change(git_repository *repo, const git_tree_entry *e,
-			 git_delta_t st, struct buf *prefix, int depth,
-			 struct tchanges *out)
-{
-	size_t plen = prefix->len;
-	git_tree *t = NULL;
-
-	buf_addstr(prefix, git_tree_entry_name(e));
-	if (git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
-		tc_add(out, st, prefix->ptr, NULL, git_tree_entry_id(e));
-	} else if (git_tree_entry_type(e) == GIT_OBJECT_TREE &&
-		   depth < MAX_DEPTH &&
-		   git_tree_lookup(&t, repo, git_tree_entry_id(e)) == 0) {
-		buf_addch(prefix, '/');
-		if (st == GIT_DELTA_ADDED)
-			tree_changes(repo, NULL, t, prefix, depth + 1, out);
-		else
-			tree_changes(repo, t, NULL, prefix, depth + 1, out);
-	}
-	git_tree_free(t);
-	buf_setlen(prefix, plen);
-}
-
-/*
- * The blobs that differ between trees a and b (either may be NULL), as
- * ADDED, MODIFIED or DELETED with paths under prefix: one merge of the
- * two sorted entry lists per directory, and a subtree whose id is the
- * same on both sides is skipped without being read, so a commit costs in
- * proportion to the directories it touched. (libgit2's tree diff reads
- * both trees whole: at 10,000 files and 2,000 commits it made the walk 5
- * times slower.) Renames are left to the caller.
- */
-static void tree_changes(git_repository *repo, git_tree *a, git_tree *b,
-			 struct buf *prefix, int depth, struct tchanges *out)
-{
-	size_t na = a ? git_tree_entrycount(a) : 0;
-	size_t nb = b ? git_tree_entrycount(b) : 0;
-	size_t i = 0, j = 0, plen = prefix->len;
-
-	while (i < na || j < nb) {
-		const git_tree_entry *o = i < na ? git_tree_entry_byindex(a, i)
-						 : NULL;
-		const git_tree_entry *e = j < nb ? git_tree_entry_byindex(b, j)
-						 : NULL;
-		/* git's order: a directory sorts as if its name ended in /. */
-		int c = !o ? 1 : !e ? -1 : git_tree_entry_cmp(o, e);
-		git_object_t to, te;
-
-		if (c < 0) {
-			entry_change(repo, o, GIT_DELTA_DELETED, prefix, depth,
-				     out);
-			i++;
-			continue;
-		}
-		if (c > 0) {
-			entry_change(repo, e, GIT_DELTA_ADDED, prefix, depth,
-				     out);
-			j++;
-			continue;
-		}
-		i++;
-		j++;
-		if (git_oid_equal(git_tree_entry_id(o), git_tree_entry_id(e)))
-			continue;
-		to = git_tree_entry_type(o);
-		te = git_tree_entry_type(e);
-		if (to == GIT_OBJECT_BLOB && te == GIT_OBJECT_BLOB) {
-			buf_addstr(prefix, git_tree_entry_name(e));
-			tc_add(out, GIT_DELTA_MODIFIED, prefix->ptr, NULL,
-			       git_tree_entry_id(e));
-			buf_setlen(prefix, plen);
-		} else if (to == GIT_OBJECT_TREE && te == GIT_OBJECT_TREE &&
-			   depth < MAX_DEPTH) {
-			git_tree *sa = NULL, *sb = NULL;
-
-			buf_addstr(prefix, git_tree_entry_name(e));
-			buf_addch(prefix, '/');
-			if (git_tree_lookup(&sa, repo, git_tree_entry_id(o)) ==
-				    0 &&
-			    git_tree_lookup(&sb, repo, git_tree_entry_id(e)) ==
-				    0)
-				tree_changes(repo, sa, sb, prefix, depth + 1,
-					     out);
-			git_tree_free(sa);
-			git_tree_free(sb);
-			buf_setlen(prefix, plen);
-		} else {
-			/* A submodule became a file or the like. */
-			entry_change(repo, o, GIT_DELTA_DELETED, prefix, depth,
-				     out);
-			entry_change(repo, e, GIT_DELTA_ADDED, prefix, depth,
-				     out);
-		}
-	}
-}
-
-/* The same changes from libgit2, with renames found (slower). */
-static void diff_changes(git_repository *repo, git_tree *a, git_tree *b,
-			 struct tchanges *out)
-{
-	git_diff *diff = NULL;
-	git_diff_options dopts;
-	git_diff_find_options fopts;
-
-	git_diff_options_init(&dopts, GIT_DIFF_OPTIONS_VERSION);
-	git_diff_find_options_init(&fopts, GIT_DIFF_FIND_OPTIONS_VERSION);
-	dopts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
-	fopts.flags = GIT_DIFF_FIND_RENAMES;
-	if (git_diff_tree_to_tree(&diff, repo, a, b, &dopts) == 0 &&
-	    git_diff_find_similar(diff, &fopts) == 0) {
-		for (size_t i = 0; i < git_diff_num_deltas(diff); i++) {
-			const git_diff_delta *d = git_diff_get_delta(diff, i);
-			int gone = d->status == GIT_DELTA_DELETED;
-
-			tc_add(out, d->status,
-			       gone ? d->old_file.path : d->new_file.path,
-			       d->status == GIT_DELTA_RENAMED
-				       ? d->old_file.path
-				       : NULL,
-			       gone ? &d->old_file.id : &d->new_file.id);
-		}
-	}
-	git_diff_free(diff);
-}
-
-/*
- * Pairs an added file that a tracked file still looking for its creation
- * may have been renamed from: first by identical content (git mv, the
- * common case, free), and only when that fails with libgit2's similarity
- * search over the commit, which reads and compares the blobs.
- */
-static void find_renames(git_repository *repo, git_tree *a, git_tree *b,
-			 struct prov_set *s, struct tchanges *t)
-{
-	int unmatched = 0;
-
-	if (!t->adds || !t->dels)
-		return;
-	for (size_t i = 0; i < t->n; i++) {
-		struct tchange *add = &t->v[i];
-		struct prov *p;
-		size_t k;
-
-		if (add->status != GIT_DELTA_ADDED ||
-		    !(p = prov_find(s, add->path)) || p->have_first)
-			continue;
-		for (k = 0; k < t->n; k++)
-			if (t->v[k].status == GIT_DELTA_DELETED &&
-			    git_oid_equal(&t->v[k].id, &add->id))
-				break;
-		if (k == t->n) {
-			unmatched = 1;
-			break;
-		}
-		add->status = GIT_DELTA_RENAMED;
-		add->old_path = xstrdup(t->v[k].path);
-		t->v[k].status = GIT_DELTA_UNMODIFIED; /* used up */
-	}
-	if (unmatched) {
-		tc_clear(t);
-		diff_changes(repo, a, b, t);
-	}
-}
-
-/*
- * Notes what commit c did to the tracked files. For a merge, a file that
- * equals its version in another parent came from that parent: the commit
- * that changed it is found on that side.
- */
-static void prov_note(struct prov_set *s, const git_commit *c,
-		      const struct tchanges *t, git_tree **others,
-		      unsigned n_others)
-{
-	const git_signature *who = git_commit_author(c);
-	struct move {
-		struct prov *p;
-		const char *old_path;
-	} *moves = NULL;
-	size_t n_moves = 0, alloc_moves = 0;
-
-	for (size_t i = 0; i < t->n; i++) {
-		const struct tchange *d = &t->v[i];
-		struct prov *p;
-		int was_open, from_other = 0;
-
-		if (d->status != GIT_DELTA_ADDED &&
-		    d->status != GIT_DELTA_MODIFIED &&
-		    d->status != GIT_DELTA_RENAMED &&
-		    d->status != GIT_DELTA_COPIED &&
-		    d->status != GIT_DELTA_TYPECHANGE)
-			continue;
-		if (!(p = prov_find(s, d->path)))
-			continue;
-		for (unsigned k = 0; k < n_others && !from_other; k++)
-			from_other = tree_has_blob(others[k], p->track, &d->id);
-		if (from_other)
-			continue;
-		was_open = !p->have_last || !p->have_first;
-		if (!p->have_last) {
-			p->have_last = 1;
-			git_oid_cpy(&p->last, git_commit_id(c));
-			p->author = xstrdup(who && who->name ? who->name : "");
-			p->last_time = who ? (int64_t)who->when.time : 0;
-		}
-		if (!p->have_first && d->status == GIT_DELTA_RENAMED) {
-			/*
-			 * Follow the file back under its old name, once this
-			 * commit is done: a new file may take the old name in
-			 * the same commit.
-			 */
-			XGROW(moves, alloc_moves, n_moves + 1);
-			moves[n_moves].p = p;
-			moves[n_moves++].old_path = d->old_path;
-		} else if (!p->have_first) {
-			p->have_first = 1;
-			git_oid_cpy(&p->first, git_commit_id(c));
-			p->created = who ? (int64_t)who->when.time : 0;
-		}
-		if (was_open && p->have_last && p->have_first)
-			s->unresolved--;
-	}
-	for (size_t i = 0; i < n_moves; i++)
-		prov_retrack(s, moves[i].p, moves[i].old_path);
-	free(moves);
-}
-
-/*
- * One walk of the history from head, newest first, comparing each
- * commit's postmortems directory with its parents' (a commit that left
- * the directory alone costs a few tree lookups), until every file in s
- * knows the commit that last changed it and the one that added it.
- * Renames are looked for only in commits that add a tracked file and
- * delete another.
- */
-static enum pm_status prov_walk(struct gitsync *g, const git_oid *head,
-				struct prov_set *s, struct pm_error *err)
-{
-	git_revwalk *walk = NULL;
-	struct tchanges t = { 0 };
-	struct buf prefix = BUF_INIT;
-	git_oid oid;
-	enum pm_status rc = PM_OK;
-
-	if (!s->unresolved)
-		return PM_OK;
-	if (git_revwalk_new(&walk, g->repo) ||
-	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME) ||
-	    git_revwalk_push(walk, head)) {
-		rc = git_fail(err, PM_IO, g->public_url, "cannot walk history");
-		goto out;
-	}
-	while (s->unresolved && git_revwalk_next(&oid, walk) == 0) {
-		git_commit *c = NULL;
-		git_tree *mine = NULL, *base = NULL, *others[8] = { NULL };
-		unsigned np, n_others = 0;
-		git_oid sub, psub;
-		int have_sub, same = 0;
-
-		if (atomic_load(&g->cancel)) {
-			rc = pm_error_set(err, PM_UNAVAILABLE, g->public_url,
-					  0, "cancelled");
-			break;
-		}
-		if (git_commit_lookup(&c, g->repo, &oid)) {
-			rc = git_fail(err, PM_IO, g->public_url,
-				      "cannot read a commit");
-			break;
-		}
-		have_sub = dir_tree_id(c, g->dir, &sub) == 1;
-		np = git_commit_parentcount(c);
-		/* Same directory as some parent: nothing happened here. */
-		for (unsigned k = 0; k < np && !same; k++) {
-			git_commit *p = NULL;
-			int hp;
-
-			if (git_commit_parent(&p, c, k))
-				continue;
-			hp = dir_tree_id(p, g->dir, &psub) == 1;
-			same = hp == have_sub && (!hp || git_oid_equal(&sub,
-								      &psub));
-			if (k == 0 && hp)
-				git_tree_lookup(&base, g->repo, &psub);
-			else if (k > 0 && hp && n_others < 8)
-				git_tree_lookup(&others[n_others++], g->repo,
-						&psub);
-			git_commit_free(p);
-		}
-		if (!same && have_sub &&
-		    git_tree_lookup(&mine, g->repo, &sub) == 0) {
-			tc_clear(&t);
-			buf_reset(&prefix);
-			tree_changes(g->repo, base, mine, &prefix, 0, &t);
-			find_renames(g->repo, base, mine, s, &t);
-			prov_note(s, c, &t, others, n_others);
-		}
-		for (unsigned k = 0; k < n_others; k++)
-			git_tree_free(others[k]);
-		git_tree_free(base);
-		git_tree_free(mine);
-		git_commit_free(c);
-	}
-out:
-	tc_release(&t);
-	buf_release(&prefix);
-	git_revwalk_free(walk);
-	return rc;
-}
 
 /* ---- applying a sync -------------------------------------------------- */
 
@@ -1192,10 +590,12 @@ static enum pm_status put_file(struct sync_ctx *x, const struct prov *p)
 static enum pm_status put_all(struct sync_ctx *x, const git_oid *head,
 			      struct prov_set *s)
 {
+	struct prov_repo r = { x->g->repo, x->g->dir, x->g->public_url,
+			       &x->g->cancel };
 	enum pm_status rc;
 
 	prov_index(s);
-	if ((rc = prov_walk(x->g, head, s, x->err)) != PM_OK)
+	if ((rc = prov_walk(&r, head, s, x->err)) != PM_OK)
 		return rc;
 	for (size_t i = 0; i < s->n; i++) {
 		if ((i & 63) == 0 && atomic_load(&x->g->cancel))
@@ -1225,13 +625,13 @@ static int list_cb(const char *root, const git_tree_entry *e, void *payload)
 			depth += *p == '/';
 		/* 1 skips the subtree: hidden, vendored, or too deep. */
 		return name[0] == '.' || !strcmp(name, "node_modules") ||
-		       depth >= MAX_DEPTH;
+		       depth >= GITTREE_MAX_DEPTH;
 	}
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
 	    git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
 		return 0;
 	buf_addf(&path, "%s%s", root, name);
-	if (wanted(path.ptr))
+	if (gittree_wanted(path.ptr))
 		prov_add(lc->set, path.ptr, git_tree_entry_id(e));
 	buf_release(&path);
 	return 0;
@@ -1247,7 +647,7 @@ static enum pm_status sync_full(struct sync_ctx *x, const git_oid *head,
 
 	if (head_dir &&
 	    git_tree_walk(head_dir, GIT_TREEWALK_PRE, list_cb, &lc)) {
-		rc = git_fail(x->err, PM_IO, x->g->public_url,
+		rc = gittree_fail(x->err, PM_IO, x->g->public_url,
 			      "cannot list the tree");
 		goto out;
 	}
@@ -1283,7 +683,7 @@ static enum pm_status sync_incremental(struct sync_ctx *x,
 	if (git_diff_tree_to_tree(&diff, x->g->repo, last_dir, head_dir,
 				  &dopts) ||
 	    git_diff_find_similar(diff, &fopts)) {
-		rc = git_fail(x->err, PM_IO, x->g->public_url,
+		rc = gittree_fail(x->err, PM_IO, x->g->public_url,
 			      "cannot compare the commits");
 		goto out;
 	}
@@ -1295,8 +695,8 @@ static enum pm_status sync_incremental(struct sync_ctx *x,
 	for (size_t i = 0; i < n && rc == PM_OK; i++) {
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
 		const char *op = d->old_file.path, *np = d->new_file.path;
-		int ow = wanted(op) && d->old_file.mode != GIT_FILEMODE_LINK;
-		int nw = wanted(np) && d->new_file.mode != GIT_FILEMODE_LINK &&
+		int ow = gittree_wanted(op) && d->old_file.mode != GIT_FILEMODE_LINK;
+		int nw = gittree_wanted(np) && d->new_file.mode != GIT_FILEMODE_LINK &&
 			 d->new_file.mode != GIT_FILEMODE_COMMIT;
 		struct prov *p;
 
@@ -1373,7 +773,7 @@ static git_commit *usable_base(struct gitsync *g, const char *last_hex,
 /*
  * A broken .pmkb.yml at the head: the settings of the last indexed commit
  * stay in force (its causes and aliases), instead of the open defaults
- * read_settings() fell back to. The salt stays the head's, so that fixing
+ * gittree_read_settings() fell back to. The salt stays the head's, so that fixing
  * the file re-reads the tree with the new settings.
  */
 static void keep_previous_settings(struct gitsync *g, const char *last,
@@ -1389,7 +789,7 @@ static void keep_previous_settings(struct gitsync *g, const char *last,
 	    git_commit_lookup(&prev, g->repo, &oid))
 		goto out;
 	pm_error_clear(&perr);
-	if (read_settings(g->repo, prev, g->dir, &ptax, &psalt, &perr) !=
+	if (gittree_read_settings(g->repo, prev, g->dir, &ptax, &psalt, &perr) !=
 	    PM_OK)
 		goto out;
 	taxonomy_free(*tax);
@@ -1427,13 +827,13 @@ enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	git_oid_tostr(res->commit, sizeof(res->commit), &head);
 	if (git_commit_lookup(&head_c, g->repo, &head)) {
-		rc = git_fail(err, PM_IO, g->public_url,
+		rc = gittree_fail(err, PM_IO, g->public_url,
 			      "cannot read the fetched commit");
 		goto out;
 	}
-	head_dir = dir_tree(g->repo, head_c, g->dir);
+	head_dir = gittree_dir(g->repo, head_c, g->dir);
 	pm_error_clear(&serr);
-	src = read_settings(g->repo, head_c, g->dir, &tax,
+	src = gittree_read_settings(g->repo, head_c, g->dir, &tax,
 			    &salt, &serr);
 
 	/*
@@ -1468,7 +868,7 @@ enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
 			res->mode = GITSYNC_NOOP;
 			goto done;
 		}
-		base_dir = dir_tree(g->repo, base_c, g->dir);
+		base_dir = gittree_dir(g->repo, base_c, g->dir);
 	}
 	if (!base_c)
 		res->mode = GITSYNC_FULL;
@@ -1541,8 +941,8 @@ char *gitsync_source_url(const char *tmpl, const char *commit,
 
 	if (!tmpl || !*tmpl || (strstr(tmpl, "{commit}") && !commit))
 		return NULL;
-	ndir = normalise_dir(dir);
-	repo_path(&path, ndir, relpath ? relpath : "");
+	ndir = gittree_normalise_dir(dir);
+	gittree_path(&path, ndir, relpath ? relpath : "");
 	for (const char *p = tmpl; *p;) {
 		if (!strncmp(p, "{commit}", 8)) {
 			buf_addstr(&out, commit);
@@ -1573,247 +973,4 @@ char *gitsync_source_url(const char *tmpl, const char *commit,
 	free(ndir);
 	buf_release(&path);
 	return buf_detach(&out, NULL);
-}
-
-/* ---- pre-receive ------------------------------------------------------ */
-
-/* Adds to out the paths (in dir) that commit c changed, first parent. */
-static void commit_changes(git_repository *repo, git_commit *c,
-			   const char *dir, struct pm_list *out)
-{
-	git_commit *parent = NULL;
-	git_tree *a = NULL, *b = NULL;
-	git_diff *diff = NULL;
-	git_diff_options dopts;
-
-	git_diff_options_init(&dopts, GIT_DIFF_OPTIONS_VERSION);
-	dopts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
-	if (git_commit_parentcount(c) && git_commit_parent(&parent, c, 0) == 0)
-		a = dir_tree(repo, parent, dir);
-	b = dir_tree(repo, c, dir);
-	if (b && git_diff_tree_to_tree(&diff, repo, a, b, &dopts) == 0) {
-		for (size_t i = 0; i < git_diff_num_deltas(diff); i++) {
-			const git_diff_delta *d = git_diff_get_delta(diff, i);
-
-			if (d->status != GIT_DELTA_DELETED)
-				pm_list_add_unique(out, d->new_file.path);
-		}
-	}
-	git_diff_free(diff);
-	git_tree_free(a);
-	git_tree_free(b);
-	git_commit_free(parent);
-}
-
-/*
- * The paths under dir that a push of ref from old_hex to new changes: the
- * tree difference for an update; for a new branch, what its commits that
- * no existing ref reaches changed.
- */
-static void pushed_changes(git_repository *repo, const char *old_hex,
-			   git_commit *newc, const char *dir,
-			   struct pm_list *out)
-{
-	git_oid old;
-	git_commit *oldc = NULL;
-	git_revwalk *walk = NULL;
-
-	if (!oid_is_zero(old_hex) && git_oid_fromstr(&old, old_hex) == 0 &&
-	    git_commit_lookup(&oldc, repo, &old) == 0) {
-		git_tree *a = dir_tree(repo, oldc, dir);
-		git_tree *b = dir_tree(repo, newc, dir);
-		git_diff *diff = NULL;
-		git_diff_options dopts;
-
-		git_diff_options_init(&dopts, GIT_DIFF_OPTIONS_VERSION);
-		dopts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
-		if (b && git_diff_tree_to_tree(&diff, repo, a, b, &dopts) ==
-				 0) {
-			for (size_t i = 0; i < git_diff_num_deltas(diff);
-			     i++) {
-				const git_diff_delta *d =
-					git_diff_get_delta(diff, i);
-
-				if (d->status != GIT_DELTA_DELETED)
-					pm_list_add_unique(out,
-							   d->new_file.path);
-			}
-		}
-		git_diff_free(diff);
-		git_tree_free(a);
-		git_tree_free(b);
-		git_commit_free(oldc);
-		return;
-	}
-	if (git_revwalk_new(&walk, repo) == 0 &&
-	    git_revwalk_push(walk, git_commit_id(newc)) == 0) {
-		git_oid id;
-
-		git_revwalk_hide_glob(walk, "refs/*");
-		while (git_revwalk_next(&id, walk) == 0) {
-			git_commit *c = NULL;
-
-			if (git_commit_lookup(&c, repo, &id) == 0)
-				commit_changes(repo, c, dir, out);
-			git_commit_free(c);
-		}
-	}
-	git_revwalk_free(walk);
-}
-
-/* Whether the settings file differs between old_hex and newc. */
-static int settings_changed(git_repository *repo, const char *old_hex,
-			    git_commit *newc, const char *dir)
-{
-	git_blob *a = NULL, *b = NULL;
-	git_commit *oldc = NULL;
-	char *pa = NULL, *pb = NULL;
-	git_oid old;
-	int changed;
-
-	settings_blob(repo, newc, dir, &b, &pb);
-	if (!oid_is_zero(old_hex) && git_oid_fromstr(&old, old_hex) == 0 &&
-	    git_commit_lookup(&oldc, repo, &old) == 0)
-		settings_blob(repo, oldc, dir, &a, &pa);
-	changed = !a != !b ||
-		  (a && b && !git_oid_equal(git_blob_id(a), git_blob_id(b)));
-	git_blob_free(a);
-	git_blob_free(b);
-	free(pa);
-	free(pb);
-	git_commit_free(oldc);
-	return changed;
-}
-
-/* Lints the pushed version of one file; returns its number of errors. */
-static void lint_blob(git_repository *repo, git_tree *t, const char *dir,
-		      const char *rel, const struct taxonomy *tax,
-		      int64_t fallback, FILE *out, struct lint_result *res)
-{
-	git_tree_entry *e = NULL;
-	git_blob *blob = NULL;
-	struct postmortem pm;
-	struct buf shown = BUF_INIT;
-	size_t len;
-
-	repo_path(&shown, dir, rel);
-	postmortem_init(&pm);
-	if (git_tree_entry_bypath(&e, t, rel) ||
-	    git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
-	    git_blob_lookup(&blob, repo, git_tree_entry_id(e)))
-		goto out;
-	res->files++;
-	len = (size_t)git_blob_rawsize(blob);
-	if (len > PM_MAX_FILE_SIZE + 1)
-		len = PM_MAX_FILE_SIZE + 1;
-	postmortem_parse(&pm, rel, git_blob_rawcontent(blob), len, tax,
-			 fallback);
-	for (size_t i = 0; i < pm.n_diags; i++) {
-		const struct pm_diag *d = &pm.diags[i];
-		int is_error = d->level == PM_DIAG_ERROR;
-
-		fprintf(out, "%s:%d: %s: %s\n", shown.ptr, d->line,
-			is_error ? "error" : "warning", d->message);
-		if (is_error)
-			res->errors++;
-		else
-			res->warnings++;
-	}
-out:
-	postmortem_release(&pm);
-	git_blob_free(blob);
-	git_tree_entry_free(e);
-	buf_release(&shown);
-}
-
-/* Checks one pushed ref. Returns 0, or 2 when it cannot be read. */
-static int check_ref(git_repository *repo, const char *old_hex,
-		     const char *new_hex, const char *dir, FILE *out,
-		     struct lint_result *res)
-{
-	git_commit *newc = NULL;
-	git_tree *t = NULL;
-	struct taxonomy *tax = NULL;
-	struct pm_list changed = { 0 };
-	struct pm_error err;
-	char *salt = NULL;
-	git_oid id;
-	int rc = 0;
-
-	if (git_oid_fromstr(&id, new_hex) ||
-	    git_commit_lookup(&newc, repo, &id)) {
-		fprintf(out, "pmkb: cannot read pushed commit %s\n", new_hex);
-		rc = 2;
-		goto out;
-	}
-	pm_error_clear(&err);
-	if (read_settings(repo, newc, dir, &tax, &salt, &err) != PM_OK &&
-	    settings_changed(repo, old_hex, newc, dir)) {
-		fprintf(out, "%s:%d: error: %s\n", err.source, err.line,
-			err.message);
-		res->errors++;
-	}
-	if (!(t = dir_tree(repo, newc, dir)))
-		goto out;
-	pushed_changes(repo, old_hex, newc, dir, &changed);
-	for (size_t i = 0; i < changed.n; i++) {
-		const git_signature *who = git_commit_author(newc);
-
-		if (wanted(changed.v[i]))
-			lint_blob(repo, t, dir, changed.v[i], tax,
-				  who ? (int64_t)who->when.time : 0, out,
-				  res);
-	}
-out:
-	pm_list_release(&changed);
-	taxonomy_free(tax);
-	free(salt);
-	git_tree_free(t);
-	git_commit_free(newc);
-	return rc;
-}
-
-int gitsync_prereceive(FILE *in, FILE *out, const char *dir,
-		       struct lint_result *res)
-{
-	git_repository *repo = NULL;
-	char *line = NULL, *ndir = normalise_dir(dir);
-	size_t cap = 0;
-	int rc = 0, n_lines = 0;
-
-	memset(res, 0, sizeof(*res));
-	git_libgit2_init();
-	if (git_repository_open_ext(&repo, NULL, GIT_REPOSITORY_OPEN_FROM_ENV,
-				    NULL)) {
-		const git_error *e = git_error_last();
-
-		fprintf(out, "pmkb: cannot open the repository (run this as "
-			     "a pre-receive hook): %s\n",
-			e && e->message ? e->message : "unknown error");
-		rc = 2;
-		goto out;
-	}
-	while (getline(&line, &cap, in) > 0 && n_lines++ < MAX_REF_LINES) {
-		char old_hex[72], new_hex[72], ref[1024];
-
-		if (sscanf(line, "%71s %71s %1023s", old_hex, new_hex, ref) !=
-		    3) {
-			fprintf(out, "pmkb: expected 'old new ref' lines on "
-				     "stdin, got: %.80s\n", line);
-			rc = 2;
-			continue;
-		}
-		if (oid_is_zero(new_hex) || strncmp(ref, "refs/heads/", 11))
-			continue;
-		if (check_ref(repo, old_hex, new_hex, ndir, out, res))
-			rc = 2;
-	}
-	if (!rc && res->errors)
-		rc = 1;
-out:
-	free(line);
-	free(ndir);
-	git_repository_free(repo);
-	git_libgit2_shutdown();
-	return rc;
 }

@@ -1,0 +1,293 @@
+/* Provenance: see include/pmkb/ingest/provenance.h. */
+#include <git2.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pmkb/base/xalloc.h"
+#include "pmkb/ingest/gittree.h"
+#include "pmkb/ingest/provenance.h"
+
+struct prov *prov_add(struct prov_set *s, const char *path,
+			     const git_oid *blob)
+{
+	struct prov *p;
+
+	XGROW(s->v, s->alloc, s->n + 1);
+	p = &s->v[s->n++];
+	memset(p, 0, sizeof(*p));
+	p->path = xstrdup(path);
+	p->track = xstrdup(path);
+	git_oid_cpy(&p->blob, blob);
+	return p;
+}
+
+void prov_release(struct prov_set *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i].path);
+		free(s->v[i].track);
+		free(s->v[i].author);
+	}
+	free(s->v);
+	free(s->by_track);
+	memset(s, 0, sizeof(*s));
+}
+
+static int prov_cmp_track(const void *a, const void *b)
+{
+	return strcmp((*(struct prov *const *)a)->track,
+		      (*(struct prov *const *)b)->track);
+}
+
+void prov_sort(struct prov_set *s)
+{
+	qsort(s->by_track, s->n, sizeof(*s->by_track), prov_cmp_track);
+}
+
+/* Builds the lookup table; call once all files are added. */
+void prov_index(struct prov_set *s)
+{
+	s->by_track = xcalloc(s->n ? s->n : 1, sizeof(*s->by_track));
+	s->unresolved = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		s->by_track[i] = &s->v[i];
+		if (!s->v[i].have_last || !s->v[i].have_first)
+			s->unresolved++;
+	}
+	prov_sort(s);
+}
+
+struct prov *prov_find(struct prov_set *s, const char *track)
+{
+	struct prov key = { .track = (char *)track }, *kp = &key, **hit;
+
+	hit = bsearch(&kp, s->by_track, s->n, sizeof(*s->by_track),
+		      prov_cmp_track);
+	return hit ? *hit : NULL;
+}
+
+/* Index in by_track where track is or would go. */
+size_t prov_slot(const struct prov_set *s, const char *track)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(s->by_track[mid]->track, track) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Renames p's tracked name, moving it within by_track (two memmoves:
+ * re-sorting everything for each rename in a long history was the
+ * walk's largest cost).
+ */
+void prov_retrack(struct prov_set *s, struct prov *p,
+			 const char *track)
+{
+	size_t at = prov_slot(s, p->track), to;
+
+	while (at < s->n && s->by_track[at] != p)
+		at++;
+	if (at == s->n)
+		return;
+	memmove(&s->by_track[at], &s->by_track[at + 1],
+		(s->n - at - 1) * sizeof(*s->by_track));
+	s->n--;
+	free(p->track);
+	p->track = xstrdup(track);
+	to = prov_slot(s, p->track);
+	memmove(&s->by_track[to + 1], &s->by_track[to],
+		(s->n - to) * sizeof(*s->by_track));
+	s->by_track[to] = p;
+	s->n++;
+}
+
+/*
+ * Notes what commit c did to the tracked files. For a merge, a file that
+ * equals its version in another parent came from that parent: the commit
+ * that changed it is found on that side.
+ */
+void prov_note(struct prov_set *s, const git_commit *c,
+		      const struct tchanges *t, git_tree **others,
+		      unsigned n_others)
+{
+	const git_signature *who = git_commit_author(c);
+	struct move {
+		struct prov *p;
+		const char *old_path;
+	} *moves = NULL;
+	size_t n_moves = 0, alloc_moves = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct tchange *d = &t->v[i];
+		struct prov *p;
+		int was_open, from_other = 0;
+
+		if (d->status != GIT_DELTA_ADDED &&
+		    d->status != GIT_DELTA_MODIFIED &&
+		    d->status != GIT_DELTA_RENAMED &&
+		    d->status != GIT_DELTA_COPIED &&
+		    d->status != GIT_DELTA_TYPECHANGE)
+			continue;
+		if (!(p = prov_find(s, d->path)))
+			continue;
+		for (unsigned k = 0; k < n_others && !from_other; k++)
+			from_other = gittree_has_blob(others[k], p->track, &d->id);
+		if (from_other)
+			continue;
+		was_open = !p->have_last || !p->have_first;
+		if (!p->have_last) {
+			p->have_last = 1;
+			git_oid_cpy(&p->last, git_commit_id(c));
+			p->author = xstrdup(who && who->name ? who->name : "");
+			p->last_time = who ? (int64_t)who->when.time : 0;
+		}
+		if (!p->have_first && d->status == GIT_DELTA_RENAMED) {
+			/*
+			 * Follow the file back under its old name, once this
+			 * commit is done: a new file may take the old name in
+			 * the same commit.
+			 */
+			XGROW(moves, alloc_moves, n_moves + 1);
+			moves[n_moves].p = p;
+			moves[n_moves++].old_path = d->old_path;
+		} else if (!p->have_first) {
+			p->have_first = 1;
+			git_oid_cpy(&p->first, git_commit_id(c));
+			p->created = who ? (int64_t)who->when.time : 0;
+		}
+		if (was_open && p->have_last && p->have_first)
+			s->unresolved--;
+	}
+	for (size_t i = 0; i < n_moves; i++)
+		prov_retrack(s, moves[i].p, moves[i].old_path);
+	free(moves);
+}
+
+/*
+ * Pairs an added file that a tracked file still looking for its creation
+ * may have been renamed from: first by identical content (git mv, the
+ * common case, free), and only when that fails with libgit2's similarity
+ * search over the commit, which reads and compares the blobs.
+ */
+void prov_find_renames(git_repository *repo, git_tree *a, git_tree *b,
+			 struct prov_set *s, struct tchanges *t)
+{
+	int unmatched = 0;
+
+	if (!t->adds || !t->dels)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		struct tchange *add = &t->v[i];
+		struct prov *p;
+		size_t k;
+
+		if (add->status != GIT_DELTA_ADDED ||
+		    !(p = prov_find(s, add->path)) || p->have_first)
+			continue;
+		for (k = 0; k < t->n; k++)
+			if (t->v[k].status == GIT_DELTA_DELETED &&
+			    git_oid_equal(&t->v[k].id, &add->id))
+				break;
+		if (k == t->n) {
+			unmatched = 1;
+			break;
+		}
+		add->status = GIT_DELTA_RENAMED;
+		add->old_path = xstrdup(t->v[k].path);
+		t->v[k].status = GIT_DELTA_UNMODIFIED; /* used up */
+	}
+	if (unmatched) {
+		tchanges_clear(t);
+		gittree_diff_changes(repo, a, b, t);
+	}
+}
+
+/*
+ * One walk of the history from head, newest first, comparing each
+ * commit's postmortems directory with its parents' (a commit that left
+ * the directory alone costs a few tree lookups), until every file in s
+ * knows the commit that last changed it and the one that added it.
+ * Renames are looked for only in commits that add a tracked file and
+ * delete another.
+ */
+enum pm_status prov_walk(const struct prov_repo *g, const git_oid *head,
+			 struct prov_set *s, struct pm_error *err)
+{
+	git_revwalk *walk = NULL;
+	struct tchanges t = { 0 };
+	struct buf prefix = BUF_INIT;
+	git_oid oid;
+	enum pm_status rc = PM_OK;
+
+	if (!s->unresolved)
+		return PM_OK;
+	if (git_revwalk_new(&walk, g->repo) ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME) ||
+	    git_revwalk_push(walk, head)) {
+		rc = gittree_fail(err, PM_IO, g->public_url, "cannot walk history");
+		goto out;
+	}
+	while (s->unresolved && git_revwalk_next(&oid, walk) == 0) {
+		git_commit *c = NULL;
+		git_tree *mine = NULL, *base = NULL, *others[8] = { NULL };
+		unsigned np, n_others = 0;
+		git_oid sub, psub;
+		int have_sub, same = 0;
+
+		if (atomic_load(g->cancel)) {
+			rc = pm_error_set(err, PM_UNAVAILABLE, g->public_url,
+					  0, "cancelled");
+			break;
+		}
+		if (git_commit_lookup(&c, g->repo, &oid)) {
+			rc = gittree_fail(err, PM_IO, g->public_url,
+				      "cannot read a commit");
+			break;
+		}
+		have_sub = gittree_dir_id(c, g->dir, &sub) == 1;
+		np = git_commit_parentcount(c);
+		/* Same directory as some parent: nothing happened here. */
+		for (unsigned k = 0; k < np && !same; k++) {
+			git_commit *p = NULL;
+			int hp;
+
+			if (git_commit_parent(&p, c, k))
+				continue;
+			hp = gittree_dir_id(p, g->dir, &psub) == 1;
+			same = hp == have_sub && (!hp || git_oid_equal(&sub,
+								      &psub));
+			if (k == 0 && hp)
+				git_tree_lookup(&base, g->repo, &psub);
+			else if (k > 0 && hp && n_others < 8)
+				git_tree_lookup(&others[n_others++], g->repo,
+						&psub);
+			git_commit_free(p);
+		}
+		if (!same && have_sub &&
+		    git_tree_lookup(&mine, g->repo, &sub) == 0) {
+			tchanges_clear(&t);
+			buf_reset(&prefix);
+			gittree_changes(g->repo, base, mine, &prefix, 0, &t);
+			prov_find_renames(g->repo, base, mine, s, &t);
+			prov_note(s, c, &t, others, n_others);
+		}
+		for (unsigned k = 0; k < n_others; k++)
+			git_tree_free(others[k]);
+		git_tree_free(base);
+		git_tree_free(mine);
+		git_commit_free(c);
+	}
+out:
+	tchanges_release(&t);
+	buf_release(&prefix);
+	git_revwalk_free(walk);
+	return rc;
+}

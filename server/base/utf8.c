@@ -117,3 +117,75 @@ size_t utf8_truncate(const char *s, size_t len, size_t max)
 		n--;
 	return n;
 }
+
+int utf8_decode(const char *s, size_t n, uint32_t *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t bad, len, i;
+	uint32_t c;
+
+	if (!n)
+		return 0;
+	if (!u[0]) {
+		*cp = 0;
+		return 1;
+	}
+	if (!(len = seq_len(u, n, &bad)))
+		return 0;
+	c = len == 1 ? u[0] : u[0] & (0x7F >> len);
+	for (i = 1; i < len; i++)
+		c = c << 6 | (u[i] & 0x3F);
+	*cp = c;
+	return (int)len;
+}
+
+int utf8_encode(uint32_t cp, char out[4])
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+enum utf8_script utf8_script(uint32_t c)
+{
+	if ((c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+	    (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x323AF) ||
+	    c == 0x3005)
+		return UTF8_HAN;
+	if ((c >= 0x30A1 && c <= 0x30FA) || (c >= 0x30FC && c <= 0x30FF) ||
+	    (c >= 0x31F0 && c <= 0x31FF) || (c >= 0xFF66 && c <= 0xFF9F))
+		return UTF8_KANA;
+	if (c >= 0xAC00 && c <= 0xD7A3)
+		return UTF8_HANGUL;
+	return UTF8_OTHER;
+}
+
+int utf8_width(uint32_t cp)
+{
+	return (cp >= 0x1100 && cp <= 0x115f) ||
+			       (cp >= 0x2e80 && cp <= 0xa4cf) ||
+			       (cp >= 0xac00 && cp <= 0xd7a3) ||
+			       (cp >= 0xf900 && cp <= 0xfaff) ||
+			       (cp >= 0xfe30 && cp <= 0xfe4f) ||
+			       (cp >= 0xff00 && cp <= 0xff60) ||
+			       (cp >= 0xffe0 && cp <= 0xffe6) || cp >= 0x20000
+		       ? 2
+		       : 1;
+}

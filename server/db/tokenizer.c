@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 #include <utf8proc.h>
 
+#include "pmkb/base/utf8.h"
 #include "pmkb/db/tokenizer.h"
 
 /* Longest word token kept, in bytes; longer words are cut (consistently). */
@@ -68,70 +69,6 @@ struct tk {
 };
 
 static int porter_stem(char *b, int len);
-
-static int utf8_encode(uint32_t cp, char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
-/*
- * Decodes one code point at s[0..n), n ≥ 1. Returns its length, or 0 for an
- * invalid sequence (overlong, surrogate, beyond U+10FFFF, truncated), in
- * which case the caller skips one byte as a separator.
- */
-static int utf8_decode(const unsigned char *s, int n, uint32_t *cp)
-{
-	uint32_t c = s[0];
-	int len, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		c &= 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		c &= 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		c &= 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
-	    (len == 4 && (c < 0x10000 || c > 0x10FFFF)))
-		return 0;
-	*cp = c;
-	return len;
-}
 
 /* Characters that form bigram runs (after normalisation). */
 static int is_cjk(uint32_t c)
@@ -467,7 +404,7 @@ static int run(const char *text, int len, int query, int prefix, int stem,
 			cp = s[i];
 			n = 1;
 		} else {
-			n = utf8_decode(s + i, len - i, &cp);
+			n = utf8_decode((const char *)s + i, (size_t)(len - i), &cp);
 		}
 		if (!n) {
 			/* An invalid byte separates, like a space. */

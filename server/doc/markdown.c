@@ -17,6 +17,7 @@
 #include <cmark-gfm.h>
 #include <utf8proc.h>
 
+#include "pmkb/base/hash.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/doc/frontmatter.h"
 #include "pmkb/doc/markdown.h"
@@ -137,15 +138,6 @@ struct anchor_set {
 	struct anchor_slot *slots;
 	size_t n, cap; /* cap is 0 or a power of two */
 };
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 14695981039346656037ull; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
 
 /* The slot holding id, or the empty slot where it would go. */
 static struct anchor_slot *anchor_slot(struct anchor_set *set, const char *id)

@@ -51,6 +51,28 @@ void pm_list_release(struct pm_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+json_t *pm_list_json(const struct pm_list *l)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	return a;
+}
+
+char *pm_list_dumps(const struct pm_list *l)
+{
+	json_t *a;
+	char *s;
+
+	if (!l->n)
+		return NULL;
+	a = pm_list_json(l);
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
 static const char *skip_space(const char *p)
 {
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')

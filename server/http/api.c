@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pmkb/db/column.h"
 #include "pmkb/doc/settings.h"
 #include "pmkb/base/config.h"
 #include "pmkb/ingest/gitsync.h"
@@ -52,21 +53,6 @@ enum {
 	G_CREATED, G_HAS_ERRORS
 };
 
-static json_t *col_string(sqlite3_stmt *s, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(s, i);
-
-	return v ? json_string(v) : json_null();
-}
-
-static json_t *col_json(sqlite3_stmt *s, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(s, i);
-	json_t *j = v ? json_loads(v, 0, NULL) : NULL;
-
-	return j ? j : json_array();
-}
-
 /* Seconds between two epoch columns, or null when either is missing. */
 static json_t *col_duration(sqlite3_stmt *s, int from, int to)
 {
@@ -75,13 +61,6 @@ static json_t *col_duration(sqlite3_stmt *s, int from, int to)
 		return json_null();
 	return json_integer(sqlite3_column_int64(s, to) -
 			    sqlite3_column_int64(s, from));
-}
-
-static json_t *col_time(sqlite3_stmt *s, int i)
-{
-	if (sqlite3_column_type(s, i) == SQLITE_NULL)
-		return json_null();
-	return json_integer(sqlite3_column_int64(s, i));
 }
 
 /* Borrows a reader, or answers 503 and returns NULL. */
@@ -269,9 +248,9 @@ static json_t *actions_of(struct dbconn *c, int64_t id)
 
 		json_array_append_new(
 			a, json_pack("{s:b,s:o,s:o,s:o,s:i,s:b}", "done", done,
-				     "owner", col_string(s, 1), "due",
-				     col_string(s, 2), "text",
-				     col_string(s, 3), "line",
+				     "owner", column_string(s, 1), "due",
+				     column_string(s, 2), "text",
+				     column_string(s, 3), "line",
 				     sqlite3_column_int(s, 4), "overdue",
 				     !done && due && strcmp(due, today) < 0));
 	}
@@ -291,8 +270,8 @@ static json_t *problems_of(struct dbconn *c, const char *path)
 		json_array_append_new(
 			a, json_pack("{s:i,s:o,s:o}", "line",
 				     sqlite3_column_int(s, 0), "level",
-				     col_string(s, 1), "message",
-				     col_string(s, 2)));
+				     column_string(s, 1), "message",
+				     column_string(s, 2)));
 	sqlite3_reset(s);
 	return a;
 }
@@ -348,38 +327,38 @@ void api_get(struct request *req, struct reply *rep)
 	buf_add_urlencoded(&url, req->param);
 	j = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
 		      "s:o,s:o}",
-		      "slug", col_string(s, G_SLUG), "path",
-		      col_string(s, G_PATH), "title", col_string(s, G_TITLE),
-		      "summary", col_string(s, G_SUMMARY), "severity",
-		      col_string(s, G_SEVERITY), "status",
-		      col_string(s, G_STATUS), "trigger",
-		      col_string(s, G_TRIGGER), "detection",
-		      col_string(s, G_DETECTION), "cause",
-		      col_string(s, G_CAUSE), "causes", col_json(s, G_CAUSES),
-		      "services", col_json(s, G_SERVICES), "teams",
-		      col_json(s, G_TEAMS), "authors", col_json(s, G_AUTHORS),
-		      "tags", col_json(s, G_TAGS), "url", json_string(url.ptr));
-	json_object_set_new(j, "started_at", col_string(s, G_STARTED));
-	json_object_set_new(j, "detected_at", col_string(s, G_DETECTED));
-	json_object_set_new(j, "mitigated_at", col_string(s, G_MITIGATED));
-	json_object_set_new(j, "resolved_at", col_string(s, G_RESOLVED));
-	json_object_set_new(j, "started_from", col_string(s, G_STARTED_SRC));
+		      "slug", column_string(s, G_SLUG), "path",
+		      column_string(s, G_PATH), "title", column_string(s, G_TITLE),
+		      "summary", column_string(s, G_SUMMARY), "severity",
+		      column_string(s, G_SEVERITY), "status",
+		      column_string(s, G_STATUS), "trigger",
+		      column_string(s, G_TRIGGER), "detection",
+		      column_string(s, G_DETECTION), "cause",
+		      column_string(s, G_CAUSE), "causes", column_array(s, G_CAUSES),
+		      "services", column_array(s, G_SERVICES), "teams",
+		      column_array(s, G_TEAMS), "authors", column_array(s, G_AUTHORS),
+		      "tags", column_array(s, G_TAGS), "url", json_string(url.ptr));
+	json_object_set_new(j, "started_at", column_string(s, G_STARTED));
+	json_object_set_new(j, "detected_at", column_string(s, G_DETECTED));
+	json_object_set_new(j, "mitigated_at", column_string(s, G_MITIGATED));
+	json_object_set_new(j, "resolved_at", column_string(s, G_RESOLVED));
+	json_object_set_new(j, "started_from", column_string(s, G_STARTED_SRC));
 	json_object_set_new(j, "ttd_seconds",
 			    col_duration(s, G_STARTED_E, G_DETECTED_E));
 	json_object_set_new(j, "ttm_seconds",
 			    col_duration(s, G_STARTED_E, G_MITIGATED_E));
 	json_object_set_new(j, "ttr_seconds",
 			    col_duration(s, G_STARTED_E, G_RESOLVED_E));
-	json_object_set_new(j, "html", col_string(s, G_HTML));
+	json_object_set_new(j, "html", column_string(s, G_HTML));
 	json_object_set_new(
 		j, "source",
 		json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "path",
-			  col_string(s, G_PATH), "commit",
-			  col_string(s, G_COMMIT), "author",
-			  col_string(s, G_AUTHOR), "commit_time",
-			  col_time(s, G_COMMIT_TIME), "first_commit",
-			  col_string(s, G_FIRST_COMMIT), "created_time",
-			  col_time(s, G_CREATED)));
+			  column_string(s, G_PATH), "commit",
+			  column_string(s, G_COMMIT), "author",
+			  column_string(s, G_AUTHOR), "commit_time",
+			  column_integer(s, G_COMMIT_TIME), "first_commit",
+			  column_string(s, G_FIRST_COMMIT), "created_time",
+			  column_integer(s, G_CREATED)));
 	{
 		/*
 		 * The link to the file at its commit (--source-url); only with
@@ -430,10 +409,10 @@ void api_problems(struct request *req, struct reply *rep)
 			warnings++;
 		json_array_append_new(
 			a, json_pack("{s:o,s:i,s:s,s:o,s:o}", "path",
-				     col_string(s, 0), "line",
+				     column_string(s, 0), "line",
 				     sqlite3_column_int(s, 1), "level", level,
-				     "message", col_string(s, 3), "slug",
-				     col_string(s, 4)));
+				     "message", column_string(s, 3), "slug",
+				     column_string(s, 4)));
 	}
 	sqlite3_reset(s);
 	reply_json(rep, 200,

@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "pmkb/base/hash.h"
 #include "pmkb/http/auth.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/base/config.h"
@@ -134,11 +135,7 @@ void auth_limiter_free(struct auth_limiter *l)
 
 static size_t slot_hash(const char *addr)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *addr; addr++)
-		h = (h ^ (unsigned char)*addr) * 16777619u;
-	return h % AUTH_LIMITER_SLOTS;
+	return hash_str(addr) % AUTH_LIMITER_SLOTS;
 }
 
 /*

@@ -270,18 +270,6 @@ static void content_hash(const struct index_batch *b, const char *data,
 	sodium_bin2hex(hex, 33, out, sizeof(out));
 }
 
-static char *list_json(const struct pm_list *l)
-{
-	json_t *a = json_array();
-	char *s;
-
-	for (size_t i = 0; i < l->n; i++)
-		json_array_append_new(a, json_string(l->v[i]));
-	s = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	return s;
-}
-
 /*
  * Words for the keywords column: causes (with their labels, so that インフラ
  * finds infrastructure), services and tags.
@@ -461,7 +449,7 @@ static enum pm_status put_row(struct index_batch *b, const char *path,
 		goto out;
 	keywords(b, pm, &kw);
 	for (int i = 0; i < 5; i++)
-		lists[i] = list_json(srcs[i]);
+		lists[i] = srcs[i]->n ? pm_list_dumps(srcs[i]) : xstrdup("[]");
 	if (pm->severity)
 		rank = taxonomy_severity(b->tax, pm->severity, &canon);
 	sqlite3_bind_text(s, 1, path, -1, SQLITE_TRANSIENT);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pmkb/base/utf8.h"
 #include "pmkb/base/civil.h"
 #include "pmkb/base/text.h"
 #include "pmkb/base/buf.h"
@@ -111,41 +112,6 @@ static enum pm_status fail(struct parser *p, enum pm_status st, size_t off,
 		p->err->column = col;
 	return st;
 }
-
-/*
- * The length of the valid UTF-8 sequence at s[0..n), or 0. NUL cannot
- * occur: the text is a C string.
- */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len, i;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		len = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		len = 4;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	cp = c & (0xFF >> (len + 1));
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return len;
-}
-
 
 /* A copy of s[0..n) cut to at most max bytes on a character boundary. */
 static void excerpt(char *out, size_t outsz, const char *s, size_t n)
@@ -567,6 +533,7 @@ out:
 enum pm_status query_parse(struct pm_query *q, const char *text,
 			   const struct taxonomy *tax, struct pm_error *err)
 {
+	uint32_t cp;
 	struct parser p;
 	enum pm_status st = PM_OK;
 	size_t i, n;
@@ -586,7 +553,7 @@ enum pm_status query_parse(struct pm_query *q, const char *text,
 		goto out;
 	}
 	for (i = 0; i < p.len; i += n) {
-		n = utf8_len((const unsigned char *)p.text + i, p.len - i);
+		n = (size_t)utf8_decode(p.text + i, p.len - i, &cp);
 		if (!n) {
 			st = fail(&p, PM_INVALID, i, "invalid UTF-8", NULL);
 			goto out;

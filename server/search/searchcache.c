@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "pmkb/base/hash.h"
 #include "pmkb/search/searchcache.h"
 #include "pmkb/base/xalloc.h"
 
@@ -89,16 +90,6 @@ void search_cache_free(struct search_cache *c)
 	free(c);
 }
 
-/* FNV-1a: keys are short, and a collision only costs a miss. */
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 /*
  * Brings c->gen up to date with the database (lock held). When the
  * version cannot be read, the generation moves on, so that nothing cached
@@ -130,7 +121,7 @@ char *search_cache_get(struct search_cache *c, const char *key, size_t *len,
 	pthread_mutex_lock(&c->lock);
 	refresh(c);
 	*gen = c->gen;
-	for (size_t w = 0, h = hash(key); w < WAYS; w++) {
+	for (size_t w = 0, h = hash_str(key); w < WAYS; w++) {
 		s = &c->slots[(h + w) % c->n];
 		if (s->key && s->gen == c->gen && !strcmp(s->key, key)) {
 			body = xmalloc(s->len + 1);
@@ -159,7 +150,7 @@ void search_cache_put(struct search_cache *c, const char *key, uint64_t gen,
 	b[len] = '\0';
 	pthread_mutex_lock(&c->lock);
 	if (gen == c->gen) {
-		size_t h = hash(key);
+		size_t h = hash_str(key);
 
 		/* The same key, else an empty or stale slot, else the LRU. */
 		s = NULL;

@@ -37,11 +37,14 @@
 #include <strings.h>
 
 #include <sqlite3.h>
-#include <utf8proc.h>
 
+#include "pmkb/db/column.h"
+#include "pmkb/base/hash.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/base/log.h"
+#include "pmkb/search/lexicon.h"
 #include "pmkb/search/query.h"
+#include "pmkb/search/reasons.h"
 #include "pmkb/search/similar.h"
 #include "pmkb/db/store.h"
 #include "pmkb/db/tokenizer.h"
@@ -55,9 +58,8 @@
 #define SIM_TERMS 12
 /* Candidates scored (the bm25 query's limit). */
 #define SIM_CANDIDATES 64
-/* Words shown in a "terms" reason, and their length at most (chars). */
+/* Words shown in a "terms" reason (their length: reasons.h). */
 #define SIM_SHOWN_TERMS 6
-#define SIM_SHOWN_CHARS 16
 /*
  * A word used by at least cap postmortems is too common to tell anything:
  * cap is a fifth of the index, within these bounds. The upper bound is
@@ -102,25 +104,6 @@ static const char sql_has_phrase[] =
 static const char sql_row[] =
 	"SELECT slug, title, started_at, primary_cause, causes, severity,"
 	" services FROM postmortems WHERE id = ?1";
-
-/*
- * English words that every postmortem uses, as the tokenizer stems them
- * (was → wa). Sorted: looked up with bsearch.
- */
-static const char *const stop_words[] = {
-	"about", "after", "again", "all", "also", "am", "an", "and", "ani",
-	"ar", "as", "at", "be", "been", "befor", "both", "but", "by", "can",
-	"could", "did", "do", "doe", "down", "dure", "each", "few", "for",
-	"from", "further", "ha", "had", "have", "he", "her", "here", "hi",
-	"how", "if", "in", "into", "is", "it", "just", "mai", "me", "might",
-	"more", "most", "must", "my", "no", "nor", "not", "of", "off", "on",
-	"onc", "onli", "onto", "or", "other", "our", "out", "over", "own",
-	"same", "she", "should", "so", "some", "such", "than", "that", "the",
-	"thei", "their", "them", "then", "there", "these", "thi", "those",
-	"to", "too", "under", "up", "us", "veri", "wa", "we", "were", "what",
-	"when", "where", "which", "who", "whom", "why", "will", "with",
-	"without", "would", "ye", "you", "your",
-};
 
 /* One distinct word of the source. */
 struct term {
@@ -173,75 +156,6 @@ static enum pm_status db_fail(struct dbconn *c, struct pm_error *err)
 
 /* ---- the source's words ---- */
 
-static uint32_t hash_bytes(const char *s, int n)
-{
-	uint32_t h = 2166136261u;
-	int i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
-}
-
-static int cmp_stop(const void *key, const void *elem)
-{
-	return strcmp(key, *(const char *const *)elem);
-}
-
-/* Whether a word token (not CJK) is worth looking up. */
-static int word_counts(const char *tok, int n)
-{
-	char w[16];
-	int i, digits = 1;
-
-	if (n < 2)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (tok[i] < '0' || tok[i] > '9')
-			digits = 0;
-	/* Numbers are dates, sizes and counts: shared by chance. */
-	if (digits)
-		return 0;
-	if (n >= (int)sizeof(w))
-		return 1;
-	memcpy(w, tok, (size_t)n);
-	w[n] = '\0';
-	return !bsearch(w, stop_words, sizeof(stop_words) / sizeof(*stop_words),
-			sizeof(*stop_words), cmp_stop);
-}
-
-/*
- * Whether a CJK bigram is worth looking up: not when it holds hiragana.
- * Those are particles and endings (した, の障), or straddle two words;
- * Japanese content words are kanji and katakana.
- */
-static int bigram_counts(const char *tok, int n)
-{
-	const unsigned char *u = (const unsigned char *)tok;
-	int i;
-
-	/* Hiragana is U+3041..U+309F: E3 81 81..E3 82 9F. */
-	for (i = 0; i + 2 < n; i++)
-		if (u[i] == 0xE3 && (u[i + 1] == 0x81 ||
-				     (u[i + 1] == 0x82 && u[i + 2] <= 0x9F)))
-			return 0;
-	return 1;
-}
-
-/* Whether a word mixes letters and digits (ERR1902, host042, http2). */
-static int is_ident(const char *tok, int n)
-{
-	int i, letters = 0, digits = 0;
-
-	for (i = 0; i < n; i++) {
-		if (tok[i] >= '0' && tok[i] <= '9')
-			digits = 1;
-		else if ((tok[i] >= 'a' && tok[i] <= 'z'))
-			letters = 1;
-	}
-	return n >= 4 && letters && digits;
-}
-
 static void slots_grow(struct sim *s)
 {
 	size_t n = s->nslots ? s->nslots * 2 : 1024, i;
@@ -268,8 +182,8 @@ static int token_cb(void *ctx, const char *tok, int ntok, int start, int end,
 
 	if (flags & PM_TOKEN_RUN_END)
 		return 0; /* one character: in too many words to tell */
-	if ((flags & PM_TOKEN_CJK) ? !bigram_counts(tok, ntok)
-				   : !word_counts(tok, ntok))
+	if ((flags & PM_TOKEN_CJK) ? !lexicon_bigram_counts(tok, ntok)
+				   : !lexicon_word_counts(tok, ntok))
 		return 0;
 	if ((s->nterms + 1) * 2 > s->nslots)
 		slots_grow(s);
@@ -293,7 +207,7 @@ static int token_cb(void *ctx, const char *tok, int ntok, int start, int end,
 	t->start = start;
 	t->end = end;
 	t->weight = field_weight[s->field];
-	t->ident = !(flags & PM_TOKEN_CJK) && is_ident(tok, ntok);
+	t->ident = !(flags & PM_TOKEN_CJK) && lexicon_is_ident(tok, ntok);
 	buf_add(&s->arena, tok, (size_t)ntok);
 	s->slots[k] = (uint32_t)++s->nterms;
 	return 0;
@@ -350,13 +264,6 @@ static char *json_words(const char *v)
 	return buf_detach(&b, NULL);
 }
 
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(st, i);
-
-	return v ? v : "";
-}
-
 /*
  * Reads the source (PM_NOT_FOUND when the slug is unknown) and its
  * words.
@@ -378,12 +285,12 @@ static enum pm_status read_source(struct sim *s, const char *slug,
 		goto out;
 	}
 	s->id = sqlite3_column_int64(st, 0);
-	s->text[F_TITLE] = xstrdup(col_text(st, 1));
-	s->text[F_SUMMARY] = xstrdup(col_text(st, 2));
+	s->text[F_TITLE] = xstrdup(column_text(st, 1));
+	s->text[F_SUMMARY] = xstrdup(column_text(st, 2));
 	s->text[F_TAGS] = json_words((const char *)sqlite3_column_text(st, 3));
 	/* substr() counts characters: cut the bytes too. */
 	{
-		const char *body = col_text(st, 4);
+		const char *body = column_text(st, 4);
 		size_t n = strlen(body);
 
 		n = utf8_truncate(body, n, SIM_BODY_SCAN);
@@ -411,10 +318,10 @@ static enum pm_status read_labels(struct dbconn *c, int64_t id,
 		return db_fail(c, err);
 	sqlite3_bind_int64(st, 1, id);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *kind = col_text(st, 0);
+		const char *kind = column_text(st, 0);
 
 		pm_list_add(!strcmp(kind, "cause") ? causes : services,
-			    col_text(st, 1));
+			    column_text(st, 1));
 	}
 	sqlite3_reset(st);
 	return step == SQLITE_DONE ? PM_OK : db_fail(c, err);
@@ -756,57 +663,6 @@ static int by_candidate(const void *a, const void *b)
 
 /* ---- reasons ---- */
 
-/* A shared word's first occurrence in the source, for display. */
-struct shown {
-	int field, start, end;
-	double score;
-};
-
-static int by_place(const void *a, const void *b)
-{
-	const struct shown *x = a, *y = b;
-
-	if (x->field != y->field)
-		return x->field - y->field;
-	return x->start - y->start;
-}
-
-static int by_shown_score(const void *a, const void *b)
-{
-	const struct shown *x = a, *y = b;
-
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return by_place(a, b);
-}
-
-enum script { S_OTHER, S_HAN, S_KANA, S_HANGUL };
-
-static enum script script_of(int32_t c)
-{
-	if ((c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
-	    (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x323AF) ||
-	    c == 0x3005)
-		return S_HAN;
-	if ((c >= 0x30A1 && c <= 0x30FA) || (c >= 0x30FC && c <= 0x30FF) ||
-	    (c >= 0x31F0 && c <= 0x31FF) || (c >= 0xFF66 && c <= 0xFF9F))
-		return S_KANA;
-	if (c >= 0xAC00 && c <= 0xD7A3)
-		return S_HANGUL;
-	return S_OTHER;
-}
-
-/* The script of the character at t[i..n), and its length in *len. */
-static enum script script_at(const char *t, size_t i, size_t n, size_t *len)
-{
-	utf8proc_int32_t c = -1;
-	utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)t + i,
-					      (utf8proc_ssize_t)(n - i), &c);
-
-	*len = k > 0 ? (size_t)k : 1;
-	return k > 0 ? script_of(c) : S_OTHER;
-}
-
 /* Whether postmortem id has the phrase t[start..end). */
 static int has_phrase(struct dbconn *c, int64_t id, const char *t,
 		      int start, int end)
@@ -824,42 +680,6 @@ static int has_phrase(struct dbconn *c, int64_t id, const char *t,
 	sqlite3_reset(st);
 	buf_release(&m);
 	return found;
-}
-
-/*
- * Widens m to the whole kanji or katakana word around it, so that the
- * bigrams レプ and リカ show as レプリカ: a shared bigram is a piece of
- * the word the reader knows. At most SIM_SHOWN_CHARS characters. The
- * caller checks that the other postmortem has the whole word (ラグ is in
- * コンシューマラグ and in フラグ).
- */
-static void widen(const char *t, struct shown *m)
-{
-	size_t n = strlen(t), len, j;
-	size_t start = (size_t)m->start, end = (size_t)m->end;
-	enum script first = script_at(t, start, n, &len), last = S_OTHER;
-	int chars = 0;
-
-	for (j = start; j < end; j += len, chars++)
-		last = script_at(t, j, n, &len);
-	if (first == S_OTHER)
-		return;
-	while (start > 0 && chars < SIM_SHOWN_CHARS) {
-		j = start - 1;
-		while (j > 0 && ((unsigned char)t[j] & 0xC0) == 0x80)
-			j--;
-		if (script_at(t, j, n, &len) != first)
-			break;
-		start = j;
-		chars++;
-	}
-	while (end < n && chars < SIM_SHOWN_CHARS &&
-	       script_at(t, end, n, &len) == last) {
-		end += len;
-		chars++;
-	}
-	m->start = (int)start;
-	m->end = (int)end;
 }
 
 /* Whether v (n bytes) is already in a, without ASCII case. */
@@ -901,7 +721,7 @@ static json_t *shared_terms(const struct sim *s, int64_t id)
 	}
 	if (!n)
 		return a;
-	qsort(sh, n, sizeof(*sh), by_place);
+	qsort(sh, n, sizeof(*sh), reasons_by_place);
 	for (i = 1; i < n; i++) {
 		struct shown *m = &sh[out];
 
@@ -918,7 +738,7 @@ static json_t *shared_terms(const struct sim *s, int64_t id)
 	for (i = 0; i < n; i++) {
 		struct shown w = sh[i];
 
-		widen(s->text[w.field], &w);
+		reasons_widen(s->text[w.field], &w);
 		if (w.start == sh[i].start && w.end == sh[i].end)
 			continue;
 		/*
@@ -930,7 +750,7 @@ static json_t *shared_terms(const struct sim *s, int64_t id)
 		else
 			sh[i].score = -1;
 	}
-	qsort(sh, n, sizeof(*sh), by_shown_score);
+	qsort(sh, n, sizeof(*sh), reasons_by_score);
 	for (i = 0; i < n && sh[i].score >= 0 &&
 		    json_array_size(a) < SIM_SHOWN_TERMS; i++) {
 		const char *w = s->text[sh[i].field] + sh[i].start;
@@ -940,35 +760,6 @@ static json_t *shared_terms(const struct sim *s, int64_t id)
 			json_array_append_new(a, json_stringn(w, len));
 	}
 	return a;
-}
-
-static json_t *list_json(const struct pm_list *l)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		json_array_append_new(a, json_string(l->v[i]));
-	return a;
-}
-
-static json_t *col_json_array(sqlite3_stmt *st, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(st, i);
-	json_t *a = v ? json_loads(v, 0, NULL) : NULL;
-
-	if (!json_is_array(a)) {
-		json_decref(a);
-		a = json_array();
-	}
-	return a;
-}
-
-static json_t *col_string(sqlite3_stmt *st, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(st, i);
-
-	return v ? json_string(v) : json_null();
 }
 
 /* Appends candidate k's result object to results. */
@@ -997,16 +788,16 @@ static enum pm_status add_result(struct sim *s, const struct candidate *k,
 		goto out;
 	}
 	buf_addstr(&url, "/p/");
-	buf_add_urlencoded(&url, col_text(st, 0));
+	buf_add_urlencoded(&url, column_text(st, 0));
 	reasons = json_array();
 	if (services.n)
 		json_array_append_new(
 			reasons, json_pack("{s:s,s:o}", "kind", "service",
-					   "values", list_json(&services)));
+					   "values", pm_list_json(&services)));
 	if (causes.n)
 		json_array_append_new(
 			reasons, json_pack("{s:s,s:o,s:b}", "kind", "cause",
-					   "values", list_json(&causes),
+					   "values", pm_list_json(&causes),
 					   "primary", primary));
 	terms = shared_terms(s, k->id);
 	if (json_array_size(terms))
@@ -1016,11 +807,11 @@ static enum pm_status add_result(struct sim *s, const struct candidate *k,
 	else
 		json_decref(terms);
 	r = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s}", "slug",
-		      col_string(st, 0), "title", col_string(st, 1),
-		      "started_at", col_string(st, 2), "cause",
-		      col_string(st, 3), "causes", col_json_array(st, 4),
-		      "severity", col_string(st, 5), "services",
-		      col_json_array(st, 6), "url", url.ptr);
+		      column_string(st, 0), "title", column_string(st, 1),
+		      "started_at", column_string(st, 2), "cause",
+		      column_string(st, 3), "causes", column_array(st, 4),
+		      "severity", column_string(st, 5), "services",
+		      column_array(st, 6), "url", url.ptr);
 	sqlite3_reset(st);
 	/* Three decimals: more would suggest a precision it does not have. */
 	json_object_set_new(r, "score",
@@ -1095,7 +886,7 @@ static enum pm_status find_renamed(struct dbconn *c, const char *slug,
 	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW)
-		*renamed = xstrdup(col_text(st, 0));
+		*renamed = xstrdup(column_text(st, 0));
 	sqlite3_reset(st);
 	return step == SQLITE_ROW || step == SQLITE_DONE ? PM_OK
 							 : db_fail(c, err);

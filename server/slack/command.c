@@ -443,31 +443,11 @@ out:
  */
 static size_t char_width(const char *s, size_t *n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	unsigned cp = u[0];
+	uint32_t cp;
+	int k = utf8_decode(s, strnlen(s, 4), &cp);
 
-	*n = 1;
-	if (cp >= 0xf0 && u[1] && u[2] && u[3]) {
-		cp = (unsigned)(u[0] & 7) << 18 | (unsigned)(u[1] & 63) << 12 |
-		     (unsigned)(u[2] & 63) << 6 | (u[3] & 63);
-		*n = 4;
-	} else if (cp >= 0xe0 && u[1] && u[2]) {
-		cp = (unsigned)(u[0] & 15) << 12 | (unsigned)(u[1] & 63) << 6 |
-		     (u[2] & 63);
-		*n = 3;
-	} else if (cp >= 0xc0 && u[1]) {
-		cp = (unsigned)(u[0] & 31) << 6 | (u[1] & 63);
-		*n = 2;
-	}
-	return (cp >= 0x1100 && cp <= 0x115f) ||
-			       (cp >= 0x2e80 && cp <= 0xa4cf) ||
-			       (cp >= 0xac00 && cp <= 0xd7a3) ||
-			       (cp >= 0xf900 && cp <= 0xfaff) ||
-			       (cp >= 0xfe30 && cp <= 0xfe4f) ||
-			       (cp >= 0xff00 && cp <= 0xff60) ||
-			       (cp >= 0xffe0 && cp <= 0xffe6) || cp >= 0x20000
-		       ? 2
-		       : 1;
+	*n = k > 0 ? (size_t)k : 1;
+	return k > 0 ? (size_t)utf8_width(cp) : 1;
 }
 
 /* The columns s takes, counting at most max (then *bytes is where). */

@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "pmkb/db/column.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/base/config.h"
 #include "pmkb/ingest/gitsync.h"
@@ -385,13 +386,6 @@ static json_t *col_time_ms(sqlite3_stmt *s, int i)
 	return json_string(text);
 }
 
-static json_t *col_text(sqlite3_stmt *s, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(s, i);
-
-	return v ? json_string(v) : json_null();
-}
-
 json_t *outbox_status(struct dbconn *c, const char *state, int limit)
 {
 	struct outbox_counts n;
@@ -409,10 +403,10 @@ json_t *outbox_status(struct dbconn *c, const char *state, int limit)
 		json_t *row = json_pack(
 			"{s:I,s:o,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:o}", "id",
 			(json_int_t)sqlite3_column_int64(s, 0), "event",
-			col_text(s, 1), "slug", col_text(s, 2), "title",
-			col_text(s, 3), "state", col_text(s, 4), "attempts",
+			column_string(s, 1), "slug", column_string(s, 2), "title",
+			column_string(s, 3), "state", column_string(s, 4), "attempts",
 			sqlite3_column_int(s, 5), "next_attempt_at",
-			col_time_ms(s, 6), "last_error", col_text(s, 8),
+			col_time_ms(s, 6), "last_error", column_string(s, 8),
 			"created_at", col_time_ms(s, 9), "sent_at",
 			col_time_ms(s, 10));
 

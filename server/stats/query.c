@@ -15,6 +15,7 @@
 
 #include <utf8proc.h>
 
+#include "pmkb/base/hash.h"
 #include "pmkb/base/civil.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/base/log.h"
@@ -241,15 +242,6 @@ struct cause_set {
 	size_t *slots; /* index + 1, 0 empty; open addressing */
 	size_t nslots;
 };
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
 
 static size_t cause_intern(struct cause_set *cs, const char *id)
 {

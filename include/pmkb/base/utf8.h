@@ -3,6 +3,7 @@
 #define PMKB_UTF8_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf;
 
@@ -26,5 +27,23 @@ size_t utf8_repair(struct buf *out, const char *s, size_t len);
  * sequence (s is valid UTF-8 of length len). Returns len when len <= max.
  */
 size_t utf8_truncate(const char *s, size_t len, size_t max);
+
+/*
+ * Decodes the code point at s[0..n): its length (1 to 4), or 0 for an
+ * ill-formed sequence (overlong, surrogate, beyond U+10FFFF, truncated)
+ * or n == 0. NUL decodes as U+0000 of length 1.
+ */
+int utf8_decode(const char *s, size_t n, uint32_t *cp);
+
+/* Encodes cp (at most U+10FFFF) into out; returns its length, 1 to 4. */
+int utf8_encode(uint32_t cp, char out[4]);
+
+/* The scripts that Japanese, Chinese and Korean text is written in. */
+enum utf8_script { UTF8_OTHER, UTF8_HAN, UTF8_KANA, UTF8_HANGUL };
+enum utf8_script utf8_script(uint32_t cp);
+
+/* Columns cp takes in a terminal or a code block: 2 when East Asian
+ * wide or fullwidth, else 1. */
+int utf8_width(uint32_t cp);
 
 #endif

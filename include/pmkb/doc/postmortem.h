@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "pmkb/base/status.h"
 
 struct taxonomy;
@@ -36,6 +38,10 @@ void pm_list_add(struct pm_list *l, const char *s); /* copies s */
 void pm_list_add_unique(struct pm_list *l, const char *s);
 int pm_list_has(const struct pm_list *l, const char *s);
 void pm_list_release(struct pm_list *l);
+/* The list as a JSON array (owned). */
+json_t *pm_list_json(const struct pm_list *l);
+/* The list as compact JSON text (owned), or NULL when it is empty. */
+char *pm_list_dumps(const struct pm_list *l);
 
 /* A point in time from the front matter. */
 struct pm_time {

@@ -1,0 +1,25 @@
+/*
+ * The snippet of a search result: the best window of its body (or of its
+ * summary when only the title, summary or keywords matched) around the
+ * query's terms, as plain text, as HTML with <mark>, and as highlight
+ * offsets.
+ */
+#ifndef PMKB_SEARCH_SNIPPET_H
+#define PMKB_SEARCH_SNIPPET_H
+
+#include <jansson.h>
+
+#include "pmkb/doc/postmortem.h"
+
+struct snippets;
+
+/* Snippets for the query terms (the first 32); owned: snippets_free(). */
+struct snippets *snippets_new(const struct pm_list *terms);
+
+/* Adds "snippet", "snippet_html" and "highlights" to the result r. */
+void snippets_add(struct snippets *sn, json_t *r, const char *body,
+		  const char *summary);
+
+void snippets_free(struct snippets *sn);
+
+#endif

@@ -1,0 +1,36 @@
+/* Result columns as JSON: see include/pmkb/db/column.h. */
+#include "pmkb/db/column.h"
+
+const char *column_text(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+
+	return v ? v : "";
+}
+
+json_t *column_string(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+
+	return v ? json_stringn(v, (size_t)sqlite3_column_bytes(s, i))
+		 : json_null();
+}
+
+json_t *column_array(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+	json_t *a = v ? json_loads(v, 0, NULL) : NULL;
+
+	if (!json_is_array(a)) {
+		json_decref(a);
+		a = json_array();
+	}
+	return a;
+}
+
+json_t *column_integer(sqlite3_stmt *s, int i)
+{
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return json_null();
+	return json_integer(sqlite3_column_int64(s, i));
+}

@@ -1,0 +1,610 @@
+/*
+ * Snippets: see include/pmkb/search/snippet.h. The text is tokenized
+ * again, the query's token sequences found in it, overlapping matches
+ * merged by byte offset, and the best ~160-character window cut on
+ * character (and preferably sentence) boundaries.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pmkb/base/buf.h"
+#include "pmkb/base/xalloc.h"
+#include "pmkb/db/tokenizer.h"
+#include "pmkb/search/snippet.h"
+
+/* Snippet width, and how far back to look for a sentence start (chars). */
+#define SNIPPET_CHARS 160
+#define SNIPPET_LOOKBACK 60
+/* Text scanned for snippets: matches beyond this are not looked for. */
+#define SNIPPET_SCAN (256 * 1024)
+/*
+ * Texts longer than this are not tokenized whole for snippets: the bytes
+ * that a match must start with are looked for first, and only windows of
+ * WINDOW_BEFORE + WINDOW_AFTER bytes around them are tokenized (see
+ * find_windowed()). At most WINDOW_CANDIDATES places; more, and the whole
+ * text is tokenized after all.
+ */
+#define WINDOWED_MIN 1024
+#define WINDOW_BEFORE 64
+#define WINDOW_AFTER 192
+#define WINDOW_CANDIDATES 128
+/* One way a query term can appear in text: a sequence of tokens. */
+struct alt {
+	struct buf toks; /* token texts, back to back */
+	int *len;	 /* length of each token */
+	int n;
+	size_t alloc;
+	int prefix_last; /* the last token only has to start the text's */
+	int term;	 /* index of the term (bit in match masks) */
+	/* Bytes the original text has where this alternative matches: the
+	 * start of the first token (ASCII letters in any case). */
+	int key_len;
+};
+
+/* Tokens of a text being searched for snippets. */
+struct doc_toks {
+	struct buf arena;
+	int *off, *len, *start, *end;
+	size_t n, alloc;
+};
+
+struct match {
+	int start, end;
+	uint32_t terms; /* bit per term */
+};
+
+struct snippets {
+	struct alt *alts;
+	size_t nalts;
+	struct doc_toks doc;
+	struct match *m;
+	size_t nm, allocm;
+};
+
+static int alt_cb(void *ctx, const char *tok, int ntok, int start, int end,
+		  int flags)
+{
+	struct alt *a = ctx;
+
+	(void)start;
+	(void)end;
+	(void)flags;
+	XGROW(a->len, a->alloc, (size_t)a->n + 1);
+	a->len[a->n++] = ntok;
+	buf_add(&a->toks, tok, (size_t)ntok);
+	return 0;
+}
+
+/*
+ * How many leading bytes of a's first token the original text surely has
+ * (up to ASCII case) where a matches. A CJK token or a word with other
+ * characters than a-z is not stemmed: all of it. The porter stemmer may
+ * rewrite the last two characters of a stem (happy → happi, relational →
+ * relat): all but those, and at least two. A prefix token is the query's
+ * own word, unstemmed: all of it. NFKC variants (ＤＢ for db) are not
+ * found this way; find_windowed() falls back when a term is not found.
+ */
+static int alt_key_len(const struct alt *a)
+{
+	const char *t = a->toks.ptr;
+	int n = a->len[0], i;
+
+	if (a->prefix_last && a->n == 1)
+		return n;
+	for (i = 0; i < n; i++)
+		if (t[i] < 'a' || t[i] > 'z')
+			return n;
+	if (n < 3 || n > 64)
+		return n; /* too short or long for the stemmer to touch */
+	return n - 2 < 2 ? 2 : n - 2;
+}
+
+static void alt_add(struct snippets *sc, size_t *alloc, const char *s,
+		    size_t n, int prefix, int term)
+{
+	struct alt *a;
+
+	XGROW(sc->alts, *alloc, sc->nalts + 1);
+	a = &sc->alts[sc->nalts];
+	memset(a, 0, sizeof(*a));
+	buf_init(&a->toks, 0);
+	a->prefix_last = prefix;
+	a->term = term;
+	tokenizer_run_query(s, (int)n, prefix, 1, alt_cb, a);
+	if (a->n) {
+		a->key_len = alt_key_len(a);
+		sc->nalts++;
+	} else {
+		buf_release(&a->toks);
+		free(a->len);
+	}
+}
+
+/*
+ * The token sequences that make a term match, mirroring query.c: the
+ * stemmed sequence, and the sequence with an unstemmed prefix last token
+ * (which covers deploy → deployment and 鍵 → 鍵が). A highlight a little
+ * wider than the match is harmless; a missing one is not.
+ */
+struct snippets *snippets_new(const struct pm_list *terms)
+{
+	struct snippets *sc = xcalloc(1, sizeof(*sc));
+	size_t alloc = 0, i;
+
+	buf_init(&sc->doc.arena, 0);
+	for (i = 0; i < terms->n && i < 32; i++) {
+		const char *t = terms->v[i];
+		size_t n = strlen(t);
+
+		while (n && t[n - 1] == '*')
+			n--;
+		alt_add(sc, &alloc, t, n, 0, (int)i);
+		alt_add(sc, &alloc, t, n, 1, (int)i);
+	}
+	return sc;
+}
+
+void snippets_free(struct snippets *sc)
+{
+	size_t i;
+
+	if (!sc)
+		return;
+	for (i = 0; i < sc->nalts; i++) {
+		buf_release(&sc->alts[i].toks);
+		free(sc->alts[i].len);
+	}
+	free(sc->alts);
+	buf_release(&sc->doc.arena);
+	free(sc->doc.off);
+	free(sc->doc.len);
+	free(sc->doc.start);
+	free(sc->doc.end);
+	free(sc->m);
+	free(sc);
+}
+
+static int doc_cb(void *ctx, const char *tok, int ntok, int start, int end,
+		  int flags)
+{
+	struct doc_toks *d = ctx;
+	size_t old = d->alloc;
+
+	(void)flags;
+	if (d->n + 1 > d->alloc) {
+		XGROW(d->off, d->alloc, d->n + 1);
+		d->alloc = old;
+		XGROW(d->len, d->alloc, d->n + 1);
+		d->alloc = old;
+		XGROW(d->start, d->alloc, d->n + 1);
+		d->alloc = old;
+		XGROW(d->end, d->alloc, d->n + 1);
+	}
+	d->off[d->n] = (int)d->arena.len;
+	d->len[d->n] = ntok;
+	d->start[d->n] = start;
+	d->end[d->n] = end;
+	d->n++;
+	buf_add(&d->arena, tok, (size_t)ntok);
+	return 0;
+}
+
+/* Whether alternative a occurs at document token i. */
+static int alt_at(const struct snippets *sc, const struct alt *a, size_t i)
+{
+	const struct doc_toks *d = &sc->doc;
+	size_t off = 0;
+	int j;
+
+	if (i + (size_t)a->n > d->n)
+		return 0;
+	for (j = 0; j < a->n; j++) {
+		const char *dt = d->arena.ptr + d->off[i + j];
+		int dl = d->len[i + j], al = a->len[j];
+
+		if (j == a->n - 1 && a->prefix_last ? dl < al : dl != al)
+			return 0;
+		if (memcmp(dt, a->toks.ptr + off, (size_t)al))
+			return 0;
+		off += (size_t)al;
+	}
+	return 1;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct match *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/*
+ * Finds the query's matches in text[0..len) and merges overlapping ones
+ * (overlapping bigrams of ーーーー would otherwise duplicate text).
+ */
+static int is_cont(char c)
+{
+	return ((unsigned char)c & 0xC0) == 0x80;
+}
+
+/*
+ * Tokenizes text[from..to) into sc->doc and adds the alternatives found
+ * there to sc->m, as offsets into text. Matches that end within 16 bytes
+ * of a cut end (to < len) are left out: the cut may have made a token
+ * that the whole text does not have.
+ */
+static void scan_span(struct snippets *sc, const char *text, int from, int to,
+		      int len)
+{
+	size_t i, k;
+
+	sc->doc.n = 0;
+	buf_reset(&sc->doc.arena);
+	tokenizer_run(text + from, to - from, 1, doc_cb, &sc->doc);
+	for (i = 0; i < sc->doc.n; i++) {
+		for (k = 0; k < sc->nalts; k++) {
+			const struct alt *a = &sc->alts[k];
+			int end;
+
+			if (!alt_at(sc, a, i))
+				continue;
+			end = from + sc->doc.end[i + (size_t)a->n - 1];
+			if (to < len && end > to - 16)
+				continue;
+			XGROW(sc->m, sc->allocm, sc->nm + 1);
+			sc->m[sc->nm].start = from + sc->doc.start[i];
+			sc->m[sc->nm].end = end;
+			sc->m[sc->nm].terms = (uint32_t)1 << a->term;
+			sc->nm++;
+		}
+	}
+}
+
+/* Whether a's key occurs at text[i] (ASCII letters in any case). */
+static int key_at(const struct alt *a, const char *text, int len, int i)
+{
+	const char *k = a->toks.ptr;
+	int j;
+
+	if (i + a->key_len > len)
+		return 0;
+	for (j = 0; j < a->key_len; j++) {
+		char c = text[i + j];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + ('a' - 'A'));
+		if (c != k[j])
+			return 0;
+	}
+	return 1;
+}
+
+static int by_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether the byte can end a window's lead-in: a space or punctuation. */
+static int is_break(char c)
+{
+	return (unsigned char)c < 0x80 && !(c >= '0' && c <= '9') &&
+	       !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z');
+}
+
+/*
+ * Finds the matches by tokenizing only windows around the places where
+ * some alternative's key occurs: a 6 KB body costs ~1.4M instructions to
+ * tokenize whole (NFKC, bigrams, stemming: ~230 per byte), 20 of them were
+ * most of a search's time, and a key scan costs a few per byte. Returns 0,
+ * having found nothing, when some term's key occurs nowhere (it may
+ * appear as an NFKC variant: the caller tokenizes the whole text) or
+ * occurs too often for windows to pay.
+ */
+static int find_windowed(struct snippets *sc, const char *text, int len)
+{
+	int cand[WINDOW_CANDIDATES];
+	uint32_t want = 0, seen = 0;
+	int nc = 0, i, w;
+	size_t k;
+
+	for (k = 0; k < sc->nalts; k++)
+		want |= (uint32_t)1 << sc->alts[k].term;
+	for (i = 0; i < len; i++) {
+		char c = text[i];
+		int hit = 0;
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + ('a' - 'A'));
+		for (k = 0; k < sc->nalts; k++) {
+			const struct alt *a = &sc->alts[k];
+
+			if (a->toks.ptr[0] == c && key_at(a, text, len, i)) {
+				seen |= (uint32_t)1 << a->term;
+				hit = 1;
+			}
+		}
+		if (!hit)
+			continue;
+		if (nc == WINDOW_CANDIDATES)
+			return 0;
+		cand[nc++] = i;
+	}
+	if (seen != want)
+		return 0;
+	qsort(cand, (size_t)nc, sizeof(cand[0]), by_int);
+	for (i = 0; i < nc; i = w) {
+		int from = cand[i] - WINDOW_BEFORE, to, n;
+
+		/* Start on a character, after a break if one is near. */
+		if (from <= 0) {
+			from = 0;
+		} else {
+			while (from > 0 && is_cont(text[from]))
+				from--;
+			for (n = 0; n < WINDOW_BEFORE && from > 0 &&
+				    !is_break(text[from - 1]);
+			     n++)
+				from--;
+			while (from > 0 && is_cont(text[from]))
+				from--;
+		}
+		/* Candidates whose windows overlap share one. */
+		for (w = i + 1; w < nc && cand[w] - cand[w - 1] <
+						  WINDOW_BEFORE + WINDOW_AFTER;
+		     w++)
+			;
+		to = cand[w - 1] + WINDOW_AFTER;
+		if (to >= len)
+			to = len;
+		while (to < len && is_cont(text[to]))
+			to++;
+		scan_span(sc, text, from, to, len);
+	}
+	return 1;
+}
+
+static void find_matches(struct snippets *sc, const char *text, int len)
+{
+	size_t i, out;
+
+	sc->nm = 0;
+	if (!sc->nalts)
+		return;
+	if (len < WINDOWED_MIN || !find_windowed(sc, text, len)) {
+		sc->nm = 0;
+		scan_span(sc, text, 0, len, len);
+	}
+	if (!sc->nm)
+		return;
+	qsort(sc->m, sc->nm, sizeof(sc->m[0]), by_start);
+	for (i = 1, out = 0; i < sc->nm; i++) {
+		if (sc->m[i].start <= sc->m[out].end) {
+			if (sc->m[i].end > sc->m[out].end)
+				sc->m[out].end = sc->m[i].end;
+			sc->m[out].terms |= sc->m[i].terms;
+		} else {
+			sc->m[++out] = sc->m[i];
+		}
+	}
+	sc->nm = out + 1;
+}
+
+/* The offset n characters after (n > 0) or before (n < 0) offset i. */
+static int step_chars(const char *t, int len, int i, int n)
+{
+	while (n > 0 && i < len) {
+		i++;
+		while (i < len && is_cont(t[i]))
+			i++;
+		n--;
+	}
+	while (n < 0 && i > 0) {
+		i--;
+		while (i > 0 && is_cont(t[i]))
+			i--;
+		n++;
+	}
+	return i;
+}
+
+/*
+ * Whether a sentence ends just before offset i: after 。！？ (and their
+ * full-width forms), or after . ! ? followed by white space, or at a line
+ * break.
+ */
+static int sentence_start(const char *t, int i)
+{
+	const unsigned char *u = (const unsigned char *)t;
+
+	if (i == 0)
+		return 1;
+	if (u[i - 1] == '\n')
+		return 1;
+	if (i >= 3 && u[i - 3] == 0xE3 && u[i - 2] == 0x80 &&
+	    u[i - 1] == 0x82) /* 。 */
+		return 1;
+	if (i >= 3 && u[i - 3] == 0xEF && u[i - 2] == 0xBC &&
+	    (u[i - 1] == 0x81 || u[i - 1] == 0x9F || u[i - 1] == 0x8E))
+		return 1; /* ！ ？ ． */
+	if (i >= 2 && (u[i - 1] == ' ' || u[i - 1] == '\t') &&
+	    (u[i - 2] == '.' || u[i - 2] == '!' || u[i - 2] == '?'))
+		return 1;
+	return 0;
+}
+
+/* Where a window showing offset s should start. */
+static int window_start(const char *t, int len, int s)
+{
+	int i = s, n;
+
+	/* A sentence start shortly before the match reads best. */
+	for (n = 0; n < SNIPPET_LOOKBACK && i > 0; n++) {
+		if (sentence_start(t, i))
+			return i;
+		i = step_chars(t, len, i, -1);
+	}
+	if (i == 0)
+		return 0;
+	/* Otherwise some context, beginning after a space if one is near. */
+	i = step_chars(t, len, s, -SNIPPET_LOOKBACK / 2);
+	for (n = 0; n < 12 && i < s; n++) {
+		if (t[i] == ' ' || t[i] == '\n' || t[i] == '\t')
+			return i + 1;
+		i = step_chars(t, len, i, 1);
+	}
+	return step_chars(t, len, s, -SNIPPET_LOOKBACK / 2);
+}
+
+static int popcount32(uint32_t x)
+{
+	int n = 0;
+
+	for (; x; x &= x - 1)
+		n++;
+	return n;
+}
+
+/* Picks [*ws, *we): the window showing the most distinct terms. */
+static void best_window(const struct snippets *sc, const char *t, int len,
+			int *ws, int *we)
+{
+	long best = -1;
+	size_t k, j;
+
+	*ws = 0;
+	*we = step_chars(t, len, 0, SNIPPET_CHARS);
+	for (k = 0; k < sc->nm && k < 64; k++) {
+		int s = window_start(t, len, sc->m[k].start);
+		int e = step_chars(t, len, s, SNIPPET_CHARS);
+		uint32_t terms = 0;
+		long score, count = 0;
+
+		/* A window must show its own match whole. */
+		if (e < sc->m[k].end)
+			e = step_chars(t, len, sc->m[k].end, 0);
+		for (j = 0; j < sc->nm && sc->m[j].start < e; j++) {
+			if (sc->m[j].start >= s && sc->m[j].end <= e) {
+				terms |= sc->m[j].terms;
+				count++;
+			}
+		}
+		score = popcount32(terms) * 1000L + (count < 999 ? count : 999);
+		if (score > best) {
+			best = score;
+			*ws = s;
+			*we = e;
+		}
+	}
+}
+
+static int is_space_byte(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	       ((unsigned char)c < 0x20);
+}
+
+/*
+ * Writes the snippet for t[ws..we) into plain, html and highlights: white
+ * space runs become one space, "…" marks cut ends, and matches become
+ * <mark> in html and byte ranges of plain in highlights. A match cut by
+ * the window is marked as far as it is shown.
+ */
+static void render(const struct snippets *sc, const char *t, int len, int ws,
+		   int we, struct buf *plain, struct buf *html, json_t *hl)
+{
+	size_t k = 0;
+	int i = ws, mark_start = -1, space = 0;
+	size_t html_from = 0; /* plain bytes already copied into html */
+
+	while (i < we && is_space_byte(t[i]))
+		i++;
+	if (ws > 0 && !sentence_start(t, ws)) {
+		buf_addstr(plain, "…");
+		buf_addstr(html, "…");
+		html_from = plain->len;
+	}
+	for (;; i++) {
+		if (mark_start >= 0 && (i >= sc->m[k].end || i >= we)) {
+			buf_add_html(html, plain->ptr + html_from,
+				     plain->len - html_from);
+			buf_addstr(html, "</mark>");
+			html_from = plain->len;
+			json_array_append_new(hl, json_pack("[i,i]", mark_start,
+							    (int)plain->len));
+			mark_start = -1;
+			k++;
+		}
+		if (i >= we)
+			break;
+		while (mark_start < 0 && k < sc->nm && sc->m[k].end <= i)
+			k++;
+		if (is_space_byte(t[i])) {
+			space = 1;
+			continue;
+		}
+		if (space) {
+			buf_addch(plain, ' ');
+			space = 0;
+		}
+		if (mark_start < 0 && k < sc->nm && sc->m[k].start <= i) {
+			buf_add_html(html, plain->ptr + html_from,
+				     plain->len - html_from);
+			buf_addstr(html, "<mark>");
+			html_from = plain->len;
+			mark_start = (int)plain->len;
+		}
+		buf_addch(plain, t[i]);
+	}
+	buf_add_html(html, plain->ptr + html_from, plain->len - html_from);
+	if (we < len) {
+		buf_addstr(plain, "…");
+		buf_addstr(html, "…");
+	}
+}
+
+/* The length of t cut to at most max bytes on a character boundary. */
+static int cut_len(const char *t, size_t n, size_t max)
+{
+	if (n > max) {
+		n = max;
+		while (n && is_cont(t[n]))
+			n--;
+	}
+	return (int)n;
+}
+
+void snippets_add(struct snippets *sc, json_t *r, const char *body,
+		  const char *summary)
+{
+	struct buf plain = BUF_INIT, html = BUF_INIT;
+	json_t *hl = json_array();
+	const char *t = body;
+	int len = cut_len(body, strlen(body), SNIPPET_SCAN), ws = 0, we;
+
+	find_matches(sc, body, len);
+	if (!sc->nm && *summary) {
+		/*
+		 * Matched in the title, summary or keywords: show the
+		 * summary, marked where it matches.
+		 */
+		t = summary;
+		len = cut_len(summary, strlen(summary), SNIPPET_SCAN);
+		find_matches(sc, t, len);
+	}
+	if (sc->nm)
+		best_window(sc, t, len, &ws, &we);
+	else
+		we = step_chars(t, len, 0, SNIPPET_CHARS);
+	render(sc, t, len, ws, we, &plain, &html, hl);
+	json_object_set_new(r, "snippet", json_stringn(plain.ptr, plain.len));
+	json_object_set_new(r, "snippet_html",
+			    json_stringn(html.ptr, html.len));
+	json_object_set_new(r, "highlights", hl);
+	buf_release(&plain);
+	buf_release(&html);
+}

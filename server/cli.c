@@ -306,6 +306,29 @@ static void print_import(FILE *out, const char *dir,
 		r->counts.errors, r->counts.warnings);
 }
 
+/*
+ * importer_run() with the history of the git work tree that holds dir,
+ * if any: `pmkb import` and `serve --dir` date files the same way.
+ */
+static enum pm_status import_run(struct store *st, const char *dir,
+				 int force, struct import_result *r,
+				 struct pm_error *err)
+{
+	struct worktree_history *h = NULL;
+	struct import_history hist = { gitsync_history_get, NULL };
+	struct pm_error herr;
+	enum pm_status rc;
+
+	pm_error_clear(&herr);
+	if (gitsync_history_load(&h, dir, &herr) == PM_IO)
+		log_kv(LOG_WARN, "import.git_history", "dir", dir, "error",
+		       herr.message, NULL);
+	hist.ctx = h;
+	rc = importer_run(st, dir, force, h ? &hist : NULL, r, err);
+	gitsync_history_free(h);
+	return rc;
+}
+
 static int import_dir(const struct pm_config *cfg, const char *dir,
 		      int force)
 {
@@ -317,7 +340,7 @@ static int import_dir(const struct pm_config *cfg, const char *dir,
 	if (!open_store(cfg, &st))
 		return 1;
 	pm_error_clear(&err);
-	if (importer_run(st, dir, force, &r, &err) != PM_OK) {
+	if (import_run(st, dir, force, &r, &err) != PM_OK) {
 		fprintf(stderr, "pmkb: %s: %s\n", err.source, err.message);
 		goto out;
 	}
@@ -480,7 +503,7 @@ static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
 		log_kv(LOG_WARN, "import.skip", "dir", cfg->dir, "reason",
 		       "not a directory; serving the index as it is", NULL);
 	} else {
-		if (importer_run(st, cfg->dir, 0, &r, &err) != PM_OK) {
+		if (import_run(st, cfg->dir, 0, &r, &err) != PM_OK) {
 			fprintf(stderr, "pmkb: %s: %s\n", err.source,
 				err.message);
 			goto out;

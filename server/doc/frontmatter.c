@@ -69,75 +69,6 @@ int frontmatter_split(const char *data, size_t len, const char **yaml,
 	return -1;
 }
 
-/*
- * The fields, with every name they go by. The first name of each is the
- * canonical one, used in messages about the field as a whole.
- */
-enum field {
-	F_TITLE,
-	F_STARTED,
-	F_DETECTED,
-	F_MITIGATED,
-	F_RESOLVED,
-	F_SEVERITY,
-	F_CAUSE,
-	F_TRIGGER,
-	F_DETECTION,
-	F_SERVICES,
-	F_TEAMS,
-	F_AUTHORS,
-	F_STATUS,
-	F_TAGS,
-	F_SUMMARY,
-	F_ACTIONS,
-	F__MAX
-};
-
-static const struct {
-	const char *name;
-	enum field field;
-} field_names[] = {
-	{ "title", F_TITLE },
-	{ "started_at", F_STARTED },
-	{ "date", F_STARTED },
-	{ "start_time", F_STARTED },
-	{ "detected_at", F_DETECTED },
-	{ "mitigated_at", F_MITIGATED },
-	{ "resolved_at", F_RESOLVED },
-	{ "resolved", F_RESOLVED },
-	{ "end_time", F_RESOLVED },
-	{ "severity", F_SEVERITY },
-	{ "cause", F_CAUSE },
-	{ "causes", F_CAUSE },
-	{ "categories", F_CAUSE },
-	{ "category", F_CAUSE },
-	{ "trigger", F_TRIGGER },
-	{ "detection", F_DETECTION },
-	{ "services", F_SERVICES },
-	{ "service", F_SERVICES },
-	{ "teams", F_TEAMS },
-	{ "team", F_TEAMS },
-	{ "authors", F_AUTHORS },
-	{ "author", F_AUTHORS },
-	{ "status", F_STATUS },
-	{ "tags", F_TAGS },
-	{ "tag", F_TAGS },
-	{ "keywords", F_TAGS },
-	{ "summary", F_SUMMARY },
-	{ "action_items", F_ACTIONS },
-};
-
-/* Keys are matched case-insensitively: "Title:" is common enough. */
-static int lookup_field(const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(field_names) / sizeof(field_names[0]); i++)
-		if (!strcasecmp(field_names[i].name, key))
-			return (int)field_names[i].field;
-	return -1;
-}
-
 /* What the readers need besides the node. */
 struct ctx {
 	struct postmortem *pm;
@@ -279,19 +210,19 @@ static void read_list(struct ctx *c, const char *key, const struct ynode *v,
 }
 
 static void read_date(struct ctx *c, const char *key, const struct ynode *v,
-		      enum field f)
+		      enum pm_field f)
 {
 	struct postmortem *pm = c->pm;
-	struct pm_time *t = f == F_STARTED	? &pm->started
-			    : f == F_DETECTED	? &pm->detected
-			    : f == F_MITIGATED ? &pm->mitigated
+	struct pm_time *t = f == PM_F_STARTED	? &pm->started
+			    : f == PM_F_DETECTED	? &pm->detected
+			    : f == PM_F_MITIGATED ? &pm->mitigated
 						: &pm->resolved;
 	char *s = get_text(c, key, v, 0);
 
 	/* An empty value is not given at all: icco writes start_time: "". */
 	if (!s)
 		return;
-	if (f == F_STARTED)
+	if (f == PM_F_STARTED)
 		c->found |= FM_FOUND_STARTED;
 	if (pm_time_parse(t, s)) {
 		/* The key as the writer wrote it, alias or not. */
@@ -540,7 +471,7 @@ static void set_text(char **dst, char *s)
 	*dst = s;
 }
 
-static void read_field(struct ctx *c, enum field f, const char *key,
+static void read_field(struct ctx *c, enum pm_field f, const char *key,
 		       const struct ynode *v)
 {
 	static const char *const statuses[] = { "draft", "review", "published",
@@ -551,58 +482,86 @@ static void read_field(struct ctx *c, enum field f, const char *key,
 	char *s;
 
 	switch (f) {
-	case F_TITLE:
+	case PM_F_TITLE:
 		c->found |= FM_FOUND_TITLE;
 		set_text(&pm->title, get_text(c, key, v, FM_MAX_SCALAR));
 		break;
-	case F_STARTED:
-	case F_DETECTED:
-	case F_MITIGATED:
-	case F_RESOLVED:
+	case PM_F_STARTED:
+	case PM_F_DETECTED:
+	case PM_F_MITIGATED:
+	case PM_F_RESOLVED:
 		read_date(c, key, v, f);
 		break;
-	case F_SEVERITY:
+	case PM_F_SEVERITY:
 		read_severity(c, key, v);
 		break;
-	case F_CAUSE:
+	case PM_F_CAUSE:
 		read_causes(c, key, v);
 		break;
-	case F_TRIGGER:
+	case PM_F_TRIGGER:
 		set_text(&pm->trigger, get_text(c, key, v, FM_MAX_SCALAR));
 		break;
-	case F_DETECTION:
+	case PM_F_DETECTION:
 		set_text(&pm->detection,
 			 read_choice(c, key, v, detections,
 				     "alert, customer, internal or other",
 				     PM_DIAG_WARNING));
 		break;
-	case F_SERVICES:
+	case PM_F_SERVICES:
 		read_list(c, key, v, &pm->services);
 		break;
-	case F_TEAMS:
+	case PM_F_TEAMS:
 		read_list(c, key, v, &pm->teams);
 		break;
-	case F_AUTHORS:
+	case PM_F_AUTHORS:
 		read_list(c, key, v, &pm->authors);
 		break;
-	case F_TAGS:
+	case PM_F_TAGS:
 		read_list(c, key, v, &pm->tags);
 		break;
-	case F_STATUS:
+	case PM_F_STATUS:
 		s = read_choice(c, key, v, statuses,
 				"draft, review or published", PM_DIAG_ERROR);
 		if (s)
 			set_text(&pm->status, s);
 		break;
-	case F_SUMMARY:
+	case PM_F_SUMMARY:
 		set_text(&pm->summary, get_text(c, key, v, 0));
 		break;
-	case F_ACTIONS:
+	case PM_F_ACTIONS:
 		read_actions(c, key, v);
 		break;
 	default:
 		break;
 	}
+}
+
+/*
+ * Keeps the text of a value under a key pmkb does not know (affected:,
+ * company:, product:...), so that search finds it. Nested mappings are
+ * left out: they are configuration more often than words.
+ */
+static void add_extra(struct postmortem *pm, const struct ynode *v)
+{
+	struct buf b = BUF_INIT;
+	size_t n = v->type == YNODE_SEQUENCE ? v->n : 1;
+
+	if (v->type == YNODE_MAPPING)
+		return;
+	if (pm->extra)
+		buf_addstr(&b, pm->extra);
+	for (size_t i = 0; i < n && b.len < PM_MAX_FRONT_MATTER; i++) {
+		const struct ynode *it = v->type == YNODE_SEQUENCE ? v->kids[i]
+								   : v;
+
+		if (it->type != YNODE_SCALAR || it->is_null || !it->len)
+			continue;
+		if (b.len)
+			buf_addch(&b, ' ');
+		buf_add(&b, it->value, it->len);
+	}
+	free(pm->extra);
+	pm->extra = buf_detach(&b, NULL);
 }
 
 unsigned frontmatter_parse(struct postmortem *pm, const char *yaml,
@@ -611,7 +570,7 @@ unsigned frontmatter_parse(struct postmortem *pm, const char *yaml,
 {
 	struct ctx c = { pm, tax, 0 };
 	struct ynode *root = NULL;
-	int seen_line[F__MAX] = { 0 };
+	int seen_line[PM_F__MAX] = { 0 };
 	char err[200];
 	int err_line, f;
 	size_t i;
@@ -638,7 +597,15 @@ unsigned frontmatter_parse(struct postmortem *pm, const char *yaml,
 	for (i = 0; i + 1 < root->n; i += 2) {
 		const struct ynode *k = root->kids[i], *v = root->kids[i + 1];
 
-		if (k->type != YNODE_SCALAR || (f = lookup_field(k->value)) < 0)
+		if (k->type != YNODE_SCALAR)
+			continue;
+		if ((f = pm_field_lookup(k->value)) < 0) {
+			add_extra(pm, v);
+			continue;
+		}
+		/* Status pages write "resolved: true": whether, not when. */
+		if (f == PM_F_RESOLVED && v->type == YNODE_SCALAR &&
+		    v->value && !parse_bool(v->value, &(int){ 0 }))
 			continue;
 		if (seen_line[f]) {
 			postmortem_diag(pm, PM_DIAG_WARNING, k->line,
@@ -649,7 +616,7 @@ unsigned frontmatter_parse(struct postmortem *pm, const char *yaml,
 			continue;
 		}
 		seen_line[f] = k->line;
-		read_field(&c, (enum field)f, k->value, v);
+		read_field(&c, (enum pm_field)f, k->value, v);
 	}
 out:
 	ynode_free(root);

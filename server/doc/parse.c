@@ -5,6 +5,7 @@
  *   bytes → repair UTF-8, drop NULs, strip a BOM, CRLF/CR → LF
  *         → frontmatter_split() → frontmatter_parse() (fields)
  *         → markdown_render() (html, text, title fallback, task lists)
+ *         → derive_fields() (the rest of the precedence: doc/derive.h)
  *         → defaults and the checks that need everything (title, cause,
  *           started_at, the order of the timestamps)
  *
@@ -19,6 +20,7 @@
 #include "pmkb/base/civil.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
+#include "pmkb/doc/derive.h"
 #include "pmkb/doc/frontmatter.h"
 #include "pmkb/doc/markdown.h"
 #include "pmkb/doc/postmortem.h"
@@ -148,7 +150,7 @@ static void fill_defaults(struct postmortem *pm)
 enum pm_status postmortem_parse(struct postmortem *pm, const char *path,
 				const char *data, size_t len,
 				const struct taxonomy *tax,
-				int64_t fallback_start)
+				int64_t git_created)
 {
 	struct buf clean = BUF_INIT;
 	enum pm_status st = PM_OK;
@@ -188,7 +190,12 @@ enum pm_status postmortem_parse(struct postmortem *pm, const char *path,
 			found = frontmatter_parse(pm, yaml, yaml_len, 2, tax);
 		}
 	}
+	derive_mark(pm, PM_SRC_FRONT_MATTER);
 	markdown_render(pm, body, body_len, body_line);
+	if (pm->title && !pm->source[PM_F_TITLE])
+		pm->source[PM_F_TITLE] = PM_SRC_HEADING;
+	derive_mark(pm, PM_SRC_BODY); /* task lists */
+	derive_fields(pm, body, body_len, body_line, tax, git_created);
 
 	/* Missing fields are errors only in front matter that parsed. */
 	fm_ok = pm->has_front_matter && !(found & FM_BROKEN);
@@ -211,34 +218,26 @@ enum pm_status postmortem_parse(struct postmortem *pm, const char *path,
 		postmortem_diag(pm, PM_DIAG_ERROR, 1,
 				"missing required field 'cause'; the incident "
 				"is counted as 'unknown'");
-	else if (!pm->has_front_matter && !unclosed)
+	else if (!pm->causes.n && !pm->has_front_matter && !unclosed)
 		postmortem_diag(pm, PM_DIAG_WARNING, 0,
 				"the file has no front matter, so its cause is "
 				"'unknown'; add front matter with at least "
 				"title, started_at and cause");
 
-	if (!pm->started.set) {
+	if (!pm->started.set && !(found & FM_FOUND_STARTED))
 		/* A bad date already has its error; absence gets a warning. */
-		int warn = !(found & FM_FOUND_STARTED);
-		/* Line 1 points at front matter that should have it. */
-		int where = fm_ok ? 1 : 0;
-
-		if (fallback_start) {
-			pm_time_from_epoch(&pm->started, fallback_start);
-			if (warn)
-				postmortem_diag(pm, PM_DIAG_WARNING, where,
-						"missing started_at; using %s "
-						"(when the file was first "
-						"committed or changed)",
-						pm->started.text);
-		} else if (warn) {
-			postmortem_diag(pm, PM_DIAG_WARNING, where,
-					"missing started_at; the incident has "
-					"no start time");
-		}
-	}
+		postmortem_diag(pm, PM_DIAG_WARNING, fm_ok ? 1 : 0,
+				"no date: not in the front matter, a metadata "
+				"table, the file name or git history; the "
+				"incident is counted as Unknown");
+	else if (pm->source[PM_F_STARTED] == PM_SRC_GIT &&
+		 !(found & FM_FOUND_STARTED))
+		postmortem_diag(pm, PM_DIAG_WARNING, fm_ok ? 1 : 0,
+				"missing started_at; using %s (when git first "
+				"saw the file)",
+				pm->started.text);
 	/* A start time taken from git says nothing about the incident. */
-	if (pm->started.line) {
+	if (pm->started.line || pm->source[PM_F_STARTED] == PM_SRC_FILE_NAME) {
 		check_order(pm, &pm->detected, "detected_at", &pm->started,
 			    "started_at", PM_DIAG_ERROR);
 		check_order(pm, &pm->mitigated, "mitigated_at", &pm->started,

@@ -51,6 +51,69 @@ void pm_list_release(struct pm_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/*
+ * The fields, with every name they go by. The first name of each is the
+ * canonical one, used in messages about the field as a whole and by
+ * pm_field_name().
+ */
+static const struct {
+	const char *name;
+	enum pm_field field;
+} field_names[] = {
+	{ "title", PM_F_TITLE },
+	{ "started_at", PM_F_STARTED },
+	{ "date", PM_F_STARTED },
+	{ "start_time", PM_F_STARTED },
+	{ "detected_at", PM_F_DETECTED },
+	{ "mitigated_at", PM_F_MITIGATED },
+	{ "resolved_at", PM_F_RESOLVED },
+	{ "resolved", PM_F_RESOLVED },
+	{ "end_time", PM_F_RESOLVED },
+	{ "resolvedwhen", PM_F_RESOLVED },
+	{ "resolved_when", PM_F_RESOLVED },
+	{ "severity", PM_F_SEVERITY },
+	{ "cause", PM_F_CAUSE },
+	{ "causes", PM_F_CAUSE },
+	{ "categories", PM_F_CAUSE },
+	{ "category", PM_F_CAUSE },
+	{ "trigger", PM_F_TRIGGER },
+	{ "detection", PM_F_DETECTION },
+	{ "services", PM_F_SERVICES },
+	{ "service", PM_F_SERVICES },
+	{ "affected", PM_F_SERVICES },
+	{ "affected_services", PM_F_SERVICES },
+	{ "teams", PM_F_TEAMS },
+	{ "team", PM_F_TEAMS },
+	{ "authors", PM_F_AUTHORS },
+	{ "author", PM_F_AUTHORS },
+	{ "status", PM_F_STATUS },
+	{ "tags", PM_F_TAGS },
+	{ "tag", PM_F_TAGS },
+	{ "keywords", PM_F_TAGS },
+	{ "summary", PM_F_SUMMARY },
+	{ "action_items", PM_F_ACTIONS },
+};
+
+const char *pm_field_name(enum pm_field f)
+{
+	for (size_t i = 0; i < sizeof(field_names) / sizeof(field_names[0]);
+	     i++)
+		if (field_names[i].field == f)
+			return field_names[i].name;
+	return "?";
+}
+
+/* Keys are matched case-insensitively: "Title:" is common enough. */
+int pm_field_lookup(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(field_names) / sizeof(field_names[0]); i++)
+		if (!strcasecmp(field_names[i].name, key))
+			return (int)field_names[i].field;
+	return -1;
+}
+
 json_t *pm_list_json(const struct pm_list *l)
 {
 	json_t *a = json_array();
@@ -130,43 +193,150 @@ static void set_text(struct pm_time *t, const char *fmt, ...)
 	snprintf(t->text, sizeof(t->text), "%.31s", tmp);
 }
 
-int pm_time_parse(struct pm_time *t, const char *s)
+/* Reads 1 to max ASCII digits at *p into *out and advances *p. */
+static int some_digits(const char **p, int max, int *out)
 {
-	const char *p = skip_space(s);
+	int v = 0, n = 0;
+
+	while (n < max && (*p)[n] >= '0' && (*p)[n] <= '9')
+		v = v * 10 + ((*p)[n++] - '0');
+	if (!n)
+		return 0;
+	*p += n;
+	*out = v;
+	return 1;
+}
+
+/* Skips the UTF-8 text lit at *p; 1 if it was there. */
+static int skip_lit(const char **p, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (strncmp(*p, lit, n))
+		return 0;
+	*p += n;
+	return 1;
+}
+
+/*
+ * After a Japanese date: an optional weekday in brackets, "(水)" or
+ * "（水）", which says nothing the date does not.
+ */
+static void skip_weekday(const char **pp)
+{
+	const char *p = *pp;
+	const char *close;
+
+	while (*p == ' ')
+		p++;
+	if (skip_lit(&p, "("))
+		close = ")";
+	else if (skip_lit(&p, "\xef\xbc\x88")) /* （ */
+		close = "\xef\xbc\x89";
+	else
+		return;
+	for (int i = 0; i < 16 && *p; i++, p++)
+		if (skip_lit(&p, close)) {
+			*pp = p;
+			return;
+		}
+}
+
+/* A zone name after a time: the few that are unambiguous. */
+static int zone_name(const char **pp, int *off)
+{
+	static const struct {
+		const char *name;
+		int off;
+	} names[] = { { "UTC", 0 }, { "GMT", 0 }, { "JST", 540 } };
+	const char *p = *pp;
+
+	while (*p == ' ')
+		p++;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strlen(names[i].name);
+
+		if (!strncmp(p, names[i].name, n) &&
+		    !isalnum((unsigned char)p[n])) {
+			*off = names[i].off;
+			*pp = p + n;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int pm_time_scan(struct pm_time *t, const char *s, const char **end)
+{
+	const char *p = skip_space(s), *q;
 	int y, mo, d, h = 0, mi = 0, sec = 0, off = 0, date_only = 1;
-	int n, aoff;
+	int n, aoff, ja = 0, timed = 0;
+	char sep;
 
 	memset(t, 0, sizeof(*t));
-	if (text_digits(&p, 4, &y) || *p++ != '-' || text_digits(&p, 2, &mo) ||
-	    *p++ != '-' || text_digits(&p, 2, &d))
+	if (text_digits(&p, 4, &y))
 		return -1;
-	if (*p == 'T' || *p == 't' ||
-	    (*p == ' ' && isdigit((unsigned char)p[1]))) {
-		date_only = 0;
-		p++;
-		if (text_digits(&p, 2, &h) || *p++ != ':' || text_digits(&p, 2, &mi))
+	if (skip_lit(&p, "\xe5\xb9\xb4")) { /* 年 */
+		ja = 1;
+		if (!some_digits(&p, 2, &mo) ||
+		    !skip_lit(&p, "\xe6\x9c\x88") || /* 月 */
+		    !some_digits(&p, 2, &d) ||
+		    !skip_lit(&p, "\xe6\x97\xa5")) /* 日 */
 			return -1;
-		if (*p == ':') {
-			p++;
-			if (text_digits(&p, 2, &sec))
+		skip_weekday(&p);
+	} else {
+		sep = *p;
+		if ((sep != '-' && sep != '/') || !(p++, some_digits(&p, 2, &mo)) ||
+		    *p++ != sep || !some_digits(&p, 2, &d))
+			return -1;
+	}
+	/* A time: T or blanks, then H:MM[:SS] or (Japanese) H時M分. */
+	q = p;
+	if (*q == 'T' || *q == 't')
+		q++;
+	else
+		while (*q == ' ' || *q == '\t')
+			q++;
+	if (q != p && some_digits(&q, 2, &h)) {
+		timed = 1;
+		if (*q == ':') {
+			q++;
+			if (text_digits(&q, 2, &mi))
 				return -1;
-			if (*p == '.' || *p == ',') {
-				p++;
-				for (n = 0; *p >= '0' && *p <= '9'; n++)
-					p++;
-				if (!n)
+			if (*q == ':') {
+				q++;
+				if (text_digits(&q, 2, &sec))
 					return -1;
+				if (*q == '.' || *q == ',') {
+					q++;
+					for (n = 0; *q >= '0' && *q <= '9'; n++)
+						q++;
+					if (!n)
+						return -1;
+				}
 			}
+		} else if (ja && skip_lit(&q, "\xe6\x99\x82")) { /* 時 */
+			if (some_digits(&q, 2, &mi) &&
+			    !skip_lit(&q, "\xe5\x88\x86")) /* 分 */
+				return -1;
+		} else {
+			/* Not a time of day: the date stands alone. */
+			h = 0;
+			timed = 0;
 		}
+	}
+	if (timed) {
+		date_only = 0;
+		p = q;
 		/* YAML 1.1 timestamps allow a space before the zone. */
 		if (*p == ' ' && (p[1] == 'Z' || p[1] == '+' || p[1] == '-'))
 			p++;
 		if ((*p == 'Z' || *p == 'z' || *p == '+' || *p == '-') &&
 		    !parse_offset(&p, &off))
 			return -1;
+		if (!off)
+			zone_name(&p, &off);
 	}
-	if (*skip_space(p))
-		return -1;
 	if (y < 1000 || mo < 1 || mo > 12 || d < 1 ||
 	    d > civil_days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59)
 		return -1;
@@ -183,7 +353,32 @@ int pm_time_parse(struct pm_time *t, const char *s)
 		set_text(t, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo,
 			 d, h, mi, sec, off < 0 ? '-' : '+', aoff / 60,
 			 aoff % 60);
+	if (end)
+		*end = p;
 	return 0;
+}
+
+int pm_time_parse(struct pm_time *t, const char *s)
+{
+	const char *end;
+
+	if (pm_time_scan(t, s, &end))
+		return -1;
+	if (*skip_space(end)) {
+		memset(t, 0, sizeof(*t));
+		return -1;
+	}
+	return 0;
+}
+
+const char *pm_source_name(enum pm_source s)
+{
+	static const char *const names[PM_SRC__MAX] = {
+		"none", "front-matter", "body", "heading",
+		"file-name", "byline", "git",
+	};
+
+	return (unsigned)s < PM_SRC__MAX ? names[s] : "none";
 }
 
 void pm_time_from_epoch(struct pm_time *t, int64_t epoch)
@@ -235,6 +430,7 @@ void postmortem_release(struct postmortem *pm)
 		action_release(&pm->actions[i]);
 	free(pm->actions);
 	free(pm->diags);
+	free(pm->extra);
 	postmortem_init(pm);
 }
 

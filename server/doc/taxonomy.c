@@ -16,6 +16,7 @@
 #include "pmkb/base/text.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/doc/ynode.h"
+#include "pmkb/doc/postmortem.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
@@ -81,6 +82,9 @@ void taxonomy_free(struct taxonomy *tax)
 	free(tax->causes);
 	free_severities(tax);
 	free(tax->time_zone);
+	for (i = 0; i < tax->n_meta_keys; i++)
+		free(tax->meta_keys[i].key);
+	free(tax->meta_keys);
 	free(tax);
 }
 
@@ -397,6 +401,45 @@ out:
 	return st;
 }
 
+/* metadata_keys: a mapping of body keys to field names (or "period"). */
+static enum pm_status read_meta_keys(struct tparse *p, const struct ynode *v)
+{
+	size_t alloc = 0;
+
+	if (v->type != YNODE_MAPPING)
+		return fail(p, v->line, "metadata_keys: expected keys and "
+			    "field names, like '障害日: started_at'");
+	for (size_t i = 0; i + 1 < v->n; i += 2) {
+		const struct ynode *k = v->kids[i], *f = v->kids[i + 1];
+		struct pm_meta_key *m;
+		int field, period = 0;
+
+		if (k->type != YNODE_SCALAR || f->type != YNODE_SCALAR ||
+		    !k->len || f->is_null)
+			return fail(p, k->line, "metadata_keys: expected "
+				    "'key: field name'");
+		if (!strcmp(f->value, "period")) {
+			field = PM_F_STARTED;
+			period = 1;
+		} else if ((field = pm_field_lookup(f->value)) < 0 ||
+			   field == PM_F_ACTIONS || field == PM_F_SUMMARY ||
+			   field == PM_F_TITLE || field == PM_F_STATUS) {
+			return fail(p, f->line, "metadata_keys.%.60s: unknown "
+				    "field '%.60s' (expected started_at, "
+				    "detected_at, mitigated_at, resolved_at, "
+				    "period, severity, cause, trigger, "
+				    "detection, services, teams, authors or "
+				    "tags)", k->value, f->value);
+		}
+		XGROW(p->tax->meta_keys, alloc, p->tax->n_meta_keys + 1);
+		m = &p->tax->meta_keys[p->tax->n_meta_keys++];
+		m->key = xstrdup(k->value);
+		m->field = field;
+		m->period = period;
+	}
+	return PM_OK;
+}
+
 static enum pm_status read_severities(struct tparse *p,
 				      const struct ynode *v)
 {
@@ -661,6 +704,8 @@ enum pm_status taxonomy_parse(struct taxonomy **out, const char *yaml,
 			st = read_zone(&p, v);
 		else if (!strcmp(key, "severities"))
 			st = read_severities(&p, v);
+		else if (!strcmp(key, "metadata_keys"))
+			st = read_meta_keys(&p, v);
 		else if (!strcmp(key, "causes"))
 			st = p.tax->causes ? fail(&p, k->line,
 						  "duplicate key 'causes'")

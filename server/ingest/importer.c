@@ -22,7 +22,7 @@
 #include "pmkb/base/xalloc.h"
 
 /* Bump when parsing changes, so that every file is parsed again. */
-#define PARSER_GENERATION "parser-1"
+#define PARSER_GENERATION "parser-2"
 
 /* Directories are not followed deeper than this (symlink loops). */
 #define MAX_DEPTH 16
@@ -271,6 +271,7 @@ struct pipeline {
 	const char *dir;
 	const struct pm_list *files;
 	const struct index_batch *b;
+	const struct import_history *history; /* NULL outside git */
 	struct known *known;
 	size_t n_known;
 	struct job jobs[QUEUE_SLOTS];
@@ -334,7 +335,6 @@ static void *reader_main(void *arg)
 		const char *rel = p->files->v[i];
 		struct buf path = BUF_INIT;
 		struct pm_error e;
-		struct stat sb;
 
 		pthread_mutex_lock(&p->lock);
 		while (!p->stop && i - p->consumed >= QUEUE_SLOTS)
@@ -345,10 +345,9 @@ static void *reader_main(void *arg)
 		memset(j, 0, sizeof(*j));
 		index_parsed_init(&j->parsed);
 		buf_addf(&path, "%s/%s", p->dir, rel);
-		if (stat(path.ptr, &sb) == 0) {
-			j->prov.created_time = (int64_t)sb.st_mtime;
-			j->prov.created_from = "mtime";
-		}
+		/* Git history dates a file; its mtime never does. */
+		if (p->history)
+			p->history->get(p->history->ctx, rel, &j->prov);
 		pm_error_clear(&e);
 		j->read_rc = importer_read(path.ptr, &j->data, &j->len, &e);
 		if (j->read_rc == PM_OK)
@@ -412,6 +411,7 @@ static enum pm_status write_all(struct pipeline *p, struct index_batch *b,
 }
 
 enum pm_status importer_run(struct store *st, const char *dir, int force,
+			    const struct import_history *history,
 			    struct import_result *res, struct pm_error *err)
 {
 	struct pipeline pipe;
@@ -453,6 +453,7 @@ enum pm_status importer_run(struct store *st, const char *dir, int force,
 	pipe.dir = dir;
 	pipe.files = &files;
 	pipe.b = b;
+	pipe.history = history;
 	pthread_mutex_init(&pipe.lock, NULL);
 	pthread_cond_init(&pipe.cond, NULL);
 	rc = force ? PM_OK : load_known(&pipe, index_conn(b));

@@ -413,19 +413,11 @@ static enum pm_status put_actions(struct dbconn *c, int64_t id,
 	return rc;
 }
 
-/*
- * Where started_at came from: the front matter, or (when the file has none)
- * the fallback postmortem_parse() used, git history or the file's mtime.
- */
-static const char *started_source(const struct postmortem *pm,
-				  const struct pm_provenance *prov)
+/* Where started_at came from (doc/derive.h), "none" without one. */
+static const char *started_source(const struct postmortem *pm)
 {
-	if (!pm->started.set)
-		return "none";
-	if (prov->created_from && prov->created_time &&
-	    pm->started.epoch == prov->created_time)
-		return prov->created_from;
-	return "front-matter";
+	return pm->started.set ? pm_source_name(pm->source[PM_F_STARTED])
+			       : "none";
 }
 
 /* Writes the row for pm; *id gets its rowid. */
@@ -479,7 +471,7 @@ static enum pm_status put_row(struct index_batch *b, const char *path,
 	bind_time(s, 21, &pm->detected);
 	bind_time(s, 23, &pm->mitigated);
 	bind_time(s, 25, &pm->resolved);
-	sqlite3_bind_text(s, 27, started_source(pm, prov), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 27, started_source(pm), -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 28, hash, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(s, 29, postmortem_has_errors(pm));
 	bind_text_or_null(s, 30, prov->commit);

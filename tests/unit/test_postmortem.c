@@ -75,7 +75,9 @@ static void test_time(void)
 	ok(pm_time_parse(&t, "2018-02-14T23:59:60Z"), "second 60");
 	ok(pm_time_parse(&t, "2018-02-14T10:00:00+24:00"), "offset 24h");
 	ok(pm_time_parse(&t, "14/02/2018"), "European");
-	ok(pm_time_parse(&t, "2018-2-14"), "one-digit month");
+	ok(!pm_time_parse(&t, "2018-2-14") &&
+		   !strcmp(t.text, "2018-02-14"),
+	   "one-digit month");
 	ok(pm_time_parse(&t, "2018-02-14T"), "T without time");
 	ok(pm_time_parse(&t, "2018-02-14T09:28:00.Z"), "empty fraction");
 	ok(pm_time_parse(&t, "2018-02-14 junk"), "trailing junk");
@@ -495,7 +497,7 @@ static const char *const known_keys[] = {
 	"authors", "tags", "has_front_matter", "ttd", "ttm", "ttr",
 	"n_actions", "n_tags", "actions", "errors", "warnings",
 	"warning_messages", "warning_lines", "html_contains", "html_excludes",
-	"text_contains", "text_excludes", NULL
+	"text_contains", "text_excludes", "sources", "extra_contains", NULL
 };
 
 static void check_expected(const struct postmortem *pm, json_t *exp)
@@ -560,6 +562,22 @@ static void check_expected(const struct postmortem *pm, json_t *exp)
 		check_int("n_tags", (long long)pm->tags.n, v);
 	if ((v = json_object_get(exp, "actions")))
 		check_actions(pm, v);
+	if ((v = json_object_get(exp, "sources"))) {
+		json_t *src;
+
+		json_object_foreach(v, key, src) {
+			int f = pm_field_lookup(key);
+
+			snprintf(desc, sizeof(desc), "%s: source of %s",
+				 case_name, key);
+			is_str(f < 0 ? "?"
+				     : pm_source_name((enum pm_source)
+							      pm->source[f]),
+			       json_string_value(src), desc);
+		}
+	}
+	check_substrings("extra", pm->extra ? pm->extra : "",
+			 json_object_get(exp, "extra_contains"), 1);
 	check_warnings(pm, exp);
 	check_substrings("html", pm->html,
 			 json_object_get(exp, "html_contains"), 1);

@@ -69,7 +69,7 @@ int main(void)
 	if (!ok(store_open(&s, db.ptr, &err) == PM_OK, "store_open"))
 		goto out;
 	path_of(&p, "fixtures/search-eval/docs");
-	if (!ok(importer_run(s, p.ptr, 0, &res, &err) == PM_OK, "import")) {
+	if (!ok(importer_run(s, p.ptr, 0, NULL, &res, &err) == PM_OK, "import")) {
 		printf("# %s\n", err.message);
 		goto out;
 	}

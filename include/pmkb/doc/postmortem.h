@@ -43,6 +43,55 @@ json_t *pm_list_json(const struct pm_list *l);
 /* The list as compact JSON text (owned), or NULL when it is empty. */
 char *pm_list_dumps(const struct pm_list *l);
 
+/*
+ * The fields of a postmortem, in the order `pmkb import --explain` shows
+ * them. pm_field_name() gives the canonical front-matter key.
+ */
+enum pm_field {
+	PM_F_TITLE,
+	PM_F_STARTED,
+	PM_F_DETECTED,
+	PM_F_MITIGATED,
+	PM_F_RESOLVED,
+	PM_F_SEVERITY,
+	PM_F_CAUSE,
+	PM_F_TRIGGER,
+	PM_F_DETECTION,
+	PM_F_SERVICES,
+	PM_F_TEAMS,
+	PM_F_AUTHORS,
+	PM_F_STATUS,
+	PM_F_TAGS,
+	PM_F_SUMMARY,
+	PM_F_ACTIONS,
+	PM_F__MAX
+};
+
+/*
+ * Where a field's value came from, in the order of precedence (see
+ * doc/derive.h): the first source that gives a field a value wins.
+ */
+enum pm_source {
+	PM_SRC_NONE,	     /* no value (or a default) */
+	PM_SRC_FRONT_MATTER, /* the YAML front matter */
+	PM_SRC_BODY,	     /* a leading metadata table or list */
+	PM_SRC_HEADING,	     /* the first heading (title only) */
+	PM_SRC_FILE_NAME,    /* a date in the file or folder name */
+	PM_SRC_BYLINE,	     /* a dated byline such as _Ann 2020-12-28._ */
+	PM_SRC_GIT,	     /* when git history first saw the file */
+	PM_SRC__MAX
+};
+
+/* "title", "started_at", ... */
+const char *pm_field_name(enum pm_field f);
+/*
+ * The field a front-matter key names, aliases included ("date",
+ * "resolvedWhen", "affected"; ASCII case-insensitive), or -1.
+ */
+int pm_field_lookup(const char *key);
+/* "none", "front-matter", "body", "heading", "file-name", "byline", "git" */
+const char *pm_source_name(enum pm_source s);
+
 /* A point in time from the front matter. */
 struct pm_time {
 	int set;	/* 0: absent (the other fields are zero) */
@@ -55,13 +104,22 @@ struct pm_time {
 
 /*
  * Parses "2018-02-14", "2018-02-14T09:28:00+09:00", "...Z", fractional
- * seconds (dropped), a space instead of T, and "2018-02-14 09:28" (read as
- * UTC). Surrounding white space is ignored. Years 1000 to 9999 (real
- * collections include the Vasa, 1628); every field is range-checked (Feb
- * 29 only in leap years). Returns 0 on success, -1 if s is not such a date
- * (t is then cleared). t->line is left 0.
+ * seconds (dropped), a space instead of T, one-digit months, days and
+ * hours ("2023-12-4T8:00"), slashes ("2018/02/14 09:28"), Japanese dates
+ * ("2018年2月14日 9時28分", "2018年2月14日(水) 09:28"), a zone as an
+ * offset, "UTC", "GMT" or "JST", and "2018-02-14 09:28" without a zone
+ * (read as UTC). Surrounding white space is ignored. Years 1000 to 9999
+ * (real collections include the Vasa, 1628); every field is range-checked
+ * (Feb 29 only in leap years). Returns 0 on success, -1 if s is not such
+ * a date (t is then cleared). t->line is left 0.
  */
 int pm_time_parse(struct pm_time *t, const char *s);
+/*
+ * pm_time_parse() for a date at the start of s followed by anything:
+ * *end (may be NULL) gets where the date ends. -1 when s does not start
+ * with a date.
+ */
+int pm_time_scan(struct pm_time *t, const char *s, const char **end);
 /* Fills t with the instant epoch, written in UTC ("...+00:00"). */
 void pm_time_from_epoch(struct pm_time *t, int64_t epoch);
 
@@ -101,6 +159,11 @@ struct postmortem {
 	struct pm_diag *diags;
 	size_t n_diags, alloc_diags;
 	int has_front_matter;
+	/* Where each field's value came from, and its line (0: none). */
+	unsigned char source[PM_F__MAX];
+	int source_line[PM_F__MAX];
+	/* Front-matter values under keys pmkb does not know, for search. */
+	char *extra;
 };
 
 void postmortem_init(struct postmortem *pm);
@@ -128,9 +191,9 @@ struct pm_action *postmortem_add_action(struct postmortem *pm, int done,
  * Parses one file. path is the path relative to the postmortems directory
  * (borrowed, copied); data/len the file's bytes (borrowed; need not be
  * NUL-terminated; invalid UTF-8 is repaired, a BOM and CRLF accepted).
- * tax may be NULL (open taxonomy). fallback_start is used as started_at
- * when the file has none (the git creation time or the file's mtime; 0 if
- * unknown), with a warning. pm must be initialised; it is filled even when
+ * tax may be NULL (open taxonomy). git_created (0: unknown) is when git
+ * history first saw the file: the last resort for started_at (see
+ * doc/derive.h for the precedence of every field). pm must be initialised; it is filled even when
  * the file has errors. Returns PM_TOO_LARGE (and records an error) for a
  * file over PM_MAX_FILE_SIZE, which is then not read at all: the record
  * holds path, slug, title (the slug) and the defaults; PM_OK otherwise.
@@ -139,8 +202,9 @@ struct pm_action *postmortem_add_action(struct postmortem *pm, int done,
  * given (a warning without front matter or with an empty list, an error
  * when front matter lacks the cause key); title from the first heading when
  * the front matter has none (an error only when there is front matter and
- * no heading; the slug is then used); started_at from fallback_start with a
- * warning (a fallback start is not checked against the other times);
+ * no heading; the slug is then used); started_at from the body, the file
+ * name, a byline or git (a warning for git and for no date at all; a start
+ * from git is not checked against the other times);
  * detected/mitigated/resolved before started is an error (by
  * calendar day when either is a date only), mitigated before detected and
  * resolved before mitigated are warnings. The summary is "" when absent,
@@ -149,7 +213,7 @@ struct pm_action *postmortem_add_action(struct postmortem *pm, int done,
 enum pm_status postmortem_parse(struct postmortem *pm, const char *path,
 				const char *data, size_t len,
 				const struct taxonomy *tax,
-				int64_t fallback_start);
+				int64_t git_created);
 
 /*
  * Derived durations in seconds, or -1 when a timestamp is missing, either

@@ -13,6 +13,9 @@
  *       group: infrastructure
  *       color: "#c0392b"
  *       aliases: [infra, インフラ]
+ *   metadata_keys:            # body metadata keys, besides the built-in
+ *     障害日: started_at      # any front-matter field name
+ *     対応期間: period        # a span: started_at 〜 resolved_at
  *
  * Without the file the taxonomy is open: any cause counts, lower-cased.
  */
@@ -33,6 +36,13 @@ struct pm_cause {
 	size_t n_aliases;
 };
 
+/* A metadata key of the body (doc/derive.h) and the field it names. */
+struct pm_meta_key {
+	char *key;
+	int field;  /* enum pm_field */
+	int period; /* the value is a span: started_at 〜 resolved_at */
+};
+
 struct taxonomy {
 	int closed; /* 1 when loaded from a file that lists causes */
 	struct pm_cause *causes;
@@ -42,6 +52,8 @@ struct taxonomy {
 	int closed_severities; /* 1 when the file lists severities */
 	int fiscal_start_month; /* 1..12, default 1 */
 	char *time_zone;	/* IANA name, default "UTC" */
+	struct pm_meta_key *meta_keys; /* from metadata_keys */
+	size_t n_meta_keys;
 };
 
 /* An open taxonomy with the defaults. Owned: taxonomy_free(). */

@@ -63,6 +63,13 @@ enum pm_status importer_settings_parse(const char *data, size_t len,
 				       struct taxonomy **tax, char **salt,
 				       struct pm_error *err);
 
+/* Where a file's history comes from: get() fills prov for relpath. */
+struct import_history {
+	void (*get)(void *ctx, const char *relpath,
+		    struct pm_provenance *prov);
+	void *ctx;
+};
+
 struct import_result {
 	int files;
 	struct index_counts counts;
@@ -72,11 +79,13 @@ struct import_result {
 /*
  * Indexes every postmortem under dir and removes from the index those no
  * longer there, in one transaction. A broken .pmkb.yml is recorded as a
- * problem and the defaults are used. Files use their mtime when they have
- * no date. force: parse every file again even when unchanged, and rebuild
+ * problem and the defaults are used. history (may be NULL: not in git;
+ * see gitsync_history_load()) gives each file its commits, and dates a
+ * file that says nothing of its date; a file's mtime never does. force: parse every file again even when unchanged, and rebuild
  * the full-text index (pmkb reindex).
  */
 enum pm_status importer_run(struct store *st, const char *dir, int force,
+			    const struct import_history *history,
 			    struct import_result *res, struct pm_error *err);
 
 #endif

@@ -27,8 +27,8 @@ struct pm_provenance {
 	const char *author;	   /* that commit's author */
 	int64_t commit_time;	   /* that commit's time */
 	const char *first_commit;  /* the commit that added the file */
-	int64_t created_time;	   /* when the file was added (git or mtime) */
-	const char *created_from;  /* "git" or "mtime" */
+	int64_t created_time;	   /* when git first saw the file */
+	const char *created_from;  /* "git" */
 };
 
 struct index_counts {

@@ -1,0 +1,758 @@
+/*
+ * Field precedence: see include/pmkb/doc/derive.h for the order.
+ *
+ * The metadata block is looked for in the first META_LINES lines of the
+ * body: table rows ("| key | value |", or a header row of keys over one
+ * row of values) and list or plain lines ("- **Key**: value", "Key：
+ * value"). It ends at the first line of prose after some metadata was
+ * found, so that a "Date:" deep in a timeline is not taken for it.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pmkb/base/buf.h"
+#include "pmkb/base/text.h"
+#include "pmkb/base/utf8.h"
+#include "pmkb/base/xalloc.h"
+#include "pmkb/doc/derive.h"
+#include "pmkb/doc/postmortem.h"
+#include "pmkb/doc/taxonomy.h"
+
+#define META_LINES 60
+/* A cause or list item from prose longer than this is not a label. */
+#define META_ITEM_MAX 60
+#define META_CELLS 16
+
+/* Built-in metadata keys. period: the value is a span, start 〜 end. */
+static const struct {
+	const char *key;
+	enum pm_field field;
+	int period;
+} meta_keys[] = {
+	{ "発生日時", PM_F_STARTED, 0 },
+	{ "発生日", PM_F_STARTED, 0 },
+	{ "発生時刻", PM_F_STARTED, 0 },
+	{ "発生時間", PM_F_STARTED, 0 },
+	{ "障害発生日時", PM_F_STARTED, 0 },
+	{ "日時", PM_F_STARTED, 0 },
+	{ "日付", PM_F_STARTED, 0 },
+	{ "date", PM_F_STARTED, 0 },
+	{ "started", PM_F_STARTED, 0 },
+	{ "started at", PM_F_STARTED, 0 },
+	{ "start", PM_F_STARTED, 0 },
+	{ "start time", PM_F_STARTED, 0 },
+	{ "incident date", PM_F_STARTED, 0 },
+	{ "影響期間", PM_F_STARTED, 1 },
+	{ "障害期間", PM_F_STARTED, 1 },
+	{ "期間", PM_F_STARTED, 1 },
+	{ "影響時間", PM_F_STARTED, 1 },
+	{ "impact", PM_F_STARTED, 1 },
+	{ "impact period", PM_F_STARTED, 1 },
+	{ "period", PM_F_STARTED, 1 },
+	{ "duration", PM_F_STARTED, 1 },
+	{ "検知日時", PM_F_DETECTED, 0 },
+	{ "検知時刻", PM_F_DETECTED, 0 },
+	{ "detected", PM_F_DETECTED, 0 },
+	{ "detected at", PM_F_DETECTED, 0 },
+	{ "暫定対応日時", PM_F_MITIGATED, 0 },
+	{ "mitigated", PM_F_MITIGATED, 0 },
+	{ "mitigated at", PM_F_MITIGATED, 0 },
+	{ "復旧日時", PM_F_RESOLVED, 0 },
+	{ "復旧時刻", PM_F_RESOLVED, 0 },
+	{ "解消日時", PM_F_RESOLVED, 0 },
+	{ "収束日時", PM_F_RESOLVED, 0 },
+	{ "resolved", PM_F_RESOLVED, 0 },
+	{ "resolved at", PM_F_RESOLVED, 0 },
+	{ "end", PM_F_RESOLVED, 0 },
+	{ "end time", PM_F_RESOLVED, 0 },
+	{ "重大度", PM_F_SEVERITY, 0 },
+	{ "深刻度", PM_F_SEVERITY, 0 },
+	{ "重要度", PM_F_SEVERITY, 0 },
+	{ "影響度", PM_F_SEVERITY, 0 },
+	{ "障害レベル", PM_F_SEVERITY, 0 },
+	{ "severity", PM_F_SEVERITY, 0 },
+	{ "sev", PM_F_SEVERITY, 0 },
+	{ "影響サービス", PM_F_SERVICES, 0 },
+	{ "対象サービス", PM_F_SERVICES, 0 },
+	{ "影響システム", PM_F_SERVICES, 0 },
+	{ "対象システム", PM_F_SERVICES, 0 },
+	{ "サービス", PM_F_SERVICES, 0 },
+	{ "services", PM_F_SERVICES, 0 },
+	{ "service", PM_F_SERVICES, 0 },
+	{ "affected services", PM_F_SERVICES, 0 },
+	{ "affected", PM_F_SERVICES, 0 },
+	{ "systems", PM_F_SERVICES, 0 },
+	{ "components", PM_F_SERVICES, 0 },
+	{ "原因", PM_F_CAUSE, 0 },
+	{ "根本原因", PM_F_CAUSE, 0 },
+	{ "原因分類", PM_F_CAUSE, 0 },
+	{ "原因種別", PM_F_CAUSE, 0 },
+	{ "root cause", PM_F_CAUSE, 0 },
+	{ "cause", PM_F_CAUSE, 0 },
+	{ "causes", PM_F_CAUSE, 0 },
+	{ "category", PM_F_CAUSE, 0 },
+	{ "検知", PM_F_DETECTION, 0 },
+	{ "検知方法", PM_F_DETECTION, 0 },
+	{ "検知経路", PM_F_DETECTION, 0 },
+	{ "detection", PM_F_DETECTION, 0 },
+	{ "detected by", PM_F_DETECTION, 0 },
+	{ "トリガー", PM_F_TRIGGER, 0 },
+	{ "契機", PM_F_TRIGGER, 0 },
+	{ "trigger", PM_F_TRIGGER, 0 },
+	{ "担当チーム", PM_F_TEAMS, 0 },
+	{ "チーム", PM_F_TEAMS, 0 },
+	{ "team", PM_F_TEAMS, 0 },
+	{ "teams", PM_F_TEAMS, 0 },
+	{ "作成者", PM_F_AUTHORS, 0 },
+	{ "記入者", PM_F_AUTHORS, 0 },
+	{ "報告者", PM_F_AUTHORS, 0 },
+	{ "author", PM_F_AUTHORS, 0 },
+	{ "authors", PM_F_AUTHORS, 0 },
+	{ "タグ", PM_F_TAGS, 0 },
+	{ "tags", PM_F_TAGS, 0 },
+};
+
+/* Whether the field already has a value. */
+static int has_value(const struct postmortem *pm, enum pm_field f)
+{
+	switch (f) {
+	case PM_F_TITLE:
+		return pm->title != NULL;
+	case PM_F_STARTED:
+		return pm->started.set;
+	case PM_F_DETECTED:
+		return pm->detected.set;
+	case PM_F_MITIGATED:
+		return pm->mitigated.set;
+	case PM_F_RESOLVED:
+		return pm->resolved.set;
+	case PM_F_SEVERITY:
+		return pm->severity != NULL;
+	case PM_F_CAUSE:
+		return pm->causes.n > 0;
+	case PM_F_TRIGGER:
+		return pm->trigger != NULL;
+	case PM_F_DETECTION:
+		return pm->detection != NULL;
+	case PM_F_SERVICES:
+		return pm->services.n > 0;
+	case PM_F_TEAMS:
+		return pm->teams.n > 0;
+	case PM_F_AUTHORS:
+		return pm->authors.n > 0;
+	case PM_F_STATUS:
+		return pm->status != NULL;
+	case PM_F_TAGS:
+		return pm->tags.n > 0;
+	case PM_F_SUMMARY:
+		return pm->summary != NULL && pm->summary[0];
+	case PM_F_ACTIONS:
+		return pm->n_actions > 0;
+	default:
+		return 0;
+	}
+}
+
+void derive_mark(struct postmortem *pm, int src)
+{
+	for (int f = 0; f < PM_F__MAX; f++)
+		if (!pm->source[f] && has_value(pm, (enum pm_field)f))
+			pm->source[f] = (unsigned char)src;
+}
+
+/* Whether the field may still be set from a source below front matter. */
+static int open_field(const struct postmortem *pm, enum pm_field f)
+{
+	return !pm->source[f] && !has_value(pm, f);
+}
+
+static void set_source(struct postmortem *pm, enum pm_field f,
+		       enum pm_source src, int line)
+{
+	pm->source[f] = (unsigned char)src;
+	pm->source_line[f] = line;
+}
+
+int derive_key_field(const struct taxonomy *tax, const char *key,
+		     size_t len, int *period)
+{
+	*period = 0;
+	for (size_t i = 0; tax && i < tax->n_meta_keys; i++)
+		if (strlen(tax->meta_keys[i].key) == len &&
+		    !strncasecmp(tax->meta_keys[i].key, key, len)) {
+			*period = tax->meta_keys[i].period;
+			return tax->meta_keys[i].field;
+		}
+	for (size_t i = 0; i < sizeof(meta_keys) / sizeof(meta_keys[0]); i++)
+		if (strlen(meta_keys[i].key) == len &&
+		    !strncasecmp(meta_keys[i].key, key, len)) {
+			*period = meta_keys[i].period;
+			return (int)meta_keys[i].field;
+		}
+	return -1;
+}
+
+/* Drops Markdown emphasis and code marks, blanks and <br> around s. */
+static const char *clean(const char *s, size_t *len)
+{
+	int again = 1;
+
+	while (again) {
+		again = 0;
+		s = text_trim(s, len);
+		if (*len >= 2 && (s[0] == '*' || s[0] == '_' || s[0] == '`') &&
+		    s[*len - 1] == s[0]) {
+			s++;
+			*len -= 2;
+			again = 1;
+		}
+		if (*len >= 4 && !strncasecmp(s + *len - 4, "<br>", 4)) {
+			*len -= 4;
+			again = 1;
+		}
+	}
+	return s;
+}
+
+/* Where a span's second half starts after the first date, or NULL. */
+static const char *span_rest(const char *p)
+{
+	static const char *const seps[] = {
+		"\xe3\x80\x9c", /* 〜 */
+		"\xef\xbd\x9e", /* ～ */
+		"~",
+		"\xe2\x80\x93", /* – */
+		"\xe2\x80\x94", /* — */
+		"-",
+		"to ",
+		"until ",
+		"\xe3\x81\x8b\xe3\x82\x89", /* から */
+	};
+
+	while (*p == ' ')
+		p++;
+	for (size_t i = 0; i < sizeof(seps) / sizeof(seps[0]); i++)
+		if (!strncmp(p, seps[i], strlen(seps[i]))) {
+			p += strlen(seps[i]);
+			while (*p == ' ')
+				p++;
+			return p;
+		}
+	return NULL;
+}
+
+static struct pm_time *time_field(struct postmortem *pm, enum pm_field f)
+{
+	return f == PM_F_STARTED     ? &pm->started
+	       : f == PM_F_DETECTED  ? &pm->detected
+	       : f == PM_F_MITIGATED ? &pm->mitigated
+				     : &pm->resolved;
+}
+
+/*
+ * A date value, or for a span its start (and its end into resolved_at
+ * when that is still open). The end may be a time of day only ("10:00 〜
+ * 11:30"): it is then on the start's day, in the start's zone.
+ */
+static void meta_date(struct postmortem *pm, enum pm_field f, int period,
+		      const char *v, int line)
+{
+	struct pm_time t, e;
+	const char *end, *rest;
+	char joined[96];
+
+	if (pm_time_scan(&t, v, &end))
+		return;
+	t.line = line;
+	if (open_field(pm, f)) {
+		*time_field(pm, f) = t;
+		set_source(pm, f, PM_SRC_BODY, line);
+	}
+	if (!period || !open_field(pm, PM_F_RESOLVED) ||
+	    !(rest = span_rest(end)))
+		return;
+	if (pm_time_scan(&e, rest, NULL)) {
+		if (t.date_only || !isdigit((unsigned char)rest[0]))
+			return;
+		snprintf(joined, sizeof(joined), "%.10s %.20s%s", t.text,
+			 rest, t.text + 19);
+		if (pm_time_scan(&e, joined, NULL))
+			return;
+	}
+	e.line = line;
+	pm->resolved = e;
+	set_source(pm, PM_F_RESOLVED, PM_SRC_BODY, line);
+}
+
+/* Splits a list value on , 、 ; and ／ into out (labels only). */
+static void meta_items(const char *v, struct pm_list *out, int lower)
+{
+	char *copy = xstrdup(v), *p = copy, *q;
+
+	for (q = copy; *q; q++) {
+		if (*q == ',' || *q == ';' || *q == '/')
+			*q = '\x1f';
+		else if (!strncmp(q, "\xe3\x80\x81", 3) || /* 、 */
+			 !strncmp(q, "\xef\xbc\x8c", 3)) { /* ， */
+			q[0] = '\x1f';
+			memmove(q + 1, q + 3, strlen(q + 3) + 1);
+		}
+	}
+	while (p) {
+		char *next = strchr(p, '\x1f');
+		size_t len;
+		const char *s;
+
+		if (next)
+			*next++ = '\0';
+		len = strlen(p);
+		s = clean(p, &len);
+		if (len && len <= META_ITEM_MAX) {
+			char *item = xstrndup(s, len);
+
+			for (char *c = item; lower && *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+			pm_list_add_unique(out, item);
+			free(item);
+		}
+		p = next;
+	}
+	free(copy);
+}
+
+static void meta_severity(struct postmortem *pm, const struct taxonomy *tax,
+			  const char *v, int line)
+{
+	const char *canon;
+	char *s;
+
+	if (!*v || strlen(v) > META_ITEM_MAX)
+		return;
+	if (taxonomy_severity(tax, v, &canon) >= 0) {
+		s = xstrdup(canon);
+	} else {
+		if (tax && tax->closed && tax->closed_severities)
+			return;
+		s = xstrdup(v);
+		for (char *c = s; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+	}
+	pm->severity = s;
+	set_source(pm, PM_F_SEVERITY, PM_SRC_BODY, line);
+}
+
+static void meta_causes(struct postmortem *pm, const struct taxonomy *tax,
+			const char *v, int line)
+{
+	struct pm_list raw = { 0 };
+	char canon[256];
+
+	meta_items(v, &raw, 0);
+	for (size_t i = 0; i < raw.n; i++) {
+		const char *id = taxonomy_cause(tax, raw.v[i], canon,
+						sizeof(canon));
+
+		if (id && strcmp(id, "unknown"))
+			pm_list_add_unique(&pm->causes, id);
+	}
+	if (pm->causes.n)
+		set_source(pm, PM_F_CAUSE, PM_SRC_BODY, line);
+	pm_list_release(&raw);
+}
+
+/* "alert", "customer", "internal" or "other" from a detection value. */
+static const char *meta_detection(const char *v)
+{
+	static const struct {
+		const char *word, *id;
+	} words[] = {
+		{ "alert", "alert" },	      { "customer", "customer" },
+		{ "internal", "internal" },   { "other", "other" },
+		{ "アラート", "alert" },      { "監視", "alert" },
+		{ "お客様", "customer" },     { "顧客", "customer" },
+		{ "問い合わせ", "customer" }, { "社内", "internal" },
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(v, words[i].word) ||
+		    !strncasecmp(v, words[i].word, strlen(words[i].word)))
+			return words[i].id;
+	return NULL;
+}
+
+/* One key and value from the metadata block. */
+static void meta_pair(struct postmortem *pm, const struct taxonomy *tax,
+		      const char *key, size_t klen, const char *val,
+		      size_t vlen, int line)
+{
+	int period, f;
+	char *v;
+	const char *d;
+
+	key = clean(key, &klen);
+	while (klen && (key[klen - 1] == ':'))
+		klen--;
+	if (klen >= 3 && !strncmp(key + klen - 3, "\xef\xbc\x9a", 3))
+		klen -= 3; /* ： */
+	key = clean(key, &klen);
+	val = clean(val, &vlen);
+	if (!vlen || (f = derive_key_field(tax, key, klen, &period)) < 0)
+		return;
+	/* A span still gives its end when the start is known. */
+	if (!open_field(pm, (enum pm_field)f) &&
+	    !(period && open_field(pm, PM_F_RESOLVED)))
+		return;
+	v = xstrndup(val, vlen);
+	switch (f) {
+	case PM_F_STARTED:
+	case PM_F_DETECTED:
+	case PM_F_MITIGATED:
+	case PM_F_RESOLVED:
+		meta_date(pm, (enum pm_field)f, period, v, line);
+		break;
+	case PM_F_SEVERITY:
+		meta_severity(pm, tax, v, line);
+		break;
+	case PM_F_CAUSE:
+		meta_causes(pm, tax, v, line);
+		break;
+	case PM_F_DETECTION:
+		if ((d = meta_detection(v))) {
+			pm->detection = xstrdup(d);
+			set_source(pm, PM_F_DETECTION, PM_SRC_BODY, line);
+		}
+		break;
+	case PM_F_TRIGGER:
+		pm->trigger = xstrdup(v);
+		set_source(pm, PM_F_TRIGGER, PM_SRC_BODY, line);
+		break;
+	case PM_F_SERVICES:
+	case PM_F_TEAMS:
+	case PM_F_AUTHORS:
+	case PM_F_TAGS: {
+		struct pm_list *l = f == PM_F_SERVICES ? &pm->services
+				    : f == PM_F_TEAMS  ? &pm->teams
+				    : f == PM_F_AUTHORS ? &pm->authors
+							: &pm->tags;
+
+		meta_items(v, l, 0);
+		if (l->n)
+			set_source(pm, (enum pm_field)f, PM_SRC_BODY, line);
+		break;
+	}
+	default:
+		break;
+	}
+	free(v);
+}
+
+/* Splits a table row into its cells (pointers into the line). */
+static size_t table_cells(const char *p, const char *eol, const char **cs,
+			  size_t *cl)
+{
+	size_t n = 0;
+
+	if (*p == '|')
+		p++;
+	while (p < eol && n < META_CELLS) {
+		const char *bar = memchr(p, '|', (size_t)(eol - p));
+		const char *e = bar ? bar : eol;
+
+		cs[n] = p;
+		cl[n] = (size_t)(e - p);
+		n++;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	/* A row that ends with | has an empty last piece: not a cell. */
+	if (n && !text_trim(cs[n - 1], &(size_t){ cl[n - 1] })[0])
+		n--;
+	else if (n) {
+		size_t l = cl[n - 1];
+
+		text_trim(cs[n - 1], &l);
+		if (!l)
+			n--;
+	}
+	return n;
+}
+
+static int is_delimiter_row(const char *p, const char *eol)
+{
+	int dash = 0;
+
+	for (; p < eol; p++) {
+		if (*p == '-')
+			dash = 1;
+		else if (*p != '|' && *p != ':' && *p != ' ' && *p != '\t')
+			return 0;
+	}
+	return dash;
+}
+
+/* "key: value" with an ASCII or full-width colon; the colon's offset. */
+static const char *kv_colon(const char *p, const char *eol, size_t *skip)
+{
+	for (const char *q = p; q < eol && q - p < 80; q++) {
+		if (*q == ':' && (q + 1 == eol || q[1] == ' ' || q[1] == '*')) {
+			*skip = 1;
+			return q;
+		}
+		if (!strncmp(q, "\xef\xbc\x9a", 3) && eol - q >= 3) {
+			*skip = 3;
+			return q;
+		}
+	}
+	return NULL;
+}
+
+struct table_state {
+	const char *hdr[META_CELLS];
+	size_t hlen[META_CELLS], n_hdr;
+	int rows; /* rows seen in this table, delimiter included */
+};
+
+/* One table row; returns 1 if it held metadata. */
+static int meta_row(struct postmortem *pm, const struct taxonomy *tax,
+		    struct table_state *ts, const char *p, const char *eol,
+		    int line)
+{
+	const char *cs[META_CELLS];
+	size_t cl[META_CELLS], n;
+	int found = 0, period;
+
+	if (is_delimiter_row(p, eol)) {
+		ts->rows++;
+		return 0;
+	}
+	n = table_cells(p, eol, cs, cl);
+	if (ts->rows == 0) {
+		/* A header row: keep it, in case the keys are its cells. */
+		ts->n_hdr = n;
+		memcpy(ts->hdr, cs, n * sizeof(*cs));
+		memcpy(ts->hlen, cl, n * sizeof(*cl));
+	}
+	ts->rows++;
+	if (n >= 2) {
+		size_t kl = cl[0];
+		const char *k = clean(cs[0], &kl);
+
+		if (derive_key_field(tax, k, kl, &period) >= 0) {
+			meta_pair(pm, tax, cs[0], cl[0], cs[1], cl[1], line);
+			found = 1;
+		}
+	}
+	/* The first row under a header of keys holds their values. */
+	if (!found && ts->rows == 3) {
+		for (size_t i = 0; i < n && i < ts->n_hdr; i++) {
+			size_t kl = ts->hlen[i];
+			const char *k = clean(ts->hdr[i], &kl);
+
+			if (derive_key_field(tax, k, kl, &period) < 0)
+				continue;
+			meta_pair(pm, tax, ts->hdr[i], ts->hlen[i], cs[i],
+				  cl[i], line);
+			found = 1;
+		}
+	}
+	return found;
+}
+
+/* A list or plain "key: value" line; returns 1 if it held metadata. */
+static int meta_line(struct postmortem *pm, const struct taxonomy *tax,
+		     const char *p, const char *eol, int line)
+{
+	const char *colon;
+	size_t skip, kl;
+	int period;
+
+	if ((*p == '-' || *p == '*' || *p == '+') && p + 1 < eol &&
+	    p[1] == ' ')
+		p += 2;
+	while (p < eol && *p == ' ')
+		p++;
+	if (!(colon = kv_colon(p, eol, &skip)))
+		return 0;
+	kl = (size_t)(colon - p);
+	/* "**Key:** value": the closing marks follow the colon. */
+	{
+		const char *v = colon + skip;
+
+		while (v < eol && (*v == '*' || *v == '_'))
+			v++;
+		{
+			const char *k = p;
+			size_t l = kl;
+
+			while (l && (k[l - 1] == '*' || k[l - 1] == '_'))
+				l--;
+			while (l && (*k == '*' || *k == '_')) {
+				k++;
+				l--;
+			}
+			k = text_trim(k, &l);
+			if (derive_key_field(tax, k, l, &period) < 0)
+				return 0;
+			meta_pair(pm, tax, k, l, v, (size_t)(eol - v), line);
+		}
+	}
+	return 1;
+}
+
+static void derive_body(struct postmortem *pm, const char *body, size_t len,
+			int body_line, const struct taxonomy *tax)
+{
+	const char *p = body, *end = body + len, *eol;
+	struct table_state ts = { 0 };
+	int found = 0, n = 0;
+
+	for (; p < end && n < META_LINES; p = eol + 1, n++) {
+		const char *s;
+		size_t l;
+
+		eol = text_line_end(p, end);
+		l = (size_t)(eol - p);
+		s = text_trim(p, &l);
+		if (!l) {
+			ts.rows = 0;
+			continue;
+		}
+		if (*s == '#' || ((*s == '=' || *s == '-') && l >= 3 &&
+				      is_delimiter_row(s, s + l))) {
+			ts.rows = 0;
+			continue;
+		}
+		if (*s == '|') {
+			found |= meta_row(pm, tax, &ts, s, s + l,
+					  body_line + n);
+			continue;
+		}
+		ts.rows = 0;
+		if (meta_line(pm, tax, s, s + l, body_line + n)) {
+			found = 1;
+			continue;
+		}
+		/* Prose after the metadata ends the block. */
+		if (found)
+			break;
+		if (eol == end)
+			break;
+	}
+}
+
+/*
+ * A date in the file's name or its folders: "2021-01-20-title.md",
+ * "2020-12-title.md" (the first of the month), "2021-05/x.md". The
+ * nearest wins: the file name, then its folder, and so on.
+ */
+static int fixed_num(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+static void derive_file_name(struct postmortem *pm)
+{
+	const char *path = pm->path;
+	size_t len = strlen(path);
+
+	while (len) {
+		size_t start = len;
+		const char *name;
+		struct pm_time t;
+		int y, m, d = 1;
+		char text[32];
+
+		while (start && path[start - 1] != '/')
+			start--;
+		name = path + start;
+		y = fixed_num(name, 4);
+		m = y >= 0 && name[4] == '-' ? fixed_num(name + 5, 2) : -1;
+		if (m >= 0 && !isdigit((unsigned char)name[7])) {
+			if (name[7] == '-' && fixed_num(name + 8, 2) >= 0 &&
+			    !isdigit((unsigned char)name[10]))
+				d = fixed_num(name + 8, 2);
+			snprintf(text, sizeof(text), "%04d-%02d-%02d", y, m, d);
+			if (!pm_time_parse(&t, text)) {
+				pm->started = t;
+				set_source(pm, PM_F_STARTED, PM_SRC_FILE_NAME,
+					   0);
+				return;
+			}
+		}
+		if (!start)
+			break;
+		len = start - 1;
+	}
+}
+
+/*
+ * A dated byline among the last lines of the body, in emphasis:
+ * "_Jane Doe 2020-12-28._" or "*— Ann, 2021/01/05*".
+ */
+static void derive_byline(struct postmortem *pm, const char *body,
+			  size_t len, int body_line)
+{
+	const char *end = body + len, *p = end;
+	int lines = 0;
+
+	while (p > body && lines < 5) {
+		const char *bol = p, *s, *q;
+		size_t l;
+		struct pm_time t;
+
+		while (bol > body && bol[-1] != '\n')
+			bol--;
+		l = (size_t)(p - bol);
+		s = text_trim(bol, &l);
+		if (l > 4 && (*s == '_' || *s == '*') &&
+		    (s[l - 1] == '_' || s[l - 1] == '*') && l < 200) {
+			for (q = s; q + 10 <= s + l; q++) {
+				if (!isdigit((unsigned char)*q) ||
+				    (q > s && isdigit((unsigned char)q[-1])))
+					continue;
+				if (!pm_time_scan(&t, q, NULL)) {
+					int nl = 0;
+
+					for (const char *c = body; c < bol; c++)
+						nl += *c == '\n';
+					t.line = body_line + nl;
+					pm->started = t;
+					set_source(pm, PM_F_STARTED,
+						   PM_SRC_BYLINE, t.line);
+					return;
+				}
+			}
+		}
+		if (l)
+			lines++;
+		p = bol > body ? bol - 1 : body;
+		if (bol == body)
+			break;
+	}
+}
+
+void derive_fields(struct postmortem *pm, const char *body, size_t body_len,
+		   int body_line, const struct taxonomy *tax,
+		   int64_t git_created)
+{
+	derive_body(pm, body, body_len, body_line, tax);
+	if (open_field(pm, PM_F_STARTED))
+		derive_file_name(pm);
+	if (open_field(pm, PM_F_STARTED))
+		derive_byline(pm, body, body_len, body_line);
+	if (open_field(pm, PM_F_STARTED) && git_created) {
+		pm_time_from_epoch(&pm->started, git_created);
+		set_source(pm, PM_F_STARTED, PM_SRC_GIT, 0);
+	}
+}

@@ -20,6 +20,9 @@
 #include "pmkb/db/tokenizer.h"
 #include "pmkb/base/xalloc.h"
 
+/* How long a connection waits for SQLite's lock. */
+#define BUSY_TIMEOUT_MS 10000
+
 /*
  * The full-text table indexes columns of postmortems (external content),
  * so the text is stored once. Weights for bm25 are given by searcher.c.
@@ -160,7 +163,7 @@ static enum pm_status conn_open(struct dbconn **out, const char *path,
 		goto out;
 	}
 	sqlite3_extended_result_codes(c->db, 1);
-	sqlite3_busy_timeout(c->db, 10000);
+	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
 	st = dbconn_exec(c, writer ? "PRAGMA journal_mode = WAL;"
 				     "PRAGMA synchronous = NORMAL;"
 				     "PRAGMA foreign_keys = ON"
@@ -440,6 +443,54 @@ struct dbconn *store_writer_try(struct store *st)
 void store_writer_release(struct store *st)
 {
 	pthread_mutex_unlock(&st->write_lock);
+}
+
+/*
+ * Needs new pages (the value overflows several), so a database that has
+ * reached its size limit, or whose file cannot be written, fails here;
+ * the transaction is rolled back, so nothing is ever kept.
+ */
+static const char sql_probe[] =
+	"INSERT INTO meta(key, value) VALUES('readyz.probe', "
+	"hex(randomblob(8192)))";
+
+int store_probe_write(struct store *st, char *msg, size_t msgsz)
+{
+	struct dbconn *w;
+	sqlite3_stmt *s;
+	int rc;
+
+	msg[0] = '\0';
+	/* Someone writes right now: the database takes writes. */
+	if (!(w = store_writer_try(st)))
+		return SQLITE_OK;
+	/*
+	 * Another process writing (pmkb import) holds SQLite's lock: that
+	 * is a database taking writes, and no reason to make a probe wait.
+	 */
+	sqlite3_busy_timeout(w->db, 0);
+	rc = sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(w->db, BUSY_TIMEOUT_MS);
+	if ((rc & 0xff) == SQLITE_BUSY) {
+		rc = SQLITE_OK;
+		goto out;
+	}
+	if (rc != SQLITE_OK) {
+		snprintf(msg, msgsz, "%s", sqlite3_errmsg(w->db));
+		goto out;
+	}
+	s = dbconn_stmt(w, sql_probe);
+	rc = s ? sqlite3_step(s) : SQLITE_ERROR;
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	else
+		snprintf(msg, msgsz, "%s", sqlite3_errmsg(w->db));
+	if (s)
+		sqlite3_reset(s);
+	dbconn_rollback(w);
+out:
+	store_writer_release(st);
+	return rc;
 }
 
 struct dbconn *store_reader(struct store *st)

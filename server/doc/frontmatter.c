@@ -571,14 +571,13 @@ unsigned frontmatter_parse(struct postmortem *pm, const char *yaml,
 	struct ctx c = { pm, tax, 0 };
 	struct ynode *root = NULL;
 	int seen_line[PM_F__MAX] = { 0 };
-	char err[200];
-	int err_line, f;
+	struct pm_error err;
+	int f;
 	size_t i;
 
-	if (ynode_load(&root, yaml, len, first_line, &err_line, err,
-		    sizeof(err)) < 0) {
-		postmortem_diag(pm, PM_DIAG_ERROR, err_line,
-				"front matter: %s", err);
+	if (ynode_load(&root, yaml, len, first_line, &err) != PM_OK) {
+		postmortem_diag(pm, PM_DIAG_ERROR, err.line,
+				"front matter: %s", err.message);
 		c.found = FM_BROKEN;
 		goto out;
 	}

@@ -661,7 +661,7 @@ enum pm_status taxonomy_parse(struct taxonomy **out, const char *yaml,
 	struct tparse p = { NULL, source ? source : ".pmkb.yml", err };
 	struct ynode *root = NULL;
 	enum pm_status st = PM_INVALID;
-	char msg[200];
+	struct pm_error yerr;
 	int line;
 	size_t i, bad;
 
@@ -679,8 +679,8 @@ enum pm_status taxonomy_parse(struct taxonomy **out, const char *yaml,
 		st = fail(&p, line, "not valid UTF-8 (or contains a NUL byte)");
 		goto out;
 	}
-	if (ynode_load(&root, yaml, len, 1, &line, msg, sizeof(msg)) < 0) {
-		st = fail(&p, line, "%s", msg);
+	if (ynode_load(&root, yaml, len, 1, &yerr) != PM_OK) {
+		st = fail(&p, yerr.line, "%s", yerr.message);
 		goto out;
 	}
 	p.tax = taxonomy_default();

@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "pmkb/base/text.h"
+#include "pmkb/base/buf.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/doc/ynode.h"
 
@@ -55,20 +56,19 @@ static int line_has_tab(const char *yaml, size_t len, size_t line)
 	return 0;
 }
 
-int ynode_load(struct ynode **root, const char *yaml, size_t len,
-	    int first_line, int *err_line, char *err, size_t errsz)
+enum pm_status ynode_load(struct ynode **root, const char *yaml, size_t len,
+			  int first_line, struct pm_error *err)
 {
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	struct ynode *stack[YNODE_MAX_DEPTH];
 	struct ynode *top = NULL, *node;
 	size_t depth = 0;
-	int have_event = 0, rc = -1, done = 0;
+	int have_event = 0, done = 0;
+	enum pm_status rc = PM_INVALID;
+	struct buf msg = BUF_INIT;
 
 	*root = NULL;
-	*err_line = 0;
-	if (errsz)
-		err[0] = '\0';
 	if (!yaml_parser_initialize(&parser)) {
 		fprintf(stderr, "pmkb: out of memory in libyaml\n");
 		abort();
@@ -79,26 +79,24 @@ int ynode_load(struct ynode **root, const char *yaml, size_t len,
 		if (!yaml_parser_parse(&parser, &ev)) {
 			size_t l = parser.problem_mark.line;
 
-			*err_line = first_line + (int)l;
-			snprintf(err, errsz, "not valid YAML: %s",
+			buf_addf(&msg, "not valid YAML: %s",
 				 parser.problem ? parser.problem : "error");
 			/*
 			 * libyaml notices an unclosed [ or { where the next
 			 * thing starts; the writer needs where it opened.
 			 */
 			if (parser.context && parser.context_mark.line != l)
-				snprintf(err + strlen(err), errsz - strlen(err),
-					 " (%s that starts on line %d)",
+				buf_addf(&msg, " (%s that starts on line %d)",
 					 parser.context,
 					 first_line +
 						 (int)parser.context_mark.line);
 			else if (parser.context)
-				snprintf(err + strlen(err), errsz - strlen(err),
-					 " (%s)", parser.context);
+				buf_addf(&msg, " (%s)", parser.context);
 			if (line_has_tab(yaml, len, l))
-				snprintf(err + strlen(err), errsz - strlen(err),
-					 "; YAML does not allow tabs for "
-					 "indentation, use spaces");
+				buf_addstr(&msg, "; YAML does not allow tabs for "
+						 "indentation, use spaces");
+			pm_error_set(err, PM_INVALID, "yaml", first_line + (int)l,
+				     "%s", msg.ptr);
 			goto out;
 		}
 		have_event = 1;
@@ -110,10 +108,10 @@ int ynode_load(struct ynode **root, const char *yaml, size_t len,
 			done = 1;
 			break;
 		case YAML_ALIAS_EVENT:
-			*err_line = first_line + (int)ev.start_mark.line;
-			snprintf(err, errsz,
-				 "YAML aliases (*%s) are not supported",
-				 (const char *)ev.data.alias.anchor);
+			pm_error_set(err, PM_INVALID, "yaml",
+				     first_line + (int)ev.start_mark.line,
+				     "YAML aliases (*%s) are not supported",
+				     (const char *)ev.data.alias.anchor);
 			goto out;
 		case YAML_SCALAR_EVENT:
 			node = xcalloc(1, sizeof(*node));
@@ -152,11 +150,11 @@ int ynode_load(struct ynode **root, const char *yaml, size_t len,
 			}
 			if (node->type != YNODE_SCALAR) {
 				if (depth == YNODE_MAX_DEPTH) {
-					*err_line = node->line;
-					snprintf(err, errsz,
-						 "YAML nested more than %d "
-						 "levels deep",
-						 YNODE_MAX_DEPTH);
+					pm_error_set(err, PM_INVALID, "yaml",
+						     node->line,
+						     "YAML nested more than %d "
+						     "levels deep",
+						     YNODE_MAX_DEPTH);
 					goto out;
 				}
 				stack[depth++] = node;
@@ -167,8 +165,9 @@ int ynode_load(struct ynode **root, const char *yaml, size_t len,
 	}
 	*root = top;
 	top = NULL;
-	rc = 0;
+	rc = PM_OK;
 out:
+	buf_release(&msg);
 	if (have_event)
 		yaml_event_delete(&ev);
 	ynode_free(top);

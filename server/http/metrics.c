@@ -44,15 +44,6 @@ static const int codes[] = { 200, 201, 202, 204, 301, 302, 303, 304, 400,
 
 static const char sql_problem_counts[] =
 	"SELECT level, count(*) FROM problems GROUP BY level";
-/*
- * Needs new pages (the value overflows several), so a database that has
- * reached its size limit, or whose file cannot be written, fails here;
- * the transaction is rolled back, so nothing is ever kept.
- */
-static const char sql_probe[] =
-	"INSERT INTO meta(key, value) VALUES('readyz.probe', "
-	"hex(randomblob(8192)))";
-
 struct route_counters {
 	atomic_uint_fast64_t by_code[N_CODES];
 	atomic_uint_fast64_t bucket[N_BUCKETS + 1]; /* last: +Inf only */
@@ -401,9 +392,7 @@ static const char *failure_kind(int code)
  */
 static char *check_writable(struct app *app)
 {
-	struct dbconn *w;
 	struct buf why = BUF_INIT;
-	sqlite3_stmt *s;
 	char msg[160];
 	int rc;
 
@@ -412,33 +401,8 @@ static char *check_writable(struct app *app)
 			 failure_kind(rc), msg);
 		return buf_detach(&why, NULL);
 	}
-	/* Someone writes right now: the database takes writes. */
-	if (!(w = store_writer_try(app->store)))
-		return xstrdup("ok");
-	/*
-	 * Another process writing (pmkb import) holds SQLite's lock: that
-	 * is a database taking writes, and no reason to make a probe wait.
-	 */
-	sqlite3_busy_timeout(dbconn_db(w), 0);
-	rc = sqlite3_exec(dbconn_db(w), "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	sqlite3_busy_timeout(dbconn_db(w), 10000); /* store.c's */
-	if ((rc & 0xff) == SQLITE_BUSY)
-		goto out;
-	if (rc != SQLITE_OK) {
-		buf_addf(&why, "%s: %s", failure_kind(rc),
-			 sqlite3_errmsg(dbconn_db(w)));
-		goto out;
-	}
-	s = dbconn_stmt(w, sql_probe);
-	rc = s ? sqlite3_step(s) : SQLITE_ERROR;
-	if (rc != SQLITE_DONE)
-		buf_addf(&why, "%s: %s", failure_kind(rc),
-			 sqlite3_errmsg(dbconn_db(w)));
-	if (s)
-		sqlite3_reset(s);
-	dbconn_rollback(w);
-out:
-	store_writer_release(app->store);
+	if ((rc = store_probe_write(app->store, msg, sizeof(msg))))
+		buf_addf(&why, "%s: %s", failure_kind(rc), msg);
 	if (!why.len)
 		buf_addstr(&why, "ok");
 	return buf_detach(&why, NULL);

@@ -63,11 +63,11 @@ static void test_load(void)
 	struct ynode *root;
 	const struct ynode *v;
 	struct buf b = BUF_INIT;
-	char err[200];
-	int line, i;
+	struct pm_error err;
+	int i;
 
 	ok(!ynode_load(&root, S("a: 1\nb: [x, y]\nc:\nd: \"null\"\ne: ~\n"), 2,
-		    &line, err, sizeof(err)),
+		    &err),
 	   "load: ok");
 	ok(root && root->type == YNODE_MAPPING && root->n == 10, "load: mapping");
 	v = ynode_get(root, "b");
@@ -80,34 +80,32 @@ static void test_load(void)
 	is_str(ynode_type_name(v), "a list", "type name");
 	ynode_free(root);
 
-	ok(!ynode_load(&root, S(""), 2, &line, err, sizeof(err)) && !root,
+	ok(!ynode_load(&root, S(""), 2, &err) && !root,
 	   "load: empty document");
-	ok(!ynode_load(&root, S("a: 1\n--- \nb: 2\n"), 1, &line, err,
-		    sizeof(err)) &&
+	ok(!ynode_load(&root, S("a: 1\n--- \nb: 2\n"), 1, &err) &&
 		   root && root->n == 2,
 	   "load: only the first document");
 	ynode_free(root);
 
-	ok(ynode_load(&root, S("a: 1\nb: *x\n"), 5, &line, err, sizeof(err)) &&
-		   !root && line == 6 && strstr(err, "aliases"),
+	ok(ynode_load(&root, S("a: 1\nb: *x\n"), 5, &err) &&
+		   !root && err.line == 6 && strstr(err.message, "aliases"),
 	   "load: alias refused");
-	ok(ynode_load(&root, S("a: 1\n b: 2\nc: [\n"), 2, &line, err,
-		   sizeof(err)) &&
-		   !root && line == 3 && strstr(err, "not valid YAML"),
+	ok(ynode_load(&root, S("a: 1\n b: 2\nc: [\n"), 2, &err) &&
+		   !root && err.line == 3 && strstr(err.message, "not valid YAML"),
 	   "load: syntax error line");
 
 	for (i = 0; i < YNODE_MAX_DEPTH; i++)
 		buf_addch(&b, '[');
 	for (i = 0; i < YNODE_MAX_DEPTH; i++)
 		buf_addch(&b, ']');
-	ok(!ynode_load(&root, b.ptr, b.len, 1, &line, err, sizeof(err)),
+	ok(!ynode_load(&root, b.ptr, b.len, 1, &err),
 	   "load: depth 32 is fine");
 	ynode_free(root);
 	buf_reset(&b);
 	for (i = 0; i < 10000; i++)
 		buf_addch(&b, '[');
-	ok(ynode_load(&root, b.ptr, b.len, 1, &line, err, sizeof(err)) &&
-		   strstr(err, "nested more than 32"),
+	ok(ynode_load(&root, b.ptr, b.len, 1, &err) &&
+		   strstr(err.message, "nested more than 32"),
 	   "load: depth 10000 refused");
 	buf_release(&b);
 }

@@ -43,6 +43,15 @@ void store_writer_release(struct store *st);
  */
 struct dbconn *store_writer_try(struct store *st);
 
+/*
+ * Whether the database takes writes now: writes a probe row in a
+ * transaction that is rolled back, so nothing is kept. Another writer
+ * holding the lock (this process or another) counts as taking writes.
+ * Returns SQLITE_OK, or the failing SQLite result code with SQLite's
+ * message in msg (size msgsz).
+ */
+int store_probe_write(struct store *st, char *msg, size_t msgsz);
+
 /* A reader connection for this thread; give it back when done. */
 struct dbconn *store_reader(struct store *st);
 void store_reader_release(struct store *st, struct dbconn *c);

@@ -27,12 +27,12 @@ struct ynode {
 
 /*
  * Loads the first document of yaml (whose first line is line first_line of
- * the file). Returns the root (owned: ynode_free()) or NULL for an empty
- * document or an error; on error *err_line and err (size errsz) say where
- * and why, and the return value is -1 instead of 0.
+ * the file) into *root (owned: ynode_free(); NULL for an empty document).
+ * PM_INVALID for YAML that is not valid or that pmkb refuses, with the
+ * file's line and the reason in err.
  */
-int ynode_load(struct ynode **root, const char *yaml, size_t len,
-	    int first_line, int *err_line, char *err, size_t errsz);
+enum pm_status ynode_load(struct ynode **root, const char *yaml, size_t len,
+			  int first_line, struct pm_error *err);
 void ynode_free(struct ynode *n);
 /* The value for key in a mapping (the first one), or NULL. */
 const struct ynode *ynode_get(const struct ynode *map, const char *key);

@@ -1,0 +1,116 @@
+/* buf.c: growth, ownership, formatting, escaping, trimming. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pmkb/base/buf.h"
+#include "tap.h"
+
+static void escaped_html(const char *in, const char *want)
+{
+	struct buf b = BUF_INIT;
+
+	buf_add_html(&b, in, strlen(in));
+	is_str(b.ptr, want, in);
+	buf_release(&b);
+}
+
+static void escaped_url(const char *in, const char *want)
+{
+	struct buf b = BUF_INIT;
+
+	buf_add_urlencoded(&b, in);
+	is_str(b.ptr, want, in);
+	buf_release(&b);
+}
+
+static void trimmed(const char *in, const char *want, const char *what)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addstr(&b, in);
+	buf_trim(&b);
+	is_str(b.ptr, want, what);
+	is_int(b.len, strlen(want), what);
+	buf_release(&b);
+}
+
+int main(void)
+{
+	struct buf b = BUF_INIT;
+	size_t len = 99;
+	char *p;
+
+	ok(b.ptr != NULL, "an empty buffer is never NULL");
+	is_str(b.ptr, "", "an empty buffer is a C string");
+	buf_reset(&b);
+	is_int(b.len, 0, "reset of an empty buffer");
+
+	p = buf_detach(&b, &len);
+	ok(p != NULL && p != buf_empty, "detach of an empty buffer owns");
+	is_str(p, "", "and is empty");
+	is_int(len, 0, "its length");
+	free(p);
+
+	buf_add(&b, "ab\0cd", 5);
+	is_int(b.len, 5, "add keeps NUL bytes");
+	ok(!memcmp(b.ptr, "ab\0cd", 6), "and terminates");
+	buf_addch(&b, 'e');
+	buf_addstr(&b, "fg");
+	is_int(b.len, 8, "addch and addstr");
+	ok(b.ptr[b.len] == '\0', "still terminated");
+	buf_setlen(&b, 2);
+	is_str(b.ptr, "ab", "setlen cuts and terminates");
+
+	buf_reset(&b);
+	for (int i = 0; i < 10000; i++)
+		buf_addch(&b, 'a' + i % 26);
+	is_int(b.len, 10000, "grows past many reallocations");
+	ok(b.alloc > b.len, "room for the terminator");
+	ok(b.ptr[9999] == 'a' + 9999 % 26 && b.ptr[10000] == '\0',
+	   "the last byte and the terminator");
+
+	buf_reset(&b);
+	buf_addf(&b, "%s=%d", "n", 42);
+	buf_addf(&b, "/%05.1f", 2.25);
+	is_str(b.ptr, "n=42/002.2", "addf appends");
+	buf_reset(&b);
+	buf_addf(&b, "%4000s|", "x");
+	is_int(b.len, 4001, "addf longer than the first guess");
+	ok(b.ptr[3999] == 'x' && b.ptr[4000] == '|', "all of it");
+
+	p = buf_detach(&b, &len);
+	is_int(len, 4001, "detach gives the length");
+	ok(b.ptr == buf_empty && b.len == 0 && b.alloc == 0,
+	   "detach leaves the buffer empty");
+	buf_addstr(&b, "again");
+	is_str(b.ptr, "again", "and reusable");
+	ok(p[4000] == '|' && p[4001] == '\0', "the detached bytes");
+	free(p);
+	buf_release(&b);
+	ok(b.ptr == buf_empty && b.len == 0, "release leaves it empty");
+	buf_release(&b);
+	ok(b.len == 0, "release twice is harmless");
+
+	escaped_html("plain", "plain");
+	escaped_html("<a href=\"x\">&'</a>",
+		     "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
+	escaped_html("&amp;", "&amp;amp;");
+	escaped_html("\xe6\x97\xa5<", "\xe6\x97\xa5&lt;");
+	buf_add_html(&b, "a<b", 1);
+	is_str(b.ptr, "a", "html: only len bytes");
+	buf_release(&b);
+
+	escaped_url("AZaz09-_.~", "AZaz09-_.~");
+	escaped_url("a b&c=d/e?f#g%", "a%20b%26c%3Dd%2Fe%3Ff%23g%25");
+	escaped_url("\xe6\x97\xa5", "%E6%97%A5");
+	escaped_url("+", "%2B");
+
+	trimmed("", "", "trim: empty");
+	trimmed(" \t\r\n", "", "trim: only white space");
+	trimmed("  a b  ", "a b", "trim: both ends, not inside");
+	trimmed("\na\n", "a", "trim: newlines");
+	trimmed("x", "x", "trim: nothing to do");
+	trimmed("\xe3\x80\x80x", "\xe3\x80\x80x",
+		"trim: an ideographic space is text");
+	return tap_done();
+}

@@ -5,8 +5,8 @@
  * shared empty string), so a buffer can be passed as a C string at any time.
  * buf_detach() is the one way to take ownership of the bytes.
  */
-#ifndef PMKB_BUF_H
-#define PMKB_BUF_H
+#ifndef PMKB_BASE_BUF_H
+#define PMKB_BASE_BUF_H
 
 #include <stdarg.h>
 #include <stddef.h>

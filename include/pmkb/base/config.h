@@ -3,8 +3,8 @@
  * declared once in a table (config.c) that also produces --help. A flag
  * wins over its variable, which wins over the default.
  */
-#ifndef PMKB_CONFIG_H
-#define PMKB_CONFIG_H
+#ifndef PMKB_BASE_CONFIG_H
+#define PMKB_BASE_CONFIG_H
 
 #include <stdio.h>
 

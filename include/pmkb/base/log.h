@@ -3,8 +3,8 @@
  *   ts=2018-02-14T09:28:00Z level=info event=sync.done key=value ...
  * Values with spaces or quotes are quoted. Never log secrets or bodies.
  */
-#ifndef PMKB_LOG_H
-#define PMKB_LOG_H
+#ifndef PMKB_BASE_LOG_H
+#define PMKB_BASE_LOG_H
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_OFF };
 

@@ -9,8 +9,8 @@
  *
  * Every comparison with a secret or a signature runs in constant time.
  */
-#ifndef PMKB_SIG_H
-#define PMKB_SIG_H
+#ifndef PMKB_BASE_SIG_H
+#define PMKB_BASE_SIG_H
 
 #include <stddef.h>
 #include <string.h>

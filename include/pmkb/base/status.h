@@ -5,8 +5,8 @@
  * status into an HTTP code. Parsers also fill a caller-owned struct pm_error
  * so that reporting a problem never needs an allocation.
  */
-#ifndef PMKB_STATUS_H
-#define PMKB_STATUS_H
+#ifndef PMKB_BASE_STATUS_H
+#define PMKB_BASE_STATUS_H
 
 enum pm_status {
 	PM_OK = 0,

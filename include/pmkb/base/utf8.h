@@ -1,6 +1,6 @@
 /* UTF-8 helpers. */
-#ifndef PMKB_UTF8_H
-#define PMKB_UTF8_H
+#ifndef PMKB_BASE_UTF8_H
+#define PMKB_BASE_UTF8_H
 
 #include <stddef.h>
 #include <stdint.h>

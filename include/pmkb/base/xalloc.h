@@ -3,8 +3,8 @@
  * message and aborts. That is safe because every input-driven size in pmkb
  * is capped before it is allocated (request bodies, files, queries).
  */
-#ifndef PMKB_XALLOC_H
-#define PMKB_XALLOC_H
+#ifndef PMKB_BASE_XALLOC_H
+#define PMKB_BASE_XALLOC_H
 
 #include <stddef.h>
 

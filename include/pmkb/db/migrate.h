@@ -3,8 +3,8 @@
  * applied in order inside one transaction each, PRAGMA user_version holding
  * the number of the last one applied.
  */
-#ifndef PMKB_MIGRATE_H
-#define PMKB_MIGRATE_H
+#ifndef PMKB_DB_MIGRATE_H
+#define PMKB_DB_MIGRATE_H
 
 #include <sqlite3.h>
 

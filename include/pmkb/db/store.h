@@ -8,8 +8,8 @@
  * binary, tracked with PRAGMA user_version) and (re)creates the full-text
  * table when the tokenizer's version changed.
  */
-#ifndef PMKB_STORE_H
-#define PMKB_STORE_H
+#ifndef PMKB_DB_STORE_H
+#define PMKB_DB_STORE_H
 
 #include <sqlite3.h>
 #include <stdint.h>

@@ -11,8 +11,8 @@
  * The name carries a version: any change to the output must bump it, and
  * store.c rebuilds the index when the stored name differs.
  */
-#ifndef PMKB_TOKENIZER_H
-#define PMKB_TOKENIZER_H
+#ifndef PMKB_DB_TOKENIZER_H
+#define PMKB_DB_TOKENIZER_H
 
 #include <sqlite3.h>
 

@@ -10,8 +10,8 @@
  * A key given twice (or given under two of its names, like date and
  * started_at) is a warning and the first value is used.
  */
-#ifndef PMKB_FRONTMATTER_H
-#define PMKB_FRONTMATTER_H
+#ifndef PMKB_DOC_FRONTMATTER_H
+#define PMKB_DOC_FRONTMATTER_H
 
 #include <stddef.h>
 

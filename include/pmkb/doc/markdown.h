@@ -3,8 +3,8 @@
  * strikethrough extensions. Raw HTML is never rendered and unsafe URLs
  * (javascript:, vbscript:, data: other than images) are dropped.
  */
-#ifndef PMKB_MARKDOWN_H
-#define PMKB_MARKDOWN_H
+#ifndef PMKB_DOC_MARKDOWN_H
+#define PMKB_DOC_MARKDOWN_H
 
 #include <stddef.h>
 

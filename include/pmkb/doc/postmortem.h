@@ -6,8 +6,8 @@
  * be derived, so that a broken file is still indexed and findable while
  * `pmkb lint`, the API and the UI show what is wrong with it.
  */
-#ifndef PMKB_POSTMORTEM_H
-#define PMKB_POSTMORTEM_H
+#ifndef PMKB_DOC_POSTMORTEM_H
+#define PMKB_DOC_POSTMORTEM_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -19,8 +19,8 @@
  *
  * Without the file the taxonomy is open: any cause counts, lower-cased.
  */
-#ifndef PMKB_TAXONOMY_H
-#define PMKB_TAXONOMY_H
+#ifndef PMKB_DOC_TAXONOMY_H
+#define PMKB_DOC_TAXONOMY_H
 
 #include <stddef.h>
 

@@ -1,8 +1,8 @@
 /*
  * Serving the embedded files (base/embedded.h): content types and ETags.
  */
-#ifndef PMKB_ASSETS_H
-#define PMKB_ASSETS_H
+#ifndef PMKB_HTTP_ASSETS_H
+#define PMKB_HTTP_ASSETS_H
 
 #include "pmkb/base/embedded.h"
 

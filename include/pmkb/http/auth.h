@@ -27,8 +27,8 @@
  * exempt (ROUTE_PUBLIC in routes.h), as are /healthz, /readyz and the
  * login page.
  */
-#ifndef PMKB_AUTH_H
-#define PMKB_AUTH_H
+#ifndef PMKB_HTTP_AUTH_H
+#define PMKB_HTTP_AUTH_H
 
 #include <netinet/in.h>
 #include <stdint.h>

@@ -10,8 +10,8 @@
  * directory). Links and ids are absolute, built on the server's public
  * URL (--public-url), so set that when pmkb runs behind a proxy.
  */
-#ifndef PMKB_FEED_H
-#define PMKB_FEED_H
+#ifndef PMKB_HTTP_FEED_H
+#define PMKB_HTTP_FEED_H
 
 #include <stdint.h>
 

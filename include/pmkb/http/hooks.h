@@ -22,8 +22,8 @@
  * a timestamp): a replayed delivery can only cause a sync, and a sync of
  * a commit already indexed changes nothing.
  */
-#ifndef PMKB_HOOKS_H
-#define PMKB_HOOKS_H
+#ifndef PMKB_HTTP_HOOKS_H
+#define PMKB_HTTP_HOOKS_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -8,8 +8,8 @@
  * sync, the outbox, the database's size) is read when /metrics is
  * scraped.
  */
-#ifndef PMKB_METRICS_H
-#define PMKB_METRICS_H
+#ifndef PMKB_HTTP_METRICS_H
+#define PMKB_HTTP_METRICS_H
 
 #include <jansson.h>
 #include <stdint.h>

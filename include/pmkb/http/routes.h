@@ -3,8 +3,8 @@
  * literal path, or one with a single "{slug}" segment (any text without a
  * slash), or ends in "*" (any rest).
  */
-#ifndef PMKB_ROUTES_H
-#define PMKB_ROUTES_H
+#ifndef PMKB_HTTP_ROUTES_H
+#define PMKB_HTTP_ROUTES_H
 
 struct request;
 struct reply;

@@ -3,8 +3,8 @@
  * pool), access control, routing to the handlers in routes.h, caps and
  * logs; and the process's signals.
  */
-#ifndef PMKB_SERVER_H
-#define PMKB_SERVER_H
+#ifndef PMKB_HTTP_SERVER_H
+#define PMKB_HTTP_SERVER_H
 
 #include "pmkb/base/status.h"
 #include "pmkb/http/app.h"

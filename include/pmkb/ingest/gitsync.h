@@ -23,8 +23,8 @@
  *
  * A struct gitsync is used by one thread at a time (the syncer's).
  */
-#ifndef PMKB_GITSYNC_H
-#define PMKB_GITSYNC_H
+#ifndef PMKB_INGEST_GITSYNC_H
+#define PMKB_INGEST_GITSYNC_H
 
 #include <stdio.h>
 

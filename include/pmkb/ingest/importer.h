@@ -3,8 +3,8 @@
  * tree) into the index: every Markdown file below it, in one transaction,
  * with the settings of the .pmkb.yml beside it.
  */
-#ifndef PMKB_IMPORTER_H
-#define PMKB_IMPORTER_H
+#ifndef PMKB_INGEST_IMPORTER_H
+#define PMKB_INGEST_IMPORTER_H
 
 #include "pmkb/ingest/indexer.h"
 #include "pmkb/doc/postmortem.h"

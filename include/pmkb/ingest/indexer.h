@@ -7,8 +7,8 @@
  * re-importing the same input is a no-op. Everything a batch did becomes
  * visible at once, or not at all.
  */
-#ifndef PMKB_INDEXER_H
-#define PMKB_INDEXER_H
+#ifndef PMKB_INGEST_INDEXER_H
+#define PMKB_INGEST_INDEXER_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -3,8 +3,8 @@
  * prints one line per problem, "path:line: error: message", for editors,
  * CI logs and git hooks.
  */
-#ifndef PMKB_LINT_H
-#define PMKB_LINT_H
+#ifndef PMKB_INGEST_LINT_H
+#define PMKB_INGEST_LINT_H
 
 #include <stdio.h>
 

@@ -9,8 +9,8 @@
  *
  * After a sync the settings in force (doc/settings.h) are replaced.
  */
-#ifndef PMKB_SYNCER_H
-#define PMKB_SYNCER_H
+#ifndef PMKB_INGEST_SYNCER_H
+#define PMKB_INGEST_SYNCER_H
 
 #include <jansson.h>
 

@@ -24,8 +24,8 @@
  * of only exclusions (-staging) lists every postmortem without them.
  * Dates and date filters are in UTC.
  */
-#ifndef PMKB_QUERY_H
-#define PMKB_QUERY_H
+#ifndef PMKB_SEARCH_QUERY_H
+#define PMKB_SEARCH_QUERY_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -12,8 +12,8 @@
  * Fixed size: a direct-mapped table of slots (a new entry replaces the one
  * in its slot), and bodies above a size limit are not kept. Thread-safe.
  */
-#ifndef PMKB_SEARCHCACHE_H
-#define PMKB_SEARCHCACHE_H
+#ifndef PMKB_SEARCH_SEARCHCACHE_H
+#define PMKB_SEARCH_SEARCHCACHE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -7,8 +7,8 @@
  * The list endpoint is a search without terms sorted by date, so both
  * return the same result objects.
  */
-#ifndef PMKB_SEARCHER_H
-#define PMKB_SEARCHER_H
+#ifndef PMKB_SEARCH_SEARCHER_H
+#define PMKB_SEARCH_SEARCHER_H
 
 #include <jansson.h>
 

@@ -7,8 +7,8 @@
  * postmortems that share them are ranked with bm25, then re-scored with
  * shared services and causes. Each result says why it matched.
  */
-#ifndef PMKB_SIMILAR_H
-#define PMKB_SIMILAR_H
+#ifndef PMKB_SEARCH_SIMILAR_H
+#define PMKB_SEARCH_SIMILAR_H
 
 #include <jansson.h>
 

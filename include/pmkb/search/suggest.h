@@ -4,8 +4,8 @@
  * tags and postmortem titles that begin with, or contain a word beginning
  * with, what was typed.
  */
-#ifndef PMKB_SUGGEST_H
-#define PMKB_SUGGEST_H
+#ifndef PMKB_SEARCH_SUGGEST_H
+#define PMKB_SEARCH_SUGGEST_H
 
 #include <jansson.h>
 

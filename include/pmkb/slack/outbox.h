@@ -16,8 +16,8 @@
  * again: a duplicate in Slack is possible only when the process died after
  * Slack accepted the message and before the "sent" state was committed.
  */
-#ifndef PMKB_OUTBOX_H
-#define PMKB_OUTBOX_H
+#ifndef PMKB_SLACK_OUTBOX_H
+#define PMKB_SLACK_OUTBOX_H
 
 #include <jansson.h>
 #include <stddef.h>

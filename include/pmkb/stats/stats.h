@@ -21,8 +21,8 @@
  * transition) by a small reader of our own: the C library's localtime
  * would need setenv("TZ"), which is not safe in a threaded server.
  */
-#ifndef PMKB_STATS_H
-#define PMKB_STATS_H
+#ifndef PMKB_STATS_STATS_H
+#define PMKB_STATS_STATS_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -16,6 +16,7 @@
 #include "pmkb/http/auth.h"
 #include "pmkb/cli.h"
 #include "pmkb/base/config.h"
+#include "pmkb/doc/postmortem.h"
 #include "pmkb/doc/settings.h"
 #include "pmkb/ingest/gitsync.h"
 #include "pmkb/http/hooks.h"
@@ -354,8 +355,74 @@ out:
 	return rc;
 }
 
+/*
+ * pmkb import --explain FILE: every field of one file, its value and its
+ * source, as an import of the file's directory would find them.
+ */
+static int explain_file(const char *file)
+{
+	struct worktree_history *h = NULL;
+	struct pm_provenance prov = { 0 };
+	struct taxonomy *tax = NULL;
+	struct postmortem pm;
+	struct pm_error err;
+	char *data = NULL, *settings = NULL, *salt = NULL, *dir;
+	const char *slash = strrchr(file, '/');
+	size_t len;
+	int rc = 1;
+
+	postmortem_init(&pm);
+	dir = slash ? xstrndup(file, (size_t)(slash - file)) : xstrdup(".");
+	pm_error_clear(&err);
+	if (importer_read(file, &data, &len, &err) != PM_OK) {
+		fprintf(stderr, "pmkb: %s: %s\n", err.source, err.message);
+		goto out;
+	}
+	if (importer_settings(dir, &tax, &settings, &salt, &err) != PM_OK)
+		fprintf(stderr, "pmkb: %s:%d: %s (the defaults are used)\n",
+			err.source, err.line, err.message);
+	if (gitsync_history_load(&h, dir, &err) == PM_OK)
+		gitsync_history_get(h, slash ? slash + 1 : file, &prov);
+	postmortem_parse(&pm, file, data, len, tax, prov.created_time);
+	printf("%s\n", file);
+	for (int f = 0; f < PM_F__MAX; f++) {
+		enum pm_source src = (enum pm_source)pm.source[f];
+		char value[120];
+
+		postmortem_field_text(&pm, (enum pm_field)f, value,
+				      sizeof(value));
+		if (pm.source_line[f])
+			printf("  %-13s %-34s from %s, line %d\n",
+			       pm_field_name((enum pm_field)f),
+			       value[0] ? value : "-", pm_source_label(src),
+			       pm.source_line[f]);
+		else
+			printf("  %-13s %-34s from %s\n",
+			       pm_field_name((enum pm_field)f),
+			       value[0] ? value : "-",
+			       src ? pm_source_label(src)
+				   : value[0] ? "the defaults" : "nowhere");
+	}
+	for (size_t i = 0; i < pm.n_diags; i++)
+		printf("%s:%d: %s: %s\n", file, pm.diags[i].line,
+		       pm.diags[i].level == PM_DIAG_ERROR ? "error" : "warning",
+		       pm.diags[i].message);
+	rc = 0;
+out:
+	postmortem_release(&pm);
+	gitsync_history_free(h);
+	taxonomy_free(tax);
+	free(settings);
+	free(salt);
+	free(data);
+	free(dir);
+	return rc;
+}
+
 static int cmd_import(struct pm_config *cfg, int nargs, const char **args)
 {
+	if (cfg->explain)
+		return explain_file(args[0]);
 	return import_dir(cfg, args[0], 0);
 }
 
@@ -373,6 +440,10 @@ static int cmd_lint(struct pm_config *cfg, int nargs, const char **args)
 			 : lint_run(nargs ? args : def, nargs ? nargs : 1,
 				    stdout, &res);
 
+	/* The report goes to stdout, the summary to stderr: flush the
+	 * report first, so that `pmkb lint DIR >f 2>&1` keeps the lines
+	 * whole and the summary last. */
+	fflush(stdout);
 	fprintf(stderr, "pmkb lint: %d file%s, %d error%s, %d warning%s\n",
 		res.files, res.files == 1 ? "" : "s", res.errors,
 		res.errors == 1 ? "" : "s", res.warnings,
@@ -540,7 +611,8 @@ static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
 	while (strlen(app.public_url) > 0 &&
 	       app.public_url[strlen(app.public_url) - 1] == '/')
 		app.public_url[strlen(app.public_url) - 1] = '\0';
-	printf("pmkb: serving at http://%s%s%s:%u/\n",
+	/* The bare URL, alone on the first line: scripts read it. */
+	printf("http://%s%s%s:%u/\n",
 	       strchr(cfg->host, ':') ? "[" : "", cfg->host,
 	       strchr(cfg->host, ':') ? "]" : "", server_port(srv));
 	fflush(stdout);

@@ -153,6 +153,9 @@ static const struct option_def options[] = {
 	  "where the clone of --repo is kept (default: beside --db)", 0, 0 },
 	{ "server", "PMKB_SERVER", STR(server), CFG_NOTIFY, "URL",
 	  "the pmkb server to notify (default http://127.0.0.1:8080)", 0, 0 },
+	{ "explain", NULL, FLAG(explain), CFG_IMPORT, "",
+	  "PATH is one file: print each field, its value and where it came "
+	  "from, and index nothing", 0, 0 },
 	{ "pre-receive", NULL, FLAG(pre_receive), CFG_LINT, "",
 	  "run as a git pre-receive hook: lint what the push changes", 0, 0 },
 	{ "log-level", "PMKB_LOG_LEVEL", STR(log_level),

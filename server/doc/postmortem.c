@@ -381,6 +381,66 @@ const char *pm_source_name(enum pm_source s)
 	return (unsigned)s < PM_SRC__MAX ? names[s] : "none";
 }
 
+const char *pm_source_label(enum pm_source s)
+{
+	static const char *const labels[PM_SRC__MAX] = {
+		"nowhere",
+		"the front matter",
+		"the metadata table or list",
+		"the first heading",
+		"the file name",
+		"the byline",
+		"git history (when the file was first committed)",
+	};
+
+	return (unsigned)s < PM_SRC__MAX ? labels[s] : labels[0];
+}
+
+static void join_list(const struct pm_list *l, char *out, size_t outsz)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < l->n && used + 1 < outsz; i++)
+		used += (size_t)snprintf(out + used, outsz - used, "%s%s",
+					 i ? ", " : "", l->v[i]);
+}
+
+void postmortem_field_text(const struct postmortem *pm, enum pm_field f,
+			   char *out, size_t outsz)
+{
+	const struct pm_time *t = NULL;
+	const char *s = NULL;
+
+	out[0] = '\0';
+	switch (f) {
+	case PM_F_TITLE: s = pm->title; break;
+	case PM_F_STARTED: t = &pm->started; break;
+	case PM_F_DETECTED: t = &pm->detected; break;
+	case PM_F_MITIGATED: t = &pm->mitigated; break;
+	case PM_F_RESOLVED: t = &pm->resolved; break;
+	case PM_F_SEVERITY: s = pm->severity; break;
+	case PM_F_CAUSE: join_list(&pm->causes, out, outsz); return;
+	case PM_F_TRIGGER: s = pm->trigger; break;
+	case PM_F_DETECTION: s = pm->detection; break;
+	case PM_F_SERVICES: join_list(&pm->services, out, outsz); return;
+	case PM_F_TEAMS: join_list(&pm->teams, out, outsz); return;
+	case PM_F_AUTHORS: join_list(&pm->authors, out, outsz); return;
+	case PM_F_STATUS: s = pm->status; break;
+	case PM_F_TAGS: join_list(&pm->tags, out, outsz); return;
+	case PM_F_SUMMARY: s = pm->summary; break;
+	case PM_F_ACTIONS:
+		snprintf(out, outsz, "%zu item%s", pm->n_actions,
+			 pm->n_actions == 1 ? "" : "s");
+		return;
+	default: return;
+	}
+	if (t && t->set)
+		s = t->text;
+	if (s)
+		snprintf(out, outsz, "%s", s);
+}
+
 void pm_time_from_epoch(struct pm_time *t, int64_t epoch)
 {
 	int64_t days = civil_floor_div(epoch, 86400);

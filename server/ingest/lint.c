@@ -42,6 +42,29 @@ static void note_cause(struct lint_state *ls, const char *cause,
 	ls->n_uses++;
 }
 
+/*
+ * Notes where the values not written in the front matter came from, so
+ * that a writer sees why a date or cause was chosen. Notes are neither
+ * errors nor warnings.
+ */
+static void print_sources(FILE *out, const char *path,
+			  const struct postmortem *pm)
+{
+	for (int f = 0; f < PM_F__MAX; f++) {
+		enum pm_source src = (enum pm_source)pm->source[f];
+		char value[200];
+
+		if (src != PM_SRC_BODY && src != PM_SRC_FILE_NAME &&
+		    src != PM_SRC_BYLINE && src != PM_SRC_GIT)
+			continue;
+		postmortem_field_text(pm, (enum pm_field)f, value,
+				      sizeof(value));
+		fprintf(out, "%s:%d: note: %s %s from %s\n", path,
+			pm->source_line[f], pm_field_name((enum pm_field)f),
+			value, pm_source_label(src));
+	}
+}
+
 static void lint_file(struct lint_state *ls, const char *shown_path,
 		      const char *relpath, const struct taxonomy *tax)
 {
@@ -69,6 +92,7 @@ static void lint_file(struct lint_state *ls, const char *shown_path,
 		else
 			ls->res->warnings++;
 	}
+	print_sources(ls->out, shown_path, &pm);
 	for (size_t i = 0; i < pm.causes.n; i++)
 		note_cause(ls, pm.causes.v[i], shown_path);
 out:

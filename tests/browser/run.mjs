@@ -45,7 +45,7 @@ async function startServer(dir) {
     const timer = setTimeout(() => reject(new Error(`pmkb serve did not start:\n${stderr}`)), 60000);
     proc.stdout.on('data', (d) => {
       out += d;
-      const m = /pmkb: serving at (\S+)/.exec(out);
+      const m = /^(http:\/\/\S+)$/m.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1].replace(/\/$/, ''));

@@ -74,13 +74,13 @@ class Server:
         line = ''
         while time.time() < deadline:
             line = self.proc.stdout.readline()
-            if line.startswith('pmkb: serving at '):
+            if line.startswith('http://'):
                 break
             if self.proc.poll() is not None:
                 break
-        if not line.startswith('pmkb: serving at '):
+        if not line.startswith('http://'):
             raise RuntimeError('pmkb serve did not start: ' + self.stderr())
-        self.base = line.split('serving at ', 1)[1].strip().rstrip('/')
+        self.base = line.strip().rstrip('/')
         self.port = int(self.base.rsplit(':', 1)[1])
         return self
 

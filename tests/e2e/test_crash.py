@@ -107,8 +107,8 @@ def wait_serving(proc, timeout=600):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
-        if line.startswith('pmkb: serving at '):
-            return line.split('serving at ', 1)[1].strip().rstrip('/')
+        if line.startswith('http://'):
+            return line.strip().rstrip('/')
         if not line and proc.poll() is not None:
             break
     proc.kill()

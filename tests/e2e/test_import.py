@@ -7,11 +7,12 @@ every incident must land in its half-year, with none Unknown.
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import unittest
 
 from gittest import git
-from pmkbtest import Server, main, pmkb
+from pmkbtest import BIN, Server, main, pmkb
 
 STATUS_PAGE = {
     'content/issues/api-errors.md': (
@@ -168,6 +169,56 @@ class ImportShapes(unittest.TestCase):
             x = srv.get_json('/api/postmortems/x')
             self.assertIsNone(x['started_at'])
             self.assertEqual(x['started_from'], 'none')
+
+    def test_explain_prints_every_field_and_its_source(self):
+        pm = os.path.join(self.dirs['meta-ja'], 'postmortems')
+        r = pmkb('import', '--explain', os.path.join(pm, 'payments.md'))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = {l.split()[0]: l for l in r.stdout.splitlines()[1:]
+                 if l.startswith('  ')}
+        self.assertIn('started_at', lines)
+        self.assertIn('2026-03-19T09:28:00+00:00', lines['started_at'])
+        self.assertIn('from the metadata table or list, line 5',
+                      lines['started_at'])
+        self.assertIn('2026-03-23T18:00:00+00:00', lines['resolved_at'])
+        self.assertIn('SEV4', lines['severity'])
+        self.assertIn('from the first heading', lines['title'])
+        for field in ('detected_at', 'cause', 'services', 'tags'):
+            self.assertIn(field, lines)
+        git_only = os.path.join(self.dirs['git-only'], 'postmortems')
+        r = pmkb('import', '--explain', os.path.join(git_only, 'first.md'))
+        self.assertIn('2019-03-05T10:00:00+00:00', r.stdout)
+        self.assertIn('from git history', r.stdout)
+
+    def test_lint_notes_sources_and_keeps_lines_whole(self):
+        d = os.path.join(self.dirs['dated-names'], 'postmortems')
+        out = os.path.join(self.tmp, 'lint.txt')
+        with open(out, 'w') as f:
+            subprocess.run([BIN, 'lint', d], stdout=f, stderr=f,
+                           timeout=60)
+        with open(out) as f:
+            lines = f.read().splitlines()
+        self.assertTrue(lines[-1].startswith('pmkb lint: 4 files'), lines)
+        for line in lines[:-1]:
+            self.assertRegex(line, r'^/.*:\d+: (error|warning|note): ')
+        self.assertTrue(any('note: started_at 2020-12-01 from the file '
+                            'name' in l for l in lines), lines)
+        self.assertTrue(any('note: started_at 2018-07-28 from the byline'
+                            in l for l in lines), lines)
+
+    def test_serve_prints_the_bare_url_first(self):
+        d = os.path.join(self.dirs['meta-en'], 'postmortems')
+        proc = subprocess.Popen(
+            [BIN, 'serve', '--db', os.path.join(self.tmp, 'url.db'),
+             '--dir', d, '--listen', '127.0.0.1:0'],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            first = proc.stdout.readline()
+            self.assertRegex(first, r'^http://127\.0\.0\.1:\d+/\n$')
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            proc.stdout.close()
 
 
 if __name__ == '__main__':

@@ -433,12 +433,12 @@ class ServerAs(Server):
         line = ''
         while time.time() < deadline:
             line = self.proc.stdout.readline()
-            if line.startswith('pmkb: serving at ') or \
+            if line.startswith('http://') or \
                     self.proc.poll() is not None:
                 break
-        if not line.startswith('pmkb: serving at '):
+        if not line.startswith('http://'):
             raise RuntimeError('pmkb serve did not start: ' + self.stderr())
-        self.base = line.split('serving at ', 1)[1].strip().rstrip('/')
+        self.base = line.strip().rstrip('/')
         self.port = int(self.base.rsplit(':', 1)[1])
         return self
 
@@ -525,7 +525,7 @@ class ReadOnly(unittest.TestCase):
             self.assertEqual(r.returncode, 1, (args, r.stderr))
             self.assertRegex(r.stderr, r'(?m)^pmkb: .*(readonly|read-only|'
                                        r'Permission denied)', args)
-            self.assertNotIn('serving at', r.stdout)
+            self.assertNotIn('http://', r.stdout)
         os.chmod(self.dir, 0o755)
         self.assertTrue(check(db)[0])
 

@@ -42,6 +42,7 @@ struct pm_config {
 	const char *data_dir;	/* --data-dir, PMKB_DATA_DIR */
 	const char *server;	/* --server URL (pmkb notify), PMKB_SERVER */
 	long pre_receive;	/* --pre-receive (pmkb lint), a flag */
+	long explain;		/* --explain (pmkb import FILE), a flag */
 	/* Access control, limits and shutdown (auth.c, server.c). */
 	const char *auth;	   /* --auth open|token|proxy, PMKB_AUTH */
 	long allow_open_network;   /* --allow-open-network, a flag */

@@ -91,6 +91,8 @@ const char *pm_field_name(enum pm_field f);
 int pm_field_lookup(const char *key);
 /* "none", "front-matter", "body", "heading", "file-name", "byline", "git" */
 const char *pm_source_name(enum pm_source s);
+/* The same for people: "the metadata table or list", "the file name"... */
+const char *pm_source_label(enum pm_source s);
 
 /* A point in time from the front matter. */
 struct pm_time {
@@ -222,6 +224,13 @@ enum pm_status postmortem_parse(struct postmortem *pm, const char *path,
 int64_t postmortem_ttd(const struct postmortem *pm); /* started → detected */
 int64_t postmortem_ttm(const struct postmortem *pm); /* started → mitigated */
 int64_t postmortem_ttr(const struct postmortem *pm); /* started → resolved */
+
+/*
+ * A field's value as text, into out (size outsz, truncated): a time's
+ * normalised text, a list joined with ", ", "" when the field is empty.
+ */
+void postmortem_field_text(const struct postmortem *pm, enum pm_field f,
+			   char *out, size_t outsz);
 
 /* The slug for a path: its base name without the extension. Owned. */
 char *postmortem_slug(const char *path);

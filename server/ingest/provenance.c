@@ -158,7 +158,14 @@ void prov_note(struct prov_set *s, const git_commit *c,
 			XGROW(moves, alloc_moves, n_moves + 1);
 			moves[n_moves].p = p;
 			moves[n_moves++].old_path = d->old_path;
-		} else if (!p->have_first) {
+		} else if (!p->have_first &&
+			   d->status != GIT_DELTA_MODIFIED) {
+			/*
+			 * An edit is not where the file came from: only an
+			 * add, a copy or a type change ends the search, so
+			 * a walk from any head finds the commit an
+			 * incremental sync recorded when the file came.
+			 */
 			p->have_first = 1;
 			git_oid_cpy(&p->first, git_commit_id(c));
 			p->created = who ? (int64_t)who->when.time : 0;

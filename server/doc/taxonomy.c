@@ -17,6 +17,7 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/doc/ynode.h"
 #include "pmkb/doc/postmortem.h"
+#include "pmkb/doc/review.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
@@ -85,6 +86,7 @@ void taxonomy_free(struct taxonomy *tax)
 	for (i = 0; i < tax->n_meta_keys; i++)
 		free(tax->meta_keys[i].key);
 	free(tax->meta_keys);
+	review_rules_free(tax->review);
 	free(tax);
 }
 
@@ -706,6 +708,12 @@ enum pm_status taxonomy_parse(struct taxonomy **out, const char *yaml,
 			st = read_severities(&p, v);
 		else if (!strcmp(key, "metadata_keys"))
 			st = read_meta_keys(&p, v);
+		else if (!strcmp(key, "review"))
+			st = p.tax->review ? fail(&p, k->line,
+						  "duplicate key 'review'")
+					   : review_rules_parse(&p.tax->review,
+								v, p.source,
+								p.err);
 		else if (!strcmp(key, "causes"))
 			st = p.tax->causes ? fail(&p, k->line,
 						  "duplicate key 'causes'")

@@ -130,7 +130,7 @@ enum pm_diag_level { PM_DIAG_WARNING, PM_DIAG_ERROR };
 struct pm_diag {
 	enum pm_diag_level level;
 	int line; /* 1-based line in the file, 0 for the whole file */
-	char message[240];
+	char message[512]; /* room for a reason and a suggestion in Japanese */
 };
 
 struct pm_action {

@@ -16,6 +16,8 @@
  *   metadata_keys:            # body metadata keys, besides the built-in
  *     障害日: started_at      # any front-matter field name
  *     対応期間: period        # a span: started_at 〜 resolved_at
+ *   review:                   # the review lint's rules (doc/review.h)
+ *     non_action: error
  *
  * Without the file the taxonomy is open: any cause counts, lower-cased.
  */
@@ -25,6 +27,8 @@
 #include <stddef.h>
 
 #include "pmkb/base/status.h"
+
+struct review_rules;
 
 struct pm_cause {
 	char *id;
@@ -54,6 +58,7 @@ struct taxonomy {
 	char *time_zone;	/* IANA name, default "UTC" */
 	struct pm_meta_key *meta_keys; /* from metadata_keys */
 	size_t n_meta_keys;
+	struct review_rules *review; /* from review:, or NULL */
 };
 
 /* An open taxonomy with the defaults. Owned: taxonomy_free(). */

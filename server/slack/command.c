@@ -266,6 +266,29 @@ static void say_unavailable(struct answer *a, enum pm_status st,
 	       "in a moment.");
 }
 
+/*
+ * Reads the request r through arg (JSON output) and runs fn on it; *out
+ * is the result (owned). On failure the answer says why and *out is NULL.
+ */
+static int stats_answer(struct answer *a, stats_fn fn, stats_arg_fn arg,
+			void *ctx, struct stats_request *r, json_t **out)
+{
+	struct pm_error err;
+	enum pm_status st;
+
+	pm_error_clear(&err);
+	*out = NULL;
+	if ((st = stats_request_parse(r, arg, ctx, 1u << STATS_JSON,
+				      &err)) != PM_OK ||
+	    (st = run_stats(a->env, fn, r, out, &err)) != PM_OK) {
+		say_unavailable(a, st, &err);
+		json_decref(*out);
+		*out = NULL;
+		return 0;
+	}
+	return 1;
+}
+
 static void cmd_search(struct answer *a, const char *q)
 {
 	struct search_request sr = { 0 };
@@ -507,15 +530,12 @@ static void cmd_stats(struct answer *a, const char *arg)
 {
 	struct stats_request r;
 	struct stats_args sa = { NULL };
-	struct pm_error err;
 	json_t *out = NULL, *rows, *causes, *shown[STATS_PERIODS];
 	struct buf t = BUF_INIT;
 	char *period = NULL;
 	int ja = 0, bad = 0, n_shown = 0, n_causes;
 	size_t n_rows, i, label_w = 5, col_w[STATS_PERIODS];
-	enum pm_status st;
 
-	pm_error_clear(&err);
 	/* Words: a period kind and "ja" for Japanese labels, any order. */
 	for (const char *p = arg; *p;) {
 		size_t n = word_len(p), sp;
@@ -537,15 +557,8 @@ static void cmd_stats(struct answer *a, const char *arg)
 		    a->command);
 		goto out;
 	}
-	if ((st = stats_request_parse(&r, stats_arg, &sa, 1u << STATS_JSON,
-				      &err)) != PM_OK) {
-		say_unavailable(a, st, &err);
+	if (!stats_answer(a, stats_causes, stats_arg, &sa, &r, &out))
 		goto out;
-	}
-	if ((st = run_stats(a->env, stats_causes, &r, &out, &err)) != PM_OK) {
-		say_unavailable(a, st, &err);
-		goto out;
-	}
 	rows = json_object_get(out, "rows");
 	causes = json_object_get(out, "causes");
 	n_rows = json_array_size(rows);
@@ -681,29 +694,20 @@ static void cmd_actions(struct answer *a, const char *arg)
 {
 	struct stats_request r;
 	struct actions_args aa = { NULL };
-	struct pm_error err;
 	struct buf t = BUF_INIT;
 	json_t *out = NULL, *items, *it, *counts;
 	char *owner = owner_of(arg);
-	enum pm_status st;
 	size_t i;
 
-	pm_error_clear(&err);
 	aa.owner = owner;
 	if (owner && strchr(owner, ' ')) {
 		say(a, "`%s actions` takes one owner, such as `%s actions "
 		       "@tanaka`.", a->command, a->command);
 		goto out;
 	}
-	if ((st = stats_request_parse(&r, actions_arg, &aa, 1u << STATS_JSON,
-				      &err)) != PM_OK) {
-		say_unavailable(a, st, &err);
+	if (!stats_answer(a, stats_action_items, actions_arg, &aa, &r,
+			  &out))
 		goto out;
-	}
-	if ((st = run_stats(a->env, stats_action_items, &r, &out, &err)) != PM_OK) {
-		say_unavailable(a, st, &err);
-		goto out;
-	}
 	items = json_object_get(out, "items");
 	counts = json_object_get(out, "counts");
 	buf_addf(&t, "*%lld open action item%s*",

@@ -6,7 +6,6 @@
  * sync (202). Nothing is parsed before the signature is checked, so an
  * unauthenticated sender cannot reach the JSON parser.
  */
-#include <curl/curl.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 
 #include "pmkb/http/routes.h"
 #include "pmkb/base/buf.h"
+#include "pmkb/base/http_client.h"
 #include "pmkb/base/config.h"
 #include "pmkb/http/hooks.h"
 #include "pmkb/base/log.h"
@@ -336,27 +336,15 @@ void hooks_sync_status(struct request *req, struct reply *rep)
 
 /* ---- pmkb notify ------------------------------------------------------ */
 
-static size_t collect(char *data, size_t size, size_t n, void *arg)
-{
-	struct buf *b = arg;
-
-	/* Enough of the answer to show; the rest is dropped. */
-	if (b->len < 1024)
-		buf_add(b, data, size * n < 1024 ? size * n : 1024);
-	return size * n;
-}
-
 int hooks_notify(const char *server, const char *secret, FILE *in,
 		 FILE *msgs)
 {
 	struct buf body = BUF_INIT, url = BUF_INIT, hdr = BUF_INIT;
-	struct buf answer = BUF_INIT;
-	struct curl_slist *headers = NULL;
+	struct http_post post = { 0 };
+	struct http_answer answer = { 0 };
+	const char *headers[2] = { NULL, NULL };
 	struct sig_part part;
 	char hex[SIG_SHA256_HEX], chunk[8192];
-	CURL *curl = NULL;
-	CURLcode cc;
-	long code = 0;
 	size_t n;
 
 	while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0)
@@ -379,45 +367,32 @@ int hooks_notify(const char *server, const char *secret, FILE *in,
 	part.len = body.len;
 	sig_hmac_sha256_hex(secret, strlen(secret), &part, 1, hex);
 	buf_addf(&hdr, "%s: sha256=%s", HOOKS_SIGNATURE_HEADER, hex);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) ||
-	    !(curl = curl_easy_init())) {
-		fprintf(msgs, "pmkb notify: cannot start libcurl\n");
-		goto out;
-	}
-	headers = curl_slist_append(headers, hdr.ptr);
-	headers = curl_slist_append(headers, "Content-Type: text/plain");
-	headers = curl_slist_append(headers, "Expect:");
-	curl_easy_setopt(curl, CURLOPT_URL, url.ptr);
-	curl_easy_setopt(curl, CURLOPT_POST, 1L);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.ptr);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)body.len);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "pmkb-notify/" PMKB_VERSION);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
-	cc = curl_easy_perform(curl);
-	if (cc != CURLE_OK) {
+	headers[0] = hdr.ptr;
+	post.url = url.ptr;
+	post.content_type = "text/plain";
+	post.headers = headers;
+	post.body = body.ptr;
+	post.len = body.len;
+	post.timeout_ms = 5000;
+	post.connect_timeout_ms = 2000;
+	post.user_agent = "pmkb-notify/" PMKB_VERSION;
+	if (http_post_once(&post, &answer) != HTTP_ANSWERED) {
 		fprintf(msgs, "pmkb notify: cannot reach %s: %s; the push is "
 			      "fine, and pmkb will pick it up at its next "
-			      "sync\n", url.ptr, curl_easy_strerror(cc));
+			      "sync\n", url.ptr, answer.error);
 		goto out;
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	if (code == 202)
+	buf_setlen(&answer.body, answer.body.len > 1024 ? 1024
+							 : answer.body.len);
+	if (answer.status == 202)
 		fprintf(msgs, "pmkb: sync queued\n");
-	else if (code == 200)
-		fprintf(msgs, "pmkb: %s\n", answer.ptr);
+	else if (answer.status == 200)
+		fprintf(msgs, "pmkb: %s\n", answer.body.ptr ? answer.body.ptr : "");
 	else
 		fprintf(msgs, "pmkb notify: %s answered %ld: %s\n", url.ptr,
-			code, answer.ptr);
+			answer.status, answer.body.ptr ? answer.body.ptr : "");
 out:
-	curl_slist_free_all(headers);
-	if (curl)
-		curl_easy_cleanup(curl);
-	buf_release(&answer);
+	http_answer_release(&answer);
 	buf_release(&hdr);
 	buf_release(&url);
 	buf_release(&body);

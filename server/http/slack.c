@@ -4,7 +4,6 @@
  * setting Slack up for `pmkb serve`. Neither the secret nor any signature
  * is ever logged.
  */
-#include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -16,6 +15,7 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/base/config.h"
 #include "pmkb/base/form.h"
+#include "pmkb/base/http_client.h"
 #include "pmkb/base/log.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/http/routes.h"
@@ -94,39 +94,25 @@ static void job_unref(struct job *j)
  */
 static void post_late(const char *url, const json_t *reply)
 {
-	struct curl_slist *headers = NULL;
 	char *body = json_dumps(reply, JSON_COMPACT);
-	CURL *h = curl_easy_init();
-	CURLcode rc = CURLE_FAILED_INIT;
-	long status = 0;
+	struct http_post p = { 0 };
+	struct http_answer a = { 0 };
 
-	if (h && body) {
-		headers = curl_slist_append(headers, "Content-Type: "
-						     "application/json; "
-						     "charset=utf-8");
-		curl_easy_setopt(h, CURLOPT_URL, url);
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
-		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-		curl_easy_setopt(h, CURLOPT_USERAGENT, "pmkb/" PMKB_VERSION);
-		rc = curl_easy_perform(h);
-		if (rc == CURLE_OK)
-			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	}
-	if (rc != CURLE_OK || status < 200 || status >= 300) {
+	p.url = url;
+	p.content_type = "application/json; charset=utf-8";
+	p.body = body ? body : "";
+	p.len = body ? strlen(body) : 0;
+	p.timeout_ms = 10000;
+	if (http_post_once(&p, &a) != HTTP_ANSWERED || a.status < 200 ||
+	    a.status >= 300) {
 		char code[24];
 
-		snprintf(code, sizeof(code), "%ld", status);
+		snprintf(code, sizeof(code), "%ld", a.status);
 		log_kv(LOG_WARN, "slack.late_answer_failed", "status", code,
-		       "error",
-		       rc == CURLE_OK ? "refused" : curl_easy_strerror(rc),
+		       "error", a.outcome == HTTP_ANSWERED ? "refused" : a.error,
 		       NULL);
 	}
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(h);
+	http_answer_release(&a);
 	free(body);
 }
 
@@ -320,9 +306,6 @@ enum pm_status slack_start(struct app *app, struct pm_error *err)
 				    "--slack-announce: expected new, "
 				    "new+updated or off, got '%s'",
 				    cfg->slack_announce);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT))
-		return pm_error_set(err, PM_INTERNAL, "slack", 0,
-				    "cannot initialise libcurl");
 	if (secret && *secret) {
 		struct slack *sl = xcalloc(1, sizeof(*sl));
 
@@ -402,5 +385,4 @@ void slack_stop(struct app *app)
 		free(sl);
 	}
 	app->slack = NULL;
-	curl_global_cleanup();
 }

@@ -4,13 +4,12 @@
  * Map: announcement policy and dedupe keys → the Block Kit message →
  * queueing (inside the caller's transaction) → listings and retries for
  * the API and the CLI → the worker: claim a due row (short write), POST it
- * with libcurl (no lock held), record the outcome (short write), sleep
+ * (base/http_client.h, no lock held), record the outcome (short write), sleep
  * until the next row is due, a kick, or the poll interval.
  *
  * Times in the table are wall-clock milliseconds, because they must mean
  * the same after a restart; sleeping uses the monotonic clock.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -22,6 +21,7 @@
 
 #include "pmkb/db/column.h"
 #include "pmkb/base/buf.h"
+#include "pmkb/base/http_client.h"
 #include "pmkb/base/config.h"
 #include "pmkb/ingest/gitsync.h"
 #include "pmkb/base/log.h"
@@ -486,7 +486,7 @@ int64_t outbox_retry_after_ms(const char *value, int64_t now_s)
 		return *p ? -1 : secs * 1000;
 	}
 	/* An HTTP date: wait until then. */
-	when = curl_getdate(p, NULL);
+	when = http_date_parse(p);
 	if (when == (time_t)-1)
 		return -1;
 	if ((int64_t)when <= now_s)
@@ -508,7 +508,7 @@ struct outbox_worker {
 	int stop, kicked;
 	/* After a failure that concerns the webhook, not one message. */
 	int64_t pause_until;
-	CURL *curl;
+	struct http_client *client;
 };
 
 /* A claimed row. */
@@ -518,88 +518,22 @@ struct job {
 	int attempts; /* including this one */
 };
 
-/* What one POST gave. */
-struct post_result {
-	long http;	       /* 0 when no answer came */
-	CURLcode curl;
-	int64_t retry_after;   /* ms, or -1 */
-	struct buf body;       /* the start of the answer */
-	char retry_header[64]; /* the raw Retry-After value */
-};
-
-static size_t on_body(char *data, size_t size, size_t n, void *arg)
-{
-	struct post_result *r = arg;
-	size_t len = size * n;
-
-	if (r->body.len < MAX_ERROR_BODY)
-		buf_add(&r->body, data,
-			len < MAX_ERROR_BODY - r->body.len
-				? len
-				: MAX_ERROR_BODY - r->body.len);
-	return len;
-}
-
-static size_t on_header(char *data, size_t size, size_t n, void *arg)
-{
-	struct post_result *r = arg;
-	size_t len = size * n;
-	static const char name[] = "retry-after:";
-
-	if (len > sizeof(name) - 1 &&
-	    !strncasecmp(data, name, sizeof(name) - 1)) {
-		size_t vlen = len - (sizeof(name) - 1);
-
-		if (vlen >= sizeof(r->retry_header))
-			vlen = sizeof(r->retry_header) - 1;
-		memcpy(r->retry_header, data + sizeof(name) - 1, vlen);
-		r->retry_header[vlen] = '\0';
-	}
-	return len;
-}
-
+/* Posts payload to the webhook; *retry_after_ms from Retry-After or -1. */
 static void post(struct outbox_worker *w, const char *payload,
-		 struct post_result *r)
+		 struct http_answer *a, int64_t *retry_after_ms)
 {
-	struct curl_slist *headers = NULL;
-	CURL *h = w->curl;
+	struct http_post p = { 0 };
 
-	memset(r, 0, sizeof(*r));
-	buf_init(&r->body, 0);
-	r->retry_after = -1;
-	headers = curl_slist_append(headers, "Content-Type: application/json; "
-					     "charset=utf-8");
-	/* No "Expect: 100-continue" round trip for a small body. */
-	headers = curl_slist_append(headers, "Expect:");
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, w->url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, w->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			 w->timeout_ms < 5000 ? w->timeout_ms : 5000L);
-	/* Signals are for the main thread; timeouts must not use them. */
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS,
-			 (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "pmkb/" PMKB_VERSION);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
-	r->curl = curl_easy_perform(h);
-	if (r->curl == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->http);
-	if (r->retry_header[0])
-		r->retry_after = outbox_retry_after_ms(r->retry_header,
-						       (int64_t)time(NULL));
-	curl_slist_free_all(headers);
+	p.url = w->url;
+	p.content_type = "application/json; charset=utf-8";
+	p.body = payload;
+	p.len = strlen(payload);
+	p.timeout_ms = w->timeout_ms;
+	http_client_post(w->client, &p, a);
+	*retry_after_ms = a->retry_after[0]
+				  ? outbox_retry_after_ms(a->retry_after,
+							  (int64_t)time(NULL))
+				  : -1;
 }
 
 /*
@@ -704,16 +638,18 @@ static int64_t next_due(struct outbox_worker *w)
 }
 
 /* A short description of a failed POST, without the URL. */
-static void describe(const struct post_result *r, struct buf *out)
+static void describe(const struct http_answer *r, struct buf *out)
 {
-	if (r->curl != CURLE_OK) {
-		buf_addf(out, "network: %s", curl_easy_strerror(r->curl));
+	if (r->outcome != HTTP_ANSWERED) {
+		buf_addf(out, "network: %s", r->error);
 		return;
 	}
-	buf_addf(out, "HTTP %ld", r->http);
+	buf_addf(out, "HTTP %ld", r->status);
 	if (r->body.len) {
 		buf_addstr(out, ": ");
-		utf8_repair(out, r->body.ptr, r->body.len);
+		utf8_repair(out, r->body.ptr,
+			    r->body.len < MAX_ERROR_BODY ? r->body.len
+							  : MAX_ERROR_BODY);
 	}
 	for (size_t i = 0; i < out->len; i++)
 		if (out->ptr[i] == '\n' || out->ptr[i] == '\r')
@@ -728,45 +664,46 @@ static double jitter(void)
 /* Posts a claimed row and records the outcome. */
 static void deliver(struct outbox_worker *w, struct job *job)
 {
-	struct post_result r;
+	struct http_answer r;
+	int64_t retry_after;
 	struct buf why = BUF_INIT;
 	char id[24], tries[16], wait[24];
 	int retry = 0;
 	int64_t delay = 0, now;
 
-	post(w, job->payload, &r);
+	post(w, job->payload, &r, &retry_after);
 	now = wall_ms();
 	snprintf(id, sizeof(id), "%lld", (long long)job->id);
 	snprintf(tries, sizeof(tries), "%d", job->attempts);
-	if (r.curl == CURLE_OK && r.http >= 200 && r.http < 300) {
-		if (write_row(w, sql_sent, job->id, now, r.http, NULL) ==
+	if (r.outcome == HTTP_ANSWERED && r.status >= 200 && r.status < 300) {
+		if (write_row(w, sql_sent, job->id, now, r.status, NULL) ==
 		    PM_OK)
 			log_kv(LOG_INFO, "outbox.sent", "id", id, "attempts",
 			       tries, NULL);
 		goto out;
 	}
 	describe(&r, &why);
-	if (r.curl == CURLE_OK && r.http == 429) {
+	if (r.outcome == HTTP_ANSWERED && r.status == 429) {
 		retry = 1;
-		delay = r.retry_after >= 0
-				? r.retry_after
+		delay = retry_after >= 0
+				? retry_after
 				: outbox_backoff_ms(w->backoff_ms,
 						    job->attempts, jitter());
-	} else if (r.curl != CURLE_OK || r.http >= 500 || r.http == 408) {
+	} else if (r.outcome != HTTP_ANSWERED || r.status >= 500 || r.status == 408) {
 		retry = 1;
 		delay = outbox_backoff_ms(w->backoff_ms, job->attempts,
 					  jitter());
-		if (r.retry_after > delay)
-			delay = r.retry_after;
+		if (retry_after > delay)
+			delay = retry_after;
 	}
 	/* Anything else (400 invalid_payload, 403, 404, 410) won't heal. */
 	if (!retry || job->attempts >= w->max_attempts) {
-		write_row(w, sql_fail, job->id, now, r.http, why.ptr);
+		write_row(w, sql_fail, job->id, now, r.status, why.ptr);
 		log_kv(LOG_ERROR, "outbox.failed", "id", id, "attempts", tries,
 		       "error", why.ptr, NULL);
 		goto out;
 	}
-	write_row(w, sql_requeue, job->id, now + delay, r.http, why.ptr);
+	write_row(w, sql_requeue, job->id, now + delay, r.status, why.ptr);
 	snprintf(wait, sizeof(wait), "%lld", (long long)delay);
 	log_kv(LOG_WARN, "outbox.retry", "id", id, "attempts", tries,
 	       "wait_ms", wait, "error", why.ptr, NULL);
@@ -780,7 +717,7 @@ static void deliver(struct outbox_worker *w, struct job *job)
 	pthread_mutex_unlock(&w->lock);
 out:
 	buf_release(&why);
-	buf_release(&r.body);
+	http_answer_release(&r);
 }
 
 /* Waits up to ms for a kick or the stop. */
@@ -857,9 +794,9 @@ enum pm_status outbox_worker_start(struct outbox_worker **out,
 		return pm_error_set(err, PM_INVALID, "PMKB_SLACK_WEBHOOK_URL",
 				    0, "PMKB_SLACK_WEBHOOK_URL must be an "
 				    "http(s):// URL: Slack's incoming webhook");
-	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT))
+	if (sodium_init() < 0)
 		return pm_error_set(err, PM_INTERNAL, "outbox", 0,
-				    "cannot initialise libsodium or libcurl");
+				    "cannot initialise libsodium");
 	/* Rows a dead process left in flight are due again. */
 	c = store_writer(st);
 	if (dbconn_exec(c, sql_recover) == PM_OK)
@@ -885,7 +822,7 @@ enum pm_status outbox_worker_start(struct outbox_worker **out,
 	w->backoff_ms = s->backoff_ms > 0 ? s->backoff_ms : 5000;
 	w->timeout_ms = s->timeout_ms > 0 ? s->timeout_ms : 10000;
 	w->poll_ms = s->poll_ms > 0 ? s->poll_ms : 1000;
-	if (!(w->curl = curl_easy_init())) {
+	if (!(w->client = http_client_new())) {
 		free(w->url);
 		free(w);
 		return pm_error_set(err, PM_INTERNAL, "outbox", 0,
@@ -897,7 +834,7 @@ enum pm_status outbox_worker_start(struct outbox_worker **out,
 	pthread_cond_init(&w->cond, &attr);
 	pthread_condattr_destroy(&attr);
 	if (pthread_create(&w->thread, NULL, worker_main, w)) {
-		curl_easy_cleanup(w->curl);
+		http_client_free(w->client);
 		pthread_cond_destroy(&w->cond);
 		pthread_mutex_destroy(&w->lock);
 		free(w->url);
@@ -936,13 +873,12 @@ void outbox_worker_stop(struct outbox_worker *w)
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
-	curl_easy_cleanup(w->curl);
+	http_client_free(w->client);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
 	sodium_memzero(w->url, strlen(w->url));
 	free(w->url);
 	free(w);
-	curl_global_cleanup();
 }
 
 /* ---- the index listener ---- */

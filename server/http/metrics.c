@@ -457,7 +457,14 @@ enum pm_status metrics_ready(struct app *app, json_t **detail)
 		json_t *j = syncer_status(app->syncer);
 		json_t *last = json_object_get(j, "last");
 
-		/* A failed fetch leaves a stale but usable index: not fatal. */
+		json_int_t failing = json_integer_value(
+			json_object_get(j, "failures_in_row"));
+
+		/*
+		 * A failed fetch leaves a stale but usable index: not fatal
+		 * once (the remote may be restarting), but a sync that keeps
+		 * failing will not recover alone and needs someone.
+		 */
 		json_object_set_new(
 			d, "sync",
 			json_string(!json_is_object(last) ? "not yet"
@@ -465,6 +472,8 @@ enum pm_status metrics_ready(struct app *app, json_t **detail)
 					    ? "ok"
 					    : json_string_value(json_object_get(
 						      last, "error"))));
+		if (failing >= METRICS_SYNC_FAILURES)
+			ok = 0;
 		json_decref(j);
 	}
 	free(w);

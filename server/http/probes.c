@@ -34,6 +34,8 @@ void metrics_readyz(struct request *req, struct reply *rep)
 		       json_string_value(json_object_get(detail, "database")),
 		       "disk",
 		       json_string_value(json_object_get(detail, "disk")),
+		       "sync",
+		       json_string_value(json_object_get(detail, "sync")),
 		       NULL);
 	reply_json(rep, st == PM_OK ? 200 : 503,
 		   json_pack("{s:s,s:o}", "status",

@@ -12,6 +12,7 @@
  * as in directory mode, so that a slug does not depend on where the files
  * came from.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <git2.h>
 #include <sodium.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pmkb/base/buf.h"
 #include "pmkb/ingest/gitsync.h"
@@ -143,12 +145,60 @@ static enum pm_status make_dirs(const char *path, struct pm_error *err)
 
 /* ---- the clone -------------------------------------------------------- */
 
+static int older(const struct stat *sb, const struct timespec *t)
+{
+	return sb->st_mtim.tv_sec < t->tv_sec ||
+	       (sb->st_mtim.tv_sec == t->tv_sec &&
+		sb->st_mtim.tv_nsec < t->tv_nsec);
+}
+
+/*
+ * Removes the lock files ("x.lock" beside x) that libgit2 leaves when the
+ * process holding them is killed: the clone belongs to this process alone,
+ * so a lock older than its start can have no owner, and while it stays
+ * every later sync fails to update the ref. Looks at the top of the clone
+ * and under refs/, never follows a link, never descends into objects/.
+ */
+static void remove_stale_locks(const char *dir, int depth,
+			       const struct timespec *start)
+{
+	struct buf path = BUF_INIT;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		struct stat sb;
+
+		if (e->d_name[0] == '.')
+			continue;
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s", dir, e->d_name);
+		if (lstat(path.ptr, &sb) != 0)
+			continue;
+		if (S_ISDIR(sb.st_mode) && depth < GITTREE_MAX_DEPTH &&
+		    (depth > 0 || !strcmp(e->d_name, "refs")))
+			remove_stale_locks(path.ptr, depth + 1, start);
+		else if (S_ISREG(sb.st_mode) && n > 5 &&
+			 !strcmp(e->d_name + n - 5, ".lock") &&
+			 older(&sb, start) && unlink(path.ptr) == 0)
+			log_kv(LOG_WARN, "sync.stale_lock", "path", path.ptr,
+			       "msg", "removed a lock left by a process that "
+			       "ended while syncing", NULL);
+	}
+	closedir(d);
+	buf_release(&path);
+}
+
 enum pm_status gitsync_open(struct gitsync **out,
 			    const struct gitsync_options *o,
 			    struct pm_error *err)
 {
 	struct gitsync *g = xcalloc(1, sizeof(*g));
 	struct buf path = BUF_INIT;
+	struct timespec now;
 	enum pm_status rc = PM_OK;
 
 	*out = NULL;
@@ -183,6 +233,8 @@ enum pm_status gitsync_open(struct gitsync **out,
 		goto out;
 	buf_addf(&path, "%s/repo.git", o->data_dir);
 	g->clone_path = buf_detach(&path, NULL);
+	clock_gettime(CLOCK_REALTIME, &now);
+	remove_stale_locks(g->clone_path, 0, &now);
 	if (git_repository_open_bare(&g->repo, g->clone_path) == 0 ||
 	    is_local_path(g->url))
 		goto done; /* a local path is cloned at the first fetch */

@@ -320,12 +320,13 @@ json_t *syncer_status(struct syncer *s)
 			s->last.counts.errors, "warnings",
 			s->last.counts.warnings);
 	}
-	j = json_pack("{s:b,s:s,s:s,s:s,s:I,s:b,s:b,s:I,s:o}", "following", 1,
-		      "repo", gitsync_public_url(s->git), "branch",
-		      gitsync_branch(s->git), "dir", s->dir, "syncs",
-		      (json_int_t)s->syncs, "running", s->running, "pending",
-		      s->pending, "poll_seconds", (json_int_t)s->poll, "last",
-		      last);
+	j = json_pack("{s:b,s:s,s:s,s:s,s:I,s:I,s:b,s:b,s:I,s:o}",
+		      "following", 1, "repo", gitsync_public_url(s->git),
+		      "branch", gitsync_branch(s->git), "dir", s->dir, "syncs",
+		      (json_int_t)s->syncs, "failures_in_row",
+		      (json_int_t)s->failures_in_row, "running", s->running,
+		      "pending", s->pending, "poll_seconds",
+		      (json_int_t)s->poll, "last", last);
 	pthread_mutex_unlock(&s->lock);
 	return j;
 }

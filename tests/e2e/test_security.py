@@ -8,8 +8,8 @@ import json
 import os
 import unittest
 
-from gittest import (Repo, close_server, git, git_server, wait_for,
-                     wait_idle, SECRET)
+from gittest import (Repo, close_server, found, git, git_server,
+                     postmortem, wait_for, wait_idle, SECRET)
 from pmkbtest import main
 
 
@@ -96,6 +96,75 @@ class Provenance(unittest.TestCase):
         self.assertEqual(years[0], years[1])
         self.assertIn('2017', years[0])
         self.assertNotIn('2018', years[0])
+
+
+class StaleLock(unittest.TestCase):
+    """A fetch killed at the wrong moment leaves libgit2's ref lock."""
+
+    def setUp(self):
+        self.repo = Repo()
+        self.repo.write('2024-01-10-first.md',
+                        postmortem('First outage', 'flamingo'))
+        self.repo.commit('first')
+        self.repo.push()
+        self.servers = []
+
+    def tearDown(self):
+        for srv in self.servers:
+            close_server(srv)
+        self.repo.close()
+
+    def start(self, db=None):
+        srv = git_server(self.repo, db=db).start()
+        self.servers.append(srv)
+        self.repo.install_post_receive(srv.base)
+        return srv
+
+    @staticmethod
+    def lock_path(srv):
+        return os.path.join(os.path.dirname(srv.db), 'repo.git', 'refs',
+                            'pmkb', 'heads', 'main.lock')
+
+    def push(self, srv, word):
+        before = srv.get_json('/api/sync')['syncs']
+        self.repo.write(f'2024-02-01-{word}.md', postmortem(word, word))
+        self.repo.commit(word)
+        self.repo.push()
+        wait_for(lambda: srv.get_json('/api/sync')['syncs'] > before)
+        wait_idle(srv)
+        return srv.get_json('/api/sync')['last']
+
+    def test_lock_left_before_start_is_removed(self):
+        first = self.start()
+        wait_idle(first)
+        self.assertEqual(first.stop(), 0)
+        lock = self.lock_path(first)
+        with open(lock, 'w') as f:
+            f.write('0' * 40 + '\n')
+        srv = self.start(db=first.db)
+        wait_idle(srv)
+        self.assertFalse(os.path.exists(lock))
+        self.assertIn('sync.stale_lock', srv.stderr())
+        self.assertTrue(self.push(srv, 'narwhal')['ok'])
+        wait_for(found(srv, 'narwhal'))
+        self.assertEqual(srv.get('/readyz').status, 200)
+
+    def test_sync_that_keeps_failing_is_not_ready(self):
+        srv = self.start()
+        wait_idle(srv)
+        self.assertEqual(srv.get('/readyz').status, 200)
+        lock = self.lock_path(srv)
+        with open(lock, 'w') as f:  # newer than the process: kept
+            f.write('0' * 40 + '\n')
+        for word in ('okapi', 'tapir', 'dugong'):
+            self.assertFalse(self.push(srv, word)['ok'])
+        r = srv.get('/readyz')
+        self.assertEqual(r.status, 503)
+        self.assertIn('main.lock', r.json()['checks']['sync'])
+        os.remove(lock)
+        self.assertTrue(self.push(srv, 'axolotl')['ok'])
+        self.assertEqual(srv.get('/readyz').status, 200)
+        wait_for(found(srv, 'dugong'))
 
 
 if __name__ == '__main__':

@@ -48,10 +48,14 @@ void metrics_auth_failed(struct metrics *m, int limited);
 void metrics_render(struct metrics *m, struct app *app, unsigned conns,
 		    unsigned in_flight, struct buf *out);
 
+/* Syncs failed in a row after which the server is not ready. */
+#define METRICS_SYNC_FAILURES 3
+
 /*
  * Readiness: whether the index can be read and the database written
  * (a probe that needs a new page, rolled back; the file system not
- * read-only and not full). Fills detail (owned JSON object of check →
+ * read-only and not full), and, when following git, the last
+ * METRICS_SYNC_FAILURES syncs did not all fail. Fills detail (owned JSON object of check →
  * "ok" or the reason). Returns PM_OK when ready, PM_UNAVAILABLE when not.
  */
 enum pm_status metrics_ready(struct app *app, json_t **detail);

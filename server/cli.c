@@ -24,6 +24,7 @@
 #include "pmkb/ingest/lint.h"
 #include "pmkb/base/log.h"
 #include "pmkb/ops.h"
+#include "pmkb/slack/delivery.h"
 #include "pmkb/slack/outbox.h"
 #include "pmkb/search/searchcache.h"
 #include "pmkb/search/searcher.h"

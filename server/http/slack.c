@@ -23,6 +23,7 @@
 #include "pmkb/http/request.h"
 #include "pmkb/http/slack.h"
 #include "pmkb/slack/command.h"
+#include "pmkb/slack/delivery.h"
 #include "pmkb/slack/outbox.h"
 #include "pmkb/slack/verify.h"
 

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "pmkb/ingest/indexer.h"
+#include "pmkb/slack/delivery.h"
 #include "pmkb/slack/outbox.h"
 #include "pmkb/db/store.h"
 #include "tap.h"

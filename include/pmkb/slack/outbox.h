@@ -5,7 +5,7 @@
  *
  * A message is queued (outbox_enqueue) inside the index transaction that
  * makes its postmortem visible, so that the two are committed together or
- * not at all. A worker thread posts due messages with libcurl, marking a
+ * not at all. The worker (slack/delivery.h) posts due messages, marking a
  * row "sending" before the POST and "sent" after it, each in its own short
  * write; the writer lock is never held during the HTTP call. Network errors
  * and 5xx answers are retried with exponential backoff and jitter, a 429 is
@@ -24,7 +24,6 @@
 #include <stdint.h>
 
 #include "pmkb/ingest/indexer.h"
-#include "pmkb/ingest/indexer.h"
 #include "pmkb/base/status.h"
 
 struct dbconn;
@@ -41,6 +40,9 @@ enum announce_mode {
 
 /* Parses "off", "new" or "new+updated"; returns -1 for anything else. */
 int announce_mode_parse(const char *s);
+
+/* Now as the outbox table keeps times: wall-clock milliseconds. */
+int64_t outbox_now_ms(void);
 
 /*
  * What announcing needs beyond the postmortem. Owned by the caller and
@@ -61,14 +63,6 @@ struct outbox_context {
 	struct index_listener listener; /* see outbox_listener() */
 };
 
-/*
- * The index listener (ingest/indexer.h) that queues an announcement, in
- * the index batch's transaction, for each postmortem added as published
- * or that becomes published, and with ANNOUNCE_NEW_UPDATED for each
- * change of a published one; it wakes ctx->worker after the commit.
- * Borrowed from ctx.
- */
-const struct index_listener *outbox_listener(struct outbox_context *ctx);
 
 enum outbox_event {
 	OUTBOX_NEW,	  /* added, and published */
@@ -170,24 +164,6 @@ int64_t outbox_backoff_ms(long base_ms, int attempts, double jitter);
  */
 int64_t outbox_retry_after_ms(const char *value, int64_t now_s);
 
-struct outbox_settings {
-	const char *webhook_url; /* borrowed; a secret: never logged */
-	int max_attempts;
-	long backoff_ms;
-	long timeout_ms; /* for one POST, connecting included */
-	long poll_ms;	 /* look for work at least this often */
-};
-
-/*
- * Starts the worker that delivers st's outbox to s->webhook_url (both
- * borrowed until outbox_worker_stop). Rows left "sending" by a previous
- * process are queued again first. Call before other threads use libcurl.
- */
-enum pm_status outbox_worker_start(struct outbox_worker **out,
-				   struct store *st,
-				   const struct outbox_settings *s,
-				   struct pm_error *err);
-
 /*
  * `pmkb outbox [status | retry [ID] | test [TEXT...]]` on cfg->db: prints
  * the counts and the rows not sent; queues failed rows again; queues a
@@ -196,15 +172,5 @@ enum pm_status outbox_worker_start(struct outbox_worker **out,
  */
 int outbox_command(const struct pm_config *cfg, int nargs,
 		   const char **args);
-
-/* Tells the worker that messages may have become due. w may be NULL. */
-void outbox_worker_kick(struct outbox_worker *w);
-
-/*
- * Stops the worker: a POST in progress is finished (bounded by the
- * timeout) and recorded, then the thread is joined and w freed. w may be
- * NULL.
- */
-void outbox_worker_stop(struct outbox_worker *w);
 
 #endif

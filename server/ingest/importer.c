@@ -99,7 +99,20 @@ static enum pm_status walk(const char *root, const char *rel, int depth,
 		buf_addstr(&child, e->d_name);
 		buf_reset(&path);
 		buf_addf(&path, "%s/%s", root, child.ptr);
-		if (stat(path.ptr, &sb) == 0) {
+		if (lstat(path.ptr, &sb) != 0) {
+			/* Gone since readdir: nothing to list. */
+		} else if (S_ISLNK(sb.st_mode)) {
+			/*
+			 * A link is never followed (it may lead out of the
+			 * directory: /etc, /proc/self/environ, a secret),
+			 * but one that looks like a postmortem or leads to a
+			 * directory is listed, so that reading it fails and
+			 * says why, as a problem, in the index and in lint.
+			 */
+			if (importer_wants(child.ptr) ||
+			    (stat(path.ptr, &sb) == 0 && S_ISDIR(sb.st_mode)))
+				pm_list_add(out, child.ptr);
+		} else {
 			if (S_ISDIR(sb.st_mode) && depth < MAX_DEPTH)
 				rc = walk(root, child.ptr, depth + 1, out, err);
 			else if (S_ISREG(sb.st_mode) &&
@@ -128,15 +141,26 @@ enum pm_status importer_read(const char *path, char **data, size_t *len,
 			     struct pm_error *err)
 {
 	struct buf b = BUF_INIT;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* No FIFO or device may block the reader: regular files only. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	enum pm_status rc = PM_OK;
+	struct stat sb;
 
 	*data = NULL;
 	*len = 0;
+	if (fd < 0 && errno == ELOOP)
+		return pm_error_set(err, PM_INVALID, path, 0,
+				    "a symbolic link: not followed, so "
+				    "nothing outside the directory is read");
 	if (fd < 0)
 		return pm_error_set(err, errno == ENOENT ? PM_NOT_FOUND : PM_IO,
 				    path, 0, "cannot read: %s",
 				    strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return pm_error_set(err, PM_INVALID, path, 0,
+				    "not a regular file: not read");
+	}
 	while (b.len <= PM_MAX_FILE_SIZE) {
 		ssize_t n;
 

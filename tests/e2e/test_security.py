@@ -6,11 +6,13 @@ Everything runs the real binary against real git repositories.
 """
 import json
 import os
+import shutil
+import tempfile
 import unittest
 
 from gittest import (Repo, close_server, found, git, git_server,
                      postmortem, wait_for, wait_idle, SECRET)
-from pmkbtest import main
+from pmkbtest import Server, main, pmkb
 
 
 def dated(when):
@@ -96,6 +98,70 @@ class Provenance(unittest.TestCase):
         self.assertEqual(years[0], years[1])
         self.assertIn('2017', years[0])
         self.assertNotIn('2018', years[0])
+
+
+class Links(unittest.TestCase):
+    """A postmortem directory is often a checkout anyone can commit to:
+    its links must never bring in what lies outside it."""
+
+    SECRET = 'zanzibar-webhook-secret-0123456789'
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix='pmkb-links-')
+        self.dir = os.path.join(self.tmp, 'postmortems')
+        outside = os.path.join(self.tmp, 'outside')
+        os.makedirs(self.dir)
+        os.makedirs(outside)
+        with open(os.path.join(self.dir, '2024-01-10-real.md'), 'w') as f:
+            f.write(postmortem('Real outage', 'flamingo'))
+        with open(os.path.join(outside, 'secret.md'), 'w') as f:
+            f.write(postmortem('Secret', 'quagmire'))
+        links = {'secret.md': os.path.join(outside, 'secret.md'),
+                 'passwd.md': '/etc/passwd',
+                 'etc': '/etc',
+                 'environ.md': '/proc/self/environ',
+                 'outside': outside,
+                 'dangling.md': os.path.join(self.tmp, 'nothing')}
+        for name, target in links.items():
+            os.symlink(target, os.path.join(self.dir, name))
+        self.links = sorted(links)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_serve_indexes_nothing_behind_a_link(self):
+        with Server(directory=self.dir,
+                    env={'PMKB_WEBHOOK_SECRET': self.SECRET}) as srv:
+            self.assertEqual(srv.get_json('/api/search', q='flamingo')
+                             ['total'], 1)
+            for q in ('quagmire', 'zanzibar', 'root', 'PMKB_WEBHOOK_SECRET',
+                      'nologin', 'bash'):
+                self.assertEqual(srv.get_json('/api/search', q=q)['total'],
+                                 0, q)
+            listed = srv.get_json('/api/postmortems')
+            self.assertEqual(listed['total'], 1, listed)
+            for slug in ('secret', 'passwd', 'environ', 'etc/passwd'):
+                self.assertEqual(srv.get('/api/postmortems/' + slug).status,
+                                 404, slug)
+            problems = json.dumps(srv.get_json('/api/problems'))
+            for name in self.links:
+                self.assertIn(name, problems)
+            self.assertIn('symbolic link', problems)
+            self.assertNotIn(self.SECRET, problems)
+
+    def test_import_and_lint_report_each_link(self):
+        db = os.path.join(self.tmp, 'pmkb.db')
+        r = pmkb('import', '--db', db, self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = pmkb('search', '--db', db, 'quagmire')
+        self.assertNotIn('Secret', r.stdout)
+        r = pmkb('lint', self.dir)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        for name in self.links:
+            self.assertIn(os.path.join(self.dir, name) + ':0: error: ',
+                          r.stdout)
+        self.assertNotIn('quagmire', r.stdout)
+        self.assertNotIn('root:', r.stdout)
 
 
 class StaleLock(unittest.TestCase):

@@ -26,7 +26,9 @@ int importer_wants(const char *relpath);
 
 /*
  * Lists the postmortem files under dir, sorted, as paths relative to dir
- * (out must be zeroed; owned strings).
+ * (out must be zeroed; owned strings). Symbolic links are never followed:
+ * one with a postmortem's name or leading to a directory is listed all
+ * the same, so that importer_read() refuses it and the caller reports it.
  */
 enum pm_status importer_list(const char *dir, struct pm_list *out,
 			     struct pm_error *err);
@@ -34,6 +36,8 @@ enum pm_status importer_list(const char *dir, struct pm_list *out,
 /*
  * Reads a file, at most PM_MAX_FILE_SIZE + 1 bytes (so that an oversized
  * file is seen as such). Sets *data (owned, NUL-terminated) and *len.
+ * Refuses (PM_INVALID) a path whose last part is a symbolic link, and
+ * anything but a regular file.
  */
 enum pm_status importer_read(const char *path, char **data, size_t *len,
 			     struct pm_error *err);

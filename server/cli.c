@@ -33,6 +33,7 @@
 #include "pmkb/stats/stats.h"
 #include "pmkb/db/store.h"
 #include "pmkb/ingest/syncer.h"
+#include "pmkb/ingest/worktree.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/base/xalloc.h"
 
@@ -317,17 +318,17 @@ static enum pm_status import_run(struct store *st, const char *dir,
 				 struct pm_error *err)
 {
 	struct worktree_history *h = NULL;
-	struct import_history hist = { gitsync_history_get, NULL };
+	struct import_history hist = { worktree_history_get, NULL };
 	struct pm_error herr;
 	enum pm_status rc;
 
 	pm_error_clear(&herr);
-	if (gitsync_history_load(&h, dir, &herr) == PM_IO)
+	if (worktree_history_load(&h, dir, &herr) == PM_IO)
 		log_kv(LOG_WARN, "import.git_history", "dir", dir, "error",
 		       herr.message, NULL);
 	hist.ctx = h;
 	rc = importer_run(st, dir, force, h ? &hist : NULL, r, err);
-	gitsync_history_free(h);
+	worktree_history_free(h);
 	return rc;
 }
 
@@ -382,8 +383,8 @@ static int explain_file(const char *file)
 	if (importer_settings(dir, &tax, &settings, &salt, &err) != PM_OK)
 		fprintf(stderr, "pmkb: %s:%d: %s (the defaults are used)\n",
 			err.source, err.line, err.message);
-	if (gitsync_history_load(&h, dir, &err) == PM_OK)
-		gitsync_history_get(h, slash ? slash + 1 : file, &prov);
+	if (worktree_history_load(&h, dir, &err) == PM_OK)
+		worktree_history_get(h, slash ? slash + 1 : file, &prov);
 	postmortem_parse(&pm, file, data, len, tax, prov.created_time);
 	printf("%s\n", file);
 	for (int f = 0; f < PM_F__MAX; f++) {
@@ -411,7 +412,7 @@ static int explain_file(const char *file)
 	rc = 0;
 out:
 	postmortem_release(&pm);
-	gitsync_history_free(h);
+	worktree_history_free(h);
 	taxonomy_free(tax);
 	free(settings);
 	free(salt);

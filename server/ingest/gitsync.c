@@ -660,45 +660,14 @@ static enum pm_status put_all(struct sync_ctx *x, const git_oid *head,
 	return PM_OK;
 }
 
-struct list_ctx {
-	struct prov_set *set;
-};
-
-static int list_cb(const char *root, const git_tree_entry *e, void *payload)
-{
-	struct list_ctx *lc = payload;
-	const char *name = git_tree_entry_name(e);
-	struct buf path = BUF_INIT;
-
-	if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
-		int depth = 0;
-
-		for (const char *p = root; *p; p++)
-			depth += *p == '/';
-		/* 1 skips the subtree: hidden, vendored, or too deep. */
-		return name[0] == '.' || !strcmp(name, "node_modules") ||
-		       depth >= GITTREE_MAX_DEPTH;
-	}
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
-	    git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
-		return 0;
-	buf_addf(&path, "%s%s", root, name);
-	if (gittree_wanted(path.ptr))
-		prov_add(lc->set, path.ptr, git_tree_entry_id(e));
-	buf_release(&path);
-	return 0;
-}
-
 /* Every file of the head's tree, then the index pruned to match. */
 static enum pm_status sync_full(struct sync_ctx *x, const git_oid *head,
 				git_tree *head_dir)
 {
 	struct prov_set s = { 0 };
-	struct list_ctx lc = { &s };
 	enum pm_status rc = PM_OK;
 
-	if (head_dir &&
-	    git_tree_walk(head_dir, GIT_TREEWALK_PRE, list_cb, &lc)) {
+	if (head_dir && prov_add_tree(&s, head_dir)) {
 		rc = gittree_fail(x->err, PM_IO, x->g->public_url,
 			      "cannot list the tree");
 		goto out;
@@ -1025,133 +994,4 @@ char *gitsync_source_url(const char *tmpl, const char *commit,
 	free(ndir);
 	buf_release(&path);
 	return buf_detach(&out, NULL);
-}
-
-/* ---- history of a work tree (pmkb import, serve --dir) ---------------- */
-
-struct worktree_history {
-	struct prov_set set;
-	struct prov **by_path; /* sorted by path, for lookups */
-	char (*last_hex)[GIT_OID_HEXSZ + 1];
-	char (*first_hex)[GIT_OID_HEXSZ + 1];
-};
-
-/* dir relative to the work tree's root (owned), or NULL when outside. */
-static char *dir_in_worktree(git_repository *repo, const char *dir)
-{
-	const char *wd = git_repository_workdir(repo);
-	char *real_wd = wd ? realpath(wd, NULL) : NULL;
-	char *real_dir = realpath(dir, NULL);
-	char *rel = NULL;
-	size_t n;
-
-	if (!real_wd || !real_dir)
-		goto out;
-	n = strlen(real_wd);
-	if (!strncmp(real_dir, real_wd, n) &&
-	    (real_dir[n] == '/' || !real_dir[n]))
-		rel = gittree_normalise_dir(real_dir + n);
-out:
-	free(real_wd);
-	free(real_dir);
-	return rel;
-}
-
-static int cmp_path(const void *a, const void *b)
-{
-	return strcmp((*(struct prov *const *)a)->path,
-		      (*(struct prov *const *)b)->path);
-}
-
-enum pm_status gitsync_history_load(struct worktree_history **out,
-				    const char *dir, struct pm_error *err)
-{
-	struct worktree_history *h = NULL;
-	struct prov_repo g;
-	atomic_int cancel = 0;
-	git_commit *head_commit = NULL;
-	git_tree *tree = NULL;
-	struct list_ctx lc;
-	git_oid head;
-	enum pm_status rc = PM_NOT_FOUND;
-	char *ndir = NULL;
-
-	*out = NULL;
-	memset(&g, 0, sizeof(g));
-	git_libgit2_init();
-	if (git_repository_open_ext(&g.repo, dir, 0, NULL) ||
-	    git_repository_is_bare(g.repo) ||
-	    !(ndir = dir_in_worktree(g.repo, dir)) ||
-	    git_reference_name_to_id(&head, g.repo, "HEAD") ||
-	    git_commit_lookup(&head_commit, g.repo, &head) ||
-	    !(tree = gittree_dir(g.repo, head_commit, ndir)))
-		goto out;
-	g.dir = ndir;
-	g.public_url = dir;
-	g.cancel = &cancel;
-	h = xcalloc(1, sizeof(*h));
-	lc.set = &h->set;
-	if (git_tree_walk(tree, GIT_TREEWALK_PRE, list_cb, &lc)) {
-		rc = gittree_fail(err, PM_IO, dir, "cannot list the tree");
-		goto out;
-	}
-	prov_index(&h->set);
-	if ((rc = prov_walk(&g, &head, &h->set, err)) != PM_OK)
-		goto out;
-	h->by_path = xcalloc(h->set.n + 1, sizeof(*h->by_path));
-	h->last_hex = xcalloc(h->set.n + 1, sizeof(*h->last_hex));
-	h->first_hex = xcalloc(h->set.n + 1, sizeof(*h->first_hex));
-	for (size_t i = 0; i < h->set.n; i++) {
-		h->by_path[i] = &h->set.v[i];
-		git_oid_tostr(h->last_hex[i], sizeof(h->last_hex[i]),
-			      &h->set.v[i].last);
-		git_oid_tostr(h->first_hex[i], sizeof(h->first_hex[i]),
-			      &h->set.v[i].first);
-	}
-	qsort(h->by_path, h->set.n, sizeof(*h->by_path), cmp_path);
-	*out = h;
-	h = NULL;
-	rc = PM_OK;
-out:
-	gitsync_history_free(h);
-	git_tree_free(tree);
-	git_commit_free(head_commit);
-	git_repository_free(g.repo);
-	free(ndir);
-	return rc;
-}
-
-void gitsync_history_get(void *ctx, const char *relpath,
-			 struct pm_provenance *prov)
-{
-	const struct worktree_history *h = ctx;
-	struct prov key = { .path = (char *)relpath }, *kp = &key, **hit;
-	size_t i;
-
-	memset(prov, 0, sizeof(*prov));
-	if (!h || !(hit = bsearch(&kp, h->by_path, h->set.n,
-				  sizeof(*h->by_path), cmp_path)))
-		return;
-	i = (size_t)(*hit - h->set.v);
-	if ((*hit)->have_last) {
-		prov->commit = h->last_hex[i];
-		prov->author = (*hit)->author;
-		prov->commit_time = (*hit)->last_time;
-	}
-	if ((*hit)->have_first) {
-		prov->first_commit = h->first_hex[i];
-		prov->created_time = (*hit)->created;
-		prov->created_from = "git";
-	}
-}
-
-void gitsync_history_free(struct worktree_history *h)
-{
-	if (!h)
-		return;
-	prov_release(&h->set);
-	free(h->by_path);
-	free(h->last_hex);
-	free(h->first_hex);
-	free(h);
 }

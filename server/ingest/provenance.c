@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pmkb/base/buf.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/ingest/gittree.h"
 #include "pmkb/ingest/provenance.h"
@@ -297,4 +298,34 @@ out:
 	buf_release(&prefix);
 	git_revwalk_free(walk);
 	return rc;
+}
+
+static int list_cb(const char *root, const git_tree_entry *e, void *payload)
+{
+	struct prov_set *set = payload;
+	const char *name = git_tree_entry_name(e);
+	struct buf path = BUF_INIT;
+
+	if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+		int depth = 0;
+
+		for (const char *p = root; *p; p++)
+			depth += *p == '/';
+		/* 1 skips the subtree: hidden, vendored, or too deep. */
+		return name[0] == '.' || !strcmp(name, "node_modules") ||
+		       depth >= GITTREE_MAX_DEPTH;
+	}
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+	    git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
+		return 0;
+	buf_addf(&path, "%s%s", root, name);
+	if (gittree_wanted(path.ptr))
+		prov_add(set, path.ptr, git_tree_entry_id(e));
+	buf_release(&path);
+	return 0;
+}
+
+int prov_add_tree(struct prov_set *s, git_tree *t)
+{
+	return git_tree_walk(t, GIT_TREEWALK_PRE, list_cb, s) ? -1 : 0;
 }

@@ -84,7 +84,7 @@ struct import_result {
  * Indexes every postmortem under dir and removes from the index those no
  * longer there, in one transaction. A broken .pmkb.yml is recorded as a
  * problem and the defaults are used. history (may be NULL: not in git;
- * see gitsync_history_load()) gives each file its commits, and dates a
+ * see worktree_history_load()) gives each file its commits, and dates a
  * file that says nothing of its date; a file's mtime never does. force: parse every file again even when unchanged, and rebuild
  * the full-text index (pmkb reindex).
  */

@@ -89,4 +89,11 @@ struct prov *prov_add(struct prov_set *s, const char *path,
 
 struct prov *prov_find(struct prov_set *s, const char *track);
 
+/*
+ * Adds every file of tree t that counts (gittree_wanted), skipping hidden
+ * and vendored directories and those nested too deep. -1 when the tree
+ * cannot be read.
+ */
+int prov_add_tree(struct prov_set *s, git_tree *t);
+
 #endif

@@ -18,6 +18,7 @@
 #include "pmkb/base/config.h"
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/doc/settings.h"
+#include "pmkb/ingest/gitdiff.h"
 #include "pmkb/ingest/gitsync.h"
 #include "pmkb/http/hooks.h"
 #include "pmkb/ingest/importer.h"
@@ -26,6 +27,7 @@
 #include "pmkb/ops.h"
 #include "pmkb/slack/delivery.h"
 #include "pmkb/slack/outbox.h"
+#include "pmkb/search/recall.h"
 #include "pmkb/search/searchcache.h"
 #include "pmkb/search/searcher.h"
 #include "pmkb/http/server.h"
@@ -70,6 +72,51 @@ static const char *cli_arg(void *ctx, const char *name)
 	return NULL;
 }
 
+/* The settings beside --dir and a reader on the index --db. */
+struct index_ctx {
+	struct taxonomy *tax;
+	char *settings, *salt;
+	struct store *st;
+	struct dbconn *c;
+};
+
+static int open_store(const struct pm_config *cfg, struct store **st);
+
+/*
+ * Fills x for command cmd (for messages): settings that cannot be read
+ * are reported and replaced by the defaults. Returns 1, or 0 when the
+ * index cannot be read (said on stderr); index_close() either way.
+ */
+static int index_open(const struct pm_config *cfg, const char *cmd,
+		      struct index_ctx *x)
+{
+	struct pm_error err;
+
+	memset(x, 0, sizeof(*x));
+	pm_error_clear(&err);
+	if (importer_settings(cfg->dir, &x->tax, &x->settings, &x->salt,
+			      &err) != PM_OK)
+		fprintf(stderr, "pmkb %s: %s:%d: %s (using the defaults)\n",
+			cmd, err.source, err.line, err.message);
+	if (!open_store(cfg, &x->st))
+		return 0;
+	if (!(x->c = store_reader(x->st))) {
+		fprintf(stderr, "pmkb %s: cannot read %s\n", cmd, cfg->db);
+		return 0;
+	}
+	return 1;
+}
+
+static void index_close(struct index_ctx *x)
+{
+	if (x->c)
+		store_reader_release(x->st, x->c);
+	store_close(x->st);
+	taxonomy_free(x->tax);
+	free(x->settings);
+	free(x->salt);
+}
+
 /*
  * `pmkb stats [causes|durations|actions]` (what may be NULL: causes):
  * reads --period, --mode, --format (default table), --from and --to of
@@ -82,13 +129,10 @@ static int stats_command(const struct pm_config *cfg, const char *what)
 	static const char *const kinds[] = { "causes", "durations",
 					     "actions" };
 	struct stats_request r;
-	struct taxonomy *tax = NULL;
-	struct store *st = NULL;
-	struct dbconn *c = NULL;
+	struct index_ctx x;
 	struct pm_error err;
 	struct buf out = BUF_INIT;
 	struct stat sb;
-	char *settings = NULL, *salt = NULL;
 	json_t *res = NULL;
 	enum stats_kind kind = STATS_CAUSES;
 	enum pm_status rc;
@@ -120,23 +164,13 @@ static int stats_command(const struct pm_config *cfg, const char *what)
 			cfg->db, cfg->db);
 		return 1;
 	}
-	if (importer_settings(cfg->dir, &tax, &settings, &salt, &err) !=
-	    PM_OK)
-		fprintf(stderr, "pmkb stats: %s:%d: %s (using the defaults)\n",
-			err.source, err.line, err.message);
+	if (!index_open(cfg, "stats", &x))
+		goto out;
 	pm_error_clear(&err);
-	if (store_open(&st, cfg->db, &err) != PM_OK) {
-		fprintf(stderr, "pmkb stats: %s: %s\n", cfg->db, err.message);
-		goto out;
-	}
-	if (!(c = store_reader(st))) {
-		fprintf(stderr, "pmkb stats: cannot read %s\n", cfg->db);
-		goto out;
-	}
-	rc = kind == STATS_CAUSES	? stats_causes(c, tax, &r, &res, &err)
-	     : kind == STATS_DURATIONS ? stats_durations(c, tax, &r, &res, &err)
-				       : stats_action_items(c, tax, &r, &res,
-							    &err);
+	rc = kind == STATS_CAUSES ? stats_causes(x.c, x.tax, &r, &res, &err)
+	     : kind == STATS_DURATIONS
+		     ? stats_durations(x.c, x.tax, &r, &res, &err)
+		     : stats_action_items(x.c, x.tax, &r, &res, &err);
 	if (rc != PM_OK) {
 		fprintf(stderr, "pmkb stats: %s\n",
 			err.message[0] ? err.message : pm_status_name(rc));
@@ -149,12 +183,7 @@ static int stats_command(const struct pm_config *cfg, const char *what)
 out:
 	json_decref(res);
 	buf_release(&out);
-	if (c)
-		store_reader_release(st, c);
-	store_close(st);
-	taxonomy_free(tax);
-	free(settings);
-	free(salt);
+	index_close(&x);
 	return status;
 }
 
@@ -164,6 +193,7 @@ static int cmd_outbox(struct pm_config *cfg, int nargs, const char **args);
 static int cmd_token(struct pm_config *cfg, int nargs, const char **args);
 static int cmd_backup(struct pm_config *cfg, int nargs, const char **args);
 static int cmd_check(struct pm_config *cfg, int nargs, const char **args);
+static int cmd_recall(struct pm_config *cfg, int nargs, const char **args);
 
 static const struct command commands[] = {
 	{ "serve", cmd_serve, CFG_SERVE, "pmkb serve [OPTIONS]",
@@ -258,6 +288,17 @@ static const struct command commands[] = {
 	  "built from the same files have the same digest. Exit status 0\n"
 	  "when every check passes, 1 otherwise. `pmkb reindex` repairs an\n"
 	  "index that fails.\n",
+	  0, 0 },
+	{ "recall", cmd_recall, CFG_RECALL,
+	  "pmkb recall [OPTIONS] [--paths A,B | --diff REV..REV]",
+	  "list the past incidents a code change touches",
+	  "Reads the changed paths from --paths, from --diff in the git\n"
+	  "repository here, or one a line from stdin (git diff --name-only |\n"
+	  "pmkb recall). Prints the postmortems whose services own a changed\n"
+	  "path (.pmkb.yml services: paths globs) or that mention one, newest\n"
+	  "first, each with why, and the open action items of those\n"
+	  "services. Always exits 0 when it could read the index: fit for a\n"
+	  "pre-push hook or CI.\n",
 	  0, 0 },
 	{ NULL, NULL, 0, NULL, NULL, NULL, 0, 0 },
 };
@@ -720,4 +761,88 @@ int cli_main(int argc, char **argv)
 out:
 	free(rest);
 	return rc;
+}
+
+/* Splits s at commas and white space into paths. */
+static void split_paths(struct pm_list *out, const char *s)
+{
+	while (*s) {
+		size_t n = strcspn(s, ", \t\r\n");
+		char *p;
+
+		if (n) {
+			p = xstrndup(s, n);
+			pm_list_add_unique(out, p);
+			free(p);
+		}
+		s += n;
+		s += strspn(s, ", \t\r\n");
+	}
+}
+
+static int cmd_recall(struct pm_config *cfg, int nargs, const char **args)
+{
+	struct pm_list paths = { 0 };
+	struct index_ctx x = { 0 };
+	struct pm_error err;
+	struct buf out = BUF_INIT;
+	struct stat sb;
+	const char *format = cfg->format ? cfg->format : "text";
+	json_t *res = NULL;
+	int status = 1;
+
+	(void)nargs;
+	(void)args;
+	pm_error_clear(&err);
+	if (strcmp(format, "text") && strcmp(format, "md") &&
+	    strcmp(format, "json")) {
+		fprintf(stderr, "pmkb recall: --format: expected text, md or "
+				"json, got '%s'\n", format);
+		return 2;
+	}
+	if (cfg->paths) {
+		split_paths(&paths, cfg->paths);
+	} else if (cfg->diff) {
+		if (gitdiff_paths(".", cfg->diff, &paths, &err) != PM_OK) {
+			fprintf(stderr, "pmkb recall: --diff %s: %s\n",
+				cfg->diff, err.message);
+			status = 2;
+			goto out;
+		}
+	} else {
+		char line[4096];
+
+		while (fgets(line, sizeof(line), stdin) &&
+		       paths.n < RECALL_MAX_PATHS)
+			split_paths(&paths, line);
+	}
+	if (stat(cfg->db, &sb)) {
+		fprintf(stderr, "pmkb recall: %s: no index here; run 'pmkb "
+				"import DIR --db %s' first\n",
+			cfg->db, cfg->db);
+		goto out;
+	}
+	if (!index_open(cfg, "recall", &x))
+		goto out;
+	if (recall_run(x.c, x.tax, (const char *const *)paths.v, paths.n, &res,
+		       &err) != PM_OK) {
+		fprintf(stderr, "pmkb recall: %s\n", err.message);
+		goto out;
+	}
+	if (!strcmp(format, "json")) {
+		char *j = json_dumps(res, JSON_INDENT(2));
+
+		buf_addf(&out, "%s\n", j);
+		free(j);
+	} else {
+		recall_render(&out, res, !strcmp(format, "md"), cfg->public_url);
+	}
+	fwrite(out.ptr, 1, out.len, stdout);
+	status = 0;
+out:
+	json_decref(res);
+	buf_release(&out);
+	index_close(&x);
+	pm_list_release(&paths);
+	return status;
 }

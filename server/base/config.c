@@ -29,7 +29,7 @@ struct option_def {
 
 #define ALL_INDEX \
 	(CFG_SERVE | CFG_IMPORT | CFG_REINDEX | CFG_SEARCH | CFG_OUTBOX | \
-	 CFG_STATS | CFG_TOKEN | CFG_BACKUP | CFG_CHECK)
+	 CFG_STATS | CFG_TOKEN | CFG_BACKUP | CFG_CHECK | CFG_RECALL)
 #define STR(field) OPT_STRING, offsetof(struct pm_config, field)
 #define NUM(field) OPT_LONG, offsetof(struct pm_config, field)
 #define FLAG(field) OPT_FLAG, offsetof(struct pm_config, field)
@@ -39,7 +39,7 @@ static const struct option_def options[] = {
 	{ "db", "PMKB_DB", STR(db), ALL_INDEX, "FILE",
 	  "the SQLite index (created if missing)", 0, 0 },
 	{ "dir", "PMKB_DIR", STR(dir),
-	  CFG_SERVE | CFG_REINDEX | CFG_LINT | CFG_STATS, "DIR",
+	  CFG_SERVE | CFG_REINDEX | CFG_LINT | CFG_STATS | CFG_RECALL, "DIR",
 	  "the directory of postmortems to index", 0, 0 },
 	{ "listen", "PMKB_LISTEN", STR(listen), CFG_SERVE, "HOST:PORT",
 	  "address to serve on (port 0: pick a free port)", 0, 0 },
@@ -113,8 +113,14 @@ static const struct option_def options[] = {
 	{ "mode", NULL, STR(mode), CFG_STATS, "MODE",
 	  "primary (first cause, default) or any (every cause listed)", 0,
 	  0 },
-	{ "format", NULL, STR(format), CFG_STATS, "FORMAT",
-	  "table (default), csv, md or json", 0, 0 },
+	{ "format", NULL, STR(format), CFG_STATS | CFG_RECALL, "FORMAT",
+	  "table (default), csv, md or json; recall: text, md or json", 0,
+	  0 },
+	{ "paths", NULL, STR(paths), CFG_RECALL, "PATHS",
+	  "the changed paths, separated by commas or spaces", 0, 0 },
+	{ "diff", NULL, STR(diff), CFG_RECALL, "REV..REV",
+	  "the paths changed between two commits of the git repository "
+	  "here", 0, 0 },
 	{ "from", NULL, STR(from), CFG_STATS, "DATE",
 	  "first day or period: 2017, 2017-07, 2017-07-01, 2017-H2, FY2017",
 	  0, 0 },

@@ -65,23 +65,6 @@ void review_rules_free(struct review_rules *rules)
 	free(rules);
 }
 
-static enum pm_status rfail(struct pm_error *err, const char *source,
-			    int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static enum pm_status rfail(struct pm_error *err, const char *source,
-			    int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	pm_error_clear(err);
-	snprintf(err->source, sizeof(err->source), "%s", source);
-	err->line = line;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return PM_INVALID;
-}
-
 static int parse_level(const struct ynode *v, enum review_level *out)
 {
 	static const char *const names[] = { "off", "warning", "error" };
@@ -121,14 +104,14 @@ static enum pm_status read_phrases(struct review_rules *rules, int r,
 	struct buf low = BUF_INIT;
 
 	if (v->type != YNODE_SEQUENCE)
-		return rfail(err, source, v->line,
+		return pm_error_set(err, PM_INVALID, source, v->line,
 			     "review.%s.phrases: expected a list of phrases, "
 			     "got %s", rule_names[r], ynode_type_name(v));
 	if (r == REVIEW_ACTION_OWNER)
-		return rfail(err, source, v->line,
+		return pm_error_set(err, PM_INVALID, source, v->line,
 			     "review.action_owner: takes no phrases");
 	if (v->n > REVIEW_MAX_PHRASES)
-		return rfail(err, source, v->line,
+		return pm_error_set(err, PM_INVALID, source, v->line,
 			     "review.%s.phrases: more than %d", rule_names[r],
 			     REVIEW_MAX_PHRASES);
 	rules->phrases[r] = xcalloc(v->n ? v->n : 1, sizeof(char *));
@@ -137,7 +120,7 @@ static enum pm_status read_phrases(struct review_rules *rules, int r,
 
 		if (p->type != YNODE_SCALAR || p->is_null || !p->len) {
 			buf_release(&low);
-			return rfail(err, source, p->line,
+			return pm_error_set(err, PM_INVALID, source, p->line,
 				     "review.%s.phrases[%zu]: expected text",
 				     rule_names[r], i);
 		}
@@ -161,7 +144,7 @@ enum pm_status review_rules_parse(struct review_rules **out,
 	if (v->type == YNODE_SCALAR && v->is_null)
 		goto out;
 	if (v->type != YNODE_MAPPING) {
-		st = rfail(err, source, v->line,
+		st = pm_error_set(err, PM_INVALID, source, v->line,
 			   "review: expected rules and levels, like "
 			   "'non_action: error', got %s", ynode_type_name(v));
 		goto out;
@@ -176,7 +159,7 @@ enum pm_status review_rules_parse(struct review_rules **out,
 			if (!strcmp(key, rule_names[r]))
 				break;
 		if (r == REVIEW__MAX) {
-			st = rfail(err, source, k->line,
+			st = pm_error_set(err, PM_INVALID, source, k->line,
 				   "review: unknown rule '%.40s' (expected "
 				   "action_owner, non_action, human_error or "
 				   "counterfactual)", key);
@@ -186,7 +169,7 @@ enum pm_status review_rules_parse(struct review_rules **out,
 		ph = val->type == YNODE_MAPPING ? ynode_get(val, "phrases")
 						: NULL;
 		if (lv && parse_level(lv, &rules->level[r])) {
-			st = rfail(err, source, lv->line,
+			st = pm_error_set(err, PM_INVALID, source, lv->line,
 				   "review.%s: expected off, warning or "
 				   "error", key);
 			break;
@@ -198,7 +181,7 @@ enum pm_status review_rules_parse(struct review_rules **out,
 			if (kk->type != YNODE_SCALAR ||
 			    (strcmp(kk->value, "level") &&
 			     strcmp(kk->value, "phrases")))
-				st = rfail(err, source, kk->line,
+				st = pm_error_set(err, PM_INVALID, source, kk->line,
 					   "review.%s: unknown key '%.40s' "
 					   "(expected level or phrases)", key,
 					   kk->type == YNODE_SCALAR ? kk->value

@@ -17,6 +17,7 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/doc/ynode.h"
 #include "pmkb/doc/postmortem.h"
+#include "pmkb/doc/codemap.h"
 #include "pmkb/doc/review.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/base/utf8.h"
@@ -87,6 +88,7 @@ void taxonomy_free(struct taxonomy *tax)
 		free(tax->meta_keys[i].key);
 	free(tax->meta_keys);
 	review_rules_free(tax->review);
+	codemap_free(tax->codemap);
 	free(tax);
 }
 
@@ -708,6 +710,11 @@ enum pm_status taxonomy_parse(struct taxonomy **out, const char *yaml,
 			st = read_severities(&p, v);
 		else if (!strcmp(key, "metadata_keys"))
 			st = read_meta_keys(&p, v);
+		else if (!strcmp(key, "services"))
+			st = p.tax->codemap ? fail(&p, k->line,
+						   "duplicate key 'services'")
+					    : codemap_parse(&p.tax->codemap, v,
+							    p.source, p.err);
 		else if (!strcmp(key, "review"))
 			st = p.tax->review ? fail(&p, k->line,
 						  "duplicate key 'review'")

@@ -22,12 +22,13 @@ ROOT = os.environ.get('PMKB_SOURCE_ROOT',
 SAMPLES = os.path.join(ROOT, 'postmortems')
 
 
-def pmkb(*args, env=None, input=None, timeout=120):
+def pmkb(*args, env=None, input=None, timeout=120, cwd=None):
     """Runs the pmkb binary; returns the CompletedProcess (text mode)."""
     e = dict(os.environ)
     e.update(env or {})
     return subprocess.run([BIN] + list(args), capture_output=True,
-                          text=True, env=e, input=input, timeout=timeout)
+                          text=True, env=e, input=input, timeout=timeout,
+                          cwd=cwd)
 
 
 class Response:

@@ -43,6 +43,8 @@ struct pm_config {
 	const char *server;	/* --server URL (pmkb notify), PMKB_SERVER */
 	long pre_receive;	/* --pre-receive (pmkb lint), a flag */
 	long explain;		/* --explain (pmkb import FILE), a flag */
+	const char *paths;	/* --paths A,B (pmkb recall) */
+	const char *diff;	/* --diff REV..REV (pmkb recall) */
 	/* Access control, limits and shutdown (auth.c, server.c). */
 	const char *auth;	   /* --auth open|token|proxy, PMKB_AUTH */
 	long allow_open_network;   /* --allow-open-network, a flag */
@@ -79,6 +81,7 @@ enum config_cmd {
 	CFG_TOKEN = 1 << 8,
 	CFG_BACKUP = 1 << 9,
 	CFG_CHECK = 1 << 10,
+	CFG_RECALL = 1 << 11,
 };
 
 /* Fills cfg with the defaults, then the environment. */

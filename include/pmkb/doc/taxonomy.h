@@ -16,6 +16,8 @@
  *   metadata_keys:            # body metadata keys, besides the built-in
  *     障害日: started_at      # any front-matter field name
  *     対応期間: period        # a span: started_at 〜 resolved_at
+ *   services:                 # code paths per service (doc/codemap.h)
+ *     billing-api: {paths: ['billing/<two stars>']}
  *   review:                   # the review lint's rules (doc/review.h)
  *     non_action: error
  *
@@ -29,6 +31,7 @@
 #include "pmkb/base/status.h"
 
 struct review_rules;
+struct codemap;
 
 struct pm_cause {
 	char *id;
@@ -59,6 +62,7 @@ struct taxonomy {
 	struct pm_meta_key *meta_keys; /* from metadata_keys */
 	size_t n_meta_keys;
 	struct review_rules *review; /* from review:, or NULL */
+	struct codemap *codemap;     /* from services:, or NULL */
 };
 
 /* An open taxonomy with the defaults. Owned: taxonomy_free(). */

@@ -770,3 +770,24 @@ out:
 	buf_release(&data);
 	return st;
 }
+
+const char *taxonomy_severity_stored(const struct taxonomy *tax,
+				     const char *raw, char *out,
+				     size_t outsz)
+{
+	const char *canon, *s = raw;
+	size_t len = strlen(raw);
+
+	if (taxonomy_severity(tax, raw, &canon) >= 0) {
+		snprintf(out, outsz, "%s", canon);
+		return out;
+	}
+	s = text_trim(s, &len);
+	if (!len || len >= outsz || (tax && tax->closed_severities))
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		out[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 'a' + 'A'
+							  : s[i]);
+	out[len] = '\0';
+	return out;
+}

@@ -631,6 +631,10 @@ static enum pm_status put_file(struct sync_ctx *x, const struct prov *p)
 	len = (size_t)git_blob_rawsize(blob);
 	if (len > PM_MAX_FILE_SIZE + 1)
 		len = PM_MAX_FILE_SIZE + 1;
+	if (!importer_is_markdown(p->path, git_blob_rawcontent(blob), len)) {
+		git_blob_free(blob);
+		return PM_OK; /* a Jenkinsfile; a full sync prunes it */
+	}
 	rc = index_put(x->b, p->path, git_blob_rawcontent(blob), len, &pv,
 		       &outcome);
 	if (rc == PM_OK && outcome.change == INDEX_UNCHANGED && pv.commit)

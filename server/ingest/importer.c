@@ -66,6 +66,48 @@ int importer_wants(const char *relpath)
 	return !strcasecmp(dot, ".md") || !strcasecmp(dot, ".markdown");
 }
 
+int importer_is_markdown(const char *relpath, const char *data, size_t len)
+{
+	const char *name = strrchr(relpath, '/');
+	const char *p = data, *end = data + len;
+
+	name = name ? name + 1 : relpath;
+	if (strrchr(name, '.'))
+		return 1;
+	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		p += 3;
+	if (end - p >= 3 && !memcmp(p, "---", 3))
+		return 1;
+	for (const char *prev = NULL; p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+
+		if (!eol)
+			eol = end;
+		/* "# Title" (ATX), or "Title" over "===" or "---" (setext). */
+		if (*p == '#') {
+			const char *h = p;
+
+			while (h < eol && *h == '#')
+				h++;
+			if (h - p <= 6 && (h == eol || *h == ' ' || *h == '\t'))
+				return 1;
+		}
+		if (prev && (*p == '=' || *p == '-') && eol - p >= 3) {
+			const char *h = p;
+
+			while (h < eol && *h == *p)
+				h++;
+			while (h < eol && (*h == ' ' || *h == '\r'))
+				h++;
+			if (h == eol)
+				return 1;
+		}
+		prev = eol > p && *p != '\r' ? p : NULL;
+		p = eol + 1;
+	}
+	return 0;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -281,6 +323,7 @@ struct job {
 	size_t len;
 	struct pm_provenance prov;
 	enum pm_status read_rc;
+	int not_markdown; /* an extension-less file that is not Markdown */
 	char message[256]; /* why the file could not be read */
 	struct index_parsed parsed;
 };
@@ -374,7 +417,10 @@ static void *reader_main(void *arg)
 			p->history->get(p->history->ctx, rel, &j->prov);
 		pm_error_clear(&e);
 		j->read_rc = importer_read(path.ptr, &j->data, &j->len, &e);
-		if (j->read_rc == PM_OK)
+		if (j->read_rc == PM_OK &&
+		    !importer_is_markdown(rel, j->data, j->len))
+			j->not_markdown = 1;
+		else if (j->read_rc == PM_OK)
 			index_parse(p->b, rel, j->data, j->len, &j->prov,
 				    known_hash(p, rel), &j->parsed);
 		else
@@ -408,7 +454,9 @@ static enum pm_status write_all(struct pipeline *p, struct index_batch *b,
 		while (p->produced <= i)
 			pthread_cond_wait(&p->cond, &p->lock);
 		pthread_mutex_unlock(&p->lock);
-		if (j->read_rc == PM_OK)
+		if (j->not_markdown)
+			rc = PM_OK; /* pruned if it was indexed before */
+		else if (j->read_rc == PM_OK)
 			rc = index_put_parsed(b, rel, j->data, j->len, &j->prov,
 					      &j->parsed, NULL);
 		else if (j->read_rc != PM_DB)

@@ -73,13 +73,16 @@ static void lint_file(struct lint_state *ls, const char *shown_path,
 	char *data = NULL;
 	size_t len = 0;
 
-	ls->res->files++;
 	postmortem_init(&pm);
 	if (importer_read(shown_path, &data, &len, &err) != PM_OK) {
+		ls->res->files++;
 		fprintf(ls->out, "%s:0: error: %s\n", shown_path, err.message);
 		ls->res->errors++;
 		goto out;
 	}
+	if (!importer_is_markdown(relpath, data, len))
+		goto out;
+	ls->res->files++;
 	postmortem_parse(&pm, relpath, data, len, tax, 0);
 	for (size_t i = 0; i < pm.n_diags; i++) {
 		const struct pm_diag *d = &pm.diags[i];

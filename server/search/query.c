@@ -346,14 +346,20 @@ static enum pm_status add_filter_value(struct parser *p, enum field f,
 		pm_list_add_unique(&p->q->statuses, v);
 		break;
 	case F_SEVERITY:
+		/* Kept as written (severity:DOWN), as the facet shows it. */
+		canon = taxonomy_severity_stored(p->tax, v, cause,
+						 sizeof(cause));
+		if (!canon)
+			return fail(p, PM_INVALID, off,
+				    "unknown severity \"%s\"", shown);
+		pm_list_add_unique(&p->q->severities, canon);
+		break;
 	case F_SEVERITY_LE:
 		rank = taxonomy_severity(p->tax, v, &canon);
 		if (rank < 0)
 			return fail(p, PM_INVALID, off,
 				    "unknown severity \"%s\"", shown);
-		if (f == F_SEVERITY) {
-			pm_list_add_unique(&p->q->severities, canon);
-		} else if (p->q->severity_max_rank < 0 ||
+		if (p->q->severity_max_rank < 0 ||
 			   rank < p->q->severity_max_rank) {
 			p->q->severity_max_rank = rank;
 		}

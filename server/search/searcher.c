@@ -138,27 +138,34 @@ static const char sql_rank_fast[] =
 static const char sql_count_list[] =
 	"SELECT count(*)" FROM_LIST_META FILTERS;
 
-/* Facets by (primary cause, severity, year), summed in C. */
+/* Facets by (severity, year), summed in C; causes are labels (below). */
 #define FACET_COLS                                                         \
-	"SELECT p.primary_cause, p.severity, substr(p.started_at, 1, 4),"  \
-	" count(*)"
-#define FACET_GROUP " GROUP BY 1, 2, 3"
+	"SELECT p.severity, substr(p.started_at, 1, 4), count(*)"
+#define FACET_GROUP " GROUP BY 1, 2"
 static const char sql_facets_fts[] = FACET_COLS FROM_FTS FILTERS FACET_GROUP;
 static const char sql_facets_list[] =
 	FACET_COLS FROM_LIST_META FILTERS FACET_GROUP;
 
-#define SERVICE_COLS "SELECT s.value, count(*)"
-#define SERVICE_JOIN                                                       \
-	" JOIN labels s ON s.pm_id = p.id AND s.kind = 'service'"
-static const char sql_services_fts[] =
-	SERVICE_COLS " FROM pm_fts CROSS JOIN" META
-	" ON p.id = pm_fts.rowid CROSS" SERVICE_JOIN
-	" WHERE pm_fts MATCH ?1 AND pm_fts.rowid >= ?18" FILTERS
-	" GROUP BY s.value ORDER BY 2 DESC, 1 LIMIT 50";
-/* CROSS: filter the rows first, then look up their services. */
-static const char sql_services_list[] =
-	SERVICE_COLS " FROM" META " CROSS" SERVICE_JOIN " WHERE 1" FILTERS
-	" GROUP BY s.value ORDER BY 2 DESC, 1 LIMIT 50";
+/*
+ * Label facets (services, causes) count every label of a row, as their
+ * filters match any of them: clicking a value gives exactly its count.
+ */
+#define LABEL_COLS "SELECT s.value, count(*)"
+#define LABEL_JOIN(kind)                                                   \
+	" JOIN labels s ON s.pm_id = p.id AND s.kind = '" kind "'"
+#define LABEL_FACET_FTS(kind)                                              \
+	LABEL_COLS " FROM pm_fts CROSS JOIN" META                          \
+	" ON p.id = pm_fts.rowid CROSS" LABEL_JOIN(kind)                   \
+	" WHERE pm_fts MATCH ?1 AND pm_fts.rowid >= ?18" FILTERS           \
+	" GROUP BY s.value ORDER BY 2 DESC, 1 LIMIT 50"
+/* CROSS: filter the rows first, then look up their labels. */
+#define LABEL_FACET_LIST(kind)                                             \
+	LABEL_COLS " FROM" META " CROSS" LABEL_JOIN(kind) " WHERE 1" FILTERS \
+	" GROUP BY s.value ORDER BY 2 DESC, 1 LIMIT 50"
+static const char sql_services_fts[] = LABEL_FACET_FTS("service");
+static const char sql_services_list[] = LABEL_FACET_LIST("service");
+static const char sql_causes_fts[] = LABEL_FACET_FTS("cause");
+static const char sql_causes_list[] = LABEL_FACET_LIST("cause");
 
 /* The rowid below which matches are not ranked (see RANK_MAX). */
 static const char sql_cut[] =
@@ -283,7 +290,10 @@ static enum pm_status filters_build(struct filters *f, const struct pm_query *q,
 	pm_list_release(&raw);
 	split_add(&raw, req->severity);
 	for (i = 0; i < raw.n; i++) {
-		if (taxonomy_severity(tax, raw.v[i], &canon) < 0) {
+		/* As the facet shows it: DOWN from a status page too. */
+		canon = taxonomy_severity_stored(tax, raw.v[i], cause,
+						 sizeof(cause));
+		if (!canon) {
 			st = bad_param(err, "severity", "unknown severity",
 				       raw.v[i]);
 			goto out;
@@ -443,6 +453,24 @@ static json_t *facet_json(struct facet *f,
 	return a;
 }
 
+/* Adds the rows of a label facet query to out. */
+static enum pm_status label_facet(struct dbconn *c, const struct filters *f,
+				  const char *sql, struct facet *out,
+				  struct pm_error *err)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql);
+	int rc;
+
+	if (!s)
+		return db_fail(c, err);
+	bind_filters(s, f);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		facet_add(out, (const char *)sqlite3_column_text(s, 0),
+			  sqlite3_column_int64(s, 1));
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? PM_OK : db_fail(c, err);
+}
+
 static enum pm_status run_facets(struct dbconn *c, const struct filters *f,
 				 json_t **facets, int64_t *total,
 				 struct pm_error *err)
@@ -461,13 +489,11 @@ static enum pm_status run_facets(struct dbconn *c, const struct filters *f,
 	}
 	bind_filters(s, f);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *pc = (const char *)sqlite3_column_text(s, 0);
-		const char *sv = (const char *)sqlite3_column_text(s, 1);
-		const char *yr = (const char *)sqlite3_column_text(s, 2);
-		int64_t n = sqlite3_column_int64(s, 3);
+		const char *sv = (const char *)sqlite3_column_text(s, 0);
+		const char *yr = (const char *)sqlite3_column_text(s, 1);
+		int64_t n = sqlite3_column_int64(s, 2);
 
 		*total += n;
-		facet_add(&cause, pc ? pc : "unknown", n);
 		if (sv)
 			facet_add(&sev, sv, n);
 		if (yr && strlen(yr) == 4)
@@ -478,20 +504,12 @@ static enum pm_status run_facets(struct dbconn *c, const struct filters *f,
 		st = db_fail(c, err);
 		goto out;
 	}
-	s = dbconn_stmt(c, f->match ? sql_services_fts : sql_services_list);
-	if (!s) {
-		st = db_fail(c, err);
-		goto out;
-	}
-	bind_filters(s, f);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		facet_add(&svc, (const char *)sqlite3_column_text(s, 0),
-			  sqlite3_column_int64(s, 1));
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		st = db_fail(c, err);
-		goto out;
-	}
+	st = label_facet(c, f, f->match ? sql_services_fts : sql_services_list,
+			 &svc, err);
+	if (st == PM_OK)
+		st = label_facet(c, f,
+				 f->match ? sql_causes_fts : sql_causes_list,
+				 &cause, err);
 out:
 	*facets = json_object();
 	json_object_set_new(*facets, "cause", facet_json(&cause, by_count));
@@ -685,6 +703,8 @@ enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
 	results = NULL;
 	if (facets) {
 		json_object_set_new(res, "facets", facets);
+		/* The cause facet and filter count any cause listed. */
+		json_object_set_new(res, "cause_mode", json_string("any"));
 		facets = NULL;
 	}
 	*out = res;

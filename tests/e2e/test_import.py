@@ -221,5 +221,80 @@ class ImportShapes(unittest.TestCase):
             proc.stdout.close()
 
 
+class FacetsAreFilters(unittest.TestCase):
+    """Every facet value shown, clicked, gives exactly its count."""
+
+    FILES = {
+        'a.md': '---\ntitle: A\ndate: 2023-01-05\nseverity: down\n'
+                'cause: [network, config]\naffected: [API, Web]\n'
+                'component: HybridPrioritySemaphore\n---\n'
+                'Outage: the balancer broke in replica_lag_monitor.\n',
+        'b.md': '---\ntitle: B\ndate: 2023-08-01\nseverity: notice\n'
+                'cause: config\naffected: [API]\n---\n'
+                'Outage: we balance load across zones.\n',
+        'c.md': '---\ntitle: C\nstarted_at: 2021-03-01\nseverity: SEV2\n'
+                'cause: [disk, network]\nservices: [db]\n---\nDisk outage.\n',
+        'NOTES': '# Notes\n\nAn extension-less postmortem of an outage: it '
+                 'has a heading.\n',
+        'Jenkinsfile': 'pipeline { agent any }\n',
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix='pmkb-facets-')
+        for rel, text in cls.FILES.items():
+            with open(os.path.join(cls.tmp, rel), 'w') as f:
+                f.write(text)
+        cls.srv = Server(directory=cls.tmp).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+        cls.srv.log.close()
+        cls.srv.proc.stdout.close()
+        shutil.rmtree(cls.srv.tmp, ignore_errors=True)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def total(self, path, **params):
+        return self.srv.get_json(path, **params)['total']
+
+    def test_every_facet_value_filters_to_its_count(self):
+        for path, base in (('/api/postmortems', {}),
+                           ('/api/search', {'q': 'outage'})):
+            j = self.srv.get_json(path, facets=1, **base)
+            self.assertEqual(j['cause_mode'], 'any')
+            seen = 0
+            for kind, values in j['facets'].items():
+                for v in values:
+                    seen += 1
+                    value = str(v['value'])
+                    params = dict(base)
+                    if kind == 'year':
+                        params.update({'from': value + '-01-01',
+                                       'to': value + '-12-31'})
+                    else:
+                        params[kind] = value
+                    self.assertEqual(self.total(path, **params), v['count'],
+                                     f'{path} {kind}={value}')
+            self.assertGreater(seen, 8)
+
+    def test_severity_kept_as_written_is_a_filter(self):
+        self.assertEqual(self.total('/api/postmortems', severity='DOWN'), 1)
+        self.assertEqual(self.total('/api/search', q='severity:DOWN'), 1)
+        self.assertEqual(self.total('/api/search', q='severity:notice'), 1)
+
+    def test_which_files_count(self):
+        self.assertEqual(self.total('/api/postmortems'), 4)
+        self.assertEqual(self.srv.get('/api/postmortems/NOTES').status, 200)
+        self.assertEqual(self.srv.get('/api/postmortems/Jenkinsfile').status,
+                         404)
+
+    def test_identifier_parts_and_unknown_keys_are_searchable(self):
+        for q in ('semaphore', 'HybridPrioritySemaphore', 'lag',
+                  'replica_lag_monitor'):
+            self.assertEqual(self.total('/api/search', q=q), 1, q)
+        self.assertEqual(self.total('/api/search', q='Web'), 1)
+
+
 if __name__ == '__main__':
     main()

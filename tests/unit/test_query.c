@@ -257,8 +257,20 @@ static void test_filters(void)
 	       "bad date message");
 	query_release(&q);
 
-	check_error("severity:SEV9", PM_INVALID,
-		    "query: unknown severity \"SEV9\" at column 10");
+	check_error("severity<=SEV9", PM_INVALID,
+		    "query: unknown severity \"SEV9\" at column 11");
+	{
+		/* Outside the list, a severity is kept as written. */
+		struct pm_query q2;
+		struct pm_error err2;
+
+		query_init(&q2);
+		is_int(query_parse(&q2, "severity:down", NULL, &err2), PM_OK,
+		       "severity:down parses");
+		ok(q2.severities.n == 1 && !strcmp(q2.severities.v[0], "DOWN"),
+		   "severity:down is DOWN, as stored");
+		query_release(&q2);
+	}
 	check_error("status:gone", PM_INVALID,
 		    "query: status is draft, review or published, not "
 		    "\"gone\" at column 8");

@@ -106,5 +106,15 @@ const struct pm_cause *taxonomy_find(const struct taxonomy *tax,
  */
 int taxonomy_severity(const struct taxonomy *tax, const char *raw,
 		      const char **canon);
+/*
+ * The spelling a severity is stored and filtered under, into out (size
+ * outsz): the canonical one when known, else raw trimmed and ASCII
+ * upper-cased, as postmortems keep a severity outside the list (a status
+ * page's "down" is DOWN). NULL for an empty raw, one longer than outsz,
+ * and an unknown one when the settings list the severities.
+ */
+const char *taxonomy_severity_stored(const struct taxonomy *tax,
+				     const char *raw, char *out,
+				     size_t outsz);
 
 #endif

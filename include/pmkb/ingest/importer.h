@@ -25,6 +25,14 @@ struct taxonomy;
 int importer_wants(const char *relpath);
 
 /*
+ * Whether a wanted file's bytes are a postmortem: always for *.md and
+ * *.markdown; a file without an extension (README-style notes, but also
+ * Gemfile, Jenkinsfile) only when it starts with front matter or has a
+ * Markdown heading ("# Title" or a setext underline).
+ */
+int importer_is_markdown(const char *relpath, const char *data, size_t len);
+
+/*
  * Lists the postmortem files under dir, sorted, as paths relative to dir
  * (out must be zeroed; owned strings). Symbolic links are never followed:
  * one with a postmortem's name or leading to a directory is listed all

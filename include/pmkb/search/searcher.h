@@ -45,7 +45,9 @@ struct search_request {
  * req->facets) counts the whole match set:
  *   {"cause": [{"value","count"}...], "severity": [...], "service": [...],
  *    "year": [...]}
- * by primary cause, severity, every listed service and the year of
+ * by every listed cause ("cause_mode": "any" beside "facets": the cause
+ * filter matches any cause too, so a value's count is what its filter
+ * gives), severity as stored, every listed service and the year of
  * started_at as written; by count (years newest first), 50 values at most.
  * A cause filter (cause:x, req->cause) matches any of a postmortem's
  * causes; services, tags, authors and teams compare without ASCII case.

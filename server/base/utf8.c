@@ -176,16 +176,3 @@ enum utf8_script utf8_script(uint32_t c)
 		return UTF8_HANGUL;
 	return UTF8_OTHER;
 }
-
-int utf8_width(uint32_t cp)
-{
-	return (cp >= 0x1100 && cp <= 0x115f) ||
-			       (cp >= 0x2e80 && cp <= 0xa4cf) ||
-			       (cp >= 0xac00 && cp <= 0xd7a3) ||
-			       (cp >= 0xf900 && cp <= 0xfaff) ||
-			       (cp >= 0xfe30 && cp <= 0xfe4f) ||
-			       (cp >= 0xff00 && cp <= 0xff60) ||
-			       (cp >= 0xffe0 && cp <= 0xffe6) || cp >= 0x20000
-		       ? 2
-		       : 1;
-}

@@ -459,51 +459,6 @@ out:
 
 /* ---- stats ---- */
 
-/*
- * The columns the character at s takes in a monospace font (CJK and
- * full-width forms take 2) and, in *n, its length in bytes. s is valid
- * UTF-8 (the index holds nothing else).
- */
-static size_t char_width(const char *s, size_t *n)
-{
-	uint32_t cp;
-	int k = utf8_decode(s, strnlen(s, 4), &cp);
-
-	*n = k > 0 ? (size_t)k : 1;
-	return k > 0 ? (size_t)utf8_width(cp) : 1;
-}
-
-/* The columns s takes, counting at most max (then *bytes is where). */
-static size_t display_width(const char *s, size_t max, size_t *bytes)
-{
-	size_t w = 0, off = 0, n, cw;
-
-	while (s[off] && w + (cw = char_width(s + off, &n)) <= max) {
-		w += cw;
-		off += n;
-	}
-	if (bytes)
-		*bytes = off;
-	return w;
-}
-
-/* Table cells are cut to this many columns. */
-#define MAX_CELL 24
-
-/* Appends s cut to MAX_CELL columns, padded to width, left or right. */
-static void add_cell(struct buf *t, const char *s, size_t width, int right)
-{
-	size_t bytes, w = display_width(s, MAX_CELL, &bytes);
-
-	if (right)
-		for (; w < width; w++)
-			buf_addch(t, ' ');
-	slack_escape(t, s, bytes);
-	if (!right)
-		for (; w < width; w++)
-			buf_addch(t, ' ');
-}
-
 struct stats_args {
 	const char *period;
 };
@@ -515,12 +470,6 @@ static const char *stats_arg(void *ctx, const char *name)
 	return !strcmp(name, "period") ? sa->period : NULL;
 }
 
-static int64_t cell(const json_t *row, const char *cause)
-{
-	return json_integer_value(
-		json_object_get(json_object_get(row, "by_cause"), cause));
-}
-
 /*
  * Counts by cause for the last STATS_PERIODS periods that have data, as
  * a monospace table: one row per cause (most incidents first), one column
@@ -530,11 +479,10 @@ static void cmd_stats(struct answer *a, const char *arg)
 {
 	struct stats_request r;
 	struct stats_args sa = { NULL };
-	json_t *out = NULL, *rows, *causes, *shown[STATS_PERIODS];
-	struct buf t = BUF_INIT;
+	json_t *out = NULL;
+	struct buf t = BUF_INIT, table = BUF_INIT;
 	char *period = NULL;
-	int ja = 0, bad = 0, n_shown = 0, n_causes;
-	size_t n_rows, i, label_w = 5, col_w[STATS_PERIODS];
+	int ja = 0, bad = 0;
 
 	/* Words: a period kind and "ja" for Japanese labels, any order. */
 	for (const char *p = arg; *p;) {
@@ -559,87 +507,16 @@ static void cmd_stats(struct answer *a, const char *arg)
 	}
 	if (!stats_answer(a, stats_causes, stats_arg, &sa, &r, &out))
 		goto out;
-	rows = json_object_get(out, "rows");
-	causes = json_object_get(out, "causes");
-	n_rows = json_array_size(rows);
-	/* The last periods before the "unknown" row, oldest first. */
-	for (i = n_rows; i > 0 && n_shown < STATS_PERIODS; i--) {
-		json_t *row = json_array_get(rows, i - 1);
-
-		if (strcmp(jstr(row, "period"), "unknown"))
-			shown[n_shown++] = row;
-	}
-	if (!n_shown) {
+	/* The same renderer as pmkb stats, turned for a narrow column. */
+	if (!stats_render_recent(&table, out, STATS_PERIODS, STATS_CAUSES,
+				 ja)) {
 		say(a, "There are no dated postmortems to count yet.");
 		goto out;
 	}
-	for (int k = 0; k < n_shown / 2; k++) {
-		json_t *tmp = shown[k];
-
-		shown[k] = shown[n_shown - 1 - k];
-		shown[n_shown - 1 - k] = tmp;
-	}
-	/* causes is sorted by total over the whole range, most first. */
-	n_causes = (int)json_array_size(causes);
-	for (int k = 0; k < n_causes && k < STATS_CAUSES; k++) {
-		const char *lab = jstr(json_array_get(causes, (size_t)k),
-				       ja ? "label_ja" : "id");
-		size_t w = display_width(lab ? lab : "", MAX_CELL, NULL);
-
-		label_w = w > label_w ? w : label_w;
-	}
 	buf_addf(&t, "*Incidents by cause* (%s, primary cause)\n```\n",
 		 stats_period_name(r.period));
-	add_cell(&t, ja ? "原因" : "cause", label_w, 0);
-	for (int k = 0; k < n_shown; k++) {
-		const char *lab = jstr(shown[k], ja ? "label_ja" : "label");
-		size_t w = display_width(lab, MAX_CELL, NULL);
-
-		col_w[k] = w > 5 ? w : 5;
-		buf_addstr(&t, "  ");
-		add_cell(&t, lab, col_w[k], 1);
-	}
-	buf_addch(&t, '\n');
-	for (int k = 0; k < n_causes; k++) {
-		const json_t *cs = json_array_get(causes, (size_t)k);
-		const char *id = jstr(cs, "id");
-		const char *lab = jstr(cs, ja ? "label_ja" : "id");
-		int other = k == STATS_CAUSES;
-
-		/* Past STATS_CAUSES, the rest are summed as "(other)". */
-		add_cell(&t, other ? "(other)" : lab ? lab : "", label_w, 0);
-		for (int col = 0; col < n_shown; col++) {
-			int64_t n = 0;
-			char num[24];
-
-			if (other)
-				for (int m = k; m < n_causes; m++)
-					n += cell(shown[col],
-						  jstr(json_array_get(
-							       causes,
-							       (size_t)m),
-						       "id"));
-			else
-				n = cell(shown[col], id);
-			snprintf(num, sizeof(num), "%lld", (long long)n);
-			buf_addstr(&t, "  ");
-			add_cell(&t, num, col_w[col], 1);
-		}
-		buf_addch(&t, '\n');
-		if (other)
-			break;
-	}
-	add_cell(&t, ja ? "合計" : "total", label_w, 0);
-	for (int col = 0; col < n_shown; col++) {
-		char num[24];
-
-		snprintf(num, sizeof(num), "%lld",
-			 (long long)json_integer_value(
-				 json_object_get(shown[col], "total")));
-		buf_addstr(&t, "  ");
-		add_cell(&t, num, col_w[col], 1);
-	}
-	buf_addstr(&t, "\n```");
+	slack_escape(&t, table.ptr, table.len);
+	buf_addstr(&t, "```");
 	add_section(a, &t);
 	buf_addf(&a->text, "Incidents by cause per %s",
 		 stats_period_name(r.period));
@@ -654,6 +531,7 @@ static void cmd_stats(struct answer *a, const char *arg)
 out:
 	json_decref(out);
 	buf_release(&t);
+	buf_release(&table);
 	free(period);
 }
 

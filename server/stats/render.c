@@ -512,3 +512,74 @@ void stats_render(struct buf *out, const json_t *result, enum stats_kind kind,
 	render_grid(out, &g, format);
 	grid_release(&g);
 }
+
+static long long by_cause(const json_t *row, const char *cause)
+{
+	return (long long)json_integer_value(
+		json_object_get(json_object_get(row, "by_cause"), cause));
+}
+
+int stats_render_recent(struct buf *out, const json_t *result,
+			int max_periods, int max_causes, int ja)
+{
+	const json_t *rows = json_object_get(result, "rows");
+	const json_t *causes = json_object_get(result, "causes");
+	const json_t *shown[16];
+	size_t n_rows = json_array_size(rows);
+	int n_shown = 0, n_causes = (int)json_array_size(causes);
+	struct grid g;
+
+	if (max_periods > 16)
+		max_periods = 16;
+	/* The last periods before the "unknown" row, oldest first. */
+	for (size_t i = n_rows; i > 0 && n_shown < max_periods; i--) {
+		const json_t *row = json_array_get(rows, i - 1);
+
+		if (strcmp(jstr(row, "period"), "unknown"))
+			shown[n_shown++] = row;
+	}
+	if (!n_shown)
+		return 0;
+	for (int k = 0; k < n_shown / 2; k++) {
+		const json_t *tmp = shown[k];
+
+		shown[k] = shown[n_shown - 1 - k];
+		shown[n_shown - 1 - k] = tmp;
+	}
+	grid_init(&g, 1 + (size_t)n_shown);
+	for (size_t c = 1; c < g.cols; c++)
+		g.right[c] = 1;
+	grid_add(&g, "%s", ja ? "原因" : "cause");
+	for (int k = 0; k < n_shown; k++)
+		grid_add(&g, "%s", label_of(shown[k], ja));
+	/* causes is sorted by total over the whole range, most first; past
+	 * max_causes the rest are summed as "(other)". */
+	for (int k = 0; k < n_causes && k <= max_causes; k++) {
+		const json_t *cz = json_array_get(causes, (size_t)k);
+		int other = k == max_causes;
+
+		grid_add(&g, "%s",
+			 other ? "(other)"
+			       : jstr(cz, ja ? "label_ja" : "id"));
+		for (int col = 0; col < n_shown; col++) {
+			long long n = 0;
+
+			if (other)
+				for (int m = k; m < n_causes; m++)
+					n += by_cause(
+						shown[col],
+						jstr(json_array_get(causes,
+								    (size_t)m),
+						     "id"));
+			else
+				n = by_cause(shown[col], jstr(cz, "id"));
+			grid_add(&g, "%lld", n);
+		}
+	}
+	grid_add(&g, "%s", ja ? "合計" : "total");
+	for (int col = 0; col < n_shown; col++)
+		grid_add(&g, "%lld", jint(shown[col], "total"));
+	render_text(out, &g);
+	grid_release(&g);
+	return n_shown;
+}

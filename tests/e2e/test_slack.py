@@ -131,7 +131,10 @@ class SlashCommand(unittest.TestCase):
         m = re.search(r'```\n(.*)\n```', self.text_of(j), re.S)
         self.assertIsNotNone(m, self.text_of(j))
         rows = {}
-        for line in m.group(1).split('\n'):
+        lines = m.group(1).split('\n')
+        # The rule under the header, as `pmkb stats` draws it.
+        self.assertRegex(lines[1], r'^-+( +-+)+$')
+        for line in lines[:1] + lines[2:]:
             cells = re.split(r'\s{2,}', line.strip())
             rows[cells[0]] = cells[1:]
         return rows

@@ -42,8 +42,4 @@ int utf8_encode(uint32_t cp, char out[4]);
 enum utf8_script { UTF8_OTHER, UTF8_HAN, UTF8_KANA, UTF8_HANGUL };
 enum utf8_script utf8_script(uint32_t cp);
 
-/* Columns cp takes in a terminal or a code block: 2 when East Asian
- * wide or fullwidth, else 1. */
-int utf8_width(uint32_t cp);
-
 #endif

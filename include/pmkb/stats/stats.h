@@ -241,6 +241,16 @@ void stats_render(struct buf *out, const json_t *result, enum stats_kind kind,
 /* ---- the command line ---- */
 
 
+/*
+ * The causes table of stats_causes()'s result turned for a narrow screen
+ * (Slack): causes as rows, the last max_periods dated periods as columns
+ * (at most 16), causes past max_causes summed as "(other)", and a total
+ * row; text table as stats_render() draws it. Returns the periods shown,
+ * 0 (and nothing appended) when no period is dated.
+ */
+int stats_render_recent(struct buf *out, const json_t *result,
+			int max_periods, int max_causes, int ja);
+
 /* Names of enum stats_mode values, item statuses and the three
  * durations, as the API and the output spell them. */
 extern const char *const stats_mode_names[STATS_MODE__MAX];

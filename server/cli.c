@@ -69,6 +69,8 @@ static const char *cli_arg(void *ctx, const char *name)
 		return cfg->from;
 	if (!strcmp(name, "to"))
 		return cfg->to;
+	if (!strcmp(name, "min_n"))
+		return cfg->min_n;
 	return NULL;
 }
 

@@ -124,6 +124,9 @@ static const struct option_def options[] = {
 	{ "from", NULL, STR(from), CFG_STATS, "DATE",
 	  "first day or period: 2017, 2017-07, 2017-07-01, 2017-H2, FY2017",
 	  0, 0 },
+	{ "min-n", NULL, STR(min_n), CFG_STATS, "N",
+	  "durations: a period with fewer values is too few to call a trend "
+	  "(default 5)", 0, 0 },
 	{ "to", NULL, STR(to), CFG_STATS, "DATE",
 	  "last day or period, same forms as --from", 0, 0 },
 	{ "slack-announce", "PMKB_SLACK_ANNOUNCE", STR(slack_announce),

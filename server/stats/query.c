@@ -19,6 +19,7 @@
 #include "pmkb/base/civil.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/base/log.h"
+#include "pmkb/stats/spread.h"
 #include "pmkb/stats/stats.h"
 #include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
@@ -34,15 +35,16 @@
 static const char sql_incidents[] =
 	"SELECT p.started_at, p.started_epoch, p.started_source, "
 	"p.primary_cause, p.causes, p.detected_at, p.detected_epoch, "
-	"p.mitigated_at, p.mitigated_epoch, p.resolved_at, p.resolved_epoch "
-	"FROM postmortems p WHERE "
+	"p.mitigated_at, p.mitigated_epoch, p.resolved_at, p.resolved_epoch, "
+	"p.detection FROM postmortems p WHERE "
 	"(?1 IS NULL OR EXISTS (SELECT 1 FROM labels l WHERE l.pm_id = p.id "
 	"AND l.kind = 'service' AND lower(l.value) IN "
 	"(SELECT lower(value) FROM json_each(?1)))) "
 	"AND (?2 IS NULL OR p.severity IN (SELECT value FROM json_each(?2)))";
 enum {
 	I_STARTED, I_STARTED_E, I_SOURCE, I_PRIMARY, I_CAUSES, I_DETECTED,
-	I_DETECTED_E, I_MITIGATED, I_MITIGATED_E, I_RESOLVED, I_RESOLVED_E
+	I_DETECTED_E, I_MITIGATED, I_MITIGATED_E, I_RESOLVED, I_RESOLVED_E,
+	I_DETECTION
 };
 
 static const char sql_items[] =
@@ -611,7 +613,23 @@ static int64_t row_duration(sqlite3_stmt *s, int at, int epoch)
 struct timing {
 	int64_t ord;
 	int64_t v[3]; /* ttd, ttm, ttr; -1 unknown */
+	int detection; /* index in detection_names */
 };
+
+/* Time to detect is split by how the incident was noticed. */
+static const char *const detection_names[] = { "alert", "customer",
+					       "internal", "other" };
+#define N_DETECTIONS 4
+
+static int detection_of(sqlite3_stmt *s)
+{
+	const char *d = (const char *)sqlite3_column_text(s, I_DETECTION);
+
+	for (int i = 0; d && i < N_DETECTIONS - 1; i++)
+		if (!strcmp(d, detection_names[i]))
+			return i;
+	return N_DETECTIONS - 1;
+}
 
 static int cmp_timing(const void *a, const void *b)
 {
@@ -630,27 +648,41 @@ static int cmp_i64(const void *a, const void *b)
 
 const char *const stats_metric_names[3] = { "ttd", "ttm", "ttr" };
 
-/* Sets the three metrics of t[0..n) into j; vals has room for n. */
-static void put_metrics(json_t *j, const struct timing *t, size_t n,
-			int64_t *vals)
+/* The metric m of t[0..n) (of one detection, or all: -1), sorted. */
+static size_t collect(const struct timing *t, size_t n, int m, int det,
+		      int64_t *vals)
 {
-	for (int m = 0; m < 3; m++) {
-		size_t k = 0;
+	size_t k = 0;
 
-		for (size_t i = 0; i < n; i++)
-			if (t[i].v[m] >= 0)
-				vals[k++] = t[i].v[m];
-		qsort(vals, k, sizeof(*vals), cmp_i64);
-		json_object_set_new(
-			j, stats_metric_names[m],
-			k ? json_pack("{s:I,s:I,s:I}", "count", (json_int_t)k,
-				      "median",
-				      (json_int_t)stats_quantile(vals, k, 0.5),
-				      "p90",
-				      (json_int_t)stats_quantile(vals, k, 0.9))
-			  : json_pack("{s:i,s:n,s:n}", "count", 0, "median",
-				      "p90"));
+	for (size_t i = 0; i < n; i++)
+		if (t[i].v[m] >= 0 && (det < 0 || t[i].detection == det))
+			vals[k++] = t[i].v[m];
+	qsort(vals, k, sizeof(*vals), cmp_i64);
+	return k;
+}
+
+/*
+ * Sets the three metrics of t[0..n) into j (doc/spread.h), and time to
+ * detect per detection method; vals has room for n.
+ */
+static void put_metrics(json_t *j, const struct timing *t, size_t n,
+			int64_t *vals, int min_n, int with_values)
+{
+	json_t *by = json_object();
+
+	for (int m = 0; m < 3; m++) {
+		size_t k = collect(t, n, m, -1, vals);
+
+		json_object_set_new(j, stats_metric_names[m],
+				    spread_json(vals, k, min_n, with_values));
 	}
+	for (int d = 0; d < N_DETECTIONS; d++) {
+		size_t k = collect(t, n, 0, d, vals);
+
+		json_object_set_new(by, detection_names[d],
+				    spread_json(vals, k, min_n, 0));
+	}
+	json_object_set_new(j, "ttd_by_detection", by);
 }
 
 enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
@@ -695,6 +727,7 @@ enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
 		t[n].ord = ord;
 		for (int m = 0; m < 3; m++)
 			t[n].v[m] = row_duration(s, cols[m][0], cols[m][1]);
+		t[n].detection = detection_of(s);
 		dmin = ord < dmin ? ord : dmin;
 		dmax = ord > dmax ? ord : dmax;
 		n++;
@@ -711,6 +744,7 @@ enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
 	vals = xcalloc(n ? n : 1, sizeof(*vals));
 	res = result_head(&x);
 	json_object_del(res, "mode");
+	json_object_set_new(res, "min_n", json_integer(r->min_n));
 	json_object_set_new(res, "undated", json_integer(undated));
 	rows = json_array();
 	for (size_t row = 0; row < x.n; row++) {
@@ -725,14 +759,14 @@ enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
 			i++;
 		json_object_set_new(j, "incidents",
 				    json_integer((json_int_t)(i - start)));
-		put_metrics(j, t + start, i - start, vals);
+		put_metrics(j, t + start, i - start, vals, r->min_n, 1);
 		json_array_append_new(rows, j);
 	}
 	json_object_set_new(res, "rows", rows);
 	all = json_pack("{s:s,s:s,s:s,s:n,s:n,s:I}", "period", "all", "label",
 			"All", "label_ja", "全期間", "start", "end",
 			"incidents", (json_int_t)n);
-	put_metrics(all, t, n, vals);
+	put_metrics(all, t, n, vals, r->min_n, 0);
 	json_object_set_new(res, "all", all);
 	*out = res;
 	res = NULL;

@@ -288,29 +288,80 @@ static void causes_grid(struct grid *g, const json_t *res,
 }
 
 /* 45s, 12m, 3h 05m, 2d 04h. */
-static void add_duration(struct grid *g, const json_t *v)
+static void duration_text(char *out, size_t size, long long s)
 {
-	long long s;
+	if (s < 60)
+		snprintf(out, size, "%llds", s);
+	else if (s < 3600)
+		snprintf(out, size, "%lldm", s / 60);
+	else if (s < 86400)
+		snprintf(out, size, "%lldh %02lldm", s / 3600, s / 60 % 60);
+	else
+		snprintf(out, size, "%lldd %02lldh", s / 86400, s / 3600 % 24);
+}
+
+/* A duration in seconds (CSV) or for people; "" or "-" when null. */
+static void add_duration(struct grid *g, const json_t *v, int csv)
+{
+	char t[48];
 
 	if (!json_is_integer(v)) {
-		grid_add(g, "-");
+		grid_add(g, "%s", csv ? "" : "-");
 		return;
 	}
-	s = (long long)json_integer_value(v);
-	if (s < 60)
-		grid_add(g, "%llds", s);
-	else if (s < 3600)
-		grid_add(g, "%lldm", s / 60);
-	else if (s < 86400)
-		grid_add(g, "%lldh %02lldm", s / 3600, s / 60 % 60);
+	if (csv) {
+		grid_add(g, "%lld", (long long)json_integer_value(v));
+		return;
+	}
+	duration_text(t, sizeof(t), (long long)json_integer_value(v));
+	grid_add(g, "%s", t);
+}
+
+/* Detection methods shown apart for time to detect (stats/query.c). */
+static const char *const detections[] = { "alert", "customer", "internal" };
+
+/*
+ * One measure: n (marked when too few to call a trend), median, p90 and
+ * the 90% interval of the median (two columns in CSV).
+ */
+static void spread_cells(struct grid *g, const json_t *mj, int csv, int ja)
+{
+	const json_t *ci = json_object_get(mj, "ci90");
+	int few = json_is_true(json_object_get(mj, "too_few"));
+
+	if (csv)
+		grid_add(g, "%lld", jint(mj, "count"));
 	else
-		grid_add(g, "%lldd %02lldh", s / 86400, s / 3600 % 24);
+		grid_add(g, "%lld%s", jint(mj, "count"),
+			 few ? (ja ? " 少数" : " too few") : "");
+	add_duration(g, json_object_get(mj, "median"), csv);
+	add_duration(g, json_object_get(mj, "p90"), csv);
+	if (csv) {
+		add_duration(g, json_array_get(ci, 0), 1);
+		add_duration(g, json_array_get(ci, 1), 1);
+		grid_add(g, "%s", few ? "true" : "false");
+	} else if (json_is_array(ci)) {
+		char lo[48], hi[48];
+
+		duration_text(lo, sizeof(lo),
+			      (long long)json_integer_value(
+				      json_array_get(ci, 0)));
+		duration_text(hi, sizeof(hi),
+			      (long long)json_integer_value(
+				      json_array_get(ci, 1)));
+		grid_add(g, "%s–%s", lo, hi);
+	} else {
+		grid_add(g, "-");
+	}
 }
 
 static void durations_row(struct grid *g, const json_t *row,
 			  enum stats_format f, int ja)
 {
-	if (f == STATS_CSV) {
+	int csv = f == STATS_CSV;
+	const json_t *by = json_object_get(row, "ttd_by_detection");
+
+	if (csv) {
 		grid_add(g, "%s", jstr(row, "period"));
 		grid_add(g, "%s", jstr(row, "label"));
 		grid_add(g, "%s", jstr(row, "label_ja"));
@@ -318,22 +369,14 @@ static void durations_row(struct grid *g, const json_t *row,
 		grid_add(g, "%s", label_of(row, ja));
 	}
 	grid_add(g, "%lld", jint(row, "incidents"));
-	for (int m = 0; m < 3; m++) {
-		const json_t *mj = json_object_get(row, stats_metric_names[m]);
+	for (int m = 0; m < 3; m++)
+		spread_cells(g, json_object_get(row, stats_metric_names[m]),
+			     csv, ja);
+	for (size_t d = 0; d < 3; d++) {
+		const json_t *dj = json_object_get(by, detections[d]);
 
-		grid_add(g, "%lld", jint(mj, "count"));
-		for (int q = 0; q < 2; q++) {
-			const json_t *v =
-				json_object_get(mj, q ? "p90" : "median");
-
-			if (f != STATS_CSV)
-				add_duration(g, v);
-			else if (json_is_integer(v))
-				grid_add(g, "%lld",
-					 (long long)json_integer_value(v));
-			else
-				grid_add(g, "%s", "");
-		}
+		grid_add(g, "%lld", jint(dj, "count"));
+		add_duration(g, json_object_get(dj, "median"), csv);
 	}
 }
 
@@ -343,11 +386,12 @@ static void durations_grid(struct grid *g, const json_t *res,
 	static const char *const heads[3] = { "TTD", "TTM", "TTR" };
 	const json_t *row;
 	size_t i, lead = f == STATS_CSV ? 4 : 2;
+	int csv = f == STATS_CSV;
 
-	grid_init(g, lead + 9);
+	grid_init(g, lead + 3 * (csv ? 6 : 4) + 6);
 	for (i = lead - 1; i < g->cols; i++)
 		g->right[i] = 1;
-	if (f == STATS_CSV) {
+	if (csv) {
 		grid_add(g, "period");
 		grid_add(g, "label");
 		grid_add(g, "label_ja");
@@ -357,20 +401,37 @@ static void durations_grid(struct grid *g, const json_t *res,
 		grid_add(g, "%s", ja ? "件数" : "Incidents");
 	}
 	for (int m = 0; m < 3; m++) {
-		if (f == STATS_CSV) {
-			grid_add(g, "%s_count", stats_metric_names[m]);
-			grid_add(g, "%s_median_seconds", stats_metric_names[m]);
-			grid_add(g, "%s_p90_seconds", stats_metric_names[m]);
+		const char *k = stats_metric_names[m];
+
+		if (csv) {
+			grid_add(g, "%s_count", k);
+			grid_add(g, "%s_median_seconds", k);
+			grid_add(g, "%s_p90_seconds", k);
+			grid_add(g, "%s_median_ci90_low_seconds", k);
+			grid_add(g, "%s_median_ci90_high_seconds", k);
+			grid_add(g, "%s_too_few", k);
 		} else {
 			grid_add(g, "%s n", heads[m]);
 			grid_add(g, "%s %s", heads[m],
 				 ja ? "中央値" : "median");
 			grid_add(g, "%s p90", heads[m]);
+			grid_add(g, "%s %s", heads[m],
+				 ja ? "中央値90%区間" : "median 90% CI");
+		}
+	}
+	for (size_t d = 0; d < 3; d++) {
+		if (csv) {
+			grid_add(g, "ttd_%s_count", detections[d]);
+			grid_add(g, "ttd_%s_median_seconds", detections[d]);
+		} else {
+			grid_add(g, "TTD %s n", detections[d]);
+			grid_add(g, "TTD %s %s", detections[d],
+				 ja ? "中央値" : "median");
 		}
 	}
 	json_array_foreach(json_object_get(res, "rows"), i, row)
 		durations_row(g, row, f, ja);
-	if (f != STATS_CSV)
+	if (!csv)
 		durations_row(g, json_object_get(res, "all"), f, ja);
 }
 

@@ -18,6 +18,7 @@
 #include "pmkb/base/civil.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/base/log.h"
+#include "pmkb/stats/spread.h"
 #include "pmkb/stats/stats.h"
 #include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
@@ -155,6 +156,7 @@ enum pm_status stats_request_parse(struct stats_request *r, stats_arg_fn arg,
 	r->format = STATS_JSON;
 	r->status = STATS_ITEMS_OPEN;
 	r->limit = 500;
+	r->min_n = SPREAD_MIN_N;
 	choice = r->period;
 	if ((st = get_choice(arg, ctx, "period", stats_period_ids,
 			     STATS_PERIOD__MAX, ~0u, &choice, err)) != PM_OK)
@@ -198,7 +200,9 @@ enum pm_status stats_request_parse(struct stats_request *r, stats_arg_fn arg,
 	    (st = get_int(arg, ctx, "limit", 1, STATS_MAX_ITEMS, &r->limit,
 			  err)) != PM_OK ||
 	    (st = get_int(arg, ctx, "offset", 0, 10000000, &r->offset,
-			  err)) != PM_OK)
+			  err)) != PM_OK ||
+	    (st = get_int(arg, ctx, "min_n", 1, 1000, &r->min_n, err)) !=
+		    PM_OK)
 		return st;
 	if ((st = get_arg(arg, ctx, "tz", &r->time_zone, err)) != PM_OK)
 		return st;

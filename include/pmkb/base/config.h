@@ -34,6 +34,7 @@ struct pm_config {
 	const char *format; /* --format table|csv|md|json */
 	const char *from;   /* --from DATE|PERIOD */
 	const char *to;	    /* --to DATE|PERIOD */
+	const char *min_n;  /* --min-n N: fewer durations are too few */
 	/* Following a git repository (gitsync.c, syncer.c, hooks.c). */
 	const char *repo;	/* --repo URL_OR_PATH, PMKB_REPO */
 	const char *branch;	/* --branch, PMKB_BRANCH (default main) */

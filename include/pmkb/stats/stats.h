@@ -156,6 +156,7 @@ struct stats_request {
 	const char *owner;	       /* without or with the @; or NULL */
 	int overdue;		       /* only open items past their due */
 	int limit, offset;	       /* default 500, 0 */
+	int min_n; /* durations: fewer values are "too few" (default 5) */
 };
 
 /* A query parameter by name, or NULL; ctx is passed through. */
@@ -205,9 +206,12 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 /*
  * Time to detect, mitigate and resolve per period: for each, "count" (how
  * many incidents had both timestamps with a time of day, in order),
- * "median" and "p90" in seconds (null when count is 0). Rows as for
- * stats_causes, with "incidents"; "all" covers the whole range. Only starts
- * written in the postmortem count.
+ * "median", "p90", "ci90" (bootstrap interval of the median) and
+ * "too_few" (count < r->min_n), as stats/spread.h; rows also list the
+ * "values" for a distribution plot. "ttd_by_detection" splits time to
+ * detect by alert, customer, internal and other. Rows as for stats_causes,
+ * with "incidents"; "all" covers the whole range. Only starts written in
+ * the postmortem count.
  */
 enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
 			       const struct stats_request *r, json_t **out,

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "pmkb/http/auth.h"
+#include "pmkb/admin.h"
 #include "pmkb/cli.h"
 #include "pmkb/base/config.h"
 #include "pmkb/doc/postmortem.h"
@@ -685,7 +686,7 @@ static int cmd_outbox(struct pm_config *cfg, int nargs, const char **args)
 
 static int cmd_token(struct pm_config *cfg, int nargs, const char **args)
 {
-	return auth_command(cfg, nargs, args);
+	return token_command(cfg, nargs, args);
 }
 
 static int cmd_backup(struct pm_config *cfg, int nargs, const char **args)

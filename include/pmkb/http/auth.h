@@ -180,7 +180,5 @@ enum pm_status auth_token_revoke(struct store *st, const char *name,
 enum pm_status auth_token_list(struct store *st, FILE *out,
 			       struct pm_error *err);
 
-/* `pmkb token create|list|revoke`; returns the exit status. */
-int auth_command(const struct pm_config *cfg, int nargs, const char **args);
 
 #endif

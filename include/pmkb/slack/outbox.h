@@ -164,13 +164,5 @@ int64_t outbox_backoff_ms(long base_ms, int attempts, double jitter);
  */
 int64_t outbox_retry_after_ms(const char *value, int64_t now_s);
 
-/*
- * `pmkb outbox [status | retry [ID] | test [TEXT...]]` on cfg->db: prints
- * the counts and the rows not sent; queues failed rows again; queues a
- * test message for the running server to deliver. Returns the exit
- * status.
- */
-int outbox_command(const struct pm_config *cfg, int nargs,
-		   const char **args);
 
 #endif

@@ -19,6 +19,7 @@
 #include "pmkb/base/config.h"
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/doc/settings.h"
+#include "pmkb/ingest/asof.h"
 #include "pmkb/ingest/gitdiff.h"
 #include "pmkb/ingest/gitsync.h"
 #include "pmkb/http/hooks.h"
@@ -136,7 +137,7 @@ static int stats_command(const struct pm_config *cfg, const char *what)
 	struct pm_error err;
 	struct buf out = BUF_INIT;
 	struct stat sb;
-	json_t *res = NULL;
+	json_t *res = NULL, *prov = NULL;
 	enum stats_kind kind = STATS_CAUSES;
 	enum pm_status rc;
 	int status = 1;
@@ -170,10 +171,16 @@ static int stats_command(const struct pm_config *cfg, const char *what)
 	if (!index_open(cfg, "stats", &x))
 		goto out;
 	pm_error_clear(&err);
+	/* One snapshot: the answer and the commit it names agree. */
+	dbconn_exec(x.c, "BEGIN");
+	prov = asof_provenance(x.c);
 	rc = kind == STATS_CAUSES ? stats_causes(x.c, x.tax, &r, &res, &err)
 	     : kind == STATS_DURATIONS
 		     ? stats_durations(x.c, x.tax, &r, &res, &err)
 		     : stats_action_items(x.c, x.tax, &r, &res, &err);
+	dbconn_exec(x.c, "COMMIT");
+	if (rc == PM_OK)
+		json_object_set(res, "provenance", prov);
 	if (rc != PM_OK) {
 		fprintf(stderr, "pmkb stats: %s\n",
 			err.message[0] ? err.message : pm_status_name(rc));
@@ -181,9 +188,12 @@ static int stats_command(const struct pm_config *cfg, const char *what)
 		goto out;
 	}
 	stats_render(&out, res, kind, r.format, r.ja);
+	if (r.format == STATS_MD)
+		asof_provenance_md(&out, prov);
 	fwrite(out.ptr, 1, out.len, stdout);
 	status = 0;
 out:
+	json_decref(prov);
 	json_decref(res);
 	buf_release(&out);
 	index_close(&x);

@@ -12,6 +12,7 @@
 #include "pmkb/http/routes.h"
 #include "pmkb/http/app.h"
 #include "pmkb/http/request.h"
+#include "pmkb/ingest/asof.h"
 #include "pmkb/stats/stats.h"
 #include "pmkb/db/store.h"
 
@@ -45,7 +46,7 @@ static void run(struct request *req, struct reply *rep, stats_fn fn,
 	struct stats_request r;
 	struct pm_error err;
 	struct dbconn *c;
-	json_t *out = NULL;
+	json_t *out = NULL, *prov = NULL;
 	enum pm_status st;
 	unsigned formats = 1u << STATS_JSON | 1u << STATS_CSV | 1u << STATS_MD;
 
@@ -60,14 +61,22 @@ static void run(struct request *req, struct reply *rep, stats_fn fn,
 		return;
 	}
 	tax = settings_acquire(req->app->settings);
+	/* One snapshot: the answer and the commit it names agree. */
+	dbconn_exec(c, "BEGIN");
+	prov = asof_provenance(c);
 	st = fn(c, tax, &r, &out, &err);
+	dbconn_exec(c, "COMMIT");
 	settings_release(req->app->settings, tax);
 	store_reader_release(req->app->store, c);
+	if (st == PM_OK)
+		json_object_set(out, "provenance", prov);
 	if (st != PM_OK) {
+		json_decref(prov);
 		reply_status(rep, st, &err);
 		return;
 	}
 	if (r.format == STATS_JSON) {
+		json_decref(prov);
 		reply_result(rep, out);
 		return;
 	}
@@ -77,6 +86,9 @@ static void run(struct request *req, struct reply *rep, stats_fn fn,
 				    : "text/markdown; charset=utf-8";
 	buf_reset(&rep->body);
 	stats_render(&rep->body, out, kind, r.format, r.ja);
+	if (r.format == STATS_MD)
+		asof_provenance_md(&rep->body, prov);
+	json_decref(prov);
 	json_decref(out);
 }
 

@@ -76,6 +76,24 @@ struct gitsync {
 
 /* ---- helpers ---------------------------------------------------------- */
 
+/* "path@blob" of the settings file of commit c, or "" (into out). */
+static const char *settings_revision(git_repository *repo, const git_commit *c,
+				     const char *dir, struct buf *out)
+{
+	git_blob *blob = NULL;
+	char *path = NULL, hex[GIT_OID_HEXSZ + 1];
+
+	buf_reset(out);
+	gittree_settings_blob(repo, c, dir, &blob, &path);
+	if (blob) {
+		git_oid_tostr(hex, sizeof(hex), git_blob_id(blob));
+		buf_addf(out, "%s@%s", path, hex);
+	}
+	git_blob_free(blob);
+	free(path);
+	return out->ptr;
+}
+
 static double seconds_since(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -837,7 +855,7 @@ enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
 	struct index_batch *b = NULL;
 	struct dbconn *rd;
 	struct pm_error serr;
-	struct buf source = BUF_INIT;
+	struct buf source = BUF_INIT, settings_rev = BUF_INIT;
 	char *salt = NULL, *last = NULL, *old_source = NULL, *old_salt = NULL;
 	enum pm_status rc, src;
 	git_oid head;
@@ -925,7 +943,10 @@ enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
 	    (rc = store_meta_set(index_conn(b), GITSYNC_META_SOURCE,
 				 source.ptr)) != PM_OK ||
 	    (rc = store_meta_set(index_conn(b), GITSYNC_META_SALT, salt)) !=
-		    PM_OK)
+		    PM_OK ||
+	    (rc = store_meta_set(index_conn(b), GITSYNC_META_SETTINGS,
+				 settings_revision(g->repo, head_c, g->dir,
+						   &settings_rev))) != PM_OK)
 		goto out;
 	rc = index_commit(b, &res->counts);
 	b = NULL;
@@ -948,6 +969,7 @@ out:
 	git_commit_free(head_c);
 	git_commit_free(base_c);
 	buf_release(&source);
+	buf_release(&settings_rev);
 	free(salt);
 	free(last);
 	free(old_source);

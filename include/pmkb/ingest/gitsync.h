@@ -42,6 +42,8 @@ struct index_listener;
 #define GITSYNC_META_COMMIT "git.last_indexed"
 #define GITSYNC_META_SOURCE "git.source"
 #define GITSYNC_META_SALT "git.salt"
+/* The settings file the index was built with: "path@blob", or "". */
+#define GITSYNC_META_SETTINGS "git.settings"
 
 struct gitsync_options {
 	const char *url;      /* a path, file://, https:// or ssh:// URL */

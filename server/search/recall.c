@@ -246,7 +246,8 @@ enum pm_status recall_run(struct dbconn *c, const struct taxonomy *tax,
 			 sqlite3_errmsg(dbconn_db(c)));
 		goto out;
 	}
-	qsort(r.m, r.n, sizeof(*r.m), by_date_then_severity);
+	if (r.n)
+		qsort(r.m, r.n, sizeof(*r.m), by_date_then_severity);
 	for (size_t i = 0; i < r.n && i < RECALL_MAX_MATCHES; i++)
 		json_array_append(matches, r.m[i].obj);
 	*out = json_pack("{s:I,s:I,s:O,s:O,s:O}", "paths",

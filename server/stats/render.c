@@ -524,8 +524,8 @@ void stats_render(struct buf *out, const json_t *result, enum stats_kind kind,
 	}
 	if (format == STATS_TABLE) {
 		static const char *const what[] = {
-			"Incidents by cause", "Time to detect, mitigate "
-					      "and resolve",
+			"Incidents by cause",
+			"Time to detect, mitigate and resolve",
 			"Action items by period of the incident"
 		};
 

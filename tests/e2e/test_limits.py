@@ -87,8 +87,21 @@ class RequestLimits(unittest.TestCase):
                    b' HTTP/1.1\r\nHost: x\r\n\r\n')
         self.assertIn(status_of(resp), (414, 431))
 
+    def wait_idle(self):
+        """Waits until the server has seen every earlier connection close:
+        only the one asking is open. Returns the metrics read then."""
+        deadline = time.monotonic() + 30
+        while True:
+            m = self.metrics()
+            if metric(m, 'pmkb_http_connections') <= 1:
+                return m
+            self.assertLess(time.monotonic(), deadline,
+                            'connections closed by the client stay open')
+            time.sleep(0.05)
+
     def test_connections_per_address(self):
-        before = metric(self.metrics(), 'pmkb_http_connections_refused_total',
+        before = metric(self.wait_idle(),
+                        'pmkb_http_connections_refused_total',
                         limit='per_address')
         held = []
         try:
@@ -110,12 +123,12 @@ class RequestLimits(unittest.TestCase):
         finally:
             for s in held:
                 s.close()
-        time.sleep(0.3)
+        after = metric(self.wait_idle(),
+                       'pmkb_http_connections_refused_total',
+                       limit='per_address')
+        self.assertEqual(after, before + 1)
         self.assertEqual(self.srv.get('/healthz').status, 200,
                          'a slot is free again')
-        self.assertEqual(metric(self.metrics(),
-                                'pmkb_http_connections_refused_total',
-                                limit='per_address'), before + 1)
 
     def test_slowloris_gets_408(self):
         s = socket.create_connection(('127.0.0.1', self.srv.port),

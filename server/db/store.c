@@ -136,6 +136,56 @@ static void global_init(void)
 	tokenizer_register_auto();
 }
 
+static int word_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Whether text holds w with no ASCII letter or digit glued to its ends. */
+static int has_exact(const char *text, const char *w, size_t wl)
+{
+	for (const char *p = text; (p = strcasestr(p, w)); p++) {
+		int left = p == text || !word_char((unsigned char)p[-1]) ||
+			   !word_char((unsigned char)w[0]);
+		int right = !word_char((unsigned char)p[wl]) ||
+			    !word_char((unsigned char)w[wl - 1]);
+
+		if (left && right)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * pm_exact(text, words): 1 when text holds every one of words (separated
+ * by U+001F) as written: ASCII case aside, unstemmed, and not as part of
+ * a longer ASCII word ("balancer" is not in "balance"). Quoted search
+ * terms go through it (search/searcher.c).
+ */
+static void sql_pm_exact(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *text = (const char *)sqlite3_value_text(v[0]);
+	const char *words = (const char *)sqlite3_value_text(v[1]);
+	int all = 1;
+
+	(void)argc;
+	if (!text || !words) {
+		sqlite3_result_int(ctx, 0);
+		return;
+	}
+	for (const char *w = words; all && *w;) {
+		const char *e = strchr(w, '\x1f');
+		size_t wl = e ? (size_t)(e - w) : strlen(w);
+		char *one = xstrndup(w, wl);
+
+		all = wl && has_exact(text, one, wl);
+		free(one);
+		w += wl + (e ? 1 : 0);
+	}
+	sqlite3_result_int(ctx, all);
+}
+
 static void conn_close(struct dbconn *c)
 {
 	if (!c)
@@ -164,6 +214,9 @@ static enum pm_status conn_open(struct dbconn **out, const char *path,
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	sqlite3_create_function(c->db, "pm_exact", 2,
+				SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				sql_pm_exact, NULL, NULL);
 	st = dbconn_exec(c, writer ? "PRAGMA journal_mode = WAL;"
 				     "PRAGMA synchronous = NORMAL;"
 				     "PRAGMA foreign_keys = ON"

@@ -35,6 +35,7 @@ struct parser {
 	int group_terms; /* terms in the group being built */
 	int group_start; /* offset of that group in pos */
 	int want_or;	 /* an OR follows a positive term */
+	int used_or;	 /* the query has an OR */
 	int last_pos;	 /* the last item was a positive term */
 	int items;
 };
@@ -77,6 +78,7 @@ void query_release(struct pm_query *q)
 	free(q->match);
 	free(q->exclude);
 	pm_list_release(&q->terms);
+	pm_list_release(&q->exact);
 	pm_list_release(&q->causes);
 	pm_list_release(&q->services);
 	pm_list_release(&q->tags);
@@ -492,6 +494,13 @@ static enum pm_status parse_items(struct parser *p)
 			if (end + 1 < p->len && p->text[end + 1] == '*')
 				prefix = 1;
 			add_term(p, p->text + i + 1, end - i - 1, neg, prefix);
+			if (!neg && !prefix && end - i > 1) {
+				char *w = xstrndup(p->text + i + 1,
+						   end - i - 1);
+
+				pm_list_add_unique(&p->q->exact, w);
+				free(w);
+			}
 			i = end + 1 + (size_t)prefix;
 			continue;
 		}
@@ -516,6 +525,7 @@ static enum pm_status parse_items(struct parser *p)
 		}
 		if (!neg && end - i == 2 && !memcmp(p->text + i, "OR", 2)) {
 			p->want_or = p->last_pos;
+			p->used_or = 1;
 			i = end;
 			continue;
 		}
@@ -568,6 +578,9 @@ enum pm_status query_parse(struct pm_query *q, const char *text,
 	if ((st = parse_items(&p)) != PM_OK)
 		goto out;
 	group_close(&p);
+	/* "a" OR b: the exact words cannot all be required. */
+	if (p.used_or)
+		pm_list_release(&q->exact);
 	if (p.npos_groups && p.neg.len) {
 		struct buf m = BUF_INIT;
 

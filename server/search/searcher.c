@@ -61,6 +61,7 @@ enum {
 	P_OFFSET,
 	P_CUT,
 	P_WINDOW,
+	P_EXACT,
 };
 
 #define LIST_SLOTS (P_STATUS - P_CAUSE_Q + 1)
@@ -88,7 +89,10 @@ enum {
 	" AND (?13 IS NULL OR p.started_epoch >= ?13)"                     \
 	" AND (?14 IS NULL OR p.started_epoch < ?14)"                      \
 	" AND (?15 IS NULL OR p.id NOT IN"                                 \
-	" (SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?15))"
+	" (SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?15))"             \
+	" AND (?20 IS NULL OR EXISTS (SELECT 1 FROM postmortems x"         \
+	" WHERE x.id = p.id AND pm_exact(x.title || ' ' || x.summary"      \
+	" || ' ' || x.keywords || ' ' || x.body, ?20)))"
 
 /*
  * CROSS JOIN fixes the join order: the match set drives. Left to itself
@@ -185,6 +189,7 @@ struct filters {
 	const char *match;	 /* borrowed */
 	const char *exclude;	 /* borrowed */
 	int64_t cut;		 /* lowest rowid ranked */
+	char *exact;		 /* quoted words, U+001F apart, or NULL */
 };
 
 /* ---- filters ---- */
@@ -234,6 +239,7 @@ static void filters_release(struct filters *f)
 
 	for (i = 0; i < LIST_SLOTS; i++)
 		free(f->lists[i]);
+	free(f->exact);
 }
 
 static enum pm_status bad_param(struct pm_error *err, const char *name,
@@ -277,6 +283,13 @@ static enum pm_status filters_build(struct filters *f, const struct pm_query *q,
 	f->before = q->before;
 	f->match = q->match;
 	f->exclude = q->exclude;
+	if (q->match && q->exact.n) {
+		struct buf ex = BUF_INIT;
+
+		for (i = 0; i < q->exact.n; i++)
+			buf_addf(&ex, "%s%s", i ? "\x1f" : "", q->exact.v[i]);
+		f->exact = buf_detach(&ex, NULL);
+	}
 	f->cut = INT64_MIN;
 	split_add(&raw, req->cause);
 	for (i = 0; i < raw.n; i++) {
@@ -364,6 +377,8 @@ static void bind_filters(sqlite3_stmt *s, const struct filters *f)
 	/* Statements without these parameters ignore the calls. */
 	if (sqlite3_bind_parameter_count(s) >= P_CUT)
 		sqlite3_bind_int64(s, P_CUT, f->cut);
+	if (f->exact && sqlite3_bind_parameter_count(s) >= P_EXACT)
+		sqlite3_bind_text(s, P_EXACT, f->exact, -1, SQLITE_STATIC);
 }
 
 /* Whether f has no condition besides the MATCH expression. */
@@ -375,7 +390,7 @@ static int filters_none(const struct filters *f)
 		if (f->lists[i])
 			return 0;
 	return f->sev_max < 0 && f->after == INT64_MIN &&
-	       f->before == INT64_MAX && !f->exclude;
+	       f->before == INT64_MAX && !f->exclude && !f->exact;
 }
 
 /* Logs SQLite's message; the user sees only a generic one. */

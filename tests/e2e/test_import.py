@@ -283,6 +283,15 @@ class FacetsAreFilters(unittest.TestCase):
         self.assertEqual(self.total('/api/search', q='severity:DOWN'), 1)
         self.assertEqual(self.total('/api/search', q='severity:notice'), 1)
 
+    def test_a_quoted_word_is_exact(self):
+        # a.md says "balancer", b.md "balance": stemming joins them.
+        self.assertEqual(self.total('/api/search', q='balancer'), 2)
+        self.assertEqual(self.total('/api/search', q='"balancer"'), 1)
+        self.assertEqual(self.total('/api/search', q='"balance"'), 1)
+        j = self.srv.get_json('/api/search', q='"balancer"', facets=1)
+        self.assertEqual([r['slug'] for r in j['results']], ['a'])
+        self.assertEqual(sum(v['count'] for v in j['facets']['year']), 1)
+
     def test_which_files_count(self):
         self.assertEqual(self.total('/api/postmortems'), 4)
         self.assertEqual(self.srv.get('/api/postmortems/NOTES').status, 200)

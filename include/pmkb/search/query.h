@@ -44,6 +44,12 @@ struct pm_query {
 	char *exclude;		 /* with match NULL: rows matching it are left
 				    out (a query of only -terms); else NULL */
 	struct pm_list terms;	 /* positive terms as typed, for highlighting */
+	/*
+	 * Quoted words and phrases ("balancer") that must appear as written,
+	 * unstemmed: the MATCH finds the stemmed candidates, the searcher
+	 * keeps those that hold each of these (empty with OR in the query).
+	 */
+	struct pm_list exact;
 	struct pm_list causes;	 /* canonical ids; any of them */
 	struct pm_list services; /* any of them */
 	struct pm_list tags, authors, teams, statuses;

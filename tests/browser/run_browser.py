@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Runs the browser tests (run.mjs) for `meson test --suite browser`.
+"""Runs the browser tests for `meson test --suite browser`.
 
 Installs playwright-core from the npm registry with `npm ci` (the version
 pinned in package-lock.json) when node_modules lacks it, then runs the
-tests with node's built-in test runner against the pmkb binary named by
-PMKB_BIN. Chromium, node and npm are Debian packages that ./dev.sh installs;
-a missing one fails the test with a message saying so, because a browser
-suite that quietly skips would hide a broken UI.
+tests (*.test.mjs, one file per page; name some on the command line, as
+`run_browser.py search trends`, to run only those) with node's built-in
+test runner against the pmkb binary named by PMKB_BIN. Chromium, node and
+npm are Debian packages that ./dev.sh installs; a missing one fails the
+test with a message saying so, because a browser suite that quietly skips
+would hide a broken UI.
 """
+import glob
 import os
 import shutil
 import subprocess
@@ -41,7 +44,11 @@ def main():
         print('PMKB_BIN is not set (meson sets it)', file=sys.stderr)
         return 1
     cmd = ['node', '--test', '--test-concurrency=1',
-           '--test-reporter=spec', 'run.mjs']
+           '--test-reporter=spec']
+    if sys.argv[1:]:
+        cmd += [os.path.join(HERE, name + '.test.mjs') for name in sys.argv[1:]]
+    else:
+        cmd += sorted(glob.glob(os.path.join(HERE, '*.test.mjs')))
     return subprocess.run(cmd, cwd=HERE, env=env, timeout=560).returncode
 
 

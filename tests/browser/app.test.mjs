@@ -1,0 +1,147 @@
+// pmkb's browser tests: what every page shares (language, history, keyboard, phone and dark layouts, CSP).
+// See lib.mjs for how pages are opened and checked.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import {
+  activeId, openPage, pageSuite, PHONE, postmortemShown, searchShown, shot, trendsShown,
+} from './lib.mjs';
+
+pageSuite('the whole app: language, history, keyboard, layouts', (srv) => {
+  test('labels follow the browser language, and the switch is remembered', async () => {
+    const p = await openPage(srv.base, '/trends', { locale: 'ja-JP' });
+    const { page } = p;
+    await trendsShown(page, '/trends');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'ja');
+    assert.equal(await page.locator('nav.main-nav a[data-nav="search"]').textContent(), '検索');
+    assert.equal(await page.locator('.trends-page h1').textContent(), '原因別のインシデント数');
+    const ticks = await page.locator('.trends-page .card:first-child .x-axis text').allTextContents();
+    assert.ok(ticks.includes('2017年上期'), 'Japanese period labels');
+    await shot(page, 'trends-ja', true);
+
+    await page.locator('#pmkb-lang').click();
+    await trendsShown(page, '/trends');
+    await page.waitForFunction(() => document.querySelector('.trends-page h1')?.textContent === 'Incidents by cause');
+    assert.equal(await page.locator('nav.main-nav a[data-nav="search"]').textContent(), 'Search');
+    assert.equal(await activeId(page), 'pmkb-lang', 'focus stays on the switch');
+
+    await page.reload();
+    await trendsShown(page, '/trends');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en', 'the choice survives a reload');
+    await page.locator('#pmkb-lang').click();
+    await page.goto('/p/2018-02-14-aurora-failover-14min');
+    await postmortemShown(page, '2018-02-14-aurora-failover-14min');
+    assert.match(await page.locator('.facts dl').textContent(), /検知までの時間3分/);
+    await shot(page, 'postmortem-ja');
+    await p.close();
+  });
+
+  test('back and forward retrace searches and pages', async () => {
+    const p = await openPage(srv.base, '/');
+    const { page } = p;
+    await searchShown(page, '/');
+    await page.locator('#pmkb-q').pressSequentially('aurora', { delay: 20 });
+    await searchShown(page, '/?q=aurora');
+    const href = await page.locator('ol.results a.title').first().getAttribute('href');
+    await page.locator('ol.results a.title').first().click();
+    const slug = decodeURIComponent(href.slice(3));
+    await postmortemShown(page, slug);
+    assert.equal(new URL(page.url()).pathname, href);
+
+    await page.goBack();
+    await searchShown(page, '/?q=aurora');
+    assert.equal(await page.inputValue('#pmkb-q'), 'aurora');
+    assert.ok(await page.locator('ol.results .result').count() > 0);
+
+    await page.goForward();
+    await postmortemShown(page, slug);
+    await page.locator('a.back').click();
+    await searchShown(page, '/?q=aurora');
+
+    await page.locator('nav.main-nav a[data-nav="trends"]').click();
+    await trendsShown(page, '/trends');
+    await page.goBack();
+    await searchShown(page, '/?q=aurora');
+    await page.goForward();
+    await trendsShown(page, '/trends');
+    await p.close();
+  });
+
+  test('"/" focuses search from anywhere; arrows walk the results', async () => {
+    const p = await openPage(srv.base, '/p/2018-02-14-aurora-failover-14min');
+    const { page } = p;
+    await postmortemShown(page, '2018-02-14-aurora-failover-14min');
+    assert.notEqual(await activeId(page), 'pmkb-q');
+    await page.keyboard.press('/');
+    assert.equal(await activeId(page), 'pmkb-q');
+    await page.keyboard.type('redis', { delay: 20 });
+    await searchShown(page, '/?q=redis');
+    assert.equal(await page.inputValue('#pmkb-q'), 'redis', '"/" itself is not typed');
+
+    await page.keyboard.press('ArrowDown');
+    const links = await page.$$eval('ol.results a.title', (as) => as.map((a) => a.getAttribute('href')));
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), links[0]);
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), links[1]);
+    await page.keyboard.press('Enter');
+    await postmortemShown(page, decodeURIComponent(links[1].slice(3)));
+
+    await page.goto('/actions');
+    await page.waitForFunction(() => document.querySelector('.actions-page')?.dataset.rendered);
+    await page.keyboard.press('/');
+    assert.equal(await activeId(page), 'pmkb-q');
+    await p.close();
+  });
+
+  test('phone and dark layouts', async () => {
+    let p = await openPage(srv.base, '/?q=%E9%9A%9C%E5%AE%B3', { viewport: PHONE });
+    await searchShown(p.page, '/?q=%E9%9A%9C%E5%AE%B3');
+    const overflow = await p.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no sideways scrolling on a phone (${overflow}px)`);
+    await shot(p.page, 'search-phone');
+    await p.page.goto('/p/2018-02-14-aurora-failover-14min');
+    await postmortemShown(p.page, '2018-02-14-aurora-failover-14min');
+    assert.ok(await p.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth) <= 0);
+    await shot(p.page, 'postmortem-phone');
+    await p.page.goto('/trends');
+    await trendsShown(p.page, '/trends');
+    assert.ok(await p.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth) <= 0);
+    await shot(p.page, 'trends-phone');
+    await p.close();
+
+    p = await openPage(srv.base, '/trends', { colorScheme: 'dark' });
+    await trendsShown(p.page, '/trends');
+    const bg = await p.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(bg, 'rgb(21, 24, 28)', 'the dark palette follows the system');
+    await shot(p.page, 'trends-dark');
+    await p.page.goto('/p/2018-02-14-aurora-failover-14min');
+    await postmortemShown(p.page, '2018-02-14-aurora-failover-14min');
+    await shot(p.page, 'postmortem-dark');
+    await p.close();
+  });
+
+  test('every page loads without console errors or CSP violations', async () => {
+    const p = await openPage(srv.base, '/');
+    const { page } = p;
+    await searchShown(page, '/');
+    const pages = [
+      ['/?q=aurora&sort=date', () => searchShown(page, '/?q=aurora&sort=date')],
+      ['/?q=%E9%9A%9C%E5%AE%B3&page=2', () => searchShown(page, '/?q=%E9%9A%9C%E5%AE%B3&page=2')],
+      ['/p/2016-07-12-aurora-failover-stalled', () => postmortemShown(page, '2016-07-12-aurora-failover-stalled')],
+      ['/trends?period=month', () => trendsShown(page, '/trends?period=month')],
+      ['/actions?status=all', () => page.waitForFunction(() => document.querySelector('.actions-page')?.dataset.rendered === '/actions?status=all')],
+      ['/problems', () => page.waitForFunction(() => document.querySelector('.problems-page')?.dataset.rendered)],
+    ];
+    for (const [url, shown] of pages) {
+      await page.goto(url);
+      await shown();
+    }
+    // The server's headers hold the policy the pages were tested under.
+    const r = await fetch(`${srv.base}/`);
+    assert.match(r.headers.get('content-security-policy'), /script-src 'self'/);
+    assert.doesNotMatch(r.headers.get('content-security-policy'), /unsafe-inline|unsafe-eval/);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+    await p.close();
+  });
+});

@@ -1,0 +1,56 @@
+// pmkb's browser tests: the postmortem page.
+// See lib.mjs for how pages are opened and checked.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import {
+  getJson, openPage, pageSuite, postmortemShown, shot,
+} from './lib.mjs';
+
+pageSuite('the postmortem page', (srv) => {
+  test('a postmortem renders its table, action items and facts', async () => {
+    const slug = '2018-02-14-aurora-failover-14min';
+    const api = await getJson(srv.base, `/api/postmortems/${slug}`);
+    const p = await openPage(srv.base, `/p/${slug}`);
+    const { page } = p;
+    await postmortemShown(page, slug);
+    assert.equal(await page.locator('.pm-head h1').textContent(), api.title);
+    assert.equal(await page.title(), `${api.title} — pmkb`);
+
+    assert.ok(await page.locator('.doc table').count() >= 2, 'GFM tables are rendered');
+    const timeline = await page.locator('.doc h2#timeline + .table-scroll table tbody tr').allTextContents();
+    assert.ok(timeline.some((row) => row.includes('09:28')), 'the timeline table has its rows');
+    assert.ok(await page.locator('.doc pre code').count() >= 1, 'code blocks are rendered');
+    assert.ok(await page.locator('.toc a').count() >= 3, 'a table of contents');
+    assert.equal(await page.locator('.doc h2#timeline a.anchor').getAttribute('href'), '#timeline');
+
+    const states = await page.$$eval('.actions .item', (lis) => lis.map((li) => li.dataset.state));
+    assert.deepEqual(states, api.action_items.map((a) => (a.done ? 'done' : a.overdue ? 'overdue' : 'open')));
+    const texts = await page.$$eval('.actions .item .text', (s) => s.map((x) => x.textContent));
+    assert.deepEqual(texts, api.action_items.map((a) => a.text));
+
+    const facts = await page.locator('.facts dl').textContent();
+    assert.match(facts, /Time to detect3 min/);
+    assert.match(facts, /Time to resolve14 min/);
+    assert.match(facts, /2018-02-14 09:28/, 'times in the reporting time zone (Asia/Tokyo)');
+    await shot(page, 'postmortem', true);
+
+    // A link to a sibling .md file opens that postmortem inside the app.
+    await page.evaluate(() => { window.__sameDocument = true; });
+    const sibling = page.locator('.doc a[href="/p/2017-06-01-migration-locked-orders-table"]');
+    assert.equal(await sibling.count(), 1, 'relative .md links point at their pages');
+    await sibling.click();
+    await postmortemShown(page, '2017-06-01-migration-locked-orders-table');
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no full page load');
+    await page.goBack();
+    await postmortemShown(page, slug);
+
+    // Copy link.
+    await p.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.locator('.pm-head .tools button').click();
+    await page.waitForFunction(() => document.querySelector('.copy-status')?.textContent);
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `${srv.base}/p/${slug}`);
+    await p.close();
+  });
+});

@@ -1,0 +1,107 @@
+// pmkb's browser tests: the search page.
+// See lib.mjs for how pages are opened and checked.
+
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, test } from 'node:test';
+
+import {
+  activeId, getJson, median, openPage, pageSuite, searchShown, shot, SHOTS,
+} from './lib.mjs';
+
+pageSuite('the search page', (srv) => {
+  const timings = [];
+  after(async () => {
+    if (timings.length) {
+      await writeFile(path.join(SHOTS, 'timings.json'), `${JSON.stringify({
+        what: 'keystroke → rendered results, ms (performance.measure in the page, debounce included)',
+        samples: timings,
+        median: median(timings.map((t) => t.ms)),
+        max: Math.max(...timings.map((t) => t.ms)),
+      }, null, 2)}\n`);
+    }
+  });
+
+  test('a Japanese query finds the expected postmortem first, as you type', async (t) => {
+    const p = await openPage(srv.base, '/');
+    const { page } = p;
+    await searchShown(page, '/');
+    assert.equal(await activeId(page), 'pmkb-q', 'the search box has focus on load');
+    await shot(page, 'search-empty');
+
+    await page.keyboard.type('二重課金', { delay: 30 });
+    await searchShown(page, `/?q=${encodeURIComponent('二重課金')}`);
+    const first = page.locator('ol.results .result').first();
+    assert.equal(await first.locator('a.title').getAttribute('href'), '/p/2018-06-19-batch-rerun-double-billing');
+    assert.ok(await page.locator('ol.results mark').count() > 0, 'the match is highlighted');
+    assert.equal(new URL(page.url()).searchParams.get('q'), '二重課金', 'the URL holds the query');
+
+    // More queries, for the timing report: Japanese, mixed, English.
+    for (const q of ['二重課金', 'フェイルオーバー', 'Aurora フェイルオーバー', '証明書 期限切れ', 'deploy', 'redis eviction']) {
+      await page.fill('#pmkb-q', '');
+      await searchShown(page, '/');
+      await page.evaluate(() => performance.clearMeasures('pmkb:keystroke-to-results'));
+      await page.locator('#pmkb-q').pressSequentially(q, { delay: 25 });
+      await searchShown(page, `/?q=${encodeURIComponent(q).replace(/%20/g, '+')}`);
+      // The page measures once the frame with the results is painted.
+      const handle = await page.waitForFunction(() => {
+        const m = performance.getEntriesByName('pmkb:keystroke-to-results');
+        return m.length ? m[m.length - 1].duration : null;
+      });
+      const ms = await handle.jsonValue();
+      timings.push({ q, ms: Math.round(ms * 10) / 10 });
+    }
+    const worst = Math.max(...timings.map((x) => x.ms));
+    t.diagnostic(`keystroke → results: median ${median(timings.map((x) => x.ms))} ms, max ${worst} ms`);
+    assert.ok(worst < 1500, `results within 1.5 s of the last keystroke (worst ${worst} ms)`);
+    await shot(page, 'search-results');
+    await p.close();
+  });
+
+  test('clicking a facet filters the results and can be undone', async () => {
+    const p = await openPage(srv.base, '/?q=aurora');
+    const { page } = p;
+    await searchShown(page, '/?q=aurora');
+    const facet = page.locator('button.facet[data-facet="cause"][data-value="infrastructure"]');
+    const api = await getJson(srv.base, '/api/search?q=aurora&limit=1');
+    const want = api.facets.cause.find((f) => f.value === 'infrastructure').count;
+    assert.equal(Number(await facet.locator('.count').textContent()), want, 'the facet shows the API count');
+
+    await facet.click();
+    await searchShown(page, '/?q=aurora&cause=infrastructure');
+    assert.equal(await facet.getAttribute('aria-pressed'), 'true');
+    const filtered = await getJson(srv.base, '/api/search?q=aurora&cause=infrastructure&limit=20');
+    const slugs = await page.$$eval('ol.results a.title', (as) => as.map((a) => a.getAttribute('href')));
+    assert.deepEqual(slugs, filtered.results.map((r) => r.url), 'the results are the filtered search');
+    assert.ok(await page.locator('.chips .chip').count() >= 1, 'the active filter is shown');
+    await shot(page, 'search-facet');
+
+    // Year facets filter by date.
+    const year = page.locator('button.facet[data-facet="year"]').first();
+    const y = await year.getAttribute('data-value');
+    await year.click();
+    await searchShown(page, `/?q=aurora&cause=infrastructure&year=${y}`);
+    const dates = await page.$$eval('ol.results time', (ts) => ts.map((x) => x.textContent));
+    assert.ok(dates.length > 0 && dates.every((d) => d.startsWith(y)), `all results from ${y}`);
+
+    await page.goBack();
+    await searchShown(page, '/?q=aurora&cause=infrastructure');
+    await page.locator('.chips .chip').first().click();
+    await searchShown(page, '/?q=aurora');
+    await p.close();
+  });
+
+  test('a bad query explains itself', async () => {
+    const p = await openPage(srv.base, '/');
+    const { page } = p;
+    await searchShown(page, '/');
+    // The 400 is expected here; the browser logs failed requests as errors.
+    await page.locator('#pmkb-q').pressSequentially('"unclosed', { delay: 10 });
+    await searchShown(page, `/?q=${encodeURIComponent('"unclosed')}`);
+    const alert = await page.locator('.notice.error').textContent();
+    assert.match(alert, /quote/i);
+    p.problems.splice(0, p.problems.length, ...p.problems.filter((x) => !/status of 400/.test(x)));
+    await p.close();
+  });
+});

@@ -13,7 +13,7 @@
 #include "pmkb/db/column.h"
 #include "pmkb/doc/settings.h"
 #include "pmkb/base/config.h"
-#include "pmkb/ingest/gitsync.h"
+#include "pmkb/doc/repopath.h"
 #include "pmkb/http/routes.h"
 #include "pmkb/search/searchcache.h"
 #include "pmkb/search/searcher.h"
@@ -365,7 +365,7 @@ void api_get(struct request *req, struct reply *rep)
 		 * --repo, where --dir is a path inside the repository.
 		 */
 		const struct pm_config *cfg = req->app->cfg;
-		char *src = !cfg->repo ? NULL : gitsync_source_url(
+		char *src = !cfg->repo ? NULL : repopath_link(
 			cfg->source_url,
 			(const char *)sqlite3_column_text(s, G_COMMIT),
 			cfg->branch, cfg->dir,

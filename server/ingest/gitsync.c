@@ -33,6 +33,7 @@
 #include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/base/xalloc.h"
+#include "pmkb/doc/repopath.h"
 
 /* Directories are not followed deeper than this (as in importer.c). */
 #define GITTREE_MAX_DEPTH 16
@@ -232,7 +233,7 @@ enum pm_status gitsync_open(struct gitsync **out,
 	g->url = xstrdup(o->url);
 	g->public_url = redact_url(o->url);
 	g->branch = xstrdup(o->branch && *o->branch ? o->branch : "main");
-	g->dir = gittree_normalise_dir(o->dir);
+	g->dir = repopath_dir(o->dir);
 	buf_addf(&path, "refs/heads/%s", g->branch);
 	g->remote_ref = buf_detach(&path, NULL);
 	buf_addf(&path, "refs/pmkb/heads/%s", g->branch);
@@ -975,49 +976,4 @@ out:
 	free(old_source);
 	free(old_salt);
 	return rc;
-}
-
-/* ---- source links ----------------------------------------------------- */
-
-char *gitsync_source_url(const char *tmpl, const char *commit,
-			 const char *branch, const char *dir,
-			 const char *relpath)
-{
-	struct buf out = BUF_INIT, path = BUF_INIT;
-	char *ndir;
-
-	if (!tmpl || !*tmpl || (strstr(tmpl, "{commit}") && !commit))
-		return NULL;
-	ndir = gittree_normalise_dir(dir);
-	gittree_path(&path, ndir, relpath ? relpath : "");
-	for (const char *p = tmpl; *p;) {
-		if (!strncmp(p, "{commit}", 8)) {
-			buf_addstr(&out, commit);
-			p += 8;
-		} else if (!strncmp(p, "{branch}", 8)) {
-			buf_add_urlencoded(&out, branch ? branch : "");
-			p += 8;
-		} else if (!strncmp(p, "{path}", 6)) {
-			/* Each segment encoded; the slashes kept. */
-			char *seg = path.ptr, *slash;
-
-			for (;;) {
-				slash = strchr(seg, '/');
-				if (slash)
-					*slash = '\0';
-				buf_add_urlencoded(&out, seg);
-				if (!slash)
-					break;
-				*slash = '/';
-				buf_addch(&out, '/');
-				seg = slash + 1;
-			}
-			p += 6;
-		} else {
-			buf_addch(&out, *p++);
-		}
-	}
-	free(ndir);
-	buf_release(&path);
-	return buf_detach(&out, NULL);
 }

@@ -6,6 +6,7 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/base/log.h"
 #include "pmkb/base/xalloc.h"
+#include "pmkb/doc/repopath.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/ingest/gittree.h"
 #include "pmkb/ingest/importer.h"
@@ -18,33 +19,6 @@ enum pm_status gittree_fail(struct pm_error *err, enum pm_status st,
 
 	return pm_error_set(err, st, source, 0, "%s: %s", what,
 			    e && e->message ? e->message : "unknown error");
-}
-
-/* dir without "./", leading or trailing slashes; "" for the root. Owned. */
-char *gittree_normalise_dir(const char *dir)
-{
-	size_t len;
-
-	if (!dir)
-		dir = "";
-	while (dir[0] == '.' && dir[1] == '/')
-		dir += 2;
-	while (*dir == '/')
-		dir++;
-	if (!strcmp(dir, "."))
-		dir = "";
-	len = strlen(dir);
-	while (len && dir[len - 1] == '/')
-		len--;
-	return xstrndup(dir, len);
-}
-
-/* dir + "/" + rel, or rel alone for the root. Appended to out. */
-void gittree_path(struct buf *out, const char *dir, const char *rel)
-{
-	if (*dir)
-		buf_addf(out, "%s/", dir);
-	buf_addstr(out, rel);
 }
 
 /* Whether a path (relative to the postmortems directory) is indexed. */
@@ -121,7 +95,7 @@ void gittree_settings_blob(git_repository *repo, const git_commit *c,
 		git_tree_entry *e = NULL;
 
 		buf_reset(&p);
-		gittree_path(&p, i == 0 ? dir : "", PM_SETTINGS_FILE);
+		repopath_join(&p, i == 0 ? dir : "", PM_SETTINGS_FILE);
 		if (git_tree_entry_bypath(&e, root, p.ptr) == 0 &&
 		    git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
 		    git_blob_lookup(blob, repo, git_tree_entry_id(e)) == 0)

@@ -11,6 +11,7 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/base/log.h"
 #include "pmkb/base/xalloc.h"
+#include "pmkb/doc/repopath.h"
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/ingest/gitsync.h"
@@ -139,7 +140,7 @@ static void lint_blob(git_repository *repo, git_tree *t, const char *dir,
 	struct buf shown = BUF_INIT;
 	size_t len;
 
-	gittree_path(&shown, dir, rel);
+	repopath_join(&shown, dir, rel);
 	postmortem_init(&pm);
 	if (git_tree_entry_bypath(&e, t, rel) ||
 	    git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
@@ -220,7 +221,7 @@ int gitsync_prereceive(FILE *in, FILE *out, const char *dir,
 		       struct lint_result *res)
 {
 	git_repository *repo = NULL;
-	char *line = NULL, *ndir = gittree_normalise_dir(dir);
+	char *line = NULL, *ndir = repopath_dir(dir);
 	size_t cap = 0;
 	int rc = 0, n_lines = 0;
 

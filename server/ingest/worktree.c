@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pmkb/base/xalloc.h"
+#include "pmkb/doc/repopath.h"
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/ingest/gittree.h"
 #include "pmkb/ingest/provenance.h"
@@ -34,7 +35,7 @@ static char *dir_in_worktree(git_repository *repo, const char *dir)
 	n = strlen(real_wd);
 	if (!strncmp(real_dir, real_wd, n) &&
 	    (real_dir[n] == '/' || !real_dir[n]))
-		rel = gittree_normalise_dir(real_dir + n);
+		rel = repopath_dir(real_dir + n);
 out:
 	free(real_wd);
 	free(real_dir);

@@ -22,7 +22,7 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/base/http_client.h"
 #include "pmkb/base/config.h"
-#include "pmkb/ingest/gitsync.h"
+#include "pmkb/doc/repopath.h"
 #include "pmkb/base/log.h"
 #include "pmkb/slack/outbox.h"
 #include "pmkb/slack/mrkdwn.h"
@@ -226,7 +226,7 @@ json_t *outbox_message(const struct outbox_context *ctx,
 
 		snprintf(short_id, sizeof(short_id), "%s", a->commit);
 		buf_addstr(&ctxt, "Commit ");
-		if (ctx && (link = gitsync_source_url(ctx->source_url,
+		if (ctx && (link = repopath_link(ctx->source_url,
 						      a->commit, ctx->branch,
 						      ctx->dir, a->path))) {
 			buf_addch(&ctxt, '<');

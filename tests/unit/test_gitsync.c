@@ -14,6 +14,7 @@
 #include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/base/xalloc.h"
+#include "pmkb/doc/repopath.h"
 #include "tap.h"
 
 static char tmp[] = "/tmp/pmkb-gitsync-XXXXXX";
@@ -109,21 +110,21 @@ static void source_urls(void)
 {
 	char *u;
 
-	u = gitsync_source_url("https://h/o/r/blob/{commit}/{path}", "abc",
+	u = repopath_link("https://h/o/r/blob/{commit}/{path}", "abc",
 			       "main", "postmortems", "2019/a b.md");
 	is_str(u, "https://h/o/r/blob/abc/postmortems/2019/a%20b.md",
 	       "{commit} and {path}, each segment encoded");
 	free(u);
-	u = gitsync_source_url("https://h/{branch}/{path}", NULL, "dev/x",
+	u = repopath_link("https://h/{branch}/{path}", NULL, "dev/x",
 			       ".", "PM 1.md");
 	is_str(u, "https://h/dev%2Fx/PM%201.md",
 	       "{branch} without a commit; a root directory adds no prefix");
 	free(u);
-	ok(!gitsync_source_url("https://h/{commit}", NULL, "main", "", "a"),
+	ok(!repopath_link("https://h/{commit}", NULL, "main", "", "a"),
 	   "no link when {commit} is needed and unknown");
-	ok(!gitsync_source_url(NULL, "abc", "main", "", "a"),
+	ok(!repopath_link(NULL, "abc", "main", "", "a"),
 	   "no link without a template");
-	ok(!gitsync_source_url("", "abc", "main", "", "a"),
+	ok(!repopath_link("", "abc", "main", "", "a"),
 	   "no link with an empty template");
 }
 

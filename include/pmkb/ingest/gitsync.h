@@ -117,18 +117,6 @@ enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
 const char *gitsync_mode_name(enum gitsync_mode m);
 
 /*
- * The source link for a file from a template such as
- * "https://github.com/org/repo/blob/{commit}/{path}": {commit} is
- * replaced by commit, {branch} by branch and {path} by the file's path in
- * the repository (dir + "/" + relpath, each segment percent-encoded).
- * Returns owned, or NULL when tmpl is NULL or empty, or when it uses
- * {commit} and commit is NULL.
- */
-char *gitsync_source_url(const char *tmpl, const char *commit,
-			 const char *branch, const char *dir,
-			 const char *relpath);
-
-/*
  * The pre-receive check: reads git's "old new ref" lines from in, and for
  * each branch pushed (deletions and tags are skipped) lints the
  * postmortems under dir that the push adds or changes, as they are in the

@@ -35,9 +35,6 @@ struct tchanges {
 enum pm_status gittree_fail(struct pm_error *err, enum pm_status st,
                             const char *source, const char *what);
 
-/* dir + "/" + rel, or rel alone for the root. Appended to out. */
-void gittree_path(struct buf *out, const char *dir, const char *rel);
-
 /* Whether a path (relative to the postmortems directory) is indexed. */
 int gittree_wanted(const char *rel);
 
@@ -90,9 +87,6 @@ void gittree_changes(git_repository *repo, git_tree *a, git_tree *b,
 /* The same changes from libgit2, with renames found (slower). */
 void gittree_diff_changes(git_repository *repo, git_tree *a, git_tree *b,
                           struct tchanges *out);
-
-/* dir without "./", leading or trailing slashes; "" for the root. Owned. */
-char *gittree_normalise_dir(const char *dir);
 
 /* The postmortems directory of c as a tree (owned), or NULL if absent. */
 git_tree *gittree_dir(git_repository *repo, const git_commit *c,

@@ -15,7 +15,7 @@
 /* What prov_walk() reads: the repository, the postmortems directory. */
 struct prov_repo {
 	git_repository *repo;
-	const char *dir;        /* normalised (gittree_normalise_dir) */
+	const char *dir;        /* normalised (repopath_dir) */
 	const char *public_url; /* for messages */
 	atomic_int *cancel;     /* non-zero: stop */
 };

@@ -53,7 +53,7 @@ struct outbox_context {
 	const char *public_url; /* pmkb's base URL, without trailing slash */
 	/*
 	 * Where the commit can be seen: --source-url, a template such as
-	 * https://github.com/o/r/blob/{commit}/{path} (gitsync_source_url()
+	 * https://github.com/o/r/blob/{commit}/{path} (repopath_link()
 	 * fills it with branch and dir), or NULL to show the commit id
 	 * without a link.
 	 */

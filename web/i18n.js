@@ -7,6 +7,7 @@ const STORAGE_KEY = 'pmkb.lang';
 
 const en = {
   'nav.search': 'Search',
+  'search.heading': 'Search postmortems',
   'nav.trends': 'Trends',
   'nav.actions': 'Action items',
   'nav.problems': 'Problems',
@@ -18,6 +19,9 @@ const en = {
   'loading': 'Loading…',
   'error.network': 'pmkb did not answer: {message}',
   'error.notfound': 'There is no page at {path}.',
+  'error.title': 'Error',
+  'pm.notfound': 'No postmortem is called “{slug}”: it was not found. It may have been renamed or removed.',
+  'pm.notfound.title': 'Not found',
   'error.back': 'Go to search',
 
   'search.label': 'Search postmortems',
@@ -179,6 +183,7 @@ const en = {
 
 const ja = {
   'nav.search': '検索',
+  'search.heading': 'ポストモーテムの検索',
   'nav.trends': '傾向',
   'nav.actions': '再発防止策',
   'nav.problems': '問題',
@@ -190,6 +195,9 @@ const ja = {
   'loading': '読み込み中…',
   'error.network': 'pmkb から応答がありません: {message}',
   'error.notfound': '{path} というページはありません。',
+  'error.title': 'エラー',
+  'pm.notfound': '「{slug}」というポストモーテムは見つかりません。名前が変わったか、削除された可能性があります。',
+  'pm.notfound.title': '見つかりません',
   'error.back': '検索へ',
 
   'search.label': 'ポストモーテムを検索',

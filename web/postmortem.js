@@ -254,7 +254,10 @@ export function mountPostmortem(backUrl) {
       try {
         [cfg, p] = await Promise.all([settings(), api(`/api/postmortems/${encodeURIComponent(slug)}`)]);
       } catch (e) {
-        const msg = e instanceof ApiError && e.status === 404 ? t('error.notfound', { path: url.pathname }) : e.message;
+        const missing = e instanceof ApiError && e.status === 404;
+        title = `${missing ? t('pm.notfound.title') : t('error.title')} — pmkb`;
+        document.title = title;
+        const msg = missing ? t('pm.notfound', { slug }) : e.message;
         view.replaceChildren(statusLine(msg, 'error'), el('p', {}, el('a', { href: '/', text: t('error.back') })));
         return;
       }

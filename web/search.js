@@ -108,6 +108,7 @@ export function mountSearch(input) {
   const pager = el('nav', { class: 'pager', 'aria-label': t('search.pages') });
   const help = el('div', {});
   view.append(
+    el('h1', { class: 'visually-hidden', text: t('search.heading') }),
     el('div', { class: 'results-col' },
       el('div', { class: 'toolbar' }, status, sortLabel), chips, message, help, list, pager),
     facetsBox,

@@ -301,6 +301,45 @@ static int redirect(struct request *req, struct reply *rep,
 	return found;
 }
 
+/* 1 when slug names a postmortem or a renamed one, 0 when neither, -1 on a
+ * database error. */
+static int slug_known(struct dbconn *c, const char *slug)
+{
+	static const char *const sql[] = { sql_get, sql_redirect };
+	int known = 0;
+
+	for (size_t i = 0; i < 2 && !known; i++) {
+		sqlite3_stmt *s = dbconn_stmt(c, sql[i]);
+
+		if (!s)
+			return -1;
+		sqlite3_bind_text(s, 1, slug, -1, SQLITE_TRANSIENT);
+		known = sqlite3_step(s) == SQLITE_ROW;
+		sqlite3_reset(s);
+	}
+	return known;
+}
+
+/* The app's page for /p/{slug}. An unknown slug still gets the app, which
+ * says so, but with status 404 so that a mistyped link is not a page. */
+void api_page(struct request *req, struct reply *rep)
+{
+	struct dbconn *c = reader(req, rep);
+	int known;
+
+	if (!c)
+		return;
+	known = slug_known(c, req->param);
+	store_reader_release(req->app->store, c);
+	if (known < 0) {
+		reply_status(rep, PM_DB, NULL);
+		return;
+	}
+	assets_index(req, rep);
+	if (!known && rep->status == 200)
+		rep->status = 404;
+}
+
 void api_get(struct request *req, struct reply *rep)
 {
 	struct dbconn *c = reader(req, rep);

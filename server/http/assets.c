@@ -86,6 +86,12 @@ void assets_index(struct request *req, struct reply *rep)
 	serve_file(rep, "web/index.html");
 }
 
+/* Browsers ask for /favicon.ico before anyone logs in: the app's icon. */
+void assets_favicon(struct request *req, struct reply *rep)
+{
+	serve_file(rep, "web/icon.svg");
+}
+
 void api_openapi(struct request *req, struct reply *rep)
 {
 	serve_file(rep, "schema/openapi.yaml");

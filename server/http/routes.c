@@ -28,11 +28,12 @@ const struct route routes[] = {
 	{ "POST", "/slack/command", slack_command, 1, ROUTE_PUBLIC },
 	{ "GET", "/api/outbox", api_outbox, 1, ROUTE_READ },
 	{ "GET", "/", assets_index, 0, ROUTE_READ },
-	{ "GET", "/p/{slug}", assets_index, 0, ROUTE_READ },
+	{ "GET", "/p/{slug}", api_page, 0, ROUTE_READ },
 	{ "GET", "/trends", assets_index, 0, ROUTE_READ },
 	{ "GET", "/actions", assets_index, 0, ROUTE_READ },
 	{ "GET", "/problems", assets_index, 0, ROUTE_READ },
 	{ "GET", "/feed.atom", feed_atom, 1, ROUTE_READ },
+	{ "GET", "/favicon.ico", assets_favicon, 0, ROUTE_PUBLIC },
 	/* The UI's modules, style and icons: whatever web/ embeds. */
 	{ "GET", "/{slug}.js", assets_serve, 0, ROUTE_PUBLIC },
 	{ "GET", "/{slug}.css", assets_serve, 0, ROUTE_PUBLIC },

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  activeId, openPage, pageSuite, PHONE, postmortemShown, searchShown, shot, trendsShown,
+  activeId, openPage, pageSuite, PHONE, postmortemShown, SAMPLES, searchShown, shot, startServer,
+  trendsShown,
 } from './lib.mjs';
 
 pageSuite('the whole app: language, history, keyboard, layouts', (srv) => {
@@ -143,5 +144,43 @@ pageSuite('the whole app: language, history, keyboard, layouts', (srv) => {
     assert.doesNotMatch(r.headers.get('content-security-policy'), /unsafe-inline|unsafe-eval/);
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
     await p.close();
+  });
+
+  test('an unknown /p/slug answers 404 with the app saying so', async () => {
+    const r = await fetch(`${srv.base}/p/no-such-postmortem`);
+    assert.equal(r.status, 404);
+    assert.match(r.headers.get('content-type'), /text\/html/);
+    assert.match(await r.text(), /<script type="module"/, 'the app itself, not a bare error');
+    const known = await fetch(`${srv.base}/p/2018-02-14-aurora-failover-14min`);
+    assert.equal(known.status, 200);
+
+    for (const [locale, want] of [['en-US', /not found|no postmortem/i], ['ja-JP', /見つかりません|ありません/]]) {
+      const p = await openPage(srv.base, '/p/no-such-postmortem', { locale });
+      const { page } = p;
+      const notice = page.locator('.pm-page .status.error');
+      await notice.waitFor({ state: 'visible' });
+      assert.match(await notice.textContent(), want);
+      assert.match(await notice.textContent(), /no-such-postmortem/);
+      assert.match(await page.title(), /Not found|見つかりません/);
+      await shot(page, `notfound-${locale.slice(0, 2)}`);
+      await page.setViewportSize(PHONE);
+      await shot(page, `notfound-${locale.slice(0, 2)}-phone`);
+      // The browser logs the expected 404s (page and API) as failed loads.
+      p.problems.splice(0, p.problems.length, ...p.problems.filter((x) => !/status of 404/.test(x)));
+      await p.close();
+    }
+  });
+
+  test('/favicon.ico is served without logging in', async () => {
+    const locked = await startServer(SAMPLES, ['--auth', 'token']);
+    try {
+      assert.equal((await fetch(`${locked.base}/`)).status, 401, 'the app itself needs a token');
+      const r = await fetch(`${locked.base}/favicon.ico`);
+      assert.equal(r.status, 200);
+      assert.match(r.headers.get('content-type'), /^image\//);
+      assert.ok((await r.arrayBuffer()).byteLength > 0);
+    } finally {
+      await locked.stop();
+    }
   });
 });

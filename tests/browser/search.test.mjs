@@ -28,6 +28,8 @@ pageSuite('the search page', (srv) => {
     const { page } = p;
     await searchShown(page, '/');
     assert.equal(await activeId(page), 'pmkb-q', 'the search box has focus on load');
+    assert.equal(await page.locator('h1').count(), 1, 'the page has one heading');
+    assert.equal(await page.locator('.search-page h1').textContent(), 'Search postmortems');
     await shot(page, 'search-empty');
 
     await page.keyboard.type('二重課金', { delay: 30 });

@@ -61,6 +61,8 @@ void slack_command(struct request *req, struct reply *rep);
 void api_outbox(struct request *req, struct reply *rep);
 void assets_serve(struct request *req, struct reply *rep);
 void assets_index(struct request *req, struct reply *rep);
+void assets_favicon(struct request *req, struct reply *rep);
+void api_page(struct request *req, struct reply *rep);
 void auth_login_page(struct request *req, struct reply *rep);
 void auth_login_post(struct request *req, struct reply *rep);
 void auth_logout_post(struct request *req, struct reply *rep);

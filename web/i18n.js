@@ -179,6 +179,7 @@ const en = {
   'dur.hmin': '{h} h {m} min',
   'dur.d': '{d} d',
   'dur.dh': '{d} d {h} h',
+  'dur.invalid': 'invalid (ends before it starts)',
 };
 
 const ja = {
@@ -355,6 +356,7 @@ const ja = {
   'dur.hmin': '{h}時間{m}分',
   'dur.d': '{d}日',
   'dur.dh': '{d}日{h}時間',
+  'dur.invalid': '不正（終了が開始より前）',
 };
 
 const tables = { en, ja };

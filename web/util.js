@@ -166,7 +166,9 @@ export function zoneName(timeZone) {
 // A duration in seconds as "14 min", "2 h 5 min", "3 d 4 h" (or Japanese).
 export function formatDuration(seconds) {
   if (seconds === null || seconds === undefined) return '';
-  const s = Math.max(0, Math.round(seconds));
+  // A negative span means the file has its times in the wrong order.
+  if (seconds < 0) return t('dur.invalid');
+  const s = Math.round(seconds);
   if (s < 60) return t('dur.s', { n: s });
   const m = Math.round(s / 60);
   if (m < 60) return t('dur.min', { n: m });

@@ -57,11 +57,22 @@ started_at: 2019-01-02
 # Broken front matter
 `;
 
+// Resolved before it started: a typo a reader must notice.
+const BACKWARDS = `---
+title: Backwards clock
+started_at: 2019-03-01T10:00:00Z
+resolved_at: 2019-03-01T09:00:00Z
+cause: infrastructure
+---
+# Backwards clock
+`;
+
 let dir;
 async function hostileDir() {
   dir = await mkdtemp(path.join(tmpdir(), 'pmkb-evil-'));
   await writeFile(path.join(dir, 'evil.md'), EVIL);
   await writeFile(path.join(dir, 'broken.md'), BROKEN);
+  await writeFile(path.join(dir, 'backwards.md'), BACKWARDS);
   return dir;
 }
 
@@ -124,6 +135,17 @@ pageSuite('pmkb UI on hostile postmortems', (srv) => {
     assert.ok(feed.titles.includes(EVIL_TITLE), 'the feed carries the title as text');
     assert.equal(await page.evaluate(() => window.__pwned), undefined);
     await p.close();
+  });
+
+  test('a resolution before the start shows as invalid, not as 0 s', async () => {
+    for (const [locale, want] of [['en-US', /Time to resolveinvalid/], ['ja-JP', /解決までの時間不正/]]) {
+      const p = await openPage(srv.base, '/p/backwards', { locale });
+      await postmortemShown(p.page, 'backwards');
+      const facts = await p.page.locator('.facts dl').textContent();
+      assert.match(facts, want);
+      assert.doesNotMatch(facts, /0 s|0秒/);
+      await p.close();
+    }
   });
 
   test('the problems page lists the file that did not parse', async () => {

@@ -104,11 +104,37 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/*
+ * The Cache-Control a reply goes out with. When reading needs credentials
+ * (--auth token or proxy) an answer is somebody's: a handler's "public"
+ * becomes "private" and anything else cacheable gets "private" in front,
+ * so no shared cache or proxy stores it for the next reader. Writes into
+ * buf (size n) when it has to rewrite.
+ */
+static const char *cache_control_for(struct server *srv,
+				      const struct reply *rep, char *buf,
+				      size_t n)
+{
+	const char *cc = rep->cache_control;
+
+	if (!cc)
+		return "no-store";
+	if (auth_get_mode(srv->auth) == AUTH_OPEN ||
+	    strstr(cc, "no-store") || strstr(cc, "private"))
+		return cc;
+	if (strncmp(cc, "public", 6) == 0)
+		snprintf(buf, n, "private%s", cc + 6);
+	else
+		snprintf(buf, n, "private, %s", cc);
+	return buf;
+}
+
 static void add_common_headers(struct server *srv, struct MHD_Response *r,
 			       const struct request *req,
 			       const struct reply *rep)
 {
 	char num[32];
+	char cc[96];
 
 	MHD_add_response_header(r, "Content-Type",
 				rep->content_type
@@ -119,8 +145,7 @@ static void add_common_headers(struct server *srv, struct MHD_Response *r,
 	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Cache-Control",
-				rep->cache_control ? rep->cache_control
-						   : "no-store");
+				cache_control_for(srv, rep, cc, sizeof(cc)));
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)req->id);
 	MHD_add_response_header(r, "X-Request-Id", num);
 	if (rep->etag)

@@ -9,6 +9,7 @@
 
 import { lang, pick, t } from './i18n.js';
 import { stackedBarChart } from './chart.js';
+import { stripChart } from './strip.js';
 import {
   api, el, formatDuration, navigate, scrollTable, settings, statusLine, swatch, withParams,
 } from './util.js';
@@ -18,7 +19,6 @@ const MODES = ['primary', 'any'];
 // For causes without a colour (no .pmkb.yml): Okabe-Ito, then greys.
 const FALLBACK = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#f0e442',
   '#999999', '#666666', '#bbbbbb'];
-const DURATION_COLORS = { ttd: '#56b4e9', ttr: '#0072b2' };
 
 function readState(url) {
   const p = url.searchParams;
@@ -90,25 +90,11 @@ function durationsTable(d) {
     d.all ? el('tfoot', {}, row(t('trends.total'), d.all)) : null));
 }
 
-function durationChart(d, key, title) {
-  const bars = d.rows.map((r) => {
-    const s = r[key] || {};
-    return {
-      id: r.period,
-      label: periodLabel(r),
-      values: { [key]: s.median || 0 },
-      tip: s.count
-        ? [{ key, color: DURATION_COLORS[key], text: t('trends.tip.median', { v: formatDuration(s.median) }) },
-          { text: t('trends.tip.p90', { v: formatDuration(s.p90) }) },
-          { text: t('trends.tip.n', { n: s.count, total: r.incidents }) }]
-        : [{ text: t('trends.tip.n', { n: 0, total: r.incidents }) }],
-    };
+// Every incident's duration per period, its median and 90% interval.
+function strip(d, key, title) {
+  return stripChart({
+    rows: d.rows, key, label: title, labelOf: periodLabel, format: formatDuration, tooFew: t('trends.toofew'),
   });
-  return el('figure', { class: 'duration-chart', 'data-metric': key },
-    el('figcaption', { text: title }),
-    stackedBarChart({
-      bars, series: [{ key, label: title, color: DURATION_COLORS[key] }], axis: 'duration', format: formatDuration, label: title,
-    }));
 }
 
 export function mountTrends() {
@@ -193,7 +179,7 @@ export function mountTrends() {
       el('h2', { id: 'pmkb-dur-title', text: t('trends.durations') }),
       el('p', { class: 'muted', text: t('trends.durations.intro') }),
       d.rows.length
-        ? [el('div', { class: 'duo' }, durationChart(d, 'ttd', t('trends.ttd')), durationChart(d, 'ttr', t('trends.ttr'))),
+        ? [el('div', { class: 'duo' }, strip(d, 'ttd', t('trends.ttd')), strip(d, 'ttr', t('trends.ttr'))),
           durationsTable(d)]
         : statusLine(t('trends.empty')));
 

@@ -59,10 +59,23 @@ pageSuite('the trends page', (srv) => {
     assert.match(await tip.textContent(), /2017 H1.*20 incidents/);
     await shot(page, 'trends-tooltip');
 
-    // The durations chart: median time to detect per period.
+    // The durations chart: a strip per period, every value a dot, the
+    // median and its 90% interval as the API gives them.
     const durations = await getJson(srv.base, '/api/stats/durations?period=half');
-    const ttd = await page.$$eval('figure[data-metric="ttd"] g.bar', (gs) => gs.map((g) => Number(g.querySelector('rect.seg')?.dataset.value || 0)));
-    assert.deepEqual(ttd, durations.rows.map((r) => r.ttd.median || 0));
+    const ttd = await page.$$eval('figure[data-metric="ttd"] g.period', (gs) => gs.map((g) => ({
+      period: g.dataset.period,
+      dots: [...g.querySelectorAll('circle.dot')].map((c) => Number(c.dataset.value)),
+      median: g.querySelector('line.median') ? Number(g.querySelector('line.median').dataset.value) : null,
+      ci: g.querySelector('line.ci') ? [Number(g.querySelector('line.ci').dataset.low), Number(g.querySelector('line.ci').dataset.high)] : null,
+      few: g.dataset.tooFew === 'true',
+    })));
+    assert.deepEqual(ttd, durations.rows.map((r) => ({
+      period: r.period, dots: r.ttd.values, median: r.ttd.median, ci: r.ttd.ci90, few: r.ttd.too_few,
+    })));
+    // Months of the samples include periods too few to call a trend.
+    const monthly = await getJson(srv.base, '/api/stats/durations?period=month');
+    const fewMonths = monthly.rows.filter((r) => r.ttd.too_few && r.ttd.count > 0).map((r) => r.period);
+    assert.ok(fewMonths.length > 0);
 
     // Downloads come from the API.
     for (const [format, type] of [['csv', /text\/csv/], ['md', /text\/markdown/]]) {
@@ -79,6 +92,11 @@ pageSuite('the trends page', (srv) => {
     await checkChart('/trends?period=quarter&mode=any', '/api/stats/causes?period=quarter&mode=any', 'any');
     await page.locator('label[for="pmkb-period-month"]').click();
     await checkChart('/trends?period=month&mode=any', '/api/stats/causes?period=month&mode=any', 'any');
+    // Months with too few incidents are drawn faded and say so.
+    const drawnFew = await page.$$eval('figure[data-metric="ttd"] g.period.few', (gs) => gs
+      .filter((g) => g.querySelector('text.few-label')?.textContent === 'too few').map((g) => g.dataset.period));
+    assert.deepEqual(drawnFew, fewMonths);
+    assert.match(await page.locator('#pmkb-dur-title + p').textContent(), new RegExp(`fewer than ${monthly.min_n} `));
     await shot(page, 'trends-month-any');
     await page.locator('label[for="pmkb-period-year"]').click();
     await checkChart('/trends?period=year&mode=any', '/api/stats/causes?period=year&mode=any', 'any');

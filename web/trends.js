@@ -177,7 +177,7 @@ export function mountTrends() {
 
     const durSection = el('section', { class: 'card', 'aria-labelledby': 'pmkb-dur-title' },
       el('h2', { id: 'pmkb-dur-title', text: t('trends.durations') }),
-      el('p', { class: 'muted', text: t('trends.durations.intro') }),
+      el('p', { class: 'muted', text: t('trends.durations.intro', { n: d.min_n }) }),
       d.rows.length
         ? [el('div', { class: 'duo' }, strip(d, 'ttd', t('trends.ttd')), strip(d, 'ttr', t('trends.ttr'))),
           durationsTable(d)]

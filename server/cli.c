@@ -24,6 +24,7 @@
 #include "pmkb/ingest/gitsync.h"
 #include "pmkb/http/hooks.h"
 #include "pmkb/ingest/importer.h"
+#include "pmkb/ingest/ledger.h"
 #include "pmkb/ingest/lint.h"
 #include "pmkb/base/log.h"
 #include "pmkb/ops.h"
@@ -260,14 +261,18 @@ static const struct command commands[] = {
 	  "period. Reads the index --db; the fiscal year and the time zone\n"
 	  "come from the .pmkb.yml of --dir.\n",
 	  0, 1 },
-	{ "notify", cmd_notify, CFG_NOTIFY, "pmkb notify [OPTIONS]",
+	{ "notify", cmd_notify, CFG_NOTIFY, "pmkb notify [OPTIONS] [REPO-NAME]",
 	  "tell a pmkb server that a push came (a post-receive hook)",
 	  "Reads git's 'old new ref' lines on stdin and POSTs them to\n"
 	  "--server/hooks/git, signed with PMKB_WEBHOOK_SECRET. Always exits\n"
 	  "0: a server that is down must not make a push look failed; it\n"
 	  "catches up at its next sync. With empty input (< /dev/null) it\n"
-	  "asks for a sync.\n",
-	  0, 0 },
+	  "asks for a sync.\n"
+	  "Pushed commits whose message has a trailer\n"
+	  "'Postmortem-Action: SLUG#N' (in any repository) are first sent to\n"
+	  "--server/hooks/actions, under REPO-NAME (default: the repository's\n"
+	  "directory name), and mark item N of SLUG done in that commit.\n",
+	  0, 1 },
 	{ "outbox", cmd_outbox, CFG_OUTBOX,
 	  "pmkb outbox [OPTIONS] [status | retry [ID] | test [TEXT...]]",
 	  "show or retry the Slack announcements waiting to be posted",
@@ -487,6 +492,41 @@ static int cmd_reindex(struct pm_config *cfg, int nargs, const char **args)
 	return import_dir(cfg, nargs ? args[0] : cfg->dir, 1);
 }
 
+/*
+ * Items that a commit in some repository closed (Postmortem-Action) but
+ * that the file does not tick, from an existing index: warnings.
+ */
+static void lint_unticked(const struct pm_config *cfg,
+			  struct lint_result *res)
+{
+	struct store *st = NULL;
+	struct pm_error err;
+	struct dbconn *c;
+	struct stat sb;
+	json_t *a, *u;
+	size_t i;
+
+	if (!cfg->db || stat(cfg->db, &sb) ||
+	    store_open(&st, cfg->db, &err) != PM_OK)
+		return;
+	c = store_reader(st);
+	a = ledger_unticked(c);
+	json_array_foreach(a, i, u) {
+		fprintf(stdout,
+			"%s:%d: warning: action item %d is done in commit "
+			"%.12s (%s) but not ticked\n",
+			json_string_value(json_object_get(u, "path")),
+			(int)json_integer_value(json_object_get(u, "line")),
+			(int)json_integer_value(json_object_get(u, "position")),
+			json_string_value(json_object_get(u, "commit")),
+			json_string_value(json_object_get(u, "repo")));
+		res->warnings++;
+	}
+	json_decref(a);
+	store_reader_release(st, c);
+	store_close(st);
+}
+
 static int cmd_lint(struct pm_config *cfg, int nargs, const char **args)
 {
 	struct lint_result res;
@@ -500,6 +540,8 @@ static int cmd_lint(struct pm_config *cfg, int nargs, const char **args)
 	 * report first, so that `pmkb lint DIR >f 2>&1` keeps the lines
 	 * whole and the summary last. */
 	fflush(stdout);
+	if (!cfg->pre_receive)
+		lint_unticked(cfg, &res);
 	fprintf(stderr, "pmkb lint: %d file%s, %d error%s, %d warning%s\n",
 		res.files, res.files == 1 ? "" : "s", res.errors,
 		res.errors == 1 ? "" : "s", res.warnings,
@@ -714,7 +756,8 @@ static int cmd_notify(struct pm_config *cfg, int nargs, const char **args)
 	if (sodium_init() < 0)
 		fprintf(stderr, "pmkb notify: libsodium cannot start\n");
 	else
-		hooks_notify(cfg->server, cfg->webhook_secret, stdin, stderr);
+		hooks_notify(cfg->server, cfg->webhook_secret,
+			     nargs ? args[0] : NULL, stdin, stderr);
 	return 0;
 }
 

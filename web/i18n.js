@@ -110,6 +110,9 @@ const en = {
   'item.open': 'open',
   'item.overdue': 'overdue',
   'item.due': 'due {date}',
+  'item.due.implied': 'due {date} (implied)',
+  'item.commit': 'done in commit {commit} ({repo})',
+  'item.unticked': 'not ticked in the file',
   'item.line': 'line {n}',
 
   'trends.title': 'Incidents by cause',
@@ -286,6 +289,9 @@ const ja = {
   'item.open': '未完了',
   'item.overdue': '期限切れ',
   'item.due': '期限 {date}',
+  'item.due.implied': '期限 {date}（重大度から）',
+  'item.commit': 'コミット {commit}（{repo}）で完了',
+  'item.unticked': 'ファイルでは未チェック',
   'item.line': '{n} 行目',
 
   'trends.title': '原因別のインシデント数',

@@ -159,9 +159,13 @@ export function actionItem(a, { owners = true } = {}) {
   const state = a.done ? 'done' : a.overdue ? 'overdue' : 'open';
   return el('li', { class: ['item', state], 'data-state': state },
     el('span', { class: 'state', 'aria-label': t(`item.${state}`), title: t(`item.${state}`), text: a.done ? '✓' : a.overdue ? '!' : '○' }),
-    el('span', { class: 'text', text: a.text }),
+    el('span', { class: 'text' }, ...(a.parts || [{ text: a.text }]).map((p) =>
+      p.href ? el('a', { href: p.href, rel: 'noopener', text: p.text }) : document.createTextNode(p.text))),
     owners && a.owner ? el('a', { class: 'owner', href: withParams('/actions', { owner: a.owner, status: a.done ? 'all' : '' }), text: `@${a.owner}` }) : null,
-    a.due ? el('span', { class: 'due', text: t('item.due', { date: a.due }) }) : null,
+    a.due ? el('span', { class: 'due', text: t(a.due_implied ? 'item.due.implied' : 'item.due', { date: a.due }) }) : null,
+    (a.commits || []).map((c) => el('span', { class: 'commit', title: `${c.author || ''} ${c.time || ''}`,
+      text: t('item.commit', { commit: (c.commit || '').slice(0, 12), repo: c.repo }) })),
+    a.done_in_commit_unticked ? el('span', { class: 'badge unticked', text: t('item.unticked') }) : null,
     a.overdue ? el('span', { class: 'badge overdue', text: t('item.overdue') }) : null);
 }
 

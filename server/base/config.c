@@ -36,8 +36,9 @@ struct option_def {
 #define SECS(field) OPT_SECONDS, offsetof(struct pm_config, field)
 
 static const struct option_def options[] = {
-	{ "db", "PMKB_DB", STR(db), ALL_INDEX, "FILE",
-	  "the SQLite index (created if missing)", 0, 0 },
+	{ "db", "PMKB_DB", STR(db), ALL_INDEX | CFG_LINT, "FILE",
+	  "the SQLite index (created if missing; lint only reads one "
+	  "that exists)", 0, 0 },
 	{ "dir", "PMKB_DIR", STR(dir),
 	  CFG_SERVE | CFG_REINDEX | CFG_LINT | CFG_STATS | CFG_RECALL, "DIR",
 	  "the directory of postmortems to index", 0, 0 },

@@ -8,6 +8,7 @@
  * The heading ids are spliced into that HTML afterwards: every "<hN>" in
  * safe output comes from a heading, because all text is escaped.
  */
+#include <jansson.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -274,21 +275,59 @@ static void add_anchors(struct buf *out, const char *html,
 	buf_addstr(out, p);
 }
 
+/*
+ * The links of a task's paragraph as a JSON array of [label, url] (owned),
+ * or NULL: the item's text keeps only the labels, and the links are put
+ * back where the item is shown.
+ */
+static char *task_links(cmark_node *para)
+{
+	cmark_iter *it = cmark_iter_new(para);
+	cmark_event_type ev;
+	json_t *a = json_array();
+	char *out = NULL;
+
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *cur = cmark_iter_get_node(it);
+		struct buf label = BUF_INIT;
+		const char *url;
+
+		if (ev != CMARK_EVENT_ENTER ||
+		    cmark_node_get_type(cur) != CMARK_NODE_LINK)
+			continue;
+		url = cmark_node_get_url(cur);
+		inline_text(cur, &label);
+		if (url && *url && label.len)
+			json_array_append_new(a, json_pack("[s,s]", label.ptr,
+							   url));
+		buf_release(&label);
+	}
+	cmark_iter_free(it);
+	if (json_array_size(a))
+		out = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return out;
+}
+
 /* The first paragraph of a task item is its text; nested items are not. */
 static void add_task(struct postmortem *pm, cmark_node *item, int first_line)
 {
 	struct buf text = BUF_INIT;
 	int done = cmark_gfm_extensions_get_tasklist_item_checked(item);
 	int line = cmark_node_get_start_line(item) + first_line - 1;
-	cmark_node *child;
+	cmark_node *child, *para = NULL;
+	struct pm_action *a;
 
 	for (child = cmark_node_first_child(item); child;
 	     child = cmark_node_next(child))
 		if (cmark_node_get_type(child) == CMARK_NODE_PARAGRAPH) {
 			inline_text(child, &text);
+			para = child;
 			break;
 		}
-	postmortem_add_action(pm, done, text.ptr, line);
+	a = postmortem_add_action(pm, done, text.ptr, line);
+	if (a && para)
+		a->links = task_links(para);
 	buf_release(&text);
 }
 

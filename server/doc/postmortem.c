@@ -464,6 +464,7 @@ static void action_release(struct pm_action *a)
 {
 	free(a->owner);
 	free(a->due);
+	free(a->links);
 	free(a->text);
 }
 
@@ -639,6 +640,7 @@ struct pm_action *postmortem_add_action(struct postmortem *pm, int done,
 	owner = due = NULL;
 	a->text = xstrndup(out.ptr, utf8_truncate(out.ptr, out.len,
 						  ACTION_TEXT_MAX));
+	a->links = NULL;
 	a->line = line;
 out:
 	free(owner);

@@ -20,6 +20,7 @@
 #include "pmkb/doc/codemap.h"
 #include "pmkb/doc/review.h"
 #include "pmkb/doc/taxonomy.h"
+#include "pmkb/doc/learning.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
 
@@ -45,6 +46,7 @@ struct taxonomy *taxonomy_default(void)
 	tax->n_severities = N_DEFAULT_SEVERITIES;
 	tax->fiscal_start_month = 1;
 	tax->time_zone = xstrdup("UTC");
+	tax->learning = learning_new();
 	return tax;
 }
 
@@ -89,6 +91,7 @@ void taxonomy_free(struct taxonomy *tax)
 	free(tax->meta_keys);
 	review_rules_free(tax->review);
 	codemap_free(tax->codemap);
+	learning_free(tax->learning);
 	free(tax);
 }
 
@@ -725,6 +728,9 @@ enum pm_status taxonomy_parse(struct taxonomy **out, const char *yaml,
 			st = p.tax->causes ? fail(&p, k->line,
 						  "duplicate key 'causes'")
 					   : read_causes(&p, v);
+		else if (learning_is_key(key))
+			st = learning_read(p.tax->learning, key, v, p.source,
+					   err);
 	}
 out:
 	ynode_free(root);

@@ -14,6 +14,7 @@
 #include "pmkb/doc/settings.h"
 #include "pmkb/base/config.h"
 #include "pmkb/doc/repopath.h"
+#include "pmkb/ingest/ledger.h"
 #include "pmkb/http/routes.h"
 #include "pmkb/search/searchcache.h"
 #include "pmkb/search/searcher.h"
@@ -32,9 +33,6 @@ static const char sql_get[] =
 	"FROM postmortems WHERE slug = ?1";
 static const char sql_redirect[] =
 	"SELECT new_slug FROM slug_redirects WHERE old_slug = ?1";
-static const char sql_actions[] =
-	"SELECT done, owner, due, text, line FROM action_items "
-	"WHERE pm_id = ?1 ORDER BY pos";
 static const char sql_problems_of[] =
 	"SELECT line, level, message FROM problems WHERE path = ?1 "
 	"ORDER BY line, id";
@@ -229,35 +227,6 @@ void api_search(struct request *req, struct reply *rep)
 	run_search(req, rep, 0);
 }
 
-static json_t *actions_of(struct dbconn *c, int64_t id)
-{
-	sqlite3_stmt *s = dbconn_stmt(c, sql_actions);
-	json_t *a = json_array();
-	char today[16];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-	if (!s)
-		return a;
-	sqlite3_bind_int64(s, 1, id);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *due = (const char *)sqlite3_column_text(s, 2);
-		int done = sqlite3_column_int(s, 0);
-
-		json_array_append_new(
-			a, json_pack("{s:b,s:o,s:o,s:o,s:i,s:b}", "done", done,
-				     "owner", column_string(s, 1), "due",
-				     column_string(s, 2), "text",
-				     column_string(s, 3), "line",
-				     sqlite3_column_int(s, 4), "overdue",
-				     !done && due && strcmp(due, today) < 0));
-	}
-	sqlite3_reset(s);
-	return a;
-}
-
 static json_t *problems_of(struct dbconn *c, const char *path)
 {
 	sqlite3_stmt *s = dbconn_stmt(c, sql_problems_of);
@@ -418,7 +387,20 @@ void api_get(struct request *req, struct reply *rep)
 			    problems_of(c, (const char *)sqlite3_column_text(
 						   s, G_PATH)));
 	sqlite3_reset(s);
-	json_object_set_new(j, "action_items", actions_of(c, id));
+	{
+		const struct taxonomy *tax =
+			settings_acquire(req->app->settings);
+		char today[16];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&now, &tm);
+		strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+		json_object_set_new(j, "action_items",
+				    ledger_items(c, tax, id, req->param,
+						 today));
+		settings_release(req->app->settings, tax);
+	}
 	reply_json(rep, 200, j);
 out:
 	buf_release(&url);

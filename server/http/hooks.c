@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "pmkb/http/routes.h"
 #include "pmkb/base/buf.h"
@@ -22,6 +23,7 @@
 #include "pmkb/http/app.h"
 #include "pmkb/http/request.h"
 #include "pmkb/base/sig.h"
+#include "pmkb/ingest/ledger.h"
 #include "pmkb/ingest/syncer.h"
 
 /* ---- shared steps ----------------------------------------------------- */
@@ -56,13 +58,24 @@ static int check_signature(struct request *req, struct reply *rep,
 	return 1;
 }
 
-/* Asks for a sync when ref (NULL: any) is the branch followed. */
+/*
+ * Asks for a sync when ref (NULL: any) is the branch followed. actions
+ * (taken; may be NULL) is what the push's Postmortem-Action trailers did,
+ * added to the answer: a push to another repository only has those.
+ */
 static void enqueue(struct request *req, struct reply *rep,
-		    const char *source, const char *ref, const char *after)
+		    const char *source, const char *ref, const char *after,
+		    json_t *actions)
 {
 	struct syncer *s = req->app->syncer;
 	const char *branch;
+	json_t *j;
 
+	if (!s && actions) {
+		reply_json(rep, 200, json_pack("{s:b,s:o}", "queued", 0,
+					       "actions", actions));
+		return;
+	}
 	if (!s) {
 		reply_error(rep, 503, "this server does not follow a git "
 			    "repository (start it with --repo)");
@@ -77,16 +90,91 @@ static void enqueue(struct request *req, struct reply *rep,
 			 "this server follows", ref, branch);
 		log_kv(LOG_DEBUG, "hook.ignored", "source", source, "ref", ref,
 		       NULL);
-		reply_json(rep, 200, json_pack("{s:b,s:s}", "queued", 0,
-					       "note", note.ptr));
+		j = json_pack("{s:b,s:s}", "queued", 0, "note", note.ptr);
+		if (actions)
+			json_object_set_new(j, "actions", actions);
+		reply_json(rep, 200, j);
 		buf_release(&note);
 		return;
 	}
 	syncer_trigger(s, source);
 	log_kv(LOG_INFO, "hook.queued", "source", source, "ref",
 	       ref && *ref ? ref : "-", "after", after ? after : "-", NULL);
-	reply_json(rep, 202, json_pack("{s:b,s:s}", "queued", 1, "branch",
-				       branch));
+	j = json_pack("{s:b,s:s}", "queued", 1, "branch", branch);
+	if (actions)
+		json_object_set_new(j, "actions", actions);
+	reply_json(rep, 202, j);
+}
+
+/*
+ * Records what a push says about action items (ledger.h). Returns the
+ * answer to add (owned), NULL when there was nothing to record, or
+ * replies and sets *failed.
+ */
+static json_t *record_actions(struct request *req, struct reply *rep,
+			      json_t *body, int *failed)
+{
+	struct pm_error err;
+	json_t *answer = NULL;
+	enum pm_status st;
+
+	*failed = 0;
+	if (!body)
+		return NULL;
+	pm_error_clear(&err);
+	st = ledger_record(req->app->store, body, (int64_t)time(NULL),
+			   &answer, &err);
+	if (st != PM_OK) {
+		reply_status(rep, st, &err);
+		*failed = 1;
+	}
+	return answer;
+}
+
+/*
+ * The ledger body for a forge's push payload: the commits whose message
+ * has a Postmortem-Action trailer, named by repo_key's value (GitHub and
+ * Gitea: repository.full_name; GitLab: project.path_with_namespace).
+ * Owned; NULL when no commit has one.
+ */
+static json_t *forge_commits(json_t *j, const char *owner_key,
+			     const char *repo_key)
+{
+	json_t *commits = json_object_get(j, "commits"), *c, *out, *refs;
+	const char *repo = json_string_value(
+		json_object_get(json_object_get(j, owner_key), repo_key));
+	size_t i;
+
+	if (!json_is_array(commits) || !repo)
+		return NULL;
+	out = json_array();
+	json_array_foreach(commits, i, c) {
+		const char *msg = json_string_value(json_object_get(c,
+								    "message"));
+		const char *id = json_string_value(json_object_get(c, "id"));
+
+		if (!msg || !id)
+			continue;
+		refs = json_array();
+		ledger_trailers(msg, refs);
+		if (!json_array_size(refs)) {
+			json_decref(refs);
+			continue;
+		}
+		json_array_append_new(
+			out, json_pack("{s:s,s:O?,s:O?,s:o}", "id", id,
+				       "author",
+				       json_object_get(json_object_get(c,
+								       "author"),
+						       "name"),
+				       "time", json_object_get(c, "timestamp"),
+				       "actions", refs));
+	}
+	if (!json_array_size(out)) {
+		json_decref(out);
+		return NULL;
+	}
+	return json_pack("{s:s,s:o}", "repo", repo, "commits", out);
 }
 
 /* The body as a JSON object, or NULL after a 400 reply. Owned. */
@@ -186,7 +274,7 @@ void hooks_git(struct request *req, struct reply *rep)
 		return;
 	}
 	/* An empty body is a plain "sync now" (pmkb notify < /dev/null). */
-	enqueue(req, rep, "git", ref[0] ? ref : NULL, NULL);
+	enqueue(req, rep, "git", ref[0] ? ref : NULL, NULL, NULL);
 }
 
 /* ---- POST /hooks/github (and Gitea) ----------------------------------- */
@@ -240,8 +328,9 @@ void hooks_github(struct request *req, struct reply *rep)
 	struct buf form = BUF_INIT;
 	const char *data = req->body.ptr;
 	size_t len = req->body.len;
-	json_t *j = NULL;
+	json_t *j = NULL, *ledger = NULL, *actions;
 	const char *ref;
+	int failed;
 
 	/* Gitea sends both; older Gitea and Gogs only their own. */
 	if (!sig && (sig = request_header(req, "X-Gitea-Signature")))
@@ -277,8 +366,12 @@ void hooks_github(struct request *req, struct reply *rep)
 		reply_error(rep, 400, "not a push event: no \"ref\"");
 		goto out;
 	}
-	enqueue(req, rep, source, ref, json_str(j, "after"));
+	ledger = forge_commits(j, "repository", "full_name");
+	actions = record_actions(req, rep, ledger, &failed);
+	if (!failed)
+		enqueue(req, rep, source, ref, json_str(j, "after"), actions);
 out:
+	json_decref(ledger);
 	json_decref(j);
 	buf_release(&form);
 }
@@ -291,6 +384,7 @@ void hooks_gitlab(struct request *req, struct reply *rep)
 	const char *got = request_header(req, "X-Gitlab-Token");
 	const char *kind, *ref;
 	json_t *j = NULL;
+	int failed;
 
 	if (!want || !*want) {
 		log_kv(LOG_WARN, "hook.refused", "source", "gitlab", "reason",
@@ -317,8 +411,33 @@ void hooks_gitlab(struct request *req, struct reply *rep)
 		reply_error(rep, 400, "not a push event (object_kind '%.32s')",
 			    kind ? kind : "");
 	} else {
-		enqueue(req, rep, "gitlab", ref, json_str(j, "after"));
+		json_t *ledger = forge_commits(j, "project",
+					       "path_with_namespace");
+		json_t *actions = record_actions(req, rep, ledger, &failed);
+
+		if (!failed)
+			enqueue(req, rep, "gitlab", ref, json_str(j, "after"),
+				actions);
+		json_decref(ledger);
 	}
+	json_decref(j);
+}
+
+/* ---- POST /hooks/actions ---------------------------------------------- */
+
+void hooks_actions(struct request *req, struct reply *rep)
+{
+	json_t *j, *answer;
+	int failed;
+
+	if (!check_signature(req, rep, "actions", HOOKS_SIGNATURE_HEADER,
+			     request_header(req, HOOKS_SIGNATURE_HEADER)))
+		return;
+	if (!(j = parse_object(rep, req->body.ptr, req->body.len)))
+		return;
+	answer = record_actions(req, rep, j, &failed);
+	if (!failed)
+		reply_json(rep, 200, json_pack("{s:o}", "actions", answer));
 	json_decref(j);
 }
 
@@ -336,15 +455,85 @@ void hooks_sync_status(struct request *req, struct reply *rep)
 
 /* ---- pmkb notify ------------------------------------------------------ */
 
-int hooks_notify(const char *server, const char *secret, FILE *in,
-		 FILE *msgs)
+/*
+ * POSTs body to server + path, signed with secret. Returns the HTTP
+ * status (0 when the server could not be reached, said on msgs); the
+ * start of the answer is in answer (release with http_answer_release).
+ */
+static long post_signed(const char *server, const char *path,
+			const char *secret, const struct buf *body,
+			const char *ctype, struct http_answer *answer,
+			FILE *msgs)
 {
-	struct buf body = BUF_INIT, url = BUF_INIT, hdr = BUF_INIT;
+	struct buf url = BUF_INIT, hdr = BUF_INIT;
 	struct http_post post = { 0 };
-	struct http_answer answer = { 0 };
 	const char *headers[2] = { NULL, NULL };
-	struct sig_part part;
-	char hex[SIG_SHA256_HEX], chunk[8192];
+	struct sig_part part = { body->ptr, body->len };
+	char hex[SIG_SHA256_HEX];
+	long code = 0;
+
+	buf_addstr(&url, server);
+	while (url.len && url.ptr[url.len - 1] == '/')
+		buf_setlen(&url, url.len - 1);
+	buf_addstr(&url, path);
+	sig_hmac_sha256_hex(secret, strlen(secret), &part, 1, hex);
+	buf_addf(&hdr, "%s: sha256=%s", HOOKS_SIGNATURE_HEADER, hex);
+	headers[0] = hdr.ptr;
+	post.url = url.ptr;
+	post.content_type = ctype;
+	post.headers = headers;
+	post.body = body->ptr;
+	post.len = body->len;
+	post.timeout_ms = 5000;
+	post.connect_timeout_ms = 2000;
+	post.user_agent = "pmkb-notify/" PMKB_VERSION;
+	if (http_post_once(&post, answer) != HTTP_ANSWERED) {
+		fprintf(msgs, "pmkb notify: cannot reach %s: %s; the push is "
+			      "fine, and pmkb will pick it up at its next "
+			      "sync\n", url.ptr, answer->error);
+		goto out;
+	}
+	code = answer->status;
+	if (code != 200 && code != 202)
+		fprintf(msgs, "pmkb notify: %s answered %ld: %.1024s\n",
+			url.ptr, code,
+			answer->body.ptr ? answer->body.ptr : "");
+out:
+	buf_release(&hdr);
+	buf_release(&url);
+	return code;
+}
+
+/* Says what the server did with the push's Postmortem-Action trailers. */
+static void report_actions(const struct http_answer *answer, FILE *msgs)
+{
+	json_t *j, *a, *u;
+	size_t i;
+
+	j = answer->body.ptr ? json_loadb(answer->body.ptr, answer->body.len,
+					  0, NULL)
+			     : NULL;
+	a = json_object_get(json_object_get(j, "actions"), "recorded");
+	json_array_foreach(a, i, u)
+		fprintf(msgs, "pmkb: action item %s done in commit %.12s\n",
+			json_str(u, "ref"), json_str(u, "commit"));
+	a = json_object_get(json_object_get(j, "actions"), "unknown");
+	json_array_foreach(a, i, u)
+		fprintf(msgs, "pmkb: Postmortem-Action %s (commit %.12s): %s; "
+			      "recorded, shown once the item exists\n",
+			json_str(u, "ref"), json_str(u, "commit"),
+			json_str(u, "reason"));
+	json_decref(j);
+}
+
+int hooks_notify(const char *server, const char *secret, const char *name,
+		 FILE *in, FILE *msgs)
+{
+	struct buf body = BUF_INIT, ledger = BUF_INIT;
+	struct http_answer answer = { 0 };
+	char chunk[8192];
+	json_t *scan = NULL;
+	long code;
 	size_t n;
 
 	while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0)
@@ -359,42 +548,29 @@ int hooks_notify(const char *server, const char *secret, FILE *in,
 			      "next sync will pick it up\n");
 		goto out;
 	}
-	buf_addstr(&url, server);
-	while (url.len && url.ptr[url.len - 1] == '/')
-		buf_setlen(&url, url.len - 1);
-	buf_addstr(&url, "/hooks/git");
-	part.data = body.ptr;
-	part.len = body.len;
-	sig_hmac_sha256_hex(secret, strlen(secret), &part, 1, hex);
-	buf_addf(&hdr, "%s: sha256=%s", HOOKS_SIGNATURE_HEADER, hex);
-	headers[0] = hdr.ptr;
-	post.url = url.ptr;
-	post.content_type = "text/plain";
-	post.headers = headers;
-	post.body = body.ptr;
-	post.len = body.len;
-	post.timeout_ms = 5000;
-	post.connect_timeout_ms = 2000;
-	post.user_agent = "pmkb-notify/" PMKB_VERSION;
-	if (http_post_once(&post, &answer) != HTTP_ANSWERED) {
-		fprintf(msgs, "pmkb notify: cannot reach %s: %s; the push is "
-			      "fine, and pmkb will pick it up at its next "
-			      "sync\n", url.ptr, answer.error);
-		goto out;
+	if (body.len && (scan = ledger_scan_push(body.ptr, body.len, name,
+						 msgs))) {
+		char *dump = json_dumps(scan, JSON_COMPACT);
+
+		buf_addstr(&ledger, dump);
+		free(dump);
+		if (post_signed(server, "/hooks/actions", secret, &ledger,
+				"application/json", &answer, msgs) == 200)
+			report_actions(&answer, msgs);
+		http_answer_release(&answer);
+		memset(&answer, 0, sizeof(answer));
 	}
-	buf_setlen(&answer.body, answer.body.len > 1024 ? 1024
-							 : answer.body.len);
-	if (answer.status == 202)
+	code = post_signed(server, "/hooks/git", secret, &body, "text/plain",
+			   &answer, msgs);
+	if (code == 202)
 		fprintf(msgs, "pmkb: sync queued\n");
-	else if (answer.status == 200)
-		fprintf(msgs, "pmkb: %s\n", answer.body.ptr ? answer.body.ptr : "");
-	else
-		fprintf(msgs, "pmkb notify: %s answered %ld: %s\n", url.ptr,
-			answer.status, answer.body.ptr ? answer.body.ptr : "");
+	else if (code == 200)
+		fprintf(msgs, "pmkb: %.1024s\n",
+			answer.body.ptr ? answer.body.ptr : "");
 out:
 	http_answer_release(&answer);
-	buf_release(&hdr);
-	buf_release(&url);
+	json_decref(scan);
+	buf_release(&ledger);
 	buf_release(&body);
 	return 0;
 }

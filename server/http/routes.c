@@ -25,6 +25,7 @@ const struct route routes[] = {
 	{ "POST", "/hooks/git", hooks_git, 1, ROUTE_PUBLIC },
 	{ "POST", "/hooks/github", hooks_github, 1, ROUTE_PUBLIC },
 	{ "POST", "/hooks/gitlab", hooks_gitlab, 1, ROUTE_PUBLIC },
+	{ "POST", "/hooks/actions", hooks_actions, 1, ROUTE_PUBLIC },
 	{ "POST", "/slack/command", slack_command, 1, ROUTE_PUBLIC },
 	{ "GET", "/api/outbox", api_outbox, 1, ROUTE_READ },
 	{ "GET", "/", assets_index, 0, ROUTE_READ },

@@ -18,6 +18,7 @@
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
+#include "pmkb/doc/learning.h"
 #include "pmkb/base/xalloc.h"
 
 static const char sql_seen_create[] =
@@ -99,8 +100,8 @@ static const char sql_label_add[] =
 static const char sql_actions_clear[] =
 	"DELETE FROM action_items WHERE pm_id = ?1";
 static const char sql_action_add[] =
-	"INSERT INTO action_items(pm_id, pos, done, owner, due, text, line) "
-	"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	"INSERT INTO action_items(pm_id, pos, done, owner, due, text, line, "
+	"links, due_implied) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 static const char sql_problems_clear[] =
 	"DELETE FROM problems WHERE path = ?1";
 static const char sql_problem_add[] =
@@ -453,14 +454,28 @@ static enum pm_status put_problems(struct dbconn *c, const char *path,
 	return rc;
 }
 
+/*
+ * An item without a due date gets the one due_by_severity implies
+ * (.pmkb.yml), marked as implied; the settings are part of the content
+ * hash's salt, so a change of rule rewrites every item.
+ */
 static enum pm_status put_actions(struct dbconn *c, int64_t id,
-				  const struct postmortem *pm)
+				  const struct postmortem *pm,
+				  const struct taxonomy *tax)
 {
 	enum pm_status rc = exec_id(c, sql_actions_clear, id);
+	const char *canon = NULL;
+	char implied[11];
+	int has_implied;
 
+	if (pm->severity)
+		taxonomy_severity(tax, pm->severity, &canon);
+	has_implied = learning_implied_due(tax ? tax->learning : NULL, canon,
+					   &pm->started, implied);
 	for (size_t i = 0; rc == PM_OK && i < pm->n_actions; i++) {
 		const struct pm_action *a = &pm->actions[i];
 		sqlite3_stmt *s = dbconn_stmt(c, sql_action_add);
+		int imply = !a->due && has_implied;
 
 		if (!s)
 			return PM_DB;
@@ -468,9 +483,11 @@ static enum pm_status put_actions(struct dbconn *c, int64_t id,
 		sqlite3_bind_int(s, 2, (int)i);
 		sqlite3_bind_int(s, 3, a->done);
 		bind_text_or_null(s, 4, a->owner);
-		bind_text_or_null(s, 5, a->due);
+		bind_text_or_null(s, 5, imply ? implied : a->due);
 		sqlite3_bind_text(s, 6, a->text, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int(s, 7, a->line);
+		bind_text_or_null(s, 8, a->links);
+		sqlite3_bind_int(s, 9, imply);
 		rc = step_done(c, s);
 	}
 	return rc;
@@ -694,7 +711,7 @@ static enum pm_status put(struct index_batch *b, const char *path,
 	    (rc = put_labels(c, id, "team", &pm.teams)) ||
 	    (rc = put_labels(c, id, "author", &pm.authors)) ||
 	    (rc = put_labels(c, id, "tag", &pm.tags)) ||
-	    (rc = put_actions(c, id, &pm)) ||
+	    (rc = put_actions(c, id, &pm, b->tax)) ||
 	    (rc = put_problems(c, path, &pm)) ||
 	    (rc = exec_text(c, sql_redirect_clear, slug)))
 		goto out;

@@ -23,6 +23,7 @@
 #include "pmkb/stats/stats.h"
 #include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
+#include "pmkb/doc/learning.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
 
@@ -49,13 +50,14 @@ enum {
 
 static const char sql_items[] =
 	"SELECT a.done, a.owner, a.due, a.text, a.line, p.slug, p.title, "
-	"p.started_at, p.started_epoch, p.started_source "
+	"p.started_at, p.started_epoch, p.started_source, a.links, "
+	"a.due_implied, a.pos "
 	"FROM action_items a JOIN postmortems p ON p.id = a.pm_id "
 	"WHERE (?1 IS NULL OR lower(a.owner) = lower(?1)) "
 	"ORDER BY a.due IS NULL, a.due, p.started_epoch DESC, p.id, a.pos";
 enum {
 	A_DONE, A_OWNER, A_DUE, A_TEXT, A_LINE, A_SLUG, A_TITLE, A_STARTED,
-	A_STARTED_E, A_SOURCE
+	A_STARTED_E, A_SOURCE, A_LINKS, A_IMPLIED, A_POS
 };
 
 /* The settings and parameters of one query, resolved. */
@@ -789,6 +791,23 @@ static void day_text(int64_t day, char *out, size_t size)
 	snprintf(out, size, "%04lld-%02d-%02d", (long long)y, m, d);
 }
 
+/* What the list adds to an item: its position, whether its due date
+ * is implied, and its text as parts with links (doc/learning.h). */
+static void item_links(json_t *item, const struct taxonomy *tax,
+		       sqlite3_stmt *s)
+{
+	json_object_set_new(item, "position",
+			    json_integer(sqlite3_column_int(s, A_POS) + 1));
+	json_object_set_new(item, "due_implied",
+			    json_boolean(sqlite3_column_int(s, A_IMPLIED)));
+	json_object_set_new(
+		item, "parts",
+		learning_text_parts(
+			tax ? tax->learning : NULL,
+			(const char *)sqlite3_column_text(s, A_TEXT),
+			(const char *)sqlite3_column_text(s, A_LINKS)));
+}
+
 struct item_period {
 	int64_t ord;
 	int done;
@@ -867,6 +886,8 @@ enum pm_status stats_action_items(struct dbconn *c,
 								    A_OWNER),
 				  "due", due, "done", done, "overdue", overdue,
 				  "line", sqlite3_column_int(s, A_LINE)));
+		item_links(json_array_get(items, json_array_size(items) - 1),
+			   tax, s);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {

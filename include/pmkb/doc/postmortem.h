@@ -138,6 +138,7 @@ struct pm_action {
 	char *owner; /* without the @, or NULL */
 	char *due;   /* YYYY-MM-DD, or NULL */
 	char *text;  /* the item without the owner and due markers */
+	char *links; /* JSON array of [label, url] from Markdown, or NULL */
 	int line;    /* 1-based line in the file */
 };
 

@@ -32,6 +32,7 @@
 
 struct review_rules;
 struct codemap;
+struct learning;
 
 struct pm_cause {
 	char *id;
@@ -63,6 +64,7 @@ struct taxonomy {
 	size_t n_meta_keys;
 	struct review_rules *review; /* from review:, or NULL */
 	struct codemap *codemap;     /* from services:, or NULL */
+	struct learning *learning; /* doc/learning.h; never NULL */
 };
 
 /* An open taxonomy with the defaults. Owned: taxonomy_free(). */

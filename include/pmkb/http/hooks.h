@@ -10,6 +10,10 @@
  *                       JSON or form-encoded (payload=...) bodies.
  *   POST /hooks/gitlab  GitLab push events: X-Gitlab-Token must equal
  *                       PMKB_GITLAB_TOKEN.
+ *   POST /hooks/actions what `pmkb notify` found in a push: commits whose
+ *                       message has a Postmortem-Action trailer (ledger.h),
+ *                       as JSON, signed like /hooks/git. Answers 200 with
+ *                       what was recorded and what names no known item.
  *   GET  /api/sync      what the syncer is doing.
  *
  * Every hook reads the raw body (capped by the server: 413 beyond), checks
@@ -53,11 +57,14 @@ enum pm_status hooks_parse_ref_lines(const char *body, size_t len,
 /*
  * pmkb notify: reads git's post-receive input from in and POSTs it, signed
  * with secret, to server + "/hooks/git" (libcurl; 2 s to connect, 5 s in
- * all). Says what happened on msgs. Never fails: returns 0 even when the
- * server cannot be reached or secret is NULL, because a post-receive hook
- * must not make a push look failed (the next sync catches up).
+ * all). Before that, the pushed commits with a Postmortem-Action trailer
+ * go to server + "/hooks/actions", under the repository's name (name, or
+ * NULL for its directory's name). Says what happened on msgs. Never
+ * fails: returns 0 even when the server cannot be reached or secret is
+ * NULL, because a post-receive hook must not make a push look failed (the
+ * next sync catches up).
  */
-int hooks_notify(const char *server, const char *secret, FILE *in,
-		 FILE *msgs);
+int hooks_notify(const char *server, const char *secret, const char *name,
+		 FILE *in, FILE *msgs);
 
 #endif

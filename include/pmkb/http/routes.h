@@ -70,6 +70,7 @@ void feed_atom(struct request *req, struct reply *rep);
 void hooks_git(struct request *req, struct reply *rep);
 void hooks_github(struct request *req, struct reply *rep);
 void hooks_gitlab(struct request *req, struct reply *rep);
+void hooks_actions(struct request *req, struct reply *rep);
 void hooks_sync_status(struct request *req, struct reply *rep);
 void metrics_serve(struct request *req, struct reply *rep);
 void metrics_readyz(struct request *req, struct reply *rep);

@@ -1,4 +1,6 @@
 /* Result columns as JSON: see include/pmkb/db/column.h. */
+#include "pmkb/base/buf.h"
+#include "pmkb/base/utf8.h"
 #include "pmkb/db/column.h"
 
 const char *column_text(sqlite3_stmt *s, int i)
@@ -12,8 +14,19 @@ json_t *column_string(sqlite3_stmt *s, int i)
 {
 	const char *v = (const char *)sqlite3_column_text(s, i);
 
-	return v ? json_stringn(v, (size_t)sqlite3_column_bytes(s, i))
-		 : json_null();
+	size_t n = (size_t)sqlite3_column_bytes(s, i);
+	struct buf fixed = BUF_INIT;
+	json_t *j;
+
+	if (!v)
+		return json_null();
+	if ((j = json_stringn(v, n)))
+		return j;
+	/* Not UTF-8 (a file name in another encoding): shown repaired. */
+	utf8_repair(&fixed, v, n);
+	j = json_stringn(fixed.ptr, fixed.len);
+	buf_release(&fixed);
+	return j;
 }
 
 json_t *column_array(sqlite3_stmt *s, int i)

@@ -164,6 +164,11 @@ enum pm_status postmortem_parse(struct postmortem *pm, const char *path,
 
 	pm->path = xstrdup(path ? path : "");
 	pm->slug = postmortem_slug(pm->path);
+	if (!utf8_valid(pm->path, strlen(pm->path)))
+		postmortem_diag(pm, PM_DIAG_WARNING, 0,
+				"the file name is not valid UTF-8; its slug "
+				"and URL use U+FFFD in its place ('%s'); "
+				"rename the file to a UTF-8 name", pm->slug);
 	if (len > PM_MAX_FILE_SIZE) {
 		postmortem_diag(pm, PM_DIAG_ERROR, 0,
 				"the file is %zu bytes; the limit is %u bytes, "

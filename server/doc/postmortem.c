@@ -654,12 +654,20 @@ char *postmortem_slug(const char *path)
 	const char *base = strrchr(path, '/');
 	const char *dot;
 
+	struct buf slug = BUF_INIT;
+	size_t len;
+
 	base = base ? base + 1 : path;
 	dot = strrchr(base, '.');
 	/* ".pmkb" is a hidden file's name, not an extension. */
-	if (!dot || dot == base)
-		return xstrdup(base);
-	return xstrndup(base, (size_t)(dot - base));
+	len = !dot || dot == base ? strlen(base) : (size_t)(dot - base);
+	/*
+	 * A slug goes into URLs and JSON, so it is text: a name in another
+	 * encoding gets U+FFFD for each invalid sequence (the indexer makes
+	 * two such slugs distinct; lint says why the name looks so).
+	 */
+	utf8_repair(&slug, base, len);
+	return buf_detach(&slug, NULL);
 }
 
 /* The seconds from a to b when both have a time of day and a <= b. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pmkb/base/utf8.h"
 #include "pmkb/http/request.h"
 
 const char *request_arg(const struct request *req, const char *name)
@@ -34,13 +35,17 @@ void reply_json(struct reply *rep, int status, json_t *j)
 
 void reply_error(struct reply *rep, int status, const char *fmt, ...)
 {
-	struct buf msg = BUF_INIT;
+	struct buf msg = BUF_INIT, fixed;
 	va_list ap;
 
 	va_start(ap, fmt);
 	buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	reply_json(rep, status, json_pack("{s:s}", "error", msg.ptr));
+	/* A message may quote what the client sent, valid UTF-8 or not. */
+	buf_init(&fixed, msg.len);
+	utf8_repair(&fixed, msg.ptr, msg.len);
+	reply_json(rep, status, json_pack("{s:s}", "error", fixed.ptr));
+	buf_release(&fixed);
 	buf_release(&msg);
 }
 

@@ -56,5 +56,51 @@ class CacheUnderAuth(unittest.TestCase):
             self.assertIn('public', r.header('Cache-Control'))
 
 
+class BadFileNames(unittest.TestCase):
+    """A file name in another encoding (Latin-1 from an old checkout)."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix='pmkb-e2e-utf8-')
+        self.dir = os.path.join(self.tmp, 'pm')
+        os.mkdir(self.dir)
+        name = b'2024-01-10-caf\xe9-outage.md'
+        with open(os.path.join(os.fsencode(self.dir), name), 'w') as f:
+            f.write(NOTE.format(title='Cafe outage', word='espresso'))
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_slug_url_and_lint(self):
+        with Server(directory=self.dir) as srv:
+            listed = srv.get_json('/api/postmortems')
+            self.assertEqual(listed['total'], 1, listed)
+            item = listed['results'][0]
+            self.assertEqual(item['slug'], '2024-01-10-caf\ufffd-outage')
+            self.assertEqual(item['url'], '/p/' + urllib.parse.quote(
+                item['slug'], safe=''))
+            self.assertNotIn('undefined', item['url'])
+            got = srv.get_json('/api/postmortems/' + urllib.parse.quote(
+                item['slug'], safe=''))
+            self.assertEqual(got['title'], 'Cafe outage')
+            self.assertEqual(srv.get_json('/api/search', q='espresso')
+                             ['total'], 1)
+            problems = json.dumps(srv.get_json('/api/problems'),
+                                  ensure_ascii=False)
+            self.assertIn('not valid UTF-8', problems)
+        # lint names the file as it is on disk, bytes and all.
+        r = subprocess.run([BIN, 'lint', self.dir], capture_output=True,
+                           timeout=120)
+        self.assertIn(b'caf\xe9-outage.md', r.stdout)
+        self.assertIn(b'not valid UTF-8', r.stdout)
+
+    def test_invalid_utf8_in_api_path_is_a_json_error(self):
+        with Server() as srv:
+            for path in ('/api/postmortems/%ff', '/api/postmortems/a%c3',
+                         '/api/postmortems/%ff/similar'):
+                r = srv.get(path)
+                self.assertIn(r.status, (400, 404), path)
+                self.assertIn('error', r.json(), path)
+
+
 if __name__ == '__main__':
     main()

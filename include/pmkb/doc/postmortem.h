@@ -233,7 +233,10 @@ int64_t postmortem_ttr(const struct postmortem *pm); /* started → resolved */
 void postmortem_field_text(const struct postmortem *pm, enum pm_field f,
 			   char *out, size_t outsz);
 
-/* The slug for a path: its base name without the extension. Owned. */
+/*
+ * The slug for a path: its base name without the extension, each invalid
+ * UTF-8 sequence replaced by U+FFFD. Owned.
+ */
 char *postmortem_slug(const char *path);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pmkb/base/utf8.h"
 #include "pmkb/http/request.h"
@@ -16,6 +17,38 @@ const char *request_arg(const struct request *req, const char *name)
 const char *request_header(const struct request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+/* Whether Origin names a host other than the one the request went to. */
+static int foreign_origin(const struct request *req, const char *origin)
+{
+	const char *names[] = { "Host", "X-Forwarded-Host" };
+	const char *host = strstr(origin, "://");
+
+	if (!host)
+		return 1; /* "null": a sandboxed frame, a data: URL */
+	host += 3;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *h = request_header(req, names[i]);
+
+		if (h && !strcasecmp(h, host))
+			return 0;
+	}
+	return 1;
+}
+
+int request_cross_site(const struct request *req)
+{
+	const char *site, *origin;
+
+	if (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD") ||
+	    !strcmp(req->method, "OPTIONS"))
+		return 0;
+	site = request_header(req, "Sec-Fetch-Site");
+	if (site)
+		return strcmp(site, "same-origin") && strcmp(site, "none");
+	origin = request_header(req, "Origin");
+	return origin && foreign_origin(req, origin);
 }
 
 void reply_json(struct reply *rep, int status, json_t *j)

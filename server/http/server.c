@@ -325,6 +325,22 @@ static int allowed(struct server *srv, struct request *req,
 	return 0;
 }
 
+/*
+ * Refuses a state-changing request that a browser sent from another site
+ * (request_cross_site): a form on any page can POST to /login, and the
+ * victim would end up signed in as the attacker. Returns 1 to go on, 0
+ * when rep holds the refusal.
+ */
+static int same_site(const struct request *req, struct reply *rep)
+{
+	if (!request_cross_site(req))
+		return 1;
+	reply_error(rep, 403, "cross-site request refused: %s %s must come "
+			      "from pmkb's own pages",
+		    req->method, req->path);
+	return 0;
+}
+
 static void dispatch(struct server *srv, struct request *req,
 		     struct reply *rep)
 {
@@ -334,7 +350,7 @@ static void dispatch(struct server *srv, struct request *req,
 	r = routes_match(req->method, req->path, req->param,
 			 sizeof(req->param), &allow);
 	req->route = r ? (int)(r - routes) : -1;
-	if (!allowed(srv, req, r, rep))
+	if (!same_site(req, rep) || !allowed(srv, req, r, rep))
 		return;
 	if (r) {
 		r->fn(req, rep);

@@ -102,5 +102,57 @@ class BadFileNames(unittest.TestCase):
                 self.assertIn('error', r.json(), path)
 
 
+class LoginCsrf(unittest.TestCase):
+    """A page on another site must not sign a visitor in (or out)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix='pmkb-e2e-csrf-')
+        cls.db = os.path.join(cls.tmp, 'pmkb.db')
+        cls.token = create_token(cls.db, 'attacker')
+        cls.srv = Server(db=cls.db, args=['--auth', 'token']).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+        cls.srv.log.close()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        shutil.rmtree(cls.srv.tmp, ignore_errors=True)
+
+    def post(self, path, **headers):
+        h = dict(FORM)
+        h.update(headers)
+        return self.srv.request('POST', path, headers=h, body=urllib.parse
+                                .urlencode({'token': self.token,
+                                            'next': '/'}))
+
+    def test_foreign_origin_is_refused(self):
+        for path in ('/login', '/logout'):
+            for headers in ({'Origin': 'https://evil.example'},
+                            {'Origin': 'null'},
+                            {'Sec-Fetch-Site': 'cross-site'},
+                            {'Origin': f'http://127.0.0.1:{self.srv.port}',
+                             'Sec-Fetch-Site': 'cross-site'},
+                            {'Origin': 'http://127.0.0.1:1'}):
+                r = self.post(path, **headers)
+                self.assertEqual(r.status, 403, (path, headers))
+                self.assertIsNone(r.header('Set-Cookie'), (path, headers))
+                self.assertIn('cross-site', r.json()['error'])
+
+    def test_same_origin_and_plain_clients_work(self):
+        own = f'http://127.0.0.1:{self.srv.port}'
+        # Behind a proxy that rewrites Host, Sec-Fetch-Site or
+        # X-Forwarded-Host still say it is the same site.
+        proxied = 'https://pmkb.example.com'
+        for headers in ({'Origin': own, 'Sec-Fetch-Site': 'same-origin'},
+                        {'Origin': own}, {},
+                        {'Origin': proxied, 'Sec-Fetch-Site': 'same-origin'},
+                        {'Origin': proxied,
+                         'X-Forwarded-Host': 'pmkb.example.com'}):
+            r = self.post('/login', **headers)
+            self.assertEqual(r.status, 303, (headers, r.body))
+            self.assertIn('pmkb_session=', r.header('Set-Cookie'))
+
+
 if __name__ == '__main__':
     main()

@@ -61,6 +61,17 @@ const char *request_arg(const struct request *req, const char *name);
 /* A request header or NULL. */
 const char *request_header(const struct request *req, const char *name);
 
+/*
+ * Whether a browser sent this state-changing request (not GET, HEAD or
+ * OPTIONS) from a page of another site. Browsers say where a request
+ * comes from in Sec-Fetch-Site, which pages cannot set, and older ones in
+ * Origin: anything but "same-origin" or "none" in the first, or without
+ * it an Origin whose host[:port] is neither Host nor X-Forwarded-Host
+ * (a proxy that rewrites Host), is cross-site. A client that sends
+ * neither (curl, webhooks, Slack) is not a browser and is not refused.
+ */
+int request_cross_site(const struct request *req);
+
 /* Sets a JSON reply; takes (steals) j. */
 void reply_json(struct reply *rep, int status, json_t *j);
 /* Sets {"error": message} with status. */

@@ -24,8 +24,10 @@ libutf8proc-dev tzdata ca-certificates"
 # fuzzers and sanitizers (libclang-rt-14-dev holds libFuzzer and clang's
 # sanitizer runtimes; it is only a Recommends of clang-14, which
 # --no-install-recommends leaves out), sqlite3 for integrity checks from
-# outside, a Japanese font so that screenshots of the UI are readable.
-TEST_PACKAGES="clang libclang-rt-14-dev chromium sqlite3 fonts-ipafont-gothic"
+# outside, a Japanese font so that screenshots of the UI are readable,
+# Xapian for the benchmark's peer (make bench; optional there).
+TEST_PACKAGES="clang libclang-rt-14-dev chromium sqlite3 fonts-ipafont-gothic
+python3-xapian"
 # Node.js and npm for playwright-core: Debian's packages, unless a node and
 # an npm are already on PATH (a nodesource nodejs bundles npm and conflicts
 # with Debian's npm package).

@@ -25,6 +25,11 @@ small and shared, so only side-by-side ratios mean much):
               rotation against pmkb, a fixed 1 KB body against bare_mhd,
               and the rotation in-process on two threads
   memory      VmHWM / VmRSS of the server after the load
+  peer        Xapian over the same corpus (xapian_peer.py, Debian's
+              python3-xapian, in-process, BM25, CJK n-grams, top 20 with
+              the exact match count), per query class beside pmkb's
+              uncached HTTP figures: pmkb beats it when its p50 is at most
+              Xapian's, or at most 1 ms where Xapian's is under 1 ms
 
 Corpora come from gen_corpus.py and are cached under --cache, keyed by
 count, seed and the generator's own hash. Every process started here is
@@ -382,6 +387,40 @@ class Bench:
                        'files': hits}
         return r
 
+    def xapian_python(self):
+        """A Python that imports xapian (Debian's python3-xapian is built
+        for /usr/bin/python3, which may not be the python3 on PATH)."""
+        seen = []
+        for py in (sys.executable, '/usr/bin/python3',
+                   shutil.which('python3')):
+            if not py or py in seen or not os.path.exists(py):
+                continue
+            seen.append(py)
+            p = subprocess.run([py, '-c', 'import xapian'],
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+            if p.returncode == 0:
+                return py
+        return None
+
+    def xapian(self, corpus, qf, reps):
+        """The peer's figures, or {'missing': why} (never made up)."""
+        py = self.xapian_python()
+        if not py:
+            return {'missing': 'python3-xapian not installed'}
+        peer = os.path.join(HERE, 'xapian_peer.py')
+        with open(peer, 'rb') as f:
+            h = hashlib.sha1(f.read()).hexdigest()[:8]
+        index = os.path.join(self.cache, f'xapian-{h}-'
+                             + os.path.basename(corpus))
+        cmd = [py, peer, '--corpus', corpus,
+               '--queries', qf, '--index', index, '--reps', str(reps)]
+        try:
+            _, _, out = run_timed(cmd)
+        except RuntimeError as e:
+            return {'missing': f'xapian_peer.py failed: {e}'}
+        return json.loads(out)
+
     def serve(self, db, *extra):
         return Server([self.pmkb, 'serve', '--db', db, '--dir',
                        os.path.join(self.work, 'no-such-dir'), '--listen',
@@ -396,6 +435,8 @@ class Bench:
         log(f'bench: {n} search naive')
         r['naive'] = self.bench_search('naive', qf,
                                        self.cfg['naive_reps'][n], db=db)
+        log(f'bench: {n} search, the Xapian peer')
+        r['xapian'] = self.xapian(corpus, qf, reps)
         # The server as configured by default (with its search cache),
         # and the same without the cache: every answer computed.
         srv0 = self.serve(db, '--search-cache', '0')
@@ -786,6 +827,46 @@ def table(res):
     return '\n'.join(out)
 
 
+def beats_xapian(pmkb_p50, xapian_p50):
+    """The rule: pmkb's p50 at most Xapian's, or at most 1 ms where
+    Xapian answers in under 1 ms."""
+    return pmkb_p50 <= xapian_p50 or (xapian_p50 < 1.0 and pmkb_p50 <= 1.0)
+
+
+def matches(cls):
+    return sum(q['total'] for q in cls['queries'])
+
+
+def peer_table(res):
+    """Per size and query class: pmkb uncached over HTTP against Xapian
+    in-process with exact counts."""
+    out = ['| query class | pmkb HTTP uncached p50 / p99 ms | '
+           'Xapian exact count p50 / p99 ms | pmkb ÷ Xapian (p50) | '
+           'matches pmkb / Xapian (summed over the queries) | '
+           'beats Xapian? |',
+           '|---|---|---|---|---|---|']
+    for n, s in sorted(res['sizes'].items(), key=lambda kv: int(kv[0])):
+        L = size_label(int(n))
+        x = s.get('xapian') or {'missing': 'not run'}
+        if 'missing' in x:
+            out.append(f'| {L} all classes | — | {x["missing"]} | — | — | '
+                       'not measured |')
+            continue
+        for c in CLASSES:
+            h, p = s['http_cold']['classes'].get(c), x['classes'].get(c)
+            i = s['inproc']['classes'].get(c)
+            if not h or not p or not i:
+                continue
+            out.append(f'| {L} {CLASS_LABEL[c]} | {fmt_ms(h["p50_ms"])} / '
+                       f'{fmt_ms(h["p99_ms"])} | {fmt_ms(p["p50_ms"])} / '
+                       f'{fmt_ms(p["p99_ms"])} | '
+                       f'{h["p50_ms"] / p["p50_ms"]:.1f}× | '
+                       f'{fmt_n(matches(i))} / {fmt_n(matches(p))} | '
+                       f'{met_mark(beats_xapian(h["p50_ms"], p["p50_ms"]))}'
+                       ' |')
+    return '\n'.join(out)
+
+
 def describe(res):
     m = res['machine']
     return (f'{m["cpu"] or "unknown CPU"}, {m["cores"]} cores, '
@@ -815,6 +896,8 @@ def main():
     with open(path, 'w') as f:
         json.dump(b.res, f, indent=1, ensure_ascii=False)
     print(table(b.res))
+    print()
+    print(peer_table(b.res))
     print()
     print(describe(b.res))
     log(f'bench: results in {path}')

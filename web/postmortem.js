@@ -6,8 +6,9 @@
 // javascript: links already dropped). It is parsed in an inert <template>
 // and adjusted before it joins the page: links to sibling .md files point
 // at their pages, any link that is not http(s), mailto or relative loses
-// its href, and images from elsewhere become links (the CSP would block
-// them, and they would tell a third party who reads what).
+// its href, images from elsewhere become links (the CSP would block
+// them, and they would tell a third party who reads what) and relative
+// images are loaded from pmkb's /files/.
 
 import { t } from './i18n.js';
 import {
@@ -48,15 +49,42 @@ function fixLinks(root) {
   }
 }
 
-function fixImages(root) {
+// Relative images live in the postmortems directory, which pmkb serves
+// under /files/ (same origin, so the CSP allows them). A path that leaves
+// the directory is not asked for; the server refuses it anyway.
+function imageUrl(src, path) {
+  const base = new URL(`/files/${path.split('/').map(encodeURIComponent).join('/')}`, location.origin);
+  try {
+    const u = new URL(src, base);
+    return u.origin === location.origin && u.pathname.startsWith('/files/') && !u.search ? u.pathname : null;
+  } catch {
+    return null;
+  }
+}
+
+function fixImages(root, path) {
   for (const img of root.querySelectorAll('img')) {
     const src = img.getAttribute('src') || '';
     if (src.startsWith('data:')) continue;
     const text = t('pm.image', { alt: img.getAttribute('alt') || src });
-    // Relative images live in the repository, which pmkb does not serve.
-    img.replaceWith(/^https?:\/\//i.test(src)
-      ? el('a', { href: src, rel: 'noopener noreferrer', class: 'image-link', text })
-      : el('span', { class: 'image-link', text }));
+    if (/^https?:\/\//i.test(src)) {
+      // Images from elsewhere: a link, since the CSP would block them.
+      img.replaceWith(el('a', { href: src, rel: 'noopener noreferrer', class: 'image-link', text }));
+      continue;
+    }
+    const local = /^[a-z][a-z0-9+.-]*:/i.test(src) || src.startsWith('/') ? null : imageUrl(src, path);
+    if (!local) {
+      img.replaceWith(el('span', { class: 'image-link', text }));
+      continue;
+    }
+    img.setAttribute('src', local);
+    img.setAttribute('loading', 'lazy');
+    // Framed as a link to the full-size file, as on a forge.
+    if (!img.closest('a')) {
+      const a = el('a', { href: local, class: 'image-full' });
+      img.replaceWith(a);
+      a.append(img);
+    }
   }
 }
 
@@ -69,6 +97,19 @@ function addAnchors(root) {
     if (h.tagName !== 'H4') heads.push(h);
   }
   return heads;
+}
+
+// cmark-gfm's footnotes, in the page's language; a Mermaid block stays
+// code, labelled as the source of a diagram.
+function labelBlocks(root) {
+  for (const sec of root.querySelectorAll('section.footnotes')) {
+    sec.prepend(el('h2', { class: 'visually-hidden', text: t('pm.footnotes') }));
+  }
+  for (const a of root.querySelectorAll('a.footnote-backref')) a.setAttribute('aria-label', t('pm.footnote.back'));
+  for (const pre of root.querySelectorAll('pre[lang="mermaid"]')) {
+    pre.before(el('span', { class: 'diagram-label', text: t('pm.diagram') }));
+    pre.setAttribute('aria-label', t('pm.diagram'));
+  }
 }
 
 function wrapTables(root) {
@@ -87,8 +128,9 @@ function renderBody(p) {
   const first = root.firstElementChild;
   if (first?.tagName === 'H1' && first.textContent.trim() === p.title.trim()) first.remove();
   fixLinks(root);
-  fixImages(root);
+  fixImages(root, p.path || '');
   wrapTables(root);
+  labelBlocks(root);
   const heads = addAnchors(root);
   const doc = el('div', { class: 'doc' });
   doc.append(root);
@@ -142,7 +184,7 @@ function facts(cfg, p) {
   if (p.status && p.status !== 'published') add('pm.status', p.status);
   const src = p.source || {};
   const links = [];
-  if (src.url) links.push(el('a', { href: src.url, rel: 'noopener noreferrer', text: t('pm.source.file') }));
+  if (src.url) links.push(el('a', { href: src.url, rel: 'noopener noreferrer', text: t(src.commit ? 'pm.source.file' : 'pm.source.raw') }));
   if (src.history_url) links.push(el('a', { href: src.history_url, rel: 'noopener noreferrer', text: t('pm.source.history') }));
   add('pm.source', el('div', {},
     el('code', { class: 'path', text: src.path || p.path }),

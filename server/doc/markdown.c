@@ -32,7 +32,7 @@
  */
 #define MD_OPTIONS                                     \
 	(CMARK_OPT_DEFAULT | CMARK_OPT_GITHUB_PRE_LANG | \
-	 CMARK_OPT_VALIDATE_UTF8)
+	 CMARK_OPT_VALIDATE_UTF8 | CMARK_OPT_FOOTNOTES)
 /* Long enough for any real heading; keeps URLs with anchors sane. */
 #define ANCHOR_MAX 200
 

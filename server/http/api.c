@@ -369,11 +369,14 @@ void api_get(struct request *req, struct reply *rep)
 			  column_integer(s, G_CREATED)));
 	{
 		/*
-		 * The link to the file at its commit (--source-url); only with
-		 * --repo, where --dir is a path inside the repository.
+		 * The link to the file at its commit (--source-url) with
+		 * --repo, where --dir is a path inside the repository; the
+		 * file as pmkb serves it (/files/) without.
 		 */
 		const struct pm_config *cfg = req->app->cfg;
-		char *src = !cfg->repo ? NULL : repopath_link(
+		char *src = !cfg->repo ? repopath_link(
+			"/files/{path}", NULL, NULL, "",
+			(const char *)sqlite3_column_text(s, G_PATH)) : repopath_link(
 			cfg->source_url,
 			(const char *)sqlite3_column_text(s, G_COMMIT),
 			cfg->branch, cfg->dir,

@@ -2,12 +2,15 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pmkb/http/assets.h"
 #include "pmkb/http/routes.h"
 #include "pmkb/http/app.h"
 #include "pmkb/http/request.h"
+#include "pmkb/ingest/repofile.h"
+#include "pmkb/base/config.h"
 
 const char *assets_content_type(const char *path)
 {
@@ -90,6 +93,35 @@ void assets_index(struct request *req, struct reply *rep)
 void assets_favicon(struct request *req, struct reply *rep)
 {
 	serve_file(rep, "web/icon.svg");
+}
+
+/*
+ * /files/{path}: an image or the Markdown source from the postmortems
+ * directory (--dir), for the postmortem page. Confinement is
+ * repofile_read()'s; with --repo there is no directory to read.
+ */
+void assets_repo_file(struct request *req, struct reply *rep)
+{
+	const struct pm_config *cfg = req->app->cfg;
+	struct pm_error err;
+	enum pm_status st;
+	char *data;
+	size_t len;
+
+	if (cfg->repo || !cfg->dir) {
+		reply_error(rep, 404, "files are served with --dir only");
+		return;
+	}
+	st = repofile_read(cfg->dir, req->param, &data, &len, &err);
+	if (st != PM_OK) {
+		reply_status(rep, st, &err);
+		return;
+	}
+	rep->status = 200;
+	rep->content_type = repofile_type(req->param);
+	rep->cache_control = "no-cache";
+	buf_add(&rep->body, data, len);
+	free(data);
 }
 
 void api_openapi(struct request *req, struct reply *rep)

@@ -35,6 +35,8 @@ const struct route routes[] = {
 	{ "GET", "/problems", assets_index, 0, ROUTE_READ },
 	{ "GET", "/feed.atom", feed_atom, 1, ROUTE_READ },
 	{ "GET", "/favicon.ico", assets_favicon, 0, ROUTE_PUBLIC },
+	/* Images and sources from --dir; {path} may hold slashes. */
+	{ "GET", "/files/{path}", assets_repo_file, 0, ROUTE_READ },
 	/* The UI's modules, style and icons: whatever web/ embeds. */
 	{ "GET", "/{slug}.js", assets_serve, 0, ROUTE_PUBLIC },
 	{ "GET", "/{slug}.css", assets_serve, 0, ROUTE_PUBLIC },
@@ -42,14 +44,26 @@ const struct route routes[] = {
 	{ NULL, NULL, NULL, 0, ROUTE_READ },
 };
 
-/* Matches path against pattern; copies the {slug} segment into param. */
+/* Matches path against pattern; copies the {slug} segment, or the rest
+ * of the path for a pattern ending in {path}, into param. */
 static int match(const char *pattern, const char *path, char *param,
 		 unsigned psz)
 {
 	const char *brace = strstr(pattern, "{slug}");
+	const char *rest = strstr(pattern, "{path}");
 	size_t pre, post_len, seg;
 	const char *post, *end;
 
+	if (rest) {
+		pre = (size_t)(rest - pattern);
+		if (strncmp(pattern, path, pre))
+			return 0;
+		seg = strlen(path + pre);
+		if (!seg || seg >= psz)
+			return 0;
+		memcpy(param, path + pre, seg + 1);
+		return 1;
+	}
 	if (!brace)
 		return !strcmp(pattern, path);
 	pre = (size_t)(brace - pattern);

@@ -44,6 +44,14 @@ int main(void)
 			 &allow) &&
 		   !allow,
 	   "an unknown path is no 405");
+	ok(routes_match("GET", "/files/img/a b.png", param, sizeof(param),
+			&allow) &&
+		   !strcmp(param, "img/a b.png"),
+	   "{path} matches the rest of the path, slashes and all");
+	ok(!routes_match("GET", "/files/", param, sizeof(param), &allow),
+	   "{path} is never empty");
+	ok(!routes_match("GET", "/filesx", param, sizeof(param), &allow),
+	   "{path} needs its prefix");
 	ok(routes_match("HEAD", "/healthz", param, sizeof(param), &allow) !=
 		   NULL,
 	   "HEAD is answered like GET");

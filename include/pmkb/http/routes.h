@@ -62,6 +62,7 @@ void api_outbox(struct request *req, struct reply *rep);
 void assets_serve(struct request *req, struct reply *rep);
 void assets_index(struct request *req, struct reply *rep);
 void assets_favicon(struct request *req, struct reply *rep);
+void assets_repo_file(struct request *req, struct reply *rep);
 void api_page(struct request *req, struct reply *rep);
 void auth_login_page(struct request *req, struct reply *rep);
 void auth_login_post(struct request *req, struct reply *rep);

@@ -1,6 +1,6 @@
 /*
- * pmkb token and pmkb outbox: the commands that manage access tokens and
- * the Slack outbox of an index, printing what they did.
+ * pmkb token, pmkb outbox and pmkb digest: the commands that manage access
+ * tokens and the Slack outbox of an index, printing what they did.
  */
 #include <inttypes.h>
 #include <sodium.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pmkb/admin.h"
 #include "pmkb/base/buf.h"
@@ -16,7 +17,11 @@
 #include "pmkb/db/store.h"
 #include "pmkb/http/auth.h"
 #include "pmkb/slack/mrkdwn.h"
+#include "pmkb/doc/taxonomy.h"
+#include "pmkb/ingest/importer.h"
+#include "pmkb/slack/digest.h"
 #include "pmkb/slack/outbox.h"
+#include "pmkb/stats/stats.h"
 
 /* ---- pmkb token ---- */
 
@@ -218,5 +223,86 @@ out:
 	json_decref(status);
 	buf_release(&text);
 	store_close(st);
+	return rc;
+}
+
+/* ---- pmkb digest ---- */
+
+/* The digest as text: each block's mrkdwn on its own lines. */
+static void print_digest(const struct digest_period *p, json_t *msg)
+{
+	json_t *b;
+	size_t i;
+
+	printf("digest of %s (next %lld)\n", p->when, (long long)p->next);
+	json_array_foreach(json_object_get(msg, "blocks"), i, b)
+		printf("%s\n", json_string_value(json_object_get(
+					json_object_get(b, "text"), "text")));
+}
+
+int digest_command(const struct pm_config *cfg)
+{
+	struct taxonomy *tax = NULL;
+	struct store *st = NULL;
+	struct stats_zone *z = NULL;
+	struct digest_period p;
+	struct pm_error err;
+	struct dbconn *c;
+	enum digest_result res;
+	char *path = NULL, *salt = NULL;
+	const char *url = cfg->public_url ? cfg->public_url : "";
+	json_t *msg;
+	size_t n;
+	int rc = 1;
+
+	pm_error_clear(&err);
+	if (importer_settings(cfg->dir, &tax, &path, &salt, &err) != PM_OK) {
+		fprintf(stderr, "pmkb digest: %s:%d: %s\n", err.source,
+			err.line, err.message);
+		goto out;
+	}
+	if (access(cfg->db, R_OK)) {
+		fprintf(stderr, "pmkb digest: %s: no index here\n", cfg->db);
+		goto out;
+	}
+	if (store_open(&st, cfg->db, &err) != PM_OK) {
+		fprintf(stderr, "pmkb digest: %s: %s\n", cfg->db, err.message);
+		goto out;
+	}
+	if (!cfg->dry_run) {
+		if (digest_queue(st, tax, url, (int64_t)time(NULL), 1, &res,
+				 &p, &err) != PM_OK) {
+			fprintf(stderr, "pmkb digest: %s\n", err.message);
+			goto out;
+		}
+		printf("digest of %s: %s\n", p.day[0] ? p.when : "-",
+		       digest_result_name(res));
+		rc = 0;
+		goto out;
+	}
+	if (stats_zone_load(&z, tax->time_zone, &err) != PM_OK) {
+		fprintf(stderr, "pmkb digest: %s\n", err.message);
+		goto out;
+	}
+	if (!digest_period(tax->learning, z, (int64_t)time(NULL), &p)) {
+		printf("no digest: .pmkb.yml has no digest: schedule\n");
+		rc = 0;
+		goto out;
+	}
+	if (!(c = store_reader(st))) {
+		fprintf(stderr, "pmkb digest: cannot read %s\n", cfg->db);
+		goto out;
+	}
+	msg = digest_message(c, tax, url, &p, &n);
+	store_reader_release(st, c);
+	print_digest(&p, msg);
+	json_decref(msg);
+	rc = 0;
+out:
+	stats_zone_free(z);
+	store_close(st);
+	taxonomy_free(tax);
+	free(path);
+	free(salt);
 	return rc;
 }

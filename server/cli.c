@@ -208,6 +208,7 @@ static int cmd_token(struct pm_config *cfg, int nargs, const char **args);
 static int cmd_backup(struct pm_config *cfg, int nargs, const char **args);
 static int cmd_check(struct pm_config *cfg, int nargs, const char **args);
 static int cmd_recall(struct pm_config *cfg, int nargs, const char **args);
+static int cmd_digest(struct pm_config *cfg, int nargs, const char **args);
 
 static const struct command commands[] = {
 	{ "serve", cmd_serve, CFG_SERVE, "pmkb serve [OPTIONS]",
@@ -281,6 +282,14 @@ static const struct command commands[] = {
 	  "fresh count of tries; a running pmkb serve posts them within a\n"
 	  "second. test: queue a test message, to check the webhook.\n",
 	  0, 100 },
+	{ "digest", cmd_digest, CFG_DIGEST, "pmkb digest [OPTIONS]",
+	  "queue or print the action-item digest of this period",
+	  "The digest lists the open action items that are overdue or due\n"
+	  "within 7 days, by owner, with owners mentioned through people: in\n"
+	  ".pmkb.yml. pmkb serve queues it itself on the schedule digest: of\n"
+	  ".pmkb.yml; this queues the latest period's digest now, once (a\n"
+	  "running pmkb serve posts it), or with --dry-run prints it.\n",
+	  0, 0 },
 	{ "token", cmd_token, CFG_TOKEN,
 	  "pmkb token [OPTIONS] create NAME | list | revoke NAME",
 	  "create, list or revoke access tokens (--auth token or proxy)",
@@ -692,6 +701,10 @@ static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
 		rc = 0; /* stopped while indexing: do not start serving */
 		goto out;
 	}
+	if (slack_digest_start(&app, &err) != PM_OK) {
+		fprintf(stderr, "pmkb: %s\n", err.message);
+		goto out;
+	}
 	if (server_start(&srv, &app, &err) != PM_OK) {
 		fprintf(stderr, "pmkb: %s\n", err.message);
 		goto out;
@@ -729,6 +742,11 @@ out:
 	free(salt);
 	settings_free(app.settings);
 	return rc;
+}
+
+static int cmd_digest(struct pm_config *cfg, int nargs, const char **args)
+{
+	return digest_command(cfg);
 }
 
 static int cmd_outbox(struct pm_config *cfg, int nargs, const char **args)

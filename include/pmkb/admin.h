@@ -16,4 +16,12 @@ int token_command(const struct pm_config *cfg, int nargs, const char **args);
 int outbox_command(const struct pm_config *cfg, int nargs,
 		   const char **args);
 
+/*
+ * `pmkb digest [--dry-run]`: with --dry-run prints the action-item digest
+ * of the latest period (slack/digest.h) from cfg->db and the .pmkb.yml of
+ * cfg->dir; without, queues it on the outbox unless it was queued before.
+ * Returns the exit status.
+ */
+int digest_command(const struct pm_config *cfg);
+
 #endif

@@ -29,7 +29,8 @@ struct option_def {
 
 #define ALL_INDEX \
 	(CFG_SERVE | CFG_IMPORT | CFG_REINDEX | CFG_SEARCH | CFG_OUTBOX | \
-	 CFG_STATS | CFG_TOKEN | CFG_BACKUP | CFG_CHECK | CFG_RECALL)
+	 CFG_STATS | CFG_TOKEN | CFG_BACKUP | CFG_CHECK | CFG_RECALL | \
+	 CFG_DIGEST)
 #define STR(field) OPT_STRING, offsetof(struct pm_config, field)
 #define NUM(field) OPT_LONG, offsetof(struct pm_config, field)
 #define FLAG(field) OPT_FLAG, offsetof(struct pm_config, field)
@@ -40,11 +41,12 @@ static const struct option_def options[] = {
 	  "the SQLite index (created if missing; lint only reads one "
 	  "that exists)", 0, 0 },
 	{ "dir", "PMKB_DIR", STR(dir),
-	  CFG_SERVE | CFG_REINDEX | CFG_LINT | CFG_STATS | CFG_RECALL, "DIR",
+	  CFG_SERVE | CFG_REINDEX | CFG_LINT | CFG_STATS | CFG_RECALL |
+		  CFG_DIGEST, "DIR",
 	  "the directory of postmortems to index", 0, 0 },
 	{ "listen", "PMKB_LISTEN", STR(listen), CFG_SERVE, "HOST:PORT",
 	  "address to serve on (port 0: pick a free port)", 0, 0 },
-	{ "public-url", "PMKB_PUBLIC_URL", STR(public_url), CFG_SERVE, "URL",
+	{ "public-url", "PMKB_PUBLIC_URL", STR(public_url), CFG_SERVE | CFG_DIGEST, "URL",
 	  "the URL people reach pmkb at, for links", 0, 0 },
 	{ "threads", "PMKB_THREADS", NUM(threads), CFG_SERVE, "N",
 	  "HTTP worker threads", 1, 64 },
@@ -166,6 +168,8 @@ static const struct option_def options[] = {
 	{ "explain", NULL, FLAG(explain), CFG_IMPORT, "",
 	  "PATH is one file: print each field, its value and where it came "
 	  "from, and index nothing", 0, 0 },
+	{ "dry-run", NULL, FLAG(dry_run), CFG_DIGEST, "",
+	  "print this period's digest instead of queueing it", 0, 0 },
 	{ "pre-receive", NULL, FLAG(pre_receive), CFG_LINT, "",
 	  "run as a git pre-receive hook: lint what the push changes", 0, 0 },
 	{ "log-level", "PMKB_LOG_LEVEL", STR(log_level),

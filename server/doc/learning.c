@@ -28,7 +28,7 @@ struct learning *learning_new(void)
 {
 	struct learning *l = xcalloc(1, sizeof(*l));
 
-	l->digest_weekday = 1;
+	l->digest_weekday = -1;
 	l->digest_minute = 10 * 60;
 	l->recurrence_window_days = 365;
 	return l;
@@ -294,6 +294,8 @@ static enum pm_status read_digest(struct lparse *p, const struct ynode *v)
 			    "digest: expected off or a mapping like {day: "
 			    "monday, time: \"10:00\"}, got %s",
 			    ynode_type_name(v));
+	l->digest_weekday = 1; /* Monday 10:00 unless said otherwise */
+	l->digest_minute = 10 * 60;
 	for (size_t i = 0; i + 1 < v->n; i += 2) {
 		const char *k = scalar(v->kids[i]);
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "pmkb/base/buf.h"
+#include "pmkb/base/civil.h"
 #include "pmkb/base/config.h"
 #include "pmkb/base/form.h"
 #include "pmkb/base/http_client.h"
@@ -24,6 +25,7 @@
 #include "pmkb/http/slack.h"
 #include "pmkb/slack/command.h"
 #include "pmkb/slack/delivery.h"
+#include "pmkb/slack/digest.h"
 #include "pmkb/slack/outbox.h"
 #include "pmkb/slack/verify.h"
 
@@ -198,12 +200,7 @@ static json_t *run_command(struct app *app, const char *command,
 		return answer(app, command, text);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += sl->inline_ms / 1000;
-	until.tv_nsec += (sl->inline_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	civil_timespec_add_ms(&until, sl->inline_ms);
 	pthread_mutex_lock(&j->lock);
 	while (!j->done && !j->deferred &&
 	       pthread_cond_timedwait(&j->done_cond, &j->lock, &until) == 0)
@@ -360,11 +357,21 @@ enum pm_status slack_start(struct app *app, struct pm_error *err)
 	return PM_OK;
 }
 
+enum pm_status slack_digest_start(struct app *app, struct pm_error *err)
+{
+	if (!app->announce)
+		return PM_OK;
+	return digest_start(&app->digest, app->store, app->settings,
+			    app->announce->public_url, app->outbox, 0, err);
+}
+
 void slack_stop(struct app *app)
 {
 	struct outbox_context *ctx = app->announce;
 	struct slack *sl = app->slack;
 
+	digest_stop(app->digest);
+	app->digest = NULL;
 	outbox_worker_stop(app->outbox);
 	app->outbox = NULL;
 	if (ctx) {

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "pmkb/base/buf.h"
+#include "pmkb/base/civil.h"
 #include "pmkb/base/http_client.h"
 #include "pmkb/base/log.h"
 #include "pmkb/base/utf8.h"
@@ -275,12 +276,7 @@ static void sleep_ms(struct outbox_worker *w, int64_t ms)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	civil_timespec_add_ms(&ts, ms);
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop && !w->kicked)
 		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) ==

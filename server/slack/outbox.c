@@ -81,6 +81,7 @@ const char *outbox_event_name(enum outbox_event ev)
 	case OUTBOX_PUBLISHED: return "published";
 	case OUTBOX_UPDATED: return "updated";
 	case OUTBOX_TEST: return "test";
+	case OUTBOX_DIGEST: return "digest";
 	}
 	return "unknown";
 }
@@ -156,6 +157,7 @@ static const char *event_heading(enum outbox_event ev)
 	case OUTBOX_PUBLISHED: return "Postmortem published";
 	case OUTBOX_UPDATED: return "Postmortem updated";
 	case OUTBOX_TEST: return "Test message from pmkb";
+	case OUTBOX_DIGEST: return "Action items";
 	}
 	return "Postmortem";
 }

@@ -42,6 +42,7 @@ def slack_headers(body, ts=None, secret=SIGNING_SECRET):
 
 
 LINK = re.compile(r'<(https?://[^|<>\s]+)(\|[^<>]*)?>')
+MENTION = re.compile(r'<@[UW][A-Z0-9]+>')
 
 
 def check_mrkdwn(test, text, limit=3000):
@@ -49,7 +50,7 @@ def check_mrkdwn(test, text, limit=3000):
     except in <url|label> links."""
     test.assertIsInstance(text, str)
     test.assertTrue(0 < len(text) <= limit, f'length {len(text)}')
-    bare = LINK.sub('', text)
+    bare = MENTION.sub('', LINK.sub('', text))
     test.assertNotIn('<', bare, text)
     test.assertNotIn('>', bare, text)
     test.assertIsNone(re.search(r'&(?!amp;|lt;|gt;)', bare), text)

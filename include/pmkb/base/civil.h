@@ -7,6 +7,7 @@
 #define PMKB_BASE_CIVIL_H
 
 #include <stdint.h>
+#include <time.h>
 
 /* a / b rounded towards minus infinity (b > 0). */
 int64_t civil_floor_div(int64_t a, int64_t b);
@@ -22,5 +23,8 @@ int civil_is_leap(int64_t y);
 
 /* 28..31. */
 int civil_days_in_month(int64_t y, int m);
+
+/* ts moved ms milliseconds on (ms >= 0), as pthread_cond_timedwait wants. */
+void civil_timespec_add_ms(struct timespec *ts, int64_t ms);
 
 #endif

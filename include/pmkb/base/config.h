@@ -44,6 +44,7 @@ struct pm_config {
 	const char *server;	/* --server URL (pmkb notify), PMKB_SERVER */
 	long pre_receive;	/* --pre-receive (pmkb lint), a flag */
 	long explain;		/* --explain (pmkb import FILE), a flag */
+	long dry_run;		/* --dry-run (pmkb digest), a flag */
 	const char *paths;	/* --paths A,B (pmkb recall) */
 	const char *diff;	/* --diff REV..REV (pmkb recall) */
 	/* Access control, limits and shutdown (auth.c, server.c). */
@@ -83,6 +84,7 @@ enum config_cmd {
 	CFG_BACKUP = 1 << 9,
 	CFG_CHECK = 1 << 10,
 	CFG_RECALL = 1 << 11,
+	CFG_DIGEST = 1 << 12,
 };
 
 /* Fills cfg with the defaults, then the environment. */

@@ -13,7 +13,8 @@
  * A tracker pattern is a POSIX extended regular expression in which \d, \w
  * and \s may be used; $0..$9 in its url are the match and its groups.
  * Durations are "28d", "4w" or a number of days. The digest's day and time
- * are in the reporting time zone (time_zone:); "digest: off" turns it off.
+ * are in the reporting time zone (time_zone:); without digest:, or with
+ * "digest: off", there is none; a mapping defaults to Monday 10:00.
  */
 #ifndef PMKB_DOC_LEARNING_H
 #define PMKB_DOC_LEARNING_H
@@ -51,7 +52,7 @@ struct learning {
 	struct learning_person *people;
 	size_t n_people;
 	/* The digest: weekday 0 (Sunday)..6, -1 when off; minutes after
-	 * midnight in the reporting time zone. Default Monday 10:00. */
+	 * midnight in the reporting time zone. Default off. */
 	int digest_weekday;
 	int digest_minute;
 	int recurrence_window_days; /* default 365 */

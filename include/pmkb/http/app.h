@@ -15,6 +15,7 @@ struct store;
 struct outbox_worker;
 struct slack;
 struct outbox_context;
+struct digest_scheduler;
 struct syncer;
 struct server;
 struct metrics;
@@ -35,6 +36,7 @@ struct app {
 	struct slack *slack;
 	struct outbox_worker *outbox;
 	struct outbox_context *announce;
+	struct digest_scheduler *digest; /* with announce; slack/digest.h */
 	/* The git syncer (syncer.h) with --repo, else NULL. */
 	struct syncer *syncer;
 	/* Recent search answers (searchcache.h); NULL: --search-cache 0. */

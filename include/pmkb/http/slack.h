@@ -21,7 +21,14 @@ struct app;
 enum pm_status slack_start(struct app *app, struct pm_error *err);
 
 /*
- * Stops the outbox worker and waits for commands still answering late
+ * Starts the action-item digest (slack/digest.h) on the replica that
+ * announces (app->announce), with the settings in force. Call after the
+ * first sync or import, so that the first look sees .pmkb.yml.
+ */
+enum pm_status slack_digest_start(struct app *app, struct pm_error *err);
+
+/*
+ * Stops the digest and the outbox worker and waits for commands still answering late
  * (call after the HTTP server and the syncs have stopped), then wipes the
  * secret. Safe on an app slack_start() skipped.
  */

@@ -68,10 +68,11 @@ enum outbox_event {
 	OUTBOX_NEW,	  /* added, and published */
 	OUTBOX_PUBLISHED, /* was a draft or in review, now published */
 	OUTBOX_UPDATED,	  /* published before and after a change */
-	OUTBOX_TEST	  /* `pmkb outbox test` */
+	OUTBOX_TEST,	  /* `pmkb outbox test` */
+	OUTBOX_DIGEST	  /* the action-item digest (slack/digest.h) */
 };
 
-/* "new", "published", "updated" or "test". */
+/* "new", "published", "updated", "test" or "digest". */
 const char *outbox_event_name(enum outbox_event ev);
 
 /*

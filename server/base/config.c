@@ -150,6 +150,11 @@ static const struct option_def options[] = {
 	{ "slack-backoff-ms", "PMKB_SLACK_BACKOFF_MS", NUM(slack_backoff_ms),
 	  CFG_SERVE, "MS",
 	  "first retry delay; doubles each try, with jitter", 10, 3600000 },
+	{ "slack-timeout-ms", "PMKB_SLACK_TIMEOUT_MS", NUM(slack_timeout_ms),
+	  CFG_SERVE, "MS",
+	  "wait this long for the webhook's answer (default 30000); a "
+	  "message sent without an answer in time may have been posted and "
+	  "is not sent again", 1000, 600000 },
 	{ "repo", "PMKB_REPO", STR(repo), CFG_SERVE, "URL|PATH",
 	  "follow this git repository (path, file://, https://, ssh://); "
 	  "--dir is then the postmortems directory inside it", 0, 0 },
@@ -246,6 +251,7 @@ void config_defaults(struct pm_config *cfg)
 	cfg->slack_announce = "new";
 	cfg->slack_max_attempts = 8;
 	cfg->slack_backoff_ms = 5000;
+	cfg->slack_timeout_ms = 30000;
 	cfg->slack_inline_ms = 2500;
 	cfg->slack_response_prefix = "https://hooks.slack.com/";
 	cfg->branch = "main";

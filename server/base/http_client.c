@@ -138,7 +138,7 @@ enum http_outcome http_client_post(struct http_client *c,
 		a->outcome = HTTP_ANSWERED;
 	} else {
 		curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &up);
-		a->outcome = before_sending(rc) || (up == 0 && p->len > 0)
+		a->outcome = before_sending(rc) || up < (curl_off_t)p->len
 				     ? HTTP_NOT_SENT
 				     : HTTP_NO_ANSWER;
 		snprintf(a->error, sizeof(a->error), "%s",

@@ -325,6 +325,7 @@ enum pm_status slack_start(struct app *app, struct pm_error *err)
 	os.webhook_url = hook;
 	os.max_attempts = (int)cfg->slack_max_attempts;
 	os.backoff_ms = cfg->slack_backoff_ms;
+	os.timeout_ms = cfg->slack_timeout_ms;
 	if ((rc = outbox_worker_start(&app->outbox, app->store, &os, err)) !=
 	    PM_OK)
 		return rc;

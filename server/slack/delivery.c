@@ -35,7 +35,7 @@ static const char sql_claim[] =
 	"UPDATE outbox SET state = 'sending', attempts = attempts + 1 "
 	"WHERE id = (SELECT id FROM outbox WHERE state = 'queued' AND "
 	"next_attempt_at <= ?1 ORDER BY id LIMIT 1) "
-	"RETURNING id, payload, attempts";
+	"RETURNING id, payload, attempts, dedupe_key";
 /* The outcomes of a try: ?1 id, ?2 a time, ?3 HTTP status, ?4 error. */
 static const char sql_sent[] =
 	"UPDATE outbox SET state = 'sent', sent_at = ?2, last_status = ?3, "
@@ -66,18 +66,26 @@ struct job {
 	int64_t id;
 	char *payload;
 	int attempts; /* including this one */
+	/*
+	 * "Idempotency-Key: pmkb-<hash of the dedupe key>": the same for
+	 * every try of a message, in this process or the next.
+	 */
+	char key_header[64];
 };
 
-/* Posts payload to the webhook; *retry_after_ms from Retry-After or -1. */
-static void post(struct outbox_worker *w, const char *payload,
+/* Posts job's payload to the webhook; *retry_after_ms from Retry-After or
+ * -1. */
+static void post(struct outbox_worker *w, const struct job *job,
 		 struct http_answer *a, int64_t *retry_after_ms)
 {
 	struct http_post p = { 0 };
+	const char *headers[] = { job->key_header, NULL };
 
 	p.url = w->url;
 	p.content_type = "application/json; charset=utf-8";
-	p.body = payload;
-	p.len = strlen(payload);
+	p.headers = headers;
+	p.body = job->payload;
+	p.len = strlen(job->payload);
 	p.timeout_ms = w->timeout_ms;
 	http_client_post(w->client, &p, a);
 	*retry_after_ms = a->retry_after[0]
@@ -128,6 +136,18 @@ static enum pm_status write_row(struct outbox_worker *w, const char *sql,
 	return st;
 }
 
+/* Fills job->key_header from the row's dedupe key (key, n bytes). */
+static void key_header(struct job *job, const unsigned char *key, size_t n)
+{
+	unsigned char h[16];
+	char hex[2 * sizeof(h) + 1];
+
+	crypto_generichash(h, sizeof(h), key, n, NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	snprintf(job->key_header, sizeof(job->key_header),
+		 "Idempotency-Key: pmkb-%s", hex);
+}
+
 /*
  * Claims the first queued of the due rows (queued → sending, one more
  * attempt), so that Slack gets announcements in the order they were
@@ -150,6 +170,8 @@ static enum pm_status claim(struct outbox_worker *w, int64_t now,
 		job->id = sqlite3_column_int64(s, 0);
 		job->payload = xstrdup((const char *)sqlite3_column_text(s, 1));
 		job->attempts = sqlite3_column_int(s, 2);
+		key_header(job, sqlite3_column_text(s, 3),
+			   (size_t)sqlite3_column_bytes(s, 3));
 		rc = sqlite3_step(s);
 	}
 	sqlite3_reset(s);
@@ -221,7 +243,7 @@ static void deliver(struct outbox_worker *w, struct job *job)
 	int retry = 0;
 	int64_t delay = 0, now;
 
-	post(w, job->payload, &r, &retry_after);
+	post(w, job, &r, &retry_after);
 	now = outbox_now_ms();
 	snprintf(id, sizeof(id), "%lld", (long long)job->id);
 	snprintf(tries, sizeof(tries), "%d", job->attempts);
@@ -233,13 +255,34 @@ static void deliver(struct outbox_worker *w, struct job *job)
 		goto out;
 	}
 	describe(&r, &why);
+	if (r.outcome == HTTP_NO_ANSWER) {
+		/*
+		 * The whole message went out and no answer came in a time far
+		 * longer than Slack takes: it may well have been posted, and
+		 * sending it again could post it twice. Kept as failed for a
+		 * person to check (pmkb outbox retry sends it again); the
+		 * others wait a backoff, as the webhook is struggling.
+		 */
+		buf_reset(&why);
+		buf_addf(&why, "no answer within %ld ms after the message was "
+			       "sent (%s): it may have been posted, so it is "
+			       "not sent again; check the channel (pmkb outbox "
+			       "retry sends it again)",
+			 w->timeout_ms, r.error);
+		write_row(w, sql_fail, job->id, now, 0, why.ptr);
+		log_kv(LOG_ERROR, "outbox.unknown", "id", id, "attempts", tries,
+		       "error", why.ptr, NULL);
+		delay = outbox_backoff_ms(w->backoff_ms, 1, jitter());
+		goto pause;
+	}
 	if (r.outcome == HTTP_ANSWERED && r.status == 429) {
 		retry = 1;
 		delay = retry_after >= 0
 				? retry_after
 				: outbox_backoff_ms(w->backoff_ms,
 						    job->attempts, jitter());
-	} else if (r.outcome != HTTP_ANSWERED || r.status >= 500 || r.status == 408) {
+	} else if (r.outcome == HTTP_NOT_SENT || r.status >= 500 ||
+		   r.status == 408) {
 		retry = 1;
 		delay = outbox_backoff_ms(w->backoff_ms, job->attempts,
 					  jitter());
@@ -262,6 +305,7 @@ static void deliver(struct outbox_worker *w, struct job *job)
 	 * back, so that an outage costs one try per interval, not one per
 	 * message, and a 429 is honoured for all of them.
 	 */
+pause:
 	pthread_mutex_lock(&w->lock);
 	w->pause_until = now + delay;
 	pthread_mutex_unlock(&w->lock);
@@ -365,7 +409,7 @@ enum pm_status outbox_worker_start(struct outbox_worker **out,
 	w->url = xstrdup(s->webhook_url);
 	w->max_attempts = s->max_attempts > 0 ? s->max_attempts : 8;
 	w->backoff_ms = s->backoff_ms > 0 ? s->backoff_ms : 5000;
-	w->timeout_ms = s->timeout_ms > 0 ? s->timeout_ms : 10000;
+	w->timeout_ms = s->timeout_ms > 0 ? s->timeout_ms : 30000;
 	w->poll_ms = s->poll_ms > 0 ? s->poll_ms : 1000;
 	if (!(w->client = http_client_new())) {
 		free(w->url);

@@ -131,6 +131,7 @@ class Listener:
                         't': time.monotonic(), 'path': self.path,
                         'type': self.headers.get('Content-Type'),
                         'json': json.loads(raw.decode('utf-8')),
+                        'key': self.headers.get('Idempotency-Key'),
                         'status': status})
                 if delay:
                     time.sleep(delay)

@@ -300,6 +300,61 @@ class Delivery(unittest.TestCase):
         self.assertEqual(len(self.hook.snapshot()), 1, 'no duplicate')
         self.assertEqual(outbox(self.srv)['counts']['sent'], 1)
 
+    # A slow webhook: a message is posted at most once, and every try of
+    # one message carries the same Idempotency-Key.
+
+    def tries(self, text):
+        return [r for r in self.hook.snapshot()
+                if r['json']['text'].endswith(' ' + text)]
+
+    def test_answer_after_12_seconds_is_one_post(self):
+        # 12 s is past the 10 s a request used to be given: that try was
+        # abandoned and the message sent again, and posted twice.
+        self.hook.answer((200, {}, 12))
+        self.serve()
+        self.queue('late')
+        wait_for(lambda: outbox(self.srv)['counts']
+                 .get('sent') == 1, 60)
+        got = self.tries('late')
+        self.assertEqual(len(got), 1, got)
+        self.assertTrue(got[0]['key'].startswith('pmkb-'), got[0])
+
+    def test_no_answer_in_time_is_not_sent_again(self):
+        self.hook.answer((200, {}, 6))
+        self.serve('--slack-timeout-ms', '2000')
+        self.queue('unanswered')
+        self.queue('after')
+        # The next message goes out once the webhook has been given a
+        # rest: by then the first one's fate is recorded.
+        wait_for(lambda: self.tries('after'), 60)
+        counts = outbox(self.srv)['counts']
+        self.assertEqual((counts.get('sent'), counts.get('failed')), (1, 1))
+        failed = outbox(self.srv, state='failed')['recent']
+        self.assertEqual(failed[0]['attempts'], 1)
+        self.assertIn('may have been posted', failed[0]['last_error'])
+        self.assertEqual(len(self.tries('unanswered')), 1)
+        # A person who finds it missing in the channel sends it again:
+        # same key, so a relay that drops repeats could.
+        r = pmkb('outbox', 'retry', '--db', self.db)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        wait_for(lambda: outbox(self.srv)['counts']
+                 .get('sent') == 2, 30)
+        got = self.tries('unanswered')
+        self.assertEqual(len(got), 2)
+        self.assertEqual(got[0]['key'], got[1]['key'])
+        self.assertNotEqual(got[0]['key'], self.tries('after')[0]['key'])
+
+    def test_retries_carry_the_same_key(self):
+        self.hook.answer(503, 500)
+        self.serve()
+        self.queue('flaky')
+        wait_for(lambda: outbox(self.srv)['counts']
+                 .get('sent') == 1, 30)
+        keys = {r['key'] for r in self.tries('flaky')}
+        self.assertEqual(len(self.tries('flaky')), 3)
+        self.assertEqual(len(keys), 1, keys)
+        self.assertTrue(keys.pop().startswith('pmkb-'))
+
     def test_without_a_webhook_nothing_is_queued(self):
         with Server(directory=self.tmp, db=self.db,
                     env={'PMKB_SLACK_WEBHOOK_URL': ''}) as srv:

@@ -1,4 +1,5 @@
-"""Reliability and hardening end to end."""
+"""Reliability and hardening end to end: caching under access control,
+file names that are not UTF-8 and cross-site requests to the login form."""
 import json
 import os
 import shutil

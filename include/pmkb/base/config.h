@@ -26,6 +26,7 @@ struct pm_config {
 	const char *slack_announce; /* --slack-announce new|new+updated|off */
 	long slack_max_attempts;    /* --slack-max-attempts */
 	long slack_backoff_ms;	    /* --slack-backoff-ms: the first delay */
+	long slack_timeout_ms;	    /* --slack-timeout-ms: wait for an answer */
 	long slack_inline_ms;	    /* --slack-inline-ms: answer later past it */
 	const char *slack_response_prefix; /* --slack-response-prefix */
 	/* pmkb stats: parameters as in GET /api/stats/... (checked there). */

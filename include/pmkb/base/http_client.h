@@ -30,8 +30,9 @@ struct http_post {
 /* How far a request got. */
 enum http_outcome {
 	HTTP_ANSWERED, /* an HTTP status came back (any status) */
-	HTTP_NOT_SENT, /* no connection, or it failed before the body went */
-	HTTP_NO_ANSWER /* the body was sent, no status came: it may have
+	HTTP_NOT_SENT, /* no connection, or it failed before the whole body
+			  went */
+	HTTP_NO_ANSWER /* the whole body was sent, no status came: it may have
 			  been acted on */
 };
 

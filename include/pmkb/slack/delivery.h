@@ -15,7 +15,12 @@ struct outbox_settings {
 	const char *webhook_url; /* borrowed; a secret: never logged */
 	int max_attempts;
 	long backoff_ms;
-	long timeout_ms; /* for one POST, connecting included */
+	/*
+	 * For one POST, connecting included (0: 30 s). Far longer than Slack
+	 * needs: a POST sent whole without an answer in time is not sent
+	 * again, since it may have been posted.
+	 */
+	long timeout_ms;
 	long poll_ms;	 /* look for work at least this often */
 };
 

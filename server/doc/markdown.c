@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,19 @@
 	 CMARK_OPT_VALIDATE_UTF8 | CMARK_OPT_FOOTNOTES)
 /* Long enough for any real heading; keeps URLs with anchors sane. */
 #define ANCHOR_MAX 200
+
+/*
+ * Shapes that cmark-gfm 0.29 parses in more than linear time or memory
+ * are refused before parsing (see markdown_costly()). Brackets: "![[]()"
+ * repeated n times costs O(n^2) in cmark_parse_inlines (40,000 took 14 s);
+ * 10,000 "[" stay under half a second. Tables: every row is padded to the
+ * delimiter row's column count, so a 2,000-column header over 2,000 short
+ * rows (12 KB) made 4 million cells, 37 s and 1 GB; 50,000 cells parse
+ * in about half a second and 20 MB.
+ */
+#define MD_MAX_BRACKETS 10000
+#define MD_MAX_TABLE_COLUMNS 500
+#define MD_MAX_TABLE_CELLS 50000
 
 static const char *const extension_names[] = { "table", "tasklist",
 					       "autolink", "strikethrough" };
@@ -331,8 +345,125 @@ static void add_task(struct postmortem *pm, cmark_node *item, int first_line)
 	buf_release(&text);
 }
 
+static void markdown_render_parsed(struct postmortem *pm, const char *body,
+				   size_t len, int first_line);
+
+/* Whether s[0..len) is a GFM table delimiter row: |, -, :, blanks. */
+static int is_delimiter_row(const char *s, size_t len)
+{
+	int dash = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '-')
+			dash = 1;
+		else if (!strchr("|: \t\r", s[i]))
+			return 0;
+	}
+	return dash;
+}
+
+int markdown_costly(const char *s, size_t len, char *why, size_t n)
+{
+	size_t brackets = 0, cells = 0, cols = 0;
+	const char *end = s ? s + len : s;
+
+	for (const char *p = s; p && p < end;) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		size_t pipes = 0, blank = 1;
+
+		if (!e)
+			e = end;
+		for (const char *q = p; q < e; q++) {
+			brackets += *q == '[';
+			pipes += *q == '|';
+			blank &= *q == ' ' || *q == '\t' || *q == '\r';
+		}
+		/*
+		 * An estimate from above: a table runs from its delimiter
+		 * row to the next blank line, each row as wide as it.
+		 */
+		if (blank)
+			cols = 0;
+		else if (cols)
+			cells += cols;
+		else if (pipes && is_delimiter_row(p, (size_t)(e - p)))
+			cells += 2 * (cols = pipes + 1);
+		if (pipes + 1 > MD_MAX_TABLE_COLUMNS && cols) {
+			snprintf(why, n, "a table of %zu columns (the limit "
+				 "is %d)", pipes + 1, MD_MAX_TABLE_COLUMNS);
+			return 1;
+		}
+		p = e + 1;
+	}
+	if (brackets > MD_MAX_BRACKETS) {
+		snprintf(why, n, "%zu '[' (the limit is %d)", brackets,
+			 MD_MAX_BRACKETS);
+		return 1;
+	}
+	if (cells > MD_MAX_TABLE_CELLS) {
+		snprintf(why, n, "tables of %zu cells (the limit is %d)",
+			 cells, MD_MAX_TABLE_CELLS);
+		return 1;
+	}
+	return 0;
+}
+
+/* Sets pm->title to a heading's text, trimmed and capped, if any. */
+static void take_title(struct postmortem *pm, const char *s, size_t len)
+{
+	struct buf t = BUF_INIT;
+
+	buf_add(&t, s, len);
+	buf_trim(&t);
+	t.len = utf8_truncate(t.ptr, t.len, FM_MAX_SCALAR);
+	if (t.len)
+		pm->title = xstrndup(t.ptr, t.len);
+	buf_release(&t);
+}
+
+/* The body as written: plain text to index, escaped in <pre>. */
+static void render_plain(struct postmortem *pm, const char *body,
+			 size_t len)
+{
+	struct buf html = BUF_INIT;
+
+	buf_addstr(&html, "<pre>");
+	buf_add_html(&html, body ? body : "", body ? len : 0);
+	buf_addstr(&html, "</pre>\n");
+	free(pm->html);
+	pm->html = buf_detach(&html, NULL);
+	free(pm->text);
+	pm->text = xstrndup(body ? body : "", body ? len : 0);
+	/* The title still comes from the first ATX heading ("# Title"). */
+	for (const char *p = pm->text; !pm->title && p && *p;) {
+		const char *e = strchrnul(p, '\n'), *t = p;
+
+		while (*t == '#' && t - p < 6)
+			t++;
+		if (t > p && (*t == ' ' || *t == '\t'))
+			take_title(pm, t, (size_t)(e - t));
+		p = *e ? e + 1 : e;
+	}
+}
+
 void markdown_render(struct postmortem *pm, const char *body, size_t len,
 		     int first_line)
+{
+	char why[96];
+
+	if (markdown_costly(body, len, why, sizeof(why))) {
+		postmortem_diag(pm, PM_DIAG_ERROR, first_line,
+				"the Markdown is not rendered, it has %s: "
+				"parsing it could take minutes; its text is "
+				"indexed as written (capped)", why);
+		render_plain(pm, body, len);
+		return;
+	}
+	markdown_render_parsed(pm, body, len, first_line);
+}
+
+static void markdown_render_parsed(struct postmortem *pm, const char *body,
+				   size_t len, int first_line)
 {
 	struct buf text = BUF_INIT, html = BUF_INIT, anchor = BUF_INIT;
 	struct pm_list ids = { 0 };
@@ -377,18 +508,9 @@ void markdown_render(struct postmortem *pm, const char *body, size_t len,
 			heading_anchor(text.ptr + heading_start,
 				       text.len - heading_start, &seen, &ids,
 				       &anchor);
-			if (!pm->title && text.len > heading_start) {
-				struct buf t = BUF_INIT;
-
-				buf_add(&t, text.ptr + heading_start,
-					text.len - heading_start);
-				buf_trim(&t);
-				t.len = utf8_truncate(t.ptr, t.len,
-						      FM_MAX_SCALAR);
-				if (t.len)
-					pm->title = xstrndup(t.ptr, t.len);
-				buf_release(&t);
-			}
+			if (!pm->title)
+				take_title(pm, text.ptr + heading_start,
+					   text.len - heading_start);
 			end_line(&text);
 			break;
 		case CMARK_NODE_ITEM:
@@ -428,9 +550,20 @@ void markdown_render(struct postmortem *pm, const char *body, size_t len,
 
 char *markdown_inline_html(const char *md, size_t len)
 {
-	cmark_parser *parser = new_parser();
+	cmark_parser *parser;
 	cmark_node *doc;
 	char *html;
+	char why[96];
+
+	if (markdown_costly(md, len, why, sizeof(why))) {
+		struct buf b = BUF_INIT;
+
+		buf_addstr(&b, "<p>");
+		buf_add_html(&b, md ? md : "", md ? len : 0);
+		buf_addstr(&b, "</p>\n");
+		return buf_detach(&b, NULL);
+	}
+	parser = new_parser();
 
 	cmark_parser_feed(parser, md ? md : "", md ? len : 0);
 	doc = cmark_parser_finish(parser);

@@ -673,7 +673,7 @@ static enum pm_status put_all(struct sync_ctx *x, const git_oid *head,
 	if ((rc = prov_walk(&r, head, s, x->err)) != PM_OK)
 		return rc;
 	for (size_t i = 0; i < s->n; i++) {
-		if ((i & 63) == 0 && atomic_load(&x->g->cancel))
+		if (atomic_load(&x->g->cancel))
 			return pm_error_set(x->err, PM_UNAVAILABLE,
 					    x->g->public_url, 0, "cancelled");
 		if ((rc = put_file(x, &s->v[i])) != PM_OK)

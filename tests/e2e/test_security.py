@@ -4,15 +4,27 @@ fetch, and provenance that must not depend on how the history was read.
 
 Everything runs the real binary against real git repositories.
 """
+import http.client
 import json
 import os
 import shutil
 import tempfile
 import unittest
+import urllib.parse
 
 from gittest import (Repo, close_server, found, git, git_server,
                      postmortem, wait_for, wait_idle, SECRET)
+from opstest import create_token
 from pmkbtest import Server, main, pmkb
+
+
+def first_repo():
+    """A repository with one postmortem (word: flamingo), pushed."""
+    repo = Repo()
+    repo.write('2024-01-10-first.md', postmortem('First outage', 'flamingo'))
+    repo.commit('first')
+    repo.push()
+    return repo
 
 
 def dated(when):
@@ -164,15 +176,111 @@ class Links(unittest.TestCase):
         self.assertNotIn('root:', r.stdout)
 
 
+BRACKETS = ('# Bracket storm\n\nThe kookaburra failed.\n\n'
+            + '![[]()' * 60000 + '\n')  # 360 KB: minutes in cmark-gfm 0.29
+WIDE = ('# Wide table\n\nThe pangolin failed.\n\n'
+        + '|'.join(['a'] * 20000) + '\n' + '|'.join(['-'] * 20000) + '\n'
+        + 'x\n' * 50 + '\n')
+
+
+class Pathological(unittest.TestCase):
+    """Markdown built to stall the parser is refused before parsing: the
+    sync finishes, logins and probes answer, SIGTERM exits at once."""
+
+    def setUp(self):
+        self.repo = first_repo()
+        self.tmp = tempfile.mkdtemp(prefix='pmkb-md-')
+        self.db = os.path.join(self.tmp, 'pmkb.db')
+        self.token = create_token(self.db, 'reader')
+        self.srv = None
+
+    def tearDown(self):
+        if self.srv:
+            close_server(self.srv)
+        self.repo.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def api(self, path, **params):
+        if params:
+            path += '?' + urllib.parse.urlencode(params)
+        r = self.srv.request('GET', path, headers={
+            'Authorization': 'Bearer ' + self.token})
+        self.assertEqual(r.status, 200, r.body[:300])
+        return r.json()
+
+    def login(self):
+        conn = http.client.HTTPConnection('127.0.0.1', self.srv.port,
+                                          timeout=10)
+        try:
+            r = self.srv.request(
+                'POST', '/login', conn=conn,
+                body=urllib.parse.urlencode({'token': self.token}),
+                headers={'Content-Type':
+                         'application/x-www-form-urlencoded'})
+        finally:
+            conn.close()
+        return r.status
+
+    def test_push_of_pathological_files(self):
+        self.srv = git_server(self.repo, db=self.db,
+                              args=['--auth', 'token']).start()
+        self.repo.install_post_receive(self.srv.base)
+        self.repo.write('bracket-storm.md', BRACKETS)
+        self.repo.write('wide-table.md', WIDE)
+        sha = self.repo.commit('pathological')
+        self.repo.push()
+        # While the sync runs (and after): logins and probes answer.
+        self.assertEqual(self.login(), 303)
+        self.assertEqual(self.srv.get('/healthz').status, 200)
+        # Ten seconds would not even cover a tenth of the uncapped parse.
+        wait_for(lambda: self.api('/api/sync')['last']['commit'] == sha,
+                 timeout=10)
+        problems = json.dumps(self.api('/api/problems'))
+        for name, what in (('bracket-storm.md', "'['"),
+                           ('wide-table.md', '20000 columns')):
+            self.assertIn(name, problems)
+            self.assertIn(what, problems)
+        self.assertIn('capped', problems)
+        for word in ('kookaburra', 'pangolin', 'flamingo'):
+            self.assertEqual(self.api('/api/search', q=word)['total'], 1,
+                             word)
+        page = self.api('/api/postmortems/bracket-storm')
+        self.assertTrue(page['html'].startswith('<pre>'))
+        self.assertEqual(self.login(), 303)
+        self.assertEqual(self.srv.stop(timeout=10), 0)
+
+    def test_pre_receive_rejects_at_once(self):
+        self.repo.install_pre_receive()
+        self.repo.write('bracket-storm.md', BRACKETS)
+        self.repo.write('wide-table.md', WIDE)
+        self.repo.commit('pathological')
+        r = self.repo.push(check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('capped', r.stderr)
+        self.assertIn('bracket-storm.md', r.stderr)
+        self.assertIn('wide-table.md', r.stderr)
+
+    def test_import_and_lint(self):
+        d = os.path.join(self.tmp, 'pm')
+        os.makedirs(d)
+        for name, text in (('bracket-storm.md', BRACKETS),
+                           ('wide-table.md', WIDE)):
+            with open(os.path.join(d, name), 'w') as f:
+                f.write(text)
+        r = pmkb('lint', d, timeout=10)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stdout.count('capped'), 2, r.stdout)
+        r = pmkb('import', '--db', self.db, d, timeout=10)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = pmkb('search', '--db', self.db, 'pangolin', timeout=10)
+        self.assertIn('Wide', r.stdout)
+
+
 class StaleLock(unittest.TestCase):
     """A fetch killed at the wrong moment leaves libgit2's ref lock."""
 
     def setUp(self):
-        self.repo = Repo()
-        self.repo.write('2024-01-10-first.md',
-                        postmortem('First outage', 'flamingo'))
-        self.repo.commit('first')
-        self.repo.push()
+        self.repo = first_repo()
         self.servers = []
 
     def tearDown(self):

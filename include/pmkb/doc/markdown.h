@@ -26,6 +26,16 @@ void markdown_render(struct postmortem *pm, const char *body, size_t len,
 		     int first_line);
 
 /*
+ * Whether s[0..len) has a shape that cmark-gfm parses in more than linear
+ * time or memory (too many brackets, too wide or too many table cells);
+ * when so, writes the reason to why (n bytes). Linear, allocates nothing.
+ * markdown_render() then records an error on pm and keeps the body as
+ * written (escaped in <pre>, its text indexed); markdown_inline_html()
+ * escapes it. Every file is parsed in bounded time and memory.
+ */
+int markdown_costly(const char *s, size_t len, char *why, size_t n);
+
+/*
  * Renders a Markdown snippet (a summary, an action item; need not be valid
  * UTF-8) to safe HTML, without heading anchors. Owned: free().
  */

@@ -6,7 +6,7 @@
 // non-zero segment is a <rect class="seg" data-series=key data-value=n>.
 // The tests read those attributes and compare them with the API.
 
-import { el, svg, swatch } from './util.js';
+import { el, navigate, svg, swatch } from './util.js';
 
 const MARGIN = { top: 22, right: 12, bottom: 34, left: 52 };
 const HEIGHT = 300;
@@ -34,8 +34,12 @@ function durationStep(max, target) {
 //   axis:   'count' | 'duration'
 //   format: number -> string (axis ticks and the label on each bar)
 //   label:  accessible name of the chart
+//   link:   (bar index, series key or null) -> URL or null: where a click
+//           on a segment (or Enter on a focused bar, with null) leads
 // Returns the wrapper element; it draws itself once it is in the page.
-export function stackedBarChart({ bars, series, axis = 'count', format = String, label }) {
+export function stackedBarChart({
+  bars, series, axis = 'count', format = String, label, link = () => null,
+}) {
   const wrap = el('div', { class: 'chart' });
   const tip = el('div', { class: 'tooltip', role: 'tooltip', hidden: true });
   wrap.append(tip);
@@ -51,7 +55,7 @@ export function stackedBarChart({ bars, series, axis = 'count', format = String,
     const b = bars[i];
     tip.replaceChildren(el('strong', { text: b.label }));
     for (const line of b.tip || []) {
-      tip.append(el('div', { class: line.key === activeKey ? 'active' : '' },
+      tip.append(el('div', { class: [line.key === activeKey ? 'active' : '', line.zero ? 'zero' : ''] },
         line.color ? swatch(line.color) : null, el('span', { text: line.text })));
     }
     tip.hidden = false;
@@ -130,6 +134,12 @@ export function stackedBarChart({ bars, series, axis = 'count', format = String,
           'data-series': s.key, 'data-value': v,
         });
         r.addEventListener('mouseenter', () => showTip(i, s.key));
+        const to = link(i, s.key);
+        if (to) {
+          r.classList.add('link');
+          r.dataset.href = to;
+          r.addEventListener('click', () => navigate(to));
+        }
         g.append(r);
       }
       if (totals[i] && band >= 18) {
@@ -142,6 +152,11 @@ export function stackedBarChart({ bars, series, axis = 'count', format = String,
       g.addEventListener('focus', () => showTip(i, null));
       g.addEventListener('blur', hideTip);
       g.addEventListener('keydown', (ev) => {
+        if (ev.key === 'Enter' && link(i, null)) {
+          ev.preventDefault();
+          navigate(link(i, null));
+          return;
+        }
         const to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: n - 1 }[ev.key];
         if (to === undefined || to < 0 || to >= n) return;
         ev.preventDefault();

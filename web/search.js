@@ -19,6 +19,8 @@ const FACETS = ['cause', 'severity', 'service', 'year'];
 // Facet values shown before "more": services can number in the hundreds.
 const FACET_SHOWN = 8;
 
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
 function readState(url) {
   const p = url.searchParams;
   const page = Number.parseInt(p.get('page') || '1', 10);
@@ -28,6 +30,9 @@ function readState(url) {
     severity: p.get('severity') || '',
     service: p.get('service') || '',
     year: p.get('year') || '',
+    // A date range (from the trends page's drill-down), YYYY-MM-DD.
+    from: DATE.test(p.get('from') || '') ? p.get('from') : '',
+    to: DATE.test(p.get('to') || '') ? p.get('to') : '',
     sort: p.get('sort') === 'date' ? 'date' : '',
     page: Number.isFinite(page) && page > 1 ? page : 1,
   };
@@ -35,8 +40,8 @@ function readState(url) {
 
 function stateUrl(s) {
   return withParams('/', {
-    q: s.q, cause: s.cause, severity: s.severity, service: s.service, year: s.year, sort: s.sort,
-    page: s.page > 1 ? s.page : '',
+    q: s.q, cause: s.cause, severity: s.severity, service: s.service, year: s.year, from: s.from, to: s.to,
+    sort: s.sort, page: s.page > 1 ? s.page : '',
   });
 }
 
@@ -45,7 +50,7 @@ function stateUrl(s) {
 function apiPath(s) {
   const filters = {
     cause: s.cause, severity: s.severity, service: s.service,
-    from: s.year ? `${s.year}-01-01` : '', to: s.year ? `${s.year}-12-31` : '',
+    from: s.year ? `${s.year}-01-01` : s.from, to: s.year ? `${s.year}-12-31` : s.to,
     limit: PAGE_SIZE, offset: (s.page - 1) * PAGE_SIZE,
   };
   if (s.q.trim()) return withParams('/api/search', { q: s.q, sort: s.sort, ...filters });
@@ -170,9 +175,19 @@ export function mountSearch(input) {
       b.addEventListener('click', () => toggle(kind, state[kind]));
       chips.append(b);
     }
-    if (active.length > 1) {
+    if (state.from || state.to) {
+      const name = `${t('search.range.chip')}: ${state.from || '…'} – ${state.to || '…'}`;
+      const b = el('button', {
+        type: 'button', class: 'chip range', 'aria-label': t('search.filters.remove', { name }),
+      }, el('span', { text: name }), el('span', { class: 'x', 'aria-hidden': 'true', text: '×' }));
+      b.addEventListener('click', () => go({ ...state, from: '', to: '', page: 1 }));
+      chips.append(b);
+    }
+    if (active.length + (state.from || state.to ? 1 : 0) > 1) {
       const clear = el('button', { type: 'button', class: 'chip clear', text: t('search.filters.clear') });
-      clear.addEventListener('click', () => go({ ...state, cause: '', severity: '', service: '', year: '', page: 1 }));
+      clear.addEventListener('click', () => go({
+        ...state, cause: '', severity: '', service: '', year: '', from: '', to: '', page: 1,
+      }));
       chips.append(clear);
     }
   }

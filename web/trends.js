@@ -2,8 +2,11 @@
 // bar chart, the same numbers as a table, CSV and Markdown downloads from
 // the API, and the median time to detect and to resolve per period.
 //
-// State in the URL: /trends?period=quarter&mode=any&causes=a,b (the
-// defaults, half-years / primary cause / every cause, are left out).
+// State in the URL: /trends?period=quarter&mode=any&causes=a,b&by=group
+// (the defaults, half-years / primary cause / every cause / by cause, are
+// left out). by=group stacks the causes' groups from .pmkb.yml instead.
+// A click on a segment (or a number in the table) opens the search for
+// that cause and period.
 // Every number drawn comes from /api/stats/causes and
 // /api/stats/durations as they are; the page only chooses what to show.
 
@@ -16,6 +19,7 @@ import {
 
 const PERIODS = ['half', 'quarter', 'year', 'month'];
 const MODES = ['primary', 'any'];
+const BYS = ['cause', 'group'];
 // For causes without a colour (no .pmkb.yml): Okabe-Ito, then greys.
 const FALLBACK = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#f0e442',
   '#999999', '#666666', '#bbbbbb'];
@@ -25,7 +29,8 @@ function readState(url) {
   const period = PERIODS.includes(p.get('period')) ? p.get('period') : 'half';
   const mode = MODES.includes(p.get('mode')) ? p.get('mode') : 'primary';
   const causes = p.has('causes') ? p.get('causes').split(',').filter(Boolean) : null;
-  return { period, mode, causes };
+  const by = BYS.includes(p.get('by')) ? p.get('by') : 'cause';
+  return { period, mode, causes, by };
 }
 
 function stateUrl(s) {
@@ -34,6 +39,7 @@ function stateUrl(s) {
     mode: s.mode === 'primary' ? '' : s.mode,
     // An explicit empty list ("none") is kept so that it survives reload.
     causes: s.causes ? s.causes.join(',') || ',' : '',
+    by: s.by === 'cause' ? '' : s.by,
   });
 }
 
@@ -52,20 +58,54 @@ function periodLabel(row) {
   return row.period === 'unknown' ? t('trends.undated') : pick(row);
 }
 
-function causesTable(series, j) {
+// The search for a period's postmortems, of one cause when given.
+function drillUrl(row, cause) {
+  if (!row?.start || !row?.end) return null;
+  return withParams('/', { cause: cause || '', from: row.start, to: row.end });
+}
+
+// The stacked series: the chosen causes, or their groups (.pmkb.yml),
+// each group in the colour of its first cause. values(row) gives a row's
+// count per series key.
+function stackSeries(by, causes) {
+  if (by !== 'group') return { series: causes, values: (r) => Object.fromEntries(causes.map((c) => [c.key, r.by_cause[c.key] || 0])) };
+  const groups = new Map();
+  for (const c of causes) {
+    const key = c.group || '';
+    if (!groups.has(key)) groups.set(key, { key: `group:${key}`, label: key || t('trends.group.none'), color: c.color, members: [] });
+    groups.get(key).members.push(c.key);
+  }
+  const series = [...groups.values()];
+  return {
+    series,
+    values: (r) => Object.fromEntries(series.map((g) => [g.key, g.members.reduce((n, k) => n + (r.by_cause[k] || 0), 0)])),
+  };
+}
+
+function countCell(row, key, n, label) {
+  const href = key.startsWith('group:') ? null : drillUrl(row, key);
+  return el('td', { class: ['num', n ? '' : 'zero'] }, href && n
+    ? el('a', { href, 'aria-label': t('trends.cell.open', { label, period: periodLabel(row), n }), text: String(n) })
+    : String(n));
+}
+
+function causesTable(series, values, j) {
   const head = el('tr', {},
     el('th', { scope: 'col', text: t('trends.col.period') }),
     el('th', { scope: 'col', class: 'num', text: t('trends.col.total') }),
     series.map((s) => el('th', { scope: 'col', class: 'num' }, swatch(s.color), el('span', { text: s.label }))));
-  const body = j.rows.map((r) => el('tr', { 'data-period': r.period },
-    el('th', { scope: 'row', text: periodLabel(r) }),
-    el('td', { class: 'num', text: String(r.total) }),
-    series.map((s) => el('td', { class: ['num', r.by_cause[s.key] ? '' : 'zero'], text: String(r.by_cause[s.key] || 0) }))));
-  const byId = new Map(j.causes.map((c) => [c.id, c]));
+  const body = j.rows.map((r) => {
+    const v = values(r);
+    return el('tr', { 'data-period': r.period },
+      el('th', { scope: 'row', text: periodLabel(r) }),
+      countCell(r, '', r.total, t('trends.col.total')),
+      series.map((s) => countCell(r, s.key, v[s.key], s.label)));
+  });
+  const sums = values({ by_cause: Object.fromEntries(j.causes.map((c) => [c.id, c.total])) });
   const foot = el('tr', {},
     el('th', { scope: 'row', text: t('trends.total') }),
     el('td', { class: 'num', text: String(j.total) }),
-    series.map((s) => el('td', { class: 'num', text: String(byId.get(s.key)?.total ?? 0) })));
+    series.map((s) => el('td', { class: 'num', text: String(sums[s.key] ?? 0) })));
   return scrollTable(el('table', { class: 'numbers causes-table' },
     el('caption', { text: t('trends.table') }),
     el('thead', {}, head), el('tbody', {}, body), el('tfoot', {}, foot)));
@@ -127,13 +167,18 @@ export function mountTrends() {
     }
     if (my !== seq) return;
 
-    const all = j.causes.map((c, i) => ({ key: c.id, label: pick(c) || c.id, color: c.color || FALLBACK[i % FALLBACK.length] }));
+    const all = j.causes.map((c, i) => ({
+      key: c.id, label: pick(c) || c.id, color: c.color || FALLBACK[i % FALLBACK.length], group: c.group,
+    }));
     const chosen = s.causes ? new Set(s.causes) : null;
-    const series = chosen ? all.filter((c) => chosen.has(c.key)) : all;
+    const { series, values } = stackSeries(s.by, chosen ? all.filter((c) => chosen.has(c.key)) : all);
 
     const controls = el('div', { class: 'controls' },
       radios('period', t('trends.period'), PERIODS, s.period, (v) => t(`trends.period.${v}`), (v) => go({ ...s, period: v })),
-      radios('mode', t('trends.mode'), MODES, s.mode, (v) => t(`trends.mode.${v}`), (v) => go({ ...s, mode: v })));
+      radios('mode', t('trends.mode'), MODES, s.mode, (v) => t(`trends.mode.${v}`), (v) => go({ ...s, mode: v })),
+      all.some((c) => c.group)
+        ? radios('by', t('trends.by'), BYS, s.by, (v) => t(`trends.by.${v}`), (v) => go({ ...s, by: v }))
+        : null);
 
     const causeBoxes = el('fieldset', { class: 'cause-filter' }, el('legend', { text: t('trends.causes') }));
     for (const c of all) {
@@ -158,13 +203,20 @@ export function mountTrends() {
     });
     const downloads = el('p', { class: 'downloads' }, el('span', { text: `${t('trends.download')}:` }), dl('csv', 'csv'), dl('md', 'md'));
 
-    const bars = j.rows.map((r) => ({
-      id: r.period,
-      label: periodLabel(r),
-      values: Object.fromEntries(series.map((c) => [c.key, r.by_cause[c.key] || 0])),
-      tip: [{ text: t('trends.tip.incidents', { n: r.total }) },
-        ...series.filter((c) => r.by_cause[c.key]).map((c) => ({ key: c.key, color: c.color, text: `${c.label}: ${r.by_cause[c.key]}` }))],
-    }));
+    // Every series is in the tooltip, zeros too: "none this half" is news.
+    // With every cause counted, the bar is mentions, not incidents.
+    const bars = j.rows.map((r) => {
+      const v = values(r);
+      const mentions = Object.values(r.by_cause).reduce((a, b) => a + b, 0);
+      return {
+        id: r.period,
+        label: periodLabel(r),
+        values: v,
+        tip: [{ text: s.mode === 'any' ? t('trends.tip.mentions', { n: mentions, incidents: r.total }) : t('trends.tip.incidents', { n: r.total }) },
+          ...series.map((c) => ({ key: c.key, color: c.color, zero: !v[c.key], text: `${c.label}: ${v[c.key]}` }))],
+      };
+    });
+    const link = (i, key) => (key?.startsWith('group:') ? drillUrl(j.rows[i]) : drillUrl(j.rows[i], key));
 
     const causesSection = el('section', { class: 'card', 'aria-labelledby': 'pmkb-trends-title' },
       el('h1', { id: 'pmkb-trends-title', tabindex: '-1', text: t('trends.title') }),
@@ -172,7 +224,8 @@ export function mountTrends() {
       controls, causeBoxes,
       s.mode === 'any' ? el('p', { class: 'note', text: t('trends.mode.any.note') }) : null,
       j.rows.length
-        ? [stackedBarChart({ bars, series, label: t('trends.chart') }), downloads, causesTable(series, j)]
+        ? [stackedBarChart({ bars, series, link, label: t('trends.chart') }),
+          el('p', { class: 'muted hint', text: t('trends.tip.open') }), downloads, causesTable(series, values, j)]
         : statusLine(t('trends.empty')));
 
     const durSection = el('section', { class: 'card', 'aria-labelledby': 'pmkb-dur-title' },

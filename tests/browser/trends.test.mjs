@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  getJson, openPage, pageSuite, shot, trendsShown,
+  getJson, openPage, pageSuite, PHONE, searchShown, shot, trendsShown,
 } from './lib.mjs';
 
 pageSuite('the trends page', (srv) => {
@@ -109,5 +109,91 @@ pageSuite('the trends page', (srv) => {
     const causes = await page.$$eval('.trends-page .card:first-child rect.seg', (rs) => [...new Set(rs.map((r) => r.dataset.series))]);
     assert.deepEqual(causes, ['infrastructure']);
     await p.close();
+  });
+
+  // The bars of the causes chart: per period, the drawn segments.
+  const segments = (page) => page.$$eval('.trends-page .card:first-child .chart g.bar', (gs) => Object.fromEntries(gs.map((g) => [
+    g.dataset.bar, Object.fromEntries([...g.querySelectorAll('rect.seg')].map((r) => [r.dataset.series, Number(r.dataset.value)]))])));
+
+  test('tooltips list every cause, zeros too; every-cause mode says mentions', async () => {
+    const p = await openPage(srv.base, '/trends');
+    const { page } = p;
+    await trendsShown(page, '/trends');
+    const api = await getJson(srv.base, '/api/stats/causes?period=half&mode=primary');
+    const i = api.rows.findIndex((r) => r.period === '2018-H1');
+    assert.equal(api.rows[i].by_cause.infrastructure, 0, 'the samples: no infrastructure incident in 2018 H1');
+    const tip = page.locator('.trends-page .card:first-child .tooltip');
+    await page.locator('.trends-page .card:first-child .chart g.bar').nth(i).hover();
+    await tip.waitFor({ state: 'visible' });
+    const lines = await tip.locator('div').allTextContents();
+    assert.equal(lines.length, 1 + api.causes.length, 'a line for the count and one per cause');
+    assert.ok(lines.includes('Infrastructure: 0'), lines.join(' | '));
+    assert.equal(await tip.locator('div.zero').count(), Object.values(api.rows[i].by_cause).filter((n) => !n).length);
+    await shot(page, 'trends-tooltip-zero');
+
+    await page.locator('label[for="pmkb-mode-any"]').click();
+    await trendsShown(page, '/trends?mode=any');
+    const any = await getJson(srv.base, '/api/stats/causes?period=half&mode=any');
+    const row = any.rows[0];
+    const mentions = Object.values(row.by_cause).reduce((a, b) => a + b, 0);
+    await page.locator('.trends-page .card:first-child .chart g.bar').first().hover();
+    await page.waitForFunction(() => !document.querySelector('.trends-page .card:first-child .tooltip').hidden);
+    assert.match(await tip.textContent(), new RegExp(`${mentions} cause mentions in ${row.total} incidents`));
+    await p.close();
+  });
+
+  test('a click on a segment lists that cause in that period', async () => {
+    const p = await openPage(srv.base, '/trends?mode=any');
+    const { page } = p;
+    await trendsShown(page, '/trends?mode=any');
+    const drawn = await segments(page);
+    const value = drawn['2017-H1'].infrastructure;
+    assert.ok(value > 0);
+    await page.locator('.chart g.bar[data-bar="2017-H1"] rect.seg[data-series="infrastructure"]').click();
+    const want = '/?cause=infrastructure&from=2017-01-01&to=2017-06-30';
+    await searchShown(page, want);
+    // Every cause counted on the chart, and any cause matches in search:
+    // the same incidents.
+    const listed = await getJson(srv.base, '/api/postmortems?cause=infrastructure&from=2017-01-01&to=2017-06-30');
+    assert.equal(listed.total, value);
+    assert.equal(await page.locator('.search-page .results > li').count(), value);
+    assert.match(await page.locator('.chips .chip.range').textContent(), /2017-01-01 – 2017-06-30/);
+    await shot(page, 'trends-drill-search');
+    await page.goBack();
+    await trendsShown(page, '/trends?mode=any');
+
+    // The table's numbers are links too (the keyboard's way in).
+    await page.locator('.causes-table tr[data-period="2016-H2"] a[href*="cause=infrastructure"]').click();
+    await searchShown(page, '/?cause=infrastructure&from=2016-07-01&to=2016-12-31');
+    // Removing the date chip keeps the cause.
+    await page.locator('.chips .chip.range').click();
+    await searchShown(page, '/?cause=infrastructure');
+    await p.close();
+  });
+
+  test('cause groups show infrastructure going to zero while product remains', async () => {
+    for (const [viewport, name] of [[undefined, 'trends-groups'], [PHONE, 'trends-groups-phone']]) {
+      const p = await openPage(srv.base, '/trends', viewport ? { viewport } : {});
+      const { page } = p;
+      await trendsShown(page, '/trends');
+      await page.locator('label[for="pmkb-by-group"]').click();
+      await trendsShown(page, '/trends?by=group');
+      const api = await getJson(srv.base, '/api/stats/causes?period=half&mode=primary');
+      const groupOf = Object.fromEntries(api.causes.map((c) => [c.id, c.group || '']));
+      const drawn = await segments(page);
+      for (const r of api.rows) {
+        const sums = {};
+        for (const [cause, n] of Object.entries(r.by_cause)) {
+          if (n) sums[`group:${groupOf[cause]}`] = (sums[`group:${groupOf[cause]}`] || 0) + n;
+        }
+        assert.deepEqual(drawn[r.period], sums, `${r.period}: groups add up their causes`);
+      }
+      assert.equal(drawn['2018-H2']['group:infrastructure'], undefined, 'no infrastructure incident in 2018 H2');
+      assert.ok(drawn['2018-H2']['group:product'] > 0, 'product incidents remain');
+      const head = await page.$$eval('.causes-table thead th', (ths) => ths.map((th) => th.textContent));
+      assert.ok(head.includes('infrastructure') && head.includes('product'), head.join(' | '));
+      await shot(page, name, true);
+      await p.close();
+    }
   });
 });

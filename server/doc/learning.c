@@ -587,3 +587,11 @@ const char *learning_slack_id(const struct learning *l, const char *owner)
 			return l->people[i].slack_id;
 	return NULL;
 }
+
+const char *learning_owner_of(const struct learning *l, const char *slack_id)
+{
+	for (size_t i = 0; l && slack_id && i < l->n_people; i++)
+		if (!strcmp(l->people[i].slack_id, slack_id))
+			return l->people[i].name;
+	return NULL;
+}

@@ -39,10 +39,11 @@ static int have_page(const char *path)
 }
 
 /* The answer to one command line, read from app's index and settings. */
-static json_t *answer(struct app *app, const char *command, const char *text)
+static json_t *answer(struct app *app, const char *command, const char *text,
+		      const char *user_id)
 {
 	struct slack_env env = { app->store, app->settings, app->public_url,
-				 have_page };
+				 have_page, user_id };
 
 	return slack_answer(&env, command, text);
 }
@@ -66,7 +67,7 @@ struct slack {
 struct job {
 	struct slack *sl;
 	struct app *app;
-	char *command, *text, *response_url;
+	char *command, *text, *response_url, *user_id;
 	pthread_mutex_t lock;
 	pthread_cond_t done_cond;
 	int done, deferred, refs;
@@ -86,6 +87,7 @@ static void job_unref(struct job *j)
 	free(j->command);
 	free(j->text);
 	free(j->response_url);
+	free(j->user_id);
 	pthread_cond_destroy(&j->done_cond);
 	pthread_mutex_destroy(&j->lock);
 	free(j);
@@ -123,7 +125,7 @@ static void *job_main(void *arg)
 {
 	struct job *j = arg;
 	struct slack *sl = j->sl;
-	json_t *reply = answer(j->app, j->command, j->text);
+	json_t *reply = answer(j->app, j->command, j->text, j->user_id);
 	int deferred;
 
 	pthread_mutex_lock(&j->lock);
@@ -151,7 +153,8 @@ static void *job_main(void *arg)
  * shows an error when a command takes more than 3 seconds.
  */
 static json_t *run_command(struct app *app, const char *command,
-			   const char *text, const char *response_url)
+			   const char *text, const char *response_url,
+			   const char *user_id)
 {
 	struct slack *sl = app->slack;
 	struct job *j;
@@ -165,13 +168,14 @@ static json_t *run_command(struct app *app, const char *command,
 	if (!response_url ||
 	    strncmp(response_url, sl->response_prefix,
 		    strlen(sl->response_prefix)))
-		return answer(app, command, text);
+		return answer(app, command, text, user_id);
 	j = xcalloc(1, sizeof(*j));
 	j->sl = sl;
 	j->app = app;
 	j->command = xstrdup(command);
 	j->text = xstrdup(text);
 	j->response_url = xstrdup(response_url);
+	j->user_id = user_id ? xstrdup(user_id) : NULL;
 	j->refs = 2;
 	/* 0 ms: always later (the thread may finish before we look). */
 	j->deferred = sl->inline_ms == 0;
@@ -197,7 +201,7 @@ static json_t *run_command(struct app *app, const char *command,
 		pthread_mutex_unlock(&sl->lock);
 		j->refs = 1;
 		job_unref(j);
-		return answer(app, command, text);
+		return answer(app, command, text, user_id);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	civil_timespec_add_ms(&until, sl->inline_ms);
@@ -272,7 +276,8 @@ void slack_command(struct request *req, struct reply *rep)
 		command = "/postmortem";
 	reply_json(rep, 200,
 		   run_command(app, command, text ? text : "",
-			       form_get(&form, "response_url")));
+			       form_get(&form, "response_url"),
+			       form_get(&form, "user_id")));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	snprintf(us, sizeof(us), "%lld",
 		 (long long)((t1.tv_sec - t0.tv_sec) * 1000000 +

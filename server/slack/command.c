@@ -18,7 +18,9 @@
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/db/store.h"
+#include "pmkb/doc/learning.h"
 #include "pmkb/doc/settings.h"
+#include "pmkb/doc/taxonomy.h"
 #include "pmkb/search/searcher.h"
 #include "pmkb/search/similar.h"
 #include "pmkb/slack/command.h"
@@ -539,6 +541,7 @@ out:
 
 struct actions_args {
 	const char *owner;
+	int overdue;
 };
 
 static const char *actions_arg(void *ctx, const char *name)
@@ -547,6 +550,8 @@ static const char *actions_arg(void *ctx, const char *name)
 
 	if (!strcmp(name, "owner"))
 		return aa->owner;
+	if (!strcmp(name, "overdue"))
+		return aa->overdue ? "true" : NULL;
 	if (!strcmp(name, "limit"))
 		return STR(SHOWN_ACTIONS);
 	return NULL;
@@ -568,27 +573,74 @@ static char *owner_of(const char *arg)
 	return xstrdup(arg[0] == '@' ? arg + 1 : arg);
 }
 
+/* The owner that people: in .pmkb.yml maps the Slack user to. Owned. */
+static char *owner_of_user(const struct slack_env *env)
+{
+	const struct taxonomy *tax = settings_acquire(env->settings);
+	const char *name = learning_owner_of(tax ? tax->learning : NULL,
+					     env->user_id);
+	char *owner = name ? xstrdup(name) : NULL;
+
+	settings_release(env->settings, tax);
+	return owner;
+}
+
+/*
+ * The words after `actions`: "overdue", "mine" (the owner people: maps
+ * the Slack user to) and one owner. Returns 0 after saying what is wrong.
+ */
+static int actions_words(struct answer *a, const char *arg,
+			 struct actions_args *aa, char **owner)
+{
+	char *words = xstrdup(arg), *save = NULL, *w;
+	int ok = 1, mine = 0;
+
+	for (w = strtok_r(words, " \t", &save); ok && w;
+	     w = strtok_r(NULL, " \t", &save)) {
+		if (!strcmp(w, "overdue"))
+			aa->overdue = 1;
+		else if (!strcmp(w, "mine") && !*owner)
+			mine = 1;
+		else if (!*owner && !mine)
+			*owner = owner_of(w);
+		else
+			ok = 0;
+	}
+	free(words);
+	if (!ok) {
+		say(a, "`%s actions` takes one owner or `mine`, and "
+		       "`overdue`, such as `%s actions @tanaka overdue`.",
+		    a->command, a->command);
+	} else if (mine && !(*owner = owner_of_user(a->env))) {
+		say(a, "pmkb does not know who you are: add your Slack user "
+		       "id (%s) to people: in .pmkb.yml, such as `people: "
+		       "{tanaka: %s}`.",
+		    a->env->user_id ? a->env->user_id : "?",
+		    a->env->user_id ? a->env->user_id : "U0123ABCD");
+		ok = 0;
+	}
+	aa->owner = *owner;
+	return ok;
+}
+
 static void cmd_actions(struct answer *a, const char *arg)
 {
 	struct stats_request r;
-	struct actions_args aa = { NULL };
+	struct actions_args aa = { NULL, 0 };
 	struct buf t = BUF_INIT;
 	json_t *out = NULL, *items, *it, *counts;
-	char *owner = owner_of(arg);
+	char *owner = NULL;
 	size_t i;
 
-	aa.owner = owner;
-	if (owner && strchr(owner, ' ')) {
-		say(a, "`%s actions` takes one owner, such as `%s actions "
-		       "@tanaka`.", a->command, a->command);
+	if (!actions_words(a, arg, &aa, &owner))
 		goto out;
-	}
 	if (!stats_answer(a, stats_action_items, actions_arg, &aa, &r,
 			  &out))
 		goto out;
 	items = json_object_get(out, "items");
 	counts = json_object_get(out, "counts");
-	buf_addf(&t, "*%lld open action item%s*",
+	buf_addf(&t, aa.overdue ? "*%lld overdue action item%s*"
+				: "*%lld open action item%s*",
 		 (long long)json_integer_value(json_object_get(out, "total")),
 		 json_integer_value(json_object_get(out, "total")) == 1 ? ""
 									: "s");
@@ -664,7 +716,7 @@ static void cmd_help(struct answer *a, const char *arg)
 		 "`%s latest`: the %d newest postmortems\n"
 		 "`%s stats [month|quarter|half|year] [ja]`: incidents by "
 		 "cause for the last %d periods\n"
-		 "`%s actions [@owner]`: open action items\n"
+		 "`%s actions [@owner|mine] [overdue]`: open action items\n"
 		 "`%s help`: this text\n"
 		 "Add `share` at the start or the end to post the answer in "
 		 "the channel instead of only to you.",

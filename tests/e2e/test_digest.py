@@ -11,7 +11,8 @@ import unittest
 import zoneinfo
 
 from pmkbtest import Server, main, pmkb
-from slacktest import PUBLIC_URL, Listener, check_blocks
+from slacktest import (PUBLIC_URL, SIGNING_SECRET, Listener, check_blocks,
+                       slack_body, slack_headers)
 
 ZONE = 'Asia/Tokyo'
 
@@ -127,6 +128,35 @@ class Digest(unittest.TestCase):
         self.assertIn(f'digest of {self.day}', dry.stdout)
         self.assertIn('<@U0TANAKA>', dry.stdout)
         self.assertIn('Add a lag alert', dry.stdout)
+
+    def test_slash_command_mine_and_overdue(self):
+        srv = Server(self.dir, db=self.db, args=['--public-url', PUBLIC_URL],
+                     env={'PMKB_SLACK_SIGNING_SECRET': SIGNING_SECRET})
+        with srv:
+            def ask(text, user='U0E2E'):
+                body = slack_body(text, user_id=user)
+                r = srv.request('POST', '/slack/command', body,
+                                slack_headers(body))
+                self.assertEqual(r.status, 200, r.body)
+                j = r.json()
+                check_blocks(self, j)
+                return '\n'.join(b['text']['text'] for b in j['blocks']
+                                 if b['type'] == 'section')
+
+            mine = ask('actions mine', user='U0TANAKA')
+            self.assertIn('1 open action item* for @tanaka', mine)
+            self.assertIn('Raise the failover runbook', mine)
+            self.assertNotIn('Add a lag alert', mine)
+            overdue = ask('actions overdue')
+            self.assertIn('1 overdue action item*', overdue)
+            self.assertIn('Raise the failover runbook', overdue)
+            self.assertNotIn('Add a lag alert', overdue)
+            self.assertIn('0 overdue action items* for @sato',
+                          ask('actions @sato overdue'))
+            self.assertIn('add your Slack user id (U0NOBODY)',
+                          ask('actions mine', user='U0NOBODY'))
+            self.assertIn('takes one owner',
+                          ask('actions @sato @tanaka'))
 
     def test_no_schedule_no_digest(self):
         with open(os.path.join(self.dir, '.pmkb.yml'), 'w') as f:

@@ -96,4 +96,7 @@ json_t *learning_text_parts(const struct learning *l, const char *text,
 /* The Slack user id for an owner (case-insensitive), or NULL. */
 const char *learning_slack_id(const struct learning *l, const char *owner);
 
+/* The owner whose Slack user id is slack_id, or NULL. */
+const char *learning_owner_of(const struct learning *l, const char *slack_id);
+
 #endif

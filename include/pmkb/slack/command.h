@@ -17,6 +17,7 @@ struct slack_env {
 	const char *public_url; /* without a trailing slash */
 	/* Whether pmkb serves a page at path (the UI grows pages). */
 	int (*have_page)(const char *path);
+	const char *user_id; /* who typed the command (Slack), or NULL */
 };
 
 /*

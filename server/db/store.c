@@ -52,6 +52,8 @@ struct dbconn {
 	sqlite3 *db;
 	struct cached_stmt *cache;
 	size_t n_cache, alloc_cache;
+	void *aux;		    /* a higher layer's per-connection data */
+	void (*aux_free)(void *aux);
 };
 
 struct store {
@@ -193,6 +195,8 @@ static void conn_close(struct dbconn *c)
 	for (size_t i = 0; i < c->n_cache; i++)
 		sqlite3_finalize(c->cache[i].stmt);
 	free(c->cache);
+	if (c->aux_free)
+		c->aux_free(c->aux);
 	sqlite3_close(c->db);
 	free(c);
 }
@@ -249,6 +253,19 @@ out:
 sqlite3 *dbconn_db(struct dbconn *c)
 {
 	return c->db;
+}
+
+void *dbconn_aux(struct dbconn *c)
+{
+	return c->aux;
+}
+
+void dbconn_set_aux(struct dbconn *c, void *aux, void (*aux_free)(void *))
+{
+	if (c->aux_free)
+		c->aux_free(c->aux);
+	c->aux = aux;
+	c->aux_free = aux_free;
 }
 
 sqlite3_stmt *dbconn_stmt(struct dbconn *c, const char *sql)

@@ -5,8 +5,11 @@
  *   filters      the query's filters and the URL's, as bound parameters
  *                of a fixed set of statements (NULL: filter unused), so
  *                every filter combination shares one cached statement
- *   count/facets one pass over the match set (exact total), plus one for
- *                services; only when asked
+ *   count/facets the match set read once as bare rowids, then filtered,
+ *                counted and faceted in memory (docmeta.c: one array
+ *                lookup per match); SQL passes over the match set only
+ *                for exclusions and exact words, which need the text
+ *   listing      without terms, the page too comes from docmeta
  *   ranking      bm25 with column weights, ties by date; over very large
  *                match sets only the newest RANK_MAX matches are ranked
  *   page         each returned row is read once; its snippet is computed
@@ -30,6 +33,7 @@
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/db/tokenizer.h"
 #include "pmkb/base/xalloc.h"
+#include "pmkb/search/docmeta.h"
 
 /*
  * Above this many matches only the newest (highest rowid) RANK_MAX are
@@ -574,6 +578,131 @@ static enum pm_status find_cut(struct dbconn *c, struct filters *f,
 	return st;
 }
 
+/* ---- count and facets from memory ---- */
+
+static const char sql_match_ids[] =
+	"SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?1";
+
+/* Whether docmeta can take f's filters (not the exclusions and exact
+ * words, which need the text). */
+static int memory_filters(const struct filters *f)
+{
+	return !f->exclude && !f->exact;
+}
+
+static struct docmeta_filter *memory_filter(const struct docmeta *dm,
+					    const struct filters *f)
+{
+	static const enum docmeta_field field[LIST_SLOTS] = {
+		DM_CAUSE, DM_CAUSE, DM_SERVICE, DM_SERVICE, DM_TAG,
+		DM_TAG,	  DM_AUTHOR, DM_TEAM,   DM_SEVERITY, DM_STATUS,
+	};
+	struct docmeta_filter *mf = docmeta_filter_new(dm);
+	int i;
+
+	for (i = 0; i < LIST_SLOTS; i++)
+		docmeta_filter_values(mf, field[i], f->lists[i]);
+	docmeta_filter_bounds(mf, f->sev_max, f->after, f->before);
+	return mf;
+}
+
+/* The rowids of f->match, in rowid order. */
+static enum pm_status match_ids(struct dbconn *c, const struct filters *f,
+				int64_t **ids, size_t *n,
+				struct pm_error *err)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_match_ids);
+	size_t alloc = 0;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if (!s)
+		return db_fail(c, err);
+	sqlite3_bind_text(s, 1, f->match, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		XGROW(*ids, alloc, *n + 1);
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? PM_OK : db_fail(c, err);
+}
+
+/* f's values from counts (distinct values: no merging needed). */
+static json_t *counted_json(const struct docmeta *dm, const int64_t *count,
+			    enum docmeta_field field,
+			    int (*cmp)(const void *, const void *))
+{
+	struct facet f = { NULL, 0, 0 };
+	size_t i, n = docmeta_values(dm, field);
+
+	for (i = 0; i < n; i++) {
+		const char *v = docmeta_value(dm, field, (uint32_t)i);
+
+		if (!count[i] || (field == DM_YEAR && strlen(v) != 4))
+			continue;
+		XGROW(f.v, f.alloc, f.n + 1);
+		f.v[f.n].value = xstrdup(v);
+		f.v[f.n++].count = count[i];
+	}
+	return facet_json(&f, cmp);
+}
+
+/*
+ * Total, facets and (for listings) the page's ids from the in-memory
+ * metadata: the match set is read once, as bare rowids.
+ */
+static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
+				   const struct search_request *req,
+				   int64_t *total, json_t **facets,
+				   int64_t **page, size_t *n_page,
+				   struct pm_error *err)
+{
+	const struct docmeta *dm;
+	struct docmeta_filter *mf = NULL;
+	struct docmeta_scan scan = { 0 };
+	int64_t *ids = NULL;
+	size_t n = 0;
+	enum pm_status st;
+
+	if ((st = docmeta_current(c, &dm, err)) != PM_OK)
+		goto out;
+	if (f->match && (st = match_ids(c, f, &ids, &n, err)) != PM_OK)
+		goto out;
+	mf = memory_filter(dm, f);
+	docmeta_scan(dm, mf, !f->match, ids, n, req->facets, !f->match,
+		     &scan);
+	*total = scan.total;
+	if (req->facets) {
+		static const struct {
+			const char *name;
+			enum docmeta_field field;
+			int (*cmp)(const void *, const void *);
+		} facet[] = { { "cause", DM_CAUSE, by_count },
+			      { "severity", DM_SEVERITY, by_count },
+			      { "service", DM_SERVICE, by_count },
+			      { "year", DM_YEAR, by_value_desc } };
+		size_t i;
+
+		*facets = json_object();
+		for (i = 0; i < sizeof(facet) / sizeof(facet[0]); i++)
+			json_object_set_new(
+				*facets, facet[i].name,
+				counted_json(dm, scan.count[facet[i].field],
+					     facet[i].field, facet[i].cmp));
+	}
+	if (!f->match) {
+		*page = xmalloc(((size_t)req->limit + 1) * sizeof(**page));
+		docmeta_page_by_date(dm, &scan, (size_t)req->offset,
+				     (size_t)req->limit, *page, n_page);
+	}
+out:
+	docmeta_scan_release(&scan);
+	docmeta_filter_free(mf);
+	free(ids);
+	return st;
+}
+
 /* ---- results ---- */
 
 static enum pm_status add_result(struct dbconn *c, struct snippets *sc,
@@ -622,7 +751,8 @@ out:
 
 static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 			       const struct search_request *req,
-			       const struct pm_query *q, json_t *results,
+			       const struct pm_query *q, const int64_t *page,
+			       size_t n_page, json_t *results,
 			       struct pm_error *err)
 {
 	const char *sql = !f->match			  ? sql_list
@@ -637,6 +767,12 @@ static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 	int rc;
 
 	sc = snippets_new(&q->terms);
+	if (page) {
+		for (i = 0; i < n_page && st == PM_OK; i++)
+			st = add_result(c, sc, page[i], req->base_url, results,
+					err);
+		goto out;
+	}
 	if (!s) {
 		st = db_fail(c, err);
 		goto out;
@@ -676,7 +812,8 @@ enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
 	struct filters f;
 	enum pm_status st;
 	json_t *res = NULL, *results = NULL, *facets = NULL;
-	int64_t total = 0;
+	int64_t total = 0, *page = NULL;
+	size_t n_page = 0;
 	int in_txn = 0;
 
 	*out = NULL;
@@ -698,7 +835,10 @@ enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
 		goto out;
 	}
 	in_txn = 1;
-	if (req->facets)
+	if (memory_filters(&f))
+		st = memory_count(c, &f, req, &total, &facets, &page, &n_page,
+				  err);
+	else if (req->facets)
 		st = run_facets(c, &f, &facets, &total, err);
 	else
 		st = run_count(c, &f, &total, err);
@@ -709,7 +849,8 @@ enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
 		goto out;
 	results = json_array();
 	if (total > req->offset &&
-	    (st = run_page(c, &f, req, &q, results, err)) != PM_OK)
+	    (st = run_page(c, &f, req, &q, page, n_page, results, err)) !=
+		    PM_OK)
 		goto out;
 	res = json_object();
 	json_object_set_new(res, "query", json_string(req->q ? req->q : ""));
@@ -728,6 +869,7 @@ out:
 		dbconn_exec(c, "COMMIT");
 	json_decref(results);
 	json_decref(facets);
+	free(page);
 	filters_release(&f);
 	query_release(&q);
 	return st;

@@ -59,6 +59,14 @@ void store_reader_release(struct store *st, struct dbconn *c);
 sqlite3 *dbconn_db(struct dbconn *c);
 
 /*
+ * One pointer a higher layer keeps with the connection (data derived from
+ * the database, such as search's in-memory metadata). Setting it frees
+ * the previous one with its aux_free; closing the connection frees it too.
+ */
+void *dbconn_aux(struct dbconn *c);
+void dbconn_set_aux(struct dbconn *c, void *aux, void (*aux_free)(void *));
+
+/*
  * A prepared statement for sql (a string constant: the pointer is the cache
  * key), reset and with its bindings cleared. Owned by the connection: never
  * finalise it. Returns NULL (and logs) when it fails to prepare.

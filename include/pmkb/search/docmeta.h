@@ -1,0 +1,101 @@
+/*
+ * The search metadata of every postmortem, in memory: severity, status,
+ * year, start time and labels (causes, services, tags, authors, teams) as
+ * arrays indexed by document. Filters, exact totals and facets of a match
+ * set then cost an array lookup per match instead of one SQL row lookup
+ * per match and facet.
+ *
+ * One generation per database snapshot: it is loaded on a connection,
+ * inside the read transaction the request runs in (so it agrees with
+ * everything else the request reads), and kept with the connection until
+ * the database changes.
+ */
+#ifndef PMKB_SEARCH_DOCMETA_H
+#define PMKB_SEARCH_DOCMETA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pmkb/base/status.h"
+
+struct dbconn;
+struct docmeta;
+struct docmeta_filter;
+
+/* The fields a filter tests. Label fields list several values a row. */
+enum docmeta_field {
+	DM_CAUSE,
+	DM_SERVICE,
+	DM_TAG,
+	DM_AUTHOR,
+	DM_TEAM,
+	DM_SEVERITY,
+	DM_STATUS,
+	DM_YEAR, /* substr(started_at, 1, 4): facet only */
+	DM_FIELD_MAX
+};
+
+/*
+ * The generation for the snapshot that c's read transaction sees; c must
+ * be inside BEGIN (this starts the snapshot when nothing has read yet).
+ * Loads it when c has none or the database changed. *out is borrowed
+ * from c, valid until the next call on c.
+ */
+enum pm_status docmeta_current(struct dbconn *c, const struct docmeta **out,
+			       struct pm_error *err);
+
+/* A filter that every document passes; add conditions, all must hold. */
+struct docmeta_filter *docmeta_filter_new(const struct docmeta *dm);
+void docmeta_filter_free(struct docmeta_filter *f);
+/*
+ * The document's field has one of the values of json, a JSON array of
+ * strings (as searcher.c binds them); json NULL adds nothing, "[]" lets
+ * nothing pass. Services, tags, authors and teams compare without ASCII
+ * case (SQLite's lower()), the others exactly.
+ */
+void docmeta_filter_values(struct docmeta_filter *f, enum docmeta_field field,
+			   const char *json);
+/*
+ * severity_rank ≤ sev_max (unless sev_max < 0), after ≤ started_epoch
+ * (unless INT64_MIN) and started_epoch < before (unless INT64_MAX); a
+ * missing rank or start never passes a bound that is set.
+ */
+void docmeta_filter_bounds(struct docmeta_filter *f, int sev_max,
+			   int64_t after, int64_t before);
+
+/* What docmeta_scan found. */
+struct docmeta_scan {
+	int64_t total;		 /* documents that passed */
+	int64_t *count[DM_FIELD_MAX]; /* per value id; NULL when not asked */
+	uint32_t *pass;		 /* documents that passed (indexes) */
+	size_t n_pass, alloc_pass;
+};
+
+/*
+ * Filters every document (all) or those with rowids ids[0..n)
+ * through f into *out: the total, with facets the counts per value of
+ * severity, year, services and causes, and with keep the passing
+ * documents. Rowids that are not in the generation are skipped. Release
+ * with docmeta_scan_release.
+ */
+void docmeta_scan(const struct docmeta *dm, const struct docmeta_filter *f,
+		  int all, const int64_t *ids, size_t n, int facets, int keep,
+		  struct docmeta_scan *out);
+void docmeta_scan_release(struct docmeta_scan *s);
+
+/* The number of distinct values of field, and value id's text. */
+size_t docmeta_values(const struct docmeta *dm, enum docmeta_field field);
+const char *docmeta_value(const struct docmeta *dm, enum docmeta_field field,
+			  uint32_t id);
+
+/*
+ * Orders s->pass newest first (started_epoch descending, a missing start
+ * last, then rowid descending, as ORDER BY started_epoch DESC, id DESC
+ * does) far enough to hold its first offset + limit, and sets
+ * ids[0..*n) to the rowids of that page. ids has room for limit.
+ */
+void docmeta_page_by_date(const struct docmeta *dm, struct docmeta_scan *s,
+			  size_t offset, size_t limit, int64_t *ids,
+			  size_t *n);
+
+#endif

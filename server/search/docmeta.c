@@ -1,0 +1,594 @@
+/*
+ * In-memory search metadata: see include/pmkb/search/docmeta.h.
+ *
+ * Map:
+ *   values     one table of distinct strings per field (dense ids), with
+ *              each value's ASCII-lowercased id for the fields compared
+ *              without case
+ *   load       two ordered scans (the covering index of postmortems, the
+ *              labels table) inside the caller's read transaction
+ *   generation kept on the connection with the data_version and change
+ *              count it was loaded at
+ *   filters    conditions on value ids; scan; newest-first page
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "pmkb/base/hash.h"
+#include "pmkb/base/log.h"
+#include "pmkb/base/xalloc.h"
+#include "pmkb/db/store.h"
+#include "pmkb/search/docmeta.h"
+
+#define NONE UINT32_MAX
+
+static const char sql_docs[] =
+	"SELECT id, severity, substr(started_at, 1, 4), status,"
+	" severity_rank, started_epoch"
+	" FROM postmortems INDEXED BY postmortems_meta ORDER BY id";
+static const char sql_labels[] =
+	"SELECT pm_id, kind, value FROM labels ORDER BY pm_id";
+static const char sql_version[] = "PRAGMA data_version";
+
+/* Distinct strings, ids in order of first sight. */
+struct strtab {
+	char **s;
+	size_t n, alloc;
+	uint32_t *slot; /* open addressing: id + 1, 0 empty */
+	size_t cap;	/* power of two */
+};
+
+struct dm_doc {
+	int64_t id;
+	int64_t epoch;
+	int32_t sev_rank; /* -1: none */
+	uint8_t has_epoch;
+	uint32_t val[3];  /* severity, year, status ids (NONE: NULL) */
+	uint32_t lab, n_lab;
+};
+
+struct dm_label {
+	uint32_t val;
+	uint8_t field;
+};
+
+struct docmeta {
+	struct strtab tab[DM_FIELD_MAX];
+	struct strtab lower[DM_FIELD_MAX]; /* lowercased values */
+	uint32_t *lower_of[DM_FIELD_MAX];  /* value id → lower id */
+	struct dm_doc *doc;
+	size_t n_doc, alloc_doc;
+	struct dm_label *label;
+	size_t n_label, alloc_label;
+	uint32_t *by_rowid; /* rowid → doc index, NONE */
+	size_t n_rowid;
+};
+
+/* The holder kept on a connection. */
+struct dm_holder {
+	int64_t version, changes;
+	struct docmeta *dm;
+};
+
+static const int column_field[3] = { DM_SEVERITY, DM_YEAR, DM_STATUS };
+
+static int nocase_field(enum docmeta_field f)
+{
+	return f == DM_SERVICE || f == DM_TAG || f == DM_AUTHOR ||
+	       f == DM_TEAM;
+}
+
+/* ---- string tables ---- */
+
+static uint32_t *strtab_find(const struct strtab *t, const char *s)
+{
+	size_t i;
+
+	if (!t->cap)
+		return NULL;
+	for (i = hash_str(s) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		uint32_t *p = &t->slot[i];
+
+		if (!*p || !strcmp(t->s[*p - 1], s))
+			return p;
+	}
+}
+
+static uint32_t strtab_get(const struct strtab *t, const char *s)
+{
+	uint32_t *p = strtab_find(t, s);
+
+	return p && *p ? *p - 1 : NONE;
+}
+
+static void strtab_grow(struct strtab *t)
+{
+	size_t i, cap = t->cap ? t->cap * 2 : 64;
+
+	free(t->slot);
+	t->slot = xcalloc(cap, sizeof(*t->slot));
+	t->cap = cap;
+	for (i = 0; i < t->n; i++)
+		*strtab_find(t, t->s[i]) = (uint32_t)i + 1;
+}
+
+static uint32_t strtab_add(struct strtab *t, const char *s)
+{
+	uint32_t *p;
+
+	if ((t->n + 1) * 2 > t->cap)
+		strtab_grow(t);
+	p = strtab_find(t, s);
+	if (!*p) {
+		XGROW(t->s, t->alloc, t->n + 1);
+		t->s[t->n++] = xstrdup(s);
+		*p = (uint32_t)t->n;
+	}
+	return *p - 1;
+}
+
+static void strtab_release(struct strtab *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->s[i]);
+	free(t->s);
+	free(t->slot);
+}
+
+static char *ascii_lower(const char *s)
+{
+	char *l = xstrdup(s), *p;
+
+	for (p = l; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return l;
+}
+
+/* ---- load ---- */
+
+static void docmeta_free(struct docmeta *dm)
+{
+	int f;
+
+	if (!dm)
+		return;
+	for (f = 0; f < DM_FIELD_MAX; f++) {
+		strtab_release(&dm->tab[f]);
+		strtab_release(&dm->lower[f]);
+		free(dm->lower_of[f]);
+	}
+	free(dm->doc);
+	free(dm->label);
+	free(dm->by_rowid);
+	free(dm);
+}
+
+static enum docmeta_field label_field(const char *kind)
+{
+	static const char *const kinds[] = { "cause", "service", "tag",
+					     "author", "team" };
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (!strcmp(kind, kinds[i]))
+			return (enum docmeta_field)i;
+	return DM_FIELD_MAX;
+}
+
+static uint32_t doc_of(const struct docmeta *dm, int64_t rowid)
+{
+	if (rowid < 0 || (uint64_t)rowid >= dm->n_rowid)
+		return NONE;
+	return dm->by_rowid[rowid];
+}
+
+static int load_docs(struct dbconn *c, struct docmeta *dm)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_docs);
+	int64_t max = -1;
+	size_t i;
+	int rc, k;
+
+	if (!s)
+		return SQLITE_ERROR;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct dm_doc *d;
+
+		XGROW(dm->doc, dm->alloc_doc, dm->n_doc + 1);
+		d = &dm->doc[dm->n_doc++];
+		memset(d, 0, sizeof(*d));
+		d->id = sqlite3_column_int64(s, 0);
+		for (k = 0; k < 3; k++) {
+			const char *v = (const char *)sqlite3_column_text(
+				s, k == 0 ? 1 : k == 1 ? 2 : 3);
+
+			d->val[k] = v ? strtab_add(&dm->tab[column_field[k]],
+						   v)
+				      : NONE;
+		}
+		d->sev_rank = sqlite3_column_type(s, 4) == SQLITE_NULL
+				      ? -1
+				      : sqlite3_column_int(s, 4);
+		d->has_epoch = sqlite3_column_type(s, 5) != SQLITE_NULL;
+		d->epoch = sqlite3_column_int64(s, 5);
+		if (d->id > max)
+			max = d->id;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return rc;
+	dm->n_rowid = (size_t)(max + 1);
+	dm->by_rowid = xmalloc((dm->n_rowid ? dm->n_rowid : 1) *
+			       sizeof(*dm->by_rowid));
+	memset(dm->by_rowid, 0xff, dm->n_rowid * sizeof(*dm->by_rowid));
+	for (i = 0; i < dm->n_doc; i++)
+		if (dm->doc[i].id >= 0)
+			dm->by_rowid[dm->doc[i].id] = (uint32_t)i;
+	return SQLITE_OK;
+}
+
+static int load_labels(struct dbconn *c, struct docmeta *dm)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_labels);
+	int rc, f;
+
+	if (!s)
+		return SQLITE_ERROR;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		uint32_t d = doc_of(dm, sqlite3_column_int64(s, 0));
+		enum docmeta_field field =
+			label_field((const char *)sqlite3_column_text(s, 1));
+		const char *v = (const char *)sqlite3_column_text(s, 2);
+		struct dm_doc *doc;
+
+		if (d == NONE || field == DM_FIELD_MAX || !v)
+			continue;
+		doc = &dm->doc[d];
+		/* Rows come by pm_id: a document's labels are contiguous. */
+		if (!doc->n_lab)
+			doc->lab = (uint32_t)dm->n_label;
+		XGROW(dm->label, dm->alloc_label, dm->n_label + 1);
+		dm->label[dm->n_label].val = strtab_add(&dm->tab[field], v);
+		dm->label[dm->n_label].field = (uint8_t)field;
+		dm->n_label++;
+		doc->n_lab++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return rc;
+	for (f = 0; f < DM_FIELD_MAX; f++) {
+		size_t i;
+
+		if (!nocase_field((enum docmeta_field)f))
+			continue;
+		dm->lower_of[f] = xmalloc((dm->tab[f].n + 1) *
+					  sizeof(*dm->lower_of[f]));
+		for (i = 0; i < dm->tab[f].n; i++) {
+			char *l = ascii_lower(dm->tab[f].s[i]);
+
+			dm->lower_of[f][i] = strtab_add(&dm->lower[f], l);
+			free(l);
+		}
+	}
+	return SQLITE_OK;
+}
+
+static void holder_free(void *p)
+{
+	struct dm_holder *h = p;
+
+	if (h)
+		docmeta_free(h->dm);
+	free(h);
+}
+
+static enum pm_status fail(struct dbconn *c, struct pm_error *err)
+{
+	log_kv(LOG_ERROR, "search.docmeta", "error",
+	       sqlite3_errmsg(dbconn_db(c)), NULL);
+	return pm_error_set(err, PM_DB, "search", 0,
+			    "search: the index could not be read");
+}
+
+enum pm_status docmeta_current(struct dbconn *c, const struct docmeta **out,
+			       struct pm_error *err)
+{
+	struct dm_holder *h = dbconn_aux(c);
+	sqlite3_stmt *s = dbconn_stmt(c, sql_version);
+	struct docmeta *dm;
+	int64_t version, changes = sqlite3_total_changes64(dbconn_db(c));
+
+	*out = NULL;
+	if (!s)
+		return fail(c, err);
+	/* Also starts the read transaction: the version is the snapshot's. */
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return fail(c, err);
+	}
+	version = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (h && h->dm && h->version == version && h->changes == changes) {
+		*out = h->dm;
+		return PM_OK;
+	}
+	if (!h) {
+		h = xcalloc(1, sizeof(*h));
+		dbconn_set_aux(c, h, holder_free);
+	}
+	docmeta_free(h->dm);
+	h->dm = NULL;
+	dm = xcalloc(1, sizeof(*dm));
+	if (load_docs(c, dm) != SQLITE_OK || load_labels(c, dm) != SQLITE_OK) {
+		docmeta_free(dm);
+		return fail(c, err);
+	}
+	h->dm = dm;
+	h->version = version;
+	h->changes = changes;
+	*out = dm;
+	return PM_OK;
+}
+
+/* ---- filters ---- */
+
+struct dm_cond {
+	enum docmeta_field field;
+	uint32_t *ids; /* value ids (lower ids for nocase fields) */
+	size_t n;
+};
+
+struct docmeta_filter {
+	const struct docmeta *dm;
+	struct dm_cond *cond;
+	size_t n, alloc;
+	int sev_max;
+	int64_t after, before;
+};
+
+struct docmeta_filter *docmeta_filter_new(const struct docmeta *dm)
+{
+	struct docmeta_filter *f = xcalloc(1, sizeof(*f));
+
+	f->dm = dm;
+	f->sev_max = -1;
+	f->after = INT64_MIN;
+	f->before = INT64_MAX;
+	return f;
+}
+
+void docmeta_filter_free(struct docmeta_filter *f)
+{
+	size_t i;
+
+	if (!f)
+		return;
+	for (i = 0; i < f->n; i++)
+		free(f->cond[i].ids);
+	free(f->cond);
+	free(f);
+}
+
+void docmeta_filter_values(struct docmeta_filter *f, enum docmeta_field field,
+			   const char *json)
+{
+	json_t *a;
+	struct dm_cond *c;
+	size_t i;
+
+	if (!json)
+		return;
+	XGROW(f->cond, f->alloc, f->n + 1);
+	c = &f->cond[f->n++];
+	c->field = field;
+	c->ids = NULL;
+	c->n = 0;
+	a = json_loads(json, 0, NULL);
+	c->ids = xmalloc((json_array_size(a) + 1) * sizeof(*c->ids));
+	for (i = 0; i < json_array_size(a); i++) {
+		const char *v = json_string_value(json_array_get(a, i));
+		uint32_t id;
+
+		if (!v)
+			continue;
+		if (nocase_field(field)) {
+			char *l = ascii_lower(v);
+
+			id = strtab_get(&f->dm->lower[field], l);
+			free(l);
+		} else {
+			id = strtab_get(&f->dm->tab[field], v);
+		}
+		if (id != NONE)
+			c->ids[c->n++] = id;
+	}
+	json_decref(a);
+}
+
+void docmeta_filter_bounds(struct docmeta_filter *f, int sev_max,
+			   int64_t after, int64_t before)
+{
+	f->sev_max = sev_max;
+	f->after = after;
+	f->before = before;
+}
+
+static int has_id(const struct dm_cond *c, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->ids[i] == id)
+			return 1;
+	return 0;
+}
+
+static int cond_holds(const struct docmeta *dm, const struct dm_doc *d,
+		      const struct dm_cond *c)
+{
+	uint32_t i;
+
+	if (c->field == DM_SEVERITY)
+		return d->val[0] != NONE && has_id(c, d->val[0]);
+	if (c->field == DM_STATUS)
+		return d->val[2] != NONE && has_id(c, d->val[2]);
+	for (i = 0; i < d->n_lab; i++) {
+		const struct dm_label *l = &dm->label[d->lab + i];
+
+		if (l->field != c->field)
+			continue;
+		if (has_id(c, nocase_field(c->field)
+				      ? dm->lower_of[c->field][l->val]
+				      : l->val))
+			return 1;
+	}
+	return 0;
+}
+
+static int passes(const struct docmeta_filter *f, const struct dm_doc *d)
+{
+	size_t i;
+
+	if (f->sev_max >= 0 && (d->sev_rank < 0 || d->sev_rank > f->sev_max))
+		return 0;
+	if (f->after != INT64_MIN && (!d->has_epoch || d->epoch < f->after))
+		return 0;
+	if (f->before != INT64_MAX && (!d->has_epoch || d->epoch >= f->before))
+		return 0;
+	for (i = 0; i < f->n; i++)
+		if (!cond_holds(f->dm, d, &f->cond[i]))
+			return 0;
+	return 1;
+}
+
+/* ---- scans ---- */
+
+static void count_doc(const struct docmeta *dm, const struct dm_doc *d,
+		      struct docmeta_scan *out)
+{
+	uint32_t i;
+
+	if (d->val[0] != NONE)
+		out->count[DM_SEVERITY][d->val[0]]++;
+	if (d->val[1] != NONE)
+		out->count[DM_YEAR][d->val[1]]++;
+	for (i = 0; i < d->n_lab; i++) {
+		const struct dm_label *l = &dm->label[d->lab + i];
+
+		if (out->count[l->field])
+			out->count[l->field][l->val]++;
+	}
+}
+
+void docmeta_scan(const struct docmeta *dm, const struct docmeta_filter *f,
+		  int all, const int64_t *ids, size_t n, int facets, int keep,
+		  struct docmeta_scan *out)
+{
+	static const int counted[] = { DM_SEVERITY, DM_YEAR, DM_SERVICE,
+				       DM_CAUSE };
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (facets)
+		for (i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
+			out->count[counted[i]] = xcalloc(
+				dm->tab[counted[i]].n + 1, sizeof(int64_t));
+	if (all)
+		n = dm->n_doc;
+	for (i = 0; i < n; i++) {
+		uint32_t d = all ? (uint32_t)i : doc_of(dm, ids[i]);
+
+		if (d == NONE || !passes(f, &dm->doc[d]))
+			continue;
+		out->total++;
+		if (facets)
+			count_doc(dm, &dm->doc[d], out);
+		if (keep) {
+			XGROW(out->pass, out->alloc_pass, out->n_pass + 1);
+			out->pass[out->n_pass++] = d;
+		}
+	}
+}
+
+void docmeta_scan_release(struct docmeta_scan *s)
+{
+	int f;
+
+	for (f = 0; f < DM_FIELD_MAX; f++)
+		free(s->count[f]);
+	free(s->pass);
+	memset(s, 0, sizeof(*s));
+}
+
+size_t docmeta_values(const struct docmeta *dm, enum docmeta_field field)
+{
+	return dm->tab[field].n;
+}
+
+const char *docmeta_value(const struct docmeta *dm, enum docmeta_field field,
+			  uint32_t id)
+{
+	return id < dm->tab[field].n ? dm->tab[field].s[id] : NULL;
+}
+
+/* ---- newest first ---- */
+
+/* < 0 when doc a comes before doc b newest first. */
+static int newer_first(const void *a, const void *b, void *ctx)
+{
+	const struct docmeta *dm = ctx;
+	const struct dm_doc *x = &dm->doc[*(const uint32_t *)a];
+	const struct dm_doc *y = &dm->doc[*(const uint32_t *)b];
+
+	if (x->has_epoch != y->has_epoch)
+		return x->has_epoch ? -1 : 1;
+	if (x->has_epoch && x->epoch != y->epoch)
+		return x->epoch > y->epoch ? -1 : 1;
+	return x->id == y->id ? 0 : x->id > y->id ? -1 : 1;
+}
+
+/* Moves the k first of v[0..n) newest first to v[0..k), in order. */
+static void select_first(const struct docmeta *dm, uint32_t *v, size_t n,
+			 size_t k)
+{
+	size_t i, j;
+
+	if (k * 8 > n) {
+		qsort_r(v, n, sizeof(*v), newer_first, (void *)dm);
+		return;
+	}
+	/* v[0..k) kept sorted; each later one displaces the last if newer. */
+	qsort_r(v, k, sizeof(*v), newer_first, (void *)dm);
+	for (i = k; i < n; i++) {
+		uint32_t x = v[i];
+
+		if (newer_first(&x, &v[k - 1], (void *)dm) >= 0)
+			continue;
+		for (j = k - 1; j > 0 && newer_first(&x, &v[j - 1],
+						     (void *)dm) < 0; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+void docmeta_page_by_date(const struct docmeta *dm, struct docmeta_scan *s,
+			  size_t offset, size_t limit, int64_t *ids,
+			  size_t *n)
+{
+	size_t k = offset + limit, i;
+
+	*n = 0;
+	if (offset >= s->n_pass || !limit)
+		return;
+	if (k > s->n_pass)
+		k = s->n_pass;
+	select_first(dm, s->pass, s->n_pass, k);
+	for (i = offset; i < k; i++)
+		ids[(*n)++] = dm->doc[s->pass[i]].id;
+}

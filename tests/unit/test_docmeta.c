@@ -1,0 +1,178 @@
+/*
+ * The in-memory metadata (docmeta) against plain SQL: on a generated
+ * corpus, through several index generations with additions, updates and
+ * deletions in between, every query answers the same totals, facets and
+ * results from memory as through the SQL statements. The SQL path is the
+ * one the searcher takes for queries with an exclusion, so each query is
+ * asked twice: as written, and with "-zzabsentword" (a word no document
+ * holds, so the answer must not change).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "pmkb/base/buf.h"
+#include "pmkb/ingest/indexer.h"
+#include "pmkb/search/searcher.h"
+#include "pmkb/db/store.h"
+#include "tap.h"
+#include "testdb.h"
+
+#define N_DOCS 240
+
+static const char *const causes[] = { "infrastructure", "deploy",
+				      "capacity", "process", "security" };
+static const char *const services[] = { "billing-api", "Billing-API",
+					"aurora", "redis", "Redis", "cdn",
+					"ledger" };
+static const char *const tags[] = { "db", "DNS", "dns", "tls" };
+static const char *const sevs[] = { "SEV1", "SEV2", "SEV3", "SEV4" };
+static const char *const words[] = { "error", "timeout", "障害", "原因",
+				     "deploy", "latency", "memory" };
+
+/* A small deterministic generator (no libc rand: same corpus anywhere). */
+static unsigned next(unsigned *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return (*s >> 16) & 0x7fff;
+}
+
+#define PICK(a, s) (a[next(s) % (sizeof(a) / sizeof(a[0]))])
+
+static char *doc_text(unsigned seed, int i, int gen)
+{
+	struct buf b = BUF_INIT;
+	unsigned s = seed * 7919u + (unsigned)i * 31u + (unsigned)gen;
+	int k, n;
+
+	buf_addf(&b, "---\ntitle: Incident %d gen %d %s\n", i, gen,
+		 PICK(words, &s));
+	if (next(&s) % 8)
+		buf_addf(&b, "started_at: %d-%02d-%02d\n",
+			 2015 + (int)(next(&s) % 10), 1 + (int)(next(&s) % 12),
+			 1 + (int)(next(&s) % 28));
+	if (next(&s) % 6)
+		buf_addf(&b, "severity: %s\n", PICK(sevs, &s));
+	buf_addf(&b, "cause: [%s, %s]\n", PICK(causes, &s), PICK(causes, &s));
+	buf_addf(&b, "services: [%s, %s]\n", PICK(services, &s),
+		 PICK(services, &s));
+	buf_addf(&b, "tags: [%s]\n", PICK(tags, &s));
+	if (next(&s) % 5 == 0)
+		buf_addstr(&b, "status: draft\n");
+	buf_addstr(&b, "---\n# Summary\n\n");
+	n = 5 + (int)(next(&s) % 30);
+	for (k = 0; k < n; k++)
+		buf_addf(&b, "%s%s", PICK(words, &s), k % 7 == 6 ? "。\n" : " ");
+	buf_addch(&b, '\n');
+	return buf_detach(&b, NULL);
+}
+
+static void put(struct index_batch *b, int i, int gen)
+{
+	char path[64], *text = doc_text(1, i, gen);
+
+	snprintf(path, sizeof(path), "pm-%04d.md", i);
+	index_put(b, path, text, strlen(text), NULL, NULL);
+	free(text);
+}
+
+static json_t *run(struct dbconn *c, const char *q, int sort_date,
+		   int offset)
+{
+	struct search_request r;
+	struct pm_error err;
+	json_t *out = NULL;
+
+	memset(&r, 0, sizeof(r));
+	r.q = q;
+	r.limit = 20;
+	r.offset = offset;
+	r.base_url = "";
+	r.facets = 1;
+	r.sort = sort_date ? SEARCH_SORT_DATE : SEARCH_SORT_RELEVANCE;
+	if (searcher_run(c, NULL, &r, &out, &err) != PM_OK)
+		printf("# %s: %s\n", q, err.message);
+	return out;
+}
+
+static int same(json_t *a, json_t *b, const char *key)
+{
+	return a && b && json_equal(json_object_get(a, key),
+				    json_object_get(b, key));
+}
+
+static void compare(struct dbconn *c, int gen)
+{
+	static const char *const qs[] = {
+		"", "error", "障害", "error timeout", "cause:deploy",
+		"service:billing-api", "service:REDIS error", "tag:dns",
+		"severity:SEV1", "severity:SEV2 障害", "cause:capacity latency",
+		"before:2020-01-01", "after:2019-06-01 memory", "\"error timeout\"",
+		"tag:tls cause:process", "service:nosuchservice",
+	};
+	size_t i;
+	int bad = 0, checked = 0;
+
+	for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		for (int variant = 0; variant < 3; variant++) {
+			char sql_q[160];
+			json_t *mem, *sql;
+			int date = variant == 1, off = variant == 2 ? 7 : 0;
+
+			snprintf(sql_q, sizeof(sql_q), "%s -zzabsentword", qs[i]);
+			mem = run(c, qs[i], date, off);
+			sql = run(c, sql_q, date, off);
+			checked++;
+			if (!same(mem, sql, "total") ||
+			    !same(mem, sql, "facets") ||
+			    !same(mem, sql, "results")) {
+				bad++;
+				printf("# generation %d: '%s' (%s, offset %d) "
+				       "differs\n",
+				       gen, qs[i], date ? "date" : "relevance",
+				       off);
+			}
+			json_decref(mem);
+			json_decref(sql);
+		}
+	}
+	is_int(bad, 0, "generation: memory answers equal SQL answers");
+	ok(checked > 0, "queries compared");
+}
+
+int main(void)
+{
+	struct testdb t;
+	struct index_batch *b = NULL;
+	struct dbconn *c;
+	int gen, i;
+
+	if (!testdb_open(&t, "docmeta", NULL, 0, NULL))
+		return tap_done();
+	c = store_reader(t.store);
+	for (gen = 0; gen < 4; gen++) {
+		ok(index_begin(t.store, NULL, NULL, &b) == PM_OK,
+		   "index_begin");
+		for (i = 0; i < N_DOCS; i++) {
+			char path[64];
+
+			if (gen == 0 || (i + gen) % 5 == 0) {
+				put(b, i, gen); /* add, then update */
+			} else if ((i + gen) % 7 == 0) {
+				snprintf(path, sizeof(path), "pm-%04d.md", i);
+				index_remove(b, path, NULL);
+			}
+		}
+		if (gen == 2)
+			for (i = N_DOCS; i < N_DOCS + 30; i++)
+				put(b, i, gen);
+		ok(index_commit(b, NULL) == PM_OK, "index_commit");
+		/* The same reader connection sees each new generation. */
+		compare(c, gen);
+	}
+	store_reader_release(t.store, c);
+	testdb_close(&t);
+	return tap_done();
+}

@@ -49,11 +49,11 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 	struct http_answer *a = arg;
 	size_t len = size * n;
 
-	if (a->body.len < HTTP_CLIENT_MAX_BODY)
+	if (a->body.len < a->max_body)
 		buf_add(&a->body, data,
-			len < HTTP_CLIENT_MAX_BODY - a->body.len
+			len < a->max_body - a->body.len
 				? len
-				: HTTP_CLIENT_MAX_BODY - a->body.len);
+				: a->max_body - a->body.len);
 	return len;
 }
 
@@ -99,6 +99,7 @@ enum http_outcome http_client_post(struct http_client *c,
 
 	memset(a, 0, sizeof(*a));
 	buf_init(&a->body, 0);
+	a->max_body = p->max_body ? p->max_body : HTTP_CLIENT_MAX_BODY;
 	if (p->content_type) {
 		snprintf(ct, sizeof(ct), "Content-Type: %s", p->content_type);
 		headers = curl_slist_append(headers, ct);
@@ -111,10 +112,16 @@ enum http_outcome http_client_post(struct http_client *c,
 		connect = p->timeout_ms < 5000 ? p->timeout_ms : 5000L;
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, p->url);
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, p->body ? p->body : "");
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)p->len);
+	if (p->method && !strcmp(p->method, "GET")) {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, p->body ? p->body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)p->len);
+		if (p->method && strcmp(p->method, "POST"))
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, p->method);
+	}
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, p->timeout_ms);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect);
 	/* Signals are for the main thread; timeouts must not use them. */

@@ -590,3 +590,21 @@ void store_reader_release(struct store *st, struct dbconn *c)
 	st->idle[st->n_idle++] = c;
 	pthread_mutex_unlock(&st->pool_lock);
 }
+
+int64_t store_read_int(struct store *st, const char *sql, int64_t dflt)
+{
+	struct dbconn *c = store_reader(st);
+	sqlite3_stmt *s;
+	int64_t v = dflt;
+
+	if (!c)
+		return dflt;
+	if ((s = dbconn_stmt(c, sql))) {
+		if (sqlite3_step(s) == SQLITE_ROW &&
+		    sqlite3_column_type(s, 0) != SQLITE_NULL)
+			v = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+	}
+	store_reader_release(st, c);
+	return v;
+}

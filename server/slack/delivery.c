@@ -6,7 +6,6 @@
  * Times in the table are wall-clock milliseconds, because they must mean
  * the same after a restart; sleeping uses the monotonic clock.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -15,10 +14,10 @@
 #include <time.h>
 
 #include "pmkb/base/buf.h"
-#include "pmkb/base/civil.h"
 #include "pmkb/base/http_client.h"
 #include "pmkb/base/log.h"
 #include "pmkb/base/utf8.h"
+#include "pmkb/base/wake.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/db/store.h"
 #include "pmkb/slack/delivery.h"
@@ -53,9 +52,7 @@ struct outbox_worker {
 	int max_attempts;
 	long backoff_ms, timeout_ms, poll_ms;
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int stop, kicked;
+	struct wake wake; /* its lock also guards pause_until */
 	/* After a failure that concerns the webhook, not one message. */
 	int64_t pause_until;
 	struct http_client *client;
@@ -190,25 +187,6 @@ out:
 	return st;
 }
 
-/* When the next queued row is due (ms), or -1 when none is. */
-static int64_t next_due(struct outbox_worker *w)
-{
-	struct dbconn *c = store_reader(w->store);
-	sqlite3_stmt *s;
-	int64_t due = -1;
-
-	if (!c)
-		return -1;
-	if ((s = dbconn_stmt(c, sql_next_due))) {
-		if (sqlite3_step(s) == SQLITE_ROW &&
-		    sqlite3_column_type(s, 0) != SQLITE_NULL)
-			due = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
-	}
-	store_reader_release(w->store, c);
-	return due;
-}
-
 /* A short description of a failed POST, without the URL. */
 static void describe(const struct http_answer *r, struct buf *out)
 {
@@ -306,28 +284,12 @@ static void deliver(struct outbox_worker *w, struct job *job)
 	 * message, and a 429 is honoured for all of them.
 	 */
 pause:
-	pthread_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->wake.lock);
 	w->pause_until = now + delay;
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->wake.lock);
 out:
 	buf_release(&why);
 	http_answer_release(&r);
-}
-
-/* Waits up to ms for a kick or the stop. */
-static void sleep_ms(struct outbox_worker *w, int64_t ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	civil_timespec_add_ms(&ts, ms);
-	pthread_mutex_lock(&w->lock);
-	while (!w->stop && !w->kicked)
-		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) ==
-		    ETIMEDOUT)
-			break;
-	w->kicked = 0;
-	pthread_mutex_unlock(&w->lock);
 }
 
 static void *worker_main(void *arg)
@@ -339,14 +301,14 @@ static void *worker_main(void *arg)
 		int64_t now = outbox_now_ms(), pause, due, wait;
 		int stop;
 
-		pthread_mutex_lock(&w->lock);
-		stop = w->stop;
+		pthread_mutex_lock(&w->wake.lock);
+		stop = w->wake.stop;
 		pause = w->pause_until;
-		pthread_mutex_unlock(&w->lock);
+		pthread_mutex_unlock(&w->wake.lock);
 		if (stop)
 			break;
 		/* A reader looks first: the writer is for real work only. */
-		due = next_due(w);
+		due = store_read_int(w->store, sql_next_due, -1);
 		if (now >= pause && due >= 0 && due <= now &&
 		    claim(w, now, &job) == PM_OK && job.id) {
 			deliver(w, &job);
@@ -361,7 +323,7 @@ static void *worker_main(void *arg)
 		/* Never spin, whatever the clocks say. */
 		if (wait < 10)
 			wait = 10;
-		sleep_ms(w, wait);
+		wake_wait_ms(&w->wake, wait);
 	}
 	return NULL;
 }
@@ -373,7 +335,6 @@ enum pm_status outbox_worker_start(struct outbox_worker **out,
 {
 	struct outbox_worker *w = NULL;
 	struct dbconn *c;
-	pthread_condattr_t attr;
 	enum pm_status rc = PM_OK;
 	int recovered = 0;
 
@@ -417,15 +378,10 @@ enum pm_status outbox_worker_start(struct outbox_worker **out,
 		return pm_error_set(err, PM_INTERNAL, "outbox", 0,
 				    "cannot initialise libcurl");
 	}
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	wake_init(&w->wake);
 	if (pthread_create(&w->thread, NULL, worker_main, w)) {
 		http_client_free(w->client);
-		pthread_cond_destroy(&w->cond);
-		pthread_mutex_destroy(&w->lock);
+		wake_destroy(&w->wake);
 		free(w->url);
 		free(w);
 		return pm_error_set(err, PM_INTERNAL, "outbox", 0,
@@ -445,26 +401,18 @@ enum pm_status outbox_worker_start(struct outbox_worker **out,
 
 void outbox_worker_kick(struct outbox_worker *w)
 {
-	if (!w)
-		return;
-	pthread_mutex_lock(&w->lock);
-	w->kicked = 1;
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
+	if (w)
+		wake_kick(&w->wake);
 }
 
 void outbox_worker_stop(struct outbox_worker *w)
 {
 	if (!w)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stop = 1;
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
+	wake_stop(&w->wake);
 	pthread_join(w->thread, NULL);
 	http_client_free(w->client);
-	pthread_cond_destroy(&w->cond);
-	pthread_mutex_destroy(&w->lock);
+	wake_destroy(&w->wake);
 	sodium_memzero(w->url, strlen(w->url));
 	free(w->url);
 	free(w);

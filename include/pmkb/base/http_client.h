@@ -1,5 +1,6 @@
 /*
- * The one HTTP client (libcurl): POST a body, read the answer. Hardened
+ * The one HTTP client (libcurl): send a request (POST unless told
+ * otherwise), read the answer. Hardened
  * the same way for every caller: only http and https, no redirects, no
  * signals, a connect and a total timeout, the answer's body kept up to a
  * bound (never written to stdout), and whether the request was sent.
@@ -17,6 +18,7 @@
 struct http_client;
 
 struct http_post {
+	const char *method; /* NULL: POST; "GET" sends no body */
 	const char *url;
 	const char *content_type;
 	const char *const *headers; /* "Name: value", NULL-terminated */
@@ -25,6 +27,7 @@ struct http_post {
 	long timeout_ms;	 /* the whole exchange */
 	long connect_timeout_ms; /* 0: min(timeout_ms, 5000) */
 	const char *user_agent;	 /* NULL: "pmkb/<version>" */
+	size_t max_body; /* bytes of the answer kept; 0: HTTP_CLIENT_MAX_BODY */
 };
 
 /* How far a request got. */
@@ -39,7 +42,8 @@ enum http_outcome {
 struct http_answer {
 	enum http_outcome outcome;
 	long status;		/* HTTP_ANSWERED: the status */
-	struct buf body;	/* its start (HTTP_CLIENT_MAX_BODY) */
+	struct buf body;	/* its start (max_body) */
+	size_t max_body;	/* what body keeps at most */
 	char retry_after[64];	/* the raw Retry-After value, or "" */
 	char error[256];	/* else: what went wrong */
 };

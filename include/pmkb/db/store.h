@@ -80,6 +80,13 @@ void dbconn_rollback(struct dbconn *c);
 /* Runs SQL with no results and no parameters (schema, pragmas). */
 enum pm_status dbconn_exec(struct dbconn *c, const char *sql);
 
+/*
+ * The integer in the first column of the first row of sql (a constant
+ * without parameters) on a reader; dflt when there is no row, it is NULL
+ * or the index cannot be read.
+ */
+int64_t store_read_int(struct store *st, const char *sql, int64_t dflt);
+
 /* meta table: the value for key (owned, free()) or NULL. */
 char *store_meta_get(struct dbconn *c, const char *key);
 enum pm_status store_meta_set(struct dbconn *c, const char *key,

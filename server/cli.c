@@ -705,6 +705,12 @@ static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
 		fprintf(stderr, "pmkb: %s\n", err.message);
 		goto out;
 	}
+	/* After the first import or sync: the recall needs the index and
+	 * its .pmkb.yml. */
+	if (slack_start_pull_requests(&app, &err) != PM_OK) {
+		fprintf(stderr, "pmkb: %s\n", err.message);
+		goto out;
+	}
 	if (server_start(&srv, &app, &err) != PM_OK) {
 		fprintf(stderr, "pmkb: %s\n", err.message);
 		goto out;

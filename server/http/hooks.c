@@ -25,6 +25,8 @@
 #include "pmkb/base/sig.h"
 #include "pmkb/ingest/ledger.h"
 #include "pmkb/ingest/syncer.h"
+#include "pmkb/slack/forge.h"
+#include "pmkb/slack/prcomment.h"
 
 /* ---- shared steps ----------------------------------------------------- */
 
@@ -196,6 +198,49 @@ static const char *json_str(json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
+/*
+ * A pull_request (merge_request) event: queues the comment with the
+ * recall of its changed paths. 202 when queued, 200 with a note when it
+ * is ignored (an action that changes no code, no token for the forge).
+ */
+static void pull_request(struct request *req, struct reply *rep,
+			 enum forge_kind f, const json_t *ev)
+{
+	struct pr_worker *w = req->app->prs;
+	struct forge_pr pr;
+	const char *note = NULL;
+	int rc = forge_pr_from_event(f, ev, getenv(forge_api_var(f)), &pr,
+				     &note);
+
+	if (rc < 0) {
+		reply_error(rep, 400, "%s", note);
+	} else if (rc == 0) {
+		reply_json(rep, 200, json_pack("{s:b,s:s}", "queued", 0, "note",
+					       note));
+	} else if (!prcomment_can(w, &pr)) {
+		struct buf msg = BUF_INIT;
+
+		buf_addf(&msg, "ignored: the server has no %s, so it does not "
+			 "comment on pull requests", forge_token_var(f));
+		reply_json(rep, 200, json_pack("{s:b,s:s}", "queued", 0, "note",
+					       msg.ptr));
+		buf_release(&msg);
+	} else if (prcomment_enqueue(w, &pr) != PM_OK) {
+		reply_error(rep, 503, "cannot queue the comment; try again");
+	} else {
+		char num[24];
+
+		snprintf(num, sizeof(num), "%ld", pr.number);
+		log_kv(LOG_INFO, "hook.pull_request", "forge", forge_name(f),
+		       "repo", pr.repo, "number", num, "head", pr.head, NULL);
+		reply_json(rep, 202, json_pack("{s:b,s:s,s:s,s:i}", "queued", 1,
+					       "forge", forge_name(f), "repo",
+					       pr.repo, "number",
+					       (int)pr.number));
+	}
+	forge_pr_release(&pr);
+}
+
 /* ---- POST /hooks/git -------------------------------------------------- */
 
 static int is_hex_id(const char *s, size_t len)
@@ -357,9 +402,15 @@ void hooks_github(struct request *req, struct reply *rep)
 		reply_json(rep, 200, json_pack("{s:b}", "pong", 1));
 		goto out;
 	}
+	if (event && !strcmp(event, "pull_request")) {
+		pull_request(req, rep,
+			     strcmp(source, "gitea") ? FORGE_GITHUB : FORGE_GITEA,
+			     j);
+		goto out;
+	}
 	if (event && strcmp(event, "push")) {
 		reply_error(rep, 400, "event '%.64s' is not handled: send push "
-			    "events only", event);
+			    "and pull_request events only", event);
 		goto out;
 	}
 	if (!(ref = json_str(j, "ref"))) {
@@ -403,7 +454,9 @@ void hooks_gitlab(struct request *req, struct reply *rep)
 	if (!(j = parse_object(rep, req->body.ptr, req->body.len)))
 		return;
 	kind = json_str(j, "object_kind");
-	if (kind && !strcmp(kind, "tag_push")) {
+	if (kind && !strcmp(kind, "merge_request")) {
+		pull_request(req, rep, FORGE_GITLAB, j);
+	} else if (kind && !strcmp(kind, "tag_push")) {
 		reply_json(rep, 200, json_pack("{s:b,s:s}", "queued", 0, "note",
 					       "ignored: a tag push"));
 	} else if (!kind || strcmp(kind, "push") ||

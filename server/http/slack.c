@@ -27,6 +27,7 @@
 #include "pmkb/slack/delivery.h"
 #include "pmkb/slack/digest.h"
 #include "pmkb/slack/outbox.h"
+#include "pmkb/slack/prcomment.h"
 #include "pmkb/slack/verify.h"
 
 static int have_page(const char *path)
@@ -371,6 +372,17 @@ enum pm_status slack_digest_start(struct app *app, struct pm_error *err)
 			    app->announce->public_url, app->outbox, 0, err);
 }
 
+enum pm_status slack_start_pull_requests(struct app *app,
+					 struct pm_error *err)
+{
+	struct prcomment_settings ps = { 0 };
+
+	ps.public_url = app->cfg->public_url;
+	ps.max_attempts = (int)app->cfg->slack_max_attempts;
+	ps.backoff_ms = app->cfg->slack_backoff_ms;
+	return prcomment_start(&app->prs, app->store, app->settings, &ps, err);
+}
+
 void slack_stop(struct app *app)
 {
 	struct outbox_context *ctx = app->announce;
@@ -378,6 +390,8 @@ void slack_stop(struct app *app)
 
 	digest_stop(app->digest);
 	app->digest = NULL;
+	prcomment_stop(app->prs);
+	app->prs = NULL;
 	outbox_worker_stop(app->outbox);
 	app->outbox = NULL;
 	if (ctx) {

@@ -13,6 +13,7 @@ struct pm_config;
 struct settings;
 struct store;
 struct outbox_worker;
+struct pr_worker;
 struct slack;
 struct outbox_context;
 struct digest_scheduler;
@@ -37,6 +38,9 @@ struct app {
 	struct outbox_worker *outbox;
 	struct outbox_context *announce;
 	struct digest_scheduler *digest; /* with announce; slack/digest.h */
+	/* Comments on pull requests (prcomment.h); NULL without a forge
+	 * token. */
+	struct pr_worker *prs;
 	/* The git syncer (syncer.h) with --repo, else NULL. */
 	struct syncer *syncer;
 	/* Recent search answers (searchcache.h); NULL: --search-cache 0. */

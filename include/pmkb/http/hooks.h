@@ -14,6 +14,10 @@
  *                       message has a Postmortem-Action trailer (ledger.h),
  *                       as JSON, signed like /hooks/git. Answers 200 with
  *                       what was recorded and what names no known item.
+ *
+ * GitHub and Gitea pull_request events and GitLab merge_request events on
+ * the same endpoints queue a comment on the pull request with the recall
+ * of its changed paths (slack/prcomment.h).
  *   GET  /api/sync      what the syncer is doing.
  *
  * Every hook reads the raw body (capped by the server: 413 beyond), checks

@@ -28,6 +28,14 @@ enum pm_status slack_start(struct app *app, struct pm_error *err);
 enum pm_status slack_digest_start(struct app *app, struct pm_error *err);
 
 /*
+ * Starts the worker that comments on pull requests (slack/prcomment.h)
+ * when a forge token is set. Call after the first import or sync, so that
+ * the recall it runs sees the index and .pmkb.yml; slack_stop() stops it.
+ */
+enum pm_status slack_start_pull_requests(struct app *app,
+					 struct pm_error *err);
+
+/*
  * Stops the digest and the outbox worker and waits for commands still answering late
  * (call after the HTTP server and the syncs have stopped), then wipes the
  * secret. Safe on an app slack_start() skipped.

@@ -118,7 +118,15 @@ pageSuite('the postmortem page renders like the forge', (srv) => {
       'an image outside the repository is named, not loaded');
     await shot(page, 'render', true);
     await page.setViewportSize(PHONE);
+    // On a phone the facts and the action items come before the body.
+    await page.locator('.similar-box').waitFor({ state: 'visible' });
+    const top = (sel) => page.locator(sel).evaluate((e) => e.getBoundingClientRect().top);
+    assert.ok(await top('.facts') < await top('.pm-body'), 'facts before the body');
+    assert.ok(await top('.side-block.actions') < await top('.pm-body'), 'action items before the body');
+    assert.ok(await top('.similar-box') > await top('.pm-body'), 'similar postmortems after it');
     await shot(page, 'render-phone', true);
+    await page.setViewportSize({ width: 1366, height: 900 });
+    assert.ok(await page.locator('.facts').evaluate((e) => e.getBoundingClientRect().left) > 800, 'beside the body on a desktop');
     await p.close();
   });
 

@@ -271,6 +271,30 @@ function problems(p) {
       el('span', { text: ` ${t('item.line', { n: pr.line })}: ${pr.message}` })))));
 }
 
+// Possible recurrences of earlier incidents, with the reasons.
+function recurrence(p) {
+  const rec = p.recurrence_of || [];
+  if (!rec.length) return null;
+  return el('div', { class: 'recurrence', role: 'note' },
+    el('strong', { text: t('pm.recurrence') }),
+    el('ul', {}, rec.map((r) => el('li', {},
+      el('a', { href: `/p/${encodeURIComponent(r.slug)}`, text: r.title || r.slug }),
+      el('span', { text: ` — ${r.reasons.join('; ')}` }),
+      r.open_items ? el('span', { class: 'badge overdue', text: t('pm.recurrence.open', { n: r.open_items }) }) : null))));
+}
+
+// Links to other postmortems, and the ones that link here.
+function relations(p) {
+  const rel = p.relations || {};
+  const list = (key, items) => (items?.length ? [el('h3', { text: t(key) }),
+    el('ul', {}, items.map((x) => el('li', { 'data-kind': x.kind },
+      x.title ? el('a', { href: `/p/${encodeURIComponent(x.slug)}`, text: x.title }) : el('span', { text: x.slug }),
+      x.kind === 'recurrence_of' ? el('span', { class: 'badge', text: t('pm.rel.recurrence') }) : null)))] : []);
+  const parts = [...list('pm.rel.to', rel.links_to), ...list('pm.rel.from', rel.referenced_by)];
+  if (!parts.length) return null;
+  return el('section', { class: 'side-block relations' }, el('h2', { text: t('pm.rel') }), ...parts);
+}
+
 function copyButton(slug) {
   const b = el('button', { type: 'button', class: 'button', text: t('pm.copy') });
   const said = el('span', { class: 'copy-status', role: 'status' });
@@ -322,10 +346,11 @@ export function mountPostmortem(backUrl) {
           p.started_at ? el('time', { datetime: p.started_at, text: formatDate(p.started_at, cfg.timeZone) }) : null,
           p.status && p.status !== 'published' ? el('span', { class: 'badge draft', text: t('pm.draft', { status: p.status }) }) : null),
         p.summary ? el('p', { class: 'summary', text: p.summary }) : null,
+        recurrence(p),
         el('div', { class: 'tools' }, copyButton(p.slug)));
       view.replaceChildren(head, el('div', { class: 'pm-grid' },
         el('article', { class: 'pm-body' }, doc),
-        el('aside', { class: 'side' }, toc(heads), facts(cfg, p), actions(p), problems(p), similarBox)));
+        el('aside', { class: 'side' }, toc(heads), facts(cfg, p), actions(p), relations(p), problems(p), similarBox)));
       view.dataset.slug = p.slug;
       similar(cfg, p.slug, similarBox);
       if (url.hash) document.getElementById(decodeURIComponent(url.hash.slice(1)))?.scrollIntoView();

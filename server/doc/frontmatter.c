@@ -17,6 +17,7 @@
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/doc/ynode.h"
+#include "pmkb/base/xalloc.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
 
@@ -564,6 +565,38 @@ static void add_extra(struct postmortem *pm, const struct ynode *v)
 	pm->extra = buf_detach(&b, NULL);
 }
 
+/*
+ * related: [slug, ...] and recurrence_of: slug (doc/postmortem.h).
+ * Returns 1 when key is one of them.
+ */
+static int read_relation(struct postmortem *pm, const char *key,
+			 const struct ynode *v)
+{
+	size_t n = v->type == YNODE_SEQUENCE ? v->n : 1;
+
+	if (strcmp(key, "related") && strcmp(key, "recurrence_of"))
+		return 0;
+	for (size_t i = 0; i < n && i < PM_MAX_RELATED; i++) {
+		const struct ynode *it = v->type == YNODE_SEQUENCE ? v->kids[i]
+								   : v;
+
+		if (it->type != YNODE_SCALAR || it->is_null || !it->len ||
+		    it->len > 200)
+			continue;
+		if (key[0] == 'r' && key[1] == 'e' && key[2] == 'c') {
+			if (!pm->recurrence_of)
+				pm->recurrence_of = xstrndup(it->value,
+							     it->len);
+		} else {
+			char *slug = xstrndup(it->value, it->len);
+
+			pm_list_add_unique(&pm->related, slug);
+			free(slug);
+		}
+	}
+	return 1;
+}
+
 unsigned frontmatter_parse(struct postmortem *pm, const char *yaml,
 			   size_t len, int first_line,
 			   const struct taxonomy *tax)
@@ -597,6 +630,8 @@ unsigned frontmatter_parse(struct postmortem *pm, const char *yaml,
 		const struct ynode *k = root->kids[i], *v = root->kids[i + 1];
 
 		if (k->type != YNODE_SCALAR)
+			continue;
+		if (read_relation(pm, k->value, v))
 			continue;
 		if ((f = pm_field_lookup(k->value)) < 0) {
 			add_extra(pm, v);

@@ -462,6 +462,43 @@ void markdown_render(struct postmortem *pm, const char *body, size_t len,
 	markdown_render_parsed(pm, body, len, first_line);
 }
 
+/*
+ * A link to another postmortem: "/p/SLUG" (pmkb's page, on any host) or a
+ * relative path to a .md file (its name without .md is the slug). Other
+ * links name no postmortem.
+ */
+static void add_related(struct postmortem *pm, const char *url)
+{
+	const char *p, *end, *base;
+	char *slug;
+
+	if (!url || pm->related.n >= PM_MAX_RELATED)
+		return;
+	end = url + strcspn(url, "?#");
+	if ((p = strstr(url, "/p/")) && p < end &&
+	    (p == url || strstr(url, "://"))) {
+		p += 3;
+		end = p + strcspn(p, "/?#");
+	} else {
+		/* A scheme (http:, mailto:) or an absolute path: not a file
+		 * beside this one. */
+		if (url[strcspn(url, ":/")] == ':' || url[0] == '/' ||
+		    end - url < 4 || strncmp(end - 3, ".md", 3))
+			return;
+		for (p = base = url; p < end; p++)
+			if (*p == '/')
+				base = p + 1;
+		p = base;
+		end -= 3;
+	}
+	if (end <= p || end - p > 200)
+		return;
+	slug = xstrndup(p, (size_t)(end - p));
+	if (!pm->slug || strcmp(slug, pm->slug))
+		pm_list_add_unique(&pm->related, slug);
+	free(slug);
+}
+
 static void markdown_render_parsed(struct postmortem *pm, const char *body,
 				   size_t len, int first_line)
 {
@@ -512,6 +549,10 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 				take_title(pm, text.ptr + heading_start,
 					   text.len - heading_start);
 			end_line(&text);
+			break;
+		case CMARK_NODE_LINK:
+			if (ev == CMARK_EVENT_ENTER)
+				add_related(pm, cmark_node_get_url(cur));
 			break;
 		case CMARK_NODE_ITEM:
 			if (ev == CMARK_EVENT_ENTER && is_type(cur, "tasklist"))

@@ -492,6 +492,8 @@ void postmortem_release(struct postmortem *pm)
 	free(pm->actions);
 	free(pm->diags);
 	free(pm->extra);
+	pm_list_release(&pm->related);
+	free(pm->recurrence_of);
 	postmortem_init(pm);
 }
 

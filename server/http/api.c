@@ -15,6 +15,8 @@
 #include "pmkb/base/config.h"
 #include "pmkb/doc/repopath.h"
 #include "pmkb/ingest/ledger.h"
+#include "pmkb/search/relations.h"
+#include "pmkb/doc/learning.h"
 #include "pmkb/http/routes.h"
 #include "pmkb/search/searchcache.h"
 #include "pmkb/search/searcher.h"
@@ -402,6 +404,14 @@ void api_get(struct request *req, struct reply *rep)
 		json_object_set_new(j, "action_items",
 				    ledger_items(c, tax, id, req->param,
 						 today));
+		json_object_set_new(j, "relations",
+				    relations_of(c, id, req->param));
+		json_object_set_new(
+			j, "recurrence_of",
+			relations_recurrences(
+				c, id,
+				tax ? tax->learning->recurrence_window_days
+				    : 365));
 		settings_release(req->app->settings, tax);
 	}
 	reply_json(rep, 200, j);

@@ -97,6 +97,11 @@ static const char sql_labels_clear[] = "DELETE FROM labels WHERE pm_id = ?1";
 static const char sql_label_add[] =
 	"INSERT OR IGNORE INTO labels(pm_id, kind, value, pos) "
 	"VALUES(?1, ?2, ?3, ?4)";
+static const char sql_relations_clear[] =
+	"DELETE FROM relations WHERE pm_id = ?1";
+static const char sql_relation_add[] =
+	"INSERT OR IGNORE INTO relations(pm_id, target, kind) "
+	"VALUES(?1, ?2, ?3)";
 static const char sql_actions_clear[] =
 	"DELETE FROM action_items WHERE pm_id = ?1";
 static const char sql_action_add[] =
@@ -430,6 +435,32 @@ static enum pm_status put_labels(struct dbconn *c, int64_t id,
 	return PM_OK;
 }
 
+/* The postmortems pm names (related: and links) and recurrence_of:. */
+static enum pm_status put_relations(struct dbconn *c, int64_t id,
+				    const struct postmortem *pm)
+{
+	enum pm_status rc = exec_id(c, sql_relations_clear, id);
+
+	for (size_t i = 0; rc == PM_OK && i <= pm->related.n; i++) {
+		const char *target = i < pm->related.n ? pm->related.v[i]
+						       : pm->recurrence_of;
+		sqlite3_stmt *s;
+
+		if (!target)
+			break;
+		if (!(s = dbconn_stmt(c, sql_relation_add)))
+			return PM_DB;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_text(s, 2, target, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 3,
+				  i < pm->related.n ? "related"
+						    : "recurrence_of",
+				  -1, SQLITE_STATIC);
+		rc = step_done(c, s);
+	}
+	return rc;
+}
+
 static enum pm_status put_problems(struct dbconn *c, const char *path,
 				   const struct postmortem *pm)
 {
@@ -712,6 +743,7 @@ static enum pm_status put(struct index_batch *b, const char *path,
 	    (rc = put_labels(c, id, "author", &pm.authors)) ||
 	    (rc = put_labels(c, id, "tag", &pm.tags)) ||
 	    (rc = put_actions(c, id, &pm, b->tax)) ||
+	    (rc = put_relations(c, id, &pm)) ||
 	    (rc = put_problems(c, path, &pm)) ||
 	    (rc = exec_text(c, sql_redirect_clear, slug)))
 		goto out;

@@ -133,6 +133,9 @@ struct pm_diag {
 	char message[512]; /* room for a reason and a suggestion in Japanese */
 };
 
+/* Related postmortems kept per file (related: and links). */
+#define PM_MAX_RELATED 100
+
 struct pm_action {
 	int done;
 	char *owner; /* without the @, or NULL */
@@ -167,6 +170,13 @@ struct postmortem {
 	int source_line[PM_F__MAX];
 	/* Front-matter values under keys pmkb does not know, for search. */
 	char *extra;
+	/*
+	 * The postmortems this one names, by slug: relative links to a .md
+	 * file, links to /p/SLUG, and front matter related: [slug, ...];
+	 * recurrence_of: slug names the incident this one repeats (NULL).
+	 */
+	struct pm_list related;
+	char *recurrence_of;
 };
 
 void postmortem_init(struct postmortem *pm);

@@ -1,0 +1,155 @@
+/* Relations between postmortems: see include/pmkb/search/relations.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "pmkb/base/buf.h"
+#include "pmkb/db/column.h"
+#include "pmkb/db/store.h"
+#include "pmkb/search/relations.h"
+
+static const char sql_links_to[] =
+	"SELECT r.target, r.kind, p.title FROM relations r "
+	"LEFT JOIN postmortems p ON p.slug = r.target "
+	"WHERE r.pm_id = ?1 ORDER BY r.kind DESC, r.target";
+static const char sql_referenced_by[] =
+	"SELECT p.slug, r.kind, p.title FROM relations r "
+	"JOIN postmortems p ON p.id = r.pm_id "
+	"WHERE r.target = ?1 AND p.id != ?2 "
+	"ORDER BY p.started_epoch DESC, p.slug";
+
+/*
+ * The candidates: named by recurrence_of:, or earlier within the window
+ * with a service (any case) and a known cause in common.
+ */
+static const char sql_recurrences[] =
+	"SELECT * FROM (SELECT e.slug, e.title, e.started_at, "
+	"(n.started_epoch - e.started_epoch) / 86400 AS days, "
+	"(SELECT json_group_array(l1.value) FROM labels l1 "
+	" WHERE l1.pm_id = e.id AND l1.kind = 'service' AND lower(l1.value) "
+	" IN (SELECT lower(l2.value) FROM labels l2 WHERE l2.pm_id = n.id "
+	"     AND l2.kind = 'service')) AS services, "
+	"(SELECT json_group_array(l1.value) FROM labels l1 "
+	" WHERE l1.pm_id = e.id AND l1.kind = 'cause' AND l1.value != "
+	" 'unknown' AND l1.value IN (SELECT l2.value FROM labels l2 "
+	" WHERE l2.pm_id = n.id AND l2.kind = 'cause')) AS causes, "
+	"EXISTS (SELECT 1 FROM relations r WHERE r.pm_id = n.id AND "
+	" r.kind = 'recurrence_of' AND r.target = e.slug) AS explicit, "
+	"(SELECT count(*) FROM action_items a WHERE a.pm_id = e.id AND "
+	" a.done = 0 AND NOT EXISTS (SELECT 1 FROM action_commits ac "
+	" WHERE ac.slug = e.slug AND ac.pos = a.pos + 1 AND "
+	" ac.commit_time < n.started_epoch)) AS open_items, "
+	"e.started_epoch AS started, n.started_epoch AS n_started "
+	"FROM postmortems e JOIN postmortems n ON n.id = ?1 "
+	"WHERE e.id != n.id) "
+	"WHERE explicit OR (started < n_started AND "
+	" days <= ?2 AND services != '[]' AND causes != '[]') "
+	"ORDER BY started DESC LIMIT ?3";
+enum { R_SLUG, R_TITLE, R_STARTED, R_DAYS, R_SERVICES, R_CAUSES,
+       R_EXPLICIT, R_OPEN };
+
+static json_t *pairs(struct dbconn *c, const char *sql, int64_t id,
+		     const char *slug)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql);
+	json_t *a = json_array();
+
+	if (!s)
+		return a;
+	if (slug)
+		sqlite3_bind_text(s, 1, slug, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, id);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(
+			a, json_pack("{s:o,s:o,s:o}", "slug",
+				     column_string(s, 0), "kind",
+				     column_string(s, 1), "title",
+				     column_string(s, 2)));
+	sqlite3_reset(s);
+	return a;
+}
+
+json_t *relations_of(struct dbconn *c, int64_t id, const char *slug)
+{
+	return json_pack("{s:o,s:o}", "links_to",
+			 pairs(c, sql_links_to, id, NULL), "referenced_by",
+			 pairs(c, sql_referenced_by, id, slug));
+}
+
+/* "db, api" from a JSON array of strings. */
+static void add_list(struct buf *b, json_t *a)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(a, i, v) {
+		if (i)
+			buf_addstr(b, ", ");
+		buf_addstr(b, json_string_value(v));
+	}
+}
+
+static json_t *reasons(json_t *services, json_t *causes, int explicit,
+		       int64_t days, int64_t open)
+{
+	json_t *r = json_array();
+	struct buf b = BUF_INIT;
+
+	if (explicit)
+		json_array_append_new(r, json_string("named in recurrence_of:"));
+	if (json_array_size(services) && json_array_size(causes)) {
+		buf_addstr(&b, "same service (");
+		add_list(&b, services);
+		buf_addstr(&b, ") and cause (");
+		add_list(&b, causes);
+		buf_addf(&b, ") %lld days earlier", (long long)days);
+		json_array_append_new(r, json_string(b.ptr));
+	}
+	if (open) {
+		buf_reset(&b);
+		buf_addf(&b, "recurred with %lld action item%s still open",
+			 (long long)open, open == 1 ? "" : "s");
+		json_array_append_new(r, json_string(b.ptr));
+	}
+	buf_release(&b);
+	return r;
+}
+
+json_t *relations_recurrences(struct dbconn *c, int64_t id,
+			      int window_days)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_recurrences);
+	json_t *a = json_array();
+
+	if (!s)
+		return a;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, window_days);
+	sqlite3_bind_int(s, 3, RELATIONS_MAX_RECURRENCES);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *services = column_array(s, R_SERVICES);
+		json_t *causes = column_array(s, R_CAUSES);
+		int explicit = sqlite3_column_int(s, R_EXPLICIT);
+		int64_t days = sqlite3_column_int64(s, R_DAYS);
+		int64_t open = sqlite3_column_int64(s, R_OPEN);
+
+		json_array_append_new(
+			a, json_pack("{s:o,s:o,s:o,s:o,s:O,s:O,s:b,s:I,s:o}",
+				     "slug", column_string(s, R_SLUG),
+				     "title", column_string(s, R_TITLE),
+				     "started_at",
+				     column_string(s, R_STARTED),
+				     "days_before",
+				     column_integer(s, R_DAYS), "services",
+				     services, "causes", causes, "explicit",
+				     explicit, "open_items", (json_int_t)open,
+				     "reasons",
+				     reasons(services, causes, explicit, days,
+					     open)));
+		json_decref(services);
+		json_decref(causes);
+	}
+	sqlite3_reset(s);
+	return a;
+}

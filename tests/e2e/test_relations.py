@@ -1,0 +1,109 @@
+"""Relations through real pushes: links and related: in both directions,
+and an incident flagged as a possible recurrence of an earlier one with a
+service and a cause in common, saying how many of the earlier one's
+action items were still open; ticking them in a later push clears that.
+"""
+import unittest
+
+from gittest import Repo, close_server, git_server, wait_for, wait_idle
+from pmkbtest import main
+
+SETTINGS = 'recurrence: {window_days: 365}\n'
+
+
+def pm(title, started, services, cause, body='', extra=''):
+    return (f'---\ntitle: {title}\nstarted_at: {started}\n'
+            f'services: [{services}]\ncause: {cause}\n{extra}---\n'
+            f'# {title}\n\n{body}\n')
+
+
+FIRST = pm('Database failover stalled', '2024-01-10T09:00:00+09:00', 'db',
+           'infrastructure',
+           '## Action items\n\n- [ ] @tanaka Raise the failover runbook\n'
+           '- [x] @sato Add a lag alert\n')
+AGAIN = pm('Database failover stalled again', '2024-06-01T09:00:00+09:00',
+           'DB', 'infrastructure',
+           'Like [the first one](2024-01-10-first.md), see also '
+           '[an old page](https://pmkb.example.com/p/2022-01-01-old).')
+OLD = pm('Old database outage', '2022-01-01', 'db', 'infrastructure')
+OTHER = pm('API latency', '2024-07-01', 'api', 'infrastructure',
+           extra='related: [2024-01-10-first]\n'
+                 'recurrence_of: 2022-01-01-old\n')
+
+
+class Relations(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.repo = Repo()
+        cls.repo.write('.pmkb.yml', SETTINGS)
+        for slug, text in (('2024-01-10-first', FIRST),
+                           ('2024-06-01-again', AGAIN),
+                           ('2022-01-01-old', OLD),
+                           ('2024-07-01-other', OTHER)):
+            cls.repo.write(f'{slug}.md', text)
+        cls.repo.commit('four postmortems')
+        cls.repo.push(secret=None)
+        cls.srv = git_server(cls.repo).start()
+        cls.repo.install_post_receive(cls.srv.base)
+        wait_idle(cls.srv)
+
+    @classmethod
+    def tearDownClass(cls):
+        close_server(cls.srv)
+        cls.repo.close()
+
+    def get(self, slug):
+        return self.srv.get_json(f'/api/postmortems/{slug}')
+
+    def test_links_both_ways(self):
+        again = self.get('2024-06-01-again')['relations']
+        self.assertEqual(
+            sorted((x['slug'], x['kind'], x['title'])
+                   for x in again['links_to']),
+            [('2022-01-01-old', 'related', 'Old database outage'),
+             ('2024-01-10-first', 'related', 'Database failover stalled')])
+        first = self.get('2024-01-10-first')['relations']
+        self.assertEqual(first['links_to'], [])
+        self.assertEqual(
+            sorted((x['slug'], x['kind']) for x in first['referenced_by']),
+            [('2024-06-01-again', 'related'),
+             ('2024-07-01-other', 'related')])
+        old = self.get('2022-01-01-old')['relations']
+        self.assertEqual(
+            sorted((x['slug'], x['kind']) for x in old['referenced_by']),
+            [('2024-06-01-again', 'related'),
+             ('2024-07-01-other', 'recurrence_of')])
+
+    def test_recurrence_flag_with_open_items(self):
+        rec = self.get('2024-06-01-again')['recurrence_of']
+        # Same service (any case) and cause within the window; the 2022
+        # one is further back than 365 days.
+        self.assertEqual([r['slug'] for r in rec], ['2024-01-10-first'])
+        self.assertEqual(rec[0]['open_items'], 1)
+        self.assertEqual(rec[0]['days_before'], 143)
+        self.assertIn('recurred with 1 action item still open',
+                      rec[0]['reasons'])
+        self.assertIn('same service (db) and cause (infrastructure) 143 '
+                      'days earlier', rec[0]['reasons'])
+        # recurrence_of: names one whatever the window and the labels.
+        other = self.get('2024-07-01-other')['recurrence_of']
+        self.assertEqual([(r['slug'], r['explicit']) for r in other],
+                         [('2022-01-01-old', True)])
+        self.assertEqual(self.get('2024-01-10-first')['recurrence_of'], [])
+
+    def test_zz_ticking_the_item_clears_open(self):
+        self.repo.write('2024-01-10-first.md',
+                        FIRST.replace('- [ ] @tanaka', '- [x] @tanaka'))
+        self.repo.commit('runbook raised')
+        self.repo.push()
+
+        def cleared():
+            rec = self.get('2024-06-01-again')['recurrence_of']
+            return rec and rec[0]['open_items'] == 0 and rec
+        rec, _ = wait_for(cleared, timeout=30)
+        self.assertFalse(any('still open' in r for r in rec[0]['reasons']))
+
+
+if __name__ == '__main__':
+    main()

@@ -136,6 +136,11 @@ static const struct option_def options[] = {
 	  CFG_SERVE, "WHAT",
 	  "post to Slack: new (new or newly published postmortems), "
 	  "new+updated, or off", 0, 0 },
+	{ "pr-comments", "PMKB_PR_COMMENTS", STR(pr_comments), CFG_SERVE,
+	  "WHERE",
+	  "the recall for a pull request goes to: forge (one comment on it, "
+	  "edited by later pushes) or slack (the incoming webhook's channel)",
+	  0, 0 },
 	{ "slack-max-attempts", "PMKB_SLACK_MAX_ATTEMPTS",
 	  NUM(slack_max_attempts), CFG_SERVE, "N",
 	  "tries per Slack message before it is kept as failed", 1, 100 },
@@ -251,6 +256,7 @@ void config_defaults(struct pm_config *cfg)
 	cfg->slack_announce = "new";
 	cfg->slack_max_attempts = 8;
 	cfg->slack_backoff_ms = 5000;
+	cfg->pr_comments = "forge";
 	cfg->slack_timeout_ms = 30000;
 	cfg->slack_inline_ms = 2500;
 	cfg->slack_response_prefix = "https://hooks.slack.com/";

@@ -380,6 +380,17 @@ enum pm_status slack_start_pull_requests(struct app *app,
 	ps.public_url = app->cfg->public_url;
 	ps.max_attempts = (int)app->cfg->slack_max_attempts;
 	ps.backoff_ms = app->cfg->slack_backoff_ms;
+	if (!strcmp(app->cfg->pr_comments, "slack")) {
+		if (!app->outbox)
+			return pm_error_set(err, PM_INVALID, "--pr-comments",
+					    0, "--pr-comments slack needs "
+					    "PMKB_SLACK_WEBHOOK_URL");
+		ps.slack = app->outbox;
+	} else if (strcmp(app->cfg->pr_comments, "forge")) {
+		return pm_error_set(err, PM_INVALID, "--pr-comments", 0,
+				    "--pr-comments: expected forge or slack, "
+				    "got '%s'", app->cfg->pr_comments);
+	}
 	return prcomment_start(&app->prs, app->store, app->settings, &ps, err);
 }
 

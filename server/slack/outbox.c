@@ -82,6 +82,7 @@ const char *outbox_event_name(enum outbox_event ev)
 	case OUTBOX_UPDATED: return "updated";
 	case OUTBOX_TEST: return "test";
 	case OUTBOX_DIGEST: return "digest";
+	case OUTBOX_PULL_REQUEST: return "pull_request";
 	}
 	return "unknown";
 }
@@ -158,6 +159,7 @@ static const char *event_heading(enum outbox_event ev)
 	case OUTBOX_UPDATED: return "Postmortem updated";
 	case OUTBOX_TEST: return "Test message from pmkb";
 	case OUTBOX_DIGEST: return "Action items";
+	case OUTBOX_PULL_REQUEST: return "Past incidents for a pull request";
 	}
 	return "Postmortem";
 }

@@ -25,7 +25,9 @@
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/doc/settings.h"
 #include "pmkb/search/recall.h"
+#include "pmkb/slack/delivery.h"
 #include "pmkb/slack/forge.h"
+#include "pmkb/slack/mrkdwn.h"
 #include "pmkb/slack/outbox.h"
 #include "pmkb/slack/prcomment.h"
 
@@ -74,6 +76,7 @@ struct pr_worker {
 	int started;
 	struct wake wake;
 	struct http_client *client;
+	struct outbox_worker *slack;
 };
 
 struct job {
@@ -269,8 +272,10 @@ static int call(struct pr_worker *w, const struct job *job,
 			utf8_repair(&f->why, a.body.ptr,
 				    a.body.len < 200 ? a.body.len : 200);
 		}
+		/* GitHub's rate limit is a 403 with a Retry-After. */
 		f->retry = a.status >= 500 || a.status == 408 ||
-			   a.status == 429;
+			   a.status == 429 ||
+			   (a.status == 403 && a.retry_after[0]);
 	}
 	http_answer_release(&a);
 	buf_release(&auth);
@@ -400,13 +405,66 @@ static enum pm_status recall_text(struct pr_worker *w, const struct job *job,
 		return st;
 	}
 	*matched = json_array_size(json_object_get(res, "matches"));
-	buf_addstr(out, PRCOMMENT_MARKER "\n");
-	recall_render(out, res, 1, w->public_url);
-	if (job->pr.head[0])
-		buf_addf(out, "\n<sub>pmkb recall for %.12s</sub>\n",
-			 job->pr.head);
+	if (w->slack) {
+		struct buf plain = BUF_INIT, head = BUF_INIT;
+
+		buf_addf(&head, "Pull request %s#%ld (%s)", job->pr.repo,
+			 job->pr.number, forge_name(job->pr.forge));
+		if (job->pr.head[0])
+			buf_addf(&head, " at %.12s", job->pr.head);
+		buf_addstr(out, "*");
+		slack_escape(out, head.ptr, head.len);
+		buf_addstr(out, "*\n");
+		recall_render(&plain, res, 0, w->public_url);
+		slack_escape_max(out, plain.ptr ? plain.ptr : "", 2800);
+		buf_release(&plain);
+		buf_release(&head);
+	} else {
+		buf_addstr(out, PRCOMMENT_MARKER "\n");
+		recall_render(out, res, 1, w->public_url);
+		if (job->pr.head[0])
+			buf_addf(out, "\n<sub>pmkb recall for %.12s</sub>\n",
+				 job->pr.head);
+	}
 	json_decref(res);
 	return PM_OK;
+}
+
+/*
+ * Queues text for Slack in the outbox, once per pull request and text:
+ * a retry or a repeated event finds the key taken and queues nothing.
+ */
+static int to_slack(struct pr_worker *w, const struct job *job,
+		    const char *text, const char *hash, struct failure *f)
+{
+	struct dbconn *c = store_writer(w->store);
+	json_t *msg = json_pack("{s:s}", "text", text);
+	char *payload = json_dumps(msg, JSON_COMPACT);
+	struct buf key = BUF_INIT, title = BUF_INIT;
+	enum pm_status st;
+
+	buf_addf(&key, "pr:%s:%s:%s:%ld:%s", forge_name(job->pr.forge),
+		 job->pr.api, job->pr.repo, job->pr.number, hash);
+	buf_addf(&title, "%s#%ld", job->pr.repo, job->pr.number);
+	if ((st = dbconn_begin(c)) == PM_OK) {
+		st = outbox_put(c, key.ptr, OUTBOX_PULL_REQUEST, "", title.ptr,
+				payload, NULL);
+		if (st == PM_OK)
+			st = dbconn_commit(c);
+		if (st != PM_OK)
+			dbconn_rollback(c);
+	}
+	store_writer_release(w->store);
+	if (st == PM_OK)
+		outbox_worker_kick(w->slack);
+	else
+		buf_addstr(&f->why, "cannot queue the Slack message");
+	f->retry = 1;
+	json_decref(msg);
+	free(payload);
+	buf_release(&key);
+	buf_release(&title);
+	return st == PM_OK;
 }
 
 static void log_job(enum log_level lv, const char *event,
@@ -439,6 +497,23 @@ static void deliver(struct pr_worker *w, struct job *job)
 	}
 	snprintf(hash, sizeof(hash), "%016llx",
 		 (unsigned long long)hash_bytes(text.ptr, text.len));
+	if (w->slack) {
+		if (!matched) {
+			run(w, sql_done, "iittiii", job->id, job->generation,
+			    "skipped", (const char *)NULL, (int64_t)0,
+			    (int64_t)0, outbox_now_ms());
+			log_job(LOG_INFO, "prcomment.skipped", job, "paths",
+				"no match");
+		} else if (to_slack(w, job, text.ptr, hash, &f)) {
+			run(w, sql_done, "iittiii", job->id, job->generation,
+			    "sent", hash, (int64_t)matched, (int64_t)0,
+			    outbox_now_ms());
+			log_job(LOG_INFO, "prcomment.sent", job, "slack", hash);
+		} else {
+			goto failed;
+		}
+		goto out;
+	}
 	if (!id[0] && !find_comment(w, job, id, sizeof(id), &f))
 		goto failed;
 	if (!matched && !id[0]) {
@@ -543,6 +618,7 @@ enum pm_status prcomment_start(struct pr_worker **out, struct store *st,
 	}
 	w->store = st;
 	w->settings = tax;
+	w->slack = s->slack;
 	w->public_url = s->public_url && *s->public_url
 				? xstrdup(s->public_url)
 				: NULL;

@@ -14,6 +14,7 @@ import unittest
 from forgetest import TOKENS, Forge
 from gittest import GITLAB_TOKEN, SECRET, sign, wait_for
 from pmkbtest import Server, main
+from slacktest import Listener, check_mrkdwn
 
 SETTINGS = """services:
   billing-api: {paths: ['billing/**']}
@@ -75,7 +76,7 @@ class PullRequestComments(unittest.TestCase):
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.assertEqual(self.forge.violations, [])
 
-    def start(self, **env):
+    def start(self, args=(), **env):
         e = {'PMKB_WEBHOOK_SECRET': SECRET, 'PMKB_GITLAB_TOKEN': GITLAB_TOKEN,
              'PMKB_GITHUB_TOKEN': TOKENS['github'],
              'PMKB_GITEA_TOKEN': TOKENS['gitea'],
@@ -84,12 +85,13 @@ class PullRequestComments(unittest.TestCase):
              else ''}
         e.update(env)
         self.srv = Server(self.dir, db=self.db, env=e,
-                          args=['--slack-backoff-ms', '50'])
+                          args=['--slack-backoff-ms', '50'] + list(args))
         self.srv.start()
 
     def stop(self, sig=signal.SIGTERM):
         self.srv.stop(sig)
         self.srv.log.close()
+        self.srv.proc.stdout.close()
         shutil.rmtree(self.srv.tmp, ignore_errors=True)
         self.srv = None
 
@@ -222,6 +224,34 @@ class GitHubOnly(PullRequestComments):
         r = self.send(self.event(13, 'a' * 40), expect=200)
         self.assertIn('PMKB_GITHUB_TOKEN', r['note'])
         self.assertEqual(self.forge.calls(), [])
+
+
+    def test_to_a_slack_channel_instead(self):
+        slack = Listener()
+        self.addCleanup(slack.stop)
+        key = ('acme/shop', 14)
+        self.forge.files[key] = ['billing/api.go']
+        self.start(args=['--pr-comments', 'slack'],
+                   PMKB_SLACK_WEBHOOK_URL=slack.url)
+        self.send(self.event(14, 'a' * 40))
+        wait_for(lambda: slack.delivered(), timeout=30)
+        [text] = slack.delivered()
+        check_mrkdwn(self, text)
+        self.assertIn('acme/shop#14', text)
+        self.assertIn('billing-outage', text)
+        self.assertIn('Cap invoice retries', text)
+        # The same answer again (a re-sent event): no second message.
+        self.send(self.event(14, 'a' * 40, 'reopened'))
+        self.logged('prcomment.sent', 2)
+        # Nothing was posted on the forge: it was only read.
+        self.assertEqual([m for m, _ in self.forge.calls() if m != 'GET'],
+                         [])
+        # A push with another answer is a new message.
+        self.forge.files[key] = ['billing/api.go', 'ops/nginx/site.conf']
+        self.send(self.event(14, 'b' * 40, 'synchronize'))
+        wait_for(lambda: len(slack.delivered()) == 2, timeout=30)
+        self.assertIn('nginx-route', slack.delivered()[1])
+        self.assertEqual(len(slack.snapshot()), 2)
 
 
 del PullRequestComments

@@ -24,6 +24,7 @@ struct pm_config {
 	long limit;		/* --limit N (pmkb search) */
 	/* Slack announcements; the secrets come from the environment only. */
 	const char *slack_announce; /* --slack-announce new|new+updated|off */
+	const char *pr_comments;    /* --pr-comments forge|slack */
 	long slack_max_attempts;    /* --slack-max-attempts */
 	long slack_backoff_ms;	    /* --slack-backoff-ms: the first delay */
 	long slack_timeout_ms;	    /* --slack-timeout-ms: wait for an answer */

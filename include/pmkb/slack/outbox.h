@@ -69,10 +69,11 @@ enum outbox_event {
 	OUTBOX_PUBLISHED, /* was a draft or in review, now published */
 	OUTBOX_UPDATED,	  /* published before and after a change */
 	OUTBOX_TEST,	  /* `pmkb outbox test` */
-	OUTBOX_DIGEST	  /* the action-item digest (slack/digest.h) */
+	OUTBOX_DIGEST,	  /* the action-item digest (slack/digest.h) */
+	OUTBOX_PULL_REQUEST /* a recall for a pull request (prcomment.h) */
 };
 
-/* "new", "published", "updated", "test" or "digest". */
+/* "new", "published", "updated", "test", "digest" or "pull_request". */
 const char *outbox_event_name(enum outbox_event ev);
 
 /*

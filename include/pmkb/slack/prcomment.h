@@ -14,6 +14,12 @@
  *     the forge's answer and the stored id does not lead to a second
  *     comment), edits it when its text changed, or creates it.
  *
+ * With slack set, the answer goes to Slack instead: when something
+ * matched, a message is queued in the Slack outbox (slack/outbox.h) under
+ * a key made of the pull request and the text, so that the same answer is
+ * never posted twice; an incoming webhook cannot edit, so a changed
+ * answer is a new message.
+ *
  * Network errors, 5xx, 408 and 429 are retried with backoff (Retry-After
  * honoured); other answers fail the row. A new event for the same pull
  * request queues it again with fresh tries.
@@ -24,6 +30,7 @@
 #include "pmkb/base/status.h"
 
 struct forge_pr;
+struct outbox_worker;
 struct pr_worker;
 struct settings;
 struct store;
@@ -36,6 +43,8 @@ struct prcomment_settings {
 	int max_attempts;
 	long backoff_ms;
 	long timeout_ms;
+	/* Not NULL: post to Slack through this outbox worker instead. */
+	struct outbox_worker *slack;
 };
 
 /*

@@ -17,7 +17,11 @@
  *              libmicrohttpd 0.9.75 drop keep-alive: PERF.md), except
  *              for a declared body over the limit
  *   upload     append to the body up to max_body; past it, answer 413
- *   last call  route, check access, run the handler, queue the reply
+ *   last call  /healthz: answered at once, on this thread. Anything else:
+ *              the connection is suspended and the request handed to a
+ *              worker (http/workers.h), which routes it, checks access,
+ *              runs the handler and resumes the connection
+ *   resumed    queue the worker's reply
  *   completed  count it, free the request, restart the deadline
  *
  * Shutdown (server_stop): stop listening, let requests in flight finish
@@ -28,7 +32,6 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <pthread.h>
@@ -45,6 +48,7 @@
 #include "pmkb/http/metrics.h"
 #include "pmkb/http/routes.h"
 #include "pmkb/http/server.h"
+#include "pmkb/http/workers.h"
 #include "pmkb/base/xalloc.h"
 
 /*
@@ -94,6 +98,7 @@ struct server {
 	atomic_int stopping;  /* answers say Connection: close */
 	struct auth *auth;
 	struct metrics *metrics;
+	struct workers *workers; /* run the handlers (--threads) */
 };
 
 static int64_t now_ns(void)
@@ -363,6 +368,37 @@ static void dispatch(struct server *srv, struct request *req,
 	}
 }
 
+/* Frees what a reply owns. */
+static void reply_clear(struct reply *rep)
+{
+	buf_release(&rep->body);
+	free(rep->location);
+	free(rep->set_cookie);
+}
+
+/*
+ * A worker's job: a whole request, its connection suspended. Once resumed,
+ * the connection is libmicrohttpd's again and req may be gone.
+ */
+static void run_request(void *job)
+{
+	struct request *req = job;
+
+	dispatch(req->app->server, req, req->rep);
+	MHD_resume_connection(req->conn);
+}
+
+/*
+ * Liveness is answered by the thread that read it, never behind requests
+ * waiting for a worker, so that a probe with a short timeout does not
+ * restart a server that is merely busy. Its handler must not wait.
+ */
+static int answered_at_once(const struct request *req)
+{
+	return (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD")) &&
+	       !strcmp(req->path, "/healthz");
+}
+
 /*
  * Whether any query-string argument holds a NUL byte: libmicrohttpd decodes
  * %00 and C strings would silently cut the value short.
@@ -506,6 +542,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	if (req->status) /* answered on the first call */
 		return MHD_YES;
+	if (req->rep) { /* resumed: the worker has filled the reply */
+		ret = queue(srv, req, req->rep);
+		reply_clear(req->rep);
+		free(req->rep);
+		req->rep = NULL;
+		return ret;
+	}
 	if (req->body_too_large)
 		return answer(srv, req, 413, "the request body is too large");
 	{
@@ -517,13 +560,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			return answer(srv, req, 400, "a parameter contains a "
 						     "NUL byte");
 	}
+	if (!answered_at_once(req)) {
+		req->rep = xcalloc(1, sizeof(*req->rep));
+		buf_init(&req->rep->body, 0);
+		req->rep->status = 200;
+		/* All in: a slow handler is not a slow client. */
+		if (req->track)
+			atomic_store(&req->track->deadline, 0);
+		MHD_suspend_connection(conn);
+		workers_push(srv->workers, req);
+		return MHD_YES;
+	}
 	buf_init(&rep.body, 0);
 	rep.status = 200;
 	dispatch(srv, req, &rep);
 	ret = queue(srv, req, &rep);
-	buf_release(&rep.body);
-	free(rep.location);
-	free(rep.set_cookie);
+	reply_clear(&rep);
 	return ret;
 }
 
@@ -545,6 +597,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 		atomic_store(&req->track->deadline,
 			     now_ns() + srv->idle_ns + srv->request_timeout_ns);
 	atomic_fetch_sub(&srv->in_flight, 1);
+	if (req->rep) {
+		reply_clear(req->rep);
+		free(req->rep);
+	}
 	buf_release(&req->body);
 	free(req);
 	*req_cls = NULL;
@@ -710,6 +766,7 @@ static void server_free(struct server *srv)
 		pthread_mutex_unlock(&srv->lock);
 		pthread_join(srv->reaper, NULL);
 	}
+	workers_stop(srv->workers);
 	if (srv->app) {
 		srv->app->auth = NULL;
 		srv->app->metrics = NULL;
@@ -733,7 +790,8 @@ enum pm_status server_start(struct server **out, struct app *app,
 	char port[8];
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			 MHD_USE_ERROR_LOG | MHD_USE_ITC;
+			 MHD_USE_ERROR_LOG | MHD_USE_ITC |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	int gai, n_routes = 0;
 	enum pm_status rc = PM_OK;
 
@@ -787,6 +845,9 @@ enum pm_status server_start(struct server **out, struct app *app,
 		goto out;
 	}
 	srv->reaper_started = 1;
+	if ((rc = workers_start(&srv->workers, (unsigned)cfg->threads,
+				run_request, err)) != PM_OK)
+		goto out;
 	/*
 	 * The connection limits are enforced by on_accept, which can count
 	 * per address and report refusals; libmicrohttpd's own limit (split
@@ -861,77 +922,12 @@ void server_stop(struct server *srv)
 	}
 	snprintf(left, sizeof(left), "%d", atomic_load(&srv->in_flight));
 	log_kv(LOG_INFO, "http.drained", "unfinished", left, NULL);
+	/*
+	 * The workers finish what they hold and resume those connections
+	 * first: libmicrohttpd must not be stopped with any suspended.
+	 */
+	workers_stop(srv->workers);
+	srv->workers = NULL;
 	MHD_stop_daemon(srv->daemon);
 	server_free(srv);
-}
-
-/* --- signals ---------------------------------------------------------- */
-
-static struct {
-	pthread_mutex_t lock;
-	pthread_cond_t got;
-	int first;
-	sigset_t set;
-} signals = { .lock = PTHREAD_MUTEX_INITIALIZER,
-	      .got = PTHREAD_COND_INITIALIZER };
-
-static void *signals_main(void *arg)
-{
-	int sig;
-
-	for (;;) {
-		if (sigwait(&signals.set, &sig))
-			continue;
-		pthread_mutex_lock(&signals.lock);
-		if (signals.first) {
-			pthread_mutex_unlock(&signals.lock);
-			/*
-			 * The index is transactional: dying here loses
-			 * nothing that a restart does not redo.
-			 */
-			log_kv(LOG_WARN, "shutdown.now", "signal",
-			       sig == SIGINT ? "INT" : "TERM", NULL);
-			_exit(128 + sig);
-		}
-		signals.first = sig;
-		pthread_cond_broadcast(&signals.got);
-		pthread_mutex_unlock(&signals.lock);
-		log_kv(LOG_INFO, "shutdown", "signal",
-		       sig == SIGINT ? "INT" : "TERM", NULL);
-	}
-	return arg;
-}
-
-void server_signals_start(void)
-{
-	pthread_t t;
-
-	sigemptyset(&signals.set);
-	sigaddset(&signals.set, SIGINT);
-	sigaddset(&signals.set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &signals.set, NULL);
-	if (pthread_create(&t, NULL, signals_main, NULL) == 0)
-		pthread_detach(t);
-}
-
-int server_signals_pending(void)
-{
-	int sig;
-
-	pthread_mutex_lock(&signals.lock);
-	sig = signals.first;
-	pthread_mutex_unlock(&signals.lock);
-	return sig;
-}
-
-int server_signals_wait(void)
-{
-	int sig;
-
-	pthread_mutex_lock(&signals.lock);
-	while (!signals.first)
-		pthread_cond_wait(&signals.got, &signals.lock);
-	sig = signals.first;
-	pthread_mutex_unlock(&signals.lock);
-	return sig;
 }

@@ -1,8 +1,12 @@
 """Reliability and hardening end to end: caching under access control,
-file names that are not UTF-8 and cross-site requests to the login form."""
+file names that are not UTF-8, cross-site requests to the login form and
+liveness while every worker is stuck."""
 import json
 import os
+import select
 import shutil
+import socket
+import sqlite3
 import subprocess
 import tempfile
 import unittest
@@ -153,6 +157,60 @@ class LoginCsrf(unittest.TestCase):
             r = self.post('/login', **headers)
             self.assertEqual(r.status, 303, (headers, r.body))
             self.assertIn('pmkb_session=', r.header('Set-Cookie'))
+
+
+class LivenessUnderLoad(unittest.TestCase):
+    """/healthz answers while every worker waits: logins are stuck on the
+    database's write lock, which this test holds."""
+
+    def connect(self, port, request):
+        s = socket.create_connection(('127.0.0.1', port), timeout=60)
+        s.sendall(request)
+        return s
+
+    def test_healthz_while_every_worker_is_blocked(self):
+        tmp = tempfile.mkdtemp(prefix='pmkb-e2e-live-')
+        db = os.path.join(tmp, 'pmkb.db')
+        token = create_token(db, 'prober')
+        body = urllib.parse.urlencode({'token': token}).encode()
+        login = (b'POST /login HTTP/1.1\r\nHost: x\r\n'
+                 b'Content-Type: application/x-www-form-urlencoded\r\n'
+                 b'Content-Length: %d\r\nConnection: close\r\n\r\n'
+                 % len(body)) + body
+        lock = sqlite3.connect(db, isolation_level=None, timeout=30)
+        stuck = []
+        try:
+            with Server(db=db, args=['--auth', 'token',
+                                     '--threads', '2']) as srv:
+                # A login writes its session: with the write lock held
+                # here, each waits (up to the 10 s busy timeout) in a
+                # worker. Eight of them fill both workers and both of the
+                # threads that read requests, if those ran handlers.
+                lock.execute('BEGIN IMMEDIATE')
+                stuck = [self.connect(srv.port, login) for _ in range(8)]
+                probe = self.connect(
+                    srv.port, b'GET /healthz HTTP/1.1\r\nHost: x\r\n'
+                    b'Connection: close\r\n\r\n')
+                answer = b''
+                while b'\r\n\r\n' not in answer:
+                    chunk = probe.recv(4096)
+                    self.assertTrue(chunk, 'the probe got no answer')
+                    answer += chunk
+                probe.close()
+                self.assertTrue(answer.startswith(b'HTTP/1.1 200'), answer)
+                # Not one login has been answered: every worker is still
+                # waiting for the lock.
+                ready, _, _ = select.select(stuck, [], [], 0)
+                self.assertEqual(ready, [], 'a login was answered first')
+                lock.execute('ROLLBACK')
+                for s in stuck:
+                    got = s.recv(4096)
+                    self.assertTrue(got.startswith(b'HTTP/1.1 303'), got)
+        finally:
+            for s in stuck:
+                s.close()
+            lock.close()
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == '__main__':

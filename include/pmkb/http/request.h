@@ -39,6 +39,7 @@ struct request {
 	int nul_in_path;	   /* "%00" in the path as sent */
 	int status;		   /* answered with this status */
 	struct server_conn *track; /* its connection's deadline */
+	struct reply *rep;	   /* owned: a worker's, to be queued */
 };
 
 struct reply {

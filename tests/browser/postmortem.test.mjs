@@ -29,6 +29,14 @@ pageSuite('the postmortem page', (srv) => {
     assert.deepEqual(states, api.action_items.map((a) => (a.done ? 'done' : a.overdue ? 'overdue' : 'open')));
     const texts = await page.$$eval('.actions .item .text', (s) => s.map((x) => x.textContent));
     assert.deepEqual(texts, api.action_items.map((a) => a.text));
+    // A tracker reference (trackers: in .pmkb.yml) is a link in the item.
+    assert.equal(await page.locator('.actions .item .text a[href="https://jira.example.com/browse/OPS-1423"]').textContent(), 'OPS-1423');
+    // recurrence_of: flags the page, with the earlier items still open.
+    const rec = page.locator('.pm-head .recurrence');
+    assert.equal(await rec.locator('a[href="/p/2016-07-12-aurora-failover-stalled"]').count(), 1);
+    assert.match(await rec.textContent(), /recurred with 3 action items still open/);
+    // Relations both ways: the .md link in the body is listed under "Links to".
+    assert.equal(await page.locator('.relations a[href="/p/2017-06-01-migration-locked-orders-table"]').count(), 1);
 
     const facts = await page.locator('.facts dl').textContent();
     assert.match(facts, /Time to detect3 min/);

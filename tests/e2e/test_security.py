@@ -275,6 +275,32 @@ class Pathological(unittest.TestCase):
         r = pmkb('search', '--db', self.db, 'pangolin', timeout=10)
         self.assertIn('Wide', r.stdout)
 
+    def test_every_parse_is_on_a_budget(self):
+        """Shapes the checks before parsing let through still end: past
+        256 MiB or 5 s of CPU time the parse is abandoned."""
+        d = os.path.join(self.tmp, 'pm')
+        os.makedirs(d)
+        files = {  # nearly 4 MiB each, the largest file indexed
+            'stars.md': ('# Stars\n\nThe narwhal failed.\n\n'
+                         + '*_' * 1990000 + '\n', 'memory'),
+            'brackets.md': ('# Brackets\n\nThe wombat failed.\n\n'
+                            + ('![[]()' * 4999 + '\n\n') * 130,
+                            'CPU time'),
+        }
+        for name, (text, _) in files.items():
+            with open(os.path.join(d, name), 'w') as f:
+                f.write(text)
+        r = pmkb('lint', d, timeout=120)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        for name, (_, what) in files.items():
+            self.assertRegex(r.stdout, name + r':1: error: .*' + what)
+        r = pmkb('import', '--db', self.db, d, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for word in ('narwhal', 'wombat'):
+            r = pmkb('search', '--db', self.db, word, timeout=10)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stdout, 'Stars|Brackets')
+
 
 class StaleLock(unittest.TestCase):
     """A fetch killed at the wrong moment leaves libgit2's ref lock."""

@@ -67,10 +67,11 @@ struct docmeta {
 	size_t n_rowid;
 };
 
-/* The holder kept on a connection. */
+/* The holder kept on a connection; user data of its SQL functions. */
 struct dm_holder {
 	int64_t version, changes;
 	struct docmeta *dm;
+	const struct docmeta_filter *active; /* for pm_docpass() */
 };
 
 static const int column_field[3] = { DM_SEVERITY, DM_YEAR, DM_STATUS };
@@ -279,6 +280,9 @@ static int load_labels(struct dbconn *c, struct docmeta *dm)
 	return SQLITE_OK;
 }
 
+static void fn_pass(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+static void fn_epoch(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
 static void holder_free(void *p)
 {
 	struct dm_holder *h = p;
@@ -321,6 +325,13 @@ enum pm_status docmeta_current(struct dbconn *c, const struct docmeta **out,
 	if (!h) {
 		h = xcalloc(1, sizeof(*h));
 		dbconn_set_aux(c, h, holder_free);
+		if (sqlite3_create_function(dbconn_db(c), "pm_docpass", 1,
+					    SQLITE_UTF8, h, fn_pass, NULL,
+					    NULL) != SQLITE_OK ||
+		    sqlite3_create_function(dbconn_db(c), "pm_docepoch", 1,
+					    SQLITE_UTF8, h, fn_epoch, NULL,
+					    NULL) != SQLITE_OK)
+			return fail(c, err);
 	}
 	docmeta_free(h->dm);
 	h->dm = NULL;
@@ -465,6 +476,46 @@ static int passes(const struct docmeta_filter *f, const struct dm_doc *d)
 		if (!cond_holds(f->dm, d, &f->cond[i]))
 			return 0;
 	return 1;
+}
+
+/* ---- in SQL ---- */
+
+void docmeta_activate(struct dbconn *c, const struct docmeta_filter *f)
+{
+	struct dm_holder *h = dbconn_aux(c);
+
+	if (h)
+		h->active = f;
+}
+
+/* pm_docpass(rowid): 1 when the active filter lets the document pass. */
+static void fn_pass(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct dm_holder *h = sqlite3_user_data(ctx);
+	const struct docmeta_filter *f = h->active;
+	uint32_t d;
+
+	(void)argc;
+	if (!f) {
+		sqlite3_result_error(ctx, "pm_docpass: no active filter", -1);
+		return;
+	}
+	d = doc_of(f->dm, sqlite3_value_int64(argv[0]));
+	sqlite3_result_int(ctx, d != NONE && passes(f, &f->dm->doc[d]));
+}
+
+/* pm_docepoch(rowid): the document's started_epoch, or NULL. */
+static void fn_epoch(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct dm_holder *h = sqlite3_user_data(ctx);
+	const struct docmeta *dm = h->active ? h->active->dm : h->dm;
+	uint32_t d = dm ? doc_of(dm, sqlite3_value_int64(argv[0])) : NONE;
+
+	(void)argc;
+	if (d == NONE || !dm->doc[d].has_epoch)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_int64(ctx, dm->doc[d].epoch);
 }
 
 /* ---- scans ---- */

@@ -123,6 +123,15 @@ static const char sql_rank[] =
 	"SELECT p.id" FROM_FTS FILTERS
 	" ORDER BY bm25(pm_fts, 10.0, 4.0, 4.0, 1.0),"
 	" p.started_epoch DESC, p.id DESC" PAGE;
+/*
+ * sql_rank with the filters applied from memory (docmeta's pm_docpass and
+ * pm_docepoch): no row of postmortems is read per match.
+ */
+static const char sql_rank_mem[] =
+	"SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?1 AND rowid >= ?18"
+	" AND pm_docpass(rowid)"
+	" ORDER BY bm25(pm_fts, 10.0, 4.0, 4.0, 1.0),"
+	" pm_docepoch(rowid) DESC, rowid DESC" PAGE;
 static const char sql_rank_date[] = "SELECT p.id" FROM_FTS FILTERS BY_DATE
 	PAGE;
 static const char sql_list[] = "SELECT p.id" FROM_LIST FILTERS BY_DATE PAGE;
@@ -581,7 +590,7 @@ static enum pm_status find_cut(struct dbconn *c, struct filters *f,
 /* ---- count and facets from memory ---- */
 
 static const char sql_match_ids[] =
-	"SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?1";
+	"SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?1 ORDER BY rowid";
 
 /* Whether docmeta can take f's filters (not the exclusions and exact
  * words, which need the text). */
@@ -650,12 +659,15 @@ static json_t *counted_json(const struct docmeta *dm, const int64_t *count,
 
 /*
  * Total, facets and (for listings) the page's ids from the in-memory
- * metadata: the match set is read once, as bare rowids.
+ * metadata: the match set is read once, as bare rowids, which also give
+ * the lowest rowid ranked (what find_cut looks up) in *cut, INT64_MIN
+ * when every match is ranked.
  */
 static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 				   const struct search_request *req,
 				   int64_t *total, json_t **facets,
-				   int64_t **page, size_t *n_page,
+				   int64_t **page, size_t *n_page, int64_t *cut,
+				   struct docmeta_filter **filter,
 				   struct pm_error *err)
 {
 	const struct docmeta *dm;
@@ -669,6 +681,7 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 		goto out;
 	if (f->match && (st = match_ids(c, f, &ids, &n, err)) != PM_OK)
 		goto out;
+	*cut = n >= RANK_MAX ? ids[n - RANK_MAX] : INT64_MIN;
 	mf = memory_filter(dm, f);
 	docmeta_scan(dm, mf, !f->match, ids, n, req->facets, !f->match,
 		     &scan);
@@ -698,7 +711,7 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 	}
 out:
 	docmeta_scan_release(&scan);
-	docmeta_filter_free(mf);
+	*filter = mf;
 	free(ids);
 	return st;
 }
@@ -752,12 +765,13 @@ out:
 static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 			       const struct search_request *req,
 			       const struct pm_query *q, const int64_t *page,
-			       size_t n_page, json_t *results,
-			       struct pm_error *err)
+			       size_t n_page, const struct docmeta_filter *mf,
+			       json_t *results, struct pm_error *err)
 {
 	const char *sql = !f->match			  ? sql_list
 			  : req->sort == SEARCH_SORT_DATE ? sql_rank_date
 			  : filters_none(f)		  ? sql_rank_fast
+			  : mf				  ? sql_rank_mem
 							  : sql_rank;
 	sqlite3_stmt *s = dbconn_stmt(c, sql);
 	int64_t *ids = NULL;
@@ -786,12 +800,15 @@ static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 	 */
 	if (sql == sql_rank_fast)
 		sqlite3_bind_int(s, P_WINDOW, req->offset + req->limit + 100);
+	if (sql == sql_rank_mem)
+		docmeta_activate(c, mf);
 	/* Ids first, then rows: one statement at a time stays simple. */
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		XGROW(ids, alloc, n + 1);
 		ids[n++] = sqlite3_column_int64(s, 0);
 	}
 	sqlite3_reset(s);
+	docmeta_activate(c, NULL);
 	if (rc != SQLITE_DONE) {
 		st = db_fail(c, err);
 		goto out;
@@ -812,7 +829,8 @@ enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
 	struct filters f;
 	enum pm_status st;
 	json_t *res = NULL, *results = NULL, *facets = NULL;
-	int64_t total = 0, *page = NULL;
+	int64_t total = 0, *page = NULL, cut = INT64_MIN;
+	struct docmeta_filter *mf = NULL;
 	size_t n_page = 0;
 	int in_txn = 0;
 
@@ -837,19 +855,22 @@ enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
 	in_txn = 1;
 	if (memory_filters(&f))
 		st = memory_count(c, &f, req, &total, &facets, &page, &n_page,
-				  err);
+				  &cut, &mf, err);
 	else if (req->facets)
 		st = run_facets(c, &f, &facets, &total, err);
 	else
 		st = run_count(c, &f, &total, err);
 	if (st != PM_OK)
 		goto out;
-	if (f.match && total > RANK_MAX && req->sort != SEARCH_SORT_DATE &&
-	    (st = find_cut(c, &f, err)) != PM_OK)
-		goto out;
+	if (f.match && total > RANK_MAX && req->sort != SEARCH_SORT_DATE) {
+		if (memory_filters(&f))
+			f.cut = cut;
+		else if ((st = find_cut(c, &f, err)) != PM_OK)
+			goto out;
+	}
 	results = json_array();
 	if (total > req->offset &&
-	    (st = run_page(c, &f, req, &q, page, n_page, results, err)) !=
+	    (st = run_page(c, &f, req, &q, page, n_page, mf, results, err)) !=
 		    PM_OK)
 		goto out;
 	res = json_object();
@@ -870,6 +891,7 @@ out:
 	json_decref(results);
 	json_decref(facets);
 	free(page);
+	docmeta_filter_free(mf);
 	filters_release(&f);
 	query_release(&q);
 	return st;

@@ -63,6 +63,15 @@ void docmeta_filter_values(struct docmeta_filter *f, enum docmeta_field field,
 void docmeta_filter_bounds(struct docmeta_filter *f, int sev_max,
 			   int64_t after, int64_t before);
 
+/*
+ * Makes f the filter of the SQL function pm_docpass(rowid) on c (1 when
+ * the document passes f) until called again (f NULL: none; pm_docpass
+ * then fails). pm_docepoch(rowid) gives the document's started_epoch or
+ * NULL. Both exist on connections that docmeta_current has seen; f must
+ * belong to c's current generation.
+ */
+void docmeta_activate(struct dbconn *c, const struct docmeta_filter *f);
+
 /* What docmeta_scan found. */
 struct docmeta_scan {
 	int64_t total;		 /* documents that passed */

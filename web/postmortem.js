@@ -224,7 +224,7 @@ function actions(p) {
 
 // The API's reasons are {kind: service | cause | terms, values}; causes are
 // shown by their label, like everywhere else on the page.
-const REASON_KINDS = ['service', 'cause', 'terms'];
+const REASON_KINDS = ['service', 'cause', 'terms', 'related'];
 
 function reasonText(cfg, r) {
   if (typeof r === 'string') return r;

@@ -13,6 +13,7 @@
 #include "pmkb/http/routes.h"
 #include "pmkb/http/app.h"
 #include "pmkb/http/request.h"
+#include "pmkb/search/relations.h"
 #include "pmkb/search/similar.h"
 #include "pmkb/search/suggest.h"
 
@@ -50,6 +51,8 @@ void api_similar(struct request *req, struct reply *rep)
 		goto out;
 	}
 	rc = similar_run(c, req->param, limit, &out, &renamed, &err);
+	if (rc == PM_OK)
+		relations_similar_first(c, out, limit);
 	store_reader_release(req->app->store, c);
 	if (rc == PM_NOT_FOUND && renamed) {
 		buf_addstr(&loc, "/api/postmortems/");

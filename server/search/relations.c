@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pmkb/base/buf.h"
+#include "pmkb/base/text.h"
 #include "pmkb/db/column.h"
 #include "pmkb/db/store.h"
 #include "pmkb/search/relations.h"
@@ -152,4 +153,85 @@ json_t *relations_recurrences(struct dbconn *c, int64_t id,
 	}
 	sqlite3_reset(s);
 	return a;
+}
+
+static const char sql_related_rows[] =
+	"SELECT p.slug, p.title, p.started_at, p.primary_cause, p.causes, "
+	"p.severity, p.services, min(x.why) FROM ("
+	" SELECT r.target AS slug, CASE r.kind WHEN 'recurrence_of' THEN "
+	" 'recurrence' ELSE 'links to' END AS why FROM relations r "
+	" JOIN postmortems n ON n.id = r.pm_id WHERE n.slug = ?1 "
+	" UNION ALL SELECT s.slug, CASE r.kind WHEN 'recurrence_of' THEN "
+	" 'recurrence' ELSE 'referenced by' END FROM relations r "
+	" JOIN postmortems s ON s.id = r.pm_id WHERE r.target = ?1) x "
+	"JOIN postmortems p ON p.slug = x.slug WHERE p.slug != ?1 "
+	"GROUP BY p.id ORDER BY p.started_epoch DESC LIMIT ?2";
+
+/* The index of the result for slug in results, or -1. */
+static long find_result(json_t *results, const char *slug)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(results, i, r) {
+		const char *s = json_string_value(json_object_get(r, "slug"));
+
+		if (s && !strcmp(s, slug))
+			return (long)i;
+	}
+	return -1;
+}
+
+void relations_similar_first(struct dbconn *c, json_t *out, int limit)
+{
+	const char *slug = json_string_value(json_object_get(out, "slug"));
+	json_t *results = json_object_get(out, "results");
+	json_t *front;
+	sqlite3_stmt *s;
+	size_t i;
+
+	if (!slug || !json_is_array(results) ||
+	    !(s = dbconn_stmt(c, sql_related_rows)))
+		return;
+	front = json_array();
+	sqlite3_bind_text(s, 1, slug, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 2, limit);
+	/* Newest first, taken out of results, then put in front. */
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *rel = column_text(s, 0);
+		long at = find_result(results, rel);
+		json_t *reason = json_pack("{s:s,s:[s]}", "kind", "related",
+					   "values", column_text(s, 7));
+		json_t *r;
+
+		if (at >= 0) {
+			r = json_incref(json_array_get(results, (size_t)at));
+			json_array_remove(results, (size_t)at);
+		} else {
+			struct buf url = BUF_INIT;
+
+			buf_addstr(&url, "/p/");
+			buf_add_urlencoded(&url, rel);
+			r = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:f,"
+				      "s:[]}",
+				      "slug", column_string(s, 0), "title",
+				      column_string(s, 1), "started_at",
+				      column_string(s, 2), "cause",
+				      column_string(s, 3), "causes",
+				      column_array(s, 4), "severity",
+				      column_string(s, 5), "services",
+				      column_array(s, 6), "url", url.ptr,
+				      "score", 1.0, "reasons");
+			buf_release(&url);
+		}
+		json_array_insert_new(json_object_get(r, "reasons"), 0,
+				      reason);
+		json_array_append_new(front, r);
+	}
+	sqlite3_reset(s);
+	for (i = json_array_size(front); i > 0; i--)
+		json_array_insert(results, 0, json_array_get(front, i - 1));
+	json_decref(front);
+	while (json_array_size(results) > (size_t)limit)
+		json_array_remove(results, json_array_size(results) - 1);
 }

@@ -21,6 +21,7 @@
 #include "pmkb/doc/learning.h"
 #include "pmkb/doc/settings.h"
 #include "pmkb/doc/taxonomy.h"
+#include "pmkb/search/relations.h"
 #include "pmkb/search/searcher.h"
 #include "pmkb/search/similar.h"
 #include "pmkb/slack/command.h"
@@ -160,6 +161,8 @@ static void add_reasons(struct buf *t, const json_t *reasons)
 			buf_addstr(t, "service ");
 		else if (kind && !strcmp(kind, "cause"))
 			buf_addstr(t, "cause ");
+		else if (kind && !strcmp(kind, "related"))
+			buf_addstr(t, "a link: ");
 		else
 			buf_addstr(t, "words ");
 		json_array_foreach(json_object_get(reason, "values"), k, v) {
@@ -431,6 +434,8 @@ static void cmd_similar(struct answer *a, const char *arg)
 			st = similar_run(c, slug, SHOWN_RESULTS, &out, NULL,
 					 &err);
 		}
+		if (st == PM_OK)
+			relations_similar_first(c, out, SHOWN_RESULTS);
 		store_reader_release(a->env->store, c);
 	}
 	if (st == PM_NOT_FOUND || (st == PM_INVALID && err.message[0])) {

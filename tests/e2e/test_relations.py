@@ -75,6 +75,22 @@ class Relations(unittest.TestCase):
             [('2024-06-01-again', 'related'),
              ('2024-07-01-other', 'recurrence_of')])
 
+    def test_similar_ranks_related_first(self):
+        res = self.srv.get_json(
+            '/api/postmortems/2024-01-10-first/similar')['results']
+        # Both link here, newest first, whatever their words share.
+        self.assertEqual([r['slug'] for r in res[:2]],
+                         ['2024-07-01-other', '2024-06-01-again'])
+        self.assertEqual(res[0]['reasons'][0],
+                         {'kind': 'related', 'values': ['referenced by']})
+        self.assertEqual(
+            [r['slug'] for r in res].count('2024-06-01-again'), 1)
+        res = self.srv.get_json('/api/postmortems/2024-07-01-other/similar',
+                                limit=1)['results']
+        self.assertEqual([(r['slug'], r['reasons'][0]['values'])
+                          for r in res],
+                         [('2024-01-10-first', ['links to'])])
+
     def test_recurrence_flag_with_open_items(self):
         rec = self.get('2024-06-01-again')['recurrence_of']
         # Same service (any case) and cause within the window; the 2022

@@ -52,7 +52,9 @@ class Similar(unittest.TestCase):
         j = self.similar('2016-12-06-cdn-tls-certificate-expired')
         self.assertEqual(j['slug'], '2016-12-06-cdn-tls-certificate-expired')
         self.assertEqual(len(j['results']), 5)  # the default limit
-        scores = [r['score'] for r in j['results']]
+        # Explicitly related postmortems come first; the rest by score.
+        scores = [r['score'] for r in j['results']
+                  if r['reasons'][0]['kind'] != 'related']
         self.assertEqual(scores, sorted(scores, reverse=True))
         for r in j['results']:
             for key in ('slug', 'title', 'started_at', 'cause', 'causes',
@@ -64,7 +66,7 @@ class Similar(unittest.TestCase):
             self.assertLessEqual(r['score'], 1)
             kinds = [w['kind'] for w in r['reasons']]
             self.assertTrue(kinds, r['slug'])
-            order = ['service', 'cause', 'terms']
+            order = ['related', 'service', 'cause', 'terms']
             self.assertEqual(kinds, [k for k in order if k in kinds])
             for w in r['reasons']:
                 self.assertTrue(w['values'])

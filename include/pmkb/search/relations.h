@@ -33,4 +33,13 @@ json_t *relations_of(struct dbconn *c, int64_t id, const char *slug);
 json_t *relations_recurrences(struct dbconn *c, int64_t id,
 			      int window_days);
 
+/*
+ * Puts the postmortems explicitly related to out's "slug" (either way:
+ * links, related:, recurrence_of:) first in out's "results" (similar.h),
+ * newest first, each with the reason {"kind": "related", "values":
+ * ["links to" | "referenced by" | "recurrence"]} first; related ones that
+ * were not among the results are added with score 1. Keeps at most limit.
+ */
+void relations_similar_first(struct dbconn *c, json_t *out, int limit);
+
 #endif

@@ -1,4 +1,7 @@
-/* GET /api/outbox: the Slack outbox's rows by state. */
+/*
+ * GET /api/outbox: the Slack outbox's rows by state, and the comments on
+ * pull requests (pull_requests).
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +10,7 @@
 #include "pmkb/http/app.h"
 #include "pmkb/http/request.h"
 #include "pmkb/slack/outbox.h"
+#include "pmkb/slack/prcomment.h"
 
 /* GET /api/outbox */
 void api_outbox(struct request *req, struct reply *rep)
@@ -14,7 +18,7 @@ void api_outbox(struct request *req, struct reply *rep)
 	const char *state = request_arg(req, "state");
 	const char *limit_arg = request_arg(req, "limit");
 	struct dbconn *c;
-	json_t *j;
+	json_t *j, *prs;
 	long limit = 50;
 	char *end;
 
@@ -37,7 +41,15 @@ void api_outbox(struct request *req, struct reply *rep)
 		return;
 	}
 	j = outbox_status(c, state, (int)limit);
+	prs = prcomment_status(c, (int)limit);
 	store_reader_release(req->app->store, c);
+	if (prs && j) {
+		json_object_set_new(prs, "enabled",
+				    json_boolean(req->app->prs != NULL));
+		json_object_set_new(j, "pull_requests", prs);
+		prs = NULL;
+	}
+	json_decref(prs);
 	if (!j) {
 		reply_status(rep, PM_DB, NULL);
 		return;

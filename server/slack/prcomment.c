@@ -652,3 +652,65 @@ void prcomment_stop(struct pr_worker *w)
 	free(w->public_url);
 	free(w);
 }
+
+static const char sql_counts[] =
+	"SELECT state, count(*) FROM pr_comments GROUP BY state";
+static const char sql_recent[] =
+	"SELECT forge, repo, number, head, state, attempts, matches, "
+	"comment_id, last_status, last_error, updated_at FROM pr_comments "
+	"ORDER BY updated_at DESC, id DESC LIMIT ?1";
+
+/* The current row of s as an object keyed by column names. */
+static json_t *row_object(sqlite3_stmt *s)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < sqlite3_column_count(s); i++) {
+		json_t *v;
+
+		switch (sqlite3_column_type(s, i)) {
+		case SQLITE_INTEGER:
+			v = json_integer(sqlite3_column_int64(s, i));
+			break;
+		case SQLITE_NULL:
+			v = json_null();
+			break;
+		default:
+			v = json_string(col(s, i));
+			if (!v) /* not UTF-8: not written by this program */
+				v = json_null();
+		}
+		json_object_set_new(o, sqlite3_column_name(s, i), v);
+	}
+	return o;
+}
+
+json_t *prcomment_status(struct dbconn *c, int limit)
+{
+	json_t *counts = json_pack("{s:i,s:i,s:i,s:i,s:i}", "queued", 0,
+				   "sending", 0, "sent", 0, "skipped", 0,
+				   "failed", 0);
+	json_t *recent = json_array();
+	sqlite3_stmt *s;
+	int rc = SQLITE_ERROR;
+
+	if ((s = dbconn_stmt(c, sql_counts))) {
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			json_object_set_new(counts, col(s, 0),
+					    json_integer(sqlite3_column_int64(
+						    s, 1)));
+		sqlite3_reset(s);
+	}
+	if (rc == SQLITE_DONE && (s = dbconn_stmt(c, sql_recent))) {
+		sqlite3_bind_int(s, 1, limit);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			json_array_append_new(recent, row_object(s));
+		sqlite3_reset(s);
+	}
+	if (rc != SQLITE_DONE) {
+		json_decref(counts);
+		json_decref(recent);
+		return NULL;
+	}
+	return json_pack("{s:o,s:o}", "counts", counts, "recent", recent);
+}

@@ -213,6 +213,35 @@ class GitHubOnly(PullRequestComments):
         self.logged('prcomment.sent')
         self.assertEqual(len(self.forge.all_comments()[key]), 1)
         self.logged('prcomment.retry', 2)
+        prs = self.srv.get_json('/api/outbox')['pull_requests']
+        self.assertTrue(prs['enabled'])
+        self.assertEqual(prs['counts']['sent'], 1)
+        [row] = prs['recent']
+        self.assertEqual((row['forge'], row['repo'], row['number'],
+                          row['state'], row['attempts'], row['matches']),
+                         ('github', 'acme/shop', 12, 'sent', 3, 1))
+        self.assertEqual(row['comment_id'],
+                         str(self.forge.all_comments()[key][0]['id']))
+
+    def test_a_refusal_is_not_retried_and_is_shown(self):
+        self.forge.files[('acme/shop', 15)] = ['billing/api.go']
+        self.forge.fail = [403]
+        self.start()
+        self.send(self.event(15, 'a' * 40))
+        self.logged('prcomment.failed')
+        prs = self.srv.get_json('/api/outbox')['pull_requests']
+        [row] = prs['recent']
+        self.assertEqual((row['state'], row['attempts'], row['last_status']),
+                         ('failed', 1, 403))
+        self.assertIn('/repos/acme/shop/pulls/15/files', row['last_error'])
+        self.assertNotIn(TOKENS['github'], json.dumps(prs))
+        self.assertNotIn(TOKENS['github'], self.srv.stderr())
+        self.assertEqual(self.forge.calls('POST'), [])
+        # A new push queues it again, with fresh tries.
+        self.send(self.event(15, 'b' * 40, 'synchronize'))
+        self.logged('prcomment.sent')
+        self.assertEqual(len(self.forge.all_comments()[('acme/shop', 15)]),
+                         1)
 
     def test_unsigned_or_without_token(self):
         self.forge.files[('acme/shop', 13)] = ['billing/api.go']

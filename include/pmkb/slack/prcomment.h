@@ -27,8 +27,11 @@
 #ifndef PMKB_SLACK_PRCOMMENT_H
 #define PMKB_SLACK_PRCOMMENT_H
 
+#include <jansson.h>
+
 #include "pmkb/base/status.h"
 
+struct dbconn;
 struct forge_pr;
 struct outbox_worker;
 struct pr_worker;
@@ -65,6 +68,14 @@ int prcomment_can(const struct pr_worker *w, const struct forge_pr *pr);
  * written. */
 enum pm_status prcomment_enqueue(struct pr_worker *w,
 				 const struct forge_pr *pr);
+
+/*
+ * {"counts": {"queued": N, ...}, "recent": [{forge, repo, number, head,
+ * state, attempts, matches, comment_id, last_status, last_error,
+ * updated_at}]} with the limit most recently changed pull requests (a
+ * reader). Owned; NULL on a database error.
+ */
+json_t *prcomment_status(struct dbconn *c, int limit);
 
 /* Finishes the request in progress, joins the thread, frees w (may be
  * NULL). */

@@ -20,6 +20,10 @@
 #include "pmkb/base/wake.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/db/store.h"
+#include "pmkb/doc/learning.h"
+#include "pmkb/doc/settings.h"
+#include "pmkb/doc/taxonomy.h"
+#include "pmkb/search/relations.h"
 #include "pmkb/slack/delivery.h"
 #include "pmkb/slack/outbox.h"
 
@@ -440,6 +444,8 @@ static enum pm_status listener_put(void *arg, struct dbconn *c,
 {
 	const struct outbox_context *ctx = arg;
 	struct outbox_announcement a = { 0 };
+	json_t *recs = NULL;
+	enum pm_status rc;
 	unsigned char h[16];
 	char hex[33];
 	sqlite3_stmt *s;
@@ -472,7 +478,21 @@ static enum pm_status listener_put(void *arg, struct dbconn *c,
 	a.n_causes = pm->causes.n;
 	a.services = (const char *const *)pm->services.v;
 	a.n_services = pm->services.n;
-	return outbox_enqueue(c, ctx, &a, queued);
+	/* Relations and items are written before the listener hears. */
+	if (a.event != OUTBOX_UPDATED) {
+		const struct taxonomy *tax =
+			ctx->settings ? settings_acquire(ctx->settings) : NULL;
+
+		recs = relations_recurrences(
+			c, o->id,
+			tax ? tax->learning->recurrence_window_days : 365);
+		if (ctx->settings)
+			settings_release(ctx->settings, tax);
+		a.recurrences = recs;
+	}
+	rc = outbox_enqueue(c, ctx, &a, queued);
+	json_decref(recs);
+	return rc;
 }
 
 static void listener_committed(void *arg, int queued)

@@ -169,6 +169,43 @@ static json_t *mrkdwn(const char *text)
 	return json_pack("{s:s,s:s}", "type", "mrkdwn", "text", text);
 }
 
+/* "Possible recurrence of <link|title>: reasons", one line each. */
+static void add_recurrences(json_t *blocks, const struct outbox_context *ctx,
+			    const json_t *recs)
+{
+	struct buf t = BUF_INIT;
+	const json_t *r, *why;
+	size_t i, k;
+
+	json_array_foreach(recs, i, r) {
+		const char *slug = json_string_value(json_object_get(r, "slug"));
+		const char *title =
+			json_string_value(json_object_get(r, "title"));
+
+		if (!slug)
+			continue;
+		buf_addstr(&t, t.len ? "\n" : "");
+		buf_addstr(&t, ":repeat: *Possible recurrence of* <");
+		if (ctx && ctx->public_url)
+			slack_escape(&t, ctx->public_url,
+				     strlen(ctx->public_url));
+		buf_addstr(&t, "/p/");
+		slack_escape(&t, slug, strlen(slug));
+		buf_addch(&t, '|');
+		slack_escape_max(&t, title ? title : slug, MAX_TITLE);
+		buf_addch(&t, '>');
+		json_array_foreach(json_object_get(r, "reasons"), k, why) {
+			buf_addstr(&t, k ? "; " : ": ");
+			slack_escape_max(&t, json_string_value(why), 200);
+		}
+	}
+	if (t.len)
+		json_array_append_new(blocks,
+				      json_pack("{s:s,s:o}", "type", "section",
+						"text", mrkdwn(t.ptr)));
+	buf_release(&t);
+}
+
 static json_t *field(const char *label, const char *value)
 {
 	struct buf t = BUF_INIT;
@@ -223,6 +260,7 @@ json_t *outbox_message(const struct outbox_context *ctx,
 	if (json_array_size(fields))
 		json_object_set(section, "fields", fields);
 	json_array_append_new(blocks, section);
+	add_recurrences(blocks, ctx, a->recurrences);
 
 	/* The context: the commit (linked when we know where) and path. */
 	if (a->commit && *a->commit) {

@@ -7,6 +7,7 @@ import unittest
 
 from gittest import Repo, close_server, git_server, wait_for, wait_idle
 from pmkbtest import main
+from slacktest import PUBLIC_URL, Listener, check_blocks
 
 SETTINGS = 'recurrence: {window_days: 365}\n'
 
@@ -119,6 +120,44 @@ class Relations(unittest.TestCase):
             return rec and rec[0]['open_items'] == 0 and rec
         rec, _ = wait_for(cleared, timeout=30)
         self.assertFalse(any('still open' in r for r in rec[0]['reasons']))
+
+
+class Announcement(unittest.TestCase):
+    """A pushed postmortem that may repeat an earlier one says so in its
+    Slack announcement."""
+
+    def test_announcement_flags_recurrence(self):
+        slack = Listener()
+        repo = Repo()
+        try:
+            repo.write('.pmkb.yml', SETTINGS)
+            repo.write('2024-01-10-first.md', FIRST)
+            repo.commit('first')
+            repo.push(secret=None)
+            srv = git_server(repo, args=['--public-url', PUBLIC_URL],
+                             env={'PMKB_SLACK_WEBHOOK_URL': slack.url})
+            srv.start()
+            try:
+                repo.install_post_receive(srv.base)
+                wait_idle(srv)
+                repo.write('2024-06-01-again.md', AGAIN)
+                repo.commit('again')
+                repo.push()
+                msgs, _ = wait_for(lambda: [r['json'] for r in
+                                            slack.snapshot()], timeout=30)
+            finally:
+                close_server(srv)
+        finally:
+            repo.close()
+            slack.stop()
+        self.assertEqual(len(msgs), 1)
+        check_blocks(self, msgs[0])
+        text = '\n'.join(b['text']['text'] for b in msgs[0]['blocks']
+                         if b['type'] == 'section')
+        self.assertIn('Database failover stalled again', text)
+        self.assertIn(f'*Possible recurrence of* <{PUBLIC_URL}/p/'
+                      '2024-01-10-first|Database failover stalled>', text)
+        self.assertIn('recurred with 1 action item still open', text)
 
 
 if __name__ == '__main__':

@@ -60,6 +60,7 @@ struct outbox_context {
 	const char *source_url;
 	const char *branch, *dir;
 	struct outbox_worker *worker; /* woken after a commit; may be NULL */
+	struct settings *settings;    /* recurrence.window_days; may be NULL */
 	struct index_listener listener; /* see outbox_listener() */
 };
 
@@ -98,6 +99,8 @@ struct outbox_announcement {
 	size_t n_causes;
 	const char *const *services;
 	size_t n_services;
+	/* Earlier incidents this may repeat (search/relations.h), or NULL. */
+	const json_t *recurrences;
 };
 
 /*

@@ -87,7 +87,10 @@ static void register_extensions(void)
 	cmark_gfm_core_extensions_ensure_registered();
 }
 
-/* One allocation made by cmark, in its budget's list of live ones. */
+/*
+ * One allocation made by cmark, in its budget's list of live ones; the
+ * budget counts these headers too (most of cmark's blocks are small).
+ */
 union md_block {
 	struct {
 		union md_block *prev, *next;
@@ -146,7 +149,7 @@ static void *md_link(struct md_budget *b, union md_block *blk, size_t size)
 	if (b->blocks)
 		b->blocks->h.prev = blk;
 	b->blocks = blk;
-	b->used += size;
+	b->used += sizeof(*blk) + size;
 	return blk + 1;
 }
 
@@ -160,7 +163,7 @@ static void md_unlink(union md_block *blk)
 		b->blocks = blk->h.next;
 	if (blk->h.next)
 		blk->h.next->h.prev = blk->h.prev;
-	b->used -= blk->h.size;
+	b->used -= sizeof(*blk) + blk->h.size;
 }
 
 static void *md_calloc(size_t n, size_t size)
@@ -169,7 +172,7 @@ static void *md_calloc(size_t n, size_t size)
 
 	if (size && n > (SIZE_MAX - sizeof(union md_block)) / size)
 		md_over(b, "an impossible allocation");
-	md_charge(b, n * size);
+	md_charge(b, sizeof(union md_block) + n * size);
 	return md_link(b, xcalloc(1, sizeof(union md_block) + n * size),
 		       n * size);
 }

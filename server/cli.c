@@ -270,7 +270,8 @@ static const struct command commands[] = {
 	  "catches up at its next sync. With empty input (< /dev/null) it\n"
 	  "asks for a sync.\n"
 	  "Pushed commits whose message has a trailer\n"
-	  "'Postmortem-Action: SLUG#N' (in any repository) are first sent to\n"
+	  "'Postmortem-Action: SLUG#N' or 'Postmortem-Action: SLUG: TEXT'\n"
+	  "(in any repository) are first sent to\n"
 	  "--server/hooks/actions, under REPO-NAME (default: the repository's\n"
 	  "directory name), and mark item N of SLUG done in that commit.\n",
 	  0, 1 },

@@ -28,6 +28,10 @@ static const char sql_find[] =
 static const char sql_add[] =
 	"INSERT OR IGNORE INTO action_commits(slug, pos, repo, commit_id, "
 	"author, commit_time, received_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char sql_item_texts[] =
+	"SELECT a.pos, a.text FROM action_items a JOIN postmortems p ON "
+	"p.id = a.pm_id WHERE p.slug = coalesce((SELECT new_slug FROM "
+	"slug_redirects WHERE old_slug = ?1), ?1) ORDER BY a.pos";
 static const char sql_items[] =
 	"SELECT pos, done, owner, due, due_implied, text, line, links "
 	"FROM action_items WHERE pm_id = ?1 ORDER BY pos";
@@ -42,9 +46,32 @@ static const char sql_unticked[] =
 
 /* ---- trailers --------------------------------------------------------- */
 
+/* "slug: text" (the item named by its text): the whole value, trimmed. */
+static int add_text_ref(const char *v, size_t len, json_t *refs)
+{
+	const char *colon = memchr(v, ':', len), *hash = memchr(v, '#', len);
+
+	if (!colon || (hash && hash < colon) || colon + 1 >= v + len ||
+	    colon[1] != ' ')
+		return 0;
+	while (len && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len && (v[len - 1] == ' ' || v[len - 1] == '\t' ||
+		       v[len - 1] == '\r'))
+		len--;
+	if (len && len < 600 && json_array_size(refs) < LEDGER_MAX_REFS)
+		json_array_append_new(refs, json_stringn(v, len));
+	return 1;
+}
+
 static void add_refs(const char *v, size_t len, json_t *refs)
 {
 	const char *p = v, *end = v + len;
+
+	if (add_text_ref(v, len, refs))
+		return;
 
 	while (p < end && json_array_size(refs) < LEDGER_MAX_REFS) {
 		const char *q = p, *hash;
@@ -99,6 +126,48 @@ static int split_ref(const char *ref, char *out, size_t outsz, long *pos)
 	return 1;
 }
 
+/*
+ * "slug: text": the slug into out and the position of the item whose text
+ * is text (ASCII case aside), else of the one item it starts, else 0.
+ * Returns 0 when ref is not of this form.
+ */
+static int split_text_ref(struct dbconn *c, const char *ref, char *out,
+			  size_t outsz, long *pos)
+{
+	const char *colon = strstr(ref, ": ");
+	const char *text;
+	sqlite3_stmt *s;
+	long prefix = 0;
+	int n_prefix = 0;
+
+	if (!colon || colon == ref || (size_t)(colon - ref) >= outsz ||
+	    memchr(ref, '#', (size_t)(colon - ref)))
+		return 0;
+	memcpy(out, ref, (size_t)(colon - ref));
+	out[colon - ref] = '\0';
+	text = colon + 2;
+	*pos = 0;
+	if (!(s = dbconn_stmt(c, sql_item_texts)))
+		return 1;
+	sqlite3_bind_text(s, 1, out, -1, SQLITE_TRANSIENT);
+	while (!*pos && sqlite3_step(s) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(s, 1);
+
+		if (!t)
+			continue;
+		if (!strcasecmp(t, text)) {
+			*pos = sqlite3_column_int(s, 0) + 1;
+		} else if (!strncasecmp(t, text, strlen(text))) {
+			n_prefix++;
+			prefix = sqlite3_column_int(s, 0) + 1;
+		}
+	}
+	sqlite3_reset(s);
+	if (!*pos && n_prefix == 1)
+		*pos = prefix;
+	return 1;
+}
+
 static int64_t commit_time(json_t *t)
 {
 	struct pm_time pt;
@@ -144,13 +213,20 @@ static enum pm_status record_one(struct dbconn *c, const char *repo,
 	long pos;
 	int rc;
 
-	if (!split_ref(ref, want, sizeof(want), &pos)) {
+	if (!split_ref(ref, want, sizeof(want), &pos) &&
+	    (!split_text_ref(c, ref, want, sizeof(want), &pos) || !pos)) {
+		const char *bad = strstr(ref, ": ")
+					  ? "no action item of that postmortem "
+					    "has (or starts with) this text"
+					  : "expected slug#N (N from 1) or "
+					    "slug: item text";
+
 		json_array_append_new(
 			json_object_get(answer, "unknown"),
 			json_pack("{s:s,s:s,s:s}", "ref", ref, "commit", id,
-				  "reason", "expected slug#N (N from 1)"));
+				  "reason", bad));
 		log_kv(LOG_WARN, "ledger.unknown", "repo", repo, "commit", id,
-		       "ref", ref, "reason", "not slug#N", NULL);
+		       "ref", ref, "reason", bad, NULL);
 		return PM_OK;
 	}
 	why = resolve(c, want, pos, slug, sizeof(slug));

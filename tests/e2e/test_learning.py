@@ -149,6 +149,36 @@ class Learning(unittest.TestCase):
         self.assertEqual([x['repo'] for x in c], ['acme/api'])
         self.assertEqual(c[0]['time'], '2024-03-05T01:00:00+00:00')
 
+    def test_zz_trailer_naming_the_item_by_its_text(self):
+        def push(message):
+            body = json.dumps({
+                'ref': 'refs/heads/main', 'after': 'd' * 40,
+                'repository': {'full_name': 'acme/text'},
+                'commits': [{'id': 'e' * 40, 'timestamp': 1700000000,
+                             'author': {'name': 'Grace'},
+                             'message': message}]})
+            r = self.srv.request('POST', '/hooks/github', body,
+                                 {'X-Hub-Signature-256': sign(body),
+                                  'X-GitHub-Event': 'push',
+                                  'Content-Type': 'application/json'})
+            self.assertIn(r.status, (200, 202), r.body)
+            return r.json()['actions']
+
+        # The whole text (case aside), commas and all, or a unique start.
+        a = push(f'Docs\n\nPostmortem-Action: {SLUG}: write THIS '
+                 f'postmortem\nPostmortem-Action: {SLUG}: Add a replica')
+        self.assertEqual([x['ref'] for x in a['recorded']],
+                         [f'{SLUG}: write THIS postmortem',
+                          f'{SLUG}: Add a replica'])
+        items = self.items()
+        self.assertIn('acme/text', [c['repo'] for c in items[2]['commits']])
+        self.assertIn('acme/text', [c['repo'] for c in items[1]['commits']])
+        # A text that names no item is answered and logged.
+        a = push(f'x\n\nPostmortem-Action: {SLUG}: Nothing like this')
+        self.assertEqual(a['recorded'], [])
+        self.assertIn('has (or starts with) this text',
+                      a['unknown'][0]['reason'])
+
 
 if __name__ == '__main__':
     main()

@@ -32,7 +32,9 @@ struct taxonomy;
  * The "slug#n" values of message's Postmortem-Action trailers, appended to
  * refs (a JSON array) as strings; at most LEDGER_MAX_REFS. Trailers are
  * read from the message's last paragraph, as git interpret-trailers does;
- * several items may share one trailer, separated by commas.
+ * several items may share one trailer, separated by commas. A value
+ * "slug: text" (no # before the colon) is one reference, the item named
+ * by its text: the whole text (ASCII case aside) or the start of only one.
  */
 void ledger_trailers(const char *message, json_t *refs);
 

@@ -176,6 +176,55 @@ static void test_threads(void)
 	ok(good[0] && good[1] && good[2] && good[3], "threads render tables");
 }
 
+/* Repeats unit n times into a new string (free()). */
+static char *repeat(const char *head, const char *unit, size_t n)
+{
+	size_t h = strlen(head), u = strlen(unit);
+	char *s = malloc(h + u * n + 1);
+
+	memcpy(s, head, h);
+	for (size_t i = 0; i < n; i++)
+		memcpy(s + h + i * u, unit, u);
+	s[h + u * n] = '\0';
+	return s;
+}
+
+static void test_costly(void)
+{
+	char why[96], *s;
+
+	s = repeat("a\n\n", "![[]()", 6000);
+	ok(markdown_costly(s, strlen(s), why, sizeof(why)) &&
+		   strstr(why, "'['"),
+	   "a paragraph of 12,000 '[' is refused");
+	free(s);
+	s = repeat("a\n\n", "[x](y) [ ]\n\n", 6000);
+	ok(!markdown_costly(s, strlen(s), why, sizeof(why)),
+	   "12,000 '[' in paragraphs of two are not");
+	free(s);
+	s = repeat("a|b\n-|-\n", "1|2\n", 40000);
+	ok(!markdown_costly(s, strlen(s), why, sizeof(why)),
+	   "a long two-column table is not");
+	free(s);
+	s = repeat("", "a|", 400);
+	s = realloc(s, strlen(s) * 3 + 2001 * 2 + 8);
+	strcat(s, "\n");
+	for (int i = 0; i < 400; i++)
+		strcat(s, "-|");
+	strcat(s, "\n");
+	for (int i = 0; i < 2000; i++)
+		strcat(s, "x\n");
+	ok(markdown_costly(s, strlen(s), why, sizeof(why)) &&
+		   strstr(why, "cells"),
+	   "400 columns padded over 2,000 short rows are");
+	free(s);
+	s = repeat("", "a@b.", 30000);
+	ok(markdown_costly(s, strlen(s), why, sizeof(why)) &&
+		   strstr(why, "'@'"),
+	   "a 120 KB line of addresses is");
+	free(s);
+}
+
 int main(void)
 {
 	test_threads();
@@ -184,5 +233,6 @@ int main(void)
 	test_text();
 	test_tasks();
 	test_inline();
+	test_costly();
 	return tap_done();
 }

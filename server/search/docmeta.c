@@ -357,6 +357,7 @@ struct dm_cond {
 
 struct docmeta_filter {
 	const struct docmeta *dm;
+	uint8_t *allow; /* by document: 1 may pass; NULL: all may */
 	struct dm_cond *cond;
 	size_t n, alloc;
 	int sev_max;
@@ -383,6 +384,7 @@ void docmeta_filter_free(struct docmeta_filter *f)
 	for (i = 0; i < f->n; i++)
 		free(f->cond[i].ids);
 	free(f->cond);
+	free(f->allow);
 	free(f);
 }
 
@@ -430,6 +432,21 @@ void docmeta_filter_bounds(struct docmeta_filter *f, int sev_max,
 	f->before = before;
 }
 
+void docmeta_filter_only(struct docmeta_filter *f, const int64_t *ids,
+			 size_t n)
+{
+	size_t i;
+
+	free(f->allow);
+	f->allow = xcalloc(f->dm->n_doc + 1, 1);
+	for (i = 0; i < n; i++) {
+		uint32_t d = doc_of(f->dm, ids[i]);
+
+		if (d != NONE)
+			f->allow[d] = 1;
+	}
+}
+
 static int has_id(const struct dm_cond *c, uint32_t id)
 {
 	size_t i;
@@ -466,6 +483,8 @@ static int passes(const struct docmeta_filter *f, const struct dm_doc *d)
 {
 	size_t i;
 
+	if (f->allow && !f->allow[d - f->dm->doc])
+		return 0;
 	if (f->sev_max >= 0 && (d->sev_rank < 0 || d->sev_rank > f->sev_max))
 		return 0;
 	if (f->after != INT64_MIN && (!d->has_epoch || d->epoch < f->after))

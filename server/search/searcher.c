@@ -7,8 +7,9 @@
  *                every filter combination shares one cached statement
  *   count/facets the match set read once as bare rowids, then filtered,
  *                counted and faceted in memory (docmeta.c: one array
- *                lookup per match); SQL passes over the match set only
- *                for exclusions and exact words, which need the text
+ *                lookup per match); exact words (quoted) are checked in
+ *                the text once per match; SQL passes over the match set
+ *                only for exclusions
  *   listing      without terms, the page too comes from docmeta
  *   ranking      bm25 with column weights, ties by date; over very large
  *                match sets only the newest RANK_MAX matches are ranked
@@ -592,11 +593,19 @@ static enum pm_status find_cut(struct dbconn *c, struct filters *f,
 static const char sql_match_ids[] =
 	"SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?1 ORDER BY rowid";
 
-/* Whether docmeta can take f's filters (not the exclusions and exact
- * words, which need the text). */
+/*
+ * The matches that hold the exact words, read once (the SQL path tests
+ * them in every pass over the match set).
+ */
+static const char sql_exact_ids[] =
+	"SELECT pm_fts.rowid FROM pm_fts CROSS JOIN postmortems x"
+	" ON x.id = pm_fts.rowid WHERE pm_fts MATCH ?1 AND pm_exact(x.title"
+	" || ' ' || x.summary || ' ' || x.keywords || ' ' || x.body, ?20)";
+
+/* Whether docmeta can take f's filters (not the exclusions). */
 static int memory_filters(const struct filters *f)
 {
-	return !f->exclude && !f->exact;
+	return !f->exclude;
 }
 
 static struct docmeta_filter *memory_filter(const struct docmeta *dm,
@@ -615,12 +624,12 @@ static struct docmeta_filter *memory_filter(const struct docmeta *dm,
 	return mf;
 }
 
-/* The rowids of f->match, in rowid order. */
-static enum pm_status match_ids(struct dbconn *c, const struct filters *f,
-				int64_t **ids, size_t *n,
-				struct pm_error *err)
+/* The rowids that sql (sql_match_ids, sql_exact_ids) gives for f. */
+static enum pm_status match_ids(struct dbconn *c, const char *sql,
+				const struct filters *f, int64_t **ids,
+				size_t *n, struct pm_error *err)
 {
-	sqlite3_stmt *s = dbconn_stmt(c, sql_match_ids);
+	sqlite3_stmt *s = dbconn_stmt(c, sql);
 	size_t alloc = 0;
 	int rc;
 
@@ -628,7 +637,7 @@ static enum pm_status match_ids(struct dbconn *c, const struct filters *f,
 	*n = 0;
 	if (!s)
 		return db_fail(c, err);
-	sqlite3_bind_text(s, 1, f->match, -1, SQLITE_STATIC);
+	bind_filters(s, f);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		XGROW(*ids, alloc, *n + 1);
 		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
@@ -679,10 +688,21 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 
 	if ((st = docmeta_current(c, &dm, err)) != PM_OK)
 		goto out;
-	if (f->match && (st = match_ids(c, f, &ids, &n, err)) != PM_OK)
+	if (f->match &&
+	    (st = match_ids(c, sql_match_ids, f, &ids, &n, err)) != PM_OK)
 		goto out;
 	*cut = n >= RANK_MAX ? ids[n - RANK_MAX] : INT64_MIN;
 	mf = memory_filter(dm, f);
+	if (f->exact) {
+		int64_t *exact = NULL;
+		size_t n_exact = 0;
+
+		st = match_ids(c, sql_exact_ids, f, &exact, &n_exact, err);
+		docmeta_filter_only(mf, exact, n_exact);
+		free(exact);
+		if (st != PM_OK)
+			goto out;
+	}
 	docmeta_scan(dm, mf, !f->match, ids, n, req->facets, !f->match,
 		     &scan);
 	*total = scan.total;

@@ -72,6 +72,11 @@ void docmeta_filter_bounds(struct docmeta_filter *f, int sev_max,
  */
 void docmeta_activate(struct dbconn *c, const struct docmeta_filter *f);
 
+/* Only the documents with rowids ids[0..n) may pass (a condition that
+ * memory cannot decide, such as exact words, decided beforehand). */
+void docmeta_filter_only(struct docmeta_filter *f, const int64_t *ids,
+			 size_t n);
+
 /* What docmeta_scan found. */
 struct docmeta_scan {
 	int64_t total;		 /* documents that passed */

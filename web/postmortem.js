@@ -12,8 +12,8 @@
 
 import { t } from './i18n.js';
 import {
-  ApiError, api, apiHas, causeColor, causeLabel, el, formatDate, formatDateTime, formatDuration, settings, statusLine,
-  swatch, withParams, zoneName,
+  ApiError, api, apiHas, causeColor, causeLabel, el, formatDate, formatDateTime, formatDuration, scrollTable, settings,
+  statusLine, swatch, withParams, zoneName,
 } from './util.js';
 
 const SAFE_PROTOCOLS = new Set(['http:', 'https:', 'mailto:']);
@@ -124,6 +124,10 @@ function renderBody(p) {
   const tpl = document.createElement('template');
   tpl.innerHTML = p.html || ''; // the server's safe rendering (file comment)
   const root = tpl.content;
+  // Front matter pmkb does not know: the server puts it first as a table;
+  // it joins the facts.
+  const extra = [...root.children].find((e) => e.matches('table.front-matter'));
+  extra?.remove();
   // The page heading already shows the title.
   const first = root.firstElementChild;
   if (first?.tagName === 'H1' && first.textContent.trim() === p.title.trim()) first.remove();
@@ -134,7 +138,7 @@ function renderBody(p) {
   const heads = addAnchors(root);
   const doc = el('div', { class: 'doc' });
   doc.append(root);
-  return { doc, heads };
+  return { doc, heads, extra };
 }
 
 function toc(heads) {
@@ -156,7 +160,7 @@ function zoneNote(zone) {
   return short && short !== zone ? `${zone} (${short})` : zone;
 }
 
-function facts(cfg, p) {
+function facts(cfg, p, extra) {
   const rows = [];
   const add = (key, value) => {
     if (value === null || value === undefined || value === '') return;
@@ -193,7 +197,8 @@ function facts(cfg, p) {
   return el('section', { class: 'side-block facts' },
     el('h2', { text: t('pm.facts') }),
     el('p', { class: 'zone', text: t('pm.zone', { zone: zoneNote(cfg.timeZone) }) }),
-    el('dl', {}, rows));
+    el('dl', {}, rows),
+    extra ? [el('h3', { text: t('pm.facts.more') }), scrollTable(extra)] : null);
 }
 
 // One action item, as on the postmortem page and the action items page.
@@ -333,7 +338,7 @@ export function mountPostmortem(backUrl) {
       }
       title = `${p.title} — pmkb`;
       document.title = title;
-      const { doc, heads } = renderBody(p);
+      const { doc, heads, extra } = renderBody(p);
       // Shown once similar() knows the server can answer.
       const similarBox = el('section', { class: 'side-block similar-box', 'aria-live': 'polite', hidden: true },
         el('h2', { text: t('pm.similar') }), statusLine(t('loading')));
@@ -350,7 +355,7 @@ export function mountPostmortem(backUrl) {
         el('div', { class: 'tools' }, copyButton(p.slug)));
       view.replaceChildren(head, el('div', { class: 'pm-grid' },
         el('article', { class: 'pm-body' }, doc),
-        el('aside', { class: 'side' }, toc(heads), facts(cfg, p), actions(p), relations(p), problems(p), similarBox)));
+        el('aside', { class: 'side' }, toc(heads), facts(cfg, p, extra), actions(p), relations(p), problems(p), similarBox)));
       view.dataset.slug = p.slug;
       similar(cfg, p.slug, similarBox);
       if (url.hash) document.getElementById(decodeURIComponent(url.hash.slice(1)))?.scrollIntoView();

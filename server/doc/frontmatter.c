@@ -539,18 +539,23 @@ static void read_field(struct ctx *c, enum pm_field f, const char *key,
 
 /*
  * Keeps the text of a value under a key pmkb does not know (affected:,
- * company:, product:...), so that search finds it. Nested mappings are
- * left out: they are configuration more often than words.
+ * company:, product:...), so that search finds it, and a table row of
+ * the key and its values for the page. Nested mappings are left out:
+ * they are configuration more often than words.
  */
-static void add_extra(struct postmortem *pm, const struct ynode *v)
+static void add_extra(struct postmortem *pm, const struct ynode *k,
+		      const struct ynode *v)
 {
-	struct buf b = BUF_INIT;
-	size_t n = v->type == YNODE_SEQUENCE ? v->n : 1;
+	struct buf b = BUF_INIT, row = BUF_INIT;
+	size_t n = v->type == YNODE_SEQUENCE ? v->n : 1, values = 0;
 
 	if (v->type == YNODE_MAPPING)
 		return;
 	if (pm->extra)
 		buf_addstr(&b, pm->extra);
+	buf_addstr(&row, "<tr><th>");
+	buf_add_html(&row, k->value, k->len);
+	buf_addstr(&row, "</th><td>");
 	for (size_t i = 0; i < n && b.len < PM_MAX_FRONT_MATTER; i++) {
 		const struct ynode *it = v->type == YNODE_SEQUENCE ? v->kids[i]
 								   : v;
@@ -560,9 +565,23 @@ static void add_extra(struct postmortem *pm, const struct ynode *v)
 		if (b.len)
 			buf_addch(&b, ' ');
 		buf_add(&b, it->value, it->len);
+		if (values++)
+			buf_addstr(&row, ", ");
+		buf_add_html(&row, it->value, it->len);
 	}
+	buf_addstr(&row, "</td></tr>\n");
 	free(pm->extra);
 	pm->extra = buf_detach(&b, NULL);
+	if (values) {
+		buf_reset(&b);
+		if (pm->extra_rows)
+			buf_addstr(&b, pm->extra_rows);
+		buf_add(&b, row.ptr, row.len);
+		free(pm->extra_rows);
+		pm->extra_rows = buf_detach(&b, NULL);
+	}
+	buf_release(&row);
+	buf_release(&b);
 }
 
 /*
@@ -634,7 +653,7 @@ unsigned frontmatter_parse(struct postmortem *pm, const char *yaml,
 		if (read_relation(pm, k->value, v))
 			continue;
 		if ((f = pm_field_lookup(k->value)) < 0) {
-			add_extra(pm, v);
+			add_extra(pm, k, v);
 			continue;
 		}
 		/* Status pages write "resolved: true": whether, not when. */

@@ -200,6 +200,17 @@ enum pm_status postmortem_parse(struct postmortem *pm, const char *path,
 	}
 	derive_mark(pm, PM_SRC_FRONT_MATTER);
 	markdown_render(pm, body, body_len, body_line);
+	if (pm->extra_rows) {
+		/* Front matter pmkb does not know, shown as a forge would. */
+		struct buf html = BUF_INIT;
+
+		buf_addstr(&html, "<table class=\"front-matter\"><tbody>\n");
+		buf_addstr(&html, pm->extra_rows);
+		buf_addstr(&html, "</tbody></table>\n");
+		buf_addstr(&html, pm->html ? pm->html : "");
+		free(pm->html);
+		pm->html = buf_detach(&html, NULL);
+	}
 	if (pm->title && !pm->source[PM_F_TITLE])
 		pm->source[PM_F_TITLE] = PM_SRC_HEADING;
 	derive_mark(pm, PM_SRC_BODY); /* task lists */

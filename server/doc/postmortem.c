@@ -494,6 +494,7 @@ void postmortem_release(struct postmortem *pm)
 	free(pm->extra);
 	pm_list_release(&pm->related);
 	free(pm->recurrence_of);
+	free(pm->extra_rows);
 	postmortem_init(pm);
 }
 

@@ -60,6 +60,10 @@ detected_at: 2024-05-02T10:06:00Z
 resolved_at: 2024-05-02T11:10:00Z
 cause: infrastructure
 severity: SEV2
+customer_impact: 2% of checkouts failed
+regions: [ap-northeast-1, us-east-1]
+incident_commander: "<b>sato</b>"
+runbook: {url: https://runbooks.example.com/cache}
 ---
 # Checkout latency during the cache migration
 
@@ -128,6 +132,27 @@ pageSuite('the postmortem page renders like the forge', (srv) => {
     await page.setViewportSize({ width: 1366, height: 900 });
     assert.ok(await page.locator('.facts').evaluate((e) => e.getBoundingClientRect().left) > 800, 'beside the body on a desktop');
     await p.close();
+  });
+
+  test('front matter pmkb does not know is a fact table, as text', async () => {
+    for (const [viewport, name] of [[undefined, 'render-facts'], [PHONE, 'render-facts-phone']]) {
+      const p = await openPage(srv.base, '/p/rich', viewport ? { viewport } : {});
+      const { page } = p;
+      await postmortemShown(page, 'rich');
+      const rows = await page.$$eval('.facts table.front-matter tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+      assert.deepEqual(rows, [
+        ['customer_impact', '2% of checkouts failed'],
+        ['regions', 'ap-northeast-1, us-east-1'],
+        ['incident_commander', '<b>sato</b>'],
+      ], 'scalars and lists, in file order; nested mappings left out');
+      assert.equal(await page.locator('.facts table.front-matter b').count(), 0, 'values are text, never markup');
+      assert.equal(await page.locator('.doc table.front-matter').count(), 0, 'not in the body');
+      assert.equal(await page.locator('.doc h1').count(), 0, 'the title heading is still dropped from the body');
+      assert.equal(await page.locator('.facts h3').textContent(), 'More from the front matter');
+      await page.locator('.facts').scrollIntoViewIfNeeded();
+      await shot(page, name);
+      await p.close();
+    }
   });
 
   test('footnotes link both ways and speak the page language', async () => {

@@ -170,6 +170,9 @@ struct postmortem {
 	int source_line[PM_F__MAX];
 	/* Front-matter values under keys pmkb does not know, for search. */
 	char *extra;
+	/* The same keys and values as escaped HTML table rows, for the page
+	 * (parse.c puts them before the body as <table class="front-matter">). */
+	char *extra_rows;
 	/*
 	 * The postmortems this one names, by slug: relative links to a .md
 	 * file, links to /p/SLUG, and front matter related: [slug, ...];

@@ -24,6 +24,7 @@
 #include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/doc/learning.h"
+#include "pmkb/search/relations.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
 
@@ -37,7 +38,7 @@ static const char sql_incidents[] =
 	"SELECT p.started_at, p.started_epoch, p.started_source, "
 	"p.primary_cause, p.causes, p.detected_at, p.detected_epoch, "
 	"p.mitigated_at, p.mitigated_epoch, p.resolved_at, p.resolved_epoch, "
-	"p.detection FROM postmortems p WHERE "
+	"p.detection, " RELATIONS_IS_RECURRENCE_SQL " FROM postmortems p WHERE "
 	"(?1 IS NULL OR EXISTS (SELECT 1 FROM labels l WHERE l.pm_id = p.id "
 	"AND l.kind = 'service' AND lower(l.value) IN "
 	"(SELECT lower(value) FROM json_each(?1)))) "
@@ -45,7 +46,7 @@ static const char sql_incidents[] =
 enum {
 	I_STARTED, I_STARTED_E, I_SOURCE, I_PRIMARY, I_CAUSES, I_DETECTED,
 	I_DETECTED_E, I_MITIGATED, I_MITIGATED_E, I_RESOLVED, I_RESOLVED_E,
-	I_DETECTION
+	I_DETECTION, I_RECURRENCE
 };
 
 static const char sql_items[] =
@@ -327,6 +328,7 @@ static void cause_map_release(struct cause_map *m)
 struct incident {
 	int64_t ord; /* INT64_MIN: undated */
 	size_t first, n; /* its causes in the flat list */
+	int recurrence;	 /* flagged as a possible recurrence */
 };
 
 static double share_of(int64_t part, int64_t whole)
@@ -410,6 +412,7 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 	size_t n_inc = 0, alloc_inc = 0, *flat = NULL, n_flat = 0,
 	       alloc_flat = 0, *order = NULL, ntax = 0, rows;
 	int64_t *counts = NULL, *totals = NULL, *row_total = NULL;
+	int64_t *recurrences = NULL;
 	int64_t dmin = INT64_MAX, dmax = INT64_MIN, grand = 0, undated = 0;
 	char *filters[2] = { NULL, NULL };
 	sqlite3_stmt *s = NULL;
@@ -429,6 +432,8 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 	}
 	if ((st = bind_filters(&x, s, filters, err)) != PM_OK)
 		goto out;
+	sqlite3_bind_int(s, 3, tax ? tax->learning->recurrence_window_days
+				   : 365);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct incident *it;
 		json_t *list = NULL, *v;
@@ -446,6 +451,7 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 		it->ord = ord;
 		it->first = n_flat;
 		it->n = 0;
+		it->recurrence = sqlite3_column_int(s, I_RECURRENCE);
 		if (ord != INT64_MIN) {
 			dmin = ord < dmin ? ord : dmin;
 			dmax = ord > dmax ? ord : dmax;
@@ -488,6 +494,7 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 	rows = x.n + 1;
 	counts = xcalloc(rows * (cs.n ? cs.n : 1), sizeof(*counts));
 	row_total = xcalloc(rows, sizeof(*row_total));
+	recurrences = xcalloc(rows, sizeof(*recurrences));
 	totals = xcalloc(cs.n ? cs.n : 1, sizeof(*totals));
 	for (size_t i = 0; i < n_inc; i++) {
 		size_t row = inc[i].ord == INT64_MIN
@@ -495,6 +502,7 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 				     : (size_t)(inc[i].ord - x.lo);
 
 		row_total[row]++;
+		recurrences[row] += inc[i].recurrence;
 		grand++;
 		undated += inc[i].ord == INT64_MIN;
 		for (size_t j = 0; j < inc[i].n; j++) {
@@ -551,6 +559,8 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 		j = row_head(&x, unknown_row ? INT64_MIN
 					     : x.lo + (int64_t)row);
 		json_object_set_new(j, "total", json_integer(row_total[row]));
+		json_object_set_new(j, "recurrences",
+				    json_integer(recurrences[row]));
 		for (size_t k = 0; k < cs.n; k++) {
 			size_t i = order[k];
 			int64_t v = counts[row * cs.n + i];
@@ -584,6 +594,7 @@ out:
 	free(order);
 	free(totals);
 	free(row_total);
+	free(recurrences);
 	free(counts);
 	free(filters[0]);
 	free(filters[1]);

@@ -109,6 +109,14 @@ class Relations(unittest.TestCase):
                          [('2022-01-01-old', True)])
         self.assertEqual(self.get('2024-01-10-first')['recurrence_of'], [])
 
+    def test_recurrences_per_period_in_stats(self):
+        rows = self.srv.get_json('/api/stats/causes', period='year',
+                                 **{'from': '2022-01-01',
+                                    'to': '2024-12-31'})['rows']
+        by_year = {r['start'][:4]: r['recurrences'] for r in rows}
+        # 2024: "again" (service and cause) and "other" (recurrence_of:).
+        self.assertEqual(by_year, {'2022': 0, '2023': 0, '2024': 2})
+
     def test_zz_ticking_the_item_clears_open(self):
         self.repo.write('2024-01-10-first.md',
                         FIRST.replace('- [ ] @tanaka', '- [x] @tanaka'))

@@ -12,6 +12,24 @@
 
 struct dbconn;
 
+/*
+ * SQL: 1 when postmortem row p (an alias in the query) is flagged as a
+ * possible recurrence (relations_recurrences() finds at least one), with
+ * the window in days as parameter ?3.
+ */
+#define RELATIONS_IS_RECURRENCE_SQL                                          \
+	"(EXISTS (SELECT 1 FROM relations rr WHERE rr.pm_id = p.id AND "     \
+	"rr.kind = 'recurrence_of' AND rr.target IN (SELECT slug FROM "      \
+	"postmortems)) OR EXISTS (SELECT 1 FROM postmortems e WHERE "        \
+	"e.id != p.id AND e.started_epoch < p.started_epoch AND "            \
+	"(p.started_epoch - e.started_epoch) / 86400 <= ?3 AND EXISTS "      \
+	"(SELECT 1 FROM labels l1 JOIN labels l2 ON lower(l1.value) = "      \
+	"lower(l2.value) WHERE l1.pm_id = e.id AND l2.pm_id = p.id AND "     \
+	"l1.kind = 'service' AND l2.kind = 'service') AND EXISTS (SELECT 1 " \
+	"FROM labels l1 JOIN labels l2 ON l1.value = l2.value WHERE "        \
+	"l1.pm_id = e.id AND l2.pm_id = p.id AND l1.kind = 'cause' AND "     \
+	"l2.kind = 'cause' AND l1.value != 'unknown')))"
+
 /* Earlier incidents flagged at most. */
 #define RELATIONS_MAX_RECURRENCES 5
 

@@ -415,7 +415,7 @@ int learning_implied_due(const struct learning *l, const char *severity,
 	civil_from_days(day + rule->days, &y, &m, &d);
 	if (y < 1000 || y > 9999)
 		return 0;
-	snprintf(out, 11, "%04d-%02u-%02u", (int)y % 10000, (unsigned)m % 13,
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 13,
 		 (unsigned)d % 32);
 	return 1;
 }

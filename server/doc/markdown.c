@@ -179,11 +179,12 @@ static void *md_calloc(size_t n, size_t size)
 
 static void *md_realloc(void *p, size_t size)
 {
-	union md_block *blk = (union md_block *)p - 1;
+	union md_block *blk;
 	struct md_budget *b;
 
 	if (!p)
 		return md_calloc(1, size);
+	blk = (union md_block *)p - 1;
 	b = blk->h.owner;
 	if (size > SIZE_MAX - sizeof(*blk))
 		md_over(b, "an impossible allocation");

@@ -112,6 +112,36 @@ function labelBlocks(root) {
   }
 }
 
+// Task-list items: the checkbox says what it means, and the "@owner" and
+// "due:YYYY-MM-DD" markers read as an owner and a date, as in the action
+// items beside the body, not as raw markup.
+const MARKERS = /(^|\s)@([A-Za-z0-9][\w.-]*)|\bdue:(\d{4}-\d{2}-\d{2})\b/g;
+
+function fixTasks(root) {
+  for (const box of root.querySelectorAll('li > input[type="checkbox"]')) {
+    box.setAttribute('aria-label', t(box.checked ? 'item.done' : 'item.open'));
+    const li = box.parentElement;
+    const walker = document.createTreeWalker(li, NodeFilter.SHOW_TEXT);
+    const texts = [];
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!n.parentElement.closest('code, a, ul ul, ol ol') || n.parentElement === li) texts.push(n);
+    }
+    for (const n of texts) {
+      const parts = [];
+      let last = 0;
+      for (const m of n.data.matchAll(MARKERS)) {
+        parts.push(n.data.slice(last, m.index));
+        if (m[2]) parts.push(m[1], el('span', { class: 'owner', text: `@${m[2]}` }));
+        else parts.push(el('span', { class: 'due', text: t('item.due', { date: m[3] }) }));
+        last = m.index + m[0].length;
+      }
+      if (!parts.length) continue;
+      parts.push(n.data.slice(last));
+      n.replaceWith(...parts.filter((x) => x !== ''));
+    }
+  }
+}
+
 function wrapTables(root) {
   for (const table of root.querySelectorAll('table')) {
     const wrap = el('div', { class: 'table-scroll' });
@@ -135,6 +165,7 @@ function renderBody(p) {
   fixImages(root, p.path || '');
   wrapTables(root);
   labelBlocks(root);
+  fixTasks(root);
   const heads = addAnchors(root);
   const doc = el('div', { class: 'doc' });
   doc.append(root);

@@ -91,6 +91,11 @@ sequenceDiagram
 redis-cli --cluster rebalance 10.0.0.1:6379
 \`\`\`
 
+## Action items
+
+- [x] Warm the cache before the switch @tanaka due:2024-05-20
+- [ ] Alert on the cache hit ratio @sato due:2024-06-30
+
 [^slo]: The SLO is 800 ms at p99.
 `;
 
@@ -151,6 +156,24 @@ pageSuite('the postmortem page renders like the forge', (srv) => {
       assert.equal(await page.locator('.facts h3').textContent(), 'More from the front matter');
       await page.locator('.facts').scrollIntoViewIfNeeded();
       await shot(page, name);
+      await p.close();
+    }
+  });
+
+  test('task-list items are labelled; owner and due markers are not raw text', async () => {
+    for (const [locale, done, open, due] of [['en-US', 'done', 'open', 'due 2024-05-20'], ['ja-JP', '完了', '未完了', '期限 2024-05-20']]) {
+      const p = await openPage(srv.base, '/p/rich', { locale });
+      const { page } = p;
+      await postmortemShown(page, 'rich');
+      const boxes = page.locator('.doc li > input[type="checkbox"]');
+      assert.equal(await boxes.count(), 2);
+      assert.equal(await boxes.nth(0).getAttribute('aria-label'), done);
+      assert.equal(await boxes.nth(1).getAttribute('aria-label'), open);
+      const first = page.locator('.doc li:has(> input[type="checkbox"])').first();
+      assert.doesNotMatch(await first.textContent(), /due:/, 'no raw due: marker');
+      assert.equal(await first.locator('.owner').textContent(), '@tanaka');
+      assert.equal(await first.locator('.due').textContent(), due);
+      assert.match(await first.textContent(), /Warm the cache before the switch/);
       await p.close();
     }
   });

@@ -196,4 +196,35 @@ pageSuite('the trends page', (srv) => {
       await p.close();
     }
   });
+
+  test('every cause swatch stands out from the page on both themes', async () => {
+    for (const colorScheme of ['light', 'dark']) {
+      const p = await openPage(srv.base, '/trends', { colorScheme });
+      const { page } = p;
+      await trendsShown(page, '/trends');
+      // WCAG contrast of the swatch against the page: its fill or, for
+      // colours close to the background, its edge must reach 3:1.
+      const worst = await page.evaluate(() => {
+        const rgb = (c) => c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number);
+        const lum = (c) => {
+          const [r, g, b] = rgb(c).map((v) => {
+            const x = v / 255;
+            return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        const contrast = (a, b) => {
+          const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+          return (hi + 0.05) / (lo + 0.05);
+        };
+        const bg = getComputedStyle(document.body).backgroundColor;
+        return [...document.querySelectorAll('.cause-filter .swatch rect')].map((r) => {
+          const st = getComputedStyle(r);
+          return { fill: st.fill, best: Math.max(contrast(st.fill, bg), Number(st.strokeWidth.replace('px', '')) >= 1 ? contrast(st.stroke, bg) : 0) };
+        }).sort((a, b) => a.best - b.best)[0];
+      });
+      assert.ok(worst.best >= 3, `${colorScheme}: ${worst.fill} reaches only ${worst.best.toFixed(2)}:1`);
+      await p.close();
+    }
+  });
 });

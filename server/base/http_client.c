@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "pmkb/base/http_client.h"
+#include "pmkb/base/wake.h"
 #include "pmkb/base/xalloc.h"
 
 struct http_client {
@@ -76,6 +78,30 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 }
 
 /* Whether curl's failure came before any of the body could have gone. */
+struct progress {
+	struct wake *cancel;
+	struct timespec stopped; /* when the stop was first seen, or 0 */
+};
+
+/* libcurl's progress callback (about once a second at the least):
+ * non-zero abandons the transfer, a grace period after the stop. */
+static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+		       curl_off_t un)
+{
+	struct progress *pr = arg;
+	struct timespec now;
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	if (!wake_stopped(pr->cancel))
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!pr->stopped.tv_sec && !pr->stopped.tv_nsec)
+		pr->stopped = now;
+	return (now.tv_sec - pr->stopped.tv_sec) * 1000 +
+		       (now.tv_nsec - pr->stopped.tv_nsec) / 1000000 >=
+	       HTTP_CLIENT_STOP_GRACE_MS;
+}
+
 static int before_sending(CURLcode rc)
 {
 	return rc == CURLE_COULDNT_RESOLVE_HOST ||
@@ -96,6 +122,7 @@ enum http_outcome http_client_post(struct http_client *c,
 	CURLcode rc;
 	curl_off_t up = 0;
 	long connect = p->connect_timeout_ms;
+	struct progress pr = { p->cancel, { 0, 0 } };
 
 	memset(a, 0, sizeof(*a));
 	buf_init(&a->body, 0);
@@ -139,6 +166,11 @@ enum http_outcome http_client_post(struct http_client *c,
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, a);
+	if (p->cancel) {
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, &pr);
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
 	rc = curl_easy_perform(h);
 	if (rc == CURLE_OK) {
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &a->status);

@@ -88,6 +88,7 @@ static void post(struct outbox_worker *w, const struct job *job,
 	p.body = job->payload;
 	p.len = strlen(job->payload);
 	p.timeout_ms = w->timeout_ms;
+	p.cancel = &w->wake;
 	http_client_post(w->client, &p, a);
 	*retry_after_ms = a->retry_after[0]
 				  ? outbox_retry_after_ms(a->retry_after,

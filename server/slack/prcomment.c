@@ -239,6 +239,7 @@ static int call(struct pr_worker *w, const struct job *job,
 	p.len = body ? strlen(body) : 0;
 	p.timeout_ms = w->timeout_ms;
 	p.max_body = MAX_ANSWER;
+	p.cancel = &w->wake;
 	http_client_post(w->client, &p, &a);
 	f->status = a.outcome == HTTP_ANSWERED ? a.status : 0;
 	f->retry_after = a.retry_after[0]

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pmkb/base/http_client.h"
+#include "pmkb/base/wake.h"
 #include "tap.h"
 
 struct listener {
@@ -47,6 +48,14 @@ static void *serve_one(void *arg)
 	return NULL;
 }
 
+/* Stops the wake it is given a little after the post has gone out. */
+static void *stop_soon(void *arg)
+{
+	usleep(200 * 1000);
+	wake_stop(arg);
+	return NULL;
+}
+
 static int listen_on(struct listener *l)
 {
 	struct sockaddr_in a = { 0 };
@@ -64,7 +73,7 @@ static int listen_on(struct listener *l)
 }
 
 static void post_to(struct listener *l, const char *const *headers,
-		    long timeout_ms, struct http_answer *ans)
+		    long timeout_ms, struct wake *cancel, struct http_answer *ans)
 {
 	char url[64];
 	struct http_post p = { 0 };
@@ -77,6 +86,7 @@ static void post_to(struct listener *l, const char *const *headers,
 	p.body = "{\"text\":\"hi\"}";
 	p.len = strlen(p.body);
 	p.timeout_ms = timeout_ms;
+	p.cancel = cancel;
 	pthread_create(&t, NULL, serve_one, l);
 	http_post_once(&p, ans);
 	pthread_join(t, NULL);
@@ -97,7 +107,7 @@ int main(void)
 	l.reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
 		  "Connection: close\r\n\r\nok";
 	ok(!listen_on(&l), "listener");
-	post_to(&l, headers, 5000, &a);
+	post_to(&l, headers, 5000, NULL, &a);
 	ok(a.outcome == HTTP_ANSWERED && a.status == 200, "answered 200");
 	ok(a.body.len == 2 && !memcmp(a.body.ptr, "ok", 2), "body kept");
 	l.request[l.request_len] = '\0';
@@ -113,7 +123,7 @@ int main(void)
 	memset(big_reply + sizeof(big_reply_head) - 1, 'x', 20000);
 	l.reply = big_reply;
 	listen_on(&l);
-	post_to(&l, NULL, 5000, &a);
+	post_to(&l, NULL, 5000, NULL, &a);
 	ok(a.outcome == HTTP_ANSWERED && a.status == 429, "answered 429");
 	ok(a.body.len == HTTP_CLIENT_MAX_BODY, "the body is capped");
 	ok(!strncmp(a.retry_after, " 7", 2), "Retry-After kept");
@@ -121,10 +131,28 @@ int main(void)
 
 	l.reply = NULL;
 	listen_on(&l);
-	post_to(&l, NULL, 300, &a);
+	post_to(&l, NULL, 300, NULL, &a);
 	ok(a.outcome == HTTP_NO_ANSWER && a.error[0],
 	   "sent but never answered: no answer, not 'not sent'");
 	http_answer_release(&a);
+
+	/* A worker's stop abandons a post the peer never answers, a grace
+	 * period later and long before its timeout: still "no answer". */
+	{
+		struct wake stop;
+		pthread_t t;
+
+		wake_init(&stop);
+		listen_on(&l);
+		pthread_create(&t, NULL, stop_soon, &stop);
+		post_to(&l, NULL, 600000, &stop, &a);
+		pthread_join(t, NULL);
+		ok(a.outcome == HTTP_NO_ANSWER &&
+			   strstr(a.error, "callback"),
+		   "stopped while waiting: abandoned, no answer");
+		http_answer_release(&a);
+		wake_destroy(&stop);
+	}
 
 	/* A port nobody listens on: bound, then closed. */
 	listen_on(&l);

@@ -12,6 +12,11 @@
 
 #include "pmkb/base/buf.h"
 
+struct wake;
+
+/* How long a stopped worker's exchange may go on (see cancel). */
+#define HTTP_CLIENT_STOP_GRACE_MS 5000
+
 /* Bytes of an answer's body kept; the rest is read and dropped. */
 #define HTTP_CLIENT_MAX_BODY (16 * 1024)
 
@@ -28,6 +33,10 @@ struct http_post {
 	long connect_timeout_ms; /* 0: min(timeout_ms, 5000) */
 	const char *user_agent;	 /* NULL: "pmkb/<version>" */
 	size_t max_body; /* bytes of the answer kept; 0: HTTP_CLIENT_MAX_BODY */
+	/* When set, the exchange is abandoned HTTP_CLIENT_STOP_GRACE_MS after
+	 * wake_stop() on it: a post in progress may still finish, but a
+	 * worker's shutdown never waits out a slow peer's timeout. */
+	struct wake *cancel;
 };
 
 /* How far a request got. */

@@ -13,7 +13,7 @@
 import { t } from './i18n.js';
 import {
   ApiError, api, apiHas, causeColor, causeLabel, el, formatDate, formatDateTime, formatDuration, scrollTable, settings,
-  statusLine, swatch, withParams, zoneName,
+  statusLine, swatch, textLang, withParams, zoneName,
 } from './util.js';
 
 const SAFE_PROTOCOLS = new Set(['http:', 'https:', 'mailto:']);
@@ -286,7 +286,7 @@ async function similar(cfg, slug, box) {
       return;
     }
     box.append(el('ul', { class: 'similar' }, results.map((r) => el('li', {},
-      el('a', { href: r.url || `/p/${encodeURIComponent(r.slug)}`, text: r.title }),
+      el('a', { href: r.url || `/p/${encodeURIComponent(r.slug)}`, lang: textLang(r.title), text: r.title }),
       el('div', { class: 'meta' },
         el('time', { datetime: r.started_at || '', text: formatDate(r.started_at, cfg.timeZone) }),
         r.cause ? el('span', { class: 'cause' }, swatch(causeColor(cfg, r.cause)), el('span', { text: causeLabel(cfg, r.cause) })) : null),
@@ -375,7 +375,7 @@ export function mountPostmortem(backUrl) {
         el('h2', { text: t('pm.similar') }), statusLine(t('loading')));
       const head = el('header', { class: 'pm-head' },
         backUrl ? el('a', { class: 'back', href: backUrl, text: `← ${t('pm.back')}` }) : null,
-        el('h1', { tabindex: '-1', text: p.title }),
+        el('h1', { tabindex: '-1', lang: textLang(p.title), text: p.title }),
         el('div', { class: 'meta' },
           p.severity ? el('span', { class: 'sev', 'data-sev': p.severity, text: p.severity }) : null,
           (p.causes || []).map((c) => el('span', { class: 'cause' }, swatch(causeColor(cfg, c)), el('span', { text: causeLabel(cfg, c) }))),

@@ -10,7 +10,7 @@
 
 import { t } from './i18n.js';
 import {
-  ApiError, api, causeColor, causeLabel, el, formatDate, navigate, settings, statusLine, swatch, withParams,
+  ApiError, api, causeColor, causeLabel, el, formatDate, navigate, settings, statusLine, swatch, textLang, withParams,
 } from './util.js';
 
 const PAGE_SIZE = 20;
@@ -75,7 +75,7 @@ function resultItem(cfg, r) {
   if (r.snippet_html) snippet.innerHTML = r.snippet_html;
   else snippet.textContent = r.summary || '';
   return el('li', { class: 'result' },
-    el('a', { class: 'title', href: r.url || `/p/${encodeURIComponent(r.slug)}`, text: r.title }),
+    el('a', { class: 'title', href: r.url || `/p/${encodeURIComponent(r.slug)}`, lang: textLang(r.title), text: r.title }),
     meta, snippet);
 }
 

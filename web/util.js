@@ -20,6 +20,13 @@ function setAttrs(e, attrs) {
   }
 }
 
+// lang="ja" for text written in Japanese on an English page (so that
+// screen readers and fonts treat it as Japanese); null otherwise.
+const JAPANESE = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]/;
+export function textLang(text) {
+  return document.documentElement.lang !== 'ja' && JAPANESE.test(text || '') ? 'ja' : null;
+}
+
 // An HTML element: el('a', {href, text}, child, ...). Falsy children are skipped.
 export function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);

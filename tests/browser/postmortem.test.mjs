@@ -16,6 +16,7 @@ pageSuite('the postmortem page', (srv) => {
     const { page } = p;
     await postmortemShown(page, slug);
     assert.equal(await page.locator('.pm-head h1').textContent(), api.title);
+    assert.equal(await page.locator('.pm-head h1').getAttribute('lang'), null, 'an English title carries no lang');
     assert.equal(await page.title(), `${api.title} — pmkb`);
 
     assert.ok(await page.locator('.doc table').count() >= 2, 'GFM tables are rendered');

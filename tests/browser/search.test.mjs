@@ -36,6 +36,7 @@ pageSuite('the search page', (srv) => {
     await searchShown(page, `/?q=${encodeURIComponent('二重課金')}`);
     const first = page.locator('ol.results .result').first();
     assert.equal(await first.locator('a.title').getAttribute('href'), '/p/2018-06-19-batch-rerun-double-billing');
+    assert.equal(await first.locator('a.title').getAttribute('lang'), 'ja', 'a Japanese title on an English page says so');
     assert.ok(await page.locator('ol.results mark').count() > 0, 'the match is highlighted');
     assert.equal(new URL(page.url()).searchParams.get('q'), '二重課金', 'the URL holds the query');
 

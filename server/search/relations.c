@@ -41,7 +41,9 @@ static const char sql_recurrences[] =
 	" ac.commit_time < n.started_epoch)) AS open_items, "
 	"e.started_epoch AS started, n.started_epoch AS n_started "
 	"FROM postmortems e JOIN postmortems n ON n.id = ?1 "
-	"WHERE e.id != n.id) "
+	"WHERE e.id != n.id AND (e.started_epoch >= n.started_epoch - "
+	"?2 * 86400 OR e.slug IN (SELECT target FROM relations WHERE "
+	"pm_id = n.id AND kind = 'recurrence_of'))) "
 	"WHERE explicit OR (started < n_started AND "
 	" days <= ?2 AND services != '[]' AND causes != '[]') "
 	"ORDER BY started DESC LIMIT ?3";

@@ -22,7 +22,7 @@ struct dbconn;
 	"rr.kind = 'recurrence_of' AND rr.target IN (SELECT slug FROM "      \
 	"postmortems)) OR EXISTS (SELECT 1 FROM postmortems e WHERE "        \
 	"e.id != p.id AND e.started_epoch < p.started_epoch AND "            \
-	"(p.started_epoch - e.started_epoch) / 86400 <= ?3 AND EXISTS "      \
+	"e.started_epoch >= p.started_epoch - ?3 * 86400 AND EXISTS "        \
 	"(SELECT 1 FROM labels l1 JOIN labels l2 ON lower(l1.value) = "      \
 	"lower(l2.value) WHERE l1.pm_id = e.id AND l2.pm_id = p.id AND "     \
 	"l1.kind = 'service' AND l2.kind = 'service') AND EXISTS (SELECT 1 " \

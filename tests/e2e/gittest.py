@@ -117,13 +117,7 @@ def git_server(repo, tmp=None, db=None, args=(), env=None):
 
 def close_server(srv):
     """Stops srv, removes its files; returns what it logged."""
-    srv.stop()
-    log = srv.stderr()
-    srv.log.close()
-    if srv.proc and srv.proc.stdout:
-        srv.proc.stdout.close()
-    shutil.rmtree(srv.tmp, ignore_errors=True)
-    return log
+    return srv.close()
 
 
 def wait_for(fn, timeout=15.0, every=0.01):

@@ -6,6 +6,7 @@ talk to it over real HTTP and use real git. Nothing is mocked.
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -22,13 +23,34 @@ ROOT = os.environ.get('PMKB_SOURCE_ROOT',
 SAMPLES = os.path.join(ROOT, 'postmortems')
 
 
+# What AddressSanitizer, LeakSanitizer and UBSan print when they find
+# something; any of it in a pmkb process's stderr fails the test.
+SANITIZER_REPORT = re.compile(
+    r'^(==\d+==ERROR: (Address|Leak|Memory|Thread)Sanitizer|'
+    r'SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer|'
+    r'.*:\d+:\d+: runtime error: )', re.M)
+
+
+def sanitizer_report(text):
+    """The sanitizer report in text (from its first line), or None."""
+    m = SANITIZER_REPORT.search(text or '')
+    return text[m.start():m.start() + 4000] if m else None
+
+
 def pmkb(*args, env=None, input=None, timeout=120, cwd=None):
-    """Runs the pmkb binary; returns the CompletedProcess (text mode)."""
+    """Runs the pmkb binary; returns the CompletedProcess (text mode).
+
+    Raises AssertionError when a sanitizer reported anything.
+    """
     e = dict(os.environ)
     e.update(env or {})
-    return subprocess.run([BIN] + list(args), capture_output=True,
-                          text=True, env=e, input=input, timeout=timeout,
-                          cwd=cwd)
+    r = subprocess.run([BIN] + list(args), capture_output=True,
+                       text=True, env=e, input=input, timeout=timeout,
+                       cwd=cwd)
+    report = sanitizer_report(r.stderr)
+    if report:
+        raise AssertionError(f'pmkb {" ".join(args)[:200]}: {report}')
+    return r
 
 
 class Response:
@@ -50,34 +72,51 @@ class Response:
 class Server:
     """A pmkb serve process on 127.0.0.1 with its own database.
 
-    Use as a context manager. The process is ended by its PID only.
+    The one way the tests start pmkb serve. Use as a context manager, or
+    start() and stop(). The process is ended by its PID only. Stopping
+    checks how it ended: a server stopped by SIGTERM or SIGINT must exit
+    with status 0, and a sanitizer report anywhere in its stderr fails
+    the test, however it was stopped.
     """
 
-    def __init__(self, directory=SAMPLES, args=(), env=None, db=None):
+    def __init__(self, directory=SAMPLES, args=(), env=None, db=None,
+                 bin_path=None, popen=None):
         self.tmp = tempfile.mkdtemp(prefix='pmkb-e2e-')
         self.db = db or os.path.join(self.tmp, 'pmkb.db')
         self.directory = directory
         self.args = list(args)
         self.env = env or {}
+        self.bin = bin_path or BIN
+        self.popen = popen or {}
         self.proc = None
+        self.log = None
         self.base = None
         self.port = None
 
-    def start(self, timeout=60):
+    def spawn(self):
+        """Starts the process without waiting for it to serve."""
         e = dict(os.environ)
         e.update(self.env)
         self.log = open(os.path.join(self.tmp, 'stderr.log'), 'w+')
-        self.proc = subprocess.Popen(
-            [BIN, 'serve', '--db', self.db, '--dir', self.directory,
-             '--listen', '127.0.0.1:0'] + self.args,
-            stdout=subprocess.PIPE, stderr=self.log, text=True, env=e)
-        deadline = time.time() + timeout
+        cmd = [self.bin, 'serve', '--db', self.db, '--listen',
+               '127.0.0.1:0'] + self.args
+        if self.directory is not None:
+            cmd[2:2] = ['--dir', self.directory]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                     stderr=self.log, text=True, env=e,
+                                     **self.popen)
+        return self
+
+    def wait_serving(self, timeout=60):
+        """Waits for the URL serve prints first and reads the port from it
+        (the server binds port 0; the kernel picks a free one)."""
+        deadline = time.monotonic() + timeout
         line = ''
-        while time.time() < deadline:
+        while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
             if line.startswith('http://'):
                 break
-            if self.proc.poll() is not None:
+            if not line and self.proc.poll() is not None:
                 break
         if not line.startswith('http://'):
             raise RuntimeError('pmkb serve did not start: ' + self.stderr())
@@ -85,32 +124,64 @@ class Server:
         self.port = int(self.base.rsplit(':', 1)[1])
         return self
 
+    def start(self, timeout=60):
+        return self.spawn().wait_serving(timeout)
+
     def stderr(self):
-        if not getattr(self, 'log', None):
+        if not self.log:
             return ''
         self.log.flush()
         with open(self.log.name) as f:
             return f.read()
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
-        """Signals the server and waits; returns its exit status."""
-        if self.proc is None or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else None
-        self.proc.send_signal(sig)
+        """Signals the server and waits; returns its exit status.
+
+        Raises AssertionError when the server reported a sanitizer error,
+        or when it exited non-zero on SIGTERM or SIGINT (or before being
+        signalled at all).
+        """
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError(f'pmkb serve did not stop within '
+                                     f'{timeout} s of signal {sig}')
+        elif sig != signal.SIGKILL:
+            sig = None  # it had exited on its own
+        rc = self.proc.returncode
+        report = sanitizer_report(self.stderr())
+        if report:
+            raise AssertionError('pmkb serve: ' + report)
+        if sig != signal.SIGKILL and rc != 0:
+            raise AssertionError(
+                f'pmkb serve exited with {rc}'
+                f'{"" if sig else " on its own"}: {self.stderr()[-2000:]}')
+        return rc
+
+    def close(self, sig=signal.SIGTERM):
+        """Stops the server (checking as stop() does), removes its files;
+        returns what it logged."""
         try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise
+            self.stop(sig)
+            return self.stderr()
+        finally:
+            if self.log:
+                self.log.close()
+            if self.proc and self.proc.stdout:
+                self.proc.stdout.close()
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     def __enter__(self):
         return self.start()
 
     def __exit__(self, *exc):
-        self.stop()
-        self.log.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.close()
 
     def request(self, method, path, body=None, headers=None, conn=None):
         own = conn is None

@@ -272,6 +272,20 @@ class ProxyMode(unittest.TestCase):
                 'GET', '/api/search?q=db',
                 headers={'X-Forwarded-Email': ''}).status, 401)
 
+    def test_proxy_header_names_the_identity_header(self):
+        # From the trusted address the named header grants access, and
+        # the default header no longer does: the 401 below is not the
+        # address's doing.
+        with Server(args=['--auth', 'proxy', '--trusted-proxy',
+                          '127.0.0.1/32', '--proxy-header',
+                          'X-Auth-Request-Email']) as srv:
+            r = srv.request('GET', '/api/search?q=db', headers={
+                'X-Auth-Request-Email': 'ada@example.com'})
+            self.assertEqual(r.status, 200, r.body[:200])
+            r = srv.request('GET', '/api/search?q=db', headers={
+                'X-Forwarded-Email': 'ada@example.com'})
+            self.assertEqual(r.status, 401)
+
     def test_identity_header_from_elsewhere_is_ignored(self):
         with Server(args=['--auth', 'proxy', '--trusted-proxy',
                           '10.99.0.0/16', '--proxy-header',

@@ -5,9 +5,11 @@ and B (B: a tenth of A's files deleted, a fifth changed, a tenth new), so
 that every run of the server has a large transaction to write. Each
 round:
 
-  1. start pmkb serve on the other version and SIGKILL it after a random
-     time within the length of one import (sometimes during the import,
-     sometimes at its commit, sometimes after it);
+  1. start pmkb serve on the other version, wait until its write
+     transaction is open, and SIGKILL it after a random time within the
+     length of one import (sometimes during the import, sometimes at its
+     commit, sometimes after it); at least one kill must land while the
+     transaction is open and leave the previous version;
   2. pmkb check on the killed database: SQLite's and FTS5's integrity
      checks pass, and its digest is that of A or of B, never a mixture;
   3. restart, let it finish, stop it: the digest now equals a fresh
@@ -28,13 +30,14 @@ import random
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import time
 import unittest
 
 from gittest import Repo, git, wait_for
-from pmkbtest import BIN, ROOT, Server, main, pmkb
+from pmkbtest import ROOT, Server, main, pmkb
 from slacktest import Listener
 
 GEN = os.path.join(ROOT, 'tests', 'bench', 'gen_corpus.py')
@@ -95,34 +98,50 @@ def build_versions(tmp, n):
     return a, b, new
 
 
-def start(args, env=None, timeout=600):
-    e = dict(os.environ)
-    e.update(env or {})
-    return subprocess.Popen([BIN, 'serve', '--listen', '127.0.0.1:0'] + args,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=e)
+def start(args, env=None):
+    """pmkb serve with args (no --dir: args name it), not waited for."""
+    return Server(directory=None, args=args, env=env).spawn()
 
 
-def wait_serving(proc, timeout=600):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if line.startswith('http://'):
-            return line.strip().rstrip('/')
-        if not line and proc.poll() is not None:
-            break
-    proc.kill()
-    raise AssertionError('pmkb serve did not start: ' +
-                         proc.stderr.read()[-2000:])
+def wait_serving(srv, timeout=600):
+    return srv.wait_serving(timeout).base
 
 
-def finish(proc, sig=signal.SIGKILL):
-    if proc.poll() is None:
-        proc.send_signal(sig)
-    rc = proc.wait(timeout=120)
-    proc.stdout.close()
-    proc.stderr.close()
-    return rc
+def writing(db):
+    """Whether a write transaction is open on db right now: another
+    connection cannot take the write lock."""
+    if not os.path.exists(db):
+        return False
+    con = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        con.execute('BEGIN IMMEDIATE')
+        con.execute('ROLLBACK')
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        con.close()
+
+
+def kill_at(srv, db, rng, seconds):
+    """Waits for srv to open its write transaction on db (or to finish),
+    sleeps a random part of one import, SIGKILLs it; returns (delay,
+    whether the transaction was still open just before the kill)."""
+    wait_for(lambda: writing(db) or srv.proc.poll() is not None,
+             timeout=600, every=0.005)
+    delay = rng.uniform(0, seconds)
+    time.sleep(delay)
+    mid = writing(db)
+    srv.stop(signal.SIGKILL)
+    return delay, mid
+
+
+def finish(srv, sig=signal.SIGKILL):
+    """Stops srv (checked as Server.stop does); returns its exit status."""
+    try:
+        return srv.stop(sig)
+    finally:
+        srv.close(sig)
 
 
 class KillNine(unittest.TestCase):
@@ -201,12 +220,12 @@ class KillNine(unittest.TestCase):
             d = self.b if target == 'B' else self.a
             label = f'directory round {i + 1} ({prev}->{target})'
             proc = start(['--db', db, '--dir', d])
-            delay = rng.uniform(0, self.seconds * 1.1)
-            time.sleep(delay)
+            delay, mid = kill_at(proc, db, rng, self.seconds * 1.1)
             finish(proc)
             state = self.verify_killed(db, prev, target, label)
             self.results.append({'round': label, 'delay': delay,
-                                 'state': state})
+                                 'state': state,
+                                 'mid': mid and state == 'before'})
             proc = start(['--db', db, '--dir', d])
             base = wait_serving(proc)
             self.assertTrue(base.startswith('http://127.0.0.1:'))
@@ -237,12 +256,12 @@ class KillNine(unittest.TestCase):
                 repo.push()
                 label = f'git round {i + 1} ({prev}->{target})'
                 proc = start(args, env)
-                delay = rng.uniform(0, self.seconds * 1.3)
-                time.sleep(delay)
+                delay, mid = kill_at(proc, db, rng, self.seconds * 1.3)
                 finish(proc)
                 state = self.verify_killed(db, prev, target, label)
                 self.results.append({'round': label, 'delay': delay,
-                                     'state': state})
+                                     'state': state,
+                                     'mid': mid and state == 'before'})
                 proc = start(args, env)
                 wait_serving(proc)
                 # Let the outbox drain before stopping.
@@ -264,6 +283,16 @@ class KillNine(unittest.TestCase):
         finally:
             hook.stop()
             repo.close()
+
+    def test_3_kills_landed_mid_transaction(self):
+        """Without a kill inside an open write transaction that left the
+        previous version, the rounds above proved nothing about crash
+        safety."""
+        mid = [r['round'] for r in self.results if r['mid']]
+        print(f'# {len(mid)} of {len(self.results)} kills landed inside '
+              f'an open write transaction', flush=True)
+        self.assertGreater(len(self.results), 0)
+        self.assertGreater(len(mid), 0, 'no kill landed mid-transaction')
 
     def drain(self, db, timeout=120):
         def empty():

@@ -134,6 +134,27 @@ class GeneratedFeed(unittest.TestCase):
             self.assertEqual(titles[1], 'Incident 59')
             self.assertEqual(titles[-1], 'Incident 11')
 
+    def test_only_published_postmortems(self):
+        # Fewer than the feed's 50, so that the counts below depend on
+        # status: published actually filtering.
+        for i, status in enumerate(('published', 'draft', 'published',
+                                    'draft', 'published')):
+            self.write(f'2021-03-0{i + 1}-{status}-{i}.md',
+                       f'{status.title()} {i}', f'2021-03-0{i + 1}',
+                       status=status)
+        with Server(self.dir) as srv:
+            entries = check_required(self, parse(srv.get('/feed.atom')))
+            titles = [e.find(ATOM + 'title').text for e in entries]
+            self.assertEqual(titles, ['Published 4', 'Published 2',
+                                      'Published 0'])
+            everything = srv.get('/api/postmortems?limit=100').json()
+            self.assertEqual(everything['total'], 5)
+            listing = srv.get('/api/postmortems?limit=100'
+                              '&status=published').json()
+            self.assertEqual(listing['total'], len(entries))
+            self.assertEqual([r['title'] for r in listing['results']],
+                             titles)
+
     def test_empty(self):
         with Server(self.dir) as srv:
             root = parse(srv.get('/feed.atom'))

@@ -416,31 +416,8 @@ class ServerAs(Server):
     that file permissions apply to it."""
 
     def __init__(self, uid, bin_path=BIN, **kw):
-        super().__init__(**kw)
-        self.uid = uid
-        self.bin = bin_path
-
-    def start(self, timeout=60):
-        e = dict(os.environ)
-        e.update(self.env)
-        self.log = open(os.path.join(self.tmp, 'stderr.log'), 'w+')
-        self.proc = subprocess.Popen(
-            [self.bin, 'serve', '--db', self.db, '--dir', self.directory,
-             '--listen', '127.0.0.1:0'] + self.args,
-            stdout=subprocess.PIPE, stderr=self.log, text=True, env=e,
-            user=self.uid, group=self.uid, extra_groups=[])
-        deadline = time.time() + timeout
-        line = ''
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if line.startswith('http://') or \
-                    self.proc.poll() is not None:
-                break
-        if not line.startswith('http://'):
-            raise RuntimeError('pmkb serve did not start: ' + self.stderr())
-        self.base = line.strip().rstrip('/')
-        self.port = int(self.base.rsplit(':', 1)[1])
-        return self
+        super().__init__(bin_path=bin_path, **kw)
+        self.popen = {'user': uid, 'group': uid, 'extra_groups': []}
 
 
 class ReadOnly(unittest.TestCase):

@@ -14,7 +14,10 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/http/metrics.h"
 #include "pmkb/db/store.h"
+#include "pmkb/http/app.h"
+#include "pmkb/http/routes.h"
 #include "tap.h"
+#include "testdb.h"
 
 static struct sockaddr_in v4(const char *ip)
 {
@@ -310,9 +313,29 @@ static void test_tokens(void)
 	rmdir(dir);
 }
 
+static void has_line(const char *text, const char *line)
+{
+	const char *p = text;
+	size_t n = strlen(line);
+	int found = 0;
+
+	while (!found && (p = strstr(p, line)) != NULL) {
+		found = (p == text || p[-1] == '\n') &&
+			(p[n] == '\n' || p[n] == '\0');
+		p += n;
+	}
+	if (!ok(found, line))
+		printf("# in:\n%s", text);
+}
+
 static void test_metrics(void)
 {
+	static const struct test_doc doc = { "a.md", "# A\n" };
 	struct metrics *m = metrics_new(3);
+	struct testdb t;
+	struct app app = { 0 };
+	struct buf out = BUF_INIT;
+	char line[160];
 
 	metrics_observe(m, 0, 200, 300000);
 	metrics_observe(m, 0, 200, 2000000000LL);
@@ -320,11 +343,43 @@ static void test_metrics(void)
 	metrics_observe(m, -1, 599, 1000);
 	metrics_refused(m, 1);
 	metrics_timed_out(m);
+	metrics_auth_failed(m, 0);
 	metrics_auth_failed(m, 1);
-	ok(m != NULL, "counters never fail, whatever the route or status");
-	metrics_free(m);
+	/* A missing metrics object is ignored (the process survives). */
 	metrics_observe(NULL, 0, 200, 1);
-	ok(1, "a missing metrics object is ignored");
+	if (!testdb_open(&t, "metrics", &doc, 1, NULL))
+		goto out;
+	app.store = t.store;
+	metrics_render(m, &app, 4, 2, &out);
+	snprintf(line, sizeof(line),
+		 "pmkb_http_requests_total{method=\"%s\",route=\"%s\","
+		 "status=\"200\"} 2",
+		 routes[0].method, routes[0].pattern);
+	has_line(out.ptr, line);
+	has_line(out.ptr, "pmkb_http_requests_total{method=\"\","
+			  "route=\"none\",status=\"404\"} 1");
+	has_line(out.ptr, "pmkb_http_requests_total{method=\"\","
+			  "route=\"none\",status=\"other\"} 1");
+	snprintf(line, sizeof(line),
+		 "pmkb_http_request_duration_seconds_sum{method=\"%s\","
+		 "route=\"%s\"} 2.000300",
+		 routes[0].method, routes[0].pattern);
+	has_line(out.ptr, line);
+	has_line(out.ptr, "pmkb_http_connections 4");
+	has_line(out.ptr, "pmkb_http_requests_in_flight 2");
+	has_line(out.ptr, "pmkb_http_connections_refused_total"
+			  "{limit=\"total\"} 0");
+	has_line(out.ptr, "pmkb_http_connections_refused_total"
+			  "{limit=\"per_address\"} 1");
+	has_line(out.ptr, "pmkb_http_request_timeouts_total 1");
+	has_line(out.ptr, "pmkb_auth_failures_total{result=\"denied\"} 1");
+	has_line(out.ptr,
+		 "pmkb_auth_failures_total{result=\"rate_limited\"} 1");
+	has_line(out.ptr, "pmkb_postmortems 1");
+	testdb_close(&t);
+out:
+	buf_release(&out);
+	metrics_free(m);
 }
 
 int main(void)

@@ -38,7 +38,8 @@ void metrics_observe(struct metrics *m, int route, int status,
 void metrics_refused(struct metrics *m, int per_address);
 /* Counts a connection closed for not sending its request in time. */
 void metrics_timed_out(struct metrics *m);
-/* Counts a failed authentication, and one answered 429. */
+/* Counts a failed authentication (limited 0) or a request refused with
+ * 429 for too many failures (limited 1). */
 void metrics_auth_failed(struct metrics *m, int limited);
 
 /*

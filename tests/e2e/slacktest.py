@@ -100,6 +100,10 @@ class Listener:
     Every request is recorded on arrival (before the answer), so that a
     request whose answer never reached pmkb still counts. Answers close
     the connection, so that stop() really makes the webhook unreachable.
+
+    Setting down makes it fail every request (the connection is closed
+    without an answer, and nothing is recorded) while keeping its port,
+    so that a test never binds a released port again.
     """
 
     def __init__(self, port=0):
@@ -108,6 +112,7 @@ class Listener:
         self.requests = []
         self.lock = threading.Lock()
         self.httpd = None
+        self.down = False
         self.start()
 
     @property
@@ -121,6 +126,9 @@ class Listener:
             protocol_version = 'HTTP/1.1'
 
             def do_POST(self):
+                if listener.down:
+                    self.close_connection = True
+                    return
                 n = int(self.headers.get('Content-Length', '0'))
                 raw = self.rfile.read(n)
                 with listener.lock:

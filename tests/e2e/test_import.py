@@ -208,18 +208,12 @@ class ImportShapes(unittest.TestCase):
 
     def test_serve_prints_the_bare_url_first(self):
         d = os.path.join(self.dirs['meta-en'], 'postmortems')
-        proc = subprocess.Popen(
-            [BIN, 'serve', '--db', os.path.join(self.tmp, 'url.db'),
-             '--dir', d, '--listen', '127.0.0.1:0'],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        srv = Server(directory=d, db=os.path.join(self.tmp, 'url.db'))
         try:
-            first = proc.stdout.readline()
+            first = srv.spawn().proc.stdout.readline()
             self.assertRegex(first, r'^http://127\.0\.0\.1:\d+/\n$')
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-            proc.stdout.close()
-
+            srv.close()
 
 class FacetsAreFilters(unittest.TestCase):
     """Every facet value shown, clicked, gives exactly its count."""

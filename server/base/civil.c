@@ -1,6 +1,10 @@
 /* Calendar arithmetic: see include/pmkb/base/civil.h. */
 #include "pmkb/base/civil.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
 int64_t civil_floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
@@ -55,4 +59,26 @@ void civil_timespec_add_ms(struct timespec *ts, int64_t ms)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;
 	}
+}
+
+int64_t civil_now(void)
+{
+	const char *env = getenv("PMKB_NOW");
+	long long secs;
+	int y, m, d, hh = 0, mm = 0, ss = 0, used = 0;
+
+	if (!env || !*env)
+		return (int64_t)time(NULL);
+	if (sscanf(env, "%d-%d-%d%n", &y, &m, &d, &used) == 3) {
+		if (env[used] == 'T' &&
+		    sscanf(env + used, "T%d:%d:%d", &hh, &mm, &ss) != 3)
+			return (int64_t)time(NULL);
+		if (m < 1 || m > 12 || d < 1 || d > civil_days_in_month(y, m))
+			return (int64_t)time(NULL);
+		return civil_to_days(y, m, d) * 86400 + hh * 3600 + mm * 60 +
+		       ss;
+	}
+	if (sscanf(env, "%lld%n", &secs, &used) == 1 && !env[used])
+		return (int64_t)secs;
+	return (int64_t)time(NULL);
 }

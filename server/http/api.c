@@ -12,6 +12,7 @@
 
 #include "pmkb/db/column.h"
 #include "pmkb/doc/settings.h"
+#include "pmkb/base/civil.h"
 #include "pmkb/base/config.h"
 #include "pmkb/doc/repopath.h"
 #include "pmkb/ingest/ledger.h"
@@ -396,7 +397,7 @@ void api_get(struct request *req, struct reply *rep)
 		const struct taxonomy *tax =
 			settings_acquire(req->app->settings);
 		char today[16];
-		time_t now = time(NULL);
+		time_t now = (time_t)civil_now();
 		struct tm tm;
 
 		gmtime_r(&now, &tm);

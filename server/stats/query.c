@@ -844,7 +844,7 @@ enum pm_status stats_action_items(struct dbconn *c,
 	*out = NULL;
 	if ((st = run_open(&x, tax, r, err)) != PM_OK)
 		goto out;
-	now = (int64_t)time(NULL);
+	now = civil_now();
 	day_text(civil_floor_div(now + stats_zone_offset(x.zone, now), 86400),
 		 today, sizeof(today));
 	if (!(s = dbconn_stmt(c, sql_items))) {

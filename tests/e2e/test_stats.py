@@ -454,10 +454,12 @@ def count_items(incidents, want):
 class ActionItems(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.srv = Server().start()
+        # A fixed today (the server's one clock reads PMKB_NOW), in the
+        # middle of the samples' due dates: some items are overdue, some
+        # not, whatever the day the suite runs.
+        cls.srv = Server(env={'PMKB_NOW': '2018-01-15T03:00:00'}).start()
         cls.incidents = sample_incidents()
-        now = datetime.datetime.now(zoneinfo.ZoneInfo('Asia/Tokyo'))
-        cls.today = now.date().isoformat()
+        cls.today = '2018-01-15'  # noon in Tokyo
 
     @classmethod
     def tearDownClass(cls):
@@ -530,6 +532,8 @@ class ActionItems(unittest.TestCase):
                                      text).group(1) < self.today)
         self.assertEqual(late['total'], want)
         self.assertEqual(late['counts']['overdue'], want)
+        self.assertTrue(0 < want < self.items()['total'],
+                        'today splits the open items')
         self.assertEqual(self.items(owner='nobody-at-all')['items'], [])
 
     def test_paging(self):

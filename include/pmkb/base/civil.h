@@ -27,4 +27,12 @@ int civil_days_in_month(int64_t y, int m);
 /* ts moved ms milliseconds on (ms >= 0), as pthread_cond_timedwait wants. */
 void civil_timespec_add_ms(struct timespec *ts, int64_t ms);
 
+/*
+ * Seconds since 1970 for "now", the one clock behind "today" (overdue
+ * action items, the stats' current period): PMKB_NOW when it is set to
+ * seconds since 1970 or to YYYY-MM-DD[THH:MM:SS] in UTC, so that tests
+ * can fix the day; else the system clock.
+ */
+int64_t civil_now(void);
+
 #endif

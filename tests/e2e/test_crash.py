@@ -46,6 +46,12 @@ ROUNDS_DIR = 12
 ROUNDS_GIT = 8
 # Seconds one import should take: long enough to be killed in the middle.
 TARGET_SECONDS = 1.2
+# Files imported to measure the speed of this build on this machine.
+PROBE = 100
+# Fewest files in A: a sanitizer build on a busy machine imports a few
+# dozen a second, and twenty rounds of a larger corpus outlast meson's
+# timeout.
+MIN_FILES = 50
 
 
 def check(db):
@@ -150,13 +156,13 @@ class KillNine(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix='pmkb-e2e-crash-')
         cls.t0 = time.monotonic()
         # Calibrate: how many files this build imports in TARGET_SECONDS.
-        probe = generate(os.path.join(cls.tmp, 'probe'), 200, 3)
+        probe = generate(os.path.join(cls.tmp, 'probe'), PROBE, 3)
         t = time.monotonic()
         r = pmkb('import', '--db', os.path.join(cls.tmp, 'probe.db'),
                  os.path.dirname(probe[0]), timeout=300)
         assert r.returncode == 0, r.stderr
-        rate = 200 / max(0.05, time.monotonic() - t)
-        cls.n = max(300, min(3000, int(rate * TARGET_SECONDS)))
+        rate = PROBE / max(0.05, time.monotonic() - t)
+        cls.n = max(MIN_FILES, min(3000, int(rate * TARGET_SECONDS)))
         cls.a, cls.b, cls.new = build_versions(cls.tmp, cls.n)
         cls.ref = {}
         for name, d in (('A', cls.a), ('B', cls.b)):

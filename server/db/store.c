@@ -421,28 +421,37 @@ static enum pm_status ensure_fts(struct dbconn *w, struct pm_error *err)
 {
 	char *have = store_meta_get(w, "tokenizer");
 	enum pm_status st = PM_OK;
+	int begun = 0;
 
 	if (have && !strcmp(have, PM_TOKENIZER_NAME))
 		goto out;
 	log_kv(LOG_INFO, "index.rebuild", "reason",
 	       have ? "tokenizer changed" : "new index", "tokenizer",
 	       PM_TOKENIZER_NAME, NULL);
+	/* FTS5 opens the old index to drop it, with the tokenizer it names:
+	 * lend it ours under that name (it only has to construct). */
+	if (have && tokenizer_register_as(dbconn_db(w), have) != SQLITE_OK) {
+		st = PM_DB;
+		goto fail;
+	}
 	if ((st = dbconn_begin(w)) != PM_OK)
 		goto fail;
+	begun = 1;
 	if ((st = dbconn_exec(w, "DROP TABLE IF EXISTS pm_fts")) != PM_OK ||
 	    (st = dbconn_exec(w, sql_create_fts)) != PM_OK ||
 	    (st = dbconn_exec(w, sql_rebuild_fts)) != PM_OK ||
 	    (st = store_meta_set(w, "tokenizer", PM_TOKENIZER_NAME)) !=
 		    PM_OK ||
-	    (st = dbconn_commit(w)) != PM_OK) {
-		dbconn_rollback(w);
+	    (st = dbconn_commit(w)) != PM_OK)
 		goto fail;
-	}
 	goto out;
 fail:
+	/* The reason first: the rollback would replace it. */
 	pm_error_set(err, st, "database", 0,
 		     "cannot create the full-text index: %s",
 		     sqlite3_errmsg(dbconn_db(w)));
+	if (begun)
+		dbconn_rollback(w);
 out:
 	free(have);
 	return st;

@@ -749,15 +749,19 @@ out:
 /* The tokenizer has no per-instance state; this address is its handle. */
 static char tk_instance;
 
-int tokenizer_register(sqlite3 *db)
+int tokenizer_register_as(sqlite3 *db, const char *name)
 {
 	static fts5_tokenizer tok = { tk_create, tk_delete, tk_tokenize };
 	fts5_api *api = fts5_api_of(db);
 
 	if (!api || api->iVersion < 2)
 		return SQLITE_ERROR;
-	return api->xCreateTokenizer(api, PM_TOKENIZER_NAME, &tk_instance,
-				     &tok, NULL);
+	return api->xCreateTokenizer(api, name, &tk_instance, &tok, NULL);
+}
+
+int tokenizer_register(sqlite3 *db)
+{
+	return tokenizer_register_as(db, PM_TOKENIZER_NAME);
 }
 
 static int auto_init(sqlite3 *db, char **errmsg,

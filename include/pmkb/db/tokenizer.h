@@ -53,6 +53,13 @@ int tokenizer_run_query(const char *text, int len, int prefix, int stem,
 int tokenizer_register(sqlite3 *db);
 
 /*
+ * Registers the tokenizer on db under another name: the name an index
+ * built by an earlier version declares, which FTS5 needs to open that
+ * index even only to drop it. Returns an SQLite result code.
+ */
+int tokenizer_register_as(sqlite3 *db, const char *name);
+
+/*
  * Registers the tokenizer on every connection opened afterwards in this
  * process (sqlite3_auto_extension). Call once at startup.
  */

@@ -7,6 +7,7 @@ import hmac
 import http.server
 import json
 import re
+import socket
 import threading
 import time
 import urllib.parse
@@ -101,19 +102,34 @@ class Listener:
     request whose answer never reached pmkb still counts. Answers close
     the connection, so that stop() really makes the webhook unreachable.
 
-    Setting down makes it fail every request (the connection is closed
-    without an answer, and nothing is recorded) while keeping its port,
-    so that a test never binds a released port again.
+    Setting down makes the webhook unreachable (connections are refused,
+    as by a host whose service is down) while the port stays held by a
+    bound socket that does not listen, so that no other process takes it
+    and a test never binds a released port; setting it back listens on
+    the same port again (SO_REUSEPORT).
     """
 
     def __init__(self, port=0):
-        self.port = port
         self.script = []
         self.requests = []
         self.lock = threading.Lock()
         self.httpd = None
-        self.down = False
+        self.hold = socket.socket()
+        self.hold.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        self.hold.bind(('127.0.0.1', port))
+        self.port = self.hold.getsockname()[1]
         self.start()
+
+    @property
+    def down(self):
+        return self.httpd is None
+
+    @down.setter
+    def down(self, value):
+        if value:
+            self.stop_listening()
+        elif self.httpd is None:
+            self.start()
 
     @property
     def url(self):
@@ -126,9 +142,6 @@ class Listener:
             protocol_version = 'HTTP/1.1'
 
             def do_POST(self):
-                if listener.down:
-                    self.close_connection = True
-                    return
                 n = int(self.headers.get('Content-Length', '0'))
                 raw = self.rfile.read(n)
                 with listener.lock:
@@ -164,6 +177,11 @@ class Listener:
             daemon_threads = True
             allow_reuse_address = True
 
+            def server_bind(self):
+                self.socket.setsockopt(socket.SOL_SOCKET,
+                                       socket.SO_REUSEPORT, 1)
+                super().server_bind()
+
             def handle_error(self, request, client_address):
                 pass  # a client killed mid-answer is part of the tests
 
@@ -173,11 +191,15 @@ class Listener:
                          daemon=True).start()
         return self
 
-    def stop(self):
+    def stop_listening(self):
         if self.httpd:
             self.httpd.shutdown()
             self.httpd.server_close()
             self.httpd = None
+
+    def stop(self):
+        self.stop_listening()
+        self.hold.close()
 
     def answer(self, *answers):
         """Queues answers: each a status, or (status, headers, delay)."""

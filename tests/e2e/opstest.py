@@ -6,6 +6,7 @@ PID; every loop is bounded by a deadline.
 """
 import os
 import re
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -57,6 +58,22 @@ def create_token(db, name, scope='read'):
     if r.returncode != 0:
         raise AssertionError(f'token create: {r.stderr}')
     return r.stdout.strip()
+
+
+def writing(db):
+    """Whether a write transaction is open on db right now: another
+    connection cannot take the write lock."""
+    if not os.path.exists(db):
+        return False
+    con = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        con.execute('BEGIN IMMEDIATE')
+        con.execute('ROLLBACK')
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        con.close()
 
 
 def wait_until(cond, timeout=20, step=0.05):

@@ -30,13 +30,13 @@ import random
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import tempfile
 import time
 import unittest
 
 from gittest import Repo, git, wait_for
+from opstest import writing
 from pmkbtest import ROOT, Server, main, pmkb
 from slacktest import Listener
 
@@ -111,22 +111,6 @@ def start(args, env=None):
 
 def wait_serving(srv, timeout=600):
     return srv.wait_serving(timeout).base
-
-
-def writing(db):
-    """Whether a write transaction is open on db right now: another
-    connection cannot take the write lock."""
-    if not os.path.exists(db):
-        return False
-    con = sqlite3.connect(db, timeout=0, isolation_level=None)
-    try:
-        con.execute('BEGIN IMMEDIATE')
-        con.execute('ROLLBACK')
-        return False
-    except sqlite3.OperationalError:
-        return True
-    finally:
-        con.close()
 
 
 def kill_at(srv, db, rng, seconds):

@@ -12,8 +12,8 @@ import threading
 import time
 import unittest
 
-from gittest import Repo, git_server, postmortem, wait_for
-from opstest import Tmpfs, metric, parse_metrics, wait_until
+from gittest import Repo, git_server, postmortem, wait_for, wait_idle
+from opstest import Tmpfs, metric, parse_metrics, wait_until, writing
 from pmkbtest import (BIN, ROOT, SAMPLES, Server, main, pmkb, raw,
                       status_of)
 
@@ -246,10 +246,26 @@ class BackupCheckReindex(unittest.TestCase):
         self.assertTrue(ok, out)
         return out['digest']
 
+    def backup(self, db, name):
+        """pmkb backup of db; returns the copy's digest."""
+        out = os.path.join(self.tmp, name)
+        r = pmkb('backup', '--db', db, out, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(os.stat(out).st_mode & 0o777, 0o600)
+        self.assertFalse(os.path.exists(out + '-wal'))
+        ok, res = check(out)
+        self.assertTrue(ok, res)
+        os.remove(out)
+        return res['digest']
+
     def test_backup_is_consistent_while_a_sync_writes(self):
-        want_samples = self.fresh(SAMPLES, 'ref-samples.db')
-        want_gen = self.fresh(self.gen, 'ref-gen.db')
-        srv = Server().start()
+        repo = Repo()
+        shutil.copytree(SAMPLES, os.path.join(repo.work, 'postmortems'),
+                        dirs_exist_ok=True)
+        repo.commit('samples')
+        repo.push()
+        srv = git_server(repo).start()
+        repo.install_post_receive(srv.base)
         stop = threading.Event()
         errors = []
 
@@ -265,31 +281,40 @@ class BackupCheckReindex(unittest.TestCase):
         loader = threading.Thread(target=load)
         loader.start()
         try:
-            # Another process rewrites the whole index (300 files in one
-            # transaction, then back) while backups are taken.
-            writer = subprocess.Popen(
-                ['sh', '-c', f'"{BIN}" import --db "{srv.db}" "{self.gen}" '
-                 f'&& "{BIN}" import --db "{srv.db}" "{SAMPLES}"'],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            seen = set()
-            for i in range(6):
-                out = os.path.join(self.tmp, f'backup-{i}.db')
-                r = pmkb('backup', '--db', srv.db, out, timeout=300)
-                self.assertEqual(r.returncode, 0, r.stderr)
-                self.assertEqual(os.stat(out).st_mode & 0o777, 0o600)
-                self.assertFalse(os.path.exists(out + '-wal'))
-                ok, res = check(out)
-                self.assertTrue(ok, res)
-                self.assertIn(res['digest'], (want_samples, want_gen),
+            wait_idle(srv, 120)
+            before = self.backup(srv.db, 'before.db')
+            # One push of 300 files: the sync writes them and the new
+            # commit in one transaction while backups are taken.
+            for f in os.listdir(self.gen):
+                shutil.copy(os.path.join(self.gen, f),
+                            os.path.join(repo.work, 'postmortems', f))
+            head = repo.commit('300 more')
+            repo.push()
+            wait_for(lambda: writing(srv.db), 120, every=0.005)
+            digests, inside = [], 0
+            for i in range(500):
+                started_inside = writing(srv.db)
+                d = self.backup(srv.db, f'backup-{i}.db')
+                digests.append(d)
+                if started_inside and d == before:
+                    inside += 1  # taken while the sync's write was open
+                last = srv.get_json('/api/sync')['last']
+                if not started_inside and last and last['commit'] == head:
+                    break
+            after = self.backup(srv.db, 'after.db')
+            print(f'\n# {len(digests)} backups during the sync, {inside} '
+                  f'taken while it was writing', flush=True)
+            self.assertNotEqual(after, before)
+            for d in digests:
+                self.assertIn(d, (before, after),
                               'a snapshot of one state or the other')
-                seen.add(res['digest'])
-                time.sleep(0.2)
-            self.assertEqual(writer.wait(timeout=300), 0)
+            self.assertGreater(inside, 0, 'no backup was taken while the '
+                               'sync was writing')
         finally:
             stop.set()
             loader.join()
-            srv.stop()
-            srv.log.close()
+            srv.close()
+            repo.close()
         self.assertEqual(errors, [])
 
     def test_backup_errors(self):

@@ -25,9 +25,10 @@ libutf8proc-dev tzdata ca-certificates"
 # sanitizer runtimes; it is only a Recommends of clang-14, which
 # --no-install-recommends leaves out), sqlite3 for integrity checks from
 # outside, a Japanese font so that screenshots of the UI are readable,
-# Xapian for the benchmark's peer (make bench; optional there).
+# Xapian for the benchmark's peer (make bench; optional there), an OpenSSH
+# server for the tests that follow a repository over ssh.
 TEST_PACKAGES="clang libclang-rt-14-dev chromium sqlite3 fonts-ipafont-gothic
-python3-xapian"
+python3-xapian openssh-server"
 # Node.js and npm for playwright-core: Debian's packages, unless a node and
 # an npm are already on PATH (a nodesource nodejs bundles npm and conflicts
 # with Debian's npm package).

@@ -1,11 +1,14 @@
 """Following a git repository, as the README promises: credentials over
-HTTP from the environment (a real `git http-backend` behind basic auth),
---poll, a branch other than main, --dir ., .pmkb.yml at the root of the
+HTTP from the environment (a real `git http-backend` behind basic auth)
+and over ssh (Debian's OpenSSH server, host keys checked against
+~/.ssh/known_hosts), --poll, a branch other than main, --dir ., .pmkb.yml at the root of the
 work tree, and a pre-receive hook that lets warnings through.
 """
 import base64
+import getpass
 import http.server
 import os
+import socket
 import subprocess
 import threading
 import unittest
@@ -177,6 +180,116 @@ class Credentials(GitTest):
         wrong = 'Basic ' + base64.b64encode(f'{USER}:wrong'.encode()).decode()
         self.assertIn(wrong, b.seen, 'the token was offered')
         self.assertEqual(srv.get('/healthz').status, 200)
+
+
+SSHD = '/usr/sbin/sshd'
+
+
+class SshServer:
+    """Debian's OpenSSH server on 127.0.0.1, one `sshd -i` per connection
+    on a socket this object listens on (no port is released and bound
+    again). Accepts the public key authorized; its host key is hostkey."""
+
+    def __init__(self, tmp, authorized):
+        self.dir = os.path.join(tmp, 'sshd')
+        os.makedirs(self.dir)
+        self.hostkey = os.path.join(self.dir, 'hostkey')
+        subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '',
+                        '-f', self.hostkey], check=True)
+        keys = os.path.join(self.dir, 'authorized_keys')
+        with open(keys, 'w') as f:
+            f.write(authorized)
+        self.config = os.path.join(self.dir, 'sshd_config')
+        with open(self.config, 'w') as f:
+            f.write(f'HostKey {self.hostkey}\nAuthorizedKeysFile {keys}\n'
+                    'PasswordAuthentication no\n'
+                    'KbdInteractiveAuthentication no\n'
+                    'PubkeyAuthentication yes\n'
+                    'PermitRootLogin prohibit-password\n'
+                    'StrictModes no\nUsePAM no\n')
+        self.log = open(os.path.join(self.dir, 'sshd.log'), 'w+')
+        self.sock = socket.socket()
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.procs = []
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.procs.append(subprocess.Popen(
+                [SSHD, '-i', '-e', '-f', self.config], stdin=conn,
+                stdout=conn, stderr=self.log))
+            conn.close()
+
+    def known_hosts_line(self):
+        with open(self.hostkey + '.pub') as f:
+            kind, key = f.read().split()[:2]
+        return f'[127.0.0.1]:{self.port} {kind} {key}\n'
+
+    def url(self, path):
+        return f'ssh://{getpass.getuser()}@127.0.0.1:{self.port}{path}'
+
+    def stop(self):
+        self.sock.close()
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+        self.log.close()
+
+
+class Ssh(GitTest):
+    def setUp(self):
+        super().setUp()
+        self.repo.write('ssh.md', postmortem('Tunnel', 'pangolin'))
+        self.repo.commit('ssh')
+        self.repo.push()
+        self.key = os.path.join(self.repo.tmp, 'id_ed25519')
+        subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N',
+                        'e2e passphrase', '-f', self.key], check=True)
+        with open(self.key + '.pub') as f:
+            self.sshd = SshServer(self.repo.tmp, f.read())
+        self.addCleanup(self.sshd.stop)
+        self.home = os.path.join(self.repo.tmp, 'home')
+        os.makedirs(os.path.join(self.home, '.ssh'))
+
+    def env(self):
+        return {'HOME': self.home, 'PMKB_GIT_SSH_KEY': self.key,
+                'PMKB_GIT_SSH_PASSPHRASE': 'e2e passphrase'}
+
+    def test_key_and_known_host(self):
+        with open(os.path.join(self.home, '.ssh', 'known_hosts'), 'w') as f:
+            f.write(self.sshd.known_hosts_line())
+        srv = self.serve(remote=self.sshd.url(self.repo.remote),
+                         env=self.env())
+        wait_for(found(srv, 'pangolin'), 60)
+        self.assertNotIn('e2e passphrase', srv.stderr())
+
+    def test_an_unknown_host_is_refused(self):
+        srv = self.serve(remote=self.sshd.url(self.repo.remote),
+                         env=self.env())
+        last = wait_for(lambda: last_failed(srv), 60)[0]
+        self.assertIn('hostkey', last['error'])
+        self.assertEqual(search_total(srv, 'pangolin'), 0)
+
+    def test_another_host_key_is_refused(self):
+        other = os.path.join(self.repo.tmp, 'other')
+        subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '',
+                        '-f', other], check=True)
+        with open(other + '.pub') as f:
+            kind, key = f.read().split()[:2]
+        with open(os.path.join(self.home, '.ssh', 'known_hosts'), 'w') as f:
+            f.write(f'[127.0.0.1]:{self.sshd.port} {kind} {key}\n')
+        srv = self.serve(remote=self.sshd.url(self.repo.remote),
+                         env=self.env())
+        last = wait_for(lambda: last_failed(srv), 60)[0]
+        self.assertIn('hostkey', last['error'])
+        self.assertEqual(search_total(srv, 'pangolin'), 0)
 
 
 class Options(GitTest):

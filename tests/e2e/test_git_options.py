@@ -185,6 +185,13 @@ class Credentials(GitTest):
 SSHD = '/usr/sbin/sshd'
 
 
+def keygen(path, passphrase=''):
+    """A new ed25519 key pair at path and path.pub; returns path."""
+    subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', passphrase,
+                    '-f', path], check=True)
+    return path
+
+
 class SshServer:
     """Debian's OpenSSH server on 127.0.0.1, one `sshd -i` per connection
     on a socket this object listens on (no port is released and bound
@@ -193,9 +200,7 @@ class SshServer:
     def __init__(self, tmp, authorized):
         self.dir = os.path.join(tmp, 'sshd')
         os.makedirs(self.dir)
-        self.hostkey = os.path.join(self.dir, 'hostkey')
-        subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '',
-                        '-f', self.hostkey], check=True)
+        self.hostkey = keygen(os.path.join(self.dir, 'hostkey'))
         keys = os.path.join(self.dir, 'authorized_keys')
         with open(keys, 'w') as f:
             f.write(authorized)
@@ -249,9 +254,8 @@ class Ssh(GitTest):
         self.repo.write('ssh.md', postmortem('Tunnel', 'pangolin'))
         self.repo.commit('ssh')
         self.repo.push()
-        self.key = os.path.join(self.repo.tmp, 'id_ed25519')
-        subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N',
-                        'e2e passphrase', '-f', self.key], check=True)
+        self.key = keygen(os.path.join(self.repo.tmp, 'id_ed25519'),
+                          'e2e passphrase')
         with open(self.key + '.pub') as f:
             self.sshd = SshServer(self.repo.tmp, f.read())
         self.addCleanup(self.sshd.stop)
@@ -278,26 +282,23 @@ class Ssh(GitTest):
         wait_for(found(srv, 'pangolin'), 60)
         self.assertNotIn('e2e passphrase', srv.stderr())
 
-    def test_an_unknown_host_is_refused(self):
+    def assert_host_refused(self):
         srv = self.serve(remote=self.sshd.url(self.repo.remote),
                          env=self.env())
         last = wait_for(lambda: last_failed(srv), 60)[0]
         self.assertIn('hostkey', last['error'])
         self.assertEqual(search_total(srv, 'pangolin'), 0)
 
+    def test_an_unknown_host_is_refused(self):
+        self.assert_host_refused()
+
     def test_another_host_key_is_refused(self):
-        other = os.path.join(self.repo.tmp, 'other')
-        subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '',
-                        '-f', other], check=True)
+        other = keygen(os.path.join(self.repo.tmp, 'other'))
         with open(other + '.pub') as f:
             kind, key = f.read().split()[:2]
         with open(os.path.join(self.home, '.ssh', 'known_hosts'), 'w') as f:
             f.write(f'[127.0.0.1]:{self.sshd.port} {kind} {key}\n')
-        srv = self.serve(remote=self.sshd.url(self.repo.remote),
-                         env=self.env())
-        last = wait_for(lambda: last_failed(srv), 60)[0]
-        self.assertIn('hostkey', last['error'])
-        self.assertEqual(search_total(srv, 'pangolin'), 0)
+        self.assert_host_refused()
 
 
 class Options(GitTest):

@@ -62,4 +62,32 @@ pageSuite('the postmortem page', (srv) => {
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `${srv.base}/p/${slug}`);
     await p.close();
   });
+
+  test('similar postmortems are listed with why', async () => {
+    const slug = '2018-02-14-aurora-failover-14min';
+    const api = await getJson(srv.base, `/api/postmortems/${slug}/similar`);
+    const want = api.results || api.similar;
+    assert.ok(want.length > 0 && want.every((r) => (r.reasons || r.why || []).length > 0),
+      'the samples give this one similar postmortems, each with a reason');
+    const p = await openPage(srv.base, `/p/${slug}`);
+    const { page } = p;
+    await postmortemShown(page, slug);
+    await page.waitForSelector('ul.similar > li');
+    const shown = await page.$$eval('ul.similar > li', (lis) => lis.map((li) => ({
+      href: li.querySelector('a').getAttribute('href'),
+      why: [...li.querySelectorAll('ul.why li')].map((x) => x.textContent),
+    })));
+    assert.deepEqual(shown.map((x) => x.href), want.map((r) => r.url || `/p/${r.slug}`));
+    shown.forEach((x, i) => {
+      const reasons = want[i].reasons || want[i].why;
+      assert.equal(x.why.length, reasons.length, x.href);
+      reasons.forEach((r, j) => {
+        const values = r.values || r.terms || [];
+        const label = { service: 'Same services', cause: 'Same cause', terms: 'Shared words' }[r.kind];
+        assert.ok(x.why[j].startsWith(`${label}: `), x.why[j]);
+        if (r.kind !== 'cause') assert.ok(values.every((v) => x.why[j].includes(v)), `${x.why[j]} names ${values}`);
+      });
+    });
+    await p.close();
+  });
 });

@@ -83,8 +83,11 @@ pageSuite('the postmortem page', (srv) => {
       assert.equal(x.why.length, reasons.length, x.href);
       reasons.forEach((r, j) => {
         const values = r.values || r.terms || [];
-        const label = { service: 'Same services', cause: 'Same cause', terms: 'Shared words' }[r.kind];
-        assert.ok(x.why[j].startsWith(`${label}: `), x.why[j]);
+        const label = {
+          service: 'Same services', cause: 'Same cause', terms: 'Shared words', related: 'Linked',
+        }[r.kind];
+        assert.ok(label, `a known reason: ${r.kind}`);
+        assert.ok(x.why[j].startsWith(values.length ? `${label}: ` : label), x.why[j]);
         if (r.kind !== 'cause') assert.ok(values.every((v) => x.why[j].includes(v)), `${x.why[j]} names ${values}`);
       });
     });

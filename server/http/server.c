@@ -24,7 +24,7 @@
  *   resumed    queue the worker's reply
  *   completed  count it, free the request, restart the deadline
  *
- * Shutdown (server_stop): stop listening, let requests in flight finish
+ * Shutdown (server_stop): refuse new connections, let requests in flight finish
  * for --shutdown-timeout (answers then say Connection: close), then stop
  * the daemon, which closes what is left.
  */
@@ -630,6 +630,9 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr,
 	struct net_addr a;
 	int refuse = 0;
 
+	/* Stopping: new connections are closed at once (see server_stop). */
+	if (atomic_load(&srv->stopping))
+		return MHD_NO;
 	net_addr_from_sockaddr(&a, addr);
 	pthread_mutex_lock(&srv->lock);
 	if (srv->n_conns >= srv->max_connections)
@@ -903,16 +906,18 @@ void server_counts(struct server *srv, unsigned *connections,
 
 void server_stop(struct server *srv)
 {
-	MHD_socket listen_fd;
 	int64_t until;
 	char left[16];
 
 	if (!srv)
 		return;
+	/*
+	 * No MHD_quiesce_daemon(): with epoll and a thread pool it races a
+	 * worker removing the same listen socket and libmicrohttpd aborts
+	 * ("Failed to remove listen FD from epoll set"). on_accept closes
+	 * every new connection instead; the socket closes with the daemon.
+	 */
 	atomic_store(&srv->stopping, 1);
-	listen_fd = MHD_quiesce_daemon(srv->daemon);
-	if (listen_fd != MHD_INVALID_SOCKET)
-		close(listen_fd);
 	until = now_ns() + (int64_t)srv->app->cfg->shutdown_timeout *
 				   1000000000;
 	while (atomic_load(&srv->in_flight) > 0 && now_ns() < until) {

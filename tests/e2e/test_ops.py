@@ -129,12 +129,14 @@ class Shutdown(unittest.TestCase):
         wait_until(seen, 60)
 
     def refusing(self, srv):
-        """Waits until srv no longer accepts connections."""
+        """Waits until srv answers no new connection: each is refused or
+        closed before any answer."""
         def refused():
             try:
-                socket.create_connection(('127.0.0.1', srv.port),
-                                         timeout=2).close()
-                return False
+                with socket.create_connection(('127.0.0.1', srv.port),
+                                              timeout=5) as c:
+                    c.sendall(b'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')
+                    return c.recv(4096) == b''
             except OSError:
                 return True
         wait_until(refused, 60)
@@ -168,7 +170,7 @@ class Shutdown(unittest.TestCase):
             s, finish = self.slow_request(srv)
             self.in_flight(srv)
             srv.proc.send_signal(signal.SIGTERM)
-            # Not listening any more, but the request in flight goes on.
+            # New connections refused, but the request in flight goes on.
             self.refusing(srv)
             self.assertIsNone(srv.proc.poll())
             resp = finish()

@@ -196,6 +196,13 @@ static enum pm_status run_span(struct run *x, int64_t dmin, int64_t dmax,
 	return PM_OK;
 }
 
+/* The row of period ord in an answer over x's span: row x->n is the
+ * unknown one (ord INT64_MIN). */
+static size_t row_of(const struct run *x, int64_t ord)
+{
+	return ord == INT64_MIN ? x->n : (size_t)(ord - x->lo);
+}
+
 /* Binds the service and severity filters as JSON arrays. */
 static enum pm_status bind_filters(const struct run *x, sqlite3_stmt *s,
 				   char **owned, struct pm_error *err)
@@ -497,9 +504,7 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 	recurrences = xcalloc(rows, sizeof(*recurrences));
 	totals = xcalloc(cs.n ? cs.n : 1, sizeof(*totals));
 	for (size_t i = 0; i < n_inc; i++) {
-		size_t row = inc[i].ord == INT64_MIN
-				     ? x.n
-				     : (size_t)(inc[i].ord - x.lo);
+		size_t row = row_of(&x, inc[i].ord);
 
 		row_total[row]++;
 		recurrences[row] += inc[i].recurrence;
@@ -911,9 +916,7 @@ enum pm_status stats_action_items(struct dbconn *c,
 	opened = xcalloc(rows, sizeof(*opened));
 	done_in = xcalloc(rows, sizeof(*done_in));
 	for (size_t i = 0; i < n; i++) {
-		size_t row = ip[i].ord == INT64_MIN
-				     ? x.n
-				     : (size_t)(ip[i].ord - x.lo);
+		size_t row = row_of(&x, ip[i].ord);
 
 		opened[row]++;
 		done_in[row] += ip[i].done;

@@ -5,11 +5,15 @@ webhook the hosting service would send, with good, bad, missing and stale
 signatures. Only an authenticated push to the followed branch may cause
 a sync; pmkb fetches the commits itself.
 """
+import hashlib
+import hmac
 import json
+import os
+import re
 import unittest
 import urllib.parse
 
-from gittest import (GITLAB_TOKEN, SECRET, ZERO, Repo, close_server,
+from gittest import (GITLAB_TOKEN, SECRET, ZERO, Repo, close_server, git,
                      git_server, postmortem, search_total, found, sign,
                      wait_for, wait_idle)
 from pmkbtest import Server, main
@@ -28,6 +32,16 @@ def gitlab_event(kind='push', ref='refs/heads/main', after=ZERO):
                        'project': {'path_with_namespace': 'acme/pm'}})
 
 
+def seeded(args=()):
+    """A repository with one postmortem pushed, and a started server
+    following it."""
+    repo = Repo()
+    repo.write('2024-01-01-seed.md', postmortem('Seed', 'seedling'))
+    repo.commit('seed')
+    repo.push(secret=None)
+    return repo, git_server(repo, args=list(args)).start()
+
+
 class Deliveries(unittest.TestCase):
     """One server for all: each test checks that refused deliveries
     trigger no sync, and that accepted ones make the pushed file
@@ -35,11 +49,7 @@ class Deliveries(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.repo = Repo()
-        cls.repo.write('2024-01-01-seed.md', postmortem('Seed', 'seedling'))
-        cls.repo.commit('seed')
-        cls.repo.push(secret=None)
-        cls.srv = git_server(cls.repo, args=['--max-body', '4096']).start()
+        cls.repo, cls.srv = seeded(['--max-body', '4096'])
         cls.n = 0
 
     @classmethod
@@ -254,6 +264,162 @@ class Deliveries(unittest.TestCase):
 
     def test_get_is_not_allowed(self):
         self.assertEqual(self.srv.get('/hooks/github').status, 405)
+
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..',
+                        'fixtures', 'webhooks')
+
+
+def recorded(name, **fields):
+    """The recorded payload tests/fixtures/webhooks/name, its bytes kept
+    except for the given top-level string fields (ref, before, after,
+    checkout_sha), each of which must occur once at the top level."""
+    with open(os.path.join(FIXTURES, name), encoding='utf-8') as f:
+        body = f.read()
+    for key, value in fields.items():
+        body, n = re.subn(r'^(  "%s": ")[^"]*(")' % key,
+                          lambda m: m.group(1) + value + m.group(2), body,
+                          flags=re.M)
+        assert n == 1, f'{name}: top-level "{key}" found {n} times'
+    json.loads(body)
+    return body
+
+
+def sign_sha1(body):
+    """The legacy X-Hub-Signature both GitHub and Gitea still send."""
+    return 'sha1=' + hmac.new(SECRET.encode(), body.encode(),
+                              hashlib.sha1).hexdigest()
+
+
+def github_headers(body):
+    """The headers GitHub sends with a JSON push delivery."""
+    return {'Content-Type': 'application/json',
+            'User-Agent': 'GitHub-Hookshot/044aadd',
+            'X-GitHub-Event': 'push',
+            'X-GitHub-Delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+            'X-GitHub-Hook-ID': '292430182',
+            'X-GitHub-Hook-Installation-Target-ID': '79929171',
+            'X-GitHub-Hook-Installation-Target-Type': 'repository',
+            'X-Hub-Signature': sign_sha1(body),
+            'X-Hub-Signature-256': sign(body)}
+
+
+def gitea_headers(body):
+    """The headers Gitea sends with a JSON push delivery
+    (services/webhook/deliver.go)."""
+    hex256 = sign(body)[len('sha256='):]
+    uuid = 'f6266f16-1bf3-46a5-9ea4-602e06ead473'
+    return {'Content-Type': 'application/json',
+            'User-Agent': 'Go-http-client/1.1',
+            'X-Gitea-Delivery': uuid, 'X-Gitea-Event': 'push',
+            'X-Gitea-Event-Type': 'push', 'X-Gitea-Signature': hex256,
+            'X-Gogs-Delivery': uuid, 'X-Gogs-Event': 'push',
+            'X-Gogs-Event-Type': 'push', 'X-Gogs-Signature': hex256,
+            'X-Hub-Signature': sign_sha1(body),
+            'X-Hub-Signature-256': 'sha256=' + hex256,
+            'X-GitHub-Delivery': uuid, 'X-GitHub-Event': 'push',
+            'X-GitHub-Event-Type': 'push'}
+
+
+def gitlab_headers(_body):
+    """The headers GitLab sends with a push delivery."""
+    return {'Content-Type': 'application/json',
+            'User-Agent': 'GitLab/17.0.0',
+            'X-Gitlab-Event': 'Push Hook',
+            'X-Gitlab-Instance': 'https://gitlab.example.com',
+            'X-Gitlab-Webhook-UUID': '3c5c0404-c866-44bc-a5f6-452bb1bfc76e',
+            'X-Gitlab-Event-UUID': '9cebe914-4827-408f-b014-cfa23a47a35f',
+            'X-Gitlab-Token': GITLAB_TOKEN}
+
+
+class RecordedPayloads(unittest.TestCase):
+    """Each forge's documented push payload, pointed at the test's
+    repository (ref, before, after) and sent signed with the forge's
+    headers: pmkb syncs the pushed postmortem. The payload's own branch
+    (master, develop) is not the one followed: ignored."""
+
+    FORGES = {
+        'github': ('/hooks/github', 'github-push.json', github_headers,
+                   'refs/heads/master', 'github'),
+        'gitea': ('/hooks/github', 'gitea-push.json', gitea_headers,
+                  'refs/heads/develop', 'gitea'),
+        'gitlab': ('/hooks/gitlab', 'gitlab-push.json', gitlab_headers,
+                   'refs/heads/master', 'gitlab'),
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        # No --max-body: the recorded GitHub payload is over 8 KB.
+        cls.repo, cls.srv = seeded()
+        wait_for(found(cls.srv, 'seedling'))
+        cls.n = 0
+
+    @classmethod
+    def tearDownClass(cls):
+        close_server(cls.srv)
+        cls.repo.close()
+
+    def push_new(self):
+        """Pushes a new postmortem without telling pmkb; returns its word,
+        the old head and the new one."""
+        RecordedPayloads.n += 1
+        before = git(self.repo.work, 'rev-parse', 'HEAD').stdout.strip()
+        word = f'recordedword{self.n}z'
+        self.repo.write(f'2024-03-{self.n:02d}-recorded.md',
+                        postmortem(f'Recorded {self.n}', word))
+        after = self.repo.commit(f'recorded {self.n}')
+        self.repo.push(secret=None)
+        return word, before, after
+
+    def deliver(self, forge, main_branch):
+        """Pushes, then delivers forge's recorded payload for it, on main
+        or on the payload's own branch. Returns the reply and the word."""
+        path, name, headers, _, _ = self.FORGES[forge]
+        word, before, after = self.push_new()
+        fields = {'before': before, 'after': after}
+        if forge == 'gitlab':
+            fields['checkout_sha'] = after
+        if main_branch:
+            fields['ref'] = 'refs/heads/main'
+        body = recorded(name, **fields)
+        return self.srv.request('POST', path, body, headers(body)), word
+
+    def check_synced(self, forge):
+        r, word = self.deliver(forge, main_branch=True)
+        self.assertEqual(r.status, 202, r.body)
+        self.assertTrue(r.json()['queued'])
+        self.assertEqual(r.json()['branch'], 'main')
+        wait_for(found(self.srv, word))
+        self.assertEqual(wait_idle(self.srv)['last']['reason'],
+                         self.FORGES[forge][4])
+
+    def check_own_branch_ignored(self, forge):
+        r, word = self.deliver(forge, main_branch=False)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertFalse(r.json()['queued'])
+        self.assertIn(self.FORGES[forge][3], r.json()['note'])
+        # Nothing was queued before the answer, so an idle syncer now
+        # means no sync will look for word.
+        wait_idle(self.srv)
+        self.assertEqual(search_total(self.srv, word), 0)
+
+    def test_github_push_syncs(self):
+        self.check_synced('github')
+
+    def test_github_push_to_its_branch_is_ignored(self):
+        self.check_own_branch_ignored('github')
+
+    def test_gitea_push_syncs(self):
+        self.check_synced('gitea')
+
+    def test_gitea_push_to_its_branch_is_ignored(self):
+        self.check_own_branch_ignored('gitea')
+
+    def test_gitlab_push_syncs(self):
+        self.check_synced('gitlab')
+
+    def test_gitlab_push_to_its_branch_is_ignored(self):
+        self.check_own_branch_ignored('gitlab')
 
 
 class WithoutSecrets(unittest.TestCase):

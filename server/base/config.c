@@ -8,13 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pmkb/base/buf.h"
 #include "pmkb/base/config.h"
 
 /*
  * OPT_FLAG takes no value (--pre-receive); OPT_SECONDS is a duration such
- * as 90, 90s, 5m or 1h, stored in seconds.
+ * as 90, 90s, 5m or 1h, stored in seconds; OPT_CHOICE is a string that
+ * must be one of choices ("open|token|proxy").
  */
-enum opt_type { OPT_STRING, OPT_LONG, OPT_FLAG, OPT_SECONDS };
+enum opt_type { OPT_STRING, OPT_LONG, OPT_FLAG, OPT_SECONDS, OPT_CHOICE };
 
 struct option_def {
 	const char *flag;
@@ -27,6 +29,15 @@ struct option_def {
 	long min, max;
 };
 
+/* The values an OPT_CHOICE option takes, by flag. */
+static const struct {
+	const char *flag;
+	const char *choices;
+} choice_lists[] = {
+	{ "auth", "open|token|proxy" },
+	{ "log-level", "debug|info|warn|error|off" },
+};
+
 #define ALL_INDEX \
 	(CFG_SERVE | CFG_IMPORT | CFG_REINDEX | CFG_SEARCH | CFG_OUTBOX | \
 	 CFG_STATS | CFG_TOKEN | CFG_BACKUP | CFG_CHECK | CFG_RECALL | \
@@ -35,6 +46,7 @@ struct option_def {
 #define NUM(field) OPT_LONG, offsetof(struct pm_config, field)
 #define FLAG(field) OPT_FLAG, offsetof(struct pm_config, field)
 #define SECS(field) OPT_SECONDS, offsetof(struct pm_config, field)
+#define CHOICE(field) OPT_CHOICE, offsetof(struct pm_config, field)
 
 static const struct option_def options[] = {
 	{ "db", "PMKB_DB", STR(db), ALL_INDEX | CFG_LINT, "FILE",
@@ -86,7 +98,7 @@ static const struct option_def options[] = {
 	{ "search-cache", "PMKB_SEARCH_CACHE", NUM(search_cache), CFG_SERVE,
 	  "N", "keep up to N search answers until the index changes "
 	  "(0: off)", 0, 65536 },
-	{ "auth", "PMKB_AUTH", STR(auth), CFG_SERVE, "MODE",
+	{ "auth", "PMKB_AUTH", CHOICE(auth), CFG_SERVE, "MODE",
 	  "who may read: open (default; loopback only unless "
 	  "--allow-open-network), token (bearer tokens or the login page) "
 	  "or proxy (an identity header from --trusted-proxy)", 0, 0 },
@@ -183,11 +195,47 @@ static const struct option_def options[] = {
 	  "print this period's digest instead of queueing it", 0, 0 },
 	{ "pre-receive", NULL, FLAG(pre_receive), CFG_LINT, "",
 	  "run as a git pre-receive hook: lint what the push changes", 0, 0 },
-	{ "log-level", "PMKB_LOG_LEVEL", STR(log_level),
-	  ALL_INDEX | CFG_LINT, "LEVEL", "debug, info, warn or error", 0, 0 },
+	{ "log-level", "PMKB_LOG_LEVEL", CHOICE(log_level),
+	  ALL_INDEX | CFG_LINT, "LEVEL", "debug, info, warn, error or off", 0,
+	  0 },
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+/* v is one of o's choices; else says which, as "a, b or c". */
+static enum pm_status check_choice(const struct option_def *o,
+				   const char *v, const char *from,
+				   struct pm_error *err)
+{
+	struct buf list = BUF_INIT;
+	const char *p = NULL;
+	size_t vlen = strlen(v);
+	enum pm_status st;
+
+	for (size_t i = 0; i < sizeof(choice_lists) / sizeof(choice_lists[0]);
+	     i++)
+		if (!strcmp(choice_lists[i].flag, o->flag))
+			p = choice_lists[i].choices;
+	if (!p)
+		return PM_OK;
+	for (;;) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+
+		if (len == vlen && !memcmp(p, v, len))
+			return PM_OK;
+		if (list.len)
+			buf_addstr(&list, bar ? ", " : " or ");
+		buf_addf(&list, "%.*s", (int)len, p);
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	st = pm_error_set(err, PM_INVALID, from, 0,
+			  "%s: expected %s, got '%s'", from, list.ptr, v);
+	buf_release(&list);
+	return st;
+}
 
 static enum pm_status set_value(struct pm_config *cfg,
 				const struct option_def *o, const char *v,
@@ -196,7 +244,9 @@ static enum pm_status set_value(struct pm_config *cfg,
 	char *end;
 	long n;
 
-	if (o->type == OPT_STRING) {
+	if (o->type == OPT_CHOICE && check_choice(o, v, from, err) != PM_OK)
+		return PM_INVALID;
+	if (o->type == OPT_STRING || o->type == OPT_CHOICE) {
 		*(const char **)((char *)cfg + o->offset) = v;
 		return PM_OK;
 	}

@@ -48,7 +48,8 @@ class OpenMode(unittest.TestCase):
             r = pmkb('serve', '--db', os.path.join(tmp, 'x.db'), '--dir',
                      SAMPLES, '--listen', '127.0.0.1:0', '--auth', 'magic',
                      timeout=60)
-            self.assertEqual(r.returncode, 1)
+            self.assertEqual(r.returncode, 2, 'a usage error, as any bad '
+                             'option value')
             self.assertIn('open, token or proxy', r.stderr)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -97,7 +97,8 @@ class CommandLine(Tmp):
                 checked.add(var)
         for var in ('PMKB_THREADS', 'PMKB_TIMEOUT', 'PMKB_MAX_BODY',
                     'PMKB_POLL', 'PMKB_REQUEST_TIMEOUT', 'PMKB_MAX_DB_SIZE',
-                    'PMKB_SLACK_MAX_ATTEMPTS', 'PMKB_SESSION_TTL'):
+                    'PMKB_SLACK_MAX_ATTEMPTS', 'PMKB_SESSION_TTL',
+                    'PMKB_AUTH', 'PMKB_LOG_LEVEL'):
             self.assertIn(var, checked)
 
     def test_a_variable_takes_effect_and_the_flag_wins(self):

@@ -222,8 +222,10 @@ static enum pm_status check_choice(const struct option_def *o,
 		const char *bar = strchr(p, '|');
 		size_t len = bar ? (size_t)(bar - p) : strlen(p);
 
-		if (len == vlen && !memcmp(p, v, len))
+		if (len == vlen && !memcmp(p, v, len)) {
+			buf_release(&list);
 			return PM_OK;
+		}
 		if (list.len)
 			buf_addstr(&list, bar ? ", " : " or ");
 		buf_addf(&list, "%.*s", (int)len, p);

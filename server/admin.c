@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "pmkb/admin.h"
+#include "pmkb/base/civil.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/base/config.h"
 #include "pmkb/base/log.h"
@@ -270,7 +271,7 @@ int digest_command(const struct pm_config *cfg)
 		goto out;
 	}
 	if (!cfg->dry_run) {
-		if (digest_queue(st, tax, url, (int64_t)time(NULL), 1, &res,
+		if (digest_queue(st, tax, url, civil_now(), 1, &res,
 				 &p, &err) != PM_OK) {
 			fprintf(stderr, "pmkb digest: %s\n", err.message);
 			goto out;

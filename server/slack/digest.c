@@ -2,7 +2,6 @@
  * The action-item digest (slack/digest.h): when a period is due, what it
  * says, and the thread that queues it on the outbox.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/base/civil.h"
 #include "pmkb/base/log.h"
+#include "pmkb/base/wake.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/db/store.h"
 #include "pmkb/doc/learning.h"
@@ -295,9 +295,7 @@ struct digest_scheduler {
 	struct outbox_worker *worker;
 	long tick_ms;
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int stop;
+	struct wake wake;
 	char last[48]; /* what was last logged */
 };
 
@@ -311,7 +309,7 @@ static void check(struct digest_scheduler *d)
 	enum pm_status rc;
 
 	pm_error_clear(&err);
-	rc = digest_queue(d->store, tax, d->public_url, (int64_t)time(NULL), 0,
+	rc = digest_queue(d->store, tax, d->public_url, civil_now(), 0,
 			  &res, &p, &err);
 	settings_release(d->settings, tax);
 	if (rc != PM_OK) {
@@ -334,21 +332,11 @@ static void check(struct digest_scheduler *d)
 static void *run(void *arg)
 {
 	struct digest_scheduler *d = arg;
-	struct timespec until;
 
-	pthread_mutex_lock(&d->lock);
-	while (!d->stop) {
-		pthread_mutex_unlock(&d->lock);
+	while (!wake_stopped(&d->wake)) {
 		check(d);
-		pthread_mutex_lock(&d->lock);
-		clock_gettime(CLOCK_REALTIME, &until);
-		civil_timespec_add_ms(&until, d->tick_ms);
-		while (!d->stop &&
-		       pthread_cond_timedwait(&d->cond, &d->lock, &until) !=
-			       ETIMEDOUT)
-			;
+		wake_wait_ms(&d->wake, d->tick_ms);
 	}
-	pthread_mutex_unlock(&d->lock);
 	return NULL;
 }
 
@@ -365,11 +353,9 @@ enum pm_status digest_start(struct digest_scheduler **out, struct store *st,
 	d->public_url = public_url;
 	d->worker = worker;
 	d->tick_ms = tick_ms > 0 ? tick_ms : 30000;
-	pthread_mutex_init(&d->lock, NULL);
-	pthread_cond_init(&d->cond, NULL);
+	wake_init(&d->wake);
 	if (pthread_create(&d->thread, NULL, run, d)) {
-		pthread_cond_destroy(&d->cond);
-		pthread_mutex_destroy(&d->lock);
+		wake_destroy(&d->wake);
 		free(d);
 		return pm_error_set(err, PM_INTERNAL, NULL, 0,
 				    "cannot start the digest thread");
@@ -382,12 +368,8 @@ void digest_stop(struct digest_scheduler *d)
 {
 	if (!d)
 		return;
-	pthread_mutex_lock(&d->lock);
-	d->stop = 1;
-	pthread_cond_signal(&d->cond);
-	pthread_mutex_unlock(&d->lock);
+	wake_stop(&d->wake);
 	pthread_join(d->thread, NULL);
-	pthread_cond_destroy(&d->cond);
-	pthread_mutex_destroy(&d->lock);
+	wake_destroy(&d->wake);
 	free(d);
 }

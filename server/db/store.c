@@ -7,13 +7,12 @@
  * full-text table, which is created here because its definition names the
  * tokenizer's version.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "pmkb/base/dirs.h"
 #include "pmkb/base/log.h"
 #include "pmkb/db/migrate.h"
 #include "pmkb/db/store.h"
@@ -382,22 +381,10 @@ static enum pm_status make_parent_dir(const char *path, struct pm_error *err)
 	char *slash = strrchr(dir, '/');
 	enum pm_status st = PM_OK;
 
-	if (!slash || slash == dir)
-		goto out;
-	*slash = '\0';
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) && errno != EEXIST)
-			break;
-		*p = '/';
+	if (slash && slash != dir) {
+		*slash = '\0';
+		st = dirs_make(dir, "the database directory", err);
 	}
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		st = pm_error_set(err, PM_IO, dir, 0,
-				  "cannot create the database directory: %s",
-				  strerror(errno));
-out:
 	free(dir);
 	return st;
 }

@@ -13,7 +13,6 @@
  * came from.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <git2.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -24,6 +23,7 @@
 #include <unistd.h>
 
 #include "pmkb/base/buf.h"
+#include "pmkb/base/dirs.h"
 #include "pmkb/ingest/gitsync.h"
 #include "pmkb/ingest/gittree.h"
 #include "pmkb/ingest/provenance.h"
@@ -140,28 +140,6 @@ static char *env_dup(const char *name)
 	return v && *v ? xstrdup(v) : NULL;
 }
 
-/* mkdir -p for the data directory. */
-static enum pm_status make_dirs(const char *path, struct pm_error *err)
-{
-	char *p = xstrdup(path);
-	enum pm_status rc = PM_OK;
-
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) && errno != EEXIST)
-			break;
-		*s = '/';
-	}
-	if (mkdir(p, 0700) && errno != EEXIST)
-		rc = pm_error_set(err, PM_IO, path, 0,
-				  "cannot create the data directory: %s",
-				  strerror(errno));
-	free(p);
-	return rc;
-}
-
 /* ---- the clone -------------------------------------------------------- */
 
 static int older(const struct stat *sb, const struct timespec *t)
@@ -248,7 +226,7 @@ enum pm_status gitsync_open(struct gitsync **out,
 	g->user = env_dup("PMKB_GIT_USER");
 	g->ssh_key = env_dup("PMKB_GIT_SSH_KEY");
 	g->ssh_pass = env_dup("PMKB_GIT_SSH_PASSPHRASE");
-	if ((rc = make_dirs(o->data_dir, err)) != PM_OK)
+	if ((rc = dirs_make(o->data_dir, "the data directory", err)) != PM_OK)
 		goto out;
 	buf_addf(&path, "%s/repo.git", o->data_dir);
 	g->clone_path = buf_detach(&path, NULL);

@@ -774,19 +774,21 @@ def rows_for(n, s, mode):
     bare_c = median_of(tp['bare'], 'per_cpu_s')
     rare_c = median_of(tp['rare'], 'per_cpu_s')
     rc = s['rare_cold']
+    # Judged uncached: the response cache is a bonus, never the result.
     rows.append((f'{L} HTTP rare terms, 64 conns: req/s (p50 / p99 ms)',
-                 f'cached {fmt_n(rare)} '
+                 f'uncached {fmt_n(rc["rps"])} ({fmt_ms(rc["p50_ms"])} / '
+                 f'{fmt_ms(rc["p99_ms"])}); cached {fmt_n(rare)} '
                  f'({fmt_ms(median_of(tp["rare"], "p50_ms"))}'
-                 f' / {fmt_ms(median_of(tp["rare"], "p99_ms"))}); uncached '
-                 f'{fmt_n(rc["rps"])} ({fmt_ms(rc["p50_ms"])} / '
-                 f'{fmt_ms(rc["p99_ms"])})',
+                 f' / {fmt_ms(median_of(tp["rare"], "p99_ms"))})',
                  f'bare libmicrohttpd 1 KB: {fmt_n(bare)} '
                  f'({fmt_ms(median_of(tp["bare"], "p50_ms"))} / '
                  f'{fmt_ms(median_of(tp["bare"], "p99_ms"))}); '
                  'target ≥ 0.50×',
-                 f'{rare / bare:.2f}× (per server CPU-second '
+                 f'uncached {rc["rps"] / bare:.2f}× (per server '
+                 f'CPU-second {rc["per_cpu_s"] / bare_c:.2f}×), cached '
+                 f'{rare / bare:.2f}× (per CPU-second '
                  f'{rare_c / bare_c:.2f}×)',
-                 met_mark(rare / bare >= 0.5)))
+                 met_mark(rc['rps'] / bare >= 0.5)))
     rows.append((f'{L} HTTP query rotation, 64 conns: req/s (p50 / p99 ms)',
                  f'uncached {fmt_n(rot0)} '
                  f'({fmt_ms(s["rotation_cold"]["p50_ms"])} / '

@@ -6,25 +6,15 @@ import datetime
 import os
 import shutil
 import tempfile
-import time
 import unittest
 import zoneinfo
 
+from opstest import wait_until
 from pmkbtest import Server, main, pmkb
 from slacktest import (PUBLIC_URL, SIGNING_SECRET, Listener, check_blocks,
                        slack_body, slack_headers)
 
 ZONE = 'Asia/Tokyo'
-
-
-def wait_for(cond, timeout=60, what='condition'):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise AssertionError(f'timed out waiting for {what}')
 
 
 def postmortem(slug, started, items):
@@ -85,9 +75,9 @@ class Digest(unittest.TestCase):
 
     def test_once_per_period_across_restart(self):
         with self.server() as srv:
-            msg = wait_for(lambda: self.digests(), what='the digest')[0]
-            wait_for(lambda: 'result=queued' in srv.stderr()
-                     or '"queued"' in srv.stderr(), what='the log')
+            msg = wait_until(lambda: self.digests(), 60)[0]
+            wait_until(lambda: 'result=queued' in srv.stderr()
+                       or '"queued"' in srv.stderr(), 60)
         check_blocks(self, msg)
         self.assertEqual(
             msg['text'],
@@ -111,15 +101,14 @@ class Digest(unittest.TestCase):
 
         # A restart in the same period queues nothing again.
         with self.server() as srv:
-            wait_for(lambda: 'digest.check' in srv.stderr()
-                     and 'already' in srv.stderr(), what='the check')
+            wait_until(lambda: 'digest.check' in srv.stderr()
+                       and 'already' in srv.stderr(), 60)
             r = pmkb('digest', '--db', self.db, '--dir', self.dir)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn('already', r.stdout)
             # The outbox delivered everything it holds.
-            wait_for(lambda: 'queued 0, sending 0, sent 1, failed 0' in
-                     pmkb('outbox', '--db', self.db).stdout,
-                     what='an empty outbox')
+            wait_until(lambda: 'queued 0, sending 0, sent 1, failed 0' in
+                       pmkb('outbox', '--db', self.db).stdout, 60)
         self.assertEqual(len(self.digests()), 1)
 
         dry = pmkb('digest', '--dry-run', '--db', self.db, '--dir',

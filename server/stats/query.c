@@ -1,251 +1,49 @@
 /*
- * Queries.
+ * Incidents by cause and their durations, per period: stats_causes() and
+ * stats_durations() (include/pmkb/stats/stats.h).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <utf8proc.h>
 
 #include "pmkb/base/hash.h"
-#include "pmkb/base/civil.h"
-#include "pmkb/base/buf.h"
-#include "pmkb/base/log.h"
+#include "pmkb/stats/run.h"
 #include "pmkb/stats/spread.h"
 #include "pmkb/stats/stats.h"
 #include "pmkb/db/store.h"
-#include "pmkb/doc/taxonomy.h"
 #include "pmkb/doc/learning.h"
+#include "pmkb/doc/taxonomy.h"
 #include "pmkb/search/relations.h"
-#include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
-
-/* TZif files are a few kilobytes; anything this large is not one. */
-#define TZIF_MAX_SIZE (1u << 20)
-#define ZONE_NAME_MAX 128
 
 /* Rows that count as incidents, with the service and severity filters
  * (JSON arrays, NULL for none) applied in SQL. */
 static const char sql_incidents[] =
-	"SELECT p.started_at, p.started_epoch, p.started_source, "
-	"p.primary_cause, p.causes, p.detected_at, p.detected_epoch, "
-	"p.mitigated_at, p.mitigated_epoch, p.resolved_at, p.resolved_epoch, "
-	"p.detection, " RELATIONS_IS_RECURRENCE_SQL " FROM postmortems p WHERE "
-	"(?1 IS NULL OR EXISTS (SELECT 1 FROM labels l WHERE l.pm_id = p.id "
-	"AND l.kind = 'service' AND lower(l.value) IN "
-	"(SELECT lower(value) FROM json_each(?1)))) "
-	"AND (?2 IS NULL OR p.severity IN (SELECT value FROM json_each(?2)))";
+    "SELECT p.started_at, p.started_epoch, p.started_source, "
+    "p.primary_cause, p.causes, p.detected_at, p.detected_epoch, "
+    "p.mitigated_at, p.mitigated_epoch, p.resolved_at, p.resolved_epoch, "
+    "p.detection, " RELATIONS_IS_RECURRENCE_SQL " FROM postmortems p WHERE "
+    "(?1 IS NULL OR EXISTS (SELECT 1 FROM labels l WHERE l.pm_id = p.id "
+    "AND l.kind = 'service' AND lower(l.value) IN "
+    "(SELECT lower(value) FROM json_each(?1)))) "
+    "AND (?2 IS NULL OR p.severity IN (SELECT value FROM json_each(?2)))";
 enum {
-	I_STARTED, I_STARTED_E, I_SOURCE, I_PRIMARY, I_CAUSES, I_DETECTED,
-	I_DETECTED_E, I_MITIGATED, I_MITIGATED_E, I_RESOLVED, I_RESOLVED_E,
-	I_DETECTION, I_RECURRENCE
+	I_STARTED,
+	I_STARTED_E,
+	I_SOURCE,
+	I_PRIMARY,
+	I_CAUSES,
+	I_DETECTED,
+	I_DETECTED_E,
+	I_MITIGATED,
+	I_MITIGATED_E,
+	I_RESOLVED,
+	I_RESOLVED_E,
+	I_DETECTION,
+	I_RECURRENCE
 };
-
-static const char sql_items[] =
-	"SELECT a.done, a.owner, a.due, a.text, a.line, p.slug, p.title, "
-	"p.started_at, p.started_epoch, p.started_source, a.links, "
-	"a.due_implied, a.pos "
-	"FROM action_items a JOIN postmortems p ON p.id = a.pm_id "
-	"WHERE (?1 IS NULL OR lower(a.owner) = lower(?1)) "
-	"ORDER BY a.due IS NULL, a.due, p.started_epoch DESC, p.id, a.pos";
-enum {
-	A_DONE, A_OWNER, A_DUE, A_TEXT, A_LINE, A_SLUG, A_TITLE, A_STARTED,
-	A_STARTED_E, A_SOURCE, A_LINKS, A_IMPLIED, A_POS
-};
-
-/* The settings and parameters of one query, resolved. */
-struct run {
-	const struct taxonomy *tax;
-	const struct stats_request *r;
-	struct stats_zone *zone;
-	int fiscal;
-	int has_from, has_to;
-	int64_t from_day, to_day;
-	/* The periods to answer for: lo..hi, none when n is 0. */
-	int64_t lo, hi;
-	size_t n;
-};
-
-static enum pm_status run_open(struct run *x, const struct taxonomy *tax,
-			       const struct stats_request *r,
-			       struct pm_error *err)
-{
-	const char *tz = r->time_zone;
-	enum pm_status st;
-
-	memset(x, 0, sizeof(*x));
-	x->tax = tax;
-	x->r = r;
-	x->fiscal = r->fiscal_start_month ? r->fiscal_start_month
-		    : tax && tax->fiscal_start_month >= 1 &&
-				    tax->fiscal_start_month <= 12
-			    ? tax->fiscal_start_month
-			    : 1;
-	if (!tz)
-		tz = tax && tax->time_zone ? tax->time_zone : "UTC";
-	if ((st = stats_zone_load(&x->zone, tz, err)) != PM_OK) {
-		/* The parameter is the user's mistake; the settings were
-		 * checked when read, so a failure there is ours. */
-		if (r->time_zone) {
-			char why[sizeof(err->message)];
-
-			/* Not err->message itself: it is being rewritten. */
-			memcpy(why, err->message, sizeof(why));
-			return pm_error_set(err, PM_INVALID, "tz", 0, "tz: %s",
-					    why);
-		}
-		log_kv(LOG_ERROR, "stats.zone", "zone", tz, "error",
-		       err->message, NULL);
-		return PM_INTERNAL;
-	}
-	if (r->from) {
-		x->has_from = 1;
-		stats_range_day(r->from, x->fiscal, 0, &x->from_day);
-	}
-	if (r->to) {
-		x->has_to = 1;
-		stats_range_day(r->to, x->fiscal, 1, &x->to_day);
-	}
-	if (x->has_from && x->has_to && x->from_day > x->to_day)
-		return pm_error_set(err, PM_INVALID, "from", 0,
-				    "from (%s) is after to (%s)", r->from,
-				    r->to);
-	return PM_OK;
-}
-
-static void run_close(struct run *x)
-{
-	stats_zone_free(x->zone);
-	x->zone = NULL;
-}
-
-/* Whether a row's start counts as the incident's date (see stats.h). */
-static int row_dated(sqlite3_stmt *s, int col_at, int col_source)
-{
-	const char *src = (const char *)sqlite3_column_text(s, col_source);
-
-	return sqlite3_column_type(s, col_at) != SQLITE_NULL && src &&
-	       strcmp(src, "none") && strcmp(src, "mtime");
-}
-
-/*
- * The period of a row: 1 and *ord, 0 when it is outside from/to, -1 for an
- * undated row when a range was asked for (nobody can say whether it is
- * inside). Without a range, an undated row is 1 with *ord INT64_MIN.
- */
-static int row_period(const struct run *x, sqlite3_stmt *s, int col_at,
-		      int col_epoch, int col_source, int64_t *ord)
-{
-	int64_t day;
-
-	if (!row_dated(s, col_at, col_source)) {
-		*ord = INT64_MIN;
-		return x->has_from || x->has_to ? -1 : 1;
-	}
-	stats_start_day(x->zone, (const char *)sqlite3_column_text(s, col_at),
-			sqlite3_column_int64(s, col_epoch), &day);
-	if ((x->has_from && day < x->from_day) ||
-	    (x->has_to && day > x->to_day))
-		return 0;
-	*ord = stats_period_of(x->r->period, x->fiscal, day);
-	return 1;
-}
-
-/*
- * Fixes the periods to answer for: from/to when given, else the first and
- * last period with data (dmin > dmax: none).
- */
-static enum pm_status run_span(struct run *x, int64_t dmin, int64_t dmax,
-			       struct pm_error *err)
-{
-	int have = dmin <= dmax;
-	uint64_t n;
-
-	x->lo = x->has_from ? stats_period_of(x->r->period, x->fiscal,
-					      x->from_day)
-			    : dmin;
-	x->hi = x->has_to ? stats_period_of(x->r->period, x->fiscal,
-					    x->to_day)
-			  : dmax;
-	if (!have && x->has_from != x->has_to) {
-		if (x->has_from)
-			x->hi = x->lo;
-		else
-			x->lo = x->hi;
-	}
-	x->n = 0;
-	if ((!have && !x->has_from && !x->has_to) || x->lo > x->hi)
-		return PM_OK;
-	n = (uint64_t)(x->hi - x->lo) + 1;
-	if (n > STATS_MAX_PERIODS)
-		return pm_error_set(err, PM_INVALID, "period", 0,
-				    "%llu periods of a %s: more than %d; "
-				    "narrow from/to or use a longer period",
-				    (unsigned long long)n,
-				    stats_period_name(x->r->period),
-				    STATS_MAX_PERIODS);
-	x->n = (size_t)n;
-	return PM_OK;
-}
-
-/* The row of period ord in an answer over x's span: row x->n is the
- * unknown one (ord INT64_MIN). */
-static size_t row_of(const struct run *x, int64_t ord)
-{
-	return ord == INT64_MIN ? x->n : (size_t)(ord - x->lo);
-}
-
-/* Binds the service and severity filters as JSON arrays. */
-static enum pm_status bind_filters(const struct run *x, sqlite3_stmt *s,
-				   char **owned, struct pm_error *err)
-{
-	const char *lists[2] = { x->r->service, x->r->severity };
-
-	for (int i = 0; i < 2; i++) {
-		json_t *a;
-		const char *p = lists[i];
-
-		owned[i] = NULL;
-		if (!p)
-			continue;
-		a = json_array();
-		while (*p) {
-			const char *comma = strchr(p, ',');
-			size_t n = comma ? (size_t)(comma - p) : strlen(p);
-			char *v = xstrndup(p, n);
-			const char *canon = NULL;
-
-			if (i == 1 && *v &&
-			    taxonomy_severity(x->tax, v, &canon) < 0) {
-				enum pm_status st = pm_error_set(
-					err, PM_INVALID, "severity", 0,
-					"severity: unknown '%.*s'",
-					(int)utf8_truncate(v, strlen(v), 40), v);
-
-				free(v);
-				json_decref(a);
-				return st;
-			}
-			if (*v)
-				json_array_append_new(
-					a, json_string(i == 1 ? canon : v));
-			free(v);
-			p += n + (comma != NULL);
-		}
-		owned[i] = json_dumps(a, JSON_COMPACT);
-		json_decref(a);
-		sqlite3_bind_text(s, i + 1, owned[i], -1, SQLITE_TRANSIENT);
-	}
-	return PM_OK;
-}
 
 /* Cause ids, interned: the taxonomy's first, in its order. */
 struct cause_set {
@@ -302,7 +100,7 @@ struct cause_map {
 	struct cause_set *cs; /* canonical ids */
 	const struct taxonomy *tax;
 	struct cause_set raw; /* spellings seen */
-	size_t *canon;	      /* raw index → cs index */
+	size_t *canon;        /* raw index → cs index */
 	size_t alloc;
 };
 
@@ -333,46 +131,14 @@ static void cause_map_release(struct cause_map *m)
 }
 
 struct incident {
-	int64_t ord; /* INT64_MIN: undated */
+	int64_t ord;     /* INT64_MIN: undated */
 	size_t first, n; /* its causes in the flat list */
-	int recurrence;	 /* flagged as a possible recurrence */
+	int recurrence;  /* flagged as a possible recurrence */
 };
 
 static double share_of(int64_t part, int64_t whole)
 {
 	return round((double)part * 10000.0 / (double)whole) / 10000.0;
-}
-
-/* {"period", "label", "label_ja", "start", "end"} for ord (or unknown). */
-static json_t *row_head(const struct run *x, int64_t ord)
-{
-	char id[48], label[48], ja[48], a[16], b[16];
-	int64_t first, last, y;
-	int m, d;
-
-	if (ord == INT64_MIN)
-		return json_pack("{s:s,s:s,s:s,s:n,s:n}", "period", "unknown",
-				 "label", "Unknown", "label_ja", "不明",
-				 "start", "end");
-	stats_period_names(x->r->period, x->fiscal, ord, id, label, ja,
-			   sizeof(id));
-	stats_period_bounds(x->r->period, x->fiscal, ord, &first, &last);
-	civil_from_days(first, &y, &m, &d);
-	snprintf(a, sizeof(a), "%04lld-%02d-%02d", (long long)y, m, d);
-	civil_from_days(last, &y, &m, &d);
-	snprintf(b, sizeof(b), "%04lld-%02d-%02d", (long long)y, m, d);
-	return json_pack("{s:s,s:s,s:s,s:s,s:s}", "period", id, "label",
-			 label, "label_ja", ja, "start", a, "end", b);
-}
-
-/* The common head of every result. */
-static json_t *result_head(const struct run *x)
-{
-	return json_pack("{s:s,s:s,s:i,s:s,s:s?,s:s?}", "period",
-			 stats_period_name(x->r->period), "mode",
-			 stats_mode_names[x->r->mode], "fiscal_start_month",
-			 x->fiscal, "time_zone", stats_zone_name(x->zone),
-			 "from", x->r->from, "to", x->r->to);
 }
 
 struct order_ctx {
@@ -409,26 +175,26 @@ static void order_causes(size_t *idx, size_t n, const struct order_ctx *o)
 }
 
 enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
-			    const struct stats_request *r, json_t **out,
-			    struct pm_error *err)
+                            const struct stats_request *r, json_t **out,
+                            struct pm_error *err)
 {
-	struct run x;
-	struct cause_set cs = { 0 };
-	struct cause_map map = { &cs, tax, { 0 }, NULL, 0 };
+	struct stats_run x;
+	struct cause_set cs = {0};
+	struct cause_map map = {&cs, tax, {0}, NULL, 0};
 	struct incident *inc = NULL;
 	size_t n_inc = 0, alloc_inc = 0, *flat = NULL, n_flat = 0,
 	       alloc_flat = 0, *order = NULL, ntax = 0, rows;
 	int64_t *counts = NULL, *totals = NULL, *row_total = NULL;
 	int64_t *recurrences = NULL;
 	int64_t dmin = INT64_MAX, dmax = INT64_MIN, grand = 0, undated = 0;
-	char *filters[2] = { NULL, NULL };
+	char *filters[2] = {NULL, NULL};
 	sqlite3_stmt *s = NULL;
 	json_t *res = NULL, *jrows, *jcauses;
 	enum pm_status st;
 	int rc;
 
 	*out = NULL;
-	if ((st = run_open(&x, tax, r, err)) != PM_OK)
+	if ((st = stats_run_open(&x, tax, r, err)) != PM_OK)
 		goto out;
 	for (size_t i = 0; tax && i < tax->n_causes; i++)
 		cause_intern(&cs, tax->causes[i].id);
@@ -437,17 +203,17 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 		st = PM_DB;
 		goto out;
 	}
-	if ((st = bind_filters(&x, s, filters, err)) != PM_OK)
+	if ((st = stats_bind_filters(&x, s, filters, err)) != PM_OK)
 		goto out;
-	sqlite3_bind_int(s, 3, tax ? tax->learning->recurrence_window_days
-				   : 365);
+	sqlite3_bind_int(s, 3,
+	                 tax ? tax->learning->recurrence_window_days : 365);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct incident *it;
 		json_t *list = NULL, *v;
 		size_t k;
 		int64_t ord;
-		int in = row_period(&x, s, I_STARTED, I_STARTED_E, I_SOURCE,
-				    &ord);
+		int in = stats_row_period(&x, s, I_STARTED, I_STARTED_E,
+		                          I_SOURCE, &ord);
 
 		if (in != 1) {
 			undated += in == -1;
@@ -464,17 +230,18 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 			dmax = ord > dmax ? ord : dmax;
 		}
 		if (r->mode == STATS_ANY)
-			list = json_loads((const char *)sqlite3_column_text(
-						  s, I_CAUSES),
-					  0, NULL);
+			list = json_loads(
+			    (const char *)sqlite3_column_text(s, I_CAUSES), 0,
+			    NULL);
 		if (!json_is_array(list) || !json_array_size(list)) {
 			XGROW(flat, alloc_flat, n_flat + 1);
 			flat[n_flat++] = cause_of(
-				&map, (const char *)sqlite3_column_text(
-					      s, I_PRIMARY));
+			    &map,
+			    (const char *)sqlite3_column_text(s, I_PRIMARY));
 			it->n = 1;
 		}
-		json_array_foreach(list, k, v) {
+		json_array_foreach(list, k, v)
+		{
 			const char *raw = json_string_value(v);
 			size_t id = cause_of(&map, raw);
 			int dup = 0;
@@ -494,7 +261,7 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 		st = PM_DB;
 		goto out;
 	}
-	if ((st = run_span(&x, dmin, dmax, err)) != PM_OK)
+	if ((st = stats_run_span(&x, dmin, dmax, err)) != PM_OK)
 		goto out;
 
 	/* Row x.n is the unknown one. */
@@ -504,7 +271,7 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 	recurrences = xcalloc(rows, sizeof(*recurrences));
 	totals = xcalloc(cs.n ? cs.n : 1, sizeof(*totals));
 	for (size_t i = 0; i < n_inc; i++) {
-		size_t row = row_of(&x, inc[i].ord);
+		size_t row = stats_row_of(&x, inc[i].ord);
 
 		row_total[row]++;
 		recurrences[row] += inc[i].recurrence;
@@ -519,12 +286,12 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 	for (size_t i = 0; i < cs.n; i++)
 		order[i] = i;
 	{
-		struct order_ctx o = { &cs, totals };
+		struct order_ctx o = {&cs, totals};
 
 		order_causes(order + ntax, cs.n - ntax, &o);
 	}
 
-	res = result_head(&x);
+	res = stats_result_head(&x);
 	json_object_set_new(res, "total", json_integer(grand));
 	json_object_set_new(res, "undated", json_integer(undated));
 	jcauses = json_array();
@@ -533,21 +300,21 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 		const struct pm_cause *pc = taxonomy_find(tax, cs.ids[i]);
 		int unknown = !strcmp(cs.ids[i], "unknown");
 		const char *label = pc && pc->label ? pc->label
-				    : unknown	     ? "Unknown"
-						     : cs.ids[i];
+		                    : unknown       ? "Unknown"
+		                                    : cs.ids[i];
 		const char *ja = pc && pc->label_ja ? pc->label_ja
-				 : unknown	    ? "不明"
-						    : label;
+		                 : unknown          ? "不明"
+		                                    : label;
 
 		json_array_append_new(
-			jcauses,
-			json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:I,s:o}", "id",
-				  cs.ids[i], "label", label, "label_ja", ja,
-				  "group", pc ? pc->group : NULL, "color",
-				  pc ? pc->color : NULL, "total",
-				  (json_int_t)totals[i], "share",
-				  grand ? json_real(share_of(totals[i], grand))
-					: json_null()));
+		    jcauses,
+		    json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:I,s:o}", "id",
+		              cs.ids[i], "label", label, "label_ja", ja,
+		              "group", pc ? pc->group : NULL, "color",
+		              pc ? pc->color : NULL, "total",
+		              (json_int_t)totals[i], "share",
+		              grand ? json_real(share_of(totals[i], grand))
+		                    : json_null()));
 	}
 	json_object_set_new(res, "causes", jcauses);
 	jrows = json_array();
@@ -561,34 +328,34 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 		by = json_object();
 		sh = json_object();
 		ch = json_object();
-		j = row_head(&x, unknown_row ? INT64_MIN
-					     : x.lo + (int64_t)row);
+		j = stats_row_head(&x, unknown_row ? INT64_MIN
+		                                   : x.lo + (int64_t)row);
 		json_object_set_new(j, "total", json_integer(row_total[row]));
 		json_object_set_new(j, "recurrences",
-				    json_integer(recurrences[row]));
+		                    json_integer(recurrences[row]));
 		for (size_t k = 0; k < cs.n; k++) {
 			size_t i = order[k];
 			int64_t v = counts[row * cs.n + i];
 			int64_t before =
-				first ? 0 : counts[(row - 1) * cs.n + i];
+			    first ? 0 : counts[(row - 1) * cs.n + i];
 
 			json_object_set_new(by, cs.ids[i], json_integer(v));
 			json_object_set_new(
-				sh, cs.ids[i],
-				row_total[row]
-					? json_real(share_of(v, row_total[row]))
-					: json_null());
-			json_object_set_new(
-				ch, cs.ids[i],
-				first ? json_null() : json_integer(v - before));
+			    sh, cs.ids[i],
+			    row_total[row]
+			        ? json_real(share_of(v, row_total[row]))
+			        : json_null());
+			json_object_set_new(ch, cs.ids[i],
+			                    first ? json_null()
+			                          : json_integer(v - before));
 		}
 		json_object_set_new(j, "by_cause", by);
 		json_object_set_new(j, "share", sh);
 		json_object_set_new(j, "change", ch);
-		json_object_set_new(j, "total_change",
-				    first ? json_null()
-					  : json_integer(row_total[row] -
-							 row_total[row - 1]));
+		json_object_set_new(
+		    j, "total_change",
+		    first ? json_null()
+		          : json_integer(row_total[row] - row_total[row - 1]));
 		json_array_append_new(jrows, j);
 	}
 	json_object_set_new(res, "rows", jrows);
@@ -607,7 +374,7 @@ out:
 	free(inc);
 	cause_map_release(&map);
 	cause_set_release(&cs);
-	run_close(&x);
+	stats_run_close(&x);
 	return st;
 }
 
@@ -630,13 +397,13 @@ static int64_t row_duration(sqlite3_stmt *s, int at, int epoch)
 
 struct timing {
 	int64_t ord;
-	int64_t v[3]; /* ttd, ttm, ttr; -1 unknown */
+	int64_t v[3];  /* ttd, ttm, ttr; -1 unknown */
 	int detection; /* index in detection_names */
 };
 
 /* Time to detect is split by how the incident was noticed. */
-static const char *const detection_names[] = { "alert", "customer",
-					       "internal", "other" };
+static const char *const detection_names[] = {"alert", "customer", "internal",
+                                              "other"};
 #define N_DETECTIONS 4
 
 static int detection_of(sqlite3_stmt *s)
@@ -664,11 +431,11 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-const char *const stats_metric_names[3] = { "ttd", "ttm", "ttr" };
+const char *const stats_metric_names[3] = {"ttd", "ttm", "ttr"};
 
 /* The metric m of t[0..n) (of one detection, or all: -1), sorted. */
 static size_t collect(const struct timing *t, size_t n, int m, int det,
-		      int64_t *vals)
+                      int64_t *vals)
 {
 	size_t k = 0;
 
@@ -684,7 +451,7 @@ static size_t collect(const struct timing *t, size_t n, int m, int det,
  * detect per detection method; vals has room for n.
  */
 static void put_metrics(json_t *j, const struct timing *t, size_t n,
-			int64_t *vals, int min_n, int with_values)
+                        int64_t *vals, int min_n, int with_values)
 {
 	json_t *by = json_object();
 
@@ -692,47 +459,47 @@ static void put_metrics(json_t *j, const struct timing *t, size_t n,
 		size_t k = collect(t, n, m, -1, vals);
 
 		json_object_set_new(j, stats_metric_names[m],
-				    spread_json(vals, k, min_n, with_values));
+		                    spread_json(vals, k, min_n, with_values));
 	}
 	for (int d = 0; d < N_DETECTIONS; d++) {
 		size_t k = collect(t, n, 0, d, vals);
 
 		json_object_set_new(by, detection_names[d],
-				    spread_json(vals, k, min_n, 0));
+		                    spread_json(vals, k, min_n, 0));
 	}
 	json_object_set_new(j, "ttd_by_detection", by);
 }
 
 enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
-			       const struct stats_request *r, json_t **out,
-			       struct pm_error *err)
+                               const struct stats_request *r, json_t **out,
+                               struct pm_error *err)
 {
-	static const int cols[3][2] = { { I_DETECTED, I_DETECTED_E },
-					{ I_MITIGATED, I_MITIGATED_E },
-					{ I_RESOLVED, I_RESOLVED_E } };
-	struct run x;
+	static const int cols[3][2] = {{I_DETECTED, I_DETECTED_E},
+	                               {I_MITIGATED, I_MITIGATED_E},
+	                               {I_RESOLVED, I_RESOLVED_E}};
+	struct stats_run x;
 	struct timing *t = NULL;
 	size_t n = 0, alloc = 0, i = 0;
 	int64_t dmin = INT64_MAX, dmax = INT64_MIN, undated = 0, *vals = NULL;
-	char *filters[2] = { NULL, NULL };
+	char *filters[2] = {NULL, NULL};
 	sqlite3_stmt *s = NULL;
 	json_t *res = NULL, *rows, *all;
 	enum pm_status st;
 	int rc;
 
 	*out = NULL;
-	if ((st = run_open(&x, tax, r, err)) != PM_OK)
+	if ((st = stats_run_open(&x, tax, r, err)) != PM_OK)
 		goto out;
 	if (!(s = dbconn_stmt(c, sql_incidents))) {
 		st = PM_DB;
 		goto out;
 	}
-	if ((st = bind_filters(&x, s, filters, err)) != PM_OK)
+	if ((st = stats_bind_filters(&x, s, filters, err)) != PM_OK)
 		goto out;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t ord;
-		int in = row_period(&x, s, I_STARTED, I_STARTED_E, I_SOURCE,
-				    &ord);
+		int in = stats_row_period(&x, s, I_STARTED, I_STARTED_E,
+		                          I_SOURCE, &ord);
 
 		/* Without a start there is nothing to measure from. */
 		if (in == -1 || (in == 1 && ord == INT64_MIN)) {
@@ -755,12 +522,12 @@ enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
 		st = PM_DB;
 		goto out;
 	}
-	if ((st = run_span(&x, dmin, dmax, err)) != PM_OK)
+	if ((st = stats_run_span(&x, dmin, dmax, err)) != PM_OK)
 		goto out;
 	if (n)
 		qsort(t, n, sizeof(*t), cmp_timing);
 	vals = xcalloc(n ? n : 1, sizeof(*vals));
-	res = result_head(&x);
+	res = stats_result_head(&x);
 	json_object_del(res, "mode");
 	json_object_set_new(res, "min_n", json_integer(r->min_n));
 	json_object_set_new(res, "undated", json_integer(undated));
@@ -768,7 +535,7 @@ enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
 	for (size_t row = 0; row < x.n; row++) {
 		int64_t ord = x.lo + (int64_t)row;
 		size_t start;
-		json_t *j = row_head(&x, ord);
+		json_t *j = stats_row_head(&x, ord);
 
 		while (i < n && t[i].ord < ord)
 			i++;
@@ -776,14 +543,14 @@ enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
 		while (i < n && t[i].ord == ord)
 			i++;
 		json_object_set_new(j, "incidents",
-				    json_integer((json_int_t)(i - start)));
+		                    json_integer((json_int_t)(i - start)));
 		put_metrics(j, t + start, i - start, vals, r->min_n, 1);
 		json_array_append_new(rows, j);
 	}
 	json_object_set_new(res, "rows", rows);
 	all = json_pack("{s:s,s:s,s:s,s:n,s:n,s:I}", "period", "all", "label",
-			"All", "label_ja", "全期間", "start", "end",
-			"incidents", (json_int_t)n);
+	                "All", "label_ja", "全期間", "start", "end",
+	                "incidents", (json_int_t)n);
 	put_metrics(all, t, n, vals, r->min_n, 0);
 	json_object_set_new(res, "all", all);
 	*out = res;
@@ -794,175 +561,6 @@ out:
 	free(filters[0]);
 	free(filters[1]);
 	free(t);
-	run_close(&x);
-	return st;
-}
-
-static void day_text(int64_t day, char *out, size_t size)
-{
-	int64_t y;
-	int m, d;
-
-	civil_from_days(day, &y, &m, &d);
-	snprintf(out, size, "%04lld-%02d-%02d", (long long)y, m, d);
-}
-
-/* What the list adds to an item: its position, whether its due date
- * is implied, and its text as parts with links (doc/learning.h). */
-static void item_links(json_t *item, const struct taxonomy *tax,
-		       sqlite3_stmt *s)
-{
-	json_object_set_new(item, "position",
-			    json_integer(sqlite3_column_int(s, A_POS) + 1));
-	json_object_set_new(item, "due_implied",
-			    json_boolean(sqlite3_column_int(s, A_IMPLIED)));
-	json_object_set_new(
-		item, "parts",
-		learning_text_parts(
-			tax ? tax->learning : NULL,
-			(const char *)sqlite3_column_text(s, A_TEXT),
-			(const char *)sqlite3_column_text(s, A_LINKS)));
-}
-
-struct item_period {
-	int64_t ord;
-	int done;
-};
-
-enum pm_status stats_action_items(struct dbconn *c,
-				  const struct taxonomy *tax,
-				  const struct stats_request *r, json_t **out,
-				  struct pm_error *err)
-{
-	struct run x;
-	struct item_period *ip = NULL;
-	size_t n = 0, alloc = 0, rows;
-	int64_t dmin = INT64_MAX, dmax = INT64_MIN, total = 0, now;
-	int64_t n_open = 0, n_done = 0, n_overdue = 0;
-	int64_t *opened = NULL, *done_in = NULL;
-	char today[16];
-	sqlite3_stmt *s = NULL;
-	json_t *res = NULL, *items = json_array(), *periods;
-	enum pm_status st;
-	int rc;
-
-	*out = NULL;
-	if ((st = run_open(&x, tax, r, err)) != PM_OK)
-		goto out;
-	now = civil_now();
-	day_text(civil_floor_div(now + stats_zone_offset(x.zone, now), 86400),
-		 today, sizeof(today));
-	if (!(s = dbconn_stmt(c, sql_items))) {
-		st = PM_DB;
-		goto out;
-	}
-	if (r->owner)
-		sqlite3_bind_text(s, 1, r->owner, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *due = (const char *)sqlite3_column_text(s, A_DUE);
-		int done = sqlite3_column_int(s, A_DONE);
-		int overdue = !done && due && strcmp(due, today) < 0;
-		int64_t ord;
-		int want;
-
-		if (row_period(&x, s, A_STARTED, A_STARTED_E, A_SOURCE,
-			       &ord) != 1)
-			continue;
-		n_done += done;
-		n_open += !done;
-		n_overdue += overdue;
-		XGROW(ip, alloc, n + 1);
-		ip[n].ord = ord;
-		ip[n++].done = done;
-		if (ord != INT64_MIN) {
-			dmin = ord < dmin ? ord : dmin;
-			dmax = ord > dmax ? ord : dmax;
-		}
-		want = r->overdue ? overdue
-		       : r->status == STATS_ITEMS_OPEN ? !done
-		       : r->status == STATS_ITEMS_DONE ? done
-						       : 1;
-		if (!want || total++ < r->offset ||
-		    json_array_size(items) >= (size_t)r->limit)
-			continue;
-		json_array_append_new(
-			items,
-			json_pack("{s:s,s:s,s:s?,s:s,s:s?,s:s?,s:b,s:b,s:i}",
-				  "slug",
-				  (const char *)sqlite3_column_text(s, A_SLUG),
-				  "title",
-				  (const char *)sqlite3_column_text(s, A_TITLE),
-				  "started_at",
-				  (const char *)sqlite3_column_text(s,
-								    A_STARTED),
-				  "text",
-				  (const char *)sqlite3_column_text(s, A_TEXT),
-				  "owner",
-				  (const char *)sqlite3_column_text(s,
-								    A_OWNER),
-				  "due", due, "done", done, "overdue", overdue,
-				  "line", sqlite3_column_int(s, A_LINE)));
-		item_links(json_array_get(items, json_array_size(items) - 1),
-			   tax, s);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		st = PM_DB;
-		goto out;
-	}
-	if ((st = run_span(&x, dmin, dmax, err)) != PM_OK)
-		goto out;
-	rows = x.n + 1;
-	opened = xcalloc(rows, sizeof(*opened));
-	done_in = xcalloc(rows, sizeof(*done_in));
-	for (size_t i = 0; i < n; i++) {
-		size_t row = row_of(&x, ip[i].ord);
-
-		opened[row]++;
-		done_in[row] += ip[i].done;
-	}
-	res = result_head(&x);
-	json_object_del(res, "mode");
-	json_object_set_new(res, "status",
-			    json_string(r->overdue ? "overdue"
-						   : stats_item_status_names
-							     [r->status]));
-	json_object_set_new(res, "owner",
-			    r->owner ? json_string(r->owner) : json_null());
-	json_object_set_new(res, "today", json_string(today));
-	json_object_set_new(res, "total", json_integer(total));
-	json_object_set_new(res, "limit", json_integer(r->limit));
-	json_object_set_new(res, "offset", json_integer(r->offset));
-	json_object_set_new(res, "counts",
-			    json_pack("{s:I,s:I,s:I,s:I}", "all",
-				      (json_int_t)(n_open + n_done), "open",
-				      (json_int_t)n_open, "done",
-				      (json_int_t)n_done, "overdue",
-				      (json_int_t)n_overdue));
-	periods = json_array();
-	for (size_t row = 0; row < rows; row++) {
-		json_t *j;
-
-		if (row == x.n && !opened[row])
-			break;
-		j = row_head(&x, row == x.n ? INT64_MIN : x.lo + (int64_t)row);
-		json_object_set_new(j, "opened", json_integer(opened[row]));
-		json_object_set_new(j, "done", json_integer(done_in[row]));
-		json_object_set_new(j, "still_open",
-				    json_integer(opened[row] - done_in[row]));
-		json_array_append_new(periods, j);
-	}
-	json_object_set_new(res, "periods", periods);
-	json_object_set_new(res, "items", items);
-	items = NULL;
-	*out = res;
-	res = NULL;
-out:
-	json_decref(items);
-	json_decref(res);
-	free(opened);
-	free(done_in);
-	free(ip);
-	run_close(&x);
+	stats_run_close(&x);
 	return st;
 }

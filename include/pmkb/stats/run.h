@@ -1,0 +1,76 @@
+/*
+ * What the stats queries share (stats/run.c): the request resolved into a
+ * zone, a fiscal year and a span of periods; a row's period; the filters
+ * bound to a statement; the heads of results and of their rows. For the
+ * queries in stats/ only.
+ */
+#ifndef PMKB_STATS_RUN_H
+#define PMKB_STATS_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "pmkb/base/status.h"
+#include "pmkb/stats/stats.h"
+
+struct taxonomy;
+
+/* The settings and parameters of one query, resolved. */
+struct stats_run {
+	const struct taxonomy *tax;
+	const struct stats_request *r;
+	struct stats_zone *zone;
+	int fiscal;
+	int has_from, has_to;
+	int64_t from_day, to_day;
+	/* The periods to answer for: lo..hi, none when n is 0. */
+	int64_t lo, hi;
+	size_t n;
+};
+
+/*
+ * Resolves r with the settings tax: its zone (a bad tz parameter is
+ * PM_INVALID), fiscal year and from/to days. Close with stats_run_close.
+ */
+enum pm_status stats_run_open(struct stats_run *x, const struct taxonomy *tax,
+                              const struct stats_request *r,
+                              struct pm_error *err);
+
+void stats_run_close(struct stats_run *x);
+
+/* Whether a row's start counts as the incident's date (see stats.h). */
+int stats_row_dated(sqlite3_stmt *s, int col_at, int col_source);
+
+/*
+ * The period of a row: 1 and *ord, 0 when it is outside from/to, -1 for an
+ * undated row when a range was asked for (nobody can say whether it is
+ * inside). Without a range, an undated row is 1 with *ord INT64_MIN.
+ */
+int stats_row_period(const struct stats_run *x, sqlite3_stmt *s, int col_at,
+                     int col_epoch, int col_source, int64_t *ord);
+
+/*
+ * Fixes the periods to answer for: from/to when given, else the first and
+ * last period with data (dmin > dmax: none).
+ */
+enum pm_status stats_run_span(struct stats_run *x, int64_t dmin, int64_t dmax,
+                              struct pm_error *err);
+
+/* The row of period ord in an answer over x's span: row x->n is the
+ * unknown one (ord INT64_MIN). */
+size_t stats_row_of(const struct stats_run *x, int64_t ord);
+
+/* Binds the service and severity filters as JSON arrays. */
+enum pm_status stats_bind_filters(const struct stats_run *x, sqlite3_stmt *s,
+                                  char **owned, struct pm_error *err);
+
+/* {"period", "label", "label_ja", "start", "end"} for ord (or unknown). */
+json_t *stats_row_head(const struct stats_run *x, int64_t ord);
+
+/* The common head of every result. */
+json_t *stats_result_head(const struct stats_run *x);
+
+#endif

@@ -3,16 +3,18 @@
  *
  * Map: process-wide setup (memory statistics off, tokenizer on every
  * connection) → connections with a statement cache → the store: one
- * writer behind a mutex, readers in a pool → schema: migrations, then the
- * full-text table, which is created here because its definition names the
- * tokenizer's version.
+ * writer behind a mutex, readers in a pool, and the sessions database
+ * beside it → schema: migrations, then the full-text table, which is
+ * created here because its definition names the tokenizer's version.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pmkb/base/buf.h"
 #include "pmkb/base/dirs.h"
+#include "pmkb/base/embedded.h"
 #include "pmkb/base/log.h"
 #include "pmkb/db/migrate.h"
 #include "pmkb/db/store.h"
@@ -62,7 +64,12 @@ struct store {
 	pthread_mutex_t pool_lock;
 	struct dbconn **idle; /* readers not in use */
 	size_t n_idle, alloc_idle;
+	struct dbconn *sessions; /* the file path + SESSIONS_SUFFIX */
+	pthread_mutex_t sessions_lock;
 };
+
+#define SESSIONS_SUFFIX "-sessions"
+#define SESSIONS_SCHEMA "schema/sessions.sql"
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 
@@ -271,6 +278,8 @@ sqlite3_stmt *dbconn_stmt(struct dbconn *c, const char *sql)
 {
 	sqlite3_stmt *stmt = NULL;
 
+	if (!c)
+		return NULL;
 	for (size_t i = 0; i < c->n_cache; i++) {
 		if (c->cache[i].sql == sql) {
 			stmt = c->cache[i].stmt;
@@ -455,6 +464,7 @@ enum pm_status store_open(struct store **out, const char *path,
 	st->path = xstrdup(path);
 	pthread_mutex_init(&st->write_lock, NULL);
 	pthread_mutex_init(&st->pool_lock, NULL);
+	pthread_mutex_init(&st->sessions_lock, NULL);
 	if ((rc = make_parent_dir(path, err)) != PM_OK ||
 	    (rc = conn_open(&st->writer, path, 1, err)) != PM_OK)
 		goto out;
@@ -484,8 +494,10 @@ void store_close(struct store *st)
 		conn_close(st->idle[i]);
 	free(st->idle);
 	conn_close(st->writer);
+	conn_close(st->sessions);
 	pthread_mutex_destroy(&st->write_lock);
 	pthread_mutex_destroy(&st->pool_lock);
+	pthread_mutex_destroy(&st->sessions_lock);
 	free(st->path);
 	free(st);
 }
@@ -509,6 +521,48 @@ struct dbconn *store_writer_try(struct store *st)
 void store_writer_release(struct store *st)
 {
 	pthread_mutex_unlock(&st->write_lock);
+}
+
+/* The sessions database beside the index, its schema applied. */
+static enum pm_status open_sessions(struct store *st, struct pm_error *err)
+{
+	const struct embedded_file *schema = embedded_find(SESSIONS_SCHEMA);
+	struct buf path = BUF_INIT;
+	struct dbconn *c = NULL;
+	enum pm_status rc;
+
+	buf_addf(&path, "%s%s", st->path, SESSIONS_SUFFIX);
+	if ((rc = conn_open(&c, path.ptr, 1, err)) == PM_OK &&
+	    (rc = dbconn_exec(c, schema->data)) != PM_OK)
+		pm_error_set(err, rc, path.ptr, 0,
+			     "cannot set up the sessions database: %s",
+			     sqlite3_errmsg(c->db));
+	if (rc == PM_OK)
+		st->sessions = c;
+	else
+		conn_close(c);
+	buf_release(&path);
+	return rc;
+}
+
+/*
+ * Opened on first use: commands that never log anyone in (lint, check,
+ * search) leave no file beside a database they only read.
+ */
+struct dbconn *store_sessions(struct store *st)
+{
+	struct pm_error err;
+
+	pthread_mutex_lock(&st->sessions_lock);
+	if (!st->sessions && open_sessions(st, &err) != PM_OK)
+		log_kv(LOG_ERROR, "db.open_sessions", "error", err.message,
+		       NULL);
+	return st->sessions;
+}
+
+void store_sessions_release(struct store *st)
+{
+	pthread_mutex_unlock(&st->sessions_lock);
 }
 
 /*

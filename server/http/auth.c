@@ -40,28 +40,32 @@ static const char sql_key_put[] =
 static const char sql_token_by_hash[] =
 	"SELECT id, name, scope, hash, coalesce(last_used_at, 0) "
 	"FROM tokens WHERE hash = ?1";
-static const char sql_session_by_hash[] =
-	"SELECT t.id, t.name, t.scope, s.hash, s.expires_at "
-	"FROM sessions s JOIN tokens t ON t.id = s.token_id "
-	"WHERE s.hash = ?1";
 static const char sql_token_used[] =
 	"UPDATE tokens SET last_used_at = ?2 WHERE id = ?1";
+/* On the sessions database (store_sessions()). */
+static const char sql_session_by_hash[] =
+	"SELECT hash, token_hash, expires_at FROM sessions WHERE hash = ?1";
 static const char sql_session_add[] =
-	"INSERT INTO sessions(hash, token_id, created_at, expires_at) "
+	"INSERT INTO sessions(hash, token_hash, created_at, expires_at) "
 	"VALUES(?1, ?2, ?3, ?4)";
 static const char sql_session_expire[] =
 	"DELETE FROM sessions WHERE expires_at <= ?1";
 static const char sql_session_delete[] =
 	"DELETE FROM sessions WHERE hash = ?1";
+static const char sql_sessions_of[] =
+	"DELETE FROM sessions WHERE token_hash = ?1";
+static const char sql_sessions_count[] =
+	"SELECT count(*) FROM sessions WHERE token_hash = ?1 "
+	"AND expires_at > ?2";
 static const char sql_token_add[] =
 	"INSERT INTO tokens(name, scope, hash, created_at) "
 	"VALUES(?1, ?2, ?3, ?4)";
-static const char sql_token_named[] = "SELECT id FROM tokens WHERE name = ?1";
+static const char sql_token_named[] =
+	"SELECT hash FROM tokens WHERE name = ?1";
 static const char sql_token_delete[] = "DELETE FROM tokens WHERE name = ?1";
 static const char sql_token_list[] =
-	"SELECT t.name, t.scope, t.created_at, t.last_used_at, "
-	"(SELECT count(*) FROM sessions s WHERE s.token_id = t.id "
-	"AND s.expires_at > ?1) FROM tokens t ORDER BY t.name";
+	"SELECT name, scope, created_at, last_used_at, hash FROM tokens "
+	"ORDER BY name";
 
 /* --- names ------------------------------------------------------------ */
 
@@ -455,11 +459,22 @@ struct found {
 };
 
 /*
- * Looks a hash up with sql (token or session); 1 found, 0 not, -1 on a
- * database error. Sessions past their expiry are not found.
+ * Whether column col of the row found by hex holds hex. SQLite found the
+ * row by this very hash; comparing again in constant time costs nothing
+ * and keeps the check from depending on how SQLite compares text.
  */
-static int lookup(struct auth *a, const char *sql, const char *hex,
-		  int64_t now, struct found *f)
+static int same_hash(sqlite3_stmt *s, int col, const char *hex)
+{
+	const char *h = (const char *)sqlite3_column_text(s, col);
+
+	return h && strlen(h) == strlen(hex) &&
+	       !sodium_memcmp(h, hex, strlen(hex));
+}
+
+/*
+ * Looks a token up by its hash; 1 found, 0 not, -1 on a database error.
+ */
+static int lookup(struct auth *a, const char *hex, struct found *f)
 {
 	struct dbconn *c = store_reader(a->store);
 	sqlite3_stmt *s;
@@ -467,40 +482,59 @@ static int lookup(struct auth *a, const char *sql, const char *hex,
 
 	if (!c)
 		return -1;
-	if (!(s = dbconn_stmt(c, sql)))
+	if (!(s = dbconn_stmt(c, sql_token_by_hash)))
 		goto out;
 	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
 	step = sqlite3_step(s);
 	if (step == SQLITE_DONE) {
 		rc = 0;
 	} else if (step == SQLITE_ROW) {
-		const char *h = (const char *)sqlite3_column_text(s, 3);
 		int scope = auth_scope_parse(
 			(const char *)sqlite3_column_text(s, 2));
 
-		/*
-		 * The index found the row by this very hash; comparing again
-		 * in constant time costs nothing and keeps the check from
-		 * depending on how SQLite compares text.
-		 */
-		rc = h && strlen(h) == strlen(hex) &&
-		     !sodium_memcmp(h, hex, strlen(hex)) && scope > 0;
-		if (rc && sql == sql_session_by_hash &&
-		    sqlite3_column_int64(s, 4) <= now)
-			rc = 0;
+		rc = same_hash(s, 3, hex) && scope > 0;
 		if (rc) {
 			f->id = sqlite3_column_int64(s, 0);
 			snprintf(f->name, sizeof(f->name), "%s",
 				 (const char *)sqlite3_column_text(s, 1));
 			f->scope = (enum auth_scope)scope;
-			f->last_used = sql == sql_token_by_hash
-					       ? sqlite3_column_int64(s, 4)
-					       : now;
+			f->last_used = sqlite3_column_int64(s, 4);
 		}
 	}
 	sqlite3_reset(s);
 out:
 	store_reader_release(a->store, c);
+	return rc;
+}
+
+/*
+ * The token hash of the session whose id hashes to hex (into token_hex);
+ * 1 found, 0 not (or expired), -1 on a database error.
+ */
+static int session_lookup(struct auth *a, const char *hex, int64_t now,
+			  char token_hex[HASH_HEX])
+{
+	struct dbconn *c = store_sessions(a->store);
+	sqlite3_stmt *s = dbconn_stmt(c, sql_session_by_hash);
+	int rc = -1, step;
+
+	if (s) {
+		sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+		step = sqlite3_step(s);
+		rc = step == SQLITE_DONE ? 0 : step == SQLITE_ROW ? 1 : -1;
+		if (rc == 1) {
+			const char *t =
+				(const char *)sqlite3_column_text(s, 1);
+
+			rc = same_hash(s, 0, hex) && t &&
+			     strlen(t) < HASH_HEX &&
+			     sqlite3_column_int64(s, 2) > now;
+			if (rc)
+				snprintf(token_hex, HASH_HEX, "%s", t);
+		}
+		sqlite3_reset(s);
+	}
+	store_sessions_release(a->store);
 	return rc;
 }
 
@@ -541,7 +575,7 @@ static int credentials(struct auth *a, const struct auth_input *in,
 		       int64_t now, struct auth_result *res)
 {
 	char tok[AUTH_TOKEN_LEN + 1], sid[AUTH_SESSION_LEN + 1];
-	char hex[HASH_HEX];
+	char hex[HASH_HEX], token_hex[HASH_HEX];
 	const char *t = bearer(in->authorization, tok, sizeof(tok));
 	struct found f = { 0 };
 	int rc;
@@ -551,7 +585,7 @@ static int credentials(struct auth *a, const struct auth_input *in,
 			return -1;
 		keyed_hash(a->key, tok, hex);
 		sodium_memzero(tok, sizeof(tok));
-		if ((rc = lookup(a, sql_token_by_hash, hex, now, &f)) < 0)
+		if ((rc = lookup(a, hex, &f)) < 0)
 			return -2;
 		if (!rc)
 			return -1;
@@ -568,7 +602,9 @@ static int credentials(struct auth *a, const struct auth_input *in,
 		return 0;
 	keyed_hash(a->key, sid, hex);
 	sodium_memzero(sid, sizeof(sid));
-	if ((rc = lookup(a, sql_session_by_hash, hex, now, &f)) < 0)
+	/* A session of a revoked token is not found: its hash is gone. */
+	if ((rc = session_lookup(a, hex, now, token_hex)) < 0 ||
+	    (rc == 1 && (rc = lookup(a, token_hex, &f)) < 0))
 		return -2;
 	if (!rc)
 		return 0;
@@ -661,9 +697,9 @@ enum pm_status auth_login(struct auth *a, const struct auth_input *in,
 {
 	struct net_addr peer;
 	int64_t now = (int64_t)time(NULL);
-	char hex[HASH_HEX];
+	char hex[HASH_HEX], token_hex[HASH_HEX];
 	struct found f = { 0 };
-	struct dbconn *w;
+	struct dbconn *c;
 	sqlite3_stmt *s;
 	enum pm_status rc = PM_OK;
 	int found;
@@ -679,8 +715,8 @@ enum pm_status auth_login(struct auth *a, const struct auth_input *in,
 	}
 	found = 0;
 	if (token && token_shaped(token)) {
-		keyed_hash(a->key, token, hex);
-		if ((found = lookup(a, sql_token_by_hash, hex, now, &f)) < 0)
+		keyed_hash(a->key, token, token_hex);
+		if ((found = lookup(a, token_hex, &f)) < 0)
 			return PM_DB;
 	}
 	if (!found) {
@@ -692,25 +728,22 @@ enum pm_status auth_login(struct auth *a, const struct auth_input *in,
 	}
 	random_secret(sid, AUTH_SESSION_LEN + 1, "");
 	keyed_hash(a->key, sid, hex);
-	w = store_writer(a->store);
-	s = dbconn_stmt(w, sql_session_expire);
+	/* Not the index's writer: a sync may hold that for minutes. */
+	c = store_sessions(a->store);
+	s = dbconn_stmt(c, sql_session_expire);
 	if (s)
 		sqlite3_bind_int64(s, 1, now);
 	step_is_done(s);
-	if ((s = dbconn_stmt(w, sql_session_add))) {
+	if ((s = dbconn_stmt(c, sql_session_add))) {
 		sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, f.id);
+		sqlite3_bind_text(s, 2, token_hex, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 3, now);
 		sqlite3_bind_int64(s, 4, now + a->session_ttl);
 	}
 	if (!step_is_done(s))
 		rc = PM_DB;
-	if ((s = dbconn_stmt(w, sql_token_used))) {
-		sqlite3_bind_int64(s, 1, f.id);
-		sqlite3_bind_int64(s, 2, now);
-		step_is_done(s);
-	}
-	store_writer_release(a->store);
+	store_sessions_release(a->store);
+	note_use(a, &f, now);
 	if (rc != PM_OK) {
 		sid[0] = '\0';
 		return rc;
@@ -725,19 +758,19 @@ enum pm_status auth_login(struct auth *a, const struct auth_input *in,
 void auth_logout(struct auth *a, const char *cookie)
 {
 	char sid[AUTH_SESSION_LEN + 1], hex[HASH_HEX];
-	struct dbconn *w;
+	struct dbconn *c;
 	sqlite3_stmt *s;
 
 	if (!session_cookie(cookie, sid, sizeof(sid)))
 		return;
 	keyed_hash(a->key, sid, hex);
 	sodium_memzero(sid, sizeof(sid));
-	w = store_writer(a->store);
-	if ((s = dbconn_stmt(w, sql_session_delete))) {
+	c = store_sessions(a->store);
+	if ((s = dbconn_stmt(c, sql_session_delete))) {
 		sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
 		step_is_done(s);
 	}
-	store_writer_release(a->store);
+	store_sessions_release(a->store);
 }
 
 void auth_cookie(struct buf *out, const char *sid, long max_age, int secure)
@@ -818,24 +851,81 @@ out:
 	return rc;
 }
 
+/* Ends the sessions of the token whose hash is hex (sessions database). */
+static enum pm_status end_sessions(struct store *st, const char *hex,
+				   struct pm_error *err)
+{
+	struct dbconn *c = store_sessions(st);
+	sqlite3_stmt *s = dbconn_stmt(c, sql_sessions_of);
+	enum pm_status rc = PM_OK;
+
+	if (s)
+		sqlite3_bind_text(s, 1, hex, -1, SQLITE_TRANSIENT);
+	if (!step_is_done(s))
+		rc = pm_error_set(err, PM_DB, "database", 0,
+				  "cannot end the token's sessions: %s",
+				  c ? sqlite3_errmsg(dbconn_db(c))
+				    : "the sessions database cannot be opened");
+	store_sessions_release(st);
+	return rc;
+}
+
+/*
+ * The sessions go first, then the token. Either way a session of a
+ * revoked token lets no one in (its token's hash is gone); this order
+ * leaves none behind when the second step fails.
+ */
 enum pm_status auth_token_revoke(struct store *st, const char *name,
 				 struct pm_error *err)
 {
 	struct dbconn *w = store_writer(st);
-	sqlite3_stmt *s = dbconn_stmt(w, sql_token_delete);
+	sqlite3_stmt *s = dbconn_stmt(w, sql_token_named);
 	enum pm_status rc = PM_OK;
+	int found = 0;
 
-	if (s)
+	if (s) {
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+		if ((found = sqlite3_step(s) == SQLITE_ROW))
+			rc = end_sessions(st,
+					  (const char *)sqlite3_column_text(
+						  s, 0),
+					  err);
+		sqlite3_reset(s);
+	}
+	if (rc != PM_OK)
+		goto out;
+	if (!found) {
+		rc = pm_error_set(err, PM_NOT_FOUND, "token", 0,
+				  "no token is named '%.64s'", name);
+		goto out;
+	}
+	if ((s = dbconn_stmt(w, sql_token_delete)))
 		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	if (!step_is_done(s))
 		rc = pm_error_set(err, PM_DB, "database", 0,
 				  "cannot revoke the token: %s",
 				  sqlite3_errmsg(dbconn_db(w)));
-	else if (!sqlite3_changes(dbconn_db(w)))
-		rc = pm_error_set(err, PM_NOT_FOUND, "token", 0,
-				  "no token is named '%.64s'", name);
+out:
 	store_writer_release(st);
 	return rc;
+}
+
+/* The live sessions of the token whose hash is hex; -1 if unknown. */
+static long long count_sessions(struct store *st, const char *hex)
+{
+	struct dbconn *c = store_sessions(st);
+	sqlite3_stmt *s = dbconn_stmt(c, sql_sessions_count);
+	long long n = -1;
+
+	if (s) {
+		sqlite3_bind_text(s, 1, hex, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
+		if (sqlite3_step(s) == SQLITE_ROW)
+			n = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+	}
+	store_sessions_release(st);
+	return n;
 }
 
 static void format_time(int64_t t, char *out, size_t size)
@@ -864,7 +954,6 @@ enum pm_status auth_token_list(struct store *st, FILE *out,
 				  0, "cannot read the tokens");
 		goto out;
 	}
-	sqlite3_bind_int64(s, 1, (int64_t)time(NULL));
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		char created[32], used[32];
 
@@ -877,7 +966,8 @@ enum pm_status auth_token_list(struct store *st, FILE *out,
 		fprintf(out, "%-24s %-6s %-20s %-20s %lld\n",
 			(const char *)sqlite3_column_text(s, 0),
 			(const char *)sqlite3_column_text(s, 1), created, used,
-			(long long)sqlite3_column_int64(s, 4));
+			count_sessions(st, (const char *)sqlite3_column_text(
+						   s, 4)));
 	}
 	if (step != SQLITE_DONE)
 		rc = pm_error_set(err, PM_DB, "database", 0,

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import unittest
 import urllib.parse
 
@@ -182,6 +183,11 @@ WIDE = ('# Wide table\n\nThe pangolin failed.\n\n'
         + '|'.join(['a'] * 20000) + '\n' + '|'.join(['-'] * 20000) + '\n'
         + 'x\n' * 50 + '\n')
 
+# Passes the checks before parsing (each line is a paragraph of its own),
+# so cmark-gfm runs until the parse budget's 5 s of CPU time are spent.
+SLOW = ('# Brackets\n\nThe wombat failed.\n\n'
+        + ('![[]()' * 4999 + '\n\n') * 130)
+
 
 class Pathological(unittest.TestCase):
     """Markdown built to stall the parser is refused before parsing: the
@@ -249,6 +255,32 @@ class Pathological(unittest.TestCase):
         self.assertEqual(self.login(), 303)
         self.assertEqual(self.srv.stop(timeout=10), 0)
 
+    def test_login_during_a_long_sync(self):
+        """Files that each use their whole parse budget keep a sync busy
+        for seconds, holding the index's writer; a login meanwhile answers
+        at once, because sessions are written elsewhere."""
+        self.srv = git_server(self.repo, db=self.db,
+                              args=['--auth', 'token']).start()
+        self.repo.install_post_receive(self.srv.base)
+        for i in range(3):  # 5 s of CPU each, then capped
+            self.repo.write(f'slow-{i}.md', SLOW)
+        sha = self.repo.commit('three slow files')
+        self.repo.push()
+        wait_for(lambda: self.api('/api/sync')['running'], timeout=10)
+        # Logins a second apart: most land while a file is being parsed.
+        for _ in range(5):
+            t0 = time.monotonic()
+            self.assertEqual(self.login(), 303)
+            self.assertLess(time.monotonic() - t0, 2.0,
+                            'the login waited for the sync')
+            time.sleep(1)
+        sync = self.api('/api/sync')
+        self.assertTrue(sync['running'] and sync['last']['commit'] != sha,
+                        'the logins did not overlap the sync')
+        wait_for(lambda: self.api('/api/sync')['last']['commit'] == sha,
+                 timeout=90)
+        self.assertEqual(self.login(), 303)
+
     def test_pre_receive_rejects_at_once(self):
         self.repo.install_pre_receive()
         self.repo.write('bracket-storm.md', BRACKETS)
@@ -283,9 +315,7 @@ class Pathological(unittest.TestCase):
         files = {  # nearly 4 MiB each, the largest file indexed
             'stars.md': ('# Stars\n\nThe narwhal failed.\n\n'
                          + '*_' * 1990000 + '\n', 'memory'),
-            'brackets.md': ('# Brackets\n\nThe wombat failed.\n\n'
-                            + ('![[]()' * 4999 + '\n\n') * 130,
-                            'CPU time'),
+            'brackets.md': (SLOW, 'CPU time'),
         }
         for name, (text, _) in files.items():
             with open(os.path.join(d, name), 'w') as f:

@@ -4,10 +4,13 @@
  * scopes of auth_check, and the cookie's attributes.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pmkb/http/auth.h"
@@ -163,9 +166,82 @@ static enum auth_verdict check(struct auth *a, const char *peer,
 	return res->verdict;
 }
 
+struct login_try {
+	struct auth *a;
+	struct auth_input *in;
+	const char *token;
+	char sid[AUTH_SESSION_LEN + 1];
+	struct auth_result res;
+	enum pm_status rc;
+};
+
+static void *login_thread(void *p)
+{
+	struct login_try *t = p;
+
+	t->rc = auth_login(t->a, t->in, t->token, t->sid, &t->res);
+	return NULL;
+}
+
+/*
+ * A sync holds the index's writer for as long as it runs; a login must
+ * not wait for it (its session goes to the sessions database).
+ */
+static void login_while_writing(struct store *st, struct auth *a,
+				struct auth_input *in, const char *token)
+{
+	struct login_try t = { a, in, token, "", { 0 }, PM_INTERNAL };
+	struct timespec until;
+	pthread_t th;
+	int joined;
+
+	store_writer(st);
+	pthread_create(&th, NULL, login_thread, &t);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	joined = pthread_timedjoin_np(th, NULL, &until) == 0;
+	store_writer_release(st);
+	if (!joined)
+		pthread_join(th, NULL);
+	ok(joined, "a login does not wait for the index's writer");
+	is_int(t.rc, PM_OK, "and succeeds");
+	is_int(t.res.verdict, AUTH_ALLOW, "with the token");
+}
+
+/* Rows in the sessions database. */
+static int count_rows(struct store *st)
+{
+	sqlite3_stmt *s = dbconn_stmt(store_sessions(st),
+				      "SELECT count(*) FROM sessions");
+	int n = -1;
+
+	if (s && sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	if (s)
+		sqlite3_reset(s);
+	store_sessions_release(st);
+	return n;
+}
+
+/* The database's files: the index and the sessions, each with WAL. */
+static void remove_database(const char *path)
+{
+	static const char *const suffix[] = {
+		"", "-wal", "-shm", "-sessions", "-sessions-wal",
+		"-sessions-shm"
+	};
+	char p[300];
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(*suffix); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+		unlink(p);
+	}
+}
+
 static void test_tokens(void)
 {
 	char dir[] = "/tmp/pmkb-auth-XXXXXX", path[256], wal[300];
+	char sessions[300], sessions_wal[320];
 	char reader[AUTH_TOKEN_LEN + 1], admin[AUTH_TOKEN_LEN + 1];
 	char sid[AUTH_SESSION_LEN + 1], hdr[128], cookie[128];
 	struct store *st = NULL;
@@ -182,7 +258,10 @@ static void test_tokens(void)
 	}
 	snprintf(path, sizeof(path), "%s/pmkb.db", dir);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(sessions, sizeof(sessions), "%s-sessions", path);
+	snprintf(sessions_wal, sizeof(sessions_wal), "%s-wal", sessions);
 	is_int(store_open(&st, path, &err), PM_OK, "a fresh database");
+	ok(access(sessions, F_OK) != 0, "no sessions file before a login");
 	is_int(auth_token_create(st, "ci-bot", AUTH_SCOPE_READ, reader, &err),
 	       PM_OK, "create a read token");
 	is_int(strlen(reader), AUTH_TOKEN_LEN, "48 characters");
@@ -238,13 +317,16 @@ static void test_tokens(void)
 	is_int(auth_login(a, &in, admin, sid, &res), PM_OK, "log in");
 	is_int(res.verdict, AUTH_ALLOW, "with the admin token");
 	is_int(strlen(sid), AUTH_SESSION_LEN, "a session id");
+	ok(access(sessions, F_OK) == 0, "kept beside the database");
 	snprintf(cookie, sizeof(cookie), "theme=dark; %s=%s; x=y",
 		 AUTH_COOKIE, sid);
 	is_int(check(a, "10.1.1.1", NULL, cookie, AUTH_SCOPE_ADMIN, &res),
 	       AUTH_ALLOW, "the session carries the token's scope");
 	is_str(res.who, "session:ops", "named after its token");
-	ok(!file_has(path, sid) && !file_has(wal, sid),
+	ok(!file_has(path, sid) && !file_has(wal, sid) &&
+		   !file_has(sessions, sid) && !file_has(sessions_wal, sid),
 	   "the session id is not stored");
+	login_while_writing(st, a, &in, admin);
 	is_int(check(a, "10.1.1.1", NULL, "pmkb_session=forged",
 		     AUTH_SCOPE_READ, &res),
 	       AUTH_MISSING, "an unknown session is no session");
@@ -255,6 +337,7 @@ static void test_tokens(void)
 	is_int(auth_token_revoke(st, "ops", &err), PM_OK, "revoke");
 	is_int(check(a, "10.1.1.1", NULL, cookie, AUTH_SCOPE_READ, &res),
 	       AUTH_MISSING, "its sessions end with it");
+	is_int(count_rows(st), 0, "and are deleted");
 	snprintf(hdr, sizeof(hdr), "Bearer %s", admin);
 	is_int(check(a, "10.3.3.3", hdr, NULL, AUTH_SCOPE_READ, &res),
 	       AUTH_DENIED, "and the token is refused");
@@ -306,11 +389,9 @@ static void test_tokens(void)
 	is_int(auth_new(&a, st, &s, &err), PM_INVALID,
 	       "a bad --trusted-proxy is refused");
 	store_close(st);
-	unlink(path);
-	unlink(wal);
-	snprintf(wal, sizeof(wal), "%s-shm", path);
-	unlink(wal);
-	rmdir(dir);
+	remove_database(path);
+	ok(rmdir(dir) == 0 || errno != ENOTEMPTY,
+	   "no other file was left");
 }
 
 static void has_line(const char *text, const char *line)

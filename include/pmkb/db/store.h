@@ -1,8 +1,9 @@
 /*
  * The SQLite database: one file in WAL mode, one writer connection guarded
  * by a mutex, and a pool of reader connections (one per worker thread at a
- * time). Every connection caches its prepared statements and has the
- * tokenizer registered.
+ * time), and login sessions in a second file (store_sessions()). Every
+ * connection caches its prepared statements and has the tokenizer
+ * registered.
  *
  * Opening applies the numbered migrations in schema/ (embedded in the
  * binary, tracked with PRAGMA user_version) and (re)creates the full-text
@@ -44,6 +45,17 @@ void store_writer_release(struct store *st);
 struct dbconn *store_writer_try(struct store *st);
 
 /*
+ * The sessions database (schema/sessions.sql): a file of its own beside
+ * the index (path + "-sessions", created on first use) for what requests
+ * write, so that none waits for a sync holding the writer. One connection
+ * for reading and writing, locked for the caller until
+ * store_sessions_release (also when this returns NULL: the file cannot
+ * be opened, which is logged); its statements autocommit.
+ */
+struct dbconn *store_sessions(struct store *st);
+void store_sessions_release(struct store *st);
+
+/*
  * Whether the database takes writes now: writes a probe row in a
  * transaction that is rolled back, so nothing is kept. Another writer
  * holding the lock (this process or another) counts as taking writes.
@@ -69,7 +81,8 @@ void dbconn_set_aux(struct dbconn *c, void *aux, void (*aux_free)(void *));
 /*
  * A prepared statement for sql (a string constant: the pointer is the cache
  * key), reset and with its bindings cleared. Owned by the connection: never
- * finalise it. Returns NULL (and logs) when it fails to prepare.
+ * finalise it. Returns NULL (and logs) when it fails to prepare, and when
+ * c is NULL (a connection that could not be opened).
  */
 sqlite3_stmt *dbconn_stmt(struct dbconn *c, const char *sql);
 

@@ -95,8 +95,30 @@ static char *api_base(const char *configured, char *derived)
 	return api;
 }
 
+/*
+ * The pull_request actions worth a recall: opened, reopened, a push
+ * ("synchronize", Gitea's "synchronized") and a draft marked ready for
+ * review. Drafts are not skipped: a draft is where a change is discussed
+ * first, so it gets its comment when opened. ready_for_review changes no
+ * code, but it is when reviewers arrive: the recall is run again against
+ * today's index, so the one comment is edited only if the answer changed,
+ * and is posted then if the draft's earlier events never reached pmkb.
+ * Gitea marks a draft by a title prefix and sends no such action.
+ */
+static const char *const hub_actions[] = { "opened", "reopened",
+					   "synchronize", "synchronized",
+					   "ready_for_review", NULL };
+
+static int is_hub_action(const char *action)
+{
+	for (int i = 0; hub_actions[i]; i++)
+		if (!strcmp(action, hub_actions[i]))
+			return 1;
+	return 0;
+}
+
 /* GitHub and Gitea: the same pull_request event, but for the action
- * names of a push ("synchronize", Gitea's "synchronized"). */
+ * names of a push. */
 static int from_hub(enum forge_kind f, const json_t *ev, const char *api,
 		    struct forge_pr *pr, const char **note)
 {
@@ -114,8 +136,7 @@ static int from_hub(enum forge_kind f, const json_t *ev, const char *api,
 	}
 	if (!number)
 		number = json_integer_value(json_object_get(p, "number"));
-	if (strcmp(action, "opened") && strcmp(action, "reopened") &&
-	    strcmp(action, "synchronize") && strcmp(action, "synchronized")) {
+	if (!is_hub_action(action)) {
 		*note = "ignored: this pull_request action changes no code";
 		return 0;
 	}
@@ -158,6 +179,10 @@ static int from_gitlab(const json_t *ev, const char *api,
 		*note = "not a merge_request event";
 		return -1;
 	}
+	/* "update" is a push, and also any edit of the merge request, its
+	 * draft → ready change among them (changes.draft, formerly
+	 * changes.work_in_progress): taken alike, since the recall of the
+	 * same paths edits the one comment only when the answer changed. */
 	if (!action || (strcmp(action, "open") && strcmp(action, "reopen") &&
 			strcmp(action, "update"))) {
 		*note = "ignored: this merge request action changes no code";

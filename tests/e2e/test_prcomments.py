@@ -28,19 +28,22 @@ def pm(slug, started, services, body):
             f'---\n# {slug}\n\n{body}\n')
 
 
-def hub_event(forge, number, head, action='opened'):
+def hub_event(forge, number, head, action='opened', draft=False):
     api = forge.api
     return {'action': action, 'number': number,
-            'pull_request': {'number': number, 'head': {'sha': head}},
+            'pull_request': {'number': number, 'draft': draft,
+                             'head': {'sha': head}},
             'repository': {'full_name': 'acme/shop',
                            'url': f'{api}/repos/acme/shop'}}
 
 
-def gitlab_event(number, head, action='open'):
+def gitlab_event(number, head, action='open', draft=False):
     return {'object_kind': 'merge_request',
             'project': {'id': 42, 'path_with_namespace': 'acme/shop',
                         'web_url': 'http://gitlab.invalid/acme/shop'},
             'object_attributes': {'iid': number, 'action': action,
+                                  'draft': draft,
+                                  'work_in_progress': draft,
                                   'last_commit': {'id': head}}}
 
 
@@ -114,10 +117,32 @@ class PullRequestComments(unittest.TestCase):
         self.assertEqual(r.status, expect, r.body)
         return r.json()
 
-    def event(self, number, head, action=None):
+    def event(self, number, head, action=None, draft=False):
         if self.kind == 'gitlab':
-            return gitlab_event(number, head, action or 'open')
-        return hub_event(self.forge, number, head, action or 'opened')
+            return gitlab_event(number, head, action or 'open', draft)
+        return hub_event(self.forge, number, head, action or 'opened',
+                         draft)
+
+    def ready(self, number, head):
+        """A draft marked ready for review, as each forge says it: GitHub's
+        ready_for_review, GitLab's update whose changes.draft went from
+        true to false, Gitea's edit of the title that drops its "WIP:"."""
+        if self.kind == 'gitlab':
+            ev = gitlab_event(number, head, 'update')
+            ev['changes'] = {'draft': {'previous': True, 'current': False},
+                             'work_in_progress': {'previous': True,
+                                                  'current': False}}
+            return ev
+        if self.kind == 'gitea':
+            ev = hub_event(self.forge, number, head, 'edited')
+            ev['changes'] = {'title': {'from': 'WIP: cap retries'}}
+            return ev
+        return hub_event(self.forge, number, head, 'ready_for_review')
+
+    def push(self, number, head):
+        return self.event(number, head, {'gitlab': 'update',
+                                         'gitea': 'synchronized'}.get(
+                                             self.kind, 'synchronize'))
 
     def repo(self):
         return '42' if self.kind == 'gitlab' else 'acme/shop'
@@ -166,6 +191,54 @@ class PullRequestComments(unittest.TestCase):
         self.logged('prcomment.skipped')
         self.assertEqual(self.forge.all_comments(), {})
         self.assertEqual(self.forge.calls('POST'), [])
+
+    def test_ready_for_review_posts_the_one_comment(self):
+        # The draft's own events never reached pmkb (the hook was added
+        # later): marking it ready is what brings the comment.
+        if self.kind == 'gitea':
+            self.skipTest('Gitea has no ready_for_review action')
+        key = (self.repo(), 16)
+        self.forge.files[key] = ['billing/invoice.go']
+        self.start()
+        r = self.send(self.ready(16, 'a' * 40))
+        self.assertEqual((r['queued'], r['number']), (True, 16))
+        self.logged('prcomment.sent')
+        [c] = self.forge.all_comments()[key]
+        self.assertIn(MARKER, c['body'])
+        self.assertIn('billing-outage', c['body'])
+        self.assertEqual(len(self.forge.calls('POST')), 1)
+        # A later push edits that comment, it posts no second one.
+        self.forge.files[key] = ['billing/invoice.go', 'ops/nginx/site.conf']
+        self.send(self.push(16, 'b' * 40))
+        self.logged('prcomment.sent', 2)
+        [c2] = self.forge.all_comments()[key]
+        self.assertEqual(c2['id'], c['id'])
+        self.assertIn('nginx-route', c2['body'])
+        self.assertEqual(len(self.forge.calls('POST')), 1)
+        edit = 'PUT' if self.kind == 'gitlab' else 'PATCH'
+        self.assertEqual(len(self.forge.calls(edit)), 1)
+
+    def test_a_draft_is_commented_and_ready_keeps_that_comment(self):
+        key = (self.repo(), 17)
+        self.forge.files[key] = ['billing/invoice.go']
+        self.start()
+        self.send(self.event(17, 'a' * 40, draft=True))
+        self.logged('prcomment.sent')
+        [c] = self.forge.all_comments()[key]
+        self.assertIn('billing-outage', c['body'])
+        # Ready for review, the same code: the recall is run again and
+        # comes out the same, so the comment is neither posted again nor
+        # edited. Gitea's title edit is not an event pmkb acts on.
+        r = self.send(self.ready(17, 'a' * 40),
+                      expect=200 if self.kind == 'gitea' else 202)
+        if self.kind == 'gitea':
+            self.assertFalse(r['queued'])
+        else:
+            self.logged('prcomment.sent', 2)
+        self.assertEqual(self.forge.all_comments()[key], [c])
+        self.assertEqual(len(self.forge.calls('POST')), 1)
+        self.assertEqual([m for m, _ in self.forge.calls()
+                          if m in ('PATCH', 'PUT')], [])
 
     def test_closed_is_ignored(self):
         self.start()

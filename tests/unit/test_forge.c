@@ -62,6 +62,21 @@ int main(void)
 	is_int(from(FORGE_GITHUB, HUB("closed", "https://api.github.com/repos/o/r"),
 		    NULL, &pr, &note), 0, "closed: ignored");
 	forge_pr_release(&pr);
+	is_int(from(FORGE_GITHUB, HUB("ready_for_review", "https://api.github.com/repos/o/r"),
+		    NULL, &pr, &note), 1, "a draft marked ready for review");
+	is_int(pr.number, 7, "its number");
+	is_str(pr.head, "abc", "its head");
+	forge_pr_release(&pr);
+	is_int(from(FORGE_GITHUB,
+		    "{\"action\":\"opened\",\"number\":7,\"pull_request\":"
+		    "{\"draft\":true,\"head\":{\"sha\":\"abc\"}},"
+		    "\"repository\":{\"full_name\":\"o/r\",\"url\":"
+		    "\"https://api.github.com/repos/o/r\"}}",
+		    NULL, &pr, &note), 1, "a draft opened: not skipped");
+	forge_pr_release(&pr);
+	is_int(from(FORGE_GITHUB, HUB("converted_to_draft", "https://api.github.com/repos/o/r"),
+		    NULL, &pr, &note), 0, "converted to a draft: ignored");
+	forge_pr_release(&pr);
 	is_int(from(FORGE_GITHUB, HUB("opened", "file:///etc/repos/o/r"), NULL,
 		    &pr, &note), -1, "an API URL that is not http(s)");
 	forge_pr_release(&pr);
@@ -98,6 +113,16 @@ int main(void)
 	is_str(u.ptr, "https://gl.example/api/v4/projects/42/merge_requests/5/notes/8",
 	       "a GitLab note");
 	is_str(forge_edit_method(FORGE_GITLAB), "PUT", "edited with PUT");
+	forge_pr_release(&pr);
+	is_int(from(FORGE_GITLAB,
+		    "{\"object_kind\":\"merge_request\",\"project\":{\"id\":42,"
+		    "\"path_with_namespace\":\"g/p\",\"web_url\":"
+		    "\"https://gl.example/g/p\"},\"object_attributes\":{\"iid\":"
+		    "5,\"action\":\"update\",\"draft\":false,\"last_commit\":"
+		    "{\"id\":\"def\"}},\"changes\":{\"draft\":{\"previous\":"
+		    "true,\"current\":false}}}",
+		    NULL, &pr, &note), 1, "a GitLab draft marked ready");
+	is_int(pr.number, 5, "its iid");
 	forge_pr_release(&pr);
 
 	j = json_loads("[{\"old_path\":\"a\",\"new_path\":\"b\"},"

@@ -47,9 +47,10 @@ void forge_pr_release(struct forge_pr *pr);
  * Reads a pull_request event (GitHub, Gitea) or a merge_request event
  * (GitLab). api (may be NULL) is the configured API base; without it the
  * base comes from the event. Returns 1 with *pr filled for an event that
- * changes the code (opened, reopened, a push), 0 with *note for one that
- * does not (closed, labelled...), -1 with *note when the event lacks what
- * is needed.
+ * calls for a recall (opened, reopened, a push, a draft marked ready for
+ * review; drafts are not skipped), 0 with *note for one that does not
+ * (closed, labelled...), -1 with *note when the event lacks what is
+ * needed.
  */
 int forge_pr_from_event(enum forge_kind f, const json_t *ev, const char *api,
 			struct forge_pr *pr, const char **note);

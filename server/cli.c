@@ -123,7 +123,8 @@ static void index_close(struct index_ctx *x)
 }
 
 /*
- * `pmkb stats [causes|durations|actions]` (what may be NULL: causes):
+ * `pmkb stats [causes|durations|actions|follow-through]` (what may be
+ * NULL: causes):
  * reads --period, --mode, --format (default table), --from and --to of
  * cfg, the settings beside cfg->dir and the index cfg->db (which must
  * exist), and prints the result. Returns the exit status: 0, 1 when the
@@ -131,8 +132,16 @@ static void index_close(struct index_ctx *x)
  */
 static int stats_command(const struct pm_config *cfg, const char *what)
 {
-	static const char *const kinds[] = { "causes", "durations",
-					     "actions" };
+	/* In enum stats_kind's order. */
+	static const struct {
+		const char *name;
+		stats_fn fn;
+	} kinds[STATS_KIND__MAX] = {
+		{ "causes", stats_causes },
+		{ "durations", stats_durations },
+		{ "actions", stats_action_items },
+		{ "follow-through", stats_follow_through },
+	};
 	struct stats_request r;
 	struct index_ctx x;
 	struct pm_error err;
@@ -147,11 +156,13 @@ static int stats_command(const struct pm_config *cfg, const char *what)
 	if (what) {
 		size_t k;
 
-		for (k = 0; k < 3 && strcmp(what, kinds[k]); k++)
+		for (k = 0; k < STATS_KIND__MAX && strcmp(what, kinds[k].name);
+		     k++)
 			;
-		if (k == 3) {
+		if (k == STATS_KIND__MAX) {
 			fprintf(stderr, "pmkb stats: expected causes, "
-					"durations or actions, got '%s'\n",
+					"durations, actions or follow-through, "
+					"got '%s'\n",
 				what);
 			return 2;
 		}
@@ -175,10 +186,7 @@ static int stats_command(const struct pm_config *cfg, const char *what)
 	/* One snapshot: the answer and the commit it names agree. */
 	dbconn_exec(x.c, "BEGIN");
 	prov = asof_provenance(x.c);
-	rc = kind == STATS_CAUSES ? stats_causes(x.c, x.tax, &r, &res, &err)
-	     : kind == STATS_DURATIONS
-		     ? stats_durations(x.c, x.tax, &r, &res, &err)
-		     : stats_action_items(x.c, x.tax, &r, &res, &err);
+	rc = kinds[kind].fn(x.c, x.tax, &r, &res, &err);
 	dbconn_exec(x.c, "COMMIT");
 	if (rc == PM_OK)
 		json_object_set(res, "provenance", prov);
@@ -254,12 +262,13 @@ static const struct command commands[] = {
 	  "after:2017-07-01 before:2018.\n",
 	  1, 100 },
 	{ "stats", cmd_stats, CFG_STATS,
-	  "pmkb stats [OPTIONS] [causes|durations|actions]",
+	  "pmkb stats [OPTIONS] [causes|durations|actions|follow-through]",
 	  "print incidents by cause per period, TTx trends or action items",
 	  "causes (the default): incidents per period and cause, as GET\n"
 	  "/api/stats/causes; durations: median and p90 time to detect,\n"
 	  "mitigate and resolve; actions: open action items and counts per\n"
-	  "period. Reads the index --db; the fiscal year and the time zone\n"
+	  "period; follow-through: action items done on time, late or still\n"
+	  "open per period, and the median days to done. Reads the index --db; the fiscal year and the time zone\n"
 	  "come from the .pmkb.yml of --dir.\n",
 	  0, 1 },
 	{ "notify", cmd_notify, CFG_NOTIFY, "pmkb notify [OPTIONS] [REPO-NAME]",

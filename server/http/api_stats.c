@@ -1,6 +1,6 @@
 /*
- * Handlers for /api/stats/causes, /api/stats/durations and
- * /api/action-items: parameters are checked by stats.c, the query runs on
+ * Handlers for /api/stats/causes, /api/stats/durations,
+ * /api/stats/follow-through and /api/action-items: parameters are checked by stats.c, the query runs on
  * a borrowed reader with the settings read-locked, and the result is sent
  * as JSON, CSV or Markdown.
  */
@@ -100,6 +100,11 @@ void api_stats_causes(struct request *req, struct reply *rep)
 void api_stats_durations(struct request *req, struct reply *rep)
 {
 	run(req, rep, stats_durations, STATS_DURATIONS);
+}
+
+void api_stats_follow_through(struct request *req, struct reply *rep)
+{
+	run(req, rep, stats_follow_through, STATS_FOLLOW);
 }
 
 void api_action_items(struct request *req, struct reply *rep)

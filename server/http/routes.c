@@ -19,6 +19,8 @@ const struct route routes[] = {
 	{ "GET", "/api/problems", api_problems, 1, ROUTE_READ },
 	{ "GET", "/api/stats/causes", api_stats_causes, 1, ROUTE_READ },
 	{ "GET", "/api/stats/durations", api_stats_durations, 1, ROUTE_READ },
+	{ "GET", "/api/stats/follow-through", api_stats_follow_through, 1,
+	  ROUTE_READ },
 	{ "GET", "/api/action-items", api_action_items, 1, ROUTE_READ },
 	{ "GET", "/api/openapi.yaml", api_openapi, 1, ROUTE_READ },
 	{ "GET", "/api/sync", hooks_sync_status, 1, ROUTE_READ },

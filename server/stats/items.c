@@ -1,10 +1,8 @@
 /* The action items across postmortems, by period: stats_action_items()
  * (include/pmkb/stats/stats.h). */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pmkb/base/civil.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/db/store.h"
 #include "pmkb/doc/learning.h"
@@ -35,15 +33,6 @@ enum {
 	A_POS
 };
 
-static void day_text(int64_t day, char *out, size_t size)
-{
-	int64_t y;
-	int m, d;
-
-	civil_from_days(day, &y, &m, &d);
-	snprintf(out, size, "%04lld-%02d-%02d", (long long)y, m, d);
-}
-
 /* What the list adds to an item: its position, whether its due date
  * is implied, and its text as parts with links (doc/learning.h). */
 static void item_links(json_t *item, const struct taxonomy *tax,
@@ -72,7 +61,7 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 	struct stats_run x;
 	struct item_period *ip = NULL;
 	size_t n = 0, alloc = 0, rows;
-	int64_t dmin = INT64_MAX, dmax = INT64_MIN, total = 0, now;
+	int64_t dmin = INT64_MAX, dmax = INT64_MIN, total = 0;
 	int64_t n_open = 0, n_done = 0, n_overdue = 0;
 	int64_t *opened = NULL, *done_in = NULL;
 	char today[16];
@@ -84,9 +73,7 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 	*out = NULL;
 	if ((st = stats_run_open(&x, tax, r, err)) != PM_OK)
 		goto out;
-	now = civil_now();
-	day_text(civil_floor_div(now + stats_zone_offset(x.zone, now), 86400),
-	         today, sizeof(today));
+	stats_day_text(stats_today(&x), today, sizeof(today));
 	if (!(s = dbconn_stmt(c, sql_items))) {
 		st = PM_DB;
 		goto out;

@@ -508,6 +508,68 @@ static void items_grid(struct grid *g, const json_t *res,
 	}
 }
 
+/* The columns of a follow-through row after the period: key, heading in
+ * English and Japanese. */
+static const char *const follow_cols[][3] = {
+	{"opened", "Opened", "起票"},
+	{"done_on_time", "On time", "期限内に完了"},
+	{"done_late", "Late", "期限後に完了"},
+	{"done_no_due", "Done, no due date", "完了(期限なし)"},
+	{"done_undated", "Done, date unknown", "完了(日付不明)"},
+	{"still_open", "Still open", "未完了"},
+	{"overdue", "Overdue", "期限切れ"},
+};
+#define N_FOLLOW_COLS (sizeof(follow_cols) / sizeof(follow_cols[0]))
+
+static void follow_row(struct grid *g, const json_t *row, int csv, int ja)
+{
+	const json_t *med = json_object_get(row, "median_days");
+
+	if (csv) {
+		grid_add(g, "%s", jstr(row, "period"));
+		grid_add(g, "%s", jstr(row, "label"));
+		grid_add(g, "%s", jstr(row, "label_ja"));
+	} else {
+		grid_add(g, "%s", label_of(row, ja));
+	}
+	for (size_t k = 0; k < N_FOLLOW_COLS; k++)
+		grid_add(g, "%lld", jint(row, follow_cols[k][0]));
+	if (json_is_number(med))
+		grid_add(g, "%g", json_number_value(med));
+	else
+		grid_add(g, "%s", csv ? "" : "-");
+	grid_add(g, "%lld", jint(row, "median_n"));
+}
+
+static void follow_grid(struct grid *g, const json_t *res,
+			enum stats_format f, int ja)
+{
+	const json_t *row;
+	size_t i, lead = f == STATS_CSV ? 3 : 1;
+	int csv = f == STATS_CSV;
+
+	grid_init(g, lead + N_FOLLOW_COLS + 2);
+	for (i = lead; i < g->cols; i++)
+		g->right[i] = 1;
+	if (csv) {
+		grid_add(g, "period");
+		grid_add(g, "label");
+		grid_add(g, "label_ja");
+	} else {
+		grid_add(g, "%s", ja ? "期間" : "Period");
+	}
+	for (size_t k = 0; k < N_FOLLOW_COLS; k++)
+		grid_add(g, "%s", csv ? follow_cols[k][0]
+				      : follow_cols[k][ja ? 2 : 1]);
+	grid_add(g, "%s", csv ? "median_days" : ja ? "完了までの日数(中央値)"
+						    : "Median days to done");
+	grid_add(g, "%s", csv ? "median_n" : ja ? "日数の件数" : "n (days known)");
+	json_array_foreach(json_object_get(res, "rows"), i, row)
+		follow_row(g, row, csv, ja);
+	if (!csv)
+		follow_row(g, json_object_get(res, "all"), csv, ja);
+}
+
 void stats_render(struct buf *out, const json_t *result, enum stats_kind kind,
 		  enum stats_format format, int ja)
 {
@@ -526,7 +588,9 @@ void stats_render(struct buf *out, const json_t *result, enum stats_kind kind,
 		static const char *const what[] = {
 			"Incidents by cause",
 			"Time to detect, mitigate and resolve",
-			"Action items by period of the incident"
+			"Action items by period of the incident",
+			"Follow-through of action items by period of the "
+			"incident"
 		};
 
 		buf_addf(out, "%s per %s", what[kind],
@@ -541,6 +605,8 @@ void stats_render(struct buf *out, const json_t *result, enum stats_kind kind,
 		causes_grid(&g, result, format, ja);
 	else if (kind == STATS_DURATIONS)
 		durations_grid(&g, result, format, ja);
+	else if (kind == STATS_FOLLOW)
+		follow_grid(&g, result, format, ja);
 	else if (format == STATS_CSV)
 		items_grid(&g, result, format, ja);
 	else
@@ -552,9 +618,12 @@ void stats_render(struct buf *out, const json_t *result, enum stats_kind kind,
 	    (json_is_string(json_object_get(result, "from")) ||
 	     json_is_string(json_object_get(result, "to")) ||
 	     kind == STATS_DURATIONS))
-		buf_addf(out, "\n%lld undated incident%s not shown%s.\n",
+		buf_addf(out, "\n%lld %s%s%s not shown%s.\n",
 			 jint(result, "undated"),
+			 kind == STATS_FOLLOW ? "action item"
+					      : "undated incident",
 			 jint(result, "undated") == 1 ? "" : "s",
+			 kind == STATS_FOLLOW ? " of undated incidents" : "",
 			 kind == STATS_DURATIONS
 				 ? " (no start to measure from)"
 				 : " (no range holds them; drop --from/--to "

@@ -185,8 +185,7 @@ enum pm_status stats_bind_filters(const struct stats_run *x, sqlite3_stmt *s,
 json_t *stats_row_head(const struct stats_run *x, int64_t ord)
 {
 	char id[48], label[48], ja[48], a[16], b[16];
-	int64_t first, last, y;
-	int m, d;
+	int64_t first, last;
 
 	if (ord == INT64_MIN)
 		return json_pack("{s:s,s:s,s:s,s:n,s:n}", "period", "unknown",
@@ -195,10 +194,8 @@ json_t *stats_row_head(const struct stats_run *x, int64_t ord)
 	stats_period_names(x->r->period, x->fiscal, ord, id, label, ja,
 	                   sizeof(id));
 	stats_period_bounds(x->r->period, x->fiscal, ord, &first, &last);
-	civil_from_days(first, &y, &m, &d);
-	snprintf(a, sizeof(a), "%04lld-%02d-%02d", (long long)y, m, d);
-	civil_from_days(last, &y, &m, &d);
-	snprintf(b, sizeof(b), "%04lld-%02d-%02d", (long long)y, m, d);
+	stats_day_text(first, a, sizeof(a));
+	stats_day_text(last, b, sizeof(b));
 	return json_pack("{s:s,s:s,s:s,s:s,s:s}", "period", id, "label", label,
 	                 "label_ja", ja, "start", a, "end", b);
 }
@@ -211,4 +208,20 @@ json_t *stats_result_head(const struct stats_run *x)
 	                 stats_mode_names[x->r->mode], "fiscal_start_month",
 	                 x->fiscal, "time_zone", stats_zone_name(x->zone),
 	                 "from", x->r->from, "to", x->r->to);
+}
+
+int64_t stats_today(const struct stats_run *x)
+{
+	int64_t now = civil_now();
+
+	return civil_floor_div(now + stats_zone_offset(x->zone, now), 86400);
+}
+
+void stats_day_text(int64_t day, char *out, size_t size)
+{
+	int64_t y;
+	int m, d;
+
+	civil_from_days(day, &y, &m, &d);
+	snprintf(out, size, "%04lld-%02d-%02d", (long long)y, m, d);
 }

@@ -55,6 +55,7 @@ void api_suggest(struct request *req, struct reply *rep);
 /* api_stats.c */
 void api_stats_causes(struct request *req, struct reply *rep);
 void api_stats_durations(struct request *req, struct reply *rep);
+void api_stats_follow_through(struct request *req, struct reply *rep);
 void api_action_items(struct request *req, struct reply *rep);
 /* Slack (slack.c, outbox.c). */
 void slack_command(struct request *req, struct reply *rep);

@@ -73,4 +73,10 @@ json_t *stats_row_head(const struct stats_run *x, int64_t ord);
 /* The common head of every result. */
 json_t *stats_result_head(const struct stats_run *x);
 
+/* Today in x's zone, in days since 1970 (civil_now(): PMKB_NOW honoured). */
+int64_t stats_today(const struct stats_run *x);
+
+/* day as "YYYY-MM-DD" into out (16 bytes are enough). */
+void stats_day_text(int64_t day, char *out, size_t size);
+
 #endif

@@ -229,9 +229,41 @@ enum pm_status stats_action_items(struct dbconn *c,
 				  const struct stats_request *r, json_t **out,
 				  struct pm_error *err);
 
+/*
+ * Follow-through of the action items per period of their incident:
+ * {"period", "fiscal_start_month", "time_zone", "from", "to", "today",
+ *  "undated", "rows": [{"period", "label", "label_ja", "start", "end",
+ *  "opened", "done", "done_on_time", "done_late", "done_no_due",
+ *  "done_undated", "still_open", "overdue", "median_days", "median_n"}],
+ *  "all": {the same over every row}}
+ * An item is done when ticked in its file or closed by a commit
+ * (Postmortem-Action); its done day is the first closing commit's time
+ * in the reporting time zone, unknown for an item only ticked. opened =
+ * done_on_time (done day <= due day, the due written or implied by
+ * due_by_severity) + done_late + done_no_due (done on a known day, no due
+ * date) + done_undated (done, day unknown) + still_open; done is the sum
+ * of the four done_*. overdue: still open with a due day before today
+ * (civil_now() in the reporting zone). median_days is the median of the
+ * days from the incident's start day to the done day over the median_n
+ * items where both are known (a real, halves kept; null when none).
+ * Service and severity filters apply; rows and "unknown" as for
+ * stats_causes(), and "undated" counts the items of undated incidents
+ * left out because a range was asked for.
+ */
+enum pm_status stats_follow_through(struct dbconn *c,
+				    const struct taxonomy *tax,
+				    const struct stats_request *r,
+				    json_t **out, struct pm_error *err);
+
 /* ---- output ---- */
 
-enum stats_kind { STATS_CAUSES, STATS_DURATIONS, STATS_ACTIONS };
+enum stats_kind {
+	STATS_CAUSES,
+	STATS_DURATIONS,
+	STATS_ACTIONS,
+	STATS_FOLLOW,
+	STATS_KIND__MAX
+};
 
 /*
  * Writes a result of kind as CSV (RFC 4180; cells that a spreadsheet would

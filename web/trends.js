@@ -7,8 +7,11 @@
 // left out). by=group stacks the causes' groups from .pmkb.yml instead.
 // A click on a segment (or a number in the table) opens the search for
 // that cause and period.
-// Every number drawn comes from /api/stats/causes and
-// /api/stats/durations as they are; the page only chooses what to show.
+// Beside it, what became of each period's action items (on time, late,
+// no due date, date unknown, open, overdue) and the median days to done.
+// Every number drawn comes from /api/stats/causes,
+// /api/stats/follow-through and /api/stats/durations as they are; the
+// page only chooses what to show.
 
 import { lang, pick, t } from './i18n.js';
 import { stackedBarChart } from './chart.js';
@@ -82,6 +85,73 @@ function stackSeries(by, causes) {
   };
 }
 
+// What became of the action items, bottom of the stack first. The
+// colours keep 3:1 against the page in both themes (WCAG 1.4.11).
+const FOLLOW = [
+  { key: 'done_on_time', color: '#008a5e' },
+  { key: 'done_late', color: '#c26a00' },
+  { key: 'done_no_due', color: '#3d7fb8' },
+  { key: 'done_undated', color: '#8a8f96' },
+  { key: 'open', color: '#a0569b' },
+  { key: 'overdue', color: '#d03f2a' },
+];
+
+// A row's count per series: still_open split into overdue and the rest.
+function followValues(r) {
+  return {
+    done_on_time: r.done_on_time,
+    done_late: r.done_late,
+    done_no_due: r.done_no_due,
+    done_undated: r.done_undated,
+    open: r.still_open - r.overdue,
+    overdue: r.overdue,
+  };
+}
+
+function medianText(r) {
+  return r.median_days === null ? '–' : t('trends.follow.days', { n: r.median_days });
+}
+
+function followTable(f) {
+  const cols = ['opened', 'done_on_time', 'done_late', 'done_no_due', 'done_undated', 'still_open', 'overdue'];
+  const row = (label, r, attrs = {}) => el('tr', attrs,
+    el('th', { scope: 'row', text: label }),
+    cols.map((k) => el('td', { class: ['num', r[k] ? '' : 'zero'], text: String(r[k]) })),
+    el('td', { class: 'num', text: `${medianText(r)} (${r.median_n})` }));
+  return scrollTable(el('table', { class: 'numbers follow-table' },
+    el('caption', { text: t('trends.table') }),
+    el('thead', {}, el('tr', {},
+      el('th', { scope: 'col', text: t('trends.col.period') }),
+      cols.map((k) => el('th', { scope: 'col', class: 'num', text: t(`trends.follow.${k}`) })),
+      el('th', { scope: 'col', class: 'num', text: t('trends.follow.median') }))),
+    el('tbody', {}, f.rows.map((r) => row(periodLabel(r), r, { 'data-period': r.period }))),
+    el('tfoot', {}, row(t('trends.total'), f.all))));
+}
+
+function followSection(f) {
+  const series = FOLLOW.map((x) => ({ ...x, label: t(`trends.follow.${x.key}`) }));
+  const bars = f.rows.map((r) => {
+    const v = followValues(r);
+    return {
+      id: r.period,
+      label: periodLabel(r),
+      values: v,
+      tip: [{ text: t('trends.follow.tip', { n: r.opened }) },
+        ...series.map((x) => ({ key: x.key, color: x.color, zero: !v[x.key], text: `${x.label}: ${v[x.key]}` })),
+        { text: `${t('trends.follow.median')}: ${medianText(r)} (n=${r.median_n})` }],
+    };
+  });
+  const legend = el('ul', { class: 'legend' }, series.map((x) => el('li', {}, swatch(x.color), el('span', { text: x.label }))));
+  return el('section', { class: 'card follow', 'aria-labelledby': 'pmkb-follow-title' },
+    el('h2', { id: 'pmkb-follow-title', text: t('trends.follow') }),
+    el('p', { class: 'muted', text: t('trends.follow.intro', { today: f.today }) }),
+    f.rows.length
+      ? [legend, stackedBarChart({ bars, series, label: t('trends.follow.chart') }),
+        el('p', { class: 'muted hint', text: t('trends.follow.median.note', { n: f.all.median_n, undated: f.all.done_undated }) }),
+        followTable(f)]
+      : statusLine(t('trends.follow.empty')));
+}
+
 function countCell(row, key, n, label) {
   const href = key.startsWith('group:') ? null : drillUrl(row, key);
   return el('td', { class: ['num', n ? '' : 'zero'] }, href && n
@@ -153,11 +223,13 @@ export function mountTrends() {
     let cfg;
     let j;
     let d;
+    let f;
     try {
-      [cfg, j, d] = await Promise.all([
+      [cfg, j, d, f] = await Promise.all([
         settings(),
         api(withParams('/api/stats/causes', { period: s.period, mode: s.mode })),
         api(withParams('/api/stats/durations', { period: s.period })),
+        api(withParams('/api/stats/follow-through', { period: s.period })),
       ]);
     } catch (e) {
       if (my !== seq) return;
@@ -236,7 +308,7 @@ export function mountTrends() {
           durationsTable(d)]
         : statusLine(t('trends.empty')));
 
-    view.replaceChildren(causesSection, durSection);
+    view.replaceChildren(el('div', { class: 'beside' }, causesSection, followSection(f)), durSection);
     view.removeAttribute('aria-busy');
     view.dataset.rendered = stateUrl(s);
   }

@@ -227,4 +227,60 @@ pageSuite('the trends page', (srv) => {
       await p.close();
     }
   });
+
+  test('the follow-through chart beside the causes draws the API numbers', async () => {
+    for (const colorScheme of ['light', 'dark']) {
+      const p = await openPage(srv.base, '/trends?period=year', { colorScheme });
+      const { page } = p;
+      await trendsShown(page, '/trends?period=year');
+      const api = await getJson(srv.base, '/api/stats/follow-through?period=year');
+      const bars = await page.$$eval('.follow .chart g.bar', (gs) => gs.map((g) => ({
+        id: g.dataset.bar,
+        total: Number(g.dataset.total),
+        segs: Object.fromEntries([...g.querySelectorAll('rect.seg')].map((r) => [r.dataset.series, Number(r.dataset.value)])),
+      })));
+      assert.deepEqual(bars.map((b) => b.id), api.rows.map((r) => r.period), 'one bar per period');
+      api.rows.forEach((r, i) => {
+        const want = Object.fromEntries(Object.entries({
+          done_on_time: r.done_on_time,
+          done_late: r.done_late,
+          done_no_due: r.done_no_due,
+          done_undated: r.done_undated,
+          open: r.still_open - r.overdue,
+          overdue: r.overdue,
+        }).filter(([, n]) => n > 0));
+        assert.deepEqual(bars[i].segs, want, `${r.period} segments`);
+        assert.equal(bars[i].total, r.opened, `${r.period}: the bar is every item opened`);
+      });
+      // The samples have open, overdue and done items in every year.
+      assert.ok(api.rows.every((r) => r.overdue > 0 && r.done > 0));
+      const table = await page.$$eval('.follow-table tbody tr', (trs) => trs.map((tr) => Number(tr.children[1].textContent)));
+      assert.deepEqual(table, api.rows.map((r) => r.opened), 'the table lists the items opened');
+      // Side by side with the cause chart on a wide screen.
+      const [causes, follow] = await page.$$eval('.beside > .card', (cs) => cs.map((c) => c.getBoundingClientRect().toJSON()));
+      assert.ok(follow.left >= causes.right - 1 && Math.abs(follow.top - causes.top) < 2, 'beside the cause chart');
+      // Every segment colour reaches 3:1 against the page.
+      const worst = await page.evaluate(() => {
+        const rgb = (c) => c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number);
+        const lum = (c) => {
+          const [r, g, b] = rgb(c).map((v) => {
+            const x = v / 255;
+            return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        const contrast = (a, b) => {
+          const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+          return (hi + 0.05) / (lo + 0.05);
+        };
+        const bg = getComputedStyle(document.body).backgroundColor;
+        return [...document.querySelectorAll('.follow .legend .swatch rect')]
+          .map((r) => ({ fill: getComputedStyle(r).fill, c: contrast(getComputedStyle(r).fill, bg) }))
+          .sort((a, b) => a.c - b.c)[0];
+      });
+      assert.ok(worst.c >= 3, `${colorScheme}: ${worst.fill} reaches only ${worst.c.toFixed(2)}:1`);
+      await shot(page, `trends-follow-${colorScheme}`);
+      await p.close();
+    }
+  });
 });

@@ -212,12 +212,7 @@ enum pm_status stats_follow_through(struct dbconn *c,
 		}
 		n++;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		st = PM_DB;
-		goto out;
-	}
-	if ((st = stats_run_span(&x, dmin, dmax, err)) != PM_OK)
+	if ((st = stats_run_end(&x, s, rc, dmin, dmax, err)) != PM_OK)
 		goto out;
 	/* By period, the undated (INT64_MIN) first; one row is a slice. */
 	if (n)

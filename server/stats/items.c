@@ -122,12 +122,7 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 		item_links(json_array_get(items, json_array_size(items) - 1),
 		           tax, s);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		st = PM_DB;
-		goto out;
-	}
-	if ((st = stats_run_span(&x, dmin, dmax, err)) != PM_OK)
+	if ((st = stats_run_end(&x, s, rc, dmin, dmax, err)) != PM_OK)
 		goto out;
 	rows = x.n + 1;
 	opened = xcalloc(rows, sizeof(*opened));

@@ -256,12 +256,7 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 		}
 		json_decref(list);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		st = PM_DB;
-		goto out;
-	}
-	if ((st = stats_run_span(&x, dmin, dmax, err)) != PM_OK)
+	if ((st = stats_run_end(&x, s, rc, dmin, dmax, err)) != PM_OK)
 		goto out;
 
 	/* Row x.n is the unknown one. */
@@ -517,12 +512,7 @@ enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
 		dmax = ord > dmax ? ord : dmax;
 		n++;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		st = PM_DB;
-		goto out;
-	}
-	if ((st = stats_run_span(&x, dmin, dmax, err)) != PM_OK)
+	if ((st = stats_run_end(&x, s, rc, dmin, dmax, err)) != PM_OK)
 		goto out;
 	if (n)
 		qsort(t, n, sizeof(*t), cmp_timing);

@@ -232,6 +232,18 @@ static const char *label_of(const json_t *o, int ja)
 	return jstr(o, ja ? "label_ja" : "label");
 }
 
+/* A row's period: id and both labels in CSV, else its label. */
+static void period_cells(struct grid *g, const json_t *row, int csv, int ja)
+{
+	if (csv) {
+		grid_add(g, "%s", jstr(row, "period"));
+		grid_add(g, "%s", jstr(row, "label"));
+		grid_add(g, "%s", jstr(row, "label_ja"));
+	} else {
+		grid_add(g, "%s", label_of(row, ja));
+	}
+}
+
 static void causes_grid(struct grid *g, const json_t *res,
 			enum stats_format f, int ja)
 {
@@ -361,13 +373,7 @@ static void durations_row(struct grid *g, const json_t *row,
 	int csv = f == STATS_CSV;
 	const json_t *by = json_object_get(row, "ttd_by_detection");
 
-	if (csv) {
-		grid_add(g, "%s", jstr(row, "period"));
-		grid_add(g, "%s", jstr(row, "label"));
-		grid_add(g, "%s", jstr(row, "label_ja"));
-	} else {
-		grid_add(g, "%s", label_of(row, ja));
-	}
+	period_cells(g, row, csv, ja);
 	grid_add(g, "%lld", jint(row, "incidents"));
 	for (int m = 0; m < 3; m++)
 		spread_cells(g, json_object_get(row, stats_metric_names[m]),
@@ -525,13 +531,7 @@ static void follow_row(struct grid *g, const json_t *row, int csv, int ja)
 {
 	const json_t *med = json_object_get(row, "median_days");
 
-	if (csv) {
-		grid_add(g, "%s", jstr(row, "period"));
-		grid_add(g, "%s", jstr(row, "label"));
-		grid_add(g, "%s", jstr(row, "label_ja"));
-	} else {
-		grid_add(g, "%s", label_of(row, ja));
-	}
+	period_cells(g, row, csv, ja);
 	for (size_t k = 0; k < N_FOLLOW_COLS; k++)
 		grid_add(g, "%lld", jint(row, follow_cols[k][0]));
 	if (json_is_number(med))

@@ -130,6 +130,16 @@ enum pm_status stats_run_span(struct stats_run *x, int64_t dmin, int64_t dmax,
 	return PM_OK;
 }
 
+enum pm_status stats_run_end(struct stats_run *x, sqlite3_stmt *s, int rc,
+                             int64_t dmin, int64_t dmax,
+                             struct pm_error *err)
+{
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return PM_DB;
+	return stats_run_span(x, dmin, dmax, err);
+}
+
 /* The row of period ord in an answer over x's span: row x->n is the
  * unknown one (ord INT64_MIN). */
 size_t stats_row_of(const struct stats_run *x, int64_t ord)

@@ -139,6 +139,31 @@ export function postmortemShown(page, slug) {
   return page.waitForFunction((s) => document.querySelector('.pm-page')?.dataset.slug === s, slug);
 }
 
+// The least WCAG contrast against the page of the shapes matching
+// selector: each one's fill or, for a fill close to the background, its
+// edge (when at least 1px wide). Returns {fill, best}.
+export function worstContrast(page, selector) {
+  return page.evaluate((sel) => {
+    const rgb = (c) => c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number);
+    const lum = (c) => {
+      const [r, g, b] = rgb(c).map((v) => {
+        const x = v / 255;
+        return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const contrast = (a, b) => {
+      const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+      return (hi + 0.05) / (lo + 0.05);
+    };
+    const bg = getComputedStyle(document.body).backgroundColor;
+    return [...document.querySelectorAll(sel)].map((r) => {
+      const st = getComputedStyle(r);
+      return { fill: st.fill, best: Math.max(contrast(st.fill, bg), Number(st.strokeWidth.replace('px', '')) >= 1 ? contrast(st.stroke, bg) : 0) };
+    }).sort((a, b) => a.best - b.best)[0];
+  }, selector);
+}
+
 export async function shot(page, name, fullPage = false) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  getJson, openPage, pageSuite, PHONE, searchShown, shot, trendsShown,
+  getJson, openPage, pageSuite, PHONE, searchShown, shot, trendsShown, worstContrast,
 } from './lib.mjs';
 
 pageSuite('the trends page', (srv) => {
@@ -204,25 +204,7 @@ pageSuite('the trends page', (srv) => {
       await trendsShown(page, '/trends');
       // WCAG contrast of the swatch against the page: its fill or, for
       // colours close to the background, its edge must reach 3:1.
-      const worst = await page.evaluate(() => {
-        const rgb = (c) => c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number);
-        const lum = (c) => {
-          const [r, g, b] = rgb(c).map((v) => {
-            const x = v / 255;
-            return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
-          });
-          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-        };
-        const contrast = (a, b) => {
-          const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-          return (hi + 0.05) / (lo + 0.05);
-        };
-        const bg = getComputedStyle(document.body).backgroundColor;
-        return [...document.querySelectorAll('.cause-filter .swatch rect')].map((r) => {
-          const st = getComputedStyle(r);
-          return { fill: st.fill, best: Math.max(contrast(st.fill, bg), Number(st.strokeWidth.replace('px', '')) >= 1 ? contrast(st.stroke, bg) : 0) };
-        }).sort((a, b) => a.best - b.best)[0];
-      });
+      const worst = await worstContrast(page, '.cause-filter .swatch rect');
       assert.ok(worst.best >= 3, `${colorScheme}: ${worst.fill} reaches only ${worst.best.toFixed(2)}:1`);
       await p.close();
     }
@@ -260,25 +242,8 @@ pageSuite('the trends page', (srv) => {
       const [causes, follow] = await page.$$eval('.beside > .card', (cs) => cs.map((c) => c.getBoundingClientRect().toJSON()));
       assert.ok(follow.left >= causes.right - 1 && Math.abs(follow.top - causes.top) < 2, 'beside the cause chart');
       // Every segment colour reaches 3:1 against the page.
-      const worst = await page.evaluate(() => {
-        const rgb = (c) => c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number);
-        const lum = (c) => {
-          const [r, g, b] = rgb(c).map((v) => {
-            const x = v / 255;
-            return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
-          });
-          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-        };
-        const contrast = (a, b) => {
-          const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-          return (hi + 0.05) / (lo + 0.05);
-        };
-        const bg = getComputedStyle(document.body).backgroundColor;
-        return [...document.querySelectorAll('.follow .legend .swatch rect')]
-          .map((r) => ({ fill: getComputedStyle(r).fill, c: contrast(getComputedStyle(r).fill, bg) }))
-          .sort((a, b) => a.c - b.c)[0];
-      });
-      assert.ok(worst.c >= 3, `${colorScheme}: ${worst.fill} reaches only ${worst.c.toFixed(2)}:1`);
+      const worst = await worstContrast(page, '.follow .legend .swatch rect');
+      assert.ok(worst.best >= 3, `${colorScheme}: ${worst.fill} reaches only ${worst.best.toFixed(2)}:1`);
       await shot(page, `trends-follow-${colorScheme}`);
       await p.close();
     }

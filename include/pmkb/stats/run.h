@@ -59,6 +59,14 @@ int stats_row_period(const struct stats_run *x, sqlite3_stmt *s, int col_at,
 enum pm_status stats_run_span(struct stats_run *x, int64_t dmin, int64_t dmax,
                               struct pm_error *err);
 
+/*
+ * Ends a query's walk of s, whose last sqlite3_step() gave rc: resets s,
+ * then fixes the span as stats_run_span(). PM_DB when the walk failed.
+ */
+enum pm_status stats_run_end(struct stats_run *x, sqlite3_stmt *s, int rc,
+                             int64_t dmin, int64_t dmax,
+                             struct pm_error *err);
+
 /* The row of period ord in an answer over x's span: row x->n is the
  * unknown one (ord INT64_MIN). */
 size_t stats_row_of(const struct stats_run *x, int64_t ord);

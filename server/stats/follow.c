@@ -40,22 +40,21 @@ enum { F_DONE, F_DUE, F_STARTED, F_STARTED_E, F_SOURCE, F_COMMITS, F_FIRST };
 
 /* What became of one item; the five outcomes are exclusive. */
 enum outcome {
-	ON_TIME,  /* done on or before its due day */
-	LATE,	  /* done after its due day */
-	NO_DUE,	  /* done on a known day, no due date */
-	UNDATED,  /* done, the day unknown */
-	OPEN,	  /* not done (overdue or not) */
+	ON_TIME, /* done on or before its due day */
+	LATE,    /* done after its due day */
+	NO_DUE,  /* done on a known day, no due date */
+	UNDATED, /* done, the day unknown */
+	OPEN,    /* not done (overdue or not) */
 	OUTCOME__MAX
 };
 static const char *const outcome_keys[OUTCOME__MAX] = {
-	"done_on_time", "done_late", "done_no_due", "done_undated",
-	"still_open"};
+    "done_on_time", "done_late", "done_no_due", "done_undated", "still_open"};
 
 struct item {
-	int64_t ord;	 /* the incident's period, INT64_MIN undated */
+	int64_t ord; /* the incident's period, INT64_MIN undated */
 	enum outcome what;
 	int overdue;
-	int has_days;	 /* days (incident to done) is known */
+	int has_days; /* days (incident to done) is known */
 	int64_t days;
 };
 
@@ -73,8 +72,8 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 /* Classifies the current row of s; today and the zone from x. */
-static void classify(const struct stats_run *x, sqlite3_stmt *s,
-		     int64_t today, struct item *it)
+static void classify(const struct stats_run *x, sqlite3_stmt *s, int64_t today,
+                     struct item *it)
 {
 	const char *due = (const char *)sqlite3_column_text(s, F_DUE);
 	int by_commit = sqlite3_column_int(s, F_COMMITS) > 0;
@@ -96,14 +95,14 @@ static void classify(const struct stats_run *x, sqlite3_stmt *s,
 	{
 		int64_t t = sqlite3_column_int64(s, F_FIRST);
 
-		done_day = civil_floor_div(t + stats_zone_offset(x->zone, t),
-					   86400);
+		done_day =
+		    civil_floor_div(t + stats_zone_offset(x->zone, t), 86400);
 	}
 	it->what = !has_due ? NO_DUE : done_day <= due_day ? ON_TIME : LATE;
 	if (it->ord != INT64_MIN &&
-	    !stats_start_day(x->zone,
-			     (const char *)sqlite3_column_text(s, F_STARTED),
-			     sqlite3_column_int64(s, F_STARTED_E), &start_day)) {
+	    !stats_start_day(
+	        x->zone, (const char *)sqlite3_column_text(s, F_STARTED),
+	        sqlite3_column_int64(s, F_STARTED_E), &start_day)) {
 		it->has_days = 1;
 		it->days = done_day - start_day;
 	}
@@ -124,8 +123,7 @@ static void tally_put(json_t *j, struct tally *t)
 	json_t *median = json_null();
 
 	json_object_set_new(j, "opened", json_integer(t->opened));
-	json_object_set_new(j, "done",
-			    json_integer(t->opened - t->n[OPEN]));
+	json_object_set_new(j, "done", json_integer(t->opened - t->n[OPEN]));
 	for (int o = 0; o < OUTCOME__MAX; o++)
 		json_object_set_new(j, outcome_keys[o], json_integer(t->n[o]));
 	json_object_set_new(j, "overdue", json_integer(t->overdue));
@@ -133,9 +131,9 @@ static void tally_put(json_t *j, struct tally *t)
 		/* The middle value, or halfway between the two middle ones:
 		 * half days are kept rather than rounded away. */
 		qsort(t->days, t->k, sizeof(*t->days), cmp_i64);
-		median = json_real((double)(t->days[(t->k - 1) / 2] +
-					    t->days[t->k / 2]) /
-				   2.0);
+		median = json_real(
+		    (double)(t->days[(t->k - 1) / 2] + t->days[t->k / 2]) /
+		    2.0);
 	}
 	json_object_set_new(j, "median_days", median);
 	json_object_set_new(j, "median_n", json_integer((json_int_t)t->k));
@@ -151,7 +149,7 @@ static int cmp_item(const void *a, const void *b)
 
 /* The tally of items[0..n) into a new row with head, days room for n. */
 static json_t *tally_row(json_t *head, const struct item *items, size_t n,
-			 int64_t *days)
+                         int64_t *days)
 {
 	struct tally t;
 
@@ -164,9 +162,9 @@ static json_t *tally_row(json_t *head, const struct item *items, size_t n,
 }
 
 enum pm_status stats_follow_through(struct dbconn *c,
-				    const struct taxonomy *tax,
-				    const struct stats_request *r,
-				    json_t **out, struct pm_error *err)
+                                    const struct taxonomy *tax,
+                                    const struct stats_request *r, json_t **out,
+                                    struct pm_error *err)
 {
 	struct stats_run x;
 	struct item *items = NULL;
@@ -184,16 +182,13 @@ enum pm_status stats_follow_through(struct dbconn *c,
 	if ((st = stats_run_open(&x, tax, r, err)) != PM_OK)
 		goto out;
 	today = stats_today(&x);
-	if (!(s = dbconn_stmt(c, sql_follow))) {
-		st = PM_DB;
-		goto out;
-	}
-	if ((st = stats_bind_filters(&x, s, filters, err)) != PM_OK)
+	if ((st = stats_run_prepare(&x, c, sql_follow, &s, filters, err)) !=
+	    PM_OK)
 		goto out;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t ord;
 		int in = stats_row_period(&x, s, F_STARTED, F_STARTED_E,
-					  F_SOURCE, &ord);
+		                          F_SOURCE, &ord);
 
 		/* Items of undated incidents when a range was asked for:
 		 * nobody can say whether they are inside it. */
@@ -231,17 +226,17 @@ enum pm_status stats_follow_through(struct dbconn *c,
 
 		while (i < n && items[i].ord == ord)
 			i++;
-		json_array_append_new(
-		    list, tally_row(stats_row_head(&x, ord), items + start,
-				    i - start, days));
+		json_array_append_new(list, tally_row(stats_row_head(&x, ord),
+		                                      items + start, i - start,
+		                                      days));
 	}
 	if (n_undated)
-		json_array_append_new(
-		    list, tally_row(stats_row_head(&x, INT64_MIN), items,
-				    n_undated, days));
+		json_array_append_new(list,
+		                      tally_row(stats_row_head(&x, INT64_MIN),
+		                                items, n_undated, days));
 	json_object_set_new(res, "rows", list);
 	list = json_pack("{s:s,s:s,s:s,s:n,s:n}", "period", "all", "label",
-			 "All", "label_ja", "全期間", "start", "end");
+	                 "All", "label_ja", "全期間", "start", "end");
 	json_object_set_new(res, "all", tally_row(list, items, n, days));
 	*out = res;
 	res = NULL;

@@ -199,11 +199,8 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 	for (size_t i = 0; tax && i < tax->n_causes; i++)
 		cause_intern(&cs, tax->causes[i].id);
 	ntax = cs.n;
-	if (!(s = dbconn_stmt(c, sql_incidents))) {
-		st = PM_DB;
-		goto out;
-	}
-	if ((st = stats_bind_filters(&x, s, filters, err)) != PM_OK)
+	if ((st = stats_run_prepare(&x, c, sql_incidents, &s, filters,
+	                               err)) != PM_OK)
 		goto out;
 	sqlite3_bind_int(s, 3,
 	                 tax ? tax->learning->recurrence_window_days : 365);
@@ -485,11 +482,8 @@ enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
 	*out = NULL;
 	if ((st = stats_run_open(&x, tax, r, err)) != PM_OK)
 		goto out;
-	if (!(s = dbconn_stmt(c, sql_incidents))) {
-		st = PM_DB;
-		goto out;
-	}
-	if ((st = stats_bind_filters(&x, s, filters, err)) != PM_OK)
+	if ((st = stats_run_prepare(&x, c, sql_incidents, &s, filters,
+	                               err)) != PM_OK)
 		goto out;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t ord;

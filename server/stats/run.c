@@ -6,6 +6,7 @@
 #include "pmkb/base/log.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
+#include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/stats/run.h"
 
@@ -189,6 +190,16 @@ enum pm_status stats_bind_filters(const struct stats_run *x, sqlite3_stmt *s,
 		sqlite3_bind_text(s, i + 1, owned[i], -1, SQLITE_TRANSIENT);
 	}
 	return PM_OK;
+}
+
+enum pm_status stats_run_prepare(const struct stats_run *x, struct dbconn *c,
+                                 const char *sql, sqlite3_stmt **s,
+                                 char **owned, struct pm_error *err)
+{
+	owned[0] = owned[1] = NULL;
+	if (!(*s = dbconn_stmt(c, sql)))
+		return PM_DB;
+	return stats_bind_filters(x, *s, owned, err);
 }
 
 /* {"period", "label", "label_ja", "start", "end"} for ord (or unknown). */

@@ -16,6 +16,7 @@
 #include "pmkb/base/status.h"
 #include "pmkb/stats/stats.h"
 
+struct dbconn;
 struct taxonomy;
 
 /* The settings and parameters of one query, resolved. */
@@ -70,6 +71,15 @@ enum pm_status stats_run_end(struct stats_run *x, sqlite3_stmt *s, int rc,
 /* The row of period ord in an answer over x's span: row x->n is the
  * unknown one (ord INT64_MIN). */
 size_t stats_row_of(const struct stats_run *x, int64_t ord);
+
+/*
+ * The statement sql of c (borrowed, as dbconn_stmt) in *s with the
+ * filters bound (stats_bind_filters; owned[0..1] to free after). PM_DB
+ * when it cannot be prepared.
+ */
+enum pm_status stats_run_prepare(const struct stats_run *x, struct dbconn *c,
+                                 const char *sql, sqlite3_stmt **s,
+                                 char **owned, struct pm_error *err);
 
 /* Binds the service and severity filters as JSON arrays. */
 enum pm_status stats_bind_filters(const struct stats_run *x, sqlite3_stmt *s,

@@ -268,8 +268,9 @@ static const struct command commands[] = {
 	  "/api/stats/causes; durations: median and p90 time to detect,\n"
 	  "mitigate and resolve; actions: open action items and counts per\n"
 	  "period; follow-through: action items done on time, late or still\n"
-	  "open per period, and the median days to done. Reads the index --db; the fiscal year and the time zone\n"
-	  "come from the .pmkb.yml of --dir.\n",
+	  "open per period, and the median days to done. Reads the index\n"
+	  "--db; the fiscal year and the time zone come from the .pmkb.yml\n"
+	  "of --dir.\n",
 	  0, 1 },
 	{ "notify", cmd_notify, CFG_NOTIFY, "pmkb notify [OPTIONS] [REPO-NAME]",
 	  "tell a pmkb server that a push came (a post-receive hook)",

@@ -1,8 +1,8 @@
 /*
  * Handlers for /api/stats/causes, /api/stats/durations,
- * /api/stats/follow-through and /api/action-items: parameters are checked by stats.c, the query runs on
- * a borrowed reader with the settings read-locked, and the result is sent
- * as JSON, CSV or Markdown.
+ * /api/stats/follow-through and /api/action-items: parameters are checked
+ * by stats.c, the query runs on a borrowed reader with the settings
+ * read-locked, and the result is sent as JSON, CSV or Markdown.
  */
 #include <jansson.h>
 #include <pthread.h>

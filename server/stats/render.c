@@ -561,9 +561,12 @@ static void follow_grid(struct grid *g, const json_t *res,
 	for (size_t k = 0; k < N_FOLLOW_COLS; k++)
 		grid_add(g, "%s", csv ? follow_cols[k][0]
 				      : follow_cols[k][ja ? 2 : 1]);
-	grid_add(g, "%s", csv ? "median_days" : ja ? "完了までの日数(中央値)"
-						    : "Median days to done");
-	grid_add(g, "%s", csv ? "median_n" : ja ? "日数の件数" : "n (days known)");
+	grid_add(g, "%s",
+		 csv  ? "median_days"
+		 : ja ? "完了までの日数(中央値)"
+		      : "Median days to done");
+	grid_add(g, "%s",
+		 csv ? "median_n" : ja ? "日数の件数" : "n (days known)");
 	json_array_foreach(json_object_get(res, "rows"), i, row)
 		follow_row(g, row, csv, ja);
 	if (!csv)

@@ -83,6 +83,9 @@ static const double field_weight[F__MAX] = { 3.0, 2.0, 2.0, 1.0 };
 static const char sql_source[] =
 	"SELECT id, title, summary, tags, substr(body, 1, ?2)"
 	" FROM postmortems WHERE slug = ?1";
+static const char sql_source_id[] =
+	"SELECT id, title, summary, tags, substr(body, 1, ?2)"
+	" FROM postmortems WHERE id = ?1";
 static const char sql_renamed[] =
 	"SELECT new_slug FROM slug_redirects WHERE old_slug = ?1";
 /* The index size for idf: max(id) costs one seek, count(*) a scan. */
@@ -266,18 +269,21 @@ static char *json_words(const char *v)
 
 /*
  * Reads the source (PM_NOT_FOUND when the slug is unknown) and its
- * words.
+ * words; by id when slug is NULL.
  */
 static enum pm_status read_source(struct sim *s, const char *slug,
-				  struct pm_error *err)
+				  int64_t id, struct pm_error *err)
 {
-	sqlite3_stmt *st = dbconn_stmt(s->c, sql_source);
+	sqlite3_stmt *st = dbconn_stmt(s->c, slug ? sql_source : sql_source_id);
 	enum pm_status rc = PM_OK;
 	int f, step;
 
 	if (!st)
 		return db_fail(s->c, err);
-	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+	if (slug)
+		sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, SIM_BODY_SCAN);
 	step = sqlite3_step(st);
 	if (step != SQLITE_ROW) {
@@ -476,10 +482,12 @@ static int keep_term(struct sim *s, struct term *t, size_t *nkept)
  * A lookup reads a word's postings until a limit. First every word is
  * read up to SIM_PROBE postings, which settles the rare ones; only when
  * too few are rare are the others read on up to s->cap, heaviest first,
- * within SIM_ROW_BUDGET postings in all. On a large index most heavy
- * words are common, and reading each up to the cap was most of the time.
+ * within SIM_ROW_BUDGET postings in all (none without reread). On a
+ * large index most heavy words are common, and reading each up to the cap
+ * was most of the time.
  */
-static enum pm_status choose_terms(struct sim *s, struct pm_error *err)
+static enum pm_status choose_terms(struct sim *s, int reread,
+				   struct pm_error *err)
 {
 	struct buf match = BUF_INIT;
 	struct term **common = NULL;
@@ -505,7 +513,7 @@ static enum pm_status choose_terms(struct sim *s, struct pm_error *err)
 		else
 			keep_term(s, t, &nkept);
 	}
-	for (i = 0, budget = SIM_ROW_BUDGET;
+	for (i = 0, budget = reread ? SIM_ROW_BUDGET : 0;
 	     i < ncommon && nkept < SIM_TERMS && budget > 0; i++) {
 		struct term *t = common[i];
 
@@ -909,6 +917,193 @@ static void sim_release(struct sim *s)
 	pm_list_release(&s->causes);
 }
 
+/* ---- overlap: a score comparable across postmortems ---- */
+
+struct hit {
+	int64_t id;
+	size_t term;
+};
+
+static int by_hit(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->term < y->term ? -1 : x->term > y->term;
+}
+
+static int by_share(const void *a, const void *b)
+{
+	const struct similar_share *x = a, *y = b;
+
+	if (x->share != y->share)
+		return x->share > y->share ? -1 : 1;
+	return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
+/*
+ * The words an overlap is measured on: the SIM_TERMS most distinctive of
+ * those looked up whose postings were read whole (fewer than the cap),
+ * including those only the source uses. Those count against every other
+ * postmortem: a new incident that is mostly new words is not a repeat.
+ */
+static void overlap_terms(struct sim *s)
+{
+	size_t i, n = 0;
+	int probe = s->cap < SIM_PROBE ? s->cap : SIM_PROBE;
+
+	for (i = 0; i < s->nterms && n < SIM_LOOKUP; i++) {
+		struct term *t = &s->terms[i];
+
+		if (t->df < 1 || t->df >= s->cap ||
+		    (t->df == probe && probe < s->cap))
+			continue;
+		t->score = (1.0 + log(t->weight)) * idf(s, t->df);
+		s->chosen[n++] = t;
+	}
+	if (n)
+		qsort(s->chosen, n, sizeof(*s->chosen), by_score);
+	s->nchosen = n < SIM_TERMS ? n : SIM_TERMS;
+}
+
+size_t similar_overlap(const struct similar_posting *terms, size_t nterms,
+		       int64_t self, double min_share, size_t min_terms,
+		       struct similar_share *out, size_t max)
+{
+	struct hit *hits = NULL;
+	double total = 0;
+	size_t nhits = 0, alloc = 0, i, j, n = 0;
+
+	for (i = 0; i < nterms; i++) {
+		if (terms[i].weight <= 0)
+			continue;
+		total += terms[i].weight;
+		for (j = 0; j < terms[i].n; j++) {
+			if (terms[i].ids[j] == self)
+				continue;
+			XGROW(hits, alloc, nhits + 1);
+			hits[nhits].id = terms[i].ids[j];
+			hits[nhits].term = i;
+			nhits++;
+		}
+	}
+	if (nhits)
+		qsort(hits, nhits, sizeof(*hits), by_hit);
+	/* All candidates first, then the best max of them. */
+	for (i = 0; i < nhits && total > 0; i = j) {
+		double sum = 0;
+		size_t k = 0;
+
+		for (j = i; j < nhits && hits[j].id == hits[i].id; j++) {
+			/* A word listed twice for one postmortem counts once. */
+			if (j > i && hits[j].term == hits[j - 1].term)
+				continue;
+			sum += terms[hits[j].term].weight;
+			k++;
+		}
+		if (k < min_terms || sum / total < min_share)
+			continue;
+		/* Keeps the best max: a new one replaces the weakest. */
+		if (n < max) {
+			out[n].id = hits[i].id;
+			out[n].share = sum / total;
+			out[n].nterms = k;
+			out[n].terms = NULL;
+			n++;
+		} else {
+			size_t w = 0;
+
+			for (size_t m = 1; m < n; m++)
+				if (out[m].share < out[w].share)
+					w = m;
+			if (sum / total > out[w].share) {
+				out[w].id = hits[i].id;
+				out[w].share = sum / total;
+				out[w].nterms = k;
+			}
+		}
+	}
+	if (n)
+		qsort(out, n, sizeof(*out), by_share);
+	free(hits);
+	return n;
+}
+
+void similar_shares_free(struct similar_share *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		json_decref(v[i].terms);
+	free(v);
+}
+
+enum pm_status similar_shares(struct dbconn *c, int64_t id, double min_share,
+			      similar_keep_fn keep, void *ctx,
+			      struct similar_share **out, size_t *n,
+			      struct pm_error *err)
+{
+	struct similar_posting *post = NULL;
+	struct similar_share *v = NULL;
+	enum pm_status rc;
+	struct sim s;
+	size_t i, k = 0;
+
+	*out = NULL;
+	*n = 0;
+	memset(&s, 0, sizeof(s));
+	s.c = c;
+	buf_init(&s.arena, 0);
+	/*
+	 * Words that SIM_PROBE postmortems use are left out rather than
+	 * counted: what makes a repeat is rarer, and counting them was most
+	 * of the time of deciding recurrences at index time.
+	 */
+	if ((rc = read_source(&s, NULL, id, err)) != PM_OK ||
+	    (rc = measure(&s, err)) != PM_OK ||
+	    (rc = choose_terms(&s, 0, err)) != PM_OK)
+		goto out;
+	overlap_terms(&s);
+	if (!s.nchosen)
+		goto out;
+	post = xcalloc(s.nchosen, sizeof(*post));
+	for (i = 0; i < s.nchosen; i++) {
+		post[i].ids = s.chosen[i]->posts;
+		post[i].n = (size_t)s.chosen[i]->df;
+		post[i].weight = s.chosen[i]->score;
+	}
+	v = xcalloc(SIMILAR_MAX_SHARES, sizeof(*v));
+	k = similar_overlap(post, s.nchosen, s.id, min_share,
+			    SIMILAR_MIN_SHARED, v, SIMILAR_MAX_SHARES);
+	/*
+	 * The bigrams of one Japanese word are several postings but one
+	 * word: count what shared_terms() shows, merged.
+	 */
+	for (i = 0; i < k; i++) {
+		json_t *t;
+
+		/* Before the words: showing them costs queries. */
+		if (keep && !keep(ctx, v[i].id, v[i].share))
+			continue;
+		t = shared_terms(&s, v[i].id);
+
+		if (json_array_size(t) < SIMILAR_MIN_SHARED) {
+			json_decref(t);
+			continue;
+		}
+		v[*n] = v[i];
+		v[*n].terms = t;
+		v[*n].nterms = json_array_size(t);
+		(*n)++;
+	}
+	*out = v;
+	v = NULL;
+out:
+	similar_shares_free(v, 0);
+	free(post);
+	sim_release(&s);
+	return rc;
+}
+
 enum pm_status similar_run(struct dbconn *c, const char *slug, int limit,
 			   json_t **out, char **renamed,
 			   struct pm_error *err)
@@ -936,7 +1131,7 @@ enum pm_status similar_run(struct dbconn *c, const char *slug, int limit,
 		goto out;
 	}
 	in_txn = 1;
-	rc = read_source(&s, slug, err);
+	rc = read_source(&s, slug, 0, err);
 	if (rc == PM_NOT_FOUND) {
 		if (renamed && (rc = find_renamed(c, slug, renamed, err)) ==
 				       PM_OK)
@@ -951,7 +1146,7 @@ enum pm_status similar_run(struct dbconn *c, const char *slug, int limit,
 		    PM_OK ||
 	    (rc = measure(&s, err)) != PM_OK ||
 	    (rc = weigh_services(&s, err)) != PM_OK ||
-	    (rc = choose_terms(&s, err)) != PM_OK)
+	    (rc = choose_terms(&s, 1, err)) != PM_OK)
 		goto out;
 	results = json_array();
 	if ((rc = score(&s, limit, results, err)) != PM_OK)

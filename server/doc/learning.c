@@ -4,6 +4,7 @@
  * Map: reading each key → implied due dates → an item's text as parts
  * (explicit links, bare URLs, tracker references) → people.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,8 @@ struct learning *learning_new(void)
 	l->digest_weekday = -1;
 	l->digest_minute = 10 * 60;
 	l->recurrence_window_days = 365;
+	l->recurrence_similarity = LEARNING_RECURRENCE_SIMILARITY;
+	l->recurrence_labels_similarity = LEARNING_RECURRENCE_LABELS_SIMILARITY;
 	return l;
 }
 
@@ -325,16 +328,44 @@ static enum pm_status read_digest(struct lparse *p, const struct ynode *v)
 	return PM_OK;
 }
 
+/* A share from 0 to 1 ("0.35"), or -1. */
+static double parse_share(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !(v >= 0.0 && v <= 1.0))
+		return -1;
+	return v;
+}
+
 static enum pm_status read_recurrence(struct lparse *p, const struct ynode *v)
 {
+	static const char *const shares[] = { "similarity",
+					      "labels_similarity" };
+	double *dest[] = { &p->l->recurrence_similarity,
+			   &p->l->recurrence_labels_similarity };
 	const char *w;
 	int days;
 
 	if (v->type != YNODE_MAPPING)
 		return fail(p, v->line,
 			    "recurrence: expected a mapping like "
-			    "{window_days: 365}, got %s",
+			    "{window_days: 365, similarity: 0.35}, got %s",
 			    ynode_type_name(v));
+	for (size_t i = 0; i + 1 < v->n; i += 2) {
+		const char *k = scalar(v->kids[i]);
+
+		if (!k || (strcmp(k, "window_days") && strcmp(k, shares[0]) &&
+			   strcmp(k, shares[1])))
+			return fail(p, v->kids[i]->line,
+				    "recurrence: unknown key '%.40s' "
+				    "(expected window_days, similarity or "
+				    "labels_similarity)",
+				    k ? k : "");
+	}
 	if ((w = scalar(ynode_get(v, "window_days")))) {
 		days = parse_days(w);
 		if (days < 1)
@@ -342,6 +373,22 @@ static enum pm_status read_recurrence(struct lparse *p, const struct ynode *v)
 				    "recurrence.window_days: expected a "
 				    "number of days, got '%.40s'", w);
 		p->l->recurrence_window_days = days;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		double share;
+
+		if (!(w = scalar(ynode_get(v, shares[i]))))
+			continue;
+		share = parse_share(w);
+		/* 0 would flag whatever shares two words: say so. */
+		if (share < 0 || (i == 0 && share == 0))
+			return fail(p, ynode_get(v, shares[i])->line,
+				    "recurrence.%s: expected a share of "
+				    "the new postmortem's distinctive words "
+				    "%s 1, like 0.35; got '%.40s'",
+				    shares[i], i ? "from 0 to" : "above 0 up to",
+				    w);
+		*dest[i] = share;
 	}
 	return PM_OK;
 }

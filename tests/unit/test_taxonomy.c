@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pmkb/doc/learning.h"
 #include "pmkb/doc/taxonomy.h"
 #include "tap.h"
 
@@ -152,6 +153,19 @@ static const struct bad bad[] = {
 	{ "a: *x\n", 1, "aliases" },
 	{ "causes:\n  - id: a\n\tlabel: b\n", 3, "tabs" },
 	{ "time_zone: \"ok\xff\"\n", 1, "not valid UTF-8" },
+	{ "recurrence:\n  similarity: 1.5\n", 2,
+	  "recurrence.similarity: expected a share of the new postmortem's "
+	  "distinctive words above 0 up to 1, like 0.35; got '1.5'" },
+	{ "recurrence: {similarity: 0}\n", 1, "recurrence.similarity" },
+	{ "recurrence: {similarity: high}\n", 1, "got 'high'" },
+	{ "recurrence: {labels_similarity: -0.1}\n", 1,
+	  "recurrence.labels_similarity: expected a share of the new "
+	  "postmortem's distinctive words from 0 to 1" },
+	{ "recurrence: {window_days: 365, similarty: 0.5}\n", 1,
+	  "recurrence: unknown key 'similarty' (expected window_days, "
+	  "similarity or labels_similarity)" },
+	{ "recurrence: {window_days: 0}\n", 1, "recurrence.window_days" },
+	{ "recurrence: 0.5\n", 1, "recurrence: expected a mapping" },
 };
 
 static void test_bad(void)
@@ -174,6 +188,38 @@ static void test_bad(void)
 			printf("#   got: %s\n", err.message);
 		is_str(err.source, ".pmkb.yml", what);
 	}
+}
+
+static void test_recurrence(void)
+{
+	static const char yml[] = "recurrence: {window_days: 30, "
+				  "similarity: 0.6, labels_similarity: 0}\n";
+	struct taxonomy *tax = NULL;
+	struct pm_error err;
+
+	ok(taxonomy_parse(&tax, S(""), "x", &err) == PM_OK && tax,
+	   "recurrence: defaults parse");
+	if (tax) {
+		is_int(tax->learning->recurrence_window_days, 365,
+		       "recurrence: default window");
+		ok(tax->learning->recurrence_similarity == 0.45,
+		   "recurrence: default similarity 0.45");
+		ok(tax->learning->recurrence_labels_similarity == 0.25,
+		   "recurrence: default labels_similarity 0.25");
+	}
+	taxonomy_free(tax);
+	tax = NULL;
+	ok(taxonomy_parse(&tax, yml, strlen(yml), "x", &err) == PM_OK && tax,
+	   "recurrence: all three keys parse");
+	if (tax) {
+		is_int(tax->learning->recurrence_window_days, 30,
+		       "recurrence: window_days");
+		ok(tax->learning->recurrence_similarity == 0.6,
+		   "recurrence: similarity");
+		ok(tax->learning->recurrence_labels_similarity == 0.0,
+		   "recurrence: labels_similarity 0 is allowed");
+	}
+	taxonomy_free(tax);
 }
 
 static void test_load(void)
@@ -215,6 +261,7 @@ int main(void)
 	test_default();
 	test_good();
 	test_bad();
+	test_recurrence();
 	test_load();
 	return tap_done();
 }

@@ -8,7 +8,8 @@
  *   due_by_severity: {SEV0: 4w, SEV1: 4w, default: 8w}
  *   people: {tanaka: U0123ABCD}
  *   digest: {day: monday, time: "10:00"}
- *   recurrence: {window_days: 365}
+ *   recurrence: {window_days: 365, similarity: 0.45,
+ *                labels_similarity: 0.25}
  *
  * A tracker pattern is a POSIX extended regular expression in which \d, \w
  * and \s may be used; $0..$9 in its url are the match and its groups.
@@ -55,8 +56,17 @@ struct learning {
 	 * midnight in the reporting time zone. Default off. */
 	int digest_weekday;
 	int digest_minute;
+	/* Recurrences (search/relations.h): how far back, and the share of
+	 * the new postmortem's distinctive words an earlier one must use to
+	 * be flagged on its own (similarity, in (0, 1]) or together with a
+	 * service and a cause in common (labels_similarity, in [0, 1]). */
 	int recurrence_window_days; /* default 365 */
+	double recurrence_similarity;
+	double recurrence_labels_similarity;
 };
+
+#define LEARNING_RECURRENCE_SIMILARITY 0.45
+#define LEARNING_RECURRENCE_LABELS_SIMILARITY 0.25
 
 /* The defaults (no trackers, no implied dates). Owned: learning_free(). */
 struct learning *learning_new(void);

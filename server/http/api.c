@@ -409,10 +409,7 @@ void api_get(struct request *req, struct reply *rep)
 				    relations_of(c, id, req->param));
 		json_object_set_new(
 			j, "recurrence_of",
-			relations_recurrences(
-				c, id,
-				tax ? tax->learning->recurrence_window_days
-				    : 365));
+			relations_recurrences(c, id));
 		settings_release(req->app->settings, tax);
 	}
 	reply_json(rep, 200, j);

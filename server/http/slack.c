@@ -360,7 +360,6 @@ enum pm_status slack_start(struct app *app, struct pm_error *err)
 	ctx->branch = cfg->branch;
 	ctx->dir = cfg->dir;
 	ctx->worker = app->outbox;
-	ctx->settings = app->settings;
 	app->announce = ctx;
 	return PM_OK;
 }

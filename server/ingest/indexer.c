@@ -19,6 +19,7 @@
 #include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/doc/learning.h"
+#include "pmkb/search/relations.h"
 #include "pmkb/base/xalloc.h"
 
 static const char sql_seen_create[] =
@@ -124,6 +125,28 @@ static const char sql_unseen[] =
 	"UNION SELECT DISTINCT path FROM problems WHERE path NOT IN "
 	"(SELECT path FROM temp.seen)";
 
+/*
+ * Recurrences are decided once per change, not per page view or
+ * statistics query: the ids put in a batch wait in temp.recur_pending,
+ * and at commit (see recur_flush()) they and the postmortems that may
+ * repeat them (started later, within the window, or flagged with one of
+ * them before) are decided again.
+ */
+static const char sql_recur_create[] =
+	"CREATE TEMP TABLE IF NOT EXISTS recur_pending(id INTEGER PRIMARY KEY)";
+static const char sql_recur_clear[] = "DELETE FROM temp.recur_pending";
+static const char sql_recur_add[] =
+	"INSERT OR IGNORE INTO temp.recur_pending(id) VALUES(?1)";
+static const char sql_recur_affected[] =
+	"WITH span AS (SELECT min(q.started_epoch) AS lo, "
+	"max(q.started_epoch) + ?1 * 86400 AS hi FROM postmortems q "
+	"WHERE q.id IN (SELECT id FROM temp.recur_pending)) "
+	"SELECT p.id FROM postmortems p, span WHERE "
+	"p.id IN (SELECT id FROM temp.recur_pending) OR "
+	"(p.started_epoch > span.lo AND p.started_epoch <= span.hi) OR "
+	"p.id IN (SELECT pm_id FROM recurrences WHERE earlier_id IN "
+	"(SELECT id FROM temp.recur_pending)) ORDER BY p.id";
+
 struct index_batch {
 	struct store *store;
 	struct dbconn *c;
@@ -133,6 +156,8 @@ struct index_batch {
 	const struct index_listener *listener; /* NULL: tell nobody */
 	int queued;			       /* by the listener */
 	int fts_pending;		       /* ids in temp.fts_pending */
+	int recur_pending;		       /* ids in temp.recur_pending */
+	struct learning *own_learning;	       /* the defaults, without tax */
 };
 
 /* Steps a statement that returns no rows; PM_DB on failure (logged). */
@@ -183,9 +208,11 @@ enum pm_status index_begin(struct store *st, const struct taxonomy *tax,
 	b->salt = xstrdup(salt ? salt : "");
 	if ((rc = dbconn_exec(b->c, sql_seen_create)) != PM_OK ||
 	    (rc = dbconn_exec(b->c, sql_pending_create)) != PM_OK ||
+	    (rc = dbconn_exec(b->c, sql_recur_create)) != PM_OK ||
 	    (rc = dbconn_begin(b->c)) != PM_OK ||
 	    (rc = dbconn_exec(b->c, sql_seen_clear)) != PM_OK ||
-	    (rc = dbconn_exec(b->c, sql_pending_clear)) != PM_OK) {
+	    (rc = dbconn_exec(b->c, sql_pending_clear)) != PM_OK ||
+	    (rc = dbconn_exec(b->c, sql_recur_clear)) != PM_OK) {
 		index_abort(b);
 		return rc;
 	}
@@ -247,6 +274,50 @@ static enum pm_status fts_add(struct index_batch *b, int64_t id)
 
 	if (rc == PM_OK)
 		b->fts_pending++;
+	return rc;
+}
+
+static const struct learning *batch_learning(struct index_batch *b)
+{
+	if (b->tax)
+		return b->tax->learning;
+	if (!b->own_learning)
+		b->own_learning = learning_new();
+	return b->own_learning;
+}
+
+/*
+ * Decides the recurrences of the postmortems put in the batch, and of
+ * those that may repeat them, again (search/relations.h). The full-text
+ * rows must be written: the decision reads them.
+ */
+static enum pm_status recur_flush(struct index_batch *b)
+{
+	const struct learning *l = batch_learning(b);
+	sqlite3_stmt *s;
+	int64_t *ids = NULL;
+	size_t n = 0, alloc = 0, i;
+	enum pm_status rc = PM_OK;
+	struct pm_error err;
+	int step;
+
+	if (!b->recur_pending)
+		return PM_OK;
+	if (!(s = dbconn_stmt(b->c, sql_recur_affected)))
+		return PM_DB;
+	sqlite3_bind_int(s, 1, l->recurrence_window_days);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		XGROW(ids, alloc, n + 1);
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (step != SQLITE_DONE)
+		rc = PM_DB;
+	for (i = 0; i < n && rc == PM_OK; i++)
+		rc = relations_detect(b->c, ids[i], l, &err);
+	free(ids);
+	if (rc == PM_OK && (rc = dbconn_exec(b->c, sql_recur_clear)) == PM_OK)
+		b->recur_pending = 0;
 	return rc;
 }
 
@@ -736,6 +807,7 @@ static enum pm_status put(struct index_batch *b, const char *path,
 	if ((old_id && (rc = fts_delete(b, old_id))) ||
 	    (rc = put_row(b, path, slug, hash, &pm, prov, &id)) ||
 	    (rc = fts_add(b, id)) ||
+	    (rc = exec_id(c, sql_recur_add, id)) ||
 	    (rc = exec_id(c, sql_labels_clear, id)) ||
 	    (rc = put_labels(c, id, "cause", &pm.causes)) ||
 	    (rc = put_labels(c, id, "service", &pm.services)) ||
@@ -756,9 +828,20 @@ static enum pm_status put(struct index_batch *b, const char *path,
 	snprintf(outcome->slug, sizeof(outcome->slug), "%s", slug);
 	snprintf(outcome->status, sizeof(outcome->status), "%s",
 		 pm.status ? pm.status : "published");
+	b->recur_pending++;
 	if (b->listener) {
 		int queued = 0;
+		struct pm_error err;
 
+		/*
+		 * The announcement says whether this one may repeat an
+		 * earlier one: decide now, with its words in the index. A
+		 * batch with a listener is a push of a few files.
+		 */
+		if ((rc = fts_flush(b)) != PM_OK ||
+		    (rc = relations_detect(c, id, batch_learning(b), &err)) !=
+			    PM_OK)
+			goto out;
 		rc = b->listener->put(b->listener->ctx, b->c, path, &pm, prov,
 				      data, len, outcome, &queued);
 		b->queued += queued;
@@ -853,6 +936,8 @@ enum pm_status index_commit(struct index_batch *b, struct index_counts *counts)
 	enum pm_status rc = fts_flush(b);
 
 	if (rc == PM_OK)
+		rc = recur_flush(b);
+	if (rc == PM_OK)
 		rc = dbconn_commit(b->c);
 
 	if (rc != PM_OK) {
@@ -865,6 +950,7 @@ enum pm_status index_commit(struct index_batch *b, struct index_counts *counts)
 	/* Only now can the listener's worker see what was queued. */
 	if (b->queued)
 		b->listener->committed(b->listener->ctx, b->queued);
+	learning_free(b->own_learning);
 	free(b->salt);
 	free(b);
 	return PM_OK;
@@ -876,6 +962,7 @@ void index_abort(struct index_batch *b)
 		return;
 	dbconn_rollback(b->c);
 	store_writer_release(b->store);
+	learning_free(b->own_learning);
 	free(b->salt);
 	free(b);
 }

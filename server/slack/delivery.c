@@ -21,7 +21,6 @@
 #include "pmkb/base/xalloc.h"
 #include "pmkb/db/store.h"
 #include "pmkb/doc/learning.h"
-#include "pmkb/doc/settings.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/search/relations.h"
 #include "pmkb/slack/delivery.h"
@@ -481,14 +480,7 @@ static enum pm_status listener_put(void *arg, struct dbconn *c,
 	a.n_services = pm->services.n;
 	/* Relations and items are written before the listener hears. */
 	if (a.event != OUTBOX_UPDATED) {
-		const struct taxonomy *tax =
-			ctx->settings ? settings_acquire(ctx->settings) : NULL;
-
-		recs = relations_recurrences(
-			c, o->id,
-			tax ? tax->learning->recurrence_window_days : 365);
-		if (ctx->settings)
-			settings_release(ctx->settings, tax);
+		recs = relations_recurrences(c, o->id);
 		a.recurrences = recs;
 	}
 	rc = outbox_enqueue(c, ctx, &a, queued);

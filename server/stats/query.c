@@ -13,7 +13,6 @@
 #include "pmkb/stats/spread.h"
 #include "pmkb/stats/stats.h"
 #include "pmkb/db/store.h"
-#include "pmkb/doc/learning.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/search/relations.h"
 #include "pmkb/base/xalloc.h"
@@ -202,8 +201,6 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 	if ((st = stats_run_prepare(&x, c, sql_incidents, &s, filters,
 	                               err)) != PM_OK)
 		goto out;
-	sqlite3_bind_int(s, 3,
-	                 tax ? tax->learning->recurrence_window_days : 365);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct incident *it;
 		json_t *list = NULL, *v;

@@ -1,7 +1,9 @@
 """Relations through real pushes: links and related: in both directions,
-and an incident flagged as a possible recurrence of an earlier one with a
-service and a cause in common, saying how many of the earlier one's
-action items were still open; ticking them in a later push clears that.
+and an incident flagged as a possible recurrence of an earlier one (a
+service and a cause in common and some words, or much of its words
+alone), saying how many of the earlier one's action items were still
+open; ticking them in a later push clears that, and the thresholds in
+.pmkb.yml change what is flagged.
 """
 import unittest
 
@@ -20,10 +22,12 @@ def pm(title, started, services, cause, body='', extra=''):
 
 FIRST = pm('Database failover stalled', '2024-01-10T09:00:00+09:00', 'db',
            'infrastructure',
+           'Replica lag on the orders cluster delayed the failover.\n\n'
            '## Action items\n\n- [ ] @tanaka Raise the failover runbook\n'
            '- [x] @sato Add a lag alert\n')
 AGAIN = pm('Database failover stalled again', '2024-06-01T09:00:00+09:00',
            'DB', 'infrastructure',
+           'Replica lag on the orders cluster delayed the failover. '
            'Like [the first one](2024-01-10-first.md), see also '
            '[an old page](https://pmkb.example.com/p/2022-01-01-old).')
 OLD = pm('Old database outage', '2022-01-01', 'db', 'infrastructure')
@@ -32,18 +36,18 @@ OTHER = pm('API latency', '2024-07-01', 'api', 'infrastructure',
                  'recurrence_of: 2022-01-01-old\n')
 
 
-class Relations(unittest.TestCase):
+class Pushed(unittest.TestCase):
+    """A repository with DOCS ({slug: text}) pushed in one commit and a
+    server following it; no tests of its own."""
+    DOCS = {}
 
     @classmethod
     def setUpClass(cls):
         cls.repo = Repo()
         cls.repo.write('.pmkb.yml', SETTINGS)
-        for slug, text in (('2024-01-10-first', FIRST),
-                           ('2024-06-01-again', AGAIN),
-                           ('2022-01-01-old', OLD),
-                           ('2024-07-01-other', OTHER)):
+        for slug, text in cls.DOCS.items():
             cls.repo.write(f'{slug}.md', text)
-        cls.repo.commit('four postmortems')
+        cls.repo.commit(f'{len(cls.DOCS)} postmortems')
         cls.repo.push(secret=None)
         cls.srv = git_server(cls.repo).start()
         cls.repo.install_post_receive(cls.srv.base)
@@ -53,6 +57,11 @@ class Relations(unittest.TestCase):
     def tearDownClass(cls):
         close_server(cls.srv)
         cls.repo.close()
+
+
+class Relations(Pushed):
+    DOCS = {'2024-01-10-first': FIRST, '2024-06-01-again': AGAIN,
+            '2022-01-01-old': OLD, '2024-07-01-other': OTHER}
 
     def get(self, slug):
         return self.srv.get_json(f'/api/postmortems/{slug}')
@@ -103,6 +112,8 @@ class Relations(unittest.TestCase):
                       rec[0]['reasons'])
         self.assertIn('same service (db) and cause (infrastructure) 143 '
                       'days earlier', rec[0]['reasons'])
+        self.assertTrue(rec[0]['same_labels'])
+        self.assertGreaterEqual(rec[0]['similarity'], 0.25)
         # recurrence_of: names one whatever the window and the labels.
         other = self.get('2024-07-01-other')['recurrence_of']
         self.assertEqual([(r['slug'], r['explicit']) for r in other],
@@ -128,6 +139,98 @@ class Relations(unittest.TestCase):
             return rec and rec[0]['open_items'] == 0 and rec
         rec, _ = wait_for(cleared, timeout=30)
         self.assertFalse(any('still open' in r for r in rec[0]['reasons']))
+
+
+# Detection: BASE has two items open; NEAR repeats it almost word for
+# word under another service; UNREL shares BASE's service and cause and
+# nothing else. The fillers give the words their weights.
+BASE = pm('Checkout queue saturated', '2024-02-01T10:00:00+09:00',
+          'payments', 'capacity',
+          'The checkout-worker pool ran out of connections to the ledger '
+          'database after the nightly reconciliation job held row locks. '
+          'Orders piled up in the settlement queue for 40 minutes.\n\n'
+          '## Action items\n\n'
+          '- [ ] @tanaka Move reconciliation off the primary\n'
+          '- [ ] @sato Cap the checkout-worker pool per shard\n'
+          '- [x] @kato Alert on settlement queue depth\n')
+NEAR = pm('Checkout queue saturated again', '2024-05-01T10:00:00+09:00',
+          'billing', 'capacity',
+          'Again the checkout-worker pool ran out of connections to the '
+          'ledger database while the nightly reconciliation job held row '
+          'locks; orders piled up in the settlement queue for 25 minutes.')
+UNREL = pm('Card tokenizer rejected Amex numbers',
+           '2024-03-01T10:00:00+09:00', 'payments', 'capacity',
+           'A regex in the tokenizer rejected fifteen-digit card numbers '
+           'after the library upgrade; customers paying with Amex saw a '
+           'validation message until the rollback.')
+FILLERS = {
+    '2023-06-01-index': pm('Search index rebuild stalled', '2023-06-01',
+                           'search', 'application',
+                           'The nightly index rebuild stalled on a corrupt '
+                           'segment and search served stale results.'),
+    '2023-09-01-mail': pm('Mail relay throttled', '2023-09-01', 'mail',
+                          'third-party',
+                          'Our mail provider throttled outgoing messages '
+                          'after a spike of bounces.'),
+}
+
+
+class Detection(Pushed):
+    """Similarity flags a repeat under another service, with its words and
+    score; the same service and cause without shared words is not enough;
+    recurrence: in .pmkb.yml moves both thresholds."""
+    DOCS = dict(FILLERS, **{'2024-02-01-base': BASE,
+                            '2024-05-01-near': NEAR,
+                            '2024-03-01-unrel': UNREL})
+
+    def rec(self, slug):
+        return self.srv.get_json(f'/api/postmortems/{slug}')['recurrence_of']
+
+    def test_near_duplicate_under_another_service(self):
+        rec = self.rec('2024-05-01-near')
+        self.assertEqual([r['slug'] for r in rec], ['2024-02-01-base'])
+        r = rec[0]
+        self.assertTrue(r['similar'])
+        self.assertFalse(r['same_labels'])
+        self.assertEqual(r['services'], [])
+        self.assertGreater(r['similarity'], 0.8)
+        for word in ('Checkout', 'queue', 'worker'):
+            self.assertIn(word, r['terms'])
+        said = [t for t in r['reasons'] if t.startswith('similar (score ')]
+        self.assertEqual(len(said), 1, r['reasons'])
+        self.assertIn('Checkout, queue', said[0])
+        # Two of BASE's three items were open when NEAR started.
+        self.assertEqual(r['open_items'], 2)
+        self.assertIn('recurred with 2 action items still open',
+                      r['reasons'])
+
+    def test_same_service_and_cause_alone_is_not_a_recurrence(self):
+        self.assertEqual(self.rec('2024-03-01-unrel'), [])
+        self.assertEqual(self.rec('2024-02-01-base'), [])
+
+    def test_recurrences_in_stats(self):
+        rows = self.srv.get_json('/api/stats/causes', period='year',
+                                 **{'from': '2024-01-01',
+                                    'to': '2024-12-31'})['rows']
+        self.assertEqual([r['recurrences'] for r in rows], [1])
+
+    def test_zz_thresholds_from_settings(self):
+        # Nothing is similar enough at 0.99; any service and cause in
+        # common is enough at 0.
+        self.repo.write('.pmkb.yml', 'recurrence: {window_days: 365, '
+                        'similarity: 0.99, labels_similarity: 0}\n')
+        self.repo.commit('stricter words, looser labels')
+        self.repo.push()
+
+        def moved():
+            return (self.rec('2024-05-01-near') == [] and
+                    self.rec('2024-03-01-unrel'))
+        unrel, _ = wait_for(moved, timeout=30)
+        self.assertEqual([(r['slug'], r['same_labels'], r['similar'])
+                          for r in unrel],
+                         [('2024-02-01-base', True, False)])
+        self.assertIn('same service (payments) and cause (capacity) 29 '
+                      'days earlier', unrel[0]['reasons'])
 
 
 class Announcement(unittest.TestCase):

@@ -10,25 +10,22 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "pmkb/base/status.h"
+
 struct dbconn;
+struct learning;
+struct pm_error;
 
 /*
  * SQL: 1 when postmortem row p (an alias in the query) is flagged as a
- * possible recurrence (relations_recurrences() finds at least one), with
- * the window in days as parameter ?3.
+ * possible recurrence (relations_recurrences() finds at least one). The
+ * flags were decided when the index was written: this costs a lookup.
  */
 #define RELATIONS_IS_RECURRENCE_SQL                                          \
-	"(EXISTS (SELECT 1 FROM relations rr WHERE rr.pm_id = p.id AND "     \
+	"(EXISTS (SELECT 1 FROM recurrences rc WHERE rc.pm_id = p.id) OR "   \
+	"EXISTS (SELECT 1 FROM relations rr WHERE rr.pm_id = p.id AND "      \
 	"rr.kind = 'recurrence_of' AND rr.target IN (SELECT slug FROM "      \
-	"postmortems)) OR EXISTS (SELECT 1 FROM postmortems e WHERE "        \
-	"e.id != p.id AND e.started_epoch < p.started_epoch AND "            \
-	"e.started_epoch >= p.started_epoch - ?3 * 86400 AND EXISTS "        \
-	"(SELECT 1 FROM labels l1 JOIN labels l2 ON lower(l1.value) = "      \
-	"lower(l2.value) WHERE l1.pm_id = e.id AND l2.pm_id = p.id AND "     \
-	"l1.kind = 'service' AND l2.kind = 'service') AND EXISTS (SELECT 1 " \
-	"FROM labels l1 JOIN labels l2 ON l1.value = l2.value WHERE "        \
-	"l1.pm_id = e.id AND l2.pm_id = p.id AND l1.kind = 'cause' AND "     \
-	"l2.kind = 'cause' AND l1.value != 'unknown')))"
+	"postmortems)))"
 
 /* Earlier incidents flagged at most. */
 #define RELATIONS_MAX_RECURRENCES 5
@@ -42,14 +39,36 @@ json_t *relations_of(struct dbconn *c, int64_t id, const char *slug);
 
 /*
  * The earlier postmortems id may repeat, newest first: those it names in
- * recurrence_of:, and those that started within window_days before it
- * with a service and a cause in common. Each is {slug, title, started_at,
- * days_before, services, causes, explicit, open_items, reasons: [text]},
- * where open_items counts the earlier one's items not ticked and not
- * closed by a commit before this one started. Owned.
+ * recurrence_of: (whenever they started), and those relations_detect()
+ * flagged. Each is {slug, title, started_at, days_before, services,
+ * causes (those both list), explicit, same_labels, similar (which rules
+ * flagged it), similarity (the share, null when not measured), terms
+ * (the shared words), open_items, reasons: [text]}, where open_items
+ * counts the earlier one's items not ticked and not closed by a commit
+ * before this one started (read now: commits arrive after indexing).
+ * Owned.
  */
-json_t *relations_recurrences(struct dbconn *c, int64_t id,
-			      int window_days);
+json_t *relations_recurrences(struct dbconn *c, int64_t id);
+
+/*
+ * The rule, pure: an earlier postmortem within the window whose share of
+ * the new one's distinctive words (similar.h) is share is flagged when
+ * share reaches l's similarity, or when they have a service and a cause
+ * in common (same_labels) and share reaches l's labels_similarity.
+ */
+int relations_flagged(int same_labels, double share,
+		      const struct learning *l);
+
+/*
+ * Decides again which earlier postmortems id may repeat, by the rule
+ * above with l's window, and writes them (table recurrences) in place of
+ * those decided before. c is the writer, in the indexer's transaction,
+ * after the full-text rows are written. An id that no longer exists
+ * gets none. PM_DB when the index cannot be read or written.
+ */
+enum pm_status relations_detect(struct dbconn *c, int64_t id,
+				const struct learning *l,
+				struct pm_error *err);
 
 /*
  * Puts the postmortems explicitly related to out's "slug" (either way:

@@ -60,7 +60,6 @@ struct outbox_context {
 	const char *source_url;
 	const char *branch, *dir;
 	struct outbox_worker *worker; /* woken after a commit; may be NULL */
-	struct settings *settings;    /* recurrence.window_days; may be NULL */
 	struct index_listener listener; /* see outbox_listener() */
 };
 

@@ -92,6 +92,9 @@ void taxonomy_free(struct taxonomy *tax)
 	review_rules_free(tax->review);
 	codemap_free(tax->codemap);
 	learning_free(tax->learning);
+	for (i = 0; i < tax->n_synonyms; i++)
+		pm_list_release(&tax->synonyms[i]);
+	free(tax->synonyms);
 	free(tax);
 }
 
@@ -661,6 +664,58 @@ static enum pm_status read_causes(struct tparse *p, const struct ynode *v)
 	return check_names(p, v);
 }
 
+/*
+ * synonyms: a list of groups, each a list of at least two terms (words or
+ * phrases) that mean the same. Checked here for shape and size; what the
+ * index makes of each term is the glossary's business (search/glossary.c).
+ */
+static enum pm_status read_synonyms(struct tparse *p, const struct ynode *v)
+{
+	struct taxonomy *tax = p->tax;
+	char what[64];
+	enum pm_status st;
+
+	if (tax->synonyms)
+		return fail(p, v->line, "duplicate key 'synonyms'");
+	if (v->type == YNODE_SCALAR && v->is_null)
+		return PM_OK;
+	if (v->type != YNODE_SEQUENCE)
+		return fail(p, v->line,
+			    "synonyms: expected a list of groups like "
+			    "[[決済, billing, payment]], got %s",
+			    ynode_type_name(v));
+	if (v->n > PM_SYNONYM_GROUPS_MAX)
+		return fail(p, v->line, "synonyms: more than %d groups",
+			    PM_SYNONYM_GROUPS_MAX);
+	tax->synonyms = xcalloc(v->n ? v->n : 1, sizeof(*tax->synonyms));
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *g = v->kids[i];
+		struct pm_list *l = &tax->synonyms[tax->n_synonyms++];
+
+		if (g->type != YNODE_SEQUENCE || g->n < 2)
+			return fail(p, g->line,
+				    "synonyms[%zu]: expected a list of at "
+				    "least two terms, like [決済, payment]",
+				    i);
+		if (g->n > PM_SYNONYM_TERMS_MAX)
+			return fail(p, g->line,
+				    "synonyms[%zu]: more than %d terms", i,
+				    PM_SYNONYM_TERMS_MAX);
+		for (size_t j = 0; j < g->n; j++) {
+			char *t = NULL;
+
+			snprintf(what, sizeof(what), "synonyms[%zu][%zu]", i,
+				 j);
+			if ((st = name_text(p, what, g->kids[j], &t)) !=
+			    PM_OK)
+				return st;
+			pm_list_add_unique(l, t);
+			free(t);
+		}
+	}
+	return PM_OK;
+}
+
 enum pm_status taxonomy_parse(struct taxonomy **out, const char *yaml,
 			      size_t len, const char *source,
 			      struct pm_error *err)
@@ -728,6 +783,8 @@ enum pm_status taxonomy_parse(struct taxonomy **out, const char *yaml,
 			st = p.tax->causes ? fail(&p, k->line,
 						  "duplicate key 'causes'")
 					   : read_causes(&p, v);
+		else if (!strcmp(key, "synonyms"))
+			st = read_synonyms(&p, v);
 		else if (learning_is_key(key))
 			st = learning_read(p.tax->learning, key, v, p.source,
 					   err);

@@ -17,6 +17,7 @@
 #include "pmkb/base/civil.h"
 #include "pmkb/base/text.h"
 #include "pmkb/base/buf.h"
+#include "pmkb/search/glossary.h"
 #include "pmkb/search/query.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/db/tokenizer.h"
@@ -27,6 +28,8 @@ struct parser {
 	const char *text;
 	size_t len;
 	const struct taxonomy *tax;
+	struct glossary *glossary;
+	struct pm_list synonyms; /* searched for, after the terms typed */
 	struct pm_query *q;
 	struct pm_error *err;
 	struct buf pos;	 /* positive groups joined by AND */
@@ -77,6 +80,7 @@ void query_release(struct pm_query *q)
 {
 	free(q->match);
 	free(q->exclude);
+	json_decref(q->expanded);
 	pm_list_release(&q->terms);
 	pm_list_release(&q->exact);
 	pm_list_release(&q->causes);
@@ -198,6 +202,68 @@ static int term_expr(struct buf *out, const char *s, size_t n, int prefix)
 	return 1;
 }
 
+/*
+ * Widens the expression e of term s[0..n) to (e OR synonym...) when the
+ * glossary has synonyms for it, and records them in q->expanded and, for
+ * highlighting, p->synonyms. A synonym is searched as one phrase, without
+ * the prefix match a word typed has, so that in the ranking the term
+ * typed counts for more than any one of its synonyms.
+ */
+static void expand_term(struct parser *p, struct buf *e, const char *s,
+			size_t n)
+{
+	struct pm_list syn = { NULL, 0, 0 };
+	struct buf x = BUF_INIT;
+	json_t *shown = NULL;
+	char *term = NULL;
+	size_t i;
+
+	if (!glossary_synonyms(p->glossary, s, n, &syn,
+			       PM_QUERY_MAX_SYNONYMS))
+		goto out;
+	shown = json_array();
+	buf_addch(&x, '(');
+	buf_add(&x, e->ptr, e->len);
+	/*
+	 * bm25 adds up the phrases a row matches: a word typed is already
+	 * two (stemmed and prefix), a Japanese one is one, written twice so
+	 * that it too outweighs any one synonym.
+	 */
+	if (e->ptr[0] != '(') {
+		buf_addstr(&x, " OR ");
+		buf_add(&x, e->ptr, e->len);
+	}
+	for (i = 0; i < syn.n; i++) {
+		struct query_term_shape sh;
+		size_t len = strlen(syn.v[i]);
+
+		query_term_shape(syn.v[i], len, &sh);
+		if (!sh.ntok)
+			continue;
+		buf_addstr(&x, " OR ");
+		add_quoted(&x, syn.v[i], len);
+		if (sh.last_flags & PM_TOKEN_RUN_END)
+			buf_addch(&x, '*');
+		json_array_append_new(shown, json_string(syn.v[i]));
+		pm_list_add_unique(&p->synonyms, syn.v[i]);
+	}
+	buf_addch(&x, ')');
+	if (!json_array_size(shown))
+		goto out;
+	buf_reset(e);
+	buf_add(e, x.ptr, x.len);
+	if (!p->q->expanded)
+		p->q->expanded = json_object();
+	term = xstrndup(s, n);
+	json_object_set_new(p->q->expanded, term, shown);
+	shown = NULL;
+out:
+	free(term);
+	json_decref(shown);
+	buf_release(&x);
+	pm_list_release(&syn);
+}
+
 /* Closes the positive group being built (parenthesised if it has OR). */
 static void group_close(struct parser *p)
 {
@@ -216,8 +282,9 @@ static void group_close(struct parser *p)
 	p->group_terms = 0;
 }
 
+/* expand: look the term up in the glossary (not quoted, not a prefix). */
 static void add_term(struct parser *p, const char *s, size_t n, int neg,
-		     int prefix)
+		     int prefix, int expand)
 {
 	struct buf e = BUF_INIT;
 	char *copy;
@@ -241,13 +308,15 @@ static void add_term(struct parser *p, const char *s, size_t n, int neg,
 		p->group_start = (int)p->pos.len;
 		p->npos_groups++;
 	}
+	copy = xstrndup(s, n);
+	pm_list_add_unique(&p->q->terms, copy);
+	free(copy);
+	if (expand && !prefix)
+		expand_term(p, &e, s, n);
 	buf_add(&p->pos, e.ptr, e.len);
 	p->group_terms++;
 	p->want_or = 0;
 	p->last_pos = 1;
-	copy = xstrndup(s, n);
-	pm_list_add_unique(&p->q->terms, copy);
-	free(copy);
 out:
 	buf_release(&e);
 }
@@ -493,7 +562,8 @@ static enum pm_status parse_items(struct parser *p)
 				goto out;
 			if (end + 1 < p->len && p->text[end + 1] == '*')
 				prefix = 1;
-			add_term(p, p->text + i + 1, end - i - 1, neg, prefix);
+			add_term(p, p->text + i + 1, end - i - 1, neg, prefix,
+				 0);
 			if (!neg && !prefix && end - i > 1) {
 				char *w = xstrndup(p->text + i + 1,
 						   end - i - 1);
@@ -537,7 +607,7 @@ static enum pm_status parse_items(struct parser *p)
 			end--;
 			prefix = 1;
 		}
-		add_term(p, p->text + i, end - i, neg, prefix);
+		add_term(p, p->text + i, end - i, neg, prefix, 1);
 		i = end + (size_t)prefix;
 		while (i < p->len && p->text[i] == '*')
 			i++;
@@ -560,6 +630,7 @@ enum pm_status query_parse(struct pm_query *q, const char *text,
 	p.tax = tax;
 	p.q = q;
 	p.err = err;
+	p.glossary = glossary_new(tax);
 	buf_init(&p.pos, 0);
 	buf_init(&p.neg, 0);
 	if (p.len > PM_QUERY_MAX_BYTES) {
@@ -578,6 +649,9 @@ enum pm_status query_parse(struct pm_query *q, const char *text,
 	if ((st = parse_items(&p)) != PM_OK)
 		goto out;
 	group_close(&p);
+	/* Highlighting keeps 32 terms: those typed come first. */
+	for (i = 0; i < p.synonyms.n; i++)
+		pm_list_add_unique(&q->terms, p.synonyms.v[i]);
 	/* "a" OR b: the exact words cannot all be required. */
 	if (p.used_or)
 		pm_list_release(&q->exact);
@@ -592,6 +666,8 @@ enum pm_status query_parse(struct pm_query *q, const char *text,
 		q->exclude = buf_detach(&p.neg, NULL);
 	}
 out:
+	glossary_free(p.glossary);
+	pm_list_release(&p.synonyms);
 	buf_release(&p.pos);
 	buf_release(&p.neg);
 	return st;

@@ -896,6 +896,9 @@ enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
 	res = json_object();
 	json_object_set_new(res, "query", json_string(req->q ? req->q : ""));
 	json_object_set_new(res, "total", json_integer(total));
+	/* What the query was widened to (search/glossary.h), when it was. */
+	if (q.expanded)
+		json_object_set(res, "expanded", q.expanded);
 	json_object_set_new(res, "results", results);
 	results = NULL;
 	if (facets) {

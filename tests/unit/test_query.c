@@ -93,15 +93,19 @@ static void check_error(const char *text, enum pm_status want,
 
 static void test_terms(void)
 {
-	check_match("disk", "(\"disk\" OR \"disk\"*)");
+	check_match("disk", "((\"disk\" OR \"disk\"*) OR \"ディスク\")");
 	check_match("disk full",
-		    "(\"disk\" OR \"disk\"*) AND (\"full\" OR \"full\"*)");
-	check_match("db", "\"db\"");
-	check_match("ＤＢ", "\"ＤＢ\"");
-	check_match("障害", "\"障害\"");
+		    "((\"disk\" OR \"disk\"*) OR \"ディスク\") AND "
+		    "(\"full\" OR \"full\"*)");
+	check_match("db", "(\"db\" OR \"db\" OR \"database\" OR "
+			  "\"データベース\")");
+	check_match("ＤＢ", "(\"ＤＢ\" OR \"ＤＢ\" OR \"database\" OR "
+			  "\"データベース\")");
+	check_match("障害", "(\"障害\" OR \"障害\" OR \"outage\")");
 	check_match("鍵", "\"鍵\"*");
-	check_match("秘密鍵", "\"秘密鍵\"");
-	check_match("証明書 期限切れ", "\"証明書\" AND \"期限切れ\"");
+	check_match("秘密鍵",
+		    "(\"秘密鍵\" OR \"秘密鍵\" OR \"private key\")");
+	check_match("鍵盤 期限", "\"鍵盤\" AND \"期限\"");
 	check_match("Aurora障害", "\"Aurora障害\"");
 	check_match("障害DB", "\"障害DB\"");
 	check_match("DB鍵", "\"DB鍵\"*");
@@ -119,14 +123,14 @@ static void test_terms(void)
 		    "((\"redis\" OR \"redis\"*) OR "
 		    "(\"memcached\" OR \"memcached\"*))");
 	check_match("a OR b c", "(\"a\" OR \"b\") AND \"c\"");
-	check_match("障害 -staging",
-		    "(\"障害\") NOT ((\"staging\" OR \"staging\"*))");
-	check_match("障害 -\"本番 環境\" -鍵",
-		    "(\"障害\") NOT (\"本番 環境\" OR \"鍵\"*)");
+	check_match("原因 -staging",
+		    "(\"原因\") NOT ((\"staging\" OR \"staging\"*))");
+	check_match("原因 -\"本番 環境\" -鍵",
+		    "(\"原因\") NOT (\"本番 環境\" OR \"鍵\"*)");
 	/* Ideographic space splits terms. */
-	check_match("障害\xe3\x80\x80原因", "\"障害\" AND \"原因\"");
-	check_match("Aurora フェイルオーバー",
-		    "(\"Aurora\" OR \"Aurora\"*) AND \"フェイルオーバー\"");
+	check_match("期限\xe3\x80\x80原因", "\"期限\" AND \"原因\"");
+	check_match("Aurora 切断",
+		    "(\"Aurora\" OR \"Aurora\"*) AND \"切断\"");
 	/* Unknown fields are text. */
 	check_match("12:30", "\"12:30\"");
 	check_match("http://x", "\"http://x\"");
@@ -208,10 +212,10 @@ static void test_filters(void)
 	st = query_parse(&q,
 			 "cause:Infra service:payment-api severity:sev1 "
 			 "severity<=2 tag:dns author:@tanaka team:sre "
-			 "status:Draft after:2017-07 before:2018 障害",
+			 "status:Draft after:2017-07 before:2018 原因",
 			 NULL, &err);
 	is_int(st, PM_OK, "filters parse");
-	is_str(q.match, "\"障害\"", "filters leave the term");
+	is_str(q.match, "\"原因\"", "filters leave the term");
 	is_int(q.causes.n, 1, "one cause");
 	is_str(q.causes.n ? q.causes.v[0] : NULL, "infra",
 	       "open taxonomy lower-cases");
@@ -281,7 +285,7 @@ static void test_filters(void)
 		    "query: after: expects a date like 2017, 2017-07 or "
 		    "2017-07-01 at column 7");
 	/* An empty value is ignored (typing "cause:" in the search box). */
-	check_match("cause: 障害", "\"障害\"");
+	check_match("cause: 原因", "\"原因\"");
 
 	ok(taxonomy_parse(&tax, yml, sizeof(yml) - 1, ".pmkb.yml", &err) ==
 		   PM_OK,
@@ -319,6 +323,92 @@ static void test_dates(void)
 	ok(query_date("", 0, &t) < 0, "empty");
 }
 
+/* The synonyms q->expanded lists for term, joined by commas, or NULL. */
+static char *expanded(const struct pm_query *q, const char *term)
+{
+	json_t *a = q->expanded ? json_object_get(q->expanded, term) : NULL;
+	struct buf b = BUF_INIT;
+	json_t *v;
+	size_t i;
+
+	if (!a)
+		return NULL;
+	json_array_foreach(a, i, v)
+		buf_addf(&b, "%s%s", i ? "," : "", json_string_value(v));
+	return buf_detach(&b, NULL);
+}
+
+static void check_expanded(const char *text, const struct taxonomy *tax,
+			   const char *term, const char *want)
+{
+	struct pm_query q;
+	struct pm_error err;
+	char what[200], *got;
+
+	query_init(&q);
+	snprintf(what, sizeof(what), "parse %s", text);
+	is_int(query_parse(&q, text, tax, &err), PM_OK, what);
+	got = expanded(&q, term);
+	snprintf(what, sizeof(what), "%s expands %s", text, term);
+	is_str(got, want, what);
+	if (!want) {
+		snprintf(what, sizeof(what), "%s: no expansion", text);
+		ok(q.expanded == NULL, what);
+	}
+	if (q.match) {
+		snprintf(what, sizeof(what), "fts5 accepts %s", text);
+		is_int(fts5_accepts(q.match), SQLITE_OK, what);
+	}
+	free(got);
+	query_release(&q);
+}
+
+static void test_synonyms(void)
+{
+	static const char yaml[] =
+		"synonyms:\n"
+		"  - [決済, billing]\n"
+		"  - [zzq, 'a\"b) OR \"c', 'x\" NOT y', '鍵', '*']\n";
+	struct taxonomy *tax = NULL;
+	struct pm_error err;
+	struct pm_query q;
+
+	check_match("フェイルオーバー",
+		    "(\"フェイルオーバー\" OR \"フェイルオーバー\" OR "
+		    "\"failover\" OR \"fail over\" OR \"フェールオーバー\")");
+	check_expanded("フェイルオーバー", NULL, "フェイルオーバー",
+		       "failover,fail over,フェールオーバー");
+	check_expanded("Failovers", NULL, "Failovers",
+		       "fail over,フェイルオーバー,フェールオーバー");
+	/* Quoted, prefix and excluded terms are searched as written. */
+	check_match("\"フェイルオーバー\"", "\"フェイルオーバー\"");
+	check_expanded("\"フェイルオーバー\"", NULL, "フェイルオーバー", NULL);
+	check_expanded("failover*", NULL, "failover", NULL);
+	check_expanded("原因 -failover", NULL, "failover", NULL);
+	check_expanded("障害 -failover", NULL, "障害", "outage");
+	/* Inside an OR group and beside filters. */
+	check_match("redis OR 証明書 severity:1",
+		    "((\"redis\" OR \"redis\"*) OR (\"証明書\" OR "
+		    "\"証明書\" OR \"certificate\" OR \"cert\" OR "
+		    "\"サーバ証明書\"))");
+	/* A repository's groups; hostile terms stay quoted. */
+	if (!ok(taxonomy_parse(&tax, yaml, sizeof(yaml) - 1, ".pmkb.yml",
+			       &err) == PM_OK, "synonyms settings"))
+		printf("#   %s\n", err.message);
+	check_expanded("決済", tax, "決済", "payment,支払い,billing");
+	check_expanded("決済", NULL, "決済", "payment,支払い");
+	check_expanded("zzq", tax, "zzq", "a\"b) OR \"c,x\" NOT y,鍵");
+	query_init(&q);
+	query_parse(&q, "zzq", tax, &err);
+	is_str(q.match,
+	       "((\"zzq\" OR \"zzq\"*) OR \"a\"\"b) OR \"\"c\" OR "
+	       "\"x\"\" NOT y\" OR \"鍵\"*)",
+	       "synonyms quoted, a lone CJK character as a prefix");
+	ok(pm_list_has(&q.terms, "鍵"), "synonyms are highlighted");
+	query_release(&q);
+	taxonomy_free(tax);
+}
+
 int main(void)
 {
 	sqlite3_open(":memory:", &db);
@@ -332,6 +422,7 @@ int main(void)
 	test_hostile();
 	test_filters();
 	test_dates();
+	test_synonyms();
 	sqlite3_close(db);
 	return tap_done();
 }

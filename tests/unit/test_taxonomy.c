@@ -166,6 +166,16 @@ static const struct bad bad[] = {
 	  "similarity or labels_similarity)" },
 	{ "recurrence: {window_days: 0}\n", 1, "recurrence.window_days" },
 	{ "recurrence: 0.5\n", 1, "recurrence: expected a mapping" },
+	{ "synonyms: billing\n", 1,
+	  "synonyms: expected a list of groups like [[決済, billing, "
+	  "payment]], got text" },
+	{ "synonyms:\n  - [決済, billing]\n  - [payment]\n", 3,
+	  "synonyms[1]: expected a list of at least two terms" },
+	{ "synonyms:\n  - [決済, {a: b}]\n", 2,
+	  "synonyms[0][1]: expected text, got a mapping" },
+	{ "synonyms: [[a, '']]\n", 1, "synonyms[0][1]: is empty" },
+	{ "synonyms: [[a, b]]\nsynonyms: [[c, d]]\n", 2,
+	  "duplicate key 'synonyms'" },
 };
 
 static void test_bad(void)
@@ -222,6 +232,27 @@ static void test_recurrence(void)
 	taxonomy_free(tax);
 }
 
+/* synonyms: groups kept as written, for the glossary. */
+static void test_synonyms(void)
+{
+	static const char yaml[] = "synonyms:\n"
+				   "  - [決済, billing, payment]\n"
+				   "  - [SRE, site reliability]\n";
+	struct taxonomy *tax = NULL;
+	struct pm_error err;
+
+	if (!ok(taxonomy_parse(&tax, S(yaml), ".pmkb.yml", &err) == PM_OK,
+		"synonyms parse"))
+		printf("#   %s\n", err.message);
+	is_int(tax ? (long)tax->n_synonyms : -1, 2, "two groups");
+	is_int(tax ? (long)tax->synonyms[0].n : -1, 3, "three terms");
+	is_str(tax ? tax->synonyms[0].v[0] : NULL, "決済", "as written");
+	is_str(tax ? tax->synonyms[1].v[1] : NULL, "site reliability",
+	       "a phrase");
+	ok(!tax || !tax->closed, "synonyms leave the taxonomy open");
+	taxonomy_free(tax);
+}
+
 static void test_load(void)
 {
 	struct taxonomy *tax = NULL;
@@ -262,6 +293,7 @@ int main(void)
 	test_good();
 	test_bad();
 	test_recurrence();
+	test_synonyms();
 	test_load();
 	return tap_done();
 }

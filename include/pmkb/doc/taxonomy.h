@@ -20,6 +20,8 @@
  *     billing-api: {paths: ['billing/<two stars>']}
  *   review:                   # the review lint's rules (doc/review.h)
  *     non_action: error
+ *   synonyms:                 # more groups for the glossary
+ *     - [決済, billing, payment]  # (search/glossary.h)
  *
  * Without the file the taxonomy is open: any cause counts, lower-cased.
  */
@@ -29,6 +31,7 @@
 #include <stddef.h>
 
 #include "pmkb/base/status.h"
+#include "pmkb/doc/postmortem.h"
 
 struct review_rules;
 struct codemap;
@@ -65,7 +68,14 @@ struct taxonomy {
 	struct review_rules *review; /* from review:, or NULL */
 	struct codemap *codemap;     /* from services:, or NULL */
 	struct learning *learning; /* doc/learning.h; never NULL */
+	/* synonyms: groups of at least two terms, as written */
+	struct pm_list *synonyms;
+	size_t n_synonyms;
 };
+
+/* At most this many synonyms: groups, and terms in one. */
+#define PM_SYNONYM_GROUPS_MAX 200
+#define PM_SYNONYM_TERMS_MAX 16
 
 /* An open taxonomy with the defaults. Owned: taxonomy_free(). */
 struct taxonomy *taxonomy_default(void);

@@ -23,6 +23,12 @@
  * may be lists (cause:network,dns) or quoted (team:"sre japan"). A query
  * of only exclusions (-staging) lists every postmortem without them.
  * Dates and date filters are in UTC.
+ *
+ * A term in the glossary (search/glossary.h: failover, フェイルオーバー) is
+ * also searched as the other terms of its groups, at most
+ * PM_QUERY_MAX_SYNONYMS of them: (failover OR フェイルオーバー). A quoted
+ * term, a prefix (deploy*) and an excluded term (-staging) are searched as
+ * written.
  */
 #ifndef PMKB_SEARCH_QUERY_H
 #define PMKB_SEARCH_QUERY_H
@@ -38,12 +44,19 @@ struct taxonomy;
 
 #define PM_QUERY_MAX_BYTES 1024 /* longer queries are PM_TOO_LARGE */
 #define PM_QUERY_MAX_TERMS 32	/* more terms are PM_INVALID */
+#define PM_QUERY_MAX_SYNONYMS 8 /* synonyms searched for one term */
 
 struct pm_query {
 	char *match;		 /* FTS5 MATCH expression, NULL: filters only */
 	char *exclude;		 /* with match NULL: rows matching it are left
 				    out (a query of only -terms); else NULL */
-	struct pm_list terms;	 /* positive terms as typed, for highlighting */
+	struct pm_list terms;	 /* positive terms as typed and their
+				    synonyms, for highlighting */
+	/*
+	 * The terms searched with their synonyms: {"term as typed":
+	 * ["synonym", ...]}, owned; NULL when none was.
+	 */
+	json_t *expanded;
 	/*
 	 * Quoted words and phrases ("balancer") that must appear as written,
 	 * unstemmed: the MATCH finds the stemmed candidates, the searcher
@@ -64,7 +77,8 @@ void query_release(struct pm_query *q);
 
 /*
  * Parses text (any bytes; invalid UTF-8 is PM_INVALID) into q (initialised
- * by the caller). tax (may be NULL) resolves cause aliases and severities.
+ * by the caller). tax (may be NULL) resolves cause aliases and severities
+ * and adds its synonyms: to the built-in glossary.
  * On error returns PM_INVALID or PM_TOO_LARGE with a message for the user
  * in err (source "query", column of the problem).
  */

@@ -36,7 +36,9 @@ struct search_request {
 
 /*
  * Runs req and sets *out (owned) to
- *   {"query": q, "total": N, "results": [result...], "facets": {...}}
+ *   {"query": q, "total": N, "results": [result...], "facets": {...},
+ *    "expanded": {"term": ["synonym", ...]}}
+ * ("expanded" only when a term was also searched as its synonyms)
  * where each result is
  *   {"slug","title","summary","started_at","cause","causes","severity",
  *    "services","tags","status","url","snippet","snippet_html",

@@ -12,18 +12,31 @@
  * (was → wa). Sorted: looked up with bsearch.
  */
 static const char *const stop_words[] = {
-	"about", "after", "again", "all", "also", "am", "an", "and", "ani",
-	"ar", "as", "at", "be", "been", "befor", "both", "but", "by", "can",
-	"could", "did", "do", "doe", "down", "dure", "each", "few", "for",
-	"from", "further", "ha", "had", "have", "he", "her", "here", "hi",
-	"how", "if", "in", "into", "is", "it", "just", "mai", "me", "might",
-	"more", "most", "must", "my", "no", "nor", "not", "of", "off", "on",
-	"onc", "onli", "onto", "or", "other", "our", "out", "over", "own",
-	"same", "she", "should", "so", "some", "such", "than", "that", "the",
-	"thei", "their", "them", "then", "there", "these", "thi", "those",
-	"to", "too", "under", "up", "us", "veri", "wa", "we", "were", "what",
-	"when", "where", "which", "who", "whom", "why", "will", "with",
-	"without", "would", "ye", "you", "your",
+	"about", "after", "again", "against", "all", "also", "am", "an",
+	"and", "ani", "ar", "as", "at", "be", "becaus", "been", "befor",
+	"between", "both", "but", "by", "can", "could", "did", "do", "doe",
+	"down", "dure", "each", "etc", "few", "for", "from", "further", "ha",
+	"had", "have", "he", "her", "here", "hi", "how", "if", "in", "into",
+	"is", "it", "itself", "just", "mai", "me", "might", "more", "most",
+	"must", "my", "no", "nor", "not", "of", "off", "on", "onc", "onli",
+	"onto", "or", "other", "our", "out", "over", "own", "per", "same",
+	"she", "should", "so", "some", "such", "than", "that", "the", "thei",
+	"their", "them", "then", "there", "these", "thi", "those", "through",
+	"to", "too", "under", "until", "up", "us", "veri", "via", "wa", "we",
+	"were", "what", "when", "where", "which", "while", "who", "whom",
+	"why", "will", "with", "within", "without", "would", "ye", "you",
+	"your",
+};
+
+/*
+ * Two-kanji words that any postmortem may use whatever it is about (今回,
+ * 対応, 発生) or that head its sections (概要, 詳細): each is one bigram.
+ * Sorted by bytes: bsearch.
+ */
+static const char *const stop_bigrams[] = {
+	"一部", "今回", "今後", "以上", "以下", "以前", "以降", "内容", "前回",
+	"可能", "場合", "対応", "対象", "当該", "必要", "情報", "時点", "本件",
+	"概要", "状態", "状況", "発生", "確認", "結果", "詳細", "部分", "関連",
 };
 
 static int cmp_stop(const void *key, const void *elem)
@@ -56,11 +69,12 @@ int lexicon_word_counts(const char *tok, int n)
 /*
  * Whether a CJK bigram is worth looking up: not when it holds hiragana.
  * Those are particles and endings (した, の障), or straddle two words;
- * Japanese content words are kanji and katakana.
+ * Japanese content words are kanji and katakana. Nor a stop word.
  */
 int lexicon_bigram_counts(const char *tok, int n)
 {
 	const unsigned char *u = (const unsigned char *)tok;
+	char w[16];
 	int i;
 
 	/* Hiragana is U+3041..U+309F: E3 81 81..E3 82 9F. */
@@ -68,7 +82,13 @@ int lexicon_bigram_counts(const char *tok, int n)
 		if (u[i] == 0xE3 && (u[i + 1] == 0x81 ||
 				     (u[i + 1] == 0x82 && u[i + 2] <= 0x9F)))
 			return 0;
-	return 1;
+	if (n >= (int)sizeof(w))
+		return 1;
+	memcpy(w, tok, (size_t)n);
+	w[n] = '\0';
+	return !bsearch(w, stop_bigrams,
+			sizeof(stop_bigrams) / sizeof(*stop_bigrams),
+			sizeof(*stop_bigrams), cmp_stop);
 }
 
 /* Whether a word mixes letters and digits (ERR1902, host042, http2). */

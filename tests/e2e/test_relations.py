@@ -157,7 +157,8 @@ NEAR = pm('Checkout queue saturated again', '2024-05-01T10:00:00+09:00',
           'billing', 'capacity',
           'Again the checkout-worker pool ran out of connections to the '
           'ledger database while the nightly reconciliation job held row '
-          'locks; orders piled up in the settlement queue for 25 minutes.')
+          'locks; orders piled up in the settlement queue for 25 minutes '
+          'at peak.')
 UNREL = pm('Card tokenizer rejected Amex numbers',
            '2024-03-01T10:00:00+09:00', 'payments', 'capacity',
            'A regex in the tokenizer rejected fifteen-digit card numbers '

@@ -34,6 +34,7 @@ static int parse_limit(struct reply *rep, const char *v, int max, int *limit)
 
 void api_similar(struct request *req, struct reply *rep)
 {
+	const struct taxonomy *tax;
 	const char *v = request_arg(req, "limit");
 	int limit = PM_SIMILAR_DEFAULT_LIMIT;
 	struct pm_error err;
@@ -50,7 +51,9 @@ void api_similar(struct request *req, struct reply *rep)
 		reply_status(rep, PM_UNAVAILABLE, NULL);
 		goto out;
 	}
-	rc = similar_run(c, req->param, limit, &out, &renamed, &err);
+	tax = settings_acquire(req->app->settings);
+	rc = similar_run(c, tax, req->param, limit, &out, &renamed, &err);
+	settings_release(req->app->settings, tax);
 	if (rc == PM_OK)
 		relations_similar_first(c, out, limit);
 	store_reader_release(req->app->store, c);

@@ -7,7 +7,12 @@
  *              weight (how often, and where: title > summary, tags > body)
  *              and the first place it occurs. Tokens that say nothing
  *              (single CJK characters, bigrams holding hiragana, numbers,
- *              English stop words) are dropped.
+ *              stop words, people's names) are dropped.
+ *   concepts   the glossary's terms found in the same tokens (フェイルオー
+ *              バー, load balancer) become one word each per group, looked
+ *              up as any term of their group, so that a Japanese and an
+ *              English postmortem about the same thing share it. A
+ *              one-token term stands in for its token.
  *   lookups    the SIM_LOOKUP heaviest words (codes like ERR1902 count
  *              triple) are looked up in the index, reading their postings
  *              up to a limit: a word found in fewer than `cap` postmortems
@@ -50,6 +55,9 @@
 #include "pmkb/db/tokenizer.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
+#include "pmkb/doc/learning.h"
+#include "pmkb/doc/taxonomy.h"
+#include "pmkb/search/glossary.h"
 
 /* Body bytes read for words: a long appendix adds cost, not meaning. */
 #define SIM_BODY_SCAN (32 * 1024)
@@ -104,6 +112,11 @@ static const char sql_labels[] =
 	" AND kind IN ('cause', 'service') ORDER BY kind, pos";
 static const char sql_has_phrase[] =
 	"SELECT 1 FROM pm_fts WHERE pm_fts MATCH ?1 AND rowid = ?2";
+/* The source's people: authors and action-item owners. */
+static const char sql_names[] =
+	"SELECT value FROM labels WHERE pm_id = ?1 AND kind = 'author'"
+	" UNION SELECT owner FROM action_items WHERE pm_id = ?1"
+	" AND owner IS NOT NULL";
 static const char sql_row[] =
 	"SELECT slug, title, started_at, primary_cause, causes, severity,"
 	" services FROM postmortems WHERE id = ?1";
@@ -117,6 +130,8 @@ struct term {
 	int start, end;	 /* byte offsets there */
 	double weight;	 /* occurrences × field weights */
 	int ident;	 /* letters and digits: a code, host or version */
+	int group;	 /* a glossary group (a concept), or -1 */
+	int absorbed;	 /* a one-token concept stands in for it */
 	double score;	 /* weight × idf, once looked up */
 	int df;		 /* postmortems using it, the source included */
 	int64_t *posts;	 /* their ids, ascending (df of them) */
@@ -138,6 +153,11 @@ struct sim {
 	uint32_t *slots;	   /* hash of terms: index + 1, 0 empty */
 	size_t nslots;
 	int field;		   /* being tokenized */
+	struct glossary *glossary; /* owned */
+	struct glossary_scan scan; /* of the field being tokenized */
+	size_t *concepts;	   /* terms that are concepts */
+	size_t nconcepts, concepts_alloc;
+	struct pm_list names;	   /* tokens of people's names */
 	struct term **chosen;	   /* the OR query's words, best first */
 	size_t nchosen;
 	struct pm_list services;   /* the source's */
@@ -176,13 +196,86 @@ static void slots_grow(struct sim *s)
 	}
 }
 
+/* Adds an occurrence of glossary group g at text[start..end). */
+static void add_concept(struct sim *s, int g, int start, int end)
+{
+	struct term *t;
+	size_t i;
+
+	for (i = 0; i < s->nconcepts; i++) {
+		t = &s->terms[s->concepts[i]];
+		if (t->group == g) {
+			t->weight += field_weight[s->field];
+			return;
+		}
+	}
+	XGROW(s->concepts, s->concepts_alloc, s->nconcepts + 1);
+	s->concepts[s->nconcepts++] = s->nterms;
+	XGROW(s->terms, s->alloc, s->nterms + 1);
+	t = &s->terms[s->nterms++];
+	memset(t, 0, sizeof(*t));
+	t->off = s->arena.len;
+	t->order = (int)s->nterms - 1;
+	t->field = s->field;
+	t->start = start;
+	t->end = end;
+	t->weight = field_weight[s->field];
+	t->group = g;
+}
+
+/* A token looked up among names: not NUL-terminated. */
+struct token_key {
+	const char *tok;
+	size_t n;
+};
+
+static int cmp_token(const void *key, const void *elem)
+{
+	const struct token_key *k = key;
+	const char *v = *(const char *const *)elem;
+	int c = strncmp(k->tok, v, k->n);
+
+	return c ? c : v[k->n] ? -1 : 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorts names (tokens) for is_name(). */
+static void names_sort(struct pm_list *names)
+{
+	if (names->n)
+		qsort(names->v, names->n, sizeof(*names->v), cmp_str);
+}
+
+/*
+ * Whether tok is (a piece of) one of the names (their tokens, sorted):
+ * .pmkb.yml may list 2,000 people, the source has thousands of tokens.
+ */
+static int is_name(const struct pm_list *names, const char *tok, int ntok)
+{
+	struct token_key k = { tok, (size_t)ntok };
+
+	return names->n && bsearch(&k, names->v, names->n, sizeof(*names->v),
+				   cmp_token);
+}
+
 static int token_cb(void *ctx, const char *tok, int ntok, int start, int end,
 		    int flags)
 {
 	struct sim *s = ctx;
 	struct term *t;
 	size_t k;
+	int g, gstart = 0, single;
 
+	if (is_name(&s->names, tok, ntok))
+		return 0;
+	g = glossary_scan_token(&s->scan, tok, ntok, start, flags, &gstart);
+	if (g >= 0)
+		add_concept(s, g, gstart, end);
+	single = g >= 0 && gstart == start;
 	if (flags & PM_TOKEN_RUN_END)
 		return 0; /* one character: in too many words to tell */
 	if ((flags & PM_TOKEN_CJK) ? !lexicon_bigram_counts(tok, ntok)
@@ -196,6 +289,7 @@ static int token_cb(void *ctx, const char *tok, int ntok, int start, int end,
 		if (t->len == ntok &&
 		    !memcmp(s->arena.ptr + t->off, tok, (size_t)ntok)) {
 			t->weight += field_weight[s->field];
+			t->absorbed |= single;
 			return 0;
 		}
 		k = (k + 1) & (s->nslots - 1);
@@ -211,6 +305,8 @@ static int token_cb(void *ctx, const char *tok, int ntok, int start, int end,
 	t->end = end;
 	t->weight = field_weight[s->field];
 	t->ident = !(flags & PM_TOKEN_CJK) && lexicon_is_ident(tok, ntok);
+	t->group = -1;
+	t->absorbed = single;
 	buf_add(&s->arena, tok, (size_t)ntok);
 	s->slots[k] = (uint32_t)++s->nterms;
 	return 0;
@@ -268,15 +364,90 @@ static char *json_words(const char *v)
 }
 
 /*
+ * Collects the tokens of the names of people who may be mentioned in the
+ * source: its authors, its action items' owners and the people of
+ * .pmkb.yml. Shared by chance, they say nothing about the incident.
+ */
+static int name_cb(void *ctx, const char *tok, int ntok, int start, int end,
+		   int flags)
+{
+	struct pm_list *names = ctx;
+	char *t;
+
+	(void)start;
+	(void)end;
+	if (flags & PM_TOKEN_RUN_END)
+		return 0;
+	/* Duplicates cost nothing to a sorted lookup; checking for them would. */
+	t = xstrndup(tok, (size_t)ntok);
+	pm_list_add(names, t);
+	free(t);
+	return 0;
+}
+
+static void add_name(struct pm_list *names, const char *name)
+{
+	if (name[0] == '@')
+		name++;
+	tokenizer_run(name, (int)strlen(name), 1, name_cb, names);
+}
+
+/* Adds the tokens of postmortem id's authors and owners to names. */
+static enum pm_status read_names(struct dbconn *c, int64_t id,
+				 struct pm_list *names, struct pm_error *err)
+{
+	sqlite3_stmt *st = dbconn_stmt(c, sql_names);
+	int step;
+
+	if (!st)
+		return db_fail(c, err);
+	sqlite3_bind_int64(st, 1, id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		add_name(names, column_text(st, 0));
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? PM_OK : db_fail(c, err);
+}
+
+/* Whether text[0..n) holds a token of names. */
+struct name_hit {
+	const struct pm_list *names;
+	int hit;
+};
+
+static int name_hit_cb(void *ctx, const char *tok, int ntok, int start,
+		       int end, int flags)
+{
+	struct name_hit *h = ctx;
+
+	(void)start;
+	(void)end;
+	(void)flags;
+	h->hit = is_name(h->names, tok, ntok);
+	return h->hit;
+}
+
+static int holds_name(const struct pm_list *names, const char *text,
+		      size_t n)
+{
+	struct name_hit h = { names, 0 };
+
+	if (names->n)
+		tokenizer_run(text, (int)n, 1, name_hit_cb, &h);
+	return h.hit;
+}
+
+/*
  * Reads the source (PM_NOT_FOUND when the slug is unknown) and its
  * words; by id when slug is NULL.
  */
 static enum pm_status read_source(struct sim *s, const char *slug,
-				  int64_t id, struct pm_error *err)
+				  int64_t id, const struct taxonomy *tax,
+				  struct pm_error *err)
 {
 	sqlite3_stmt *st = dbconn_stmt(s->c, slug ? sql_source : sql_source_id);
 	enum pm_status rc = PM_OK;
 	int f, step;
+	size_t i;
 
 	if (!st)
 		return db_fail(s->c, err);
@@ -302,8 +473,15 @@ static enum pm_status read_source(struct sim *s, const char *slug,
 		n = utf8_truncate(body, n, SIM_BODY_SCAN);
 		s->text[F_BODY] = xstrndup(body, n);
 	}
+	sqlite3_reset(st);
+	for (i = 0; tax && i < tax->learning->n_people; i++)
+		add_name(&s->names, tax->learning->people[i].name);
+	if ((rc = read_names(s->c, s->id, &s->names, err)) != PM_OK)
+		goto out;
+	names_sort(&s->names);
 	for (f = 0; f < F__MAX; f++) {
 		s->field = f;
+		glossary_scan_init(&s->scan, s->glossary);
 		tokenizer_run(s->text[f], (int)strlen(s->text[f]), 1,
 			      token_cb, s);
 	}
@@ -334,6 +512,32 @@ static enum pm_status read_labels(struct dbconn *c, int64_t id,
 }
 
 /* ---- lookups ---- */
+
+/*
+ * Appends t's MATCH expression to out: its first occurrence, quoted, or
+ * for a concept any term of its group, (failover OR "fail over" OR
+ * フェイルオーバー).
+ */
+static void term_expr(const struct sim *s, const struct term *t,
+		      struct buf *out)
+{
+	const struct pm_list *g;
+	size_t i;
+
+	if (t->group < 0) {
+		query_quote(out, s->text[t->field] + t->start,
+			    (size_t)(t->end - t->start));
+		return;
+	}
+	g = glossary_group(s->glossary, t->group);
+	buf_addch(out, '(');
+	for (i = 0; g && i < g->n; i++) {
+		if (i)
+			buf_addstr(out, " OR ");
+		query_quote(out, g->v[i], strlen(g->v[i]));
+	}
+	buf_addch(out, ')');
+}
 
 /* Whether a text reads back as exactly one given token. */
 struct one_token {
@@ -371,6 +575,11 @@ static int term_match(const struct sim *s, const struct term *t,
 	int n = t->end - t->start;
 	struct one_token o = { s->arena.ptr + t->off, t->len, 0, 0 };
 
+	if (t->group >= 0) {
+		buf_reset(out);
+		term_expr(s, t, out);
+		return 1;
+	}
 	tokenizer_run_query(w, n, 0, 1, one_token_cb, &o);
 	if (o.n != 1 || !o.same)
 		return 0;
@@ -503,7 +712,7 @@ static enum pm_status choose_terms(struct sim *s, int reread,
 	for (i = 0; i < s->nterms && looked < SIM_LOOKUP; i++) {
 		struct term *t = &s->terms[i];
 
-		if (!term_match(s, t, &match))
+		if (t->absorbed || !term_match(s, t, &match))
 			continue;
 		looked++;
 		if ((rc = postings(s, t, match.ptr, probe, err)) != PM_OK)
@@ -574,8 +783,7 @@ static enum pm_status rank(struct sim *s, struct candidate **out, size_t *n,
 
 		if (i)
 			buf_addstr(&match, " OR ");
-		query_quote(&match, s->text[t->field] + t->start,
-			    (size_t)(t->end - t->start));
+		term_expr(s, t, &match);
 	}
 	sqlite3_bind_text(st, 1, match.ptr, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, SIM_CANDIDATES + 1);
@@ -712,6 +920,8 @@ static int json_has_nocase(json_t *a, const char *v, size_t n)
  */
 static json_t *shared_terms(const struct sim *s, int64_t id)
 {
+	struct pm_list names = { NULL, 0, 0 };
+	struct pm_error err;
 	struct shown sh[SIM_TERMS];
 	json_t *a = json_array();
 	size_t i, n = 0, out = 0;
@@ -725,10 +935,14 @@ static json_t *shared_terms(const struct sim *s, int64_t id)
 		sh[n].start = t->start;
 		sh[n].end = t->end;
 		sh[n].score = t->score;
+		sh[n].whole = t->group >= 0;
 		n++;
 	}
 	if (!n)
 		return a;
+	/* The other's people are no reason either (a read error: none). */
+	read_names(s->c, id, &names, &err);
+	names_sort(&names);
 	qsort(sh, n, sizeof(*sh), reasons_by_place);
 	for (i = 1; i < n; i++) {
 		struct shown *m = &sh[out];
@@ -738,6 +952,7 @@ static json_t *shared_terms(const struct sim *s, int64_t id)
 				m->end = sh[i].end;
 			if (sh[i].score > m->score)
 				m->score = sh[i].score;
+			m->whole |= sh[i].whole;
 		} else {
 			sh[++out] = sh[i];
 		}
@@ -746,6 +961,8 @@ static json_t *shared_terms(const struct sim *s, int64_t id)
 	for (i = 0; i < n; i++) {
 		struct shown w = sh[i];
 
+		if (w.whole)
+			continue;
 		reasons_widen(s->text[w.field], &w);
 		if (w.start == sh[i].start && w.end == sh[i].end)
 			continue;
@@ -764,9 +981,10 @@ static json_t *shared_terms(const struct sim *s, int64_t id)
 		const char *w = s->text[sh[i].field] + sh[i].start;
 		size_t len = (size_t)(sh[i].end - sh[i].start);
 
-		if (!json_has_nocase(a, w, len))
+		if (!json_has_nocase(a, w, len) && !holds_name(&names, w, len))
 			json_array_append_new(a, json_stringn(w, len));
 	}
+	pm_list_release(&names);
 	return a;
 }
 
@@ -912,6 +1130,9 @@ static void sim_release(struct sim *s)
 	free(s->slots);
 	free(s->chosen);
 	free(s->service_idf);
+	free(s->concepts);
+	glossary_free(s->glossary);
+	pm_list_release(&s->names);
 	buf_release(&s->arena);
 	pm_list_release(&s->services);
 	pm_list_release(&s->causes);
@@ -1053,12 +1274,14 @@ enum pm_status similar_shares(struct dbconn *c, int64_t id, double min_share,
 	memset(&s, 0, sizeof(s));
 	s.c = c;
 	buf_init(&s.arena, 0);
+	/* The built-in glossary: the settings are not at hand here. */
+	s.glossary = glossary_new(NULL);
 	/*
 	 * Words that SIM_PROBE postmortems use are left out rather than
 	 * counted: what makes a repeat is rarer, and counting them was most
 	 * of the time of deciding recurrences at index time.
 	 */
-	if ((rc = read_source(&s, NULL, id, err)) != PM_OK ||
+	if ((rc = read_source(&s, NULL, id, NULL, err)) != PM_OK ||
 	    (rc = measure(&s, err)) != PM_OK ||
 	    (rc = choose_terms(&s, 0, err)) != PM_OK)
 		goto out;
@@ -1104,9 +1327,9 @@ out:
 	return rc;
 }
 
-enum pm_status similar_run(struct dbconn *c, const char *slug, int limit,
-			   json_t **out, char **renamed,
-			   struct pm_error *err)
+enum pm_status similar_run(struct dbconn *c, const struct taxonomy *tax,
+			   const char *slug, int limit, json_t **out,
+			   char **renamed, struct pm_error *err)
 {
 	struct sim s;
 	enum pm_status rc;
@@ -1119,6 +1342,7 @@ enum pm_status similar_run(struct dbconn *c, const char *slug, int limit,
 	memset(&s, 0, sizeof(s));
 	s.c = c;
 	buf_init(&s.arena, 0);
+	s.glossary = glossary_new(tax);
 	if (limit < 1 || limit > PM_SIMILAR_MAX_LIMIT) {
 		rc = pm_error_set(err, PM_INVALID, "similar", 0,
 				  "limit: expected a number from 1 to %d",
@@ -1131,7 +1355,7 @@ enum pm_status similar_run(struct dbconn *c, const char *slug, int limit,
 		goto out;
 	}
 	in_txn = 1;
-	rc = read_source(&s, slug, 0, err);
+	rc = read_source(&s, slug, 0, tax, err);
 	if (rc == PM_NOT_FOUND) {
 		if (renamed && (rc = find_renamed(c, slug, renamed, err)) ==
 				       PM_OK)

@@ -408,6 +408,7 @@ static char *slug_of(const char *arg)
 
 static void cmd_similar(struct answer *a, const char *arg)
 {
+	const struct taxonomy *tax;
 	struct pm_error err;
 	struct dbconn *c = NULL;
 	struct buf t = BUF_INIT;
@@ -424,20 +425,23 @@ static void cmd_similar(struct answer *a, const char *arg)
 		goto out;
 	}
 	slug = slug_of(arg);
+	tax = settings_acquire(a->env->settings);
 	if ((c = store_reader(a->env->store))) {
-		st = similar_run(c, slug, SHOWN_RESULTS, &out, &renamed, &err);
+		st = similar_run(c, tax, slug, SHOWN_RESULTS, &out, &renamed,
+				 &err);
 		/* A renamed postmortem answers under its new slug. */
 		if (st == PM_NOT_FOUND && renamed) {
 			free(slug);
 			slug = renamed;
 			renamed = NULL;
-			st = similar_run(c, slug, SHOWN_RESULTS, &out, NULL,
-					 &err);
+			st = similar_run(c, tax, slug, SHOWN_RESULTS, &out,
+					 NULL, &err);
 		}
 		if (st == PM_OK)
 			relations_similar_first(c, out, SHOWN_RESULTS);
 		store_reader_release(a->env->store, c);
 	}
+	settings_release(a->env->settings, tax);
 	if (st == PM_NOT_FOUND || (st == PM_INVALID && err.message[0])) {
 		buf_addstr(&t, "There is no postmortem “");
 		escape_line(&t, slug, MAX_QUERY);

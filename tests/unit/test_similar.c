@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "pmkb/base/buf.h"
+#include "pmkb/doc/taxonomy.h"
 #include "pmkb/ingest/indexer.h"
 #include "pmkb/doc/learning.h"
 #include "pmkb/search/relations.h"
@@ -83,7 +84,7 @@ static json_t *similar(struct dbconn *c, const char *slug, int limit,
 	json_t *out = NULL;
 
 	memset(&err, 0, sizeof(err));
-	*st = similar_run(c, slug, limit, &out, renamed, &err);
+	*st = similar_run(c, NULL, slug, limit, &out, renamed, &err);
 	if (*st != PM_OK && *st != PM_NOT_FOUND)
 		printf("# error: %s\n", err.message);
 	return out;
@@ -376,6 +377,89 @@ static void test_shares(struct dbconn *c)
 	ok(!v && !n, "shares: nothing on failure");
 }
 
+/*
+ * The same incident written in English and in Japanese shares no word
+ * but through the glossary; names and stop words are never reasons.
+ */
+static const struct test_doc bilingual[] = {
+	{ "2018-02-14-db-failover.md",
+	  "---\ntitle: Primary database failover took 14 minutes\n"
+	  "started_at: 2018-02-14\ncause: infrastructure\n"
+	  "authors: [suzuki]\n"
+	  "summary: The load balancer kept sending writes to the old "
+	  "primary because the health check passed.\n---\n"
+	  "# Summary\n\nThe failover of the primary database took 14 "
+	  "minutes because the load balancer health check was slow. "
+	  "Tanaka and Suzuki restarted the replica.\n\n"
+	  "## Action items\n\n- [ ] @tanaka shorten the health check\n" },
+	{ "2019-03-01-ja-failover.md",
+	  "---\ntitle: プライマリDBのフェイルオーバーに時間がかかった\n"
+	  "started_at: 2019-03-01\ncause: infrastructure\n"
+	  "summary: ロードバランサのヘルスチェックが古いプライマリを"
+	  "正常と判定し続けた。\n---\n"
+	  "# 概要\n\nデータベースのフェイルオーバーが遅く、ロードバランサが"
+	  "書き込みを送り続けた。tanaka と suzuki がレプリカを再起動した。"
+	  "because と while は英語。\n" },
+	{ "2019-05-05-ja-disk.md",
+	  "---\ntitle: ログでディスクが満杯\nstarted_at: 2019-05-05\n"
+	  "cause: capacity\nsummary: ログローテーションの設定漏れ。\n---\n"
+	  "# 概要\n\nログが溢れた。tanaka が消した。\n" },
+};
+
+static void test_bilingual(void)
+{
+	static const char yaml[] = "people: {tanaka: U0123ABCD}\n";
+	struct taxonomy *tax = NULL;
+	struct pm_error err;
+	struct testdb t;
+	struct dbconn *c;
+	json_t *out = NULL, *r;
+	char *terms = NULL, *got = NULL;
+
+	if (!testdb_open(&t, "similar-bilingual", bilingual,
+			 sizeof(bilingual) / sizeof(bilingual[0]), NULL))
+		return;
+	taxonomy_parse(&tax, yaml, sizeof(yaml) - 1, ".pmkb.yml", &err);
+	c = store_reader(t.store);
+	is_int(similar_run(c, tax, "2019-03-01-ja-failover", 5, &out, NULL,
+			   &err),
+	       PM_OK, "bilingual: PM_OK");
+	got = out ? slugs(out) : NULL;
+	ok(got && !strncmp(got, "2018-02-14-db-failover", 22),
+	   "bilingual: the English failover comes first");
+	r = out ? result(out, "2018-02-14-db-failover") : NULL;
+	terms = r ? reason(r, "terms") : NULL;
+	printf("# terms: %s\n", terms ? terms : "(none)");
+	ok(terms && has_word(terms, "フェイルオーバー"),
+	   "bilingual: フェイルオーバー shared with failover");
+	ok(terms && has_word(terms, "ロードバランサ"),
+	   "bilingual: ロードバランサ shared with load balancer");
+	ok(terms && !strstr(terms, "tanaka") && !strstr(terms, "suzuki"),
+	   "bilingual: no person's name");
+	ok(terms && !strstr(terms, "because") && !strstr(terms, "while"),
+	   "bilingual: no stop word");
+	ok(terms && !has_word(terms, "概要"), "bilingual: no heading word");
+	free(terms);
+	free(got);
+	json_decref(out);
+	out = NULL;
+	is_int(similar_run(c, tax, "2018-02-14-db-failover", 5, &out, NULL,
+			   &err),
+	       PM_OK, "bilingual: PM_OK from English");
+	r = out ? result(out, "2019-03-01-ja-failover") : NULL;
+	terms = r ? reason(r, "terms") : NULL;
+	printf("# terms: %s\n", terms ? terms : "(none)");
+	ok(terms && has_word(terms, "failover"),
+	   "bilingual: failover shared with フェイルオーバー");
+	ok(terms && !strstr(terms, "Tanaka") && !strstr(terms, "Suzuki"),
+	   "bilingual: no owner, no author");
+	free(terms);
+	json_decref(out);
+	store_reader_release(t.store, c);
+	taxonomy_free(tax);
+	testdb_close(&t);
+}
+
 int main(void)
 {
 	struct testdb t;
@@ -393,5 +477,6 @@ int main(void)
 	store_reader_release(t.store, c);
 	test_renamed(t.store);
 	testdb_close(&t);
+	test_bilingual();
 	return tap_done();
 }

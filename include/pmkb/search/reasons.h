@@ -12,6 +12,7 @@
 struct shown {
 	int field, start, end;
 	double score;
+	int whole; /* a glossary term: shown as it is, not widened */
 };
 
 /* qsort orders: by field then offset; by score (highest first). */

@@ -17,6 +17,7 @@
 #include "pmkb/base/status.h"
 
 struct dbconn;
+struct taxonomy;
 
 #define PM_SIMILAR_DEFAULT_LIMIT 5
 #define PM_SIMILAR_MAX_LIMIT 20
@@ -35,7 +36,11 @@ struct dbconn;
  *   {"kind": "cause", "values": [causes both list], "primary": bool}
  *   {"kind": "terms", "values": [the source's words that both use]}
  * ("primary": the two share their first cause). Services compare without
- * ASCII case; terms are shown as the source writes them. The work is
+ * ASCII case; terms are shown as the source writes them, and a term of
+ * the glossary (search/glossary.h: built in and tax's synonyms:) counts
+ * as used when the other uses any term of its group (フェイルオーバー for
+ * failover). Stop words and people's names (the source's authors and
+ * action-item owners, tax's people:) are never terms. The work is
  * bounded whatever the index size: a fixed number of words is looked up,
  * words that many postmortems use are not, and at most a fixed number of
  * candidates is scored.
@@ -43,11 +48,11 @@ struct dbconn;
  * An unknown slug is PM_NOT_FOUND; then *renamed (may be NULL) is set to
  * the slug it was renamed to (owned, free()) or NULL. PM_DB when the
  * index cannot be read; err gets a message for the user, never SQLite's.
- * c is a reader, borrowed.
+ * c is a reader and tax (may be NULL) the settings, both borrowed.
  */
-enum pm_status similar_run(struct dbconn *c, const char *slug, int limit,
-			   json_t **out, char **renamed,
-			   struct pm_error *err);
+enum pm_status similar_run(struct dbconn *c, const struct taxonomy *tax,
+			   const char *slug, int limit, json_t **out,
+			   char **renamed, struct pm_error *err);
 
 /*
  * Overlap: how much of one postmortem another repeats, as a score that

@@ -241,6 +241,14 @@ export function mountSearch(input) {
       ? (j.total === 1 ? t('search.count.one') : t('search.count', { n: j.total }))
       : t('search.count.listing', { n: j.total });
     message.replaceChildren();
+    if (j.expanded) {
+      // Which words were also searched as their synonyms (the glossary).
+      const list = Object.entries(j.expanded)
+        .map(([term, syn]) => `${term} → ${syn.join(', ')}`).join('; ');
+      message.append(el('p', { class: 'expanded' },
+        el('span', { text: t('search.expanded', { list }) }), ' ',
+        el('span', { class: 'hint', text: t('search.expanded.hint') })));
+    }
     if (!j.results.length && (hasQuery || filtered)) {
       message.append(el('div', { class: 'notice' },
         el('p', { text: hasQuery ? t('search.none', { q: `“${state.q}”` }) : t('search.none.filters') }),

@@ -144,6 +144,26 @@ pageSuite('the search page', (srv) => {
     await p.close();
   });
 
+  test('the page says which words were also searched as synonyms, in the UI language', async () => {
+    const q = 'フェイルオーバー';
+    let p = await openPage(srv.base, `/?q=${encodeURIComponent(q)}`);
+    await searchShown(p.page, `/?q=${encodeURIComponent(q)}`);
+    const note = p.page.locator('.search-page .message .expanded');
+    assert.match(await note.textContent(), /Also searched as synonyms: フェイルオーバー → failover/);
+    const slugs = await p.page.locator('ol.results a.title').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert.ok(slugs.includes('/p/2018-02-14-aurora-failover-14min'), `an English failover is found: ${slugs}`);
+    // Quoted, the word is searched as written and nothing is said.
+    const quoted = `/?q=${encodeURIComponent(`"${q}"`)}`;
+    await p.page.goto(quoted);
+    await searchShown(p.page, quoted);
+    assert.equal(await note.count(), 0);
+    await p.close();
+    p = await openPage(srv.base, `/?q=${encodeURIComponent(q)}`, { locale: 'ja-JP' });
+    await searchShown(p.page, `/?q=${encodeURIComponent(q)}`);
+    assert.match(await p.page.locator('.search-page .message .expanded').textContent(), /同義語も検索しました: フェイルオーバー → failover/);
+    await p.close();
+  });
+
   test('a bad query explains itself', async () => {
     const p = await openPage(srv.base, '/');
     const { page } = p;

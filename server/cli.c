@@ -604,6 +604,23 @@ static int cmd_search(struct pm_config *cfg, int nargs, const char **args)
 	       json_integer_value(json_object_get(out, "total")) == 1 ? ""
 								      : "s",
 	       q.ptr);
+	{
+		json_t *syn;
+		const char *term;
+
+		/* Words also searched as their synonyms (the glossary). */
+		json_object_foreach(json_object_get(out, "expanded"), term,
+				    syn) {
+			json_t *v;
+			size_t k;
+
+			printf("also searched: %s →", term);
+			json_array_foreach(syn, k, v)
+				printf("%s %s", k ? "," : "",
+				       json_string_value(v));
+			printf("\n");
+		}
+	}
 	json_array_foreach(results, i, r) {
 		const char *started =
 			json_string_value(json_object_get(r, "started_at"));

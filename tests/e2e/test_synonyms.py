@@ -10,7 +10,7 @@ import unittest
 import urllib.parse
 
 from gittest import Repo, close_server, git_server, wait_for, wait_idle
-from pmkbtest import main
+from pmkbtest import main, pmkb
 
 EN = ('---\ntitle: Primary database failover took 14 minutes\n'
       'started_at: 2024-02-14T10:00:00Z\ncause: infrastructure\n'
@@ -96,6 +96,12 @@ class Synonyms(unittest.TestCase):
         self.assertIn(JA_SLUG, [r['slug'] for r in j['results']])
         self.assertIn('フェイルオーバー', j['expanded']['Failovers'])
         self.assertIn(EN_SLUG, self.slugs('ﾛｰﾄﾞﾊﾞﾗﾝｻ'))
+        # The terminal says it too.
+        out = pmkb('search', '--db', self.srv.db, 'フェイルオーバー').stdout
+        self.assertIn('also searched: フェイルオーバー → failover', out)
+        self.assertIn(EN_SLUG, out)
+        out = pmkb('search', '--db', self.srv.db, '"フェイルオーバー"').stdout
+        self.assertNotIn('also searched', out)
 
     def test_quotes_turn_expansion_off(self):
         j = self.search('"フェイルオーバー"')

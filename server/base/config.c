@@ -36,6 +36,9 @@ static const struct {
 } choice_lists[] = {
 	{ "auth", "open|token|proxy" },
 	{ "log-level", "debug|info|warn|error|off" },
+	{ "scope", "read|admin" },
+	{ "slack-announce", "new|new+updated|off" },
+	{ "pr-comments", "forge|slack" },
 };
 
 #define ALL_INDEX \
@@ -120,7 +123,7 @@ static const struct option_def options[] = {
 	  CFG_SERVE, "N",
 	  "failed logins or tokens per client address a minute before 429",
 	  1, 100000 },
-	{ "scope", NULL, STR(scope), CFG_TOKEN, "SCOPE",
+	{ "scope", NULL, CHOICE(scope), CFG_TOKEN, "SCOPE",
 	  "what a new token may do: read (default) or admin", 0, 0 },
 	{ "limit", NULL, NUM(limit), CFG_SEARCH, "N",
 	  "how many results to print", 1, 1000 },
@@ -145,11 +148,11 @@ static const struct option_def options[] = {
 	  "(default 5)", 0, 0 },
 	{ "to", NULL, STR(to), CFG_STATS, "DATE",
 	  "last day or period, same forms as --from", 0, 0 },
-	{ "slack-announce", "PMKB_SLACK_ANNOUNCE", STR(slack_announce),
+	{ "slack-announce", "PMKB_SLACK_ANNOUNCE", CHOICE(slack_announce),
 	  CFG_SERVE, "WHAT",
 	  "post to Slack: new (new or newly published postmortems), "
 	  "new+updated, or off", 0, 0 },
-	{ "pr-comments", "PMKB_PR_COMMENTS", STR(pr_comments), CFG_SERVE,
+	{ "pr-comments", "PMKB_PR_COMMENTS", CHOICE(pr_comments), CFG_SERVE,
 	  "WHERE",
 	  "the recall for a pull request goes to: forge (one comment on it, "
 	  "edited by later pushes) or slack (the incoming webhook's channel)",

@@ -98,8 +98,41 @@ class CommandLine(Tmp):
         for var in ('PMKB_THREADS', 'PMKB_TIMEOUT', 'PMKB_MAX_BODY',
                     'PMKB_POLL', 'PMKB_REQUEST_TIMEOUT', 'PMKB_MAX_DB_SIZE',
                     'PMKB_SLACK_MAX_ATTEMPTS', 'PMKB_SESSION_TTL',
-                    'PMKB_AUTH', 'PMKB_LOG_LEVEL'):
+                    'PMKB_AUTH', 'PMKB_LOG_LEVEL', 'PMKB_SLACK_ANNOUNCE',
+                    'PMKB_PR_COMMENTS'):
             self.assertIn(var, checked)
+
+    def test_a_fixed_set_of_values_is_checked_when_parsed(self):
+        """A value outside an option's set is a usage error naming the
+        option or variable, before anything else is looked at: no verb,
+        no database, no Slack webhook needed."""
+        cases = [
+            (('token', '--scope', 'owner'), {}, '--scope: expected read '
+             'or admin, got \'owner\''),
+            (('token', 'create', 'x', '--scope=Admin'), {},
+             '--scope=Admin: expected read or admin'),
+            (('serve', '--slack-announce', 'all'), {},
+             '--slack-announce: expected new, new+updated or off'),
+            (('serve',), {'PMKB_SLACK_ANNOUNCE': 'updated'},
+             'PMKB_SLACK_ANNOUNCE: expected new, new+updated or off, got '
+             '\'updated\''),
+            (('serve', '--pr-comments', 'github'), {},
+             '--pr-comments: expected forge or slack, got \'github\''),
+            (('serve',), {'PMKB_PR_COMMENTS': 'both'},
+             'PMKB_PR_COMMENTS: expected forge or slack'),
+        ]
+        for args, env, said in cases:
+            r = pmkb(*args, '--db', self.path('none', 'x.db'), env=env)
+            self.assertEqual(r.returncode, 2, f'{args} {env}: {r.stderr}')
+            self.assertIn(said, r.stderr, f'{args} {env}')
+            self.assertNotIn('Usage:', r.stderr, f'{args} {env}')
+            self.assertFalse(os.path.exists(self.path('none')))
+        for value in ('new', 'new+updated', 'off'):
+            r = pmkb('serve', '--slack-announce', value, '--no-such-flag')
+            self.assertIn('unknown option', r.stderr, value)
+        for value in ('forge', 'slack'):
+            r = pmkb('serve', '--pr-comments', value, '--no-such-flag')
+            self.assertIn('unknown option', r.stderr, value)
 
     def test_a_variable_takes_effect_and_the_flag_wins(self):
         env_db, flag_db = self.path('env.db'), self.path('flag.db')

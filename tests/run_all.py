@@ -14,7 +14,8 @@ end-to-end tests, each node test of the browser suite. A run fails when
 `meson test` exits non-zero, when its test log is missing or empty, when
 it ran fewer tests than the suites declare, when a TAP plan does not match
 the lines printed, or when a test program ran no check at all. Skips are
-counted apart from passes and listed.
+counted apart from passes and listed; a skip is allowed only where the
+README says a tool is optional (OPTIONAL below), any other fails the run.
 
 The last lines are "N skipped" followed by the names of the skipped
 checks (only when there are any), then exactly "N passed, N failed" in
@@ -37,6 +38,16 @@ BUILDS = [
 ]
 
 
+# The skips the README allows, by the reason a skipped check gives: the
+# tools a run may lack. Any other skip is a failure.
+OPTIONAL = [
+    re.compile(r"^e2e_ops: \w+\.test_full_file_system "
+               r"\('cannot mount a tmpfs here \(needs root\)'\)$"),
+    re.compile(r'^build-fuzz: the libFuzzer run '
+               r'\((?:no clang|PMKB_FUZZ_SECONDS=0)\)$'),
+]
+
+
 class Tally:
     """Checks counted so far, with the names of failures and skips."""
 
@@ -49,6 +60,13 @@ class Tally:
         self.passed += other.passed
         self.failed += other.failed
         self.skipped += other.skipped
+
+    def check_skips(self):
+        """Fails each skip that OPTIONAL does not allow."""
+        for what in self.skipped:
+            if not any(p.search(what) for p in OPTIONAL):
+                self.failed.append(f'{what}: a skip the README does not '
+                                   f'allow')
 
     def line(self):
         s = f'{self.passed} passed, {len(self.failed)} failed'
@@ -274,6 +292,7 @@ def main():
     t = fuzz(env)
     print(f'build-fuzz: {t.line()}', flush=True)
     total.add(t)
+    total.check_skips()
     for what in total.failed:
         print(f'FAILED {what}')
     if total.skipped:

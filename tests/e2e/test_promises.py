@@ -2,6 +2,7 @@
 count, logs and Slack's silence on the command line, driven end to end
 through the real binary.
 """
+import hashlib
 import os
 import re
 import shutil
@@ -10,7 +11,7 @@ import sqlite3
 import tempfile
 import unittest
 
-from pmkbtest import SAMPLES, Server, main, pmkb
+from pmkbtest import ROOT, SAMPLES, Server, main, pmkb
 from slacktest import Listener
 
 # An option line of a command's --help: the flag, its value's name, and
@@ -314,6 +315,26 @@ class Upgrades(Tmp):
                                      "WHERE title = 'stale'").fetchone()[0],
                          0)
         con.close()
+
+    def test_the_change_detector_names_the_parser_generation(self):
+        """What makes a parser change re-parse: each file's content hash
+        is BLAKE2b-128 of the parser generation (with no .pmkb.yml, the
+        whole salt), a NUL and the file, so bumping PARSER_GENERATION
+        changes every hash."""
+        with open(os.path.join(ROOT, 'server', 'ingest', 'importer.c')) as f:
+            gen = re.search(r'#define PARSER_GENERATION "([^"]+)"',
+                            f.read()).group(1)
+        d, db = self.path('pm'), self.path('g.db')
+        text = PM.format(title='Generation', day=1, body='word')
+        write(d, 'a.md', text)
+        r = pmkb('import', '--db', db, d)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        con = sqlite3.connect(db)
+        got = con.execute('SELECT content_hash FROM postmortems').fetchall()
+        con.close()
+        want = hashlib.blake2b(gen.encode() + b'\0' + text.encode(),
+                               digest_size=16).hexdigest()
+        self.assertEqual(got, [(want,)])
 
 
 class WhichFilesCount(Tmp):

@@ -198,6 +198,10 @@ class SshServer:
     again). Accepts the public key authorized; its host key is hostkey."""
 
     def __init__(self, tmp, authorized):
+        # sshd refuses to start without its privilege separation
+        # directory, which Debian's service unit makes at boot: a container
+        # that never ran the service lacks it ("Failed getting banner").
+        os.makedirs('/run/sshd', mode=0o755, exist_ok=True)
         self.dir = os.path.join(tmp, 'sshd')
         os.makedirs(self.dir)
         self.hostkey = keygen(os.path.join(self.dir, 'hostkey'))
@@ -303,11 +307,18 @@ class Ssh(GitTest):
 
 class Options(GitTest):
     def test_poll_without_any_notification(self):
+        # A first sync that succeeds (no retry pending), over before the
+        # push: only a poll can bring the new commit.
+        self.repo.write('first.md', postmortem('First', 'ibex'))
+        self.repo.commit('first')
+        self.repo.push()
         srv = self.serve(args=['--poll', '1s'])
+        wait_for(found(srv, 'ibex'), 60)
         self.repo.write('a.md', postmortem('Polled', 'axolotl'))
         self.repo.commit('a')
         self.repo.push()  # the remote has no post-receive hook
         wait_for(found(srv, 'axolotl'), 60)
+        self.assertEqual(srv.get_json('/api/sync')['last']['reason'], 'poll')
 
     def test_a_branch_other_than_main(self):
         self.repo.write('m.md', postmortem('On main', 'marmot'))

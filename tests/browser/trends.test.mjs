@@ -61,17 +61,21 @@ pageSuite('the trends page', (srv) => {
 
     // The durations chart: a strip per period, every value a dot, the
     // median and its 90% interval as the API gives them.
+    // Both charts: time to detect and the median time to resolve.
     const durations = await getJson(srv.base, '/api/stats/durations?period=half');
-    const ttd = await page.$$eval('figure[data-metric="ttd"] g.period', (gs) => gs.map((g) => ({
-      period: g.dataset.period,
-      dots: [...g.querySelectorAll('circle.dot')].map((c) => Number(c.dataset.value)),
-      median: g.querySelector('line.median') ? Number(g.querySelector('line.median').dataset.value) : null,
-      ci: g.querySelector('line.ci') ? [Number(g.querySelector('line.ci').dataset.low), Number(g.querySelector('line.ci').dataset.high)] : null,
-      few: g.dataset.tooFew === 'true',
-    })));
-    assert.deepEqual(ttd, durations.rows.map((r) => ({
-      period: r.period, dots: r.ttd.values, median: r.ttd.median, ci: r.ttd.ci90, few: r.ttd.too_few,
-    })));
+    for (const metric of ['ttd', 'ttr']) {
+      const drawn = await page.$$eval(`figure[data-metric="${metric}"] g.period`, (gs) => gs.map((g) => ({
+        period: g.dataset.period,
+        dots: [...g.querySelectorAll('circle.dot')].map((c) => Number(c.dataset.value)),
+        median: g.querySelector('line.median') ? Number(g.querySelector('line.median').dataset.value) : null,
+        ci: g.querySelector('line.ci') ? [Number(g.querySelector('line.ci').dataset.low), Number(g.querySelector('line.ci').dataset.high)] : null,
+        few: g.dataset.tooFew === 'true',
+      })));
+      assert.ok(drawn.length > 0, metric);
+      assert.deepEqual(drawn, durations.rows.map((r) => ({
+        period: r.period, dots: r[metric].values, median: r[metric].median, ci: r[metric].ci90, few: r[metric].too_few,
+      })), metric);
+    }
     // Months of the samples include periods too few to call a trend.
     const monthly = await getJson(srv.base, '/api/stats/durations?period=month');
     const fewMonths = monthly.rows.filter((r) => r.ttd.too_few && r.ttd.count > 0).map((r) => r.period);

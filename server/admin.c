@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pmkb/admin.h"
@@ -285,7 +284,7 @@ int digest_command(const struct pm_config *cfg)
 		fprintf(stderr, "pmkb digest: %s\n", err.message);
 		goto out;
 	}
-	if (!digest_period(tax->learning, z, (int64_t)time(NULL), &p)) {
+	if (!digest_period(tax->learning, z, civil_now(), &p)) {
 		printf("no digest: .pmkb.yml has no digest: schedule\n");
 		rc = 0;
 		goto out;

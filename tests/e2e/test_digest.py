@@ -15,6 +15,10 @@ from slacktest import (PUBLIC_URL, SIGNING_SECRET, Listener, check_blocks,
                        slack_body, slack_headers)
 
 ZONE = 'Asia/Tokyo'
+# A fixed "now" for the server and the CLI (PMKB_NOW, UTC): Monday
+# 2026-03-02 10:01 in the reporting time zone, a minute into the period of
+# a digest due on Mondays at 10:00.
+NOW = datetime.datetime(2026, 3, 2, 10, 1, tzinfo=zoneinfo.ZoneInfo(ZONE))
 
 
 def postmortem(slug, started, items):
@@ -26,10 +30,12 @@ def postmortem(slug, started, items):
 class Digest(unittest.TestCase):
 
     def setUp(self):
-        # The schedule: a minute ago, in the reporting time zone, so the
-        # period has just begun whatever the day and time of the run.
-        local = (datetime.datetime.now(zoneinfo.ZoneInfo(ZONE))
-                 - datetime.timedelta(minutes=1))
+        # The schedule: a minute before NOW, so the period has just begun
+        # whatever the day and time of the run.
+        utc = NOW.astimezone(datetime.timezone.utc)
+        os.environ['PMKB_NOW'] = utc.strftime('%Y-%m-%dT%H:%M:%S')
+        self.addCleanup(os.environ.pop, 'PMKB_NOW', None)
+        local = NOW - datetime.timedelta(minutes=1)
         self.day = local.date()
         soon = self.day + datetime.timedelta(days=3)
         later = self.day + datetime.timedelta(days=30)

@@ -464,6 +464,7 @@ static void action_release(struct pm_action *a)
 {
 	free(a->owner);
 	free(a->due);
+	free(a->done_on);
 	free(a->links);
 	free(a->text);
 }
@@ -568,14 +569,56 @@ static int is_trailing_punct(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * A date marker, "due:DATE" or "done:DATE", at word w (wl bytes, p just
+ * past it): when w starts with name and a colon, the date is taken into
+ * *date (YYYY-MM-DD, owned), *p moves past it ("due: 2018-03-31" puts the
+ * date in the next word) and 1 is returned. A marker whose date is not
+ * one is reported on line and 0 returned: the word stays in the text.
+ */
+static int date_marker(struct postmortem *pm, int line, const char *name,
+		       const char *w, size_t wl, const char **p, char **date)
+{
+	size_t nl = strlen(name), n;
+	const char *d = w + nl + 1, *end = *p;
+	struct pm_time t;
+
+	if (*date || wl < nl + 1 || strncasecmp(w, name, nl) || w[nl] != ':')
+		return 0;
+	if (wl == nl + 1) {
+		d = skip_space(*p);
+		end = d;
+		while (*end && !is_space(*end))
+			end++;
+	}
+	n = (size_t)(end - d);
+	while (n > 10 && is_trailing_punct(d + n - 1, 1))
+		n--;
+	if (n == 10) {
+		char text[11];
+
+		memcpy(text, d, 10);
+		text[10] = '\0';
+		if (!pm_time_parse(&t, text) && t.date_only) {
+			*date = xstrdup(text);
+			*p = end;
+			return 1;
+		}
+	}
+	postmortem_diag(pm, PM_DIAG_WARNING, line,
+			"action item: %s date '%.*s' is not a date like "
+			"2018-03-31",
+			name, (int)utf8_truncate(d, n, 40), d);
+	return 0;
+}
+
 struct pm_action *postmortem_add_action(struct postmortem *pm, int done,
 					const char *text, int line)
 {
 	struct buf out = BUF_INIT;
 	struct pm_action *a = NULL;
-	char *owner = NULL, *due = NULL;
-	const char *p = text, *w, *end;
-	struct pm_time t;
+	char *owner = NULL, *due = NULL, *done_on = NULL;
+	const char *p = text, *w;
 	size_t wl, n;
 
 	if (pm->n_actions >= PM_MAX_ACTIONS) {
@@ -583,9 +626,10 @@ struct pm_action *postmortem_add_action(struct postmortem *pm, int done,
 		goto out;
 	}
 	/*
-	 * Walk the words: the first @name is the owner and the first
-	 * due:DATE the due date; every other word is kept, so white space
-	 * is collapsed, which is what a one-line summary of a task wants.
+	 * Walk the words: the first @name is the owner, the first due:DATE
+	 * the due date and the first done:DATE the day it was done; every
+	 * other word is kept, so white space is collapsed, which is what a
+	 * one-line summary of a task wants.
 	 */
 	for (;;) {
 		while (is_space(*p))
@@ -601,45 +645,26 @@ struct pm_action *postmortem_add_action(struct postmortem *pm, int done,
 			owner = xstrndup(w + 1, n);
 			continue;
 		}
-		if (!due && wl >= 4 && !strncasecmp(w, "due:", 4)) {
-			const char *d = w + 4;
-
-			end = p;
-			/* "due: 2018-03-31" puts the date in the next word. */
-			if (wl == 4) {
-				d = skip_space(p);
-				end = d;
-				while (*end && !is_space(*end))
-					end++;
-			}
-			n = (size_t)(end - d);
-			while (n > 10 && is_trailing_punct(d + n - 1, 1))
-				n--;
-			if (n == 10) {
-				char date[11];
-
-				memcpy(date, d, 10);
-				date[10] = '\0';
-				if (!pm_time_parse(&t, date) && t.date_only) {
-					due = xstrdup(date);
-					p = end;
-					continue;
-				}
-			}
-			postmortem_diag(pm, PM_DIAG_WARNING, line,
-					"action item: due date '%.*s' is not a "
-					"date like 2018-03-31",
-					(int)utf8_truncate(d, n, 40), d);
-		}
+		if (date_marker(pm, line, "due", w, wl, &p, &due) ||
+		    date_marker(pm, line, "done", w, wl, &p, &done_on))
+			continue;
 		if (out.len)
 			buf_addch(&out, ' ');
 		buf_add(&out, w, wl);
 	}
+	if (done_on && !done)
+		postmortem_diag(pm, PM_DIAG_WARNING, line,
+				"action item: done:%s on an item whose box is "
+				"not ticked (write [x] when it is done)",
+				done_on);
 	XGROW(pm->actions, pm->alloc_actions, pm->n_actions + 1);
 	a = &pm->actions[pm->n_actions++];
 	a->done = !!done;
 	a->owner = owner;
 	a->due = due;
+	a->done_on = done ? done_on : NULL;
+	if (done)
+		done_on = NULL;
 	owner = due = NULL;
 	a->text = xstrndup(out.ptr, utf8_truncate(out.ptr, out.len,
 						  ACTION_TEXT_MAX));
@@ -648,6 +673,7 @@ struct pm_action *postmortem_add_action(struct postmortem *pm, int done,
 out:
 	free(owner);
 	free(due);
+	free(done_on);
 	buf_release(&out);
 	return a;
 }

@@ -147,10 +147,24 @@ static void test_actions(void)
 	ok(!a->owner && !a->due, "action: bare @ and impossible due");
 	is_str(a->text, "@ nobody due:2018-02-30", "action: kept in text");
 	is_int(pm.n_diags, 1, "action: bad due warned");
+	a = postmortem_add_action(&pm, 1, "done: 2018-03-02, due:2018-03-31 "
+					  "write it DONE:2018-03-05", 9);
+	is_str(a->done_on, "2018-03-02", "action: done: date, next word");
+	is_str(a->due, "2018-03-31", "action: due beside done");
+	is_str(a->text, "write it DONE:2018-03-05",
+	       "action: the second done: stays in the text");
+	a = postmortem_add_action(&pm, 0, "done:2018-03-02 not ticked", 10);
+	ok(!a->done_on, "action: done: of an open item dropped");
+	is_str(a->text, "not ticked", "action: and taken out of the text");
+	is_int(pm.n_diags, 2, "action: done: of an open item warned");
+	a = postmortem_add_action(&pm, 1, "done:soon", 11);
+	ok(!a->done_on, "action: done: not a date");
+	is_str(a->text, "done:soon", "action: kept in text");
+	is_int(pm.n_diags, 3, "action: bad done warned");
 	for (i = 0; i < PM_MAX_ACTIONS + 5; i++)
 		postmortem_add_action(&pm, 0, "x", 1);
 	is_int(pm.n_actions, PM_MAX_ACTIONS, "actions capped");
-	is_int(pm.actions_dropped, 7, "dropped counted");
+	is_int(pm.actions_dropped, 10, "dropped counted");
 	postmortem_release(&pm);
 }
 

@@ -140,6 +140,7 @@ struct pm_action {
 	int done;
 	char *owner; /* without the @, or NULL */
 	char *due;   /* YYYY-MM-DD, or NULL */
+	char *done_on; /* done:YYYY-MM-DD of a ticked item, or NULL */
 	char *text;  /* the item without the owner and due markers */
 	char *links; /* JSON array of [label, url] from Markdown, or NULL */
 	int line;    /* 1-based line in the file */
@@ -195,9 +196,10 @@ int postmortem_has_errors(const struct postmortem *pm);
 
 /*
  * Adds an action item written as text (borrowed): "@owner" (the first word
- * starting with @) and "due:YYYY-MM-DD" (anywhere) are taken out of it into
- * owner and due; a due: that is not a date stays in the text, with a
- * warning. Returns the new item (owned by pm), or NULL past PM_MAX_ACTIONS
+ * starting with @), "due:YYYY-MM-DD" and "done:YYYY-MM-DD" (anywhere) are
+ * taken out of it into owner, due and done_on; a marker that is not a date
+ * stays in the text, and a done: date on an item that is not done is
+ * dropped, each with a warning. Returns the new item (owned by pm), or NULL past PM_MAX_ACTIONS
  * (counted in actions_dropped; postmortem_parse() then warns once).
  */
 struct pm_action *postmortem_add_action(struct postmortem *pm, int done,

@@ -127,6 +127,8 @@ const en = {
   'item.due': 'due {date}',
   'item.due.implied': 'due {date} (implied)',
   'item.commit': 'done in commit {commit} ({repo})',
+  'item.done_on': 'done {date}',
+  'item.ticked': 'ticked {date} in {commit}',
   'item.unticked': 'not ticked in the file',
   'item.line': 'line {n}',
 
@@ -344,6 +346,8 @@ const ja = {
   'item.due': '期限 {date}',
   'item.due.implied': '期限 {date}（重大度から）',
   'item.commit': 'コミット {commit}（{repo}）で完了',
+  'item.done_on': '{date} 完了',
+  'item.ticked': '{date} にチェック（{commit}）',
   'item.unticked': 'ファイルでは未チェック',
   'item.line': '{n} 行目',
 

@@ -2,6 +2,7 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/db/column.h"
+#include "pmkb/doc/postmortem.h"
 
 const char *column_text(sqlite3_stmt *s, int i)
 {
@@ -46,4 +47,23 @@ json_t *column_integer(sqlite3_stmt *s, int i)
 	if (sqlite3_column_type(s, i) == SQLITE_NULL)
 		return json_null();
 	return json_integer(sqlite3_column_int64(s, i));
+}
+
+json_t *column_time(sqlite3_stmt *s, int i)
+{
+	struct pm_time t;
+
+	if (sqlite3_column_type(s, i) == SQLITE_NULL ||
+	    !sqlite3_column_int64(s, i))
+		return json_null();
+	pm_time_from_epoch(&t, sqlite3_column_int64(s, i));
+	return json_string(t.text);
+}
+
+json_t *column_commit(sqlite3_stmt *s, int id, int time)
+{
+	if (sqlite3_column_type(s, id) == SQLITE_NULL)
+		return json_null();
+	return json_pack("{s:o,s:o}", "commit", column_string(s, id), "time",
+			 column_time(s, time));
 }

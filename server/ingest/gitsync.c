@@ -624,6 +624,7 @@ static enum pm_status put_file(struct sync_ctx *x, const struct prov *p)
 		pv.created_time = p->created;
 		pv.created_from = "git";
 	}
+	prov_put_ticks(p, &pv);
 	/* A file past the cap is recorded as too large by the indexer. */
 	len = (size_t)git_blob_rawsize(blob);
 	if (len > PM_MAX_FILE_SIZE + 1)
@@ -648,6 +649,7 @@ static enum pm_status put_all(struct sync_ctx *x, const git_oid *head,
 	enum pm_status rc;
 
 	prov_index(s);
+	prov_read_ticks(s, x->g->repo);
 	if ((rc = prov_walk(&r, head, s, x->err)) != PM_OK)
 		return rc;
 	for (size_t i = 0; i < s->n; i++) {

@@ -19,6 +19,7 @@
 #include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/doc/learning.h"
+#include "pmkb/doc/tasklines.h"
 #include "pmkb/search/relations.h"
 #include "pmkb/base/xalloc.h"
 
@@ -107,7 +108,14 @@ static const char sql_actions_clear[] =
 	"DELETE FROM action_items WHERE pm_id = ?1";
 static const char sql_action_add[] =
 	"INSERT INTO action_items(pm_id, pos, done, owner, due, text, line, "
-	"links, due_implied) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	"links, due_implied, done_on) "
+	"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+static const char sql_done_lines[] =
+	"SELECT DISTINCT line FROM action_items WHERE pm_id = ?1 AND done = 1";
+static const char sql_tick_set[] =
+	"UPDATE action_items SET ticked_at = ?3, ticked_commit = ?4 "
+	"WHERE pm_id = ?1 AND line = ?2 AND done = 1 "
+	"AND ticked_commit IS NOT ?4";
 static const char sql_problems_clear[] =
 	"DELETE FROM problems WHERE path = ?1";
 static const char sql_problem_add[] =
@@ -590,8 +598,60 @@ static enum pm_status put_actions(struct dbconn *c, int64_t id,
 		sqlite3_bind_int(s, 7, a->line);
 		bind_text_or_null(s, 8, a->links);
 		sqlite3_bind_int(s, 9, imply);
+		bind_text_or_null(s, 10, a->done_on);
 		rc = step_done(c, s);
 	}
+	return rc;
+}
+
+/*
+ * Records against the done items of postmortem id the commits that ticked
+ * their boxes (prov->ticks): a tick counts for the item on its line when
+ * that line of data still reads the same (tasklines_key_at()), so that a
+ * work tree edited since its last commit loses a date rather than takes
+ * a wrong one. Writes only what changed.
+ */
+static enum pm_status put_ticks(struct dbconn *c, int64_t id,
+				const char *data, size_t len,
+				const struct pm_provenance *prov)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_done_lines);
+	int *lines = NULL;
+	size_t n = 0, alloc = 0;
+	enum pm_status rc = PM_OK;
+
+	if (!prov->ticks_read)
+		return PM_OK;
+	if (!s)
+		return PM_DB;
+	sqlite3_bind_int64(s, 1, id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		XGROW(lines, alloc, n + 1);
+		lines[n++] = sqlite3_column_int(s, 0);
+	}
+	sqlite3_reset(s);
+	for (size_t i = 0; rc == PM_OK && i < n; i++) {
+		const struct pm_tick *t = NULL;
+
+		for (size_t k = 0; k < prov->n_ticks && !t; k++)
+			if (prov->ticks[k].line == lines[i])
+				t = &prov->ticks[k];
+		if (t && t->key != tasklines_key_at(data, len, lines[i]))
+			t = NULL;
+		if (!(s = dbconn_stmt(c, sql_tick_set))) {
+			rc = PM_DB;
+			break;
+		}
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int(s, 2, lines[i]);
+		if (t) {
+			sqlite3_bind_int64(s, 3, t->time);
+			sqlite3_bind_text(s, 4, t->commit, -1,
+					  SQLITE_TRANSIENT);
+		}
+		rc = step_done(c, s);
+	}
+	free(lines);
 	return rc;
 }
 
@@ -770,6 +830,7 @@ static enum pm_status put(struct index_batch *b, const char *path,
 			sqlite3_reset(s);
 			b->counts.unchanged++;
 			outcome->change = INDEX_UNCHANGED;
+			rc = put_ticks(c, old_id, data, len, prov);
 			goto out;
 		}
 	}
@@ -815,6 +876,7 @@ static enum pm_status put(struct index_batch *b, const char *path,
 	    (rc = put_labels(c, id, "author", &pm.authors)) ||
 	    (rc = put_labels(c, id, "tag", &pm.tags)) ||
 	    (rc = put_actions(c, id, &pm, b->tax)) ||
+	    (rc = put_ticks(c, id, data, len, prov)) ||
 	    (rc = put_relations(c, id, &pm)) ||
 	    (rc = put_problems(c, path, &pm)) ||
 	    (rc = exec_text(c, sql_redirect_clear, slug)))

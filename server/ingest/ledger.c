@@ -33,7 +33,8 @@ static const char sql_item_texts[] =
 	"p.id = a.pm_id WHERE p.slug = coalesce((SELECT new_slug FROM "
 	"slug_redirects WHERE old_slug = ?1), ?1) ORDER BY a.pos";
 static const char sql_items[] =
-	"SELECT pos, done, owner, due, due_implied, text, line, links "
+	"SELECT pos, done, owner, due, due_implied, text, line, links, "
+	"done_on, ticked_at, ticked_commit "
 	"FROM action_items WHERE pm_id = ?1 ORDER BY pos";
 static const char sql_commits[] =
 	"SELECT repo, commit_id, author, commit_time FROM action_commits "
@@ -330,17 +331,6 @@ out:
 
 /* ---- reading ---------------------------------------------------------- */
 
-static json_t *time_or_null(sqlite3_stmt *s, int i)
-{
-	struct pm_time t;
-
-	if (sqlite3_column_type(s, i) == SQLITE_NULL ||
-	    !sqlite3_column_int64(s, i))
-		return json_null();
-	pm_time_from_epoch(&t, sqlite3_column_int64(s, i));
-	return json_string(t.text);
-}
-
 static json_t *commits_of(struct dbconn *c, const char *slug, int pos)
 {
 	sqlite3_stmt *s = dbconn_stmt(c, sql_commits);
@@ -356,7 +346,7 @@ static json_t *commits_of(struct dbconn *c, const char *slug, int pos)
 				     column_string(s, 0), "commit",
 				     column_string(s, 1), "author",
 				     column_string(s, 2), "time",
-				     time_or_null(s, 3)));
+				     column_time(s, 3)));
 	sqlite3_reset(s);
 	return a;
 }
@@ -391,6 +381,10 @@ json_t *ledger_items(struct dbconn *c, const struct taxonomy *tax,
 					    (const char *)sqlite3_column_text(
 						    s, 7)),
 			"line", sqlite3_column_int(s, 6));
+		json_object_set_new(rows[n - 1], "done_on",
+				    column_string(s, 8));
+		json_object_set_new(rows[n - 1], "ticked",
+				    column_commit(s, 10, 9));
 	}
 	sqlite3_reset(s);
 	for (size_t i = 0; i < n; i++) {

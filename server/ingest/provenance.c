@@ -29,6 +29,7 @@ void prov_release(struct prov_set *s)
 		free(s->v[i].path);
 		free(s->v[i].track);
 		free(s->v[i].author);
+		tickdates_free(s->v[i].ticks);
 	}
 	free(s->v);
 	free(s->by_track);
@@ -57,6 +58,27 @@ void prov_index(struct prov_set *s)
 			s->unresolved++;
 	}
 	prov_sort(s);
+}
+
+void prov_read_ticks(struct prov_set *s, git_repository *repo)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!s->v[i].ticks &&
+		    (s->v[i].ticks = tickdates_new(repo, &s->v[i].blob)))
+			s->ticks_open++;
+}
+
+void prov_put_ticks(const struct prov *p, struct pm_provenance *pv)
+{
+	pv->ticks_read = 1;
+	pv->ticks = p->ticks ? p->ticks->dated : NULL;
+	pv->n_ticks = p->ticks ? p->ticks->n_dated : 0;
+}
+
+/* Whether the walk still looks for a commit that ticked one of p's boxes. */
+static int ticks_open(const struct prov *p)
+{
+	return p->ticks && p->ticks->n_open;
 }
 
 struct prov *prov_find(struct prov_set *s, const char *track)
@@ -115,9 +137,8 @@ void prov_retrack(struct prov_set *s, struct prov *p,
  * equals its version in another parent came from that parent: the commit
  * that changed it is found on that side.
  */
-void prov_note(struct prov_set *s, const git_commit *c,
-		      const struct tchanges *t, git_tree **others,
-		      unsigned n_others)
+void prov_note(struct prov_set *s, git_repository *repo, const git_commit *c,
+	       const struct tchanges *t, git_tree **others, unsigned n_others)
 {
 	const git_signature *who = git_commit_author(c);
 	struct move {
@@ -143,6 +164,12 @@ void prov_note(struct prov_set *s, const git_commit *c,
 			from_other = gittree_has_blob(others[k], p->track, &d->id);
 		if (from_other)
 			continue;
+		if (ticks_open(p)) {
+			tickdates_version(p->ticks, repo, c, &d->id,
+					  d->status != GIT_DELTA_MODIFIED &&
+						  d->status != GIT_DELTA_RENAMED);
+			s->ticks_open -= !ticks_open(p);
+		}
 		was_open = !p->have_last || !p->have_first;
 		if (!p->have_last) {
 			p->have_last = 1;
@@ -150,7 +177,8 @@ void prov_note(struct prov_set *s, const git_commit *c,
 			p->author = xstrdup(who && who->name ? who->name : "");
 			p->last_time = who ? (int64_t)who->when.time : 0;
 		}
-		if (!p->have_first && d->status == GIT_DELTA_RENAMED) {
+		if ((!p->have_first || ticks_open(p)) &&
+		    d->status == GIT_DELTA_RENAMED) {
 			/*
 			 * Follow the file back under its old name, once this
 			 * commit is done: a new file may take the old name in
@@ -198,7 +226,8 @@ void prov_find_renames(git_repository *repo, git_tree *a, git_tree *b,
 		size_t k;
 
 		if (add->status != GIT_DELTA_ADDED ||
-		    !(p = prov_find(s, add->path)) || p->have_first)
+		    !(p = prov_find(s, add->path)) ||
+		    (p->have_first && !ticks_open(p)))
 			continue;
 		for (k = 0; k < t->n; k++)
 			if (t->v[k].status == GIT_DELTA_DELETED &&
@@ -235,7 +264,7 @@ enum pm_status prov_walk(const struct prov_repo *g, const git_oid *head,
 	git_oid oid;
 	enum pm_status rc = PM_OK;
 
-	if (!s->unresolved)
+	if (!s->unresolved && !s->ticks_open)
 		return PM_OK;
 	if (git_revwalk_new(&walk, g->repo) ||
 	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME) ||
@@ -243,7 +272,8 @@ enum pm_status prov_walk(const struct prov_repo *g, const git_oid *head,
 		rc = gittree_fail(err, PM_IO, g->public_url, "cannot walk history");
 		goto out;
 	}
-	while (s->unresolved && git_revwalk_next(&oid, walk) == 0) {
+	while ((s->unresolved || s->ticks_open) &&
+	       git_revwalk_next(&oid, walk) == 0) {
 		git_commit *c = NULL;
 		git_tree *mine = NULL, *base = NULL, *others[8] = { NULL };
 		unsigned np, n_others = 0;
@@ -285,7 +315,7 @@ enum pm_status prov_walk(const struct prov_repo *g, const git_oid *head,
 			buf_reset(&prefix);
 			gittree_changes(g->repo, base, mine, &prefix, 0, &t);
 			prov_find_renames(g->repo, base, mine, s, &t);
-			prov_note(s, c, &t, others, n_others);
+			prov_note(s, g->repo, c, &t, others, n_others);
 		}
 		for (unsigned k = 0; k < n_others; k++)
 			git_tree_free(others[k]);

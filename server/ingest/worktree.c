@@ -79,6 +79,7 @@ enum pm_status worktree_history_load(struct worktree_history **out,
 		goto out;
 	}
 	prov_index(&h->set);
+	prov_read_ticks(&h->set, g.repo);
 	if ((rc = prov_walk(&g, &head, &h->set, err)) != PM_OK)
 		goto out;
 	h->by_path = xcalloc(h->set.n + 1, sizeof(*h->by_path));
@@ -126,6 +127,7 @@ void worktree_history_get(void *ctx, const char *relpath,
 		prov->created_time = (*hit)->created;
 		prov->created_from = "git";
 	}
+	prov_put_ticks(*hit, prov);
 }
 
 void worktree_history_free(struct worktree_history *h)

@@ -5,13 +5,12 @@
  * days from the incident to done. stats_follow_through()
  * (include/pmkb/stats/stats.h).
  *
- * The index knows when an item was done only from the commits that
- * closed it (Postmortem-Action trailers, action_commits): the earliest
- * commit's time is its done date. A box ticked in the file carries no
- * date, and the time of the commit that ticked it is when somebody wrote
- * it down, not when the work was done, so such an item is done at an
- * unknown date: it counts as done, never as on time or late, and stays
- * out of the median.
+ * An item's done day is, first, the one written in it (done:DATE);
+ * else the earliest of the commits that closed it (Postmortem-Action
+ * trailers, action_commits) and the commit that ticked its box
+ * (ticked_at: git history, ingest/tickdates.h). A box ticked when its
+ * file was added and never dated is done on an unknown day: it counts as
+ * done, never as on time or late, and stays out of the median.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +26,8 @@
  * The service and severity filters are JSON arrays or NULL. */
 static const char sql_follow[] =
     "SELECT a.done, a.due, p.started_at, p.started_epoch, "
-    "p.started_source, c.n, c.first "
+    "p.started_source, c.n, "
+    "coalesce(min(c.first, a.ticked_at), c.first, a.ticked_at), a.done_on "
     "FROM action_items a JOIN postmortems p ON p.id = a.pm_id "
     "LEFT JOIN (SELECT slug, pos, count(*) AS n, min(commit_time) AS first "
     "FROM action_commits GROUP BY slug, pos) c "
@@ -36,7 +36,16 @@ static const char sql_follow[] =
     "AND l.kind = 'service' AND lower(l.value) IN "
     "(SELECT lower(value) FROM json_each(?1)))) "
     "AND (?2 IS NULL OR p.severity IN (SELECT value FROM json_each(?2)))";
-enum { F_DONE, F_DUE, F_STARTED, F_STARTED_E, F_SOURCE, F_COMMITS, F_FIRST };
+enum {
+	F_DONE,
+	F_DUE,
+	F_STARTED,
+	F_STARTED_E,
+	F_SOURCE,
+	F_COMMITS,
+	F_FIRST, /* the first commit that closed or ticked it */
+	F_DONE_ON
+};
 
 /* What became of one item; the five outcomes are exclusive. */
 enum outcome {
@@ -76,6 +85,7 @@ static void classify(const struct stats_run *x, sqlite3_stmt *s, int64_t today,
                      struct item *it)
 {
 	const char *due = (const char *)sqlite3_column_text(s, F_DUE);
+	const char *done_on = (const char *)sqlite3_column_text(s, F_DONE_ON);
 	int by_commit = sqlite3_column_int(s, F_COMMITS) > 0;
 	int done = sqlite3_column_int(s, F_DONE) || by_commit;
 	int64_t due_day = 0, done_day = 0, start_day;
@@ -88,15 +98,17 @@ static void classify(const struct stats_run *x, sqlite3_stmt *s, int64_t today,
 		it->overdue = has_due && due_day < today;
 		return;
 	}
-	if (!by_commit || sqlite3_column_type(s, F_FIRST) == SQLITE_NULL) {
-		it->what = UNDATED;
-		return;
-	}
-	{
+	if (done_on && sqlite3_column_int(s, F_DONE) &&
+	    !stats_range_day(done_on, 1, 0, &done_day)) {
+		/* the day written in the item */
+	} else if (sqlite3_column_type(s, F_FIRST) != SQLITE_NULL) {
 		int64_t t = sqlite3_column_int64(s, F_FIRST);
 
 		done_day =
 		    civil_floor_div(t + stats_zone_offset(x->zone, t), 86400);
+	} else {
+		it->what = UNDATED;
+		return;
 	}
 	it->what = !has_due ? NO_DUE : done_day <= due_day ? ON_TIME : LATE;
 	if (it->ord != INT64_MIN &&

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pmkb/base/xalloc.h"
+#include "pmkb/db/column.h"
 #include "pmkb/db/store.h"
 #include "pmkb/doc/learning.h"
 #include "pmkb/doc/taxonomy.h"
@@ -13,7 +14,7 @@
 static const char sql_items[] =
     "SELECT a.done, a.owner, a.due, a.text, a.line, p.slug, p.title, "
     "p.started_at, p.started_epoch, p.started_source, a.links, "
-    "a.due_implied, a.pos "
+    "a.due_implied, a.pos, a.done_on, a.ticked_at, a.ticked_commit "
     "FROM action_items a JOIN postmortems p ON p.id = a.pm_id "
     "WHERE (?1 IS NULL OR lower(a.owner) = lower(?1)) "
     "ORDER BY a.due IS NULL, a.due, p.started_epoch DESC, p.id, a.pos";
@@ -30,7 +31,10 @@ enum {
 	A_SOURCE,
 	A_LINKS,
 	A_IMPLIED,
-	A_POS
+	A_POS,
+	A_DONE_ON,
+	A_TICKED_AT,
+	A_TICKED_COMMIT
 };
 
 /* What the list adds to an item: its position, whether its due date
@@ -42,6 +46,9 @@ static void item_links(json_t *item, const struct taxonomy *tax,
 	                    json_integer(sqlite3_column_int(s, A_POS) + 1));
 	json_object_set_new(item, "due_implied",
 	                    json_boolean(sqlite3_column_int(s, A_IMPLIED)));
+	json_object_set_new(item, "done_on", column_string(s, A_DONE_ON));
+	json_object_set_new(item, "ticked",
+	                    column_commit(s, A_TICKED_COMMIT, A_TICKED_AT));
 	json_object_set_new(
 	    item, "parts",
 	    learning_text_parts(tax ? tax->learning : NULL,

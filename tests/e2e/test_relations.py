@@ -129,9 +129,19 @@ class Relations(Pushed):
         self.assertEqual(by_year, {'2022': 0, '2023': 0, '2024': 2})
 
     def test_zz_ticking_the_item_clears_open(self):
+        # Ticked today, long after the repeat started: open back then.
         self.repo.write('2024-01-10-first.md',
                         FIRST.replace('- [ ] @tanaka', '- [x] @tanaka'))
-        self.repo.commit('runbook raised')
+        sha = self.repo.commit('runbook raised')
+        self.repo.push()
+        wait_for(lambda: self.get('2024-01-10-first')['source']['commit']
+                 == sha, timeout=30)
+        rec = self.get('2024-06-01-again')['recurrence_of']
+        self.assertEqual(rec[0]['open_items'], 1)
+        # Its done: day is before the repeat: no longer open then.
+        self.repo.write('2024-01-10-first.md', FIRST.replace(
+            '- [ ] @tanaka', '- [x] @tanaka done:2024-05-20'))
+        self.repo.commit('runbook raised in May')
         self.repo.push()
 
         def cleared():

@@ -20,4 +20,12 @@ json_t *column_array(sqlite3_stmt *s, int i);
 /* The integer in column i, or null. */
 json_t *column_integer(sqlite3_stmt *s, int i);
 
+/* Column i holding seconds since 1970 as an ISO 8601 time in UTC; null
+ * when NULL or 0 (unknown). */
+json_t *column_time(sqlite3_stmt *s, int i);
+
+/* A commit from its id and time columns as {commit, time}; null when the
+ * id is NULL. */
+json_t *column_commit(sqlite3_stmt *s, int id, int time);
+
 #endif

@@ -22,6 +22,14 @@ struct taxonomy;
 struct index_batch;
 
 /* Where a file's version comes from. Any field may be NULL or 0. */
+/* The commit that ticked a box, from the file's history (provenance.h). */
+struct pm_tick {
+	int line;     /* the box's line in the version being put */
+	uint64_t key; /* tasklines_key_at() of that line (doc/tasklines.h) */
+	int64_t time; /* the commit's author time */
+	char commit[41];
+};
+
 struct pm_provenance {
 	const char *commit;	   /* the commit that last changed the file */
 	const char *author;	   /* that commit's author */
@@ -29,6 +37,14 @@ struct pm_provenance {
 	const char *first_commit;  /* the commit that added the file */
 	int64_t created_time;	   /* when git first saw the file */
 	const char *created_from;  /* "git" */
+	/*
+	 * ticks_read: git history was read for the file's ticked boxes, and
+	 * ticks[0..n_ticks) are the ones a later commit ticked. Without it
+	 * an unchanged file's rows keep what they had.
+	 */
+	int ticks_read;
+	const struct pm_tick *ticks;
+	size_t n_ticks;
 };
 
 struct index_counts {

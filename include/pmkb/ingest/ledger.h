@@ -54,9 +54,11 @@ enum pm_status ledger_record(struct store *st, json_t *body, int64_t now,
 /*
  * The action items of postmortem pm_id (slug) as shown by the API: done,
  * owner, due, due_implied, overdue, text, parts (learning_text_parts),
- * line, position, commits [{repo, commit, author, time}], and
+ * line, position, commits [{repo, commit, author, time}],
  * done_in_commit_unticked when a commit closed an item the file does not
- * tick. today is YYYY-MM-DD. tax may be NULL.
+ * tick, done_on (done:DATE written in it, or null) and ticked ({commit,
+ * time} of the commit that ticked its box, or null). today is YYYY-MM-DD.
+ * tax may be NULL.
  */
 json_t *ledger_items(struct dbconn *c, const struct taxonomy *tax,
 		     int64_t pm_id, const char *slug, const char *today);

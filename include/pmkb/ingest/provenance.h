@@ -11,6 +11,7 @@
 
 #include "pmkb/base/status.h"
 #include "pmkb/ingest/gittree.h"
+#include "pmkb/ingest/tickdates.h"
 
 /* What prov_walk() reads: the repository, the postmortems directory. */
 struct prov_repo {
@@ -30,6 +31,7 @@ struct prov {
 	char *author;
 	int64_t last_time, created;
 	char first_hex[GIT_OID_HEXSZ + 1]; /* from the index, when known */
+	struct tickdates *ticks; /* its ticked boxes (prov_read_ticks()) */
 };
 
 struct prov_set {
@@ -37,6 +39,7 @@ struct prov_set {
 	size_t n, alloc;
 	struct prov **by_track; /* sorted by track, for bsearch */
 	size_t unresolved;
+	size_t ticks_open; /* files with a box whose commit is not known */
 };
 
 void prov_release(struct prov_set *s);
@@ -45,6 +48,16 @@ void prov_sort(struct prov_set *s);
 
 /* Builds the lookup table; call once all files are added. */
 void prov_index(struct prov_set *s);
+
+/*
+ * Makes the walk look also for the commits that ticked each file's boxes
+ * (tickdates.h), which may take it further back than the commits that
+ * added the files. Call once all files are added.
+ */
+void prov_read_ticks(struct prov_set *s, git_repository *repo);
+
+/* What the walk found of p's ticks, into pv (indexer.h). */
+void prov_put_ticks(const struct prov *p, struct pm_provenance *pv);
 
 /* Index in by_track where track is or would go. */
 size_t prov_slot(const struct prov_set *s, const char *track);
@@ -61,7 +74,7 @@ void prov_retrack(struct prov_set *s, struct prov *p, const char *track);
  * equals its version in another parent came from that parent: the commit
  * that changed it is found on that side.
  */
-void prov_note(struct prov_set *s, const git_commit *c,
+void prov_note(struct prov_set *s, git_repository *repo, const git_commit *c,
                const struct tchanges *t, git_tree **others, unsigned n_others);
 
 /*
@@ -77,9 +90,10 @@ void prov_find_renames(git_repository *repo, git_tree *a, git_tree *b,
  * One walk of the history from head, newest first, comparing each
  * commit's postmortems directory with its parents' (a commit that left
  * the directory alone costs a few tree lookups), until every file in s
- * knows the commit that last changed it and the one that added it.
- * Renames are looked for only in commits that add a tracked file and
- * delete another.
+ * knows the commit that last changed it and the one that added it (and,
+ * after prov_read_ticks(), the commits that ticked its boxes). Renames
+ * are looked for only in commits that add a tracked file and delete
+ * another.
  */
 enum pm_status prov_walk(const struct prov_repo *g, const git_oid *head,
                          struct prov_set *s, struct pm_error *err);

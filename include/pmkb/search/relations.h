@@ -44,8 +44,10 @@ json_t *relations_of(struct dbconn *c, int64_t id, const char *slug);
  * causes (those both list), explicit, same_labels, similar (which rules
  * flagged it), similarity (the share, null when not measured), terms
  * (the shared words), open_items, reasons: [text]}, where open_items
- * counts the earlier one's items not ticked and not closed by a commit
- * before this one started (read now: commits arrive after indexing).
+ * counts the earlier one's items not done before this one started: not
+ * ticked, or ticked with a done day (done:, else the ticking commit) on
+ * or after its start, and not closed by a commit before it (read now:
+ * commits arrive after indexing).
  * Owned.
  */
 json_t *relations_recurrences(struct dbconn *c, int64_t id);

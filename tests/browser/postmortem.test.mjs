@@ -30,6 +30,10 @@ pageSuite('the postmortem page', (srv) => {
     assert.deepEqual(states, api.action_items.map((a) => (a.done ? 'done' : a.overdue ? 'overdue' : 'open')));
     const texts = await page.$$eval('.actions .item .text', (s) => s.map((x) => x.textContent));
     assert.deepEqual(texts, api.action_items.map((a) => a.text));
+    // A done item shows the day written in it (done:DATE), as the API says.
+    const doneOn = await page.$$eval('.actions .item', (lis) => lis.map((li) => li.querySelector('.done-on')?.textContent ?? null));
+    assert.deepEqual(doneOn, api.action_items.map((a) => (a.done && a.done_on ? `done ${a.done_on}` : null)));
+    assert.ok(doneOn.filter(Boolean).length >= 2, 'the sample writes done: dates');
     // A tracker reference (trackers: in .pmkb.yml) is a link in the item.
     assert.equal(await page.locator('.actions .item .text a[href="https://jira.example.com/browse/OPS-1423"]').textContent(), 'OPS-1423');
     // recurrence_of: flags the page, with the earlier items still open.

@@ -1,12 +1,10 @@
 /*
  * Following a git repository with libgit2.
  *
- * Map: helpers → the clone (open, credentials, fetch) → trees (the
- * postmortems directory of a commit, the settings, listing the files) →
- * provenance (one history walk for a set of files) → applying a sync
- * (full or incremental) in one index batch → source links → the
- * pre-receive check, which reads the pushed objects from git's
- * quarantine through the same tree helpers.
+ * Map: helpers → the clone (open, credentials, fetch) → which read a
+ * commit needs (nothing, the changed files, or the whole tree; gitapply.c
+ * puts the files) → reading a past commit for as_of, which shares the
+ * clone but never fetches.
  *
  * Paths handed to the indexer are relative to the postmortems directory,
  * as in directory mode, so that a slug does not depend on where the files
@@ -24,40 +22,17 @@
 
 #include "pmkb/base/buf.h"
 #include "pmkb/base/dirs.h"
+#include "pmkb/ingest/gitapply.h"
+#include "pmkb/ingest/importer.h"
 #include "pmkb/ingest/gitsync.h"
 #include "pmkb/ingest/gittree.h"
 #include "pmkb/ingest/provenance.h"
-#include "pmkb/ingest/importer.h"
 #include "pmkb/base/log.h"
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/doc/repopath.h"
-
-/* Directories are not followed deeper than this (as in importer.c). */
-#define GITTREE_MAX_DEPTH 16
-
-static const char sql_row_origin[] =
-	"SELECT first_commit_id, created_time FROM postmortems "
-	"WHERE path = ?1";
-/*
- * Provenance of a file whose bytes did not change (the indexer skips it)
- * but whose history did, after a force-push: the old commits may be gone,
- * so the source link must move to the new ones. A date that came from git
- * moves with them.
- */
-static const char sql_touch_provenance[] =
-	"UPDATE postmortems SET commit_id = ?2, commit_author = ?3, "
-	"commit_time = ?4, first_commit_id = coalesce(?5, first_commit_id), "
-	"created_time = coalesce(?6, created_time), "
-	"started_at = CASE WHEN started_source = 'git' AND ?6 IS NOT NULL "
-	"THEN ?7 ELSE started_at END, "
-	"started_epoch = CASE WHEN started_source = 'git' AND ?6 IS NOT NULL "
-	"THEN ?6 ELSE started_epoch END "
-	"WHERE path = ?1 AND (commit_id IS NOT ?2 OR "
-	"(?5 IS NOT NULL AND first_commit_id IS NOT ?5) OR "
-	"(?6 IS NOT NULL AND created_time IS NOT ?6))";
 
 struct gitsync {
 	git_repository *repo; /* NULL until the first clone of a local path */
@@ -103,10 +78,6 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) +
 	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
-
-
-
-
 
 /* A repository on this machine: a path, not a URL nor host:path. */
 static int is_local_path(const char *url)
@@ -502,269 +473,6 @@ out:
 	return rc;
 }
 
-/* ---- trees ------------------------------------------------------------ */
-
-
-
-
-
-/* ---- provenance ------------------------------------------------------- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/* ---- applying a sync -------------------------------------------------- */
-
-struct sync_ctx {
-	struct gitsync *g;
-	struct index_batch *b;
-	struct gitsync_result *res;
-	struct pm_error *err;
-};
-
-/* Reads what the index knows of path's origin into p (for a modified or
- * renamed file, whose creation is older than the commits being read). */
-static enum pm_status carry_origin(struct sync_ctx *x, const char *path,
-				   struct prov *p)
-{
-	sqlite3_stmt *s = dbconn_stmt(index_conn(x->b), sql_row_origin);
-	const char *first;
-
-	if (!s)
-		return PM_DB;
-	sqlite3_bind_text(s, 1, path, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(s) == SQLITE_ROW &&
-	    (first = (const char *)sqlite3_column_text(s, 0)) &&
-	    strlen(first) == GIT_OID_HEXSZ &&
-	    sqlite3_column_type(s, 1) != SQLITE_NULL) {
-		p->have_first = 1;
-		snprintf(p->first_hex, sizeof(p->first_hex), "%s", first);
-		p->created = sqlite3_column_int64(s, 1);
-	}
-	sqlite3_reset(s);
-	return PM_OK;
-}
-
-static enum pm_status touch_provenance(struct sync_ctx *x, const char *path,
-				       const struct pm_provenance *pv)
-{
-	struct dbconn *c = index_conn(x->b);
-	sqlite3_stmt *s = dbconn_stmt(c, sql_touch_provenance);
-	struct pm_time t;
-	int rc;
-
-	if (!s)
-		return PM_DB;
-	sqlite3_bind_text(s, 1, path, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, pv->commit, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, pv->author, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 4, pv->commit_time);
-	if (pv->first_commit)
-		sqlite3_bind_text(s, 5, pv->first_commit, -1,
-				  SQLITE_TRANSIENT);
-	if (pv->created_time) {
-		pm_time_from_epoch(&t, pv->created_time);
-		sqlite3_bind_int64(s, 6, pv->created_time);
-		sqlite3_bind_text(s, 7, t.text, -1, SQLITE_TRANSIENT);
-	}
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
-		return PM_OK;
-	log_kv(LOG_ERROR, "sync.sql", "error", sqlite3_errmsg(dbconn_db(c)),
-	       NULL);
-	return PM_DB;
-}
-
-/* Puts one file (its blob at the head) with its provenance. */
-static enum pm_status put_file(struct sync_ctx *x, const struct prov *p)
-{
-	git_blob *blob = NULL;
-	struct pm_provenance pv = { 0 };
-	struct index_outcome outcome;
-	char last[GIT_OID_HEXSZ + 1], first[GIT_OID_HEXSZ + 1];
-	enum pm_status rc;
-	size_t len;
-
-	if (git_blob_lookup(&blob, x->g->repo, &p->blob))
-		return index_problem(x->b, p->path, 0,
-				     "cannot read the file from git");
-	if (p->have_last) {
-		git_oid_tostr(last, sizeof(last), &p->last);
-		pv.commit = last;
-		pv.author = p->author;
-		pv.commit_time = p->last_time;
-	}
-	if (p->have_first) {
-		if (p->first_hex[0])
-			snprintf(first, sizeof(first), "%s", p->first_hex);
-		else
-			git_oid_tostr(first, sizeof(first), &p->first);
-		pv.first_commit = first;
-		pv.created_time = p->created;
-		pv.created_from = "git";
-	}
-	prov_put_ticks(p, &pv);
-	/* A file past the cap is recorded as too large by the indexer. */
-	len = (size_t)git_blob_rawsize(blob);
-	if (len > PM_MAX_FILE_SIZE + 1)
-		len = PM_MAX_FILE_SIZE + 1;
-	if (!importer_is_markdown(p->path, git_blob_rawcontent(blob), len)) {
-		git_blob_free(blob);
-		return PM_OK; /* a Jenkinsfile; a full sync prunes it */
-	}
-	rc = index_put(x->b, p->path, git_blob_rawcontent(blob), len, &pv,
-		       &outcome);
-	if (rc == PM_OK && outcome.change == INDEX_UNCHANGED && pv.commit)
-		rc = touch_provenance(x, p->path, &pv);
-	git_blob_free(blob);
-	return rc;
-}
-
-static enum pm_status put_all(struct sync_ctx *x, const git_oid *head,
-			      struct prov_set *s)
-{
-	struct prov_repo r = { x->g->repo, x->g->dir, x->g->public_url,
-			       &x->g->cancel };
-	enum pm_status rc;
-
-	prov_index(s);
-	prov_read_ticks(s, x->g->repo);
-	if ((rc = prov_walk(&r, head, s, x->err)) != PM_OK)
-		return rc;
-	for (size_t i = 0; i < s->n; i++) {
-		if (atomic_load(&x->g->cancel))
-			return pm_error_set(x->err, PM_UNAVAILABLE,
-					    x->g->public_url, 0, "cancelled");
-		if ((rc = put_file(x, &s->v[i])) != PM_OK)
-			return rc;
-	}
-	x->res->files = (int)s->n;
-	return PM_OK;
-}
-
-/* Every file of the head's tree, then the index pruned to match. */
-static enum pm_status sync_full(struct sync_ctx *x, const git_oid *head,
-				git_tree *head_dir)
-{
-	struct prov_set s = { 0 };
-	enum pm_status rc = PM_OK;
-
-	if (head_dir && prov_add_tree(&s, head_dir)) {
-		rc = gittree_fail(x->err, PM_IO, x->g->public_url,
-			      "cannot list the tree");
-		goto out;
-	}
-	if (!head_dir)
-		log_kv(LOG_WARN, "sync.no_dir", "dir",
-		       *x->g->dir ? x->g->dir : ".", "branch", x->g->branch,
-		       "msg", "the branch has no such directory (see --dir)",
-		       NULL);
-	if ((rc = put_all(x, head, &s)) != PM_OK)
-		goto out;
-	rc = index_prune(x->b);
-out:
-	prov_release(&s);
-	return rc;
-}
-
-/* The files changed between the last indexed commit and the head. */
-static enum pm_status sync_incremental(struct sync_ctx *x,
-				       const git_oid *head,
-				       git_tree *last_dir, git_tree *head_dir)
-{
-	git_diff *diff = NULL;
-	git_diff_options dopts;
-	git_diff_find_options fopts;
-	struct prov_set s = { 0 };
-	enum pm_status rc = PM_OK;
-	size_t n;
-
-	git_diff_options_init(&dopts, GIT_DIFF_OPTIONS_VERSION);
-	git_diff_find_options_init(&fopts, GIT_DIFF_FIND_OPTIONS_VERSION);
-	dopts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
-	fopts.flags = GIT_DIFF_FIND_RENAMES;
-	if (git_diff_tree_to_tree(&diff, x->g->repo, last_dir, head_dir,
-				  &dopts) ||
-	    git_diff_find_similar(diff, &fopts)) {
-		rc = gittree_fail(x->err, PM_IO, x->g->public_url,
-			      "cannot compare the commits");
-		goto out;
-	}
-	/*
-	 * Removals and renames first, so that a slug a removed file frees is
-	 * free when the files that follow are put.
-	 */
-	n = git_diff_num_deltas(diff);
-	for (size_t i = 0; i < n && rc == PM_OK; i++) {
-		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		const char *op = d->old_file.path, *np = d->new_file.path;
-		int ow = gittree_wanted(op) && d->old_file.mode != GIT_FILEMODE_LINK;
-		int nw = gittree_wanted(np) && d->new_file.mode != GIT_FILEMODE_LINK &&
-			 d->new_file.mode != GIT_FILEMODE_COMMIT;
-		struct prov *p;
-
-		switch (d->status) {
-		case GIT_DELTA_DELETED:
-			if (ow)
-				rc = index_remove(x->b, op, NULL);
-			break;
-		case GIT_DELTA_RENAMED:
-			if (!nw) {
-				if (ow)
-					rc = index_remove(x->b, op, NULL);
-				break;
-			}
-			p = prov_add(&s, np, &d->new_file.id);
-			if (ow && (rc = carry_origin(x, op, p)) == PM_OK)
-				rc = index_remove(x->b, op, np);
-			break;
-		case GIT_DELTA_ADDED:
-		case GIT_DELTA_COPIED:
-			if (nw)
-				prov_add(&s, np, &d->new_file.id);
-			break;
-		case GIT_DELTA_MODIFIED:
-		case GIT_DELTA_TYPECHANGE:
-			if (nw) {
-				p = prov_add(&s, np, &d->new_file.id);
-				rc = carry_origin(x, np, p);
-			} else if (ow) {
-				rc = index_remove(x->b, op, NULL);
-			}
-			break;
-		default:
-			break;
-		}
-	}
-	if (rc == PM_OK)
-		rc = put_all(x, head, &s);
-out:
-	prov_release(&s);
-	git_diff_free(diff);
-	return rc;
-}
-
 /*
  * Whether the last indexed commit can be the base of an incremental sync:
  * it must exist and be an ancestor of the head. Otherwise *why says what
@@ -825,9 +533,16 @@ out:
 	git_commit_free(prev);
 }
 
-enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
-			   struct taxonomy **tax_out,
-			   struct gitsync_result *res, struct pm_error *err)
+/*
+ * Brings the index of st in line with commit head (see gitsync_run()); l
+ * hears of what an incremental read writes.
+ */
+static enum pm_status index_head(struct gitsync *g, struct store *st,
+				 int force, const git_oid *head,
+				 const struct index_listener *l,
+				 struct taxonomy **tax_out,
+				 struct gitsync_result *res,
+				 struct pm_error *err)
 {
 	struct timespec t0;
 	git_commit *head_c = NULL, *base_c = NULL;
@@ -839,18 +554,10 @@ enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
 	struct buf source = BUF_INIT, settings_rev = BUF_INIT;
 	char *salt = NULL, *last = NULL, *old_source = NULL, *old_salt = NULL;
 	enum pm_status rc, src;
-	git_oid head;
 
-	memset(res, 0, sizeof(*res));
-	*tax_out = NULL;
-	res->why = "";
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((rc = fetch(g, &head, err)) != PM_OK)
-		goto out;
-	res->fetch_seconds = seconds_since(&t0);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	git_oid_tostr(res->commit, sizeof(res->commit), &head);
-	if (git_commit_lookup(&head_c, g->repo, &head)) {
+	git_oid_tostr(res->commit, sizeof(res->commit), head);
+	if (git_commit_lookup(&head_c, g->repo, head)) {
 		rc = gittree_fail(err, PM_IO, g->public_url,
 			      "cannot read the fetched commit");
 		goto out;
@@ -887,7 +594,7 @@ enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
 				: "first sync";
 	} else if (!old_salt || strcmp(old_salt, salt)) {
 		res->why = "the settings or the parser changed";
-	} else if ((base_c = usable_base(g, last, &head, &res->why))) {
+	} else if ((base_c = usable_base(g, last, head, &res->why))) {
 		if (!strcmp(last, res->commit)) {
 			res->mode = GITSYNC_NOOP;
 			goto done;
@@ -902,9 +609,12 @@ enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
 		goto out;
 	}
 	if (res->mode == GITSYNC_INCREMENTAL)
-		index_set_listener(b, g->listener);
+		index_set_listener(b, l);
 	{
-		struct sync_ctx x = { g, b, res, err };
+		struct gitapply x = {
+			{ g->repo, g->dir, g->public_url, &g->cancel },
+			g->branch, b, err, 0
+		};
 
 		if (res->mode == GITSYNC_FULL && src != PM_OK) {
 			log_kv(LOG_WARN, "settings.invalid", "path",
@@ -915,8 +625,10 @@ enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
 				goto out;
 		}
 		rc = res->mode == GITSYNC_FULL
-			     ? sync_full(&x, &head, head_dir)
-			     : sync_incremental(&x, &head, base_dir, head_dir);
+			     ? gitapply_full(&x, head, head_dir)
+			     : gitapply_incremental(&x, head, base_dir,
+						    head_dir);
+		res->files = x.files;
 	}
 	if (rc != PM_OK ||
 	    (rc = store_meta_set(index_conn(b), GITSYNC_META_COMMIT,
@@ -956,4 +668,22 @@ out:
 	free(old_source);
 	free(old_salt);
 	return rc;
+}
+
+enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
+			   struct taxonomy **tax_out,
+			   struct gitsync_result *res, struct pm_error *err)
+{
+	struct timespec t0;
+	enum pm_status rc;
+	git_oid head;
+
+	memset(res, 0, sizeof(*res));
+	*tax_out = NULL;
+	res->why = "";
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((rc = fetch(g, &head, err)) != PM_OK)
+		return rc;
+	res->fetch_seconds = seconds_since(&t0);
+	return index_head(g, st, force, &head, g->listener, tax_out, res, err);
 }

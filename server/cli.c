@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pmkb/http/auth.h"
 #include "pmkb/admin.h"
@@ -20,6 +21,7 @@
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/doc/settings.h"
 #include "pmkb/ingest/asof.h"
+#include "pmkb/ingest/asofcache.h"
 #include "pmkb/ingest/gitdiff.h"
 #include "pmkb/ingest/gitsync.h"
 #include "pmkb/http/hooks.h"
@@ -112,6 +114,25 @@ static int index_open(const struct pm_config *cfg, const char *cmd,
 	return 1;
 }
 
+/*
+ * The cache of indexes as of past commits for the index st of cfg: under
+ * the data directory in asof/ for the server, in a directory of its own
+ * (sub non-NULL: removed by asof_cache_close()) for one command.
+ */
+static struct asof_cache *asof_cache_open(const struct pm_config *cfg,
+					  struct store *st)
+{
+	char *dd = config_data_dir(cfg);
+	struct buf dir = BUF_INIT;
+	struct asof_cache *a;
+
+	buf_addf(&dir, "%s/asof", dd);
+	a = asof_cache_new(st, dd, dir.ptr, ASOF_KEEP);
+	buf_release(&dir);
+	free(dd);
+	return a;
+}
+
 static void index_close(struct index_ctx *x)
 {
 	if (x->c)
@@ -149,6 +170,10 @@ static int stats_command(const struct pm_config *cfg, const char *what)
 	struct stat sb;
 	json_t *res = NULL, *prov = NULL;
 	enum stats_kind kind = STATS_CAUSES;
+	struct asof_cache *asof = NULL;
+	struct asof_view view = { 0 };
+	struct dbconn *c, *asof_c = NULL;
+	char *asof_dir = NULL;
 	enum pm_status rc;
 	int status = 1;
 
@@ -183,11 +208,34 @@ static int stats_command(const struct pm_config *cfg, const char *what)
 	if (!index_open(cfg, "stats", &x))
 		goto out;
 	pm_error_clear(&err);
+	if (cfg->as_of && *cfg->as_of) {
+		/* Its own directory: a server may use the data directory's. */
+		char *dd = config_data_dir(cfg);
+		struct buf dir = BUF_INIT;
+
+		buf_addf(&dir, "%s/asof-%ld", dd, (long)getpid());
+		asof = asof_cache_new(x.st, dd, dir.ptr, 1);
+		free(dd);
+		rc = asof_cache_get(asof, cfg->as_of, &view, &err);
+		if (rc == PM_OK && !(asof_c = store_reader(view.store)))
+			rc = pm_error_set(&err, PM_DB, "as_of", 0,
+					  "cannot read the index as of %s",
+					  view.commit);
+		if (rc != PM_OK) {
+			fprintf(stderr, "pmkb stats: --as-of: %s\n",
+				err.message);
+			status = rc == PM_INVALID ? 2 : 1;
+			asof_dir = buf_detach(&dir, NULL);
+			goto out;
+		}
+		asof_dir = buf_detach(&dir, NULL);
+	}
 	/* One snapshot: the answer and the commit it names agree. */
-	dbconn_exec(x.c, "BEGIN");
-	prov = asof_provenance(x.c);
-	rc = kinds[kind].fn(x.c, x.tax, &r, &res, &err);
-	dbconn_exec(x.c, "COMMIT");
+	c = asof_c ? asof_c : x.c;
+	dbconn_exec(c, "BEGIN");
+	prov = asof_provenance(c);
+	rc = kinds[kind].fn(c, asof_c ? view.tax : x.tax, &r, &res, &err);
+	dbconn_exec(c, "COMMIT");
 	if (rc == PM_OK)
 		json_object_set(res, "provenance", prov);
 	if (rc != PM_OK) {
@@ -205,6 +253,14 @@ out:
 	json_decref(prov);
 	json_decref(res);
 	buf_release(&out);
+	if (asof_c)
+		store_reader_release(view.store, asof_c);
+	if (asof) {
+		asof_cache_release(asof, &view);
+		asof_cache_free(asof);
+		rmdir(asof_dir);
+	}
+	free(asof_dir);
 	index_close(&x);
 	return status;
 }
@@ -705,6 +761,7 @@ static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
 				err.message);
 			goto out;
 		}
+		app.asof = asof_cache_open(cfg, st);
 	} else if (stat(cfg->dir, &sb) || !S_ISDIR(sb.st_mode)) {
 		log_kv(LOG_WARN, "import.skip", "dir", cfg->dir, "reason",
 		       "not a directory; serving the index as it is", NULL);
@@ -766,6 +823,7 @@ static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
 out:
 	server_stop(srv);
 	syncer_stop(app.syncer);
+	asof_cache_free(app.asof);
 	slack_stop(&app);
 	search_cache_free(app.search_cache);
 	store_close(st);

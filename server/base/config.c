@@ -10,6 +10,7 @@
 
 #include "pmkb/base/buf.h"
 #include "pmkb/base/config.h"
+#include "pmkb/base/xalloc.h"
 
 /*
  * OPT_FLAG takes no value (--pre-receive); OPT_SECONDS is a duration such
@@ -148,6 +149,10 @@ static const struct option_def options[] = {
 	  "(default 5)", 0, 0 },
 	{ "to", NULL, STR(to), CFG_STATS, "DATE",
 	  "last day or period, same forms as --from", 0, 0 },
+	{ "as-of", NULL, STR(as_of), CFG_STATS, "REV",
+	  "as the followed branch stood at a commit (4 to 40 hex digits) "
+	  "or at the end of a day (YYYY-MM-DD, UTC): its files and its "
+	  ".pmkb.yml (an index made with serve --repo)", 0, 0 },
 	{ "slack-announce", "PMKB_SLACK_ANNOUNCE", CHOICE(slack_announce),
 	  CFG_SERVE, "WHAT",
 	  "post to Slack: new (new or newly published postmortems), "
@@ -187,7 +192,8 @@ static const struct option_def options[] = {
 	  "TEMPLATE",
 	  "link to a file's source, with {commit}, {path} and {branch}", 0,
 	  0 },
-	{ "data-dir", "PMKB_DATA_DIR", STR(data_dir), CFG_SERVE, "DIR",
+	{ "data-dir", "PMKB_DATA_DIR", STR(data_dir), CFG_SERVE | CFG_STATS,
+	  "DIR",
 	  "where the clone of --repo is kept (default: beside --db)", 0, 0 },
 	{ "server", "PMKB_SERVER", STR(server), CFG_NOTIFY, "URL",
 	  "the pmkb server to notify (default http://127.0.0.1:8080)", 0, 0 },
@@ -444,4 +450,18 @@ void config_usage(FILE *out, unsigned mask)
 			fprintf(out, " [%s]", o->env);
 		fputc('\n', out);
 	}
+}
+
+char *config_data_dir(const struct pm_config *cfg)
+{
+	const char *slash;
+
+	if (cfg->data_dir && *cfg->data_dir)
+		return xstrdup(cfg->data_dir);
+	slash = strrchr(cfg->db, '/');
+	if (!slash)
+		return xstrdup(".");
+	if (slash == cfg->db)
+		return xstrdup("/");
+	return xstrndup(cfg->db, (size_t)(slash - cfg->db));
 }

@@ -13,6 +13,7 @@
 #include "pmkb/http/app.h"
 #include "pmkb/http/request.h"
 #include "pmkb/ingest/asof.h"
+#include "pmkb/ingest/asofcache.h"
 #include "pmkb/stats/stats.h"
 #include "pmkb/db/store.h"
 
@@ -42,6 +43,9 @@ static void reply_result(struct reply *rep, json_t *j)
 static void run(struct request *req, struct reply *rep, stats_fn fn,
 		enum stats_kind kind)
 {
+	const char *as_of = request_arg(req, "as_of");
+	struct store *store = req->app->store;
+	struct asof_view view = { 0 };
 	const struct taxonomy *tax;
 	struct stats_request r;
 	struct pm_error err;
@@ -56,18 +60,40 @@ static void run(struct request *req, struct reply *rep, stats_fn fn,
 		reply_status(rep, st, &err);
 		return;
 	}
-	if (!(c = store_reader(req->app->store))) {
+	if (as_of && *as_of) {
+		/* The index and the settings as of a past commit. */
+		if (!req->app->asof)
+			st = pm_error_set(&err, PM_INVALID, "as_of", 0,
+					  "as_of needs a server that follows "
+					  "a git repository (--repo)");
+		else
+			st = asof_cache_get(req->app->asof, as_of, &view, &err);
+		if (st != PM_OK) {
+			reply_status(rep, st, &err);
+			return;
+		}
+		store = view.store;
+	}
+	if (!(c = store_reader(store))) {
+		if (view.e)
+			asof_cache_release(req->app->asof, &view);
 		reply_status(rep, PM_UNAVAILABLE, NULL);
 		return;
 	}
-	tax = settings_acquire(req->app->settings);
+	tax = view.e ? view.tax : settings_acquire(req->app->settings);
 	/* One snapshot: the answer and the commit it names agree. */
 	dbconn_exec(c, "BEGIN");
 	prov = asof_provenance(c);
 	st = fn(c, tax, &r, &out, &err);
 	dbconn_exec(c, "COMMIT");
-	settings_release(req->app->settings, tax);
-	store_reader_release(req->app->store, c);
+	if (!view.e)
+		settings_release(req->app->settings, tax);
+	store_reader_release(store, c);
+	if (view.e) {
+		if (prov && json_is_object(prov))
+			json_object_set_new(prov, "as_of", json_string(as_of));
+		asof_cache_release(req->app->asof, &view);
+	}
 	if (st == PM_OK)
 		json_object_set(out, "provenance", prov);
 	if (st != PM_OK) {

@@ -670,6 +670,98 @@ out:
 	return rc;
 }
 
+/* Seconds since 1970 of the end of day "YYYY-MM-DD" in UTC; -1 if not one. */
+static int64_t day_end(const char *s)
+{
+	struct pm_time t;
+
+	if (strlen(s) != 10 || pm_time_parse(&t, s) || !t.date_only)
+		return -1;
+	return t.epoch + 86400;
+}
+
+enum pm_status gitsync_resolve(struct gitsync *g, const char *last_hex,
+			       const char *rev, char hex[41],
+			       struct pm_error *err)
+{
+	git_oid last, oid;
+	git_commit *c = NULL;
+	git_object *obj = NULL;
+	int64_t end = day_end(rev);
+	size_t n = strspn(rev, "0123456789abcdefABCDEF");
+	enum pm_status rc = PM_OK;
+
+	if (!last_hex || git_oid_fromstr(&last, last_hex))
+		return pm_error_set(err, PM_UNAVAILABLE, "as_of", 0,
+				    "nothing is indexed from git yet");
+	if (end >= 0) {
+		if (git_commit_lookup(&c, g->repo, &last))
+			return gittree_fail(err, PM_IO, g->public_url,
+					    "cannot read the indexed commit");
+		while (c && (int64_t)git_commit_time(c) >= end) {
+			git_commit *p = NULL;
+
+			if (git_commit_parentcount(c) == 0 ||
+			    git_commit_parent(&p, c, 0))
+				p = NULL;
+			git_commit_free(c);
+			c = p;
+		}
+		if (!c)
+			return pm_error_set(err, PM_NOT_FOUND, "as_of", 0,
+					    "no commit on %s by the end of %s "
+					    "(UTC)",
+					    g->branch, rev);
+		git_oid_tostr(hex, 41, git_commit_id(c));
+		git_commit_free(c);
+		return PM_OK;
+	}
+	if (n < 4 || n > GIT_OID_HEXSZ || rev[n])
+		return pm_error_set(err, PM_INVALID, "as_of", 0,
+				    "expected a commit (4 to 40 hex digits) "
+				    "or a day YYYY-MM-DD, got '%.40s'",
+				    rev);
+	git_oid_fromstrn(&oid, rev, n);
+	switch (git_object_lookup_prefix(&obj, g->repo, &oid, n,
+					 GIT_OBJECT_COMMIT)) {
+	case 0:
+		break;
+	case GIT_EAMBIGUOUS:
+		return pm_error_set(err, PM_INVALID, "as_of", 0,
+				    "'%s' names more than one commit: give "
+				    "more digits",
+				    rev);
+	default:
+		return pm_error_set(err, PM_NOT_FOUND, "as_of", 0,
+				    "no commit '%s' in the repository", rev);
+	}
+	git_oid_cpy(&oid, git_object_id(obj));
+	git_object_free(obj);
+	if (!git_oid_equal(&oid, &last) &&
+	    git_graph_descendant_of(g->repo, &last, &oid) != 1)
+		rc = pm_error_set(err, PM_INVALID, "as_of", 0,
+				  "commit '%s' is not on %s as indexed", rev,
+				  g->branch);
+	else
+		git_oid_tostr(hex, 41, &oid);
+	return rc;
+}
+
+enum pm_status gitsync_index_commit(struct gitsync *g, struct store *st,
+				    const char *hex, struct taxonomy **tax,
+				    struct pm_error *err)
+{
+	struct gitsync_result res;
+	git_oid oid;
+
+	memset(&res, 0, sizeof(res));
+	*tax = NULL;
+	if (git_oid_fromstr(&oid, hex))
+		return pm_error_set(err, PM_INVALID, "as_of", 0,
+				    "not a commit id: '%.40s'", hex);
+	return index_head(g, st, 1, &oid, NULL, tax, &res, err);
+}
+
 enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
 			   struct taxonomy **tax_out,
 			   struct gitsync_result *res, struct pm_error *err)

@@ -183,21 +183,6 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-/* The data directory: --data-dir, else the directory of --db. Owned. */
-static char *data_dir(const struct pm_config *cfg)
-{
-	const char *slash;
-
-	if (cfg->data_dir && *cfg->data_dir)
-		return xstrdup(cfg->data_dir);
-	slash = strrchr(cfg->db, '/');
-	if (!slash)
-		return xstrdup(".");
-	if (slash == cfg->db)
-		return xstrdup("/");
-	return xstrndup(cfg->db, (size_t)(slash - cfg->db));
-}
-
 enum pm_status syncer_start(struct syncer **out, const struct pm_config *cfg,
 			    struct store *store, struct settings *settings,
 			    const struct index_listener *listener,
@@ -206,7 +191,7 @@ enum pm_status syncer_start(struct syncer **out, const struct pm_config *cfg,
 	struct syncer *s = xcalloc(1, sizeof(*s));
 	struct gitsync_options o;
 	pthread_condattr_t ca;
-	char *dd = data_dir(cfg);
+	char *dd = config_data_dir(cfg);
 	enum pm_status rc;
 
 	*out = NULL;

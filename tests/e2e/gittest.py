@@ -96,6 +96,15 @@ class Repo:
         git(self.work, 'commit', '-q', '-m', msg)
         return self.head()
 
+    def commit_at(self, when, msg):
+        """Commits everything with author and committer time when (a
+        datetime with its zone); returns the commit id."""
+        stamp = when.isoformat()
+        git(self.work, 'add', '-A')
+        git(self.work, 'commit', '-q', '-m', msg,
+            env={'GIT_AUTHOR_DATE': stamp, 'GIT_COMMITTER_DATE': stamp})
+        return self.head()
+
     def head(self):
         return git(self.work, 'rev-parse', 'HEAD').stdout.strip()
 

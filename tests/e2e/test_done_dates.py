@@ -13,7 +13,8 @@ import tempfile
 import unittest
 from datetime import datetime, timedelta, timezone
 
-from gittest import SECRET, Repo, close_server, git, git_server, wait_for, wait_idle
+from gittest import (SECRET, Repo, close_server, git, git_server, wait_for,
+                     wait_idle)
 from pmkbtest import main, pmkb
 
 SLUG = '2024-01-10-keys'
@@ -58,14 +59,6 @@ def text(ticked, intro='', edited=False):
     return ''.join(lines)
 
 
-def commit(repo, when, msg):
-    stamp = when.isoformat()
-    git(repo.work, 'add', '-A')
-    git(repo.work, 'commit', '-q', '-m', msg,
-        env={'GIT_AUTHOR_DATE': stamp, 'GIT_COMMITTER_DATE': stamp})
-    return repo.head()
-
-
 class DoneDates(unittest.TestCase):
 
     @classmethod
@@ -75,7 +68,7 @@ class DoneDates(unittest.TestCase):
         cls.repo.write('2023-12-01-old.md', HEAD.replace(
             'Signing keys expired', 'Old').replace('2024-01-10', '2023-12-01')
             + '\n## Action items\n- [ ] @ops something\n')
-        commit(cls.repo, datetime(2024, 1, 1, tzinfo=JST), 'settings')
+        cls.repo.commit_at(datetime(2024, 1, 1, tzinfo=JST), 'settings')
         cls.repo.push(secret=None)
         cls.srv = git_server(cls.repo, env={'PMKB_NOW': '2024-03-01'})
         cls.srv.start()
@@ -90,7 +83,7 @@ class DoneDates(unittest.TestCase):
                 '\n' * (name in ('tick2', 'edit'))
             cls.repo.write(f'{SLUG}.md',
                            text(ticked, intro, edited=name == 'edit'))
-            cls.sha[name] = sha = commit(cls.repo, when, name)
+            cls.sha[name] = sha = cls.repo.commit_at(when, name)
             cls.repo.push()
             wait_for(lambda: cls.indexed(sha), timeout=30)
         # The same keys expire again on the 20th at noon in Tokyo.
@@ -104,7 +97,7 @@ recurrence_of: {SLUG}
 ---
 # Signing keys expired again
 """)
-        commit(cls.repo, datetime(2024, 2, 3, tzinfo=JST), 'again')
+        cls.repo.commit_at(datetime(2024, 2, 3, tzinfo=JST), 'again')
         cls.repo.push()
         wait_for(lambda: cls.srv.get(
             '/api/postmortems/2024-01-20-keys-again').status == 200)
@@ -204,7 +197,7 @@ recurrence_of: {SLUG}
             os.makedirs(os.path.join(repo.work, 'postmortems', '2024'))
             git(repo.work, 'mv', f'postmortems/{SLUG}.md',
                 f'postmortems/2024/{SLUG}.md')
-            commit(repo, datetime(2024, 2, 2, tzinfo=JST), 'move')
+            repo.commit_at(datetime(2024, 2, 2, tzinfo=JST), 'move')
             git(repo.work, 'push', '-q', repo.remote, 'HEAD:main',
                 env={'PMKB_WEBHOOK_SECRET': SECRET})
             wait_for(lambda: srv.get_json(f'/api/postmortems/{SLUG}')[

@@ -36,6 +36,7 @@ struct pm_config {
 	const char *format; /* --format table|csv|md|json */
 	const char *from;   /* --from DATE|PERIOD */
 	const char *to;	    /* --to DATE|PERIOD */
+	const char *as_of;  /* --as-of REV */
 	const char *min_n;  /* --min-n N: fewer durations are too few */
 	/* Following a git repository (gitsync.c, syncer.c, hooks.c). */
 	const char *repo;	/* --repo URL_OR_PATH, PMKB_REPO */
@@ -91,6 +92,9 @@ enum config_cmd {
 
 /* Fills cfg with the defaults, then the environment. */
 void config_defaults(struct pm_config *cfg);
+
+/* The data directory: --data-dir, else the directory of --db. Owned. */
+char *config_data_dir(const struct pm_config *cfg);
 
 /*
  * Parses the options of a command (mask: which options it accepts) from

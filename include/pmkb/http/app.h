@@ -43,6 +43,8 @@ struct app {
 	struct pr_worker *prs;
 	/* The git syncer (syncer.h) with --repo, else NULL. */
 	struct syncer *syncer;
+	/* Indexes as of past commits (asofcache.h) with --repo, else NULL. */
+	struct asof_cache *asof;
 	/* Recent search answers (searchcache.h); NULL: --search-cache 0. */
 	struct search_cache *search_cache;
 	/*

@@ -117,6 +117,29 @@ enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
 const char *gitsync_mode_name(enum gitsync_mode m);
 
 /*
+ * The commit rev names on the line indexed up to last_hex (the index's
+ * GITSYNC_META_COMMIT), into hex: a commit (4 to 40 hex digits, a prefix
+ * naming one commit) that is last_hex or one of its ancestors, or a day
+ * YYYY-MM-DD: the newest commit on last_hex's first-parent line committed
+ * by the end of that day in UTC. PM_INVALID when rev is neither or names
+ * a commit off that line, PM_NOT_FOUND when no commit matches. Reads the
+ * clone only: nothing is fetched.
+ */
+enum pm_status gitsync_resolve(struct gitsync *g, const char *last_hex,
+			       const char *rev, char hex[41],
+			       struct pm_error *err);
+
+/*
+ * Reads commit hex (already fetched) into st, an index of its own, as a
+ * full sync of that commit would: its files, provenance from its history,
+ * and its settings, whose taxonomy goes to *tax (owned). For reports as the
+ * repository stood at that commit (asofcache.h).
+ */
+enum pm_status gitsync_index_commit(struct gitsync *g, struct store *st,
+				    const char *hex, struct taxonomy **tax,
+				    struct pm_error *err);
+
+/*
  * The pre-receive check: reads git's "old new ref" lines from in, and for
  * each branch pushed (deletions and tags are skipped) lints the
  * postmortems under dir that the push adds or changes, as they are in the

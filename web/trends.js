@@ -33,7 +33,8 @@ function readState(url) {
   const mode = MODES.includes(p.get('mode')) ? p.get('mode') : 'primary';
   const causes = p.has('causes') ? p.get('causes').split(',').filter(Boolean) : null;
   const by = BYS.includes(p.get('by')) ? p.get('by') : 'cause';
-  return { period, mode, causes, by };
+  const asOf = (p.get('as_of') || '').trim();
+  return { period, mode, causes, by, asOf };
 }
 
 function stateUrl(s) {
@@ -43,7 +44,28 @@ function stateUrl(s) {
     // An explicit empty list ("none") is kept so that it survives reload.
     causes: s.causes ? s.causes.join(',') || ',' : '',
     by: s.by === 'cause' ? '' : s.by,
+    as_of: s.asOf || '',
   });
+}
+
+// "As of": a commit or a day; the charts are then those of that revision.
+function asOfForm(s, go, prov) {
+  const input = el('input', {
+    type: 'text', name: 'as_of', id: 'pmkb-as-of', value: s.asOf || '', placeholder: t('trends.asof.placeholder'),
+    spellcheck: 'false', autocomplete: 'off', size: '14',
+  });
+  const form = el('form', { class: 'as-of', role: 'search', 'aria-label': t('trends.asof') },
+    el('label', { for: 'pmkb-as-of', text: t('trends.asof') }), input,
+    el('button', { type: 'submit', class: 'button', text: t('trends.asof.apply') }),
+    s.asOf ? el('a', { href: stateUrl({ ...s, asOf: '' }), class: 'now', text: t('trends.asof.now') }) : null);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    go({ ...s, asOf: input.value.trim() });
+  });
+  const note = s.asOf && prov?.commit
+    ? el('p', { class: 'note as-of-note', text: t('trends.asof.note', { rev: s.asOf, commit: prov.commit.slice(0, 12) }) })
+    : null;
+  return [form, note];
 }
 
 // A row of radio buttons styled as a segmented control.
@@ -227,13 +249,14 @@ export function mountTrends() {
     try {
       [cfg, j, d, f] = await Promise.all([
         settings(),
-        api(withParams('/api/stats/causes', { period: s.period, mode: s.mode })),
-        api(withParams('/api/stats/durations', { period: s.period })),
-        api(withParams('/api/stats/follow-through', { period: s.period })),
+        api(withParams('/api/stats/causes', { period: s.period, mode: s.mode, as_of: s.asOf })),
+        api(withParams('/api/stats/durations', { period: s.period, as_of: s.asOf })),
+        api(withParams('/api/stats/follow-through', { period: s.period, as_of: s.asOf })),
       ]);
     } catch (e) {
       if (my !== seq) return;
-      view.replaceChildren(el('h1', { text: t('trends.title') }), statusLine(e.message, 'error'));
+      view.replaceChildren(el('h1', { text: t('trends.title') }), ...asOfForm(s, go, null),
+        statusLine(e.message, 'error'));
       view.removeAttribute('aria-busy');
       return;
     }
@@ -270,7 +293,7 @@ export function mountTrends() {
 
     const dl = (format, ext) => el('a', {
       class: 'button', download: `pmkb-causes-${s.period}-${s.mode}.${ext}`,
-      href: withParams('/api/stats/causes', { period: s.period, mode: s.mode, format, lang: format === 'md' && lang() === 'ja' ? 'ja' : '' }),
+      href: withParams('/api/stats/causes', { period: s.period, mode: s.mode, format, lang: format === 'md' && lang() === 'ja' ? 'ja' : '', as_of: s.asOf }),
       text: t(`trends.${format}`),
     });
     const downloads = el('p', { class: 'downloads' }, el('span', { text: `${t('trends.download')}:` }), dl('csv', 'csv'), dl('md', 'md'));
@@ -293,7 +316,7 @@ export function mountTrends() {
     const causesSection = el('section', { class: 'card', 'aria-labelledby': 'pmkb-trends-title' },
       el('h1', { id: 'pmkb-trends-title', tabindex: '-1', text: t('trends.title') }),
       el('p', { class: 'muted', text: t('trends.intro', { zone: j.time_zone }) }),
-      controls, causeBoxes,
+      ...asOfForm(s, go, j.provenance), controls, causeBoxes,
       s.mode === 'any' ? el('p', { class: 'note', text: t('trends.mode.any.note') }) : null,
       j.rows.length
         ? [stackedBarChart({ bars, series, link, label: t('trends.chart') }),

@@ -252,4 +252,29 @@ pageSuite('the trends page', (srv) => {
       await p.close();
     }
   });
+
+  test('as of a past revision: the field sets as_of, and a directory server explains why it cannot', async () => {
+    const p = await openPage(srv.base, '/trends');
+    const { page } = p;
+    await page.waitForSelector('.trends-page #pmkb-as-of');
+    await page.fill('#pmkb-as-of', '2018-01-01');
+    await page.locator('.trends-page form.as-of button[type=submit]').click();
+    await page.waitForSelector('.trends-page p.status.error');
+    assert.equal(new URL(page.url()).searchParams.get('as_of'), '2018-01-01');
+    const api = await fetch(`${srv.base}/api/stats/causes?as_of=2018-01-01`);
+    assert.equal(api.status, 400);
+    const { error } = await api.json();
+    assert.match(await page.locator('.trends-page p.status.error').textContent(), /--repo/);
+    assert.ok((await page.locator('.trends-page p.status.error').textContent()).includes(error));
+    // Chromium logs the three 400 answers; nothing else may go wrong.
+    const logged = p.problems.filter((m) => /status of 400 .*as_of=2018-01-01/.test(m));
+    assert.equal(logged.length, 3, 'causes, durations and follow-through asked with as_of');
+    p.problems.splice(0, p.problems.length, ...p.problems.filter((m) => !logged.includes(m)));
+    // The field keeps the revision, and "back to now" leaves as_of.
+    assert.equal(await page.inputValue('#pmkb-as-of'), '2018-01-01');
+    await page.locator('.trends-page form.as-of a.now').click();
+    await page.waitForSelector('.trends-page .card .chart');
+    assert.equal(new URL(page.url()).searchParams.get('as_of'), null);
+    await p.close();
+  });
 });

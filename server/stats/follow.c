@@ -31,11 +31,7 @@ static const char sql_follow[] =
     "FROM action_items a JOIN postmortems p ON p.id = a.pm_id "
     "LEFT JOIN (SELECT slug, pos, count(*) AS n, min(commit_time) AS first "
     "FROM action_commits GROUP BY slug, pos) c "
-    "ON c.slug = p.slug AND c.pos = a.pos + 1 WHERE "
-    "(?1 IS NULL OR EXISTS (SELECT 1 FROM labels l WHERE l.pm_id = p.id "
-    "AND l.kind = 'service' AND lower(l.value) IN "
-    "(SELECT lower(value) FROM json_each(?1)))) "
-    "AND (?2 IS NULL OR p.severity IN (SELECT value FROM json_each(?2)))";
+    "ON c.slug = p.slug AND c.pos = a.pos + 1 WHERE " STATS_FILTERS_SQL;
 enum {
 	F_DONE,
 	F_DUE,

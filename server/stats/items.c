@@ -16,7 +16,7 @@ static const char sql_items[] =
     "p.started_at, p.started_epoch, p.started_source, a.links, "
     "a.due_implied, a.pos, a.done_on, a.ticked_at, a.ticked_commit "
     "FROM action_items a JOIN postmortems p ON p.id = a.pm_id "
-    "WHERE (?1 IS NULL OR lower(a.owner) = lower(?1)) "
+    "WHERE " STATS_FILTERS_SQL " AND (?3 IS NULL OR lower(a.owner) = lower(?3)) "
     "ORDER BY a.due IS NULL, a.due, p.started_epoch DESC, p.id, a.pos";
 enum {
 	A_DONE,
@@ -71,7 +71,7 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 	int64_t dmin = INT64_MAX, dmax = INT64_MIN, total = 0;
 	int64_t n_open = 0, n_done = 0, n_overdue = 0;
 	int64_t *opened = NULL, *done_in = NULL;
-	char today[16];
+	char today[16], *filters[2] = {NULL, NULL};
 	sqlite3_stmt *s = NULL;
 	json_t *res = NULL, *items = json_array(), *periods;
 	enum pm_status st;
@@ -81,12 +81,11 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 	if ((st = stats_run_open(&x, tax, r, err)) != PM_OK)
 		goto out;
 	stats_day_text(stats_today(&x), today, sizeof(today));
-	if (!(s = dbconn_stmt(c, sql_items))) {
-		st = PM_DB;
+	if ((st = stats_run_prepare(&x, c, sql_items, &s, filters, err)) !=
+	    PM_OK)
 		goto out;
-	}
 	if (r->owner)
-		sqlite3_bind_text(s, 1, r->owner, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 3, r->owner, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *due = (const char *)sqlite3_column_text(s, A_DUE);
 		int done = sqlite3_column_int(s, A_DONE);
@@ -182,6 +181,8 @@ out:
 	free(opened);
 	free(done_in);
 	free(ip);
+	free(filters[0]);
+	free(filters[1]);
 	stats_run_close(&x);
 	return st;
 }

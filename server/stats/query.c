@@ -24,10 +24,7 @@ static const char sql_incidents[] =
     "p.primary_cause, p.causes, p.detected_at, p.detected_epoch, "
     "p.mitigated_at, p.mitigated_epoch, p.resolved_at, p.resolved_epoch, "
     "p.detection, " RELATIONS_IS_RECURRENCE_SQL " FROM postmortems p WHERE "
-    "(?1 IS NULL OR EXISTS (SELECT 1 FROM labels l WHERE l.pm_id = p.id "
-    "AND l.kind = 'service' AND lower(l.value) IN "
-    "(SELECT lower(value) FROM json_each(?1)))) "
-    "AND (?2 IS NULL OR p.severity IN (SELECT value FROM json_each(?2)))";
+    STATS_FILTERS_SQL;
 enum {
 	I_STARTED,
 	I_STARTED_E,

@@ -536,6 +536,36 @@ class ActionItems(unittest.TestCase):
                         'today splits the open items')
         self.assertEqual(self.items(owner='nobody-at-all')['items'], [])
 
+    def test_service_and_severity(self):
+        def services(inc):
+            v = inc['fm'].get('services') or []
+            return [x.lower() for x in (v if isinstance(v, list) else [v])]
+
+        for params, keep in (
+                ({'service': 'Web-Frontend'},
+                 lambda inc: 'web-frontend' in services(inc)),
+                ({'severity': 'sev1,SEV4'},
+                 lambda inc: inc['fm'].get('severity') in ('SEV1', 'SEV4')),
+                ({'service': 'payment-api', 'severity': 'SEV2'},
+                 lambda inc: 'payment-api' in services(inc)
+                 and inc['fm'].get('severity') == 'SEV2')):
+            chosen = [inc for inc in self.incidents if keep(inc)]
+            j = self.items(status='all', **params)
+            n_all = count_items(chosen, lambda done, text: True)
+            n_open = count_items(chosen, lambda done, text: not done)
+            self.assertGreater(n_all, 0, params)
+            self.assertLess(n_all, count_items(self.incidents,
+                                               lambda d, t: True), params)
+            self.assertEqual(j['counts']['all'], n_all, params)
+            self.assertEqual(j['counts']['open'], n_open, params)
+            self.assertEqual({i['slug'] for i in j['items']},
+                             {inc['slug'] for inc in chosen
+                              if count_items([inc], lambda d, t: True)},
+                             params)
+        r = self.srv.get('/api/action-items', severity='SEV9')
+        self.assertEqual(r.status, 400)
+        self.assertIn('SEV9', r.json()['error'])
+
     def test_paging(self):
         a = self.items(limit=10)
         b = self.items(limit=10, offset=10)

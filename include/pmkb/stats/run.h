@@ -73,6 +73,16 @@ enum pm_status stats_run_end(struct stats_run *x, sqlite3_stmt *s, int rc,
 size_t stats_row_of(const struct stats_run *x, int64_t ord);
 
 /*
+ * The service and severity filters of a statement over postmortems p, as
+ * stats_bind_filters() binds them: ?1 and ?2, JSON arrays or NULL.
+ */
+#define STATS_FILTERS_SQL                                                     \
+	"(?1 IS NULL OR EXISTS (SELECT 1 FROM labels l WHERE l.pm_id = p.id " \
+	"AND l.kind = 'service' AND lower(l.value) IN "                      \
+	"(SELECT lower(value) FROM json_each(?1)))) "                        \
+	"AND (?2 IS NULL OR p.severity IN (SELECT value FROM json_each(?2)))"
+
+/*
  * The statement sql of c (borrowed, as dbconn_stmt) in *s with the
  * filters bound (stats_bind_filters; owned[0..1] to free after). PM_DB
  * when it cannot be prepared.

@@ -21,6 +21,7 @@ const main = document.getElementById('pmkb-main');
 const input = document.getElementById('pmkb-q');
 const form = document.getElementById('pmkb-search');
 const langButton = document.getElementById('pmkb-lang');
+const logout = document.getElementById('pmkb-logout');
 
 let page = null; // the mounted page, with .kind
 let pageKey = ''; // pathname + search it shows
@@ -102,6 +103,16 @@ function applyLabels() {
   langButton.setAttribute('lang', lang() === 'ja' ? 'en' : 'ja');
   langButton.setAttribute('aria-label', t('lang.switch.label'));
 }
+
+// "Sign out" for a browser signed in with a token (--auth token).
+fetch('/api/session', { headers: { Accept: 'application/json' } })
+  .then((r) => (r.ok ? r.json() : null))
+  .then((j) => {
+    if (!j?.session) return;
+    logout.hidden = false;
+    logout.title = j.who.replace(/^session:/, '');
+  })
+  .catch(() => {});
 
 langButton.addEventListener('click', () => {
   setLang(lang() === 'ja' ? 'en' : 'ja');

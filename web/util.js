@@ -62,7 +62,7 @@ export async function api(path, { signal } = {}) {
   const body = await r.json().catch(() => null);
   if (r.status === 401) {
     // The session ended (--auth token): sign in again, then come back.
-    location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+    location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}&lang=${lang()}`);
   }
   if (!r.ok) throw new ApiError(r.status, body?.error || `${r.status} ${r.statusText}`);
   return body;

@@ -10,6 +10,7 @@ const struct route routes[] = {
 	{ "GET", "/login", auth_login_page, 1, ROUTE_PUBLIC },
 	{ "POST", "/login", auth_login_post, 1, ROUTE_PUBLIC },
 	{ "POST", "/logout", auth_logout_post, 1, ROUTE_PUBLIC },
+	{ "GET", "/api/session", auth_session_get, 1, ROUTE_READ },
 	{ "GET", "/api/postmortems", api_list, 1, ROUTE_READ },
 	{ "GET", "/api/postmortems/{slug}", api_get, 1, ROUTE_READ },
 	{ "GET", "/api/postmortems/{slug}/similar", api_similar, 1,

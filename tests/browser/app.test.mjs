@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  activeId, openPage, pageSuite, PHONE, postmortemShown, SAMPLES, searchShown, shot, startServer,
+  activeId, createToken, openPage, pageSuite, PHONE, postmortemShown, SAMPLES, searchShown, shot, startServer,
   trendsShown,
 } from './lib.mjs';
 
@@ -168,6 +168,48 @@ pageSuite('the whole app: language, history, keyboard, layouts', (srv) => {
       // The browser logs the expected 404s (page and API) as failed loads.
       p.problems.splice(0, p.problems.length, ...p.problems.filter((x) => !/status of 404/.test(x)));
       await p.close();
+    }
+  });
+
+  test('the login page speaks the browser\'s Japanese, and "Sign out" ends the session', async () => {
+    const locked = await startServer(SAMPLES, ['--auth', 'token']);
+    try {
+      const token = await createToken(locked.db, 'reviewer');
+      const p = await openPage(locked.base, '/login?next=%2Ftrends', { locale: 'ja-JP' });
+      const { page } = p;
+      assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+      assert.equal(await page.title(), 'ログイン · pmkb');
+      assert.match(await page.locator('main.login label').textContent(), /アクセストークン/);
+      await shot(page, 'login-ja');
+      // A wrong token: the message is Japanese too.
+      await page.fill('input[name=token]', 'not-a-token');
+      await page.locator('main.login button[type=submit]').click();
+      await page.waitForSelector('main.login p.error');
+      assert.equal(await page.locator('main.login p.error').textContent(), 'このトークンは無効です。');
+      assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+      // The right one opens the page asked for, with "Sign out" in the header.
+      await page.fill('input[name=token]', token);
+      await page.locator('main.login button[type=submit]').click();
+      await page.waitForURL(`${locked.base}/trends`);
+      const out = page.locator('#pmkb-logout button');
+      await out.waitFor({ state: 'visible' });
+      assert.equal(await out.textContent(), 'ログアウト');
+      assert.equal(await page.locator('#pmkb-logout').getAttribute('title'), 'reviewer');
+      await out.click();
+      await page.waitForURL(/\/login$/);
+      assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+      const after = await page.evaluate(async () => (await fetch('/api/search?q=db')).status);
+      assert.equal(after, 401, 'the session ended');
+      // Chromium logs the 401s of the wrong token and of the last fetch.
+      p.problems.splice(0, p.problems.length, ...p.problems.filter((x) => !/status of 401/.test(x)));
+      await p.close();
+      // An English browser gets the English page, and no "Sign out" without a session.
+      const en = await openPage(locked.base, '/login');
+      assert.equal(await en.page.getAttribute('html', 'lang'), 'en');
+      assert.match(await en.page.locator('main.login label').textContent(), /Access token/);
+      await en.close();
+    } finally {
+      await locked.stop();
     }
   });
 

@@ -27,6 +27,18 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = process.env.PMKB_SOURCE_ROOT || path.resolve(HERE, '..', '..');
 const BIN = process.env.PMKB_BIN || path.join(ROOT, 'build', 'pmkb');
 export const SAMPLES = path.join(ROOT, 'postmortems');
+
+// A new access token named name in the index db (pmkb token create).
+export function createToken(db, name) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(BIN, ['token', '--db', db, 'create', name], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (d) => { out += d; });
+    proc.stderr.on('data', (d) => { err += d; });
+    proc.on('exit', (code) => (code === 0 ? resolve(out.trim().split('\n').pop()) : reject(new Error(`token create: ${err}`))));
+  });
+}
 export const SHOTS = process.env.PMKB_SCREENSHOTS || path.join(HERE, 'screenshots');
 const CHROMIUM = process.env.PMKB_CHROMIUM || '/usr/bin/chromium';
 
@@ -60,6 +72,7 @@ export async function startServer(dir, extra = []) {
   });
   return {
     base,
+    db: path.join(tmp, 'pmkb.db'),
     async stop() {
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));

@@ -68,6 +68,7 @@ void api_page(struct request *req, struct reply *rep);
 void auth_login_page(struct request *req, struct reply *rep);
 void auth_login_post(struct request *req, struct reply *rep);
 void auth_logout_post(struct request *req, struct reply *rep);
+void auth_session_get(struct request *req, struct reply *rep);
 void feed_atom(struct request *req, struct reply *rep);
 void hooks_git(struct request *req, struct reply *rep);
 void hooks_github(struct request *req, struct reply *rep);

@@ -46,7 +46,9 @@ export function stackedBarChart({
   let drawnWidth = 0;
 
   const totals = bars.map((b) => series.reduce((sum, s) => sum + (b.values[s.key] || 0), 0));
-  const max = Math.max(0, ...totals);
+  // A bar's outline (b.outline): the whole it is part of, such as every
+  // incident of the period behind the chosen causes' share of them.
+  const max = Math.max(0, ...totals, ...bars.map((b) => b.outline || 0));
 
   // Where each bar is, in SVG pixels: its centre, width and top.
   let geometry = [];
@@ -122,6 +124,12 @@ export function stackedBarChart({
       });
       // A transparent full-height target makes thin bars easy to hover.
       g.append(svg('rect', { class: 'hit', x: MARGIN.left + band * i, width: band, y: MARGIN.top, height: innerH }));
+      if (b.outline) {
+        g.append(svg('rect', {
+          class: 'outline', x, width: barW, y: y(b.outline), height: Math.max(0.5, y(0) - y(b.outline)),
+          'data-total': b.outline,
+        }));
+      }
       let acc = 0;
       for (const s of series) {
         const v = b.values[s.key] || 0;
@@ -142,9 +150,11 @@ export function stackedBarChart({
         }
         g.append(r);
       }
-      if (totals[i] && band >= 18) {
+      if ((totals[i] || b.outline) && band >= 18) {
+        const of = b.outline ? ` / ${format(b.outline)}` : '';
         g.append(svg('text', {
-          class: 'value', x: x + barW / 2, y: y(totals[i]) - 5, 'text-anchor': 'middle', text: format(totals[i]),
+          class: 'value', x: x + barW / 2, y: y(Math.max(totals[i], b.outline || 0)) - 5, 'text-anchor': 'middle',
+          text: `${format(totals[i])}${of}`,
         }));
       }
       g.addEventListener('mouseenter', () => showTip(i, null));

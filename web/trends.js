@@ -34,7 +34,43 @@ function readState(url) {
   const causes = p.has('causes') ? p.get('causes').split(',').filter(Boolean) : null;
   const by = BYS.includes(p.get('by')) ? p.get('by') : 'cause';
   const asOf = (p.get('as_of') || '').trim();
-  return { period, mode, causes, by, asOf };
+  const filter = Object.fromEntries(FILTERS.map((k) => [k, (p.get(k) || '').trim()]));
+  return { period, mode, causes, by, asOf, ...filter };
+}
+
+// The incidents counted: the statistics API's filters, kept in the URL.
+const FILTERS = ['service', 'severity', 'from', 'to'];
+
+// The parameters every statistics request of the page shares.
+function common(s) {
+  return { as_of: s.asOf, ...Object.fromEntries(FILTERS.map((k) => [k, s[k]])) };
+}
+
+// Service and severity (from the postmortems' facets), and a date range.
+function filterForm(s, go, facets) {
+  const choose = (key, values) => {
+    const select = el('select', { name: key, id: `pmkb-trends-${key}` },
+      el('option', { value: '', text: t('trends.filter.any') }),
+      (values || []).map((v) => el('option', { value: v.value, text: `${v.value} (${v.count})`, selected: v.value === s[key] })));
+    select.addEventListener('change', () => go({ ...s, [key]: select.value }));
+    return el('label', { for: `pmkb-trends-${key}` }, el('span', { text: t(`trends.filter.${key}`) }), select);
+  };
+  const range = (key) => el('label', { for: `pmkb-trends-${key}` }, el('span', { text: t(`trends.filter.${key}`) }),
+    el('input', {
+      type: 'text', name: key, id: `pmkb-trends-${key}`, value: s[key], size: '10', placeholder: t('trends.filter.date.placeholder'),
+      spellcheck: 'false', autocomplete: 'off',
+    }));
+  const form = el('form', { class: 'trend-filters', 'aria-label': t('trends.filters') },
+    choose('service', facets?.service), choose('severity', facets?.severity), range('from'), range('to'),
+    el('button', { type: 'submit', class: 'button', text: t('trends.filter.apply') }),
+    FILTERS.some((k) => s[k])
+      ? el('a', { href: stateUrl(Object.fromEntries(Object.entries(s).map(([k, v]) => [k, FILTERS.includes(k) ? '' : v]))), class: 'clear', text: t('trends.filter.clear') })
+      : null);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    go({ ...s, from: form.elements.from.value.trim(), to: form.elements.to.value.trim() });
+  });
+  return form;
 }
 
 function stateUrl(s) {
@@ -45,6 +81,7 @@ function stateUrl(s) {
     causes: s.causes ? s.causes.join(',') || ',' : '',
     by: s.by === 'cause' ? '' : s.by,
     as_of: s.asOf || '',
+    ...Object.fromEntries(FILTERS.map((k) => [k, s[k] || ''])),
   });
 }
 
@@ -52,7 +89,7 @@ function stateUrl(s) {
 function asOfForm(s, go, prov) {
   const input = el('input', {
     type: 'text', name: 'as_of', id: 'pmkb-as-of', value: s.asOf || '', placeholder: t('trends.asof.placeholder'),
-    spellcheck: 'false', autocomplete: 'off', size: '14',
+    spellcheck: 'false', autocomplete: 'off', size: '20',
   });
   const form = el('form', { class: 'as-of', role: 'search', 'aria-label': t('trends.asof') },
     el('label', { for: 'pmkb-as-of', text: t('trends.asof') }), input,
@@ -84,9 +121,12 @@ function periodLabel(row) {
 }
 
 // The search for a period's postmortems, of one cause when given.
-function drillUrl(row, cause) {
+// scope: the page's service and severity filters, which the search takes too.
+function drillUrl(row, cause, scope = {}) {
   if (!row?.start || !row?.end) return null;
-  return withParams('/', { cause: cause || '', from: row.start, to: row.end });
+  return withParams('/', {
+    cause: cause || '', from: row.start, to: row.end, service: scope.service, severity: scope.severity,
+  });
 }
 
 // The stacked series: the chosen causes, or their groups (.pmkb.yml),
@@ -174,14 +214,14 @@ function followSection(f) {
       : statusLine(t('trends.follow.empty')));
 }
 
-function countCell(row, key, n, label) {
-  const href = key.startsWith('group:') ? null : drillUrl(row, key);
+function countCell(row, key, n, label, scope) {
+  const href = key.startsWith('group:') ? null : drillUrl(row, key, scope);
   return el('td', { class: ['num', n ? '' : 'zero'] }, href && n
     ? el('a', { href, 'aria-label': t('trends.cell.open', { label, period: periodLabel(row), n }), text: String(n) })
     : String(n));
 }
 
-function causesTable(series, values, j) {
+function causesTable(series, values, j, scope) {
   const head = el('tr', {},
     el('th', { scope: 'col', text: t('trends.col.period') }),
     el('th', { scope: 'col', class: 'num', text: t('trends.col.total') }),
@@ -190,8 +230,8 @@ function causesTable(series, values, j) {
     const v = values(r);
     return el('tr', { 'data-period': r.period },
       el('th', { scope: 'row', text: periodLabel(r) }),
-      countCell(r, '', r.total, t('trends.col.total')),
-      series.map((s) => countCell(r, s.key, v[s.key], s.label)));
+      countCell(r, '', r.total, t('trends.col.total'), scope),
+      series.map((s) => countCell(r, s.key, v[s.key], s.label, scope)));
   });
   const sums = values({ by_cause: Object.fromEntries(j.causes.map((c) => [c.id, c.total])) });
   const foot = el('tr', {},
@@ -246,17 +286,19 @@ export function mountTrends() {
     let j;
     let d;
     let f;
+    let facets;
     try {
-      [cfg, j, d, f] = await Promise.all([
+      [cfg, j, d, f, facets] = await Promise.all([
         settings(),
-        api(withParams('/api/stats/causes', { period: s.period, mode: s.mode, as_of: s.asOf })),
-        api(withParams('/api/stats/durations', { period: s.period, as_of: s.asOf })),
-        api(withParams('/api/stats/follow-through', { period: s.period, as_of: s.asOf })),
+        api(withParams('/api/stats/causes', { period: s.period, mode: s.mode, ...common(s) })),
+        api(withParams('/api/stats/durations', { period: s.period, ...common(s) })),
+        api(withParams('/api/stats/follow-through', { period: s.period, ...common(s) })),
+        api('/api/postmortems?facets=1&limit=1').then((x) => x.facets).catch(() => null),
       ]);
     } catch (e) {
       if (my !== seq) return;
       view.replaceChildren(el('h1', { text: t('trends.title') }), ...asOfForm(s, go, null),
-        statusLine(e.message, 'error'));
+        filterForm(s, go, null), statusLine(e.message, 'error'));
       view.removeAttribute('aria-busy');
       return;
     }
@@ -293,13 +335,16 @@ export function mountTrends() {
 
     const dl = (format, ext) => el('a', {
       class: 'button', download: `pmkb-causes-${s.period}-${s.mode}.${ext}`,
-      href: withParams('/api/stats/causes', { period: s.period, mode: s.mode, format, lang: format === 'md' && lang() === 'ja' ? 'ja' : '', as_of: s.asOf }),
+      href: withParams('/api/stats/causes', { period: s.period, mode: s.mode, format, lang: format === 'md' && lang() === 'ja' ? 'ja' : '', ...common(s) }),
       text: t(`trends.${format}`),
     });
     const downloads = el('p', { class: 'downloads' }, el('span', { text: `${t('trends.download')}:` }), dl('csv', 'csv'), dl('md', 'md'));
 
     // Every series is in the tooltip, zeros too: "none this half" is news.
     // With every cause counted, the bar is mentions, not incidents.
+    // Some causes chosen: each bar stands inside an outline of every
+    // incident of its period ("total vs selected cause").
+    const partial = chosen && series.length < all.length;
     const bars = j.rows.map((r) => {
       const v = values(r);
       const mentions = Object.values(r.by_cause).reduce((a, b) => a + b, 0);
@@ -307,20 +352,22 @@ export function mountTrends() {
         id: r.period,
         label: periodLabel(r),
         values: v,
+        outline: partial ? r.total : 0,
         tip: [{ text: s.mode === 'any' ? t('trends.tip.mentions', { n: mentions, incidents: r.total }) : t('trends.tip.incidents', { n: r.total }) },
           ...series.map((c) => ({ key: c.key, color: c.color, zero: !v[c.key], text: `${c.label}: ${v[c.key]}` }))],
       };
     });
-    const link = (i, key) => (key?.startsWith('group:') ? drillUrl(j.rows[i]) : drillUrl(j.rows[i], key));
+    const link = (i, key) => (key?.startsWith('group:') ? drillUrl(j.rows[i], '', s) : drillUrl(j.rows[i], key, s));
 
     const causesSection = el('section', { class: 'card', 'aria-labelledby': 'pmkb-trends-title' },
       el('h1', { id: 'pmkb-trends-title', tabindex: '-1', text: t('trends.title') }),
       el('p', { class: 'muted', text: t('trends.intro', { zone: j.time_zone }) }),
-      ...asOfForm(s, go, j.provenance), controls, causeBoxes,
+      ...asOfForm(s, go, j.provenance), filterForm(s, go, facets), controls, causeBoxes,
       s.mode === 'any' ? el('p', { class: 'note', text: t('trends.mode.any.note') }) : null,
+      partial ? el('p', { class: 'note outline-note', text: t('trends.outline.note') }) : null,
       j.rows.length
         ? [stackedBarChart({ bars, series, link, label: t('trends.chart') }),
-          el('p', { class: 'muted hint', text: t('trends.tip.open') }), downloads, causesTable(series, values, j)]
+          el('p', { class: 'muted hint', text: t('trends.tip.open') }), downloads, causesTable(series, values, j, s)]
         : statusLine(t('trends.empty')));
 
     const durSection = el('section', { class: 'card', 'aria-labelledby': 'pmkb-dur-title' },

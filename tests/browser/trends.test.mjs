@@ -277,4 +277,49 @@ pageSuite('the trends page', (srv) => {
     assert.equal(new URL(page.url()).searchParams.get('as_of'), null);
     await p.close();
   });
+
+  test('filters by service, severity and range, and outlines every incident behind the chosen causes', async () => {
+    const bars = (page) => page.$$eval('.trends-page .card:first-child .chart g.bar', (gs) => gs.map((g) => ({
+      id: g.dataset.bar,
+      total: Number(g.dataset.total),
+      outline: g.querySelector('rect.outline') ? Number(g.querySelector('rect.outline').dataset.total) : null,
+      causes: [...g.querySelectorAll('rect.seg')].map((r) => r.dataset.series),
+    })));
+    const p = await openPage(srv.base, '/trends?period=year&service=web-frontend&severity=SEV2&from=2017&to=2018');
+    const { page } = p;
+    await trendsShown(page, '/trends?period=year&service=web-frontend&severity=SEV2&from=2017&to=2018');
+    let api = await getJson(srv.base, '/api/stats/causes?period=year&service=web-frontend&severity=SEV2&from=2017&to=2018');
+    const all = await getJson(srv.base, '/api/stats/causes?period=year&from=2017&to=2018');
+    assert.ok(api.total > 0 && api.total < all.total, 'the filters keep some incidents, not all');
+    assert.deepEqual((await bars(page)).map((b) => [b.id, b.total]), api.rows.map((r) => [r.period, r.total]));
+    assert.equal(await page.inputValue('#pmkb-trends-service'), 'web-frontend');
+    assert.equal(await page.inputValue('#pmkb-trends-severity'), 'SEV2');
+    assert.equal(await page.inputValue('#pmkb-trends-from'), '2017');
+    // A drill-down keeps the service and severity for the search.
+    const href = await page.$eval('.causes-table tbody td a', (a) => a.getAttribute('href'));
+    assert.match(href, /service=web-frontend/);
+    assert.match(href, /severity=SEV2/);
+    await shot(page, 'trends-filtered');
+    // Any severity: the page asks again without it.
+    await page.selectOption('#pmkb-trends-severity', '');
+    await trendsShown(page, '/trends?period=year&service=web-frontend&from=2017&to=2018');
+    api = await getJson(srv.base, '/api/stats/causes?period=year&service=web-frontend&from=2017&to=2018');
+    assert.deepEqual((await bars(page)).map((b) => [b.id, b.total]), api.rows.map((r) => [r.period, r.total]));
+
+    // Total vs selected cause: only infrastructure, inside every incident.
+    await page.goto('/trends?period=year&causes=infrastructure');
+    await trendsShown(page, '/trends?period=year&causes=infrastructure');
+    api = await getJson(srv.base, '/api/stats/causes?period=year');
+    const drawn = await bars(page);
+    assert.deepEqual(drawn.map((b) => [b.id, b.outline]), api.rows.map((r) => [r.period, r.total]), 'outlines are the totals');
+    assert.deepEqual(drawn.map((b) => b.total), api.rows.map((r) => r.by_cause.infrastructure || 0), 'bars are the chosen cause');
+    assert.ok(drawn.every((b) => b.causes.every((c) => c === 'infrastructure')));
+    assert.equal(await page.locator('.trends-page .outline-note').count(), 1);
+    await shot(page, 'trends-total-vs-selected', true);
+    // Every cause chosen: no outline.
+    await page.goto('/trends?period=year');
+    await trendsShown(page, '/trends?period=year');
+    assert.ok((await bars(page)).every((b) => b.outline === null));
+    await p.close();
+  });
 });

@@ -220,7 +220,9 @@ function facts(cfg, p, extra) {
   const src = p.source || {};
   const links = [];
   if (src.url) links.push(el('a', { href: src.url, rel: 'noopener noreferrer', text: t(src.commit ? 'pm.source.file' : 'pm.source.raw') }));
-  if (src.history_url) links.push(el('a', { href: src.history_url, rel: 'noopener noreferrer', text: t('pm.source.history') }));
+  for (const [key, label] of [['edit_url', 'pm.source.edit'], ['history_url', 'pm.source.history'], ['blame_url', 'pm.source.blame']]) {
+    if (src[key]) links.push(el('a', { href: src[key], rel: 'noopener noreferrer', class: key.replace('_url', ''), text: t(label) }));
+  }
   add('pm.source', el('div', {},
     el('code', { class: 'path', text: src.path || p.path }),
     src.commit ? el('div', { class: 'commit', text: t('pm.source.commit', { id: src.commit.slice(0, 10) }) }) : null,

@@ -75,3 +75,49 @@ char *repopath_link(const char *tmpl, const char *commit,
 	buf_release(&path);
 	return buf_detach(&out, NULL);
 }
+
+char *repopath_view_template(const char *tmpl, enum repopath_view v)
+{
+	/* Each forge's file segment, and what replaces it for each view. */
+	static const struct {
+		const char *file;
+		const char *view[REPOPATH_VIEW__MAX];
+	} forges[] = {
+		{ "/-/blob/",
+		  { "/-/edit/{branch}/", "/-/commits/{branch}/",
+		    "/-/blame/{commit}/" } },
+		{ "/src/commit/",
+		  { "/_edit/{branch}/", "/commits/branch/{branch}/",
+		    "/blame/commit/{commit}/" } },
+		{ "/src/branch/",
+		  { "/_edit/{branch}/", "/commits/branch/{branch}/",
+		    "/blame/branch/{branch}/" } },
+		{ "/blob/",
+		  { "/edit/{branch}/", "/commits/{branch}/",
+		    "/blame/{commit}/" } },
+	};
+	static const char *const revs[] = { "{commit}/", "{branch}/" };
+	struct buf out = BUF_INIT;
+
+	if (!tmpl || v < 0 || v >= REPOPATH_VIEW__MAX)
+		return NULL;
+	for (size_t f = 0; f < sizeof(forges) / sizeof(*forges); f++) {
+		const char *at = strstr(tmpl, forges[f].file), *rest;
+
+		if (!at)
+			continue;
+		rest = at + strlen(forges[f].file);
+		for (size_t r = 0; r < 2; r++) {
+			size_t n = strlen(revs[r]);
+
+			if (strncmp(rest, revs[r], n) || !strstr(rest, "{path}"))
+				continue;
+			buf_add(&out, tmpl, (size_t)(at - tmpl));
+			buf_addstr(&out, forges[f].view[v]);
+			buf_addstr(&out, rest + n);
+			return buf_detach(&out, NULL);
+		}
+		return NULL;
+	}
+	return NULL;
+}

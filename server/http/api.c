@@ -388,6 +388,25 @@ void api_get(struct request *req, struct reply *rep)
 		json_object_set_new(json_object_get(j, "source"), "url",
 				    src ? json_string(src) : json_null());
 		free(src);
+		/* Edit, history and blame, when the template names a forge. */
+		for (int v = 0; v < REPOPATH_VIEW__MAX; v++) {
+			static const char *const keys[REPOPATH_VIEW__MAX] = {
+				"edit_url", "history_url", "blame_url"
+			};
+			char *tmpl = cfg->repo ? repopath_view_template(
+						       cfg->source_url, v)
+					       : NULL;
+			char *u = repopath_link(
+				tmpl, (const char *)sqlite3_column_text(s, G_COMMIT),
+				cfg->branch, cfg->dir,
+				(const char *)sqlite3_column_text(s, G_PATH));
+
+			json_object_set_new(json_object_get(j, "source"),
+					    keys[v],
+					    u ? json_string(u) : json_null());
+			free(u);
+			free(tmpl);
+		}
 	}
 	json_object_set_new(j, "problems",
 			    problems_of(c, (const char *)sqlite3_column_text(

@@ -42,6 +42,14 @@ class Pushes(unittest.TestCase):
             j['source']['url'],
             'https://git.example.com/pm/blob/%s/postmortems/'
             '2024-01-10-first.md' % self.first)
+        # A GitHub-shaped --source-url also gives edit, history and blame.
+        base = 'https://git.example.com/pm/'
+        self.assertEqual(j['source']['edit_url'],
+                         base + 'edit/main/postmortems/2024-01-10-first.md')
+        self.assertEqual(j['source']['history_url'], base +
+                         'commits/main/postmortems/2024-01-10-first.md')
+        self.assertEqual(j['source']['blame_url'], base + 'blame/%s/'
+                         'postmortems/2024-01-10-first.md' % self.first)
         s = self.srv.get_json('/api/sync')
         self.assertTrue(s['following'])
         self.assertEqual(s['branch'], 'main')

@@ -74,6 +74,8 @@ class RepoFiles(unittest.TestCase):
             self.assertIn(b'flamingo', r.body)
             pm = srv.get_json('/api/postmortems/2024-01-10-real')
             self.assertEqual(pm['source']['url'], '/files/2024-01-10-real.md')
+            for key in ('edit_url', 'history_url', 'blame_url'):
+                self.assertIsNone(pm['source'][key], key)
 
     def test_nothing_outside_or_hidden_or_linked(self):
         refused = ['/files/img/link.png', '/files/out/secret.png',

@@ -128,6 +128,53 @@ static void source_urls(void)
 	   "no link with an empty template");
 }
 
+/* Edit, history and blame links from a forge's file link. */
+static void source_views(void)
+{
+	static const struct {
+		const char *tmpl, *edit, *history, *blame;
+	} cases[] = {
+		{ "https://github.com/o/r/blob/{commit}/{path}",
+		  "https://github.com/o/r/edit/main/pm/a.md",
+		  "https://github.com/o/r/commits/main/pm/a.md",
+		  "https://github.com/o/r/blame/abc/pm/a.md" },
+		{ "https://gitlab.com/g/sub/p/-/blob/{commit}/{path}?plain=0",
+		  "https://gitlab.com/g/sub/p/-/edit/main/pm/a.md?plain=0",
+		  "https://gitlab.com/g/sub/p/-/commits/main/pm/a.md?plain=0",
+		  "https://gitlab.com/g/sub/p/-/blame/abc/pm/a.md?plain=0" },
+		{ "https://gitea.example.com/o/r/src/commit/{commit}/{path}",
+		  "https://gitea.example.com/o/r/_edit/main/pm/a.md",
+		  "https://gitea.example.com/o/r/commits/branch/main/pm/a.md",
+		  "https://gitea.example.com/o/r/blame/commit/abc/pm/a.md" },
+		{ "https://gitea.example.com/o/r/src/branch/{branch}/{path}",
+		  "https://gitea.example.com/o/r/_edit/main/pm/a.md",
+		  "https://gitea.example.com/o/r/commits/branch/main/pm/a.md",
+		  "https://gitea.example.com/o/r/blame/branch/main/pm/a.md" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *want[REPOPATH_VIEW__MAX] = {
+			cases[i].edit, cases[i].history, cases[i].blame
+		};
+
+		for (int v = 0; v < REPOPATH_VIEW__MAX; v++) {
+			char *t = repopath_view_template(cases[i].tmpl, v);
+			char *u = repopath_link(t, "abc", "main", "pm", "a.md");
+
+			is_str(u, want[v], cases[i].tmpl);
+			free(u);
+			free(t);
+		}
+	}
+	ok(!repopath_view_template("https://h/o/r/raw/{commit}/{path}",
+				   REPOPATH_EDIT),
+	   "an unknown forge: no views");
+	ok(!repopath_view_template("https://h/blob/main/{path}",
+				   REPOPATH_BLAME),
+	   "a fixed revision: no views");
+	ok(!repopath_view_template(NULL, REPOPATH_HISTORY), "no template");
+}
+
 int main(void)
 {
 	struct gitsync *g = NULL, *g2 = NULL, *g3 = NULL, *gx = NULL;
@@ -139,6 +186,7 @@ int main(void)
 	char *first = NULL;
 
 	source_urls();
+	source_views();
 	if (!mkdtemp(tmp)) {
 		printf("Bail out! mkdtemp\n");
 		return 1;

@@ -26,4 +26,18 @@ void repopath_join(struct buf *out, const char *dir, const char *rel);
 char *repopath_link(const char *tmpl, const char *commit, const char *branch,
 		    const char *dir, const char *relpath);
 
+/* A forge's other views of a file. */
+enum repopath_view { REPOPATH_EDIT, REPOPATH_HISTORY, REPOPATH_BLAME,
+		     REPOPATH_VIEW__MAX };
+
+/*
+ * The template of view v (for repopath_link()) derived from tmpl, a file
+ * link of a forge pmkb knows: GitHub ".../blob/REV/{path}", GitLab
+ * ".../-/blob/REV/{path}" or Gitea and Forgejo ".../src/commit/REV/{path}"
+ * or ".../src/branch/REV/{path}", REV being {commit} or {branch}. Edit and
+ * history name the branch, blame the commit. Owned; NULL for any other
+ * template.
+ */
+char *repopath_view_template(const char *tmpl, enum repopath_view v);
+
 #endif

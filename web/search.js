@@ -101,7 +101,13 @@ function helpSection() {
 
 export function mountSearch(input) {
   const view = el('div', { class: 'search-page' });
-  const facetsBox = el('aside', { class: 'facets', 'aria-label': t('search.filters') });
+  const facetsBox = el('aside', { class: 'facets', id: 'pmkb-facets', 'aria-label': t('search.filters') });
+  // On a phone the facets sit below every result: this button, at the
+  // top, shows them there instead (CSS hides it on wider screens).
+  const filtersButton = el('button', {
+    type: 'button', class: 'button filters-toggle', 'aria-controls': 'pmkb-facets', 'aria-expanded': 'false',
+    text: t('search.filters'),
+  });
   const status = statusLine('');
   const sortSelect = el('select', { 'aria-label': t('search.sort') },
     el('option', { value: '', text: t('search.sort.relevance') }),
@@ -115,7 +121,7 @@ export function mountSearch(input) {
   view.append(
     el('h1', { class: 'visually-hidden', text: t('search.heading') }),
     el('div', { class: 'results-col' },
-      el('div', { class: 'toolbar' }, status, sortLabel), chips, message, help, list, pager),
+      el('div', { class: 'toolbar' }, status, filtersButton, sortLabel), chips, message, help, list, pager),
     facetsBox,
   );
 
@@ -164,9 +170,18 @@ export function mountSearch(input) {
     }
   }
 
+  filtersButton.addEventListener('click', () => {
+    const open = !view.classList.contains('show-filters');
+    view.classList.toggle('show-filters', open);
+    filtersButton.setAttribute('aria-expanded', String(open));
+    if (open) facetsBox.querySelector('button, a')?.focus();
+  });
+
   function renderChips(cfg) {
     chips.replaceChildren();
     const active = FACETS.filter((k) => state[k]);
+    const n = active.length + (state.from || state.to ? 1 : 0);
+    filtersButton.textContent = n ? t('search.filters.count', { n }) : t('search.filters');
     for (const kind of active) {
       const name = `${t(`facet.${kind}`)}: ${facetValueLabel(cfg, kind, state[kind])}`;
       const b = el('button', {

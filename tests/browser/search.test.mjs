@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 
 import {
-  activeId, getJson, median, openPage, pageSuite, searchShown, shot, SHOTS,
+  activeId, getJson, median, openPage, pageSuite, PHONE, searchShown, shot, SHOTS,
 } from './lib.mjs';
 
 pageSuite('the search page', (srv) => {
@@ -95,6 +95,37 @@ pageSuite('the search page', (srv) => {
     await page.locator('.chips .chip').first().click();
     await searchShown(page, '/?q=aurora');
     await p.close();
+  });
+
+  test('on a phone a Filters button at the top opens the facets there', async () => {
+    const p = await openPage(srv.base, '/?q=db', { viewport: PHONE });
+    const { page } = p;
+    await searchShown(page, '/?q=db');
+    const button = page.locator('.search-page .filters-toggle');
+    assert.ok(await button.isVisible());
+    const box = await button.boundingBox();
+    assert.ok(box.y + box.height < PHONE.height, `the button is on the first screen (${box.y}px)`);
+    assert.equal(await page.locator('.search-page .facets').isVisible(), false, 'the facets wait for it');
+    assert.equal(await button.getAttribute('aria-expanded'), 'false');
+    await button.click();
+    assert.equal(await button.getAttribute('aria-expanded'), 'true');
+    const facets = page.locator('.search-page .facets');
+    assert.ok(await facets.isVisible());
+    const top = (await facets.boundingBox()).y;
+    assert.ok(top < PHONE.height / 2, `the facets open near the top (${top}px), not 4,700 px down`);
+    assert.equal(await page.evaluate(() => document.activeElement.closest('.facets') !== null), true, 'focus moves into them');
+    await shot(page, 'search-phone-filters');
+    // A chosen facet is counted on the button.
+    await facets.locator('.facet').first().click();
+    await page.waitForFunction(() => new URL(location.href).searchParams.toString().split('&').length > 1);
+    await page.waitForFunction(() => /\(1\)/.test(document.querySelector('.filters-toggle').textContent));
+    await p.close();
+    // Wider screens show the facets beside the results, without the button.
+    const wide = await openPage(srv.base, '/?q=db');
+    await searchShown(wide.page, '/?q=db');
+    assert.equal(await wide.page.locator('.search-page .filters-toggle').isVisible(), false);
+    assert.ok(await wide.page.locator('.search-page .facets').isVisible());
+    await wide.close();
   });
 
   test('the sort toggle orders by date and back', async () => {

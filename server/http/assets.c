@@ -9,6 +9,8 @@
 #include "pmkb/http/routes.h"
 #include "pmkb/http/app.h"
 #include "pmkb/http/request.h"
+#include "pmkb/db/store.h"
+#include "pmkb/ingest/gitsync.h"
 #include "pmkb/ingest/repofile.h"
 #include "pmkb/base/config.h"
 
@@ -97,8 +99,9 @@ void assets_favicon(struct request *req, struct reply *rep)
 
 /*
  * /files/{path}: an image or the Markdown source from the postmortems
- * directory (--dir), for the postmortem page. Confinement is
- * repofile_read()'s; with --repo there is no directory to read.
+ * directory, for the postmortem page: from --dir, or with --repo from the
+ * commit the index is at (so that the page and its images agree).
+ * Confinement is repofile_read()'s and repofile_read_git()'s.
  */
 void assets_repo_file(struct request *req, struct reply *rep)
 {
@@ -108,11 +111,26 @@ void assets_repo_file(struct request *req, struct reply *rep)
 	char *data;
 	size_t len;
 
-	if (cfg->repo || !cfg->dir) {
-		reply_error(rep, 404, "files are served with --dir only");
+	pm_error_clear(&err);
+	if (cfg->repo) {
+		struct dbconn *c = store_reader(req->app->store);
+		char *commit = c ? store_meta_get(c, GITSYNC_META_COMMIT) : NULL;
+		char *dd = config_data_dir(cfg);
+		char *clone = gitsync_clone_path(dd);
+
+		if (c)
+			store_reader_release(req->app->store, c);
+		st = repofile_read_git(clone, commit, cfg->dir, req->param,
+				       &data, &len, &err);
+		free(clone);
+		free(dd);
+		free(commit);
+	} else if (!cfg->dir) {
+		reply_error(rep, 404, "no postmortems directory to serve from");
 		return;
+	} else {
+		st = repofile_read(cfg->dir, req->param, &data, &len, &err);
 	}
-	st = repofile_read(cfg->dir, req->param, &data, &len, &err);
 	if (st != PM_OK) {
 		reply_status(rep, st, &err);
 		return;

@@ -160,6 +160,14 @@ static void remove_stale_locks(const char *dir, int depth,
 	buf_release(&path);
 }
 
+char *gitsync_clone_path(const char *data_dir)
+{
+	struct buf p = BUF_INIT;
+
+	buf_addf(&p, "%s/repo.git", data_dir);
+	return buf_detach(&p, NULL);
+}
+
 enum pm_status gitsync_open(struct gitsync **out,
 			    const struct gitsync_options *o,
 			    struct pm_error *err)
@@ -199,8 +207,7 @@ enum pm_status gitsync_open(struct gitsync **out,
 	g->ssh_pass = env_dup("PMKB_GIT_SSH_PASSPHRASE");
 	if ((rc = dirs_make(o->data_dir, "the data directory", err)) != PM_OK)
 		goto out;
-	buf_addf(&path, "%s/repo.git", o->data_dir);
-	g->clone_path = buf_detach(&path, NULL);
+	g->clone_path = gitsync_clone_path(o->data_dir);
 	clock_gettime(CLOCK_REALTIME, &now);
 	remove_stale_locks(g->clone_path, 0, &now);
 	if (git_repository_open_bare(&g->repo, g->clone_path) == 0 ||

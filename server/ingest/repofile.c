@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <git2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,6 +17,7 @@
 
 #include "pmkb/base/buf.h"
 #include "pmkb/base/xalloc.h"
+#include "pmkb/doc/repopath.h"
 #include "pmkb/ingest/repofile.h"
 
 static const struct {
@@ -99,6 +101,24 @@ static int open_below(int dirfd, const char *rel)
 	}
 }
 
+/* What both readers ask of rel; PM_OK when it may be read. */
+static enum pm_status servable(const char *rel, struct pm_error *err)
+{
+	if (!plain_path(rel))
+		return refuse(err, rel, "a path inside the postmortems "
+					"directory, without \"..\" or "
+					"hidden parts, is needed");
+	if (!repofile_type(rel))
+		return refuse(err, rel, "only images and Markdown are served");
+	return PM_OK;
+}
+
+static enum pm_status too_large(struct pm_error *err, const char *rel)
+{
+	return pm_error_set(err, PM_TOO_LARGE, rel, 0,
+			    "larger than %u bytes: not served", REPOFILE_MAX);
+}
+
 enum pm_status repofile_read(const char *dir, const char *rel, char **data,
 			     size_t *len, struct pm_error *err)
 {
@@ -106,15 +126,12 @@ enum pm_status repofile_read(const char *dir, const char *rel, char **data,
 	struct stat sb;
 	ssize_t n = 0;
 	int dirfd, fd;
+	enum pm_status st;
 
 	*data = NULL;
 	*len = 0;
-	if (!plain_path(rel))
-		return refuse(err, rel, "a path inside the postmortems "
-					"directory, without \"..\" or "
-					"hidden parts, is needed");
-	if (!repofile_type(rel))
-		return refuse(err, rel, "only images and Markdown are served");
+	if ((st = servable(rel, err)) != PM_OK)
+		return st;
 	dirfd = open(dir, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
 	if (dirfd < 0)
 		return refuse(err, rel, "the postmortems directory is gone");
@@ -130,9 +147,7 @@ enum pm_status repofile_read(const char *dir, const char *rel, char **data,
 	}
 	if (sb.st_size > (off_t)REPOFILE_MAX) {
 		close(fd);
-		return pm_error_set(err, PM_TOO_LARGE, rel, 0,
-				    "larger than %u bytes: not served",
-				    REPOFILE_MAX);
+		return too_large(err, rel);
 	}
 	while (b.len <= REPOFILE_MAX) {
 		buf_grow(&b, 65536);
@@ -150,10 +165,67 @@ enum pm_status repofile_read(const char *dir, const char *rel, char **data,
 	}
 	if (b.len > REPOFILE_MAX) {
 		buf_release(&b);
-		return pm_error_set(err, PM_TOO_LARGE, rel, 0,
-				    "larger than %u bytes: not served",
-				    REPOFILE_MAX);
+		return too_large(err, rel);
 	}
 	*data = buf_detach(&b, len);
 	return PM_OK;
+}
+
+enum pm_status repofile_read_git(const char *clone, const char *commit,
+				 const char *dir, const char *rel,
+				 char **data, size_t *len,
+				 struct pm_error *err)
+{
+	git_repository *repo = NULL;
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	struct buf path = BUF_INIT;
+	char *ndir = NULL;
+	git_oid oid;
+	enum pm_status st;
+
+	*data = NULL;
+	*len = 0;
+	if ((st = servable(rel, err)) != PM_OK)
+		return st;
+	if (!commit || git_oid_fromstr(&oid, commit))
+		return refuse(err, rel, "nothing is indexed from git yet");
+	ndir = repopath_dir(dir);
+	repopath_join(&path, ndir, rel);
+	if (git_repository_open_bare(&repo, clone) ||
+	    git_commit_lookup(&c, repo, &oid) || git_commit_tree(&tree, c)) {
+		st = refuse(err, rel, "the repository cannot be read");
+		goto out;
+	}
+	/* A blob in the tree: never a link, a submodule or a directory. */
+	if (git_tree_entry_bypath(&e, tree, path.ptr) ||
+	    git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+	    git_tree_entry_filemode(e) == GIT_FILEMODE_LINK ||
+	    git_blob_lookup(&blob, repo, git_tree_entry_id(e))) {
+		st = refuse(err, rel,
+			    e && git_tree_entry_filemode(e) == GIT_FILEMODE_LINK
+				    ? "a symbolic link is never followed"
+				    : "no such file at the indexed commit");
+		goto out;
+	}
+	if ((size_t)git_blob_rawsize(blob) > REPOFILE_MAX) {
+		st = too_large(err, rel);
+		goto out;
+	}
+	*len = (size_t)git_blob_rawsize(blob);
+	*data = xmalloc(*len + 1);
+	memcpy(*data, git_blob_rawcontent(blob), *len);
+	(*data)[*len] = '\0';
+	st = PM_OK;
+out:
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	git_commit_free(c);
+	git_repository_free(repo);
+	buf_release(&path);
+	free(ndir);
+	return st;
 }

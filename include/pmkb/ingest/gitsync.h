@@ -53,6 +53,9 @@ struct gitsync_options {
 	const char *data_dir; /* where the bare clone is kept (created) */
 };
 
+/* Where the bare clone lives in data_dir. Owned. */
+char *gitsync_clone_path(const char *data_dir);
+
 /*
  * Opens (creating it when missing) the bare clone for o (borrowed; the
  * strings are copied) at data_dir/repo.git. Credentials come from the

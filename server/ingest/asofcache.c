@@ -116,7 +116,7 @@ void asof_cache_free(struct asof_cache *a)
 static enum pm_status open_git(struct asof_cache *a, const char *source,
 			       struct pm_error *err)
 {
-	struct gitsync_options o;
+	struct gitsync_options o = { 0 };
 	char *s, *branch, *dir;
 	enum pm_status rc;
 
@@ -138,6 +138,7 @@ static enum pm_status open_git(struct asof_cache *a, const char *source,
 	o.branch = branch;
 	o.dir = dir;
 	o.data_dir = a->data_dir;
+	o.read_only = 1;
 	rc = gitsync_open(&a->git, &o, err);
 	free(s);
 	return rc;

@@ -201,6 +201,15 @@ enum pm_status gitsync_open(struct gitsync **out,
 				  g->branch);
 		goto out;
 	}
+	if (o->read_only) {
+		g->clone_path = gitsync_clone_path(o->data_dir);
+		if (git_repository_open_bare(&g->repo, g->clone_path))
+			rc = pm_error_set(err, PM_UNAVAILABLE, g->clone_path, 0,
+					  "no clone to read yet");
+		else
+			goto done;
+		goto out;
+	}
 	g->token = env_dup("PMKB_GIT_TOKEN");
 	g->user = env_dup("PMKB_GIT_USER");
 	g->ssh_key = env_dup("PMKB_GIT_SSH_KEY");

@@ -189,7 +189,7 @@ enum pm_status syncer_start(struct syncer **out, const struct pm_config *cfg,
 			    struct pm_error *err)
 {
 	struct syncer *s = xcalloc(1, sizeof(*s));
-	struct gitsync_options o;
+	struct gitsync_options o = { 0 };
 	pthread_condattr_t ca;
 	char *dd = config_data_dir(cfg);
 	enum pm_status rc;

@@ -126,6 +126,24 @@ class AsOf(unittest.TestCase):
             self.assertEqual(r.status, status, rev)
             self.assertIn(words, r.json()['error'], rev)
 
+    def test_reading_the_past_leaves_the_syncers_locks_alone(self):
+        # A ref lock as the syncer holds it while a fetch updates the
+        # branch: an as_of read (and pmkb stats --as-of, another process)
+        # must neither remove it nor need it.
+        lock = os.path.join(os.path.dirname(self.srv.db), 'repo.git',
+                            'refs', 'pmkb', 'heads', 'held.lock')
+        os.makedirs(os.path.dirname(lock), exist_ok=True)
+        with open(lock, 'w') as f:
+            f.write('0' * 40 + '\n')
+        try:
+            self.srv.get_json('/api/stats/causes', as_of='2024-02-01')
+            r = pmkb('stats', '--db', self.srv.db, '--as-of',
+                     self.first[:8], '--format', 'json')
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertTrue(os.path.exists(lock), 'the lock is still there')
+        finally:
+            os.unlink(lock)
+
     def test_a_directory_server_says_as_of_needs_git(self):
         with Server(SAMPLES) as srv:
             r = srv.get('/api/stats/causes', as_of='2018-01-01')

@@ -51,6 +51,12 @@ struct gitsync_options {
 	const char *dir;      /* the postmortems directory in the tree; */
 			      /* "", "." or "/" for the root */
 	const char *data_dir; /* where the bare clone is kept (created) */
+	/*
+	 * Only read an existing clone (reports as of a past commit): create
+	 * nothing and leave every lock alone, since the syncer of this or
+	 * another process may hold one. Such a handle is never run.
+	 */
+	int read_only;
 };
 
 /* Where the bare clone lives in data_dir. Owned. */

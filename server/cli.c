@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "pmkb/http/auth.h"
 #include "pmkb/admin.h"
@@ -114,25 +113,6 @@ static int index_open(const struct pm_config *cfg, const char *cmd,
 	return 1;
 }
 
-/*
- * The cache of indexes as of past commits for the index st of cfg: under
- * the data directory in asof/ for the server, in a directory of its own
- * (sub non-NULL: removed by asof_cache_close()) for one command.
- */
-static struct asof_cache *asof_cache_open(const struct pm_config *cfg,
-					  struct store *st)
-{
-	char *dd = config_data_dir(cfg);
-	struct buf dir = BUF_INIT;
-	struct asof_cache *a;
-
-	buf_addf(&dir, "%s/asof", dd);
-	a = asof_cache_new(st, dd, dir.ptr, ASOF_KEEP);
-	buf_release(&dir);
-	free(dd);
-	return a;
-}
-
 static void index_close(struct index_ctx *x)
 {
 	if (x->c)
@@ -173,7 +153,6 @@ static int stats_command(const struct pm_config *cfg, const char *what)
 	struct asof_cache *asof = NULL;
 	struct asof_view view = { 0 };
 	struct dbconn *c, *asof_c = NULL;
-	char *asof_dir = NULL;
 	enum pm_status rc;
 	int status = 1;
 
@@ -209,12 +188,9 @@ static int stats_command(const struct pm_config *cfg, const char *what)
 		goto out;
 	pm_error_clear(&err);
 	if (cfg->as_of && *cfg->as_of) {
-		/* Its own directory: a server may use the data directory's. */
 		char *dd = config_data_dir(cfg);
-		struct buf dir = BUF_INIT;
 
-		buf_addf(&dir, "%s/asof-%ld", dd, (long)getpid());
-		asof = asof_cache_new(x.st, dd, dir.ptr, 1);
+		asof = asof_cache_new(x.st, dd, ASOF_ONE_COMMAND);
 		free(dd);
 		rc = asof_cache_get(asof, cfg->as_of, &view, &err);
 		if (rc == PM_OK && !(asof_c = store_reader(view.store)))
@@ -225,10 +201,8 @@ static int stats_command(const struct pm_config *cfg, const char *what)
 			fprintf(stderr, "pmkb stats: --as-of: %s\n",
 				err.message);
 			status = rc == PM_INVALID ? 2 : 1;
-			asof_dir = buf_detach(&dir, NULL);
 			goto out;
 		}
-		asof_dir = buf_detach(&dir, NULL);
 	}
 	/* One snapshot: the answer and the commit it names agree. */
 	c = asof_c ? asof_c : x.c;
@@ -258,9 +232,7 @@ out:
 	if (asof) {
 		asof_cache_release(asof, &view);
 		asof_cache_free(asof);
-		rmdir(asof_dir);
 	}
-	free(asof_dir);
 	index_close(&x);
 	return status;
 }
@@ -761,7 +733,12 @@ static int cmd_serve(struct pm_config *cfg, int nargs, const char **args)
 				err.message);
 			goto out;
 		}
-		app.asof = asof_cache_open(cfg, st);
+		{
+			char *dd = config_data_dir(cfg);
+
+			app.asof = asof_cache_new(st, dd, ASOF_SERVER);
+			free(dd);
+		}
 	} else if (stat(cfg->dir, &sb) || !S_ISDIR(sb.st_mode)) {
 		log_kv(LOG_WARN, "import.skip", "dir", cfg->dir, "reason",
 		       "not a directory; serving the index as it is", NULL);

@@ -28,7 +28,7 @@ struct asof_cache {
 	pthread_mutex_t lock;
 	struct store *main;
 	char *data_dir, *dir;
-	int keep;
+	int keep, own_dir; /* own_dir: removed at the end */
 	struct gitsync *git; /* a handle of its own on the clone, per request */
 	char *source;        /* what git was opened for (GITSYNC_META_SOURCE) */
 	struct asof_entry **v;
@@ -71,16 +71,22 @@ static void clear_dir(const char *dir)
 }
 
 struct asof_cache *asof_cache_new(struct store *main, const char *data_dir,
-				  const char *dir, int keep)
+				  enum asof_user who)
 {
 	struct asof_cache *a = xcalloc(1, sizeof(*a));
+	struct buf dir = BUF_INIT;
 
 	pthread_mutex_init(&a->lock, NULL);
 	a->main = main;
 	a->data_dir = xstrdup(data_dir);
-	a->dir = xstrdup(dir);
-	a->keep = keep > 0 ? keep : 1;
-	clear_dir(dir);
+	a->own_dir = who == ASOF_ONE_COMMAND;
+	a->keep = a->own_dir ? 1 : 4;
+	if (a->own_dir)
+		buf_addf(&dir, "%s/asof-%ld", data_dir, (long)getpid());
+	else
+		buf_addf(&dir, "%s/asof", data_dir);
+	a->dir = buf_detach(&dir, NULL);
+	clear_dir(a->dir);
 	return a;
 }
 
@@ -101,6 +107,8 @@ void asof_cache_free(struct asof_cache *a)
 		entry_free(a->v[i]);
 	free(a->v);
 	gitsync_free(a->git);
+	if (a->own_dir)
+		rmdir(a->dir);
 	free(a->source);
 	free(a->data_dir);
 	free(a->dir);

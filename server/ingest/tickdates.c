@@ -44,7 +44,7 @@ static void date_box(struct tickdates *d, size_t i)
 {
 	struct pm_tick *t;
 
-	d->dated = xrealloc(d->dated, (d->n_dated + 1) * sizeof(*d->dated));
+	XGROW(d->dated, d->dated_alloc, d->n_dated + 1);
 	t = &d->dated[d->n_dated++];
 	t->line = d->box[i].line;
 	t->key = d->box[i].key;

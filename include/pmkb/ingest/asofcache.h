@@ -17,8 +17,11 @@ struct taxonomy;
 struct asof_cache;
 struct asof_entry;
 
-/* How many indexes a server keeps. */
-#define ASOF_KEEP 4
+/* Who the cache answers: a server keeps 4 indexes in data-dir/asof and
+ * clears that directory when it starts; one command keeps 1 in a
+ * directory of its own (data-dir/asof-PID), removed when it ends, so that
+ * it never touches a running server's. */
+enum asof_user { ASOF_SERVER, ASOF_ONE_COMMAND };
 
 struct asof_view {
 	struct store *store;	     /* the index at that commit (borrowed) */
@@ -30,11 +33,10 @@ struct asof_view {
 /*
  * A cache answering for main, an index followed from git (its meta says
  * which repository, branch and directory, and which commit it is at),
- * whose clone is data_dir/repo.git. Its indexes live in dir (created;
- * files left there by an earlier process are removed). Owned.
+ * whose clone is in data_dir. Owned.
  */
 struct asof_cache *asof_cache_new(struct store *main, const char *data_dir,
-				  const char *dir, int keep);
+				  enum asof_user who);
 void asof_cache_free(struct asof_cache *a); /* a may be NULL */
 
 /*

@@ -22,7 +22,7 @@ struct tickdates {
 	uint64_t *track;      /* per box: its key in the version looked at */
 	size_t n, n_open;
 	struct pm_tick *dated; /* the boxes whose commit was found */
-	size_t n_dated;
+	size_t n_dated, dated_alloc;
 	int seen;        /* the newest version's commit was seen */
 	git_oid cur;     /* the oldest commit seen that changed the file */
 	int64_t cur_time;

@@ -11,11 +11,12 @@
 //
 // The tests live one file per page (*.test.mjs); node's test runner runs
 // each file in its own process, so each file starts its own browser and
-// server through pageSuite().
+// server through pageSuite(); gitRepo() makes a real repository for the
+// tests of `pmkb serve --repo`.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe } from 'node:test';
@@ -89,6 +90,66 @@ export async function getJson(base, p) {
   const r = await fetch(base + p);
   assert.equal(r.status, 200, `${p}: ${r.status}`);
   return r.json();
+}
+
+// ---- a followed git repository --------------------------------------------
+
+// A real bare repository on branch, with a work clone to commit in (the
+// postmortems under postmortems/), as a team's repository would be.
+// Nothing is mocked: pmkb serve --repo fetches from remote itself.
+export async function gitRepo(branch = 'main') {
+  const tmp = await mkdtemp(path.join(tmpdir(), 'pmkb-browser-git-'));
+  const remote = path.join(tmp, 'remote.git');
+  const work = path.join(tmp, 'work');
+  const env = {
+    ...process.env, HOME: tmp, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'Ada Lovelace',
+    GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada Lovelace', GIT_COMMITTER_EMAIL: 'ada@example.com',
+  };
+  const git = (cwd, ...args) => execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  await mkdir(remote);
+  git(remote, 'init', '-q', '--bare', '-b', branch);
+  git(tmp, 'clone', '-q', remote, work);
+  git(work, 'symbolic-ref', 'HEAD', `refs/heads/${branch}`);
+  return {
+    remote,
+    // Writes data (a string or bytes) at postmortems/rel in the clone.
+    async write(rel, data) {
+      const file = path.join(work, 'postmortems', rel);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, data);
+    },
+    // Commits everything; returns the commit id.
+    commit(message) {
+      git(work, 'add', '-A');
+      git(work, 'commit', '-q', '-m', message);
+      return git(work, 'rev-parse', 'HEAD');
+    },
+    // Pushes; hooks in remote see extraEnv (a webhook secret).
+    push(extraEnv = {}) {
+      execFileSync('git', ['push', '-q', 'origin', branch], { cwd: work, env: { ...env, ...extraEnv }, stdio: 'ignore' });
+    },
+    // The post-receive hook the README shows: `pmkb notify` to server.
+    async notifyOnPush(server) {
+      const hook = path.join(remote, 'hooks', 'post-receive');
+      await writeFile(hook, `#!/bin/sh\nexec "${path.resolve(BIN)}" notify --server ${server}\n`);
+      await chmod(hook, 0o755);
+    },
+    async close() {
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+// Waits until the server following a repository has indexed commit and
+// has no sync running or queued.
+export async function synced(base, commit, timeout = 30000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const s = await getJson(base, '/api/sync');
+    if (!s.running && !s.pending && s.last?.commit === commit) return s;
+    if (Date.now() > end) throw new Error(`not synced to ${commit}: ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 // ---- the browser --------------------------------------------------------

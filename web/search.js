@@ -1,16 +1,20 @@
 // The search page (/): results as you type, facets, sort, paging.
 //
 // The URL is the state: /?q=...&cause=...&severity=...&service=...&year=...
-// &sort=date&page=2. Typing replaces the current history entry (so Back
-// does not step through every keystroke); clicking a facet, sorting,
-// paging and opening a result push one, so Back and Forward retrace them.
+// &sort=date&page=2. A facet holds comma-separated values, which match any
+// of them; the server counts each facet group without its own filter, so
+// a chosen value keeps its siblings. Typing replaces the current history
+// entry (so Back does not step through every keystroke); clicking a facet,
+// sorting, paging and opening a result push one, so Back and Forward
+// retrace them.
 //
 // The search box lives in the header on every page; typing in it on
 // another page comes here.
 
 import { t } from './i18n.js';
 import {
-  ApiError, api, causeColor, causeLabel, el, formatDate, navigate, settings, statusLine, swatch, textLang, withParams,
+  ApiError, api, causeColor, causeLabel, el, formatDate, formatDuration, navigate, settings, statusLine, swatch, textLang,
+  withParams,
 } from './util.js';
 
 const PAGE_SIZE = 20;
@@ -20,6 +24,20 @@ const FACETS = ['cause', 'severity', 'service', 'year'];
 const FACET_SHOWN = 8;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const SORTS = ['date', 'severity', 'ttr'];
+// The server's bound on one CSV export.
+const EXPORT_MAX = 10000;
+
+// The query as searched: a quote still open (as while typing "connection po)
+// is taken as closed at the end, rather than refused.
+function closeQuote(q) {
+  return (q.match(/"/g) || []).length % 2 ? `${q}"` : q;
+}
+
+// A facet's chosen values (the URL holds them comma-separated).
+function chosen(s, kind) {
+  return s[kind] ? s[kind].split(',') : [];
+}
 
 function readState(url) {
   const p = url.searchParams;
@@ -33,7 +51,7 @@ function readState(url) {
     // A date range (from the trends page's drill-down), YYYY-MM-DD.
     from: DATE.test(p.get('from') || '') ? p.get('from') : '',
     to: DATE.test(p.get('to') || '') ? p.get('to') : '',
-    sort: p.get('sort') === 'date' ? 'date' : '',
+    sort: SORTS.includes(p.get('sort')) ? p.get('sort') : '',
     page: Number.isFinite(page) && page > 1 ? page : 1,
   };
 }
@@ -47,14 +65,13 @@ function stateUrl(s) {
 
 // The API request for a state: a search when there are words, else the
 // newest-first listing (which takes the same filters and can add facets).
-function apiPath(s) {
+function apiPath(s, { csv = false } = {}) {
   const filters = {
-    cause: s.cause, severity: s.severity, service: s.service,
-    from: s.year ? `${s.year}-01-01` : s.from, to: s.year ? `${s.year}-12-31` : s.to,
-    limit: PAGE_SIZE, offset: (s.page - 1) * PAGE_SIZE,
+    cause: s.cause, severity: s.severity, service: s.service, year: s.year, from: s.from, to: s.to, sort: s.sort,
+    ...(csv ? { format: 'csv' } : { limit: PAGE_SIZE, offset: (s.page - 1) * PAGE_SIZE }),
   };
-  if (s.q.trim()) return withParams('/api/search', { q: s.q, sort: s.sort, ...filters });
-  return withParams('/api/postmortems', { facets: 1, ...filters });
+  if (s.q.trim()) return withParams('/api/search', { q: closeQuote(s.q), ...filters });
+  return withParams('/api/postmortems', { facets: csv ? '' : 1, ...filters });
 }
 
 function facetValueLabel(cfg, kind, value) {
@@ -69,6 +86,7 @@ function resultItem(cfg, r) {
     (r.causes?.length ? r.causes : [r.cause]).filter(Boolean).map((c) =>
       el('span', { class: 'cause' }, swatch(causeColor(cfg, c)), el('span', { text: causeLabel(cfg, c) }))),
     (r.services || []).map((s) => el('span', { class: 'svc', text: s })),
+    r.ttr_seconds != null ? el('span', { class: 'ttr', text: t('search.ttr', { d: formatDuration(r.ttr_seconds) }) }) : null,
   );
   const snippet = el('p', { class: 'snippet' });
   // snippet_html is the server's escaped text with <mark> around matches.
@@ -109,10 +127,13 @@ export function mountSearch(input) {
     text: t('search.filters'),
   });
   const status = statusLine('');
-  const sortSelect = el('select', { 'aria-label': t('search.sort') },
-    el('option', { value: '', text: t('search.sort.relevance') }),
-    el('option', { value: 'date', text: t('search.sort.date') }));
+  const sortSelect = el('select', { 'aria-label': t('search.sort') });
   const sortLabel = el('label', { class: 'sort' }, el('span', { text: t('search.sort') }), sortSelect);
+  // The whole result list, in the order shown, as the server writes it.
+  const csvLink = el('a', {
+    class: 'button csv', download: 'pmkb-search.csv', title: t('search.csv.title', { n: EXPORT_MAX.toLocaleString() }),
+    text: t('search.csv'),
+  });
   const chips = el('div', { class: 'chips', 'aria-label': t('search.filters.active') });
   const message = el('div', { class: 'message' });
   const list = el('ol', { class: 'results', 'aria-label': t('search.results') });
@@ -121,7 +142,7 @@ export function mountSearch(input) {
   view.append(
     el('h1', { class: 'visually-hidden', text: t('search.heading') }),
     el('div', { class: 'results-col' },
-      el('div', { class: 'toolbar' }, status, filtersButton, sortLabel), chips, message, help, list, pager),
+      el('div', { class: 'toolbar' }, status, filtersButton, sortLabel, csvLink), chips, message, help, list, pager),
     facetsBox,
   );
 
@@ -129,23 +150,32 @@ export function mountSearch(input) {
   let seq = 0;
   let controller = null;
   let fromTyping = false;
+  // The facet button to focus again once the facets are drawn anew.
+  let refocus = null;
 
   function go(next, { replace = false } = {}) {
     navigate(stateUrl(next), { replace });
   }
 
+  // Adds value to kind's chosen values, or takes it out.
   function toggle(kind, value) {
-    go({ ...state, [kind]: state[kind] === value ? '' : value, page: 1 });
+    const now = chosen(state, kind);
+    const next = now.includes(value) ? now.filter((v) => v !== value) : [...now, value];
+    go({ ...state, [kind]: next.join(','), page: 1 });
   }
 
   function renderFacets(cfg, facets) {
     facetsBox.replaceChildren(el('h2', { class: 'visually-hidden', text: t('search.filters') }));
     for (const kind of FACETS) {
-      const values = facets?.[kind] || [];
+      const values = [...(facets?.[kind] || [])];
+      // A chosen value that matches nothing now still shows, to be undone.
+      for (const v of chosen(state, kind)) {
+        if (!values.some((f) => String(f.value) === v)) values.push({ value: v, count: 0 });
+      }
       if (!values.length) continue;
       const ul = el('ul', {});
       values.forEach((f, i) => {
-        const active = state[kind] === String(f.value);
+        const active = chosen(state, kind).includes(String(f.value));
         const label = facetValueLabel(cfg, kind, f.value);
         const b = el('button', {
           type: 'button', class: 'facet', 'aria-pressed': String(active), 'data-facet': kind,
@@ -154,7 +184,10 @@ export function mountSearch(input) {
         kind === 'cause' ? swatch(causeColor(cfg, f.value)) : null,
         el('span', { class: 'facet-label', text: label }),
         el('span', { class: 'count', text: String(f.count) }));
-        b.addEventListener('click', () => toggle(kind, String(f.value)));
+        b.addEventListener('click', () => {
+          refocus = { kind, value: String(f.value) };
+          toggle(kind, String(f.value));
+        });
         ul.append(el('li', { hidden: i >= FACET_SHOWN && !active }, b));
       });
       const group = el('section', { class: 'facet-group' }, el('h3', { text: t(`facet.${kind}`) }), ul);
@@ -168,6 +201,16 @@ export function mountSearch(input) {
       }
       facetsBox.append(group);
     }
+    // Enter or a click on a facet keeps the focus on it.
+    if (refocus) {
+      const again = [...facetsBox.querySelectorAll('button.facet')]
+        .find((b) => b.dataset.facet === refocus.kind && b.dataset.value === refocus.value);
+      if (again) {
+        again.closest('li').hidden = false;
+        again.focus();
+      }
+      refocus = null;
+    }
   }
 
   filtersButton.addEventListener('click', () => {
@@ -179,15 +222,15 @@ export function mountSearch(input) {
 
   function renderChips(cfg) {
     chips.replaceChildren();
-    const active = FACETS.filter((k) => state[k]);
+    const active = FACETS.flatMap((k) => chosen(state, k).map((v) => [k, v]));
     const n = active.length + (state.from || state.to ? 1 : 0);
     filtersButton.textContent = n ? t('search.filters.count', { n }) : t('search.filters');
-    for (const kind of active) {
-      const name = `${t(`facet.${kind}`)}: ${facetValueLabel(cfg, kind, state[kind])}`;
+    for (const [kind, value] of active) {
+      const name = `${t(`facet.${kind}`)}: ${facetValueLabel(cfg, kind, value)}`;
       const b = el('button', {
         type: 'button', class: 'chip', 'aria-label': t('search.filters.remove', { name }),
       }, el('span', { text: name }), el('span', { class: 'x', 'aria-hidden': 'true', text: '×' }));
-      b.addEventListener('click', () => toggle(kind, state[kind]));
+      b.addEventListener('click', () => toggle(kind, value));
       chips.append(b);
     }
     if (state.from || state.to) {
@@ -250,12 +293,22 @@ export function mountSearch(input) {
       return;
     }
     if (my !== seq) return;
-    sortLabel.hidden = !hasQuery;
-    sortSelect.value = state.sort;
+    // Best match only with words; without them the list is newest first.
+    sortSelect.replaceChildren(
+      el('option', { value: '', text: t(hasQuery ? 'search.sort.relevance' : 'search.sort.date') }),
+      hasQuery ? el('option', { value: 'date', text: t('search.sort.date') }) : null,
+      el('option', { value: 'severity', text: t('search.sort.severity') }),
+      el('option', { value: 'ttr', text: t('search.sort.ttr') }));
+    sortSelect.value = !hasQuery && state.sort === 'date' ? '' : state.sort;
+    csvLink.hidden = !j.total;
+    csvLink.href = apiPath(state, { csv: true });
     status.textContent = hasQuery || filtered
       ? (j.total === 1 ? t('search.count.one') : t('search.count', { n: j.total }))
       : t('search.count.listing', { n: j.total });
     message.replaceChildren();
+    if (closeQuote(state.q) !== state.q) {
+      message.append(el('p', { class: 'hint quote-closed', text: t('search.quote.closed') }));
+    }
     if (j.expanded) {
       // Which words were also searched as their synonyms (the glossary).
       const list = Object.entries(j.expanded)

@@ -67,3 +67,12 @@ json_t *column_commit(sqlite3_stmt *s, int id, int time)
 	return json_pack("{s:o,s:o}", "commit", column_string(s, id), "time",
 			 column_time(s, time));
 }
+
+json_t *column_duration(sqlite3_stmt *s, int from, int to)
+{
+	if (sqlite3_column_type(s, from) == SQLITE_NULL ||
+	    sqlite3_column_type(s, to) == SQLITE_NULL)
+		return json_null();
+	return json_integer(sqlite3_column_int64(s, to) -
+			    sqlite3_column_int64(s, from));
+}

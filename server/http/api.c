@@ -13,6 +13,8 @@
 #include "pmkb/db/column.h"
 #include "pmkb/doc/settings.h"
 #include "pmkb/base/civil.h"
+#include "pmkb/base/csv.h"
+#include "pmkb/base/jsonstr.h"
 #include "pmkb/base/config.h"
 #include "pmkb/doc/repopath.h"
 #include "pmkb/ingest/ledger.h"
@@ -53,16 +55,6 @@ enum {
 	G_HTML, G_COMMIT, G_AUTHOR, G_COMMIT_TIME, G_FIRST_COMMIT,
 	G_CREATED, G_HAS_ERRORS
 };
-
-/* Seconds between two epoch columns, or null when either is missing. */
-static json_t *col_duration(sqlite3_stmt *s, int from, int to)
-{
-	if (sqlite3_column_type(s, from) == SQLITE_NULL ||
-	    sqlite3_column_type(s, to) == SQLITE_NULL)
-		return json_null();
-	return json_integer(sqlite3_column_int64(s, to) -
-			    sqlite3_column_int64(s, from));
-}
 
 /* Borrows a reader, or answers 503 and returns NULL. */
 static struct dbconn *reader(struct request *req, struct reply *rep)
@@ -121,8 +113,9 @@ static void search_key(struct buf *key, int listing,
 		       const struct search_request *sr,
 		       const struct taxonomy *tax)
 {
-	const char *v[] = { sr->q, sr->cause, sr->service, sr->severity,
-			    sr->tag, sr->status, sr->from, sr->to };
+	const char *v[] = { sr->q,	 sr->cause,  sr->service,
+			    sr->severity, sr->tag,    sr->status,
+			    sr->year,	 sr->from,   sr->to };
 
 	buf_addf(key, "%d %d %d %d %d %p", listing, sr->limit, sr->offset,
 		 (int)sr->sort, sr->facets, (const void *)tax);
@@ -145,6 +138,67 @@ static void reply_body(struct reply *rep, char *body, size_t len)
 	free(body);
 }
 
+/* sort=: the names of enum search_sort, in its order. */
+static const char *const sort_names[] = { "relevance", "date", "severity",
+					  "ttr" };
+
+/* A JSON array of strings as one cell, "; " apart. */
+static void csv_list(struct buf *out, const json_t *a)
+{
+	struct buf cell = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < json_array_size(a); i++)
+		buf_addf(&cell, "%s%s", i ? "; " : "",
+			 json_is_string(json_array_get(a, i))
+				 ? json_string_value(json_array_get(a, i))
+				 : "");
+	csv_cell(out, cell.ptr ? cell.ptr : "");
+	buf_release(&cell);
+}
+
+/*
+ * The result list as CSV, one row per result in the answer's order, with
+ * absolute links (public_url without its final slash).
+ */
+static void results_csv(struct buf *out, const json_t *answer,
+			const char *public_url)
+{
+	static const char *const text[] = { "slug", "title", "started_at",
+					    "resolved_at", "severity",
+					    "cause", "status" };
+	struct buf url = BUF_INIT;
+	const json_t *r;
+	size_t i, k;
+
+	buf_addstr(out, "slug,title,started_at,resolved_at,severity,cause,"
+			"status,ttr_seconds,causes,services,tags,url\r\n");
+	json_array_foreach(json_object_get(answer, "results"), i, r) {
+		const json_t *ttr = json_object_get(r, "ttr_seconds");
+
+		for (k = 0; k < sizeof(text) / sizeof(text[0]); k++) {
+			csv_cell(out, jstr(r, text[k]));
+			buf_addch(out, ',');
+		}
+		if (json_is_integer(ttr))
+			buf_addf(out, "%" JSON_INTEGER_FORMAT,
+				 json_integer_value(ttr));
+		buf_addch(out, ',');
+		csv_list(out, json_object_get(r, "causes"));
+		buf_addch(out, ',');
+		csv_list(out, json_object_get(r, "services"));
+		buf_addch(out, ',');
+		csv_list(out, json_object_get(r, "tags"));
+		buf_addch(out, ',');
+		buf_reset(&url);
+		buf_addstr(&url, public_url);
+		buf_addstr(&url, jstr(r, "url"));
+		csv_cell(out, url.ptr ? url.ptr : "");
+		buf_addstr(out, "\r\n");
+	}
+	buf_release(&url);
+}
+
 static void run_search(struct request *req, struct reply *rep, int listing)
 {
 	const struct taxonomy *tax;
@@ -153,34 +207,48 @@ static void run_search(struct request *req, struct reply *rep, int listing)
 	struct dbconn *c;
 	json_t *out = NULL;
 	const char *sort = request_arg(req, "sort");
+	const char *format = request_arg(req, "format");
 	enum pm_status st;
 	struct buf key = BUF_INIT;
 	char *body;
-	size_t len;
+	size_t len, i;
 	uint64_t gen;
+	int csv = 0;
 
 	pm_error_clear(&err);
-	if (!int_arg(req, rep, "limit", 1, PM_SEARCH_MAX_LIMIT,
-		     listing ? 50 : 20, &sr.limit) ||
+	if (format && !(csv = !strcmp(format, "csv")) &&
+	    strcmp(format, "json")) {
+		reply_error(rep, 400, "format: expected 'json' or 'csv'");
+		return;
+	}
+	/* An export is the whole list by default, up to its own bound. */
+	if (!int_arg(req, rep, "limit", 1,
+		     csv ? PM_SEARCH_MAX_EXPORT : PM_SEARCH_MAX_LIMIT,
+		     csv ? PM_SEARCH_MAX_EXPORT : listing ? 50 : 20,
+		     &sr.limit) ||
 	    !int_arg(req, rep, "offset", 0, 1000000, 0, &sr.offset))
 		return;
 	sr.sort = listing ? SEARCH_SORT_DATE : SEARCH_SORT_RELEVANCE;
-	if (sort && !strcmp(sort, "date"))
-		sr.sort = SEARCH_SORT_DATE;
-	else if (sort && !strcmp(sort, "relevance"))
-		sr.sort = SEARCH_SORT_RELEVANCE;
-	else if (sort) {
-		reply_error(rep, 400, "sort: expected 'relevance' or 'date'");
+	for (i = 0; sort && i < sizeof(sort_names) / sizeof(sort_names[0]);
+	     i++)
+		if (!strcmp(sort, sort_names[i]))
+			break;
+	if (sort && i == sizeof(sort_names) / sizeof(sort_names[0])) {
+		reply_error(rep, 400, "sort: expected 'relevance', 'date', "
+			    "'severity' or 'ttr', got '%.40s'", sort);
 		return;
 	}
+	if (sort)
+		sr.sort = (enum search_sort)i;
 	sr.q = request_arg(req, "q");
-	sr.facets = !listing || request_arg(req, "facets") != NULL;
+	sr.facets = !csv && (!listing || request_arg(req, "facets") != NULL);
 	sr.base_url = "";
 	sr.cause = request_arg(req, "cause");
 	sr.service = request_arg(req, "service");
 	sr.severity = request_arg(req, "severity");
 	sr.tag = request_arg(req, "tag");
 	sr.status = request_arg(req, "status");
+	sr.year = request_arg(req, "year");
 	sr.from = request_arg(req, "from");
 	sr.to = request_arg(req, "to");
 	if (!listing && !sr.q) {
@@ -189,7 +257,10 @@ static void run_search(struct request *req, struct reply *rep, int listing)
 	}
 	tax = settings_acquire(req->app->settings);
 	search_key(&key, listing, &sr, tax);
-	body = search_cache_get(req->app->search_cache, key.ptr, &len, &gen);
+	/* Exports are rare and large: the cache keeps JSON pages only. */
+	body = csv ? NULL
+		   : search_cache_get(req->app->search_cache, key.ptr, &len,
+				      &gen);
 	if (body) {
 		settings_release(req->app->settings, tax);
 		reply_body(rep, body, len);
@@ -204,6 +275,14 @@ static void run_search(struct request *req, struct reply *rep, int listing)
 	store_reader_release(req->app->store, c);
 	if (st != PM_OK) {
 		reply_status(rep, st, &err);
+		goto out;
+	}
+	if (csv) {
+		rep->status = 200;
+		rep->content_type = "text/csv; charset=utf-8; header=present";
+		buf_reset(&rep->body);
+		results_csv(&rep->body, out, req->app->public_url);
+		json_decref(out);
 		goto out;
 	}
 	/* As reply_json() writes it, kept for the next identical request. */
@@ -355,11 +434,11 @@ void api_get(struct request *req, struct reply *rep)
 	json_object_set_new(j, "resolved_at", column_string(s, G_RESOLVED));
 	json_object_set_new(j, "started_from", column_string(s, G_STARTED_SRC));
 	json_object_set_new(j, "ttd_seconds",
-			    col_duration(s, G_STARTED_E, G_DETECTED_E));
+			    column_duration(s, G_STARTED_E, G_DETECTED_E));
 	json_object_set_new(j, "ttm_seconds",
-			    col_duration(s, G_STARTED_E, G_MITIGATED_E));
+			    column_duration(s, G_STARTED_E, G_MITIGATED_E));
 	json_object_set_new(j, "ttr_seconds",
-			    col_duration(s, G_STARTED_E, G_RESOLVED_E));
+			    column_duration(s, G_STARTED_E, G_RESOLVED_E));
 	json_object_set_new(j, "html", column_string(s, G_HTML));
 	json_object_set_new(
 		j, "source",

@@ -9,7 +9,8 @@
  *              labels table) inside the caller's read transaction
  *   generation kept on the connection with the data_version and change
  *              count it was loaded at
- *   filters    conditions on value ids; scan; newest-first page
+ *   filters    conditions on value ids; scan; a page in one of three
+ *              orders (newest, most severe, longest to resolve)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@
 
 static const char sql_docs[] =
 	"SELECT id, severity, substr(started_at, 1, 4), status,"
-	" severity_rank, started_epoch"
+	" severity_rank, started_epoch, resolved_epoch"
 	" FROM postmortems INDEXED BY postmortems_meta ORDER BY id";
 static const char sql_labels[] =
 	"SELECT pm_id, kind, value FROM labels ORDER BY pm_id";
@@ -44,6 +45,7 @@ struct strtab {
 struct dm_doc {
 	int64_t id;
 	int64_t epoch;
+	int64_t ttr;	  /* seconds from start to resolved; -1: unknown */
 	int32_t sev_rank; /* -1: none */
 	uint8_t has_epoch;
 	uint32_t val[3];  /* severity, year, status ids (NONE: NULL) */
@@ -218,6 +220,11 @@ static int load_docs(struct dbconn *c, struct docmeta *dm)
 				      : sqlite3_column_int(s, 4);
 		d->has_epoch = sqlite3_column_type(s, 5) != SQLITE_NULL;
 		d->epoch = sqlite3_column_int64(s, 5);
+		/* Resolved before it started is a mistake, not a duration. */
+		d->ttr = -1;
+		if (d->has_epoch && sqlite3_column_type(s, 6) != SQLITE_NULL &&
+		    sqlite3_column_int64(s, 6) >= d->epoch)
+			d->ttr = sqlite3_column_int64(s, 6) - d->epoch;
 		if (d->id > max)
 			max = d->id;
 	}
@@ -464,6 +471,8 @@ static int cond_holds(const struct docmeta *dm, const struct dm_doc *d,
 
 	if (c->field == DM_SEVERITY)
 		return d->val[0] != NONE && has_id(c, d->val[0]);
+	if (c->field == DM_YEAR)
+		return d->val[1] != NONE && has_id(c, d->val[1]);
 	if (c->field == DM_STATUS)
 		return d->val[2] != NONE && has_id(c, d->val[2]);
 	for (i = 0; i < d->n_lab; i++) {
@@ -607,15 +616,11 @@ const char *docmeta_value(const struct docmeta *dm, enum docmeta_field field,
 	return id < dm->tab[field].n ? dm->tab[field].s[id] : NULL;
 }
 
-/* ---- newest first ---- */
+/* ---- pages ---- */
 
 /* < 0 when doc a comes before doc b newest first. */
-static int newer_first(const void *a, const void *b, void *ctx)
+static int newer_first(const struct dm_doc *x, const struct dm_doc *y)
 {
-	const struct docmeta *dm = ctx;
-	const struct dm_doc *x = &dm->doc[*(const uint32_t *)a];
-	const struct dm_doc *y = &dm->doc[*(const uint32_t *)b];
-
 	if (x->has_epoch != y->has_epoch)
 		return x->has_epoch ? -1 : 1;
 	if (x->has_epoch && x->epoch != y->epoch)
@@ -623,34 +628,62 @@ static int newer_first(const void *a, const void *b, void *ctx)
 	return x->id == y->id ? 0 : x->id > y->id ? -1 : 1;
 }
 
-/* Moves the k first of v[0..n) newest first to v[0..k), in order. */
-static void select_first(const struct docmeta *dm, uint32_t *v, size_t n,
-			 size_t k)
+struct order_ctx {
+	const struct docmeta *dm;
+	enum docmeta_order order;
+};
+
+/* < 0 when doc a comes before doc b in the order (see docmeta.h). */
+static int before(const void *a, const void *b, void *ctx)
+{
+	const struct order_ctx *o = ctx;
+	const struct dm_doc *x = &o->dm->doc[*(const uint32_t *)a];
+	const struct dm_doc *y = &o->dm->doc[*(const uint32_t *)b];
+
+	switch (o->order) {
+	case DM_ORDER_SEVERITY:
+		if ((x->sev_rank < 0) != (y->sev_rank < 0))
+			return x->sev_rank < 0 ? 1 : -1;
+		if (x->sev_rank != y->sev_rank)
+			return x->sev_rank < y->sev_rank ? -1 : 1;
+		break;
+	case DM_ORDER_TTR:
+		if (x->ttr != y->ttr)
+			return x->ttr > y->ttr ? -1 : 1;
+		break;
+	case DM_ORDER_DATE:
+		break;
+	}
+	return newer_first(x, y);
+}
+
+/* Moves the k first of v[0..n) in o's order to v[0..k), in order. */
+static void select_first(struct order_ctx *o, uint32_t *v, size_t n, size_t k)
 {
 	size_t i, j;
 
 	if (k * 8 > n) {
-		qsort_r(v, n, sizeof(*v), newer_first, (void *)dm);
+		qsort_r(v, n, sizeof(*v), before, o);
 		return;
 	}
 	/* v[0..k) kept sorted; each later one displaces the last if newer. */
-	qsort_r(v, k, sizeof(*v), newer_first, (void *)dm);
+	qsort_r(v, k, sizeof(*v), before, o);
 	for (i = k; i < n; i++) {
 		uint32_t x = v[i];
 
-		if (newer_first(&x, &v[k - 1], (void *)dm) >= 0)
+		if (before(&x, &v[k - 1], o) >= 0)
 			continue;
-		for (j = k - 1; j > 0 && newer_first(&x, &v[j - 1],
-						     (void *)dm) < 0; j--)
+		for (j = k - 1; j > 0 && before(&x, &v[j - 1], o) < 0; j--)
 			v[j] = v[j - 1];
 		v[j] = x;
 	}
 }
 
-void docmeta_page_by_date(const struct docmeta *dm, struct docmeta_scan *s,
-			  size_t offset, size_t limit, int64_t *ids,
-			  size_t *n)
+void docmeta_page(const struct docmeta *dm, struct docmeta_scan *s,
+		  enum docmeta_order order, size_t offset, size_t limit,
+		  int64_t *ids, size_t *n)
 {
+	struct order_ctx o = { dm, order };
 	size_t k = offset + limit, i;
 
 	*n = 0;
@@ -658,7 +691,7 @@ void docmeta_page_by_date(const struct docmeta *dm, struct docmeta_scan *s,
 		return;
 	if (k > s->n_pass)
 		k = s->n_pass;
-	select_first(dm, s->pass, s->n_pass, k);
+	select_first(&o, s->pass, s->n_pass, k);
 	for (i = offset; i < k; i++)
 		ids[(*n)++] = dm->doc[s->pass[i]].id;
 }

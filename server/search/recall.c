@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pmkb/base/jsonstr.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/db/column.h"
 #include "pmkb/db/store.h"
@@ -266,13 +267,6 @@ out:
 	return st;
 }
 
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 void recall_render(struct buf *out, const json_t *res, int markdown,
 		   const char *base_url)
 {
@@ -294,18 +288,18 @@ void recall_render(struct buf *out, const json_t *res, int markdown,
 		 json_array_size(matches) == 1 ? "" : "s", (long long)paths,
 		 paths == 1 ? "" : "s", markdown ? "" : ":");
 	json_array_foreach(matches, i, m) {
-		const char *sev = str(m, "severity"), *date = str(m, "started_at");
+		const char *sev = jstr(m, "severity"), *date = jstr(m, "started_at");
 
 		if (markdown && base_url && *base_url)
-			buf_addf(out, "- **[%s](%s/p/%s)**", str(m, "title"),
-				 base_url, str(m, "slug"));
+			buf_addf(out, "- **[%s](%s/p/%s)**", jstr(m, "title"),
+				 base_url, jstr(m, "slug"));
 		else if (markdown)
-			buf_addf(out, "- **%s** (`%s`)", str(m, "title"),
-				 str(m, "slug"));
+			buf_addf(out, "- **%s** (`%s`)", jstr(m, "title"),
+				 jstr(m, "slug"));
 		else
 			buf_addf(out, "%.10s  %-5s %s  %s", *date ? date : "unknown",
-				 *sev ? sev : "-", str(m, "slug"),
-				 str(m, "title"));
+				 *sev ? sev : "-", jstr(m, "slug"),
+				 jstr(m, "title"));
 		if (markdown)
 			buf_addf(out, " %.10s%s%s", *date ? date : "",
 				 *sev ? " " : "", sev);
@@ -320,11 +314,11 @@ void recall_render(struct buf *out, const json_t *res, int markdown,
 	buf_addf(out, markdown ? "\n**Open action items of these services**\n\n"
 			       : "\nOpen action items of these services:\n");
 	json_array_foreach(items, i, m) {
-		const char *owner = str(m, "owner"), *due = str(m, "due");
+		const char *owner = jstr(m, "owner"), *due = jstr(m, "due");
 
 		buf_addf(out, "%s- [ ] %s%s%s%s%s %s (%s, %s)\n",
 			 markdown ? "" : "  ", *owner ? "@" : "", owner,
 			 *owner ? " " : "", *due ? "due:" : "", due,
-			 str(m, "text"), str(m, "service"), str(m, "slug"));
+			 jstr(m, "text"), jstr(m, "service"), jstr(m, "slug"));
 	}
 }

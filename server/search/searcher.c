@@ -10,7 +10,10 @@
  *                lookup per match); exact words (quoted) are checked in
  *                the text once per match; SQL passes over the match set
  *                only for exclusions
- *   listing      without terms, the page too comes from docmeta
+ *   facets       a group's counts leave out the URL's own filter on it
+ *                (one more pass over the match set per such group)
+ *   listing      without terms, or sorted by date, severity or time to
+ *                resolve, the page too comes from docmeta
  *   ranking      bm25 with column weights, ties by date; over very large
  *                match sets only the newest RANK_MAX matches are ranked
  *   page         each returned row is read once; its snippet is computed
@@ -67,6 +70,7 @@ enum {
 	P_CUT,
 	P_WINDOW,
 	P_EXACT,
+	P_YEAR,
 };
 
 #define LIST_SLOTS (P_STATUS - P_CAUSE_Q + 1)
@@ -97,7 +101,9 @@ enum {
 	" (SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?15))"             \
 	" AND (?20 IS NULL OR EXISTS (SELECT 1 FROM postmortems x"         \
 	" WHERE x.id = p.id AND pm_exact(x.title || ' ' || x.summary"      \
-	" || ' ' || x.keywords || ' ' || x.body, ?20)))"
+	" || ' ' || x.keywords || ' ' || x.body, ?20)))"                  \
+	" AND (?21 IS NULL OR substr(p.started_at, 1, 4) IN"               \
+	" (SELECT j.value FROM json_each(?21) j))"
 
 /*
  * CROSS JOIN fixes the join order: the match set drives. Left to itself
@@ -117,7 +123,14 @@ enum {
 /* For counts and facets, which visit every row they count. */
 #define FROM_LIST_META " FROM" META " WHERE 1"
 
-#define BY_DATE " ORDER BY p.started_epoch DESC, p.id DESC"
+#define NEWEST " p.started_epoch DESC, p.id DESC"
+#define BY_DATE " ORDER BY" NEWEST
+/* As docmeta.h's orders: a missing rank, an unknown TTR last. */
+#define BY_SEVERITY                                                        \
+	" ORDER BY p.severity_rank IS NULL, p.severity_rank," NEWEST
+#define BY_TTR                                                             \
+	" ORDER BY CASE WHEN p.resolved_epoch >= p.started_epoch"          \
+	" THEN p.resolved_epoch - p.started_epoch ELSE -1 END DESC," NEWEST
 #define PAGE " LIMIT ?16 OFFSET ?17"
 
 static const char sql_rank[] =
@@ -135,7 +148,15 @@ static const char sql_rank_mem[] =
 	" pm_docepoch(rowid) DESC, rowid DESC" PAGE;
 static const char sql_rank_date[] = "SELECT p.id" FROM_FTS FILTERS BY_DATE
 	PAGE;
+static const char sql_rank_sev[] = "SELECT p.id" FROM_FTS FILTERS
+	BY_SEVERITY PAGE;
+static const char sql_rank_ttr[] = "SELECT p.id" FROM_FTS FILTERS BY_TTR
+	PAGE;
 static const char sql_list[] = "SELECT p.id" FROM_LIST FILTERS BY_DATE PAGE;
+static const char sql_list_sev[] = "SELECT p.id" FROM_LIST FILTERS
+	BY_SEVERITY PAGE;
+static const char sql_list_ttr[] = "SELECT p.id" FROM_LIST FILTERS BY_TTR
+	PAGE;
 
 static const char sql_count_fts[] = "SELECT count(*)" FROM_FTS FILTERS;
 
@@ -192,7 +213,8 @@ static const char sql_cut[] =
 
 static const char sql_row[] =
 	"SELECT slug, title, summary, started_at, primary_cause, causes,"
-	" severity, services, tags, status, body"
+	" severity, services, tags, status, body, resolved_at,"
+	" started_epoch, resolved_epoch"
 	" FROM postmortems WHERE id = ?1";
 
 /* The filters of one request, ready to bind. */
@@ -204,6 +226,9 @@ struct filters {
 	const char *exclude;	 /* borrowed */
 	int64_t cut;		 /* lowest rowid ranked */
 	char *exact;		 /* quoted words, U+001F apart, or NULL */
+	char *year;		 /* the URL's years, JSON, or NULL */
+	char *sev_q;		 /* the query's severities alone, or NULL */
+	int sev_url;		 /* whether the URL names severities */
 };
 
 /* ---- filters ---- */
@@ -254,6 +279,8 @@ static void filters_release(struct filters *f)
 	for (i = 0; i < LIST_SLOTS; i++)
 		free(f->lists[i]);
 	free(f->exact);
+	free(f->year);
+	free(f->sev_q);
 }
 
 static enum pm_status bad_param(struct pm_error *err, const char *name,
@@ -285,6 +312,7 @@ static enum pm_status filters_build(struct filters *f, const struct pm_query *q,
 	struct pm_list causes = { NULL, 0, 0 }, services = { NULL, 0, 0 };
 	struct pm_list tags = { NULL, 0, 0 }, sevs = { NULL, 0, 0 };
 	struct pm_list statuses = { NULL, 0, 0 }, raw = { NULL, 0, 0 };
+	struct pm_list years = { NULL, 0, 0 };
 	enum pm_status st = PM_OK;
 	char cause[256];
 	const char *canon;
@@ -327,6 +355,16 @@ static enum pm_status filters_build(struct filters *f, const struct pm_query *q,
 		}
 		pm_list_add_unique(&sevs, canon);
 	}
+	split_add(&years, req->year);
+	for (i = 0; i < years.n; i++) {
+		const char *y = years.v[i];
+
+		if (strlen(y) != 4 || strspn(y, "0123456789") != 4) {
+			st = bad_param(err, "year", "expects a year like 2017,"
+				       " not", y);
+			goto out;
+		}
+	}
 	split_add(&services, req->service);
 	split_add(&tags, req->tag);
 	split_add(&statuses, req->status);
@@ -360,6 +398,9 @@ static enum pm_status filters_build(struct filters *f, const struct pm_query *q,
 							  &sevs);
 	f->lists[P_STATUS - P_CAUSE_Q] = intersect_json(&q->statuses,
 							&statuses);
+	f->sev_q = pm_list_dumps(&q->severities);
+	f->sev_url = sevs.n > 0;
+	f->year = pm_list_dumps(&years);
 out:
 	pm_list_release(&causes);
 	pm_list_release(&services);
@@ -367,6 +408,7 @@ out:
 	pm_list_release(&sevs);
 	pm_list_release(&statuses);
 	pm_list_release(&raw);
+	pm_list_release(&years);
 	return st;
 }
 
@@ -393,6 +435,8 @@ static void bind_filters(sqlite3_stmt *s, const struct filters *f)
 		sqlite3_bind_int64(s, P_CUT, f->cut);
 	if (f->exact && sqlite3_bind_parameter_count(s) >= P_EXACT)
 		sqlite3_bind_text(s, P_EXACT, f->exact, -1, SQLITE_STATIC);
+	if (f->year && sqlite3_bind_parameter_count(s) >= P_YEAR)
+		sqlite3_bind_text(s, P_YEAR, f->year, -1, SQLITE_STATIC);
 }
 
 /* Whether f has no condition besides the MATCH expression. */
@@ -404,7 +448,40 @@ static int filters_none(const struct filters *f)
 		if (f->lists[i])
 			return 0;
 	return f->sev_max < 0 && f->after == INT64_MIN &&
-	       f->before == INT64_MAX && !f->exclude && !f->exact;
+	       f->before == INT64_MAX && !f->exclude && !f->exact && !f->year;
+}
+
+/* The facet groups, in the order of the answer's "facets". */
+enum { G_CAUSE, G_SEVERITY, G_SERVICE, G_YEAR, G_MAX };
+
+static const char *const group_name[G_MAX] = { "cause", "severity",
+					       "service", "year" };
+static const enum docmeta_field group_field[G_MAX] = { DM_CAUSE, DM_SEVERITY,
+						       DM_SERVICE, DM_YEAR };
+
+/*
+ * f without the URL's filter on facet group g, as a shallow copy whose
+ * strings stay f's (not to be released); 0 when the URL does not filter
+ * g, so that its counts are the match set's.
+ */
+static int filters_without(const struct filters *f, int g,
+			   struct filters *out)
+{
+	*out = *f;
+	switch (g) {
+	case G_CAUSE:
+		out->lists[P_CAUSE_U - P_CAUSE_Q] = NULL;
+		return f->lists[P_CAUSE_U - P_CAUSE_Q] != NULL;
+	case G_SERVICE:
+		out->lists[P_SERVICE_U - P_CAUSE_Q] = NULL;
+		return f->lists[P_SERVICE_U - P_CAUSE_Q] != NULL;
+	case G_SEVERITY:
+		out->lists[P_SEVERITY - P_CAUSE_Q] = f->sev_q;
+		return f->sev_url;
+	default:
+		out->year = NULL;
+		return f->year != NULL;
+	}
 }
 
 /* Logs SQLite's message; the user sees only a generic one. */
@@ -460,6 +537,16 @@ static int by_value_desc(const void *a, const void *b)
 	return strcmp(y->value, x->value);
 }
 
+static void facet_release(struct facet *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		free(f->v[i].value);
+	free(f->v);
+	memset(f, 0, sizeof(*f));
+}
+
 /* Takes f's values into a JSON array (sorted, at most FACET_MAX). */
 static json_t *facet_json(struct facet *f,
 			  int (*cmp)(const void *, const void *))
@@ -469,16 +556,11 @@ static json_t *facet_json(struct facet *f,
 
 	if (f->n)
 		qsort(f->v, f->n, sizeof(f->v[0]), cmp);
-	for (i = 0; i < f->n; i++) {
-		if (i < FACET_MAX)
-			json_array_append_new(
-				a, json_pack("{s:s,s:I}", "value",
-					     f->v[i].value, "count",
-					     (json_int_t)f->v[i].count));
-		free(f->v[i].value);
-	}
-	free(f->v);
-	memset(f, 0, sizeof(*f));
+	for (i = 0; i < f->n && i < FACET_MAX; i++)
+		json_array_append_new(a, json_pack("{s:s,s:I}", "value",
+						   f->v[i].value, "count",
+						   (json_int_t)f->v[i].count));
+	facet_release(f);
 	return a;
 }
 
@@ -500,51 +582,76 @@ static enum pm_status label_facet(struct dbconn *c, const struct filters *f,
 	return rc == SQLITE_DONE ? PM_OK : db_fail(c, err);
 }
 
-static enum pm_status run_facets(struct dbconn *c, const struct filters *f,
-				 json_t **facets, int64_t *total,
-				 struct pm_error *err)
+/*
+ * Counts f's match set into out[g] for each group g in want (a bit per
+ * G_*); severity and year come from one pass, which also gives *total.
+ */
+static enum pm_status sql_facets(struct dbconn *c, const struct filters *f,
+				 unsigned want, struct facet *out,
+				 int64_t *total, struct pm_error *err)
 {
-	struct facet cause = { NULL, 0, 0 }, sev = { NULL, 0, 0 };
-	struct facet year = { NULL, 0, 0 }, svc = { NULL, 0, 0 };
 	enum pm_status st = PM_OK;
 	sqlite3_stmt *s;
 	int rc;
 
 	*total = 0;
-	s = dbconn_stmt(c, f->match ? sql_facets_fts : sql_facets_list);
-	if (!s) {
-		st = db_fail(c, err);
-		goto out;
-	}
-	bind_filters(s, f);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *sv = (const char *)sqlite3_column_text(s, 0);
-		const char *yr = (const char *)sqlite3_column_text(s, 1);
-		int64_t n = sqlite3_column_int64(s, 2);
+	if (want & (1u << G_SEVERITY | 1u << G_YEAR)) {
+		s = dbconn_stmt(c, f->match ? sql_facets_fts : sql_facets_list);
+		if (!s)
+			return db_fail(c, err);
+		bind_filters(s, f);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			const char *sv =
+				(const char *)sqlite3_column_text(s, 0);
+			const char *yr =
+				(const char *)sqlite3_column_text(s, 1);
+			int64_t n = sqlite3_column_int64(s, 2);
 
-		*total += n;
-		if (sv)
-			facet_add(&sev, sv, n);
-		if (yr && strlen(yr) == 4)
-			facet_add(&year, yr, n);
+			*total += n;
+			if (sv && want & 1u << G_SEVERITY)
+				facet_add(&out[G_SEVERITY], sv, n);
+			if (yr && strlen(yr) == 4 && want & 1u << G_YEAR)
+				facet_add(&out[G_YEAR], yr, n);
+		}
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return db_fail(c, err);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		st = db_fail(c, err);
-		goto out;
-	}
-	st = label_facet(c, f, f->match ? sql_services_fts : sql_services_list,
-			 &svc, err);
-	if (st == PM_OK)
+	if (want & 1u << G_SERVICE)
+		st = label_facet(c, f,
+				 f->match ? sql_services_fts : sql_services_list,
+				 &out[G_SERVICE], err);
+	if (st == PM_OK && want & 1u << G_CAUSE)
 		st = label_facet(c, f,
 				 f->match ? sql_causes_fts : sql_causes_list,
-				 &cause, err);
-out:
+				 &out[G_CAUSE], err);
+	return st;
+}
+
+static enum pm_status run_facets(struct dbconn *c, const struct filters *f,
+				 json_t **facets, int64_t *total,
+				 struct pm_error *err)
+{
+	struct facet out[G_MAX];
+	struct filters wide;
+	enum pm_status st;
+	int64_t unused;
+	int g;
+
+	memset(out, 0, sizeof(out));
+	st = sql_facets(c, f, (1u << G_MAX) - 1, out, total, err);
+	for (g = 0; g < G_MAX && st == PM_OK; g++) {
+		if (!filters_without(f, g, &wide))
+			continue;
+		facet_release(&out[g]);
+		st = sql_facets(c, &wide, 1u << g, out, &unused, err);
+	}
 	*facets = json_object();
-	json_object_set_new(*facets, "cause", facet_json(&cause, by_count));
-	json_object_set_new(*facets, "severity", facet_json(&sev, by_count));
-	json_object_set_new(*facets, "service", facet_json(&svc, by_count));
-	json_object_set_new(*facets, "year", facet_json(&year, by_value_desc));
+	for (g = 0; g < G_MAX; g++)
+		json_object_set_new(*facets, group_name[g],
+				    facet_json(&out[g], g == G_YEAR
+							? by_value_desc
+							: by_count));
 	return st;
 }
 
@@ -620,6 +727,7 @@ static struct docmeta_filter *memory_filter(const struct docmeta *dm,
 
 	for (i = 0; i < LIST_SLOTS; i++)
 		docmeta_filter_values(mf, field[i], f->lists[i]);
+	docmeta_filter_values(mf, DM_YEAR, f->year);
 	docmeta_filter_bounds(mf, f->sev_max, f->after, f->before);
 	return mf;
 }
@@ -666,11 +774,56 @@ static json_t *counted_json(const struct docmeta *dm, const int64_t *count,
 	return facet_json(&f, cmp);
 }
 
+/* A page of s from memory in req's order (relevance: newest first). */
+static int64_t *memory_page(const struct docmeta *dm, struct docmeta_scan *s,
+			    const struct search_request *req, size_t *n)
+{
+	static const enum docmeta_order order[] = {
+		[SEARCH_SORT_RELEVANCE] = DM_ORDER_DATE,
+		[SEARCH_SORT_DATE] = DM_ORDER_DATE,
+		[SEARCH_SORT_SEVERITY] = DM_ORDER_SEVERITY,
+		[SEARCH_SORT_TTR] = DM_ORDER_TTR,
+	};
+	int64_t *page = xmalloc(((size_t)req->limit + 1) * sizeof(*page));
+
+	docmeta_page(dm, s, order[req->sort], (size_t)req->offset,
+		     (size_t)req->limit, page, n);
+	return page;
+}
+
 /*
- * Total, facets and (for listings) the page's ids from the in-memory
- * metadata: the match set is read once, as bare rowids, which also give
- * the lowest rowid ranked (what find_cut looks up) in *cut, INT64_MIN
- * when every match is ranked.
+ * The counts of facet group g over f's matches (ids[0..n), or every
+ * document without terms) with the URL's filter on g left out, moved
+ * into counted->count.
+ */
+static void memory_group(const struct docmeta *dm, const struct filters *f,
+			 int g, const int64_t *ids, size_t n,
+			 const int64_t *exact, size_t n_exact,
+			 struct docmeta_scan *counted)
+{
+	struct docmeta_filter *mf;
+	struct docmeta_scan wide;
+	struct filters without;
+	int64_t *swap;
+
+	if (!filters_without(f, g, &without))
+		return;
+	mf = memory_filter(dm, &without);
+	if (f->exact)
+		docmeta_filter_only(mf, exact, n_exact);
+	docmeta_scan(dm, mf, !f->match, ids, n, 1, 0, &wide);
+	swap = counted->count[group_field[g]];
+	counted->count[group_field[g]] = wide.count[group_field[g]];
+	wide.count[group_field[g]] = swap;
+	docmeta_scan_release(&wide);
+	docmeta_filter_free(mf);
+}
+
+/*
+ * Total, facets and (for listings and the orders other than relevance)
+ * the page's ids from the in-memory metadata: the match set is read once,
+ * as bare rowids, which also give the lowest rowid ranked (what find_cut
+ * looks up) in *cut, INT64_MIN when every match is ranked.
  */
 static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 				   const struct search_request *req,
@@ -682,8 +835,9 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 	const struct docmeta *dm;
 	struct docmeta_filter *mf = NULL;
 	struct docmeta_scan scan = { 0 };
-	int64_t *ids = NULL;
-	size_t n = 0;
+	int64_t *ids = NULL, *exact = NULL;
+	size_t n = 0, n_exact = 0;
+	int paged = !f->match || req->sort != SEARCH_SORT_RELEVANCE;
 	enum pm_status st;
 
 	if ((st = docmeta_current(c, &dm, err)) != PM_OK)
@@ -694,45 +848,34 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 	*cut = n >= RANK_MAX ? ids[n - RANK_MAX] : INT64_MIN;
 	mf = memory_filter(dm, f);
 	if (f->exact) {
-		int64_t *exact = NULL;
-		size_t n_exact = 0;
-
 		st = match_ids(c, sql_exact_ids, f, &exact, &n_exact, err);
 		docmeta_filter_only(mf, exact, n_exact);
-		free(exact);
 		if (st != PM_OK)
 			goto out;
 	}
-	docmeta_scan(dm, mf, !f->match, ids, n, req->facets, !f->match,
-		     &scan);
+	docmeta_scan(dm, mf, !f->match, ids, n, req->facets, paged, &scan);
 	*total = scan.total;
 	if (req->facets) {
-		static const struct {
-			const char *name;
-			enum docmeta_field field;
-			int (*cmp)(const void *, const void *);
-		} facet[] = { { "cause", DM_CAUSE, by_count },
-			      { "severity", DM_SEVERITY, by_count },
-			      { "service", DM_SERVICE, by_count },
-			      { "year", DM_YEAR, by_value_desc } };
-		size_t i;
+		int g;
 
 		*facets = json_object();
-		for (i = 0; i < sizeof(facet) / sizeof(facet[0]); i++)
+		for (g = 0; g < G_MAX; g++) {
+			memory_group(dm, f, g, ids, n, exact, n_exact, &scan);
 			json_object_set_new(
-				*facets, facet[i].name,
-				counted_json(dm, scan.count[facet[i].field],
-					     facet[i].field, facet[i].cmp));
+				*facets, group_name[g],
+				counted_json(dm, scan.count[group_field[g]],
+					     group_field[g],
+					     g == G_YEAR ? by_value_desc
+							 : by_count));
+		}
 	}
-	if (!f->match) {
-		*page = xmalloc(((size_t)req->limit + 1) * sizeof(**page));
-		docmeta_page_by_date(dm, &scan, (size_t)req->offset,
-				     (size_t)req->limit, *page, n_page);
-	}
+	if (paged)
+		*page = memory_page(dm, &scan, req, n_page);
 out:
 	docmeta_scan_release(&scan);
 	*filter = mf;
 	free(ids);
+	free(exact);
 	return st;
 }
 
@@ -764,6 +907,8 @@ static enum pm_status add_result(struct dbconn *c, struct snippets *sc,
 	json_object_set_new(r, "title", column_string(s, 1));
 	json_object_set_new(r, "summary", column_string(s, 2));
 	json_object_set_new(r, "started_at", column_string(s, 3));
+	json_object_set_new(r, "resolved_at", column_string(s, 11));
+	json_object_set_new(r, "ttr_seconds", column_duration(s, 12, 13));
 	json_object_set_new(r, "cause", column_string(s, 4));
 	json_object_set_new(r, "causes", column_array(s, 5));
 	json_object_set_new(r, "severity", column_string(s, 6));
@@ -788,12 +933,20 @@ static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 			       size_t n_page, const struct docmeta_filter *mf,
 			       json_t *results, struct pm_error *err)
 {
-	const char *sql = !f->match			  ? sql_list
-			  : req->sort == SEARCH_SORT_DATE ? sql_rank_date
-			  : filters_none(f)		  ? sql_rank_fast
-			  : mf				  ? sql_rank_mem
-							  : sql_rank;
-	sqlite3_stmt *s = dbconn_stmt(c, sql);
+	static const char *const ordered[][2] = {
+		/* without terms, with terms */
+		[SEARCH_SORT_RELEVANCE] = { sql_list, NULL },
+		[SEARCH_SORT_DATE] = { sql_list, sql_rank_date },
+		[SEARCH_SORT_SEVERITY] = { sql_list_sev, sql_rank_sev },
+		[SEARCH_SORT_TTR] = { sql_list_ttr, sql_rank_ttr },
+	};
+	const char *sql = ordered[req->sort][f->match != NULL];
+
+	if (!sql)
+		sql = filters_none(f) ? sql_rank_fast
+		      : mf	      ? sql_rank_mem
+				      : sql_rank;
+	sqlite3_stmt *s;
 	int64_t *ids = NULL;
 	size_t n = 0, alloc = 0, i;
 	struct snippets *sc;
@@ -807,7 +960,7 @@ static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 					err);
 		goto out;
 	}
-	if (!s) {
+	if (!(s = dbconn_stmt(c, sql))) {
 		st = db_fail(c, err);
 		goto out;
 	}
@@ -857,11 +1010,11 @@ enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
 	*out = NULL;
 	query_init(&q);
 	memset(&f, 0, sizeof(f));
-	if (req->limit < 1 || req->limit > PM_SEARCH_MAX_LIMIT ||
+	if (req->limit < 1 || req->limit > PM_SEARCH_MAX_EXPORT ||
 	    req->offset < 0) {
 		st = pm_error_set(err, PM_INVALID, "search", 0,
 				  "limit must be 1 to %d and offset at least 0",
-				  PM_SEARCH_MAX_LIMIT);
+				  PM_SEARCH_MAX_EXPORT);
 		goto out;
 	}
 	if ((st = query_parse(&q, req->q, tax, err)) != PM_OK)
@@ -882,7 +1035,7 @@ enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
 		st = run_count(c, &f, &total, err);
 	if (st != PM_OK)
 		goto out;
-	if (f.match && total > RANK_MAX && req->sort != SEARCH_SORT_DATE) {
+	if (f.match && total > RANK_MAX && req->sort == SEARCH_SORT_RELEVANCE) {
 		if (memory_filters(&f))
 			f.cut = cut;
 		else if ((st = find_cut(c, &f, err)) != PM_OK)

@@ -18,6 +18,8 @@
 
 #include "pmkb/base/civil.h"
 #include "pmkb/base/buf.h"
+#include "pmkb/base/csv.h"
+#include "pmkb/base/jsonstr.h"
 #include "pmkb/base/log.h"
 #include "pmkb/stats/stats.h"
 #include "pmkb/db/store.h"
@@ -70,36 +72,6 @@ static void grid_add(struct grid *g, const char *fmt, ...)
 static size_t grid_rows(const struct grid *g)
 {
 	return g->n / g->cols;
-}
-
-static int is_number(const char *s)
-{
-	char *end;
-
-	if (!*s)
-		return 0;
-	(void)strtod(s, &end);
-	return !*end;
-}
-
-static void csv_cell(struct buf *out, const char *s)
-{
-	/* A leading = + - @ makes spreadsheets run the cell as a formula:
-	 * cause ids come from anybody's front matter. */
-	int guard = strchr("=+-@\t\r", s[0]) && s[0] && !is_number(s);
-	int quote = guard || strpbrk(s, ",\"\r\n") != NULL;
-
-	if (quote)
-		buf_addch(out, '"');
-	if (guard)
-		buf_addch(out, '\'');
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			buf_addch(out, '"');
-		buf_addch(out, *p);
-	}
-	if (quote)
-		buf_addch(out, '"');
 }
 
 static void render_csv(struct buf *out, const struct grid *g)
@@ -213,13 +185,6 @@ static void render_grid(struct buf *out, const struct grid *g,
 		render_md(out, g);
 	else
 		render_text(out, g);
-}
-
-static const char *jstr(const json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-
-	return v ? v : "";
 }
 
 static long long jint(const json_t *o, const char *key)

@@ -152,6 +152,87 @@ pageSuite('the search page', (srv) => {
     await p.close();
   });
 
+  test('values of one facet combine with OR, keep their siblings and the focus', async () => {
+    const p = await openPage(srv.base, '/?q=database');
+    const { page } = p;
+    await searchShown(page, '/?q=database');
+    const api = await getJson(srv.base, '/api/search?q=database&limit=1');
+    const [a, b] = api.facets.severity;
+    assert.ok(a && b, 'two severities to choose from');
+    const button = (v) => page.locator(`button.facet[data-facet="severity"][data-value="${v.value}"]`);
+    const focused = () => page.evaluate(() => {
+      const e = document.activeElement;
+      return e?.classList.contains('facet') ? `${e.dataset.facet}=${e.dataset.value}` : e?.tagName;
+    });
+    const url = (sev) => `/?${new URLSearchParams({ q: 'database', severity: sev })}`;
+
+    // Keyboard: Enter on the first keeps the focus on it.
+    await button(a).focus();
+    await page.keyboard.press('Enter');
+    await searchShown(page, url(a.value));
+    assert.equal(await focused(), `severity=${a.value}`, 'the focus stays on the facet after Enter');
+    assert.equal(await button(a).getAttribute('aria-pressed'), 'true');
+    // Its sibling is still offered, counted as if it alone were chosen.
+    assert.equal(await button(b).getAttribute('aria-pressed'), 'false');
+    assert.equal(Number(await button(b).locator('.count').textContent()), b.count);
+
+    await button(b).focus();
+    await page.keyboard.press('Enter');
+    await searchShown(page, url(`${a.value},${b.value}`));
+    assert.equal(await focused(), `severity=${b.value}`);
+    const both = await getJson(srv.base, `/api/search?q=database&severity=${a.value},${b.value}&limit=20`);
+    assert.equal(both.total, a.count + b.count, 'either severity');
+    const slugs = await page.$$eval('ol.results a.title', (as) => as.map((x) => x.getAttribute('href')));
+    assert.deepEqual(slugs, both.results.map((r) => r.url));
+    assert.equal(await page.locator('.chips .chip:not(.clear)').count(), 2, 'a chip per chosen value');
+    await shot(page, 'search-facets-or');
+
+    // Taking one out leaves the other.
+    await button(a).click();
+    await searchShown(page, url(b.value));
+    assert.equal(await focused(), `severity=${a.value}`);
+    await p.close();
+  });
+
+  test('results sort by severity and by time to resolve, and export as CSV', async () => {
+    const p = await openPage(srv.base, '/?q=database');
+    const { page } = p;
+    await searchShown(page, '/?q=database');
+    const shown = () => page.$$eval('ol.results a.title', (as) => as.map((a) => a.getAttribute('href')));
+    const select = page.locator('label.sort select');
+    for (const sort of ['severity', 'ttr']) {
+      await select.selectOption(sort);
+      await searchShown(page, `/?q=database&sort=${sort}`);
+      const want = await getJson(srv.base, `/api/search?q=database&sort=${sort}&limit=20`);
+      assert.deepEqual(await shown(), want.results.map((r) => r.url), sort);
+    }
+    const byTtr = await getJson(srv.base, '/api/search?q=database&sort=ttr&limit=1000');
+    assert.match(await page.locator('ol.results .result .ttr').first().textContent(), /^resolved in \d/);
+
+    // The export holds every result, in the order shown.
+    const href = await page.locator('a.csv').getAttribute('href');
+    const text = await page.evaluate(async (h) => (await fetch(h)).text(), href);
+    const rows = text.trim().split('\r\n');
+    assert.equal(rows[0].split(',')[0], 'slug');
+    assert.equal(rows.length - 1, byTtr.total, 'a row per result');
+    assert.deepEqual(rows.slice(1).map((r) => r.split(',')[0]), byTtr.results.map((r) => r.slug));
+
+    // Without words the list sorts too, newest first by default.
+    await page.fill('#pmkb-q', '');
+    await searchShown(page, '/?sort=ttr');
+    const listing = await getJson(srv.base, '/api/postmortems?sort=ttr&limit=20');
+    assert.deepEqual(await shown(), listing.results.map((r) => r.url));
+    assert.deepEqual(await select.locator('option').evaluateAll((os) => os.map((o) => o.value)), ['', 'severity', 'ttr']);
+    await p.close();
+
+    const ja = await openPage(srv.base, '/?q=database&sort=severity', { locale: 'ja-JP' });
+    await searchShown(ja.page, '/?q=database&sort=severity');
+    assert.equal(await ja.page.locator('label.sort select option:checked').textContent(), '重大度の高い順');
+    assert.equal(await ja.page.locator('a.csv').textContent(), 'CSV をダウンロード');
+    await shot(ja.page, 'search-sorted-ja');
+    await ja.close();
+  });
+
   test('the severity and service facets filter as the API does', async () => {
     const p = await openPage(srv.base, '/?q=database');
     const { page } = p;
@@ -195,15 +276,30 @@ pageSuite('the search page', (srv) => {
     await p.close();
   });
 
+  test('an open quote while typing is searched as if closed', async () => {
+    const p = await openPage(srv.base, '/');
+    const { page } = p;
+    await searchShown(page, '/');
+    await page.locator('#pmkb-q').pressSequentially('"connection pool', { delay: 10 });
+    await searchShown(page, `/?q=${encodeURIComponent('"connection pool').replace(/%20/g, '+')}`);
+    const closed = await getJson(srv.base, `/api/search?q=${encodeURIComponent('"connection pool"')}&limit=20`);
+    assert.ok(closed.total > 0, 'the closed phrase finds something');
+    const slugs = await page.$$eval('ol.results a.title', (as) => as.map((a) => a.getAttribute('href')));
+    assert.deepEqual(slugs, closed.results.map((r) => r.url));
+    assert.equal(await page.locator('.notice.error').count(), 0);
+    assert.equal(await page.locator('.message .quote-closed').textContent(), 'Searched as if the open quote were closed.');
+    await p.close();
+  });
+
   test('a bad query explains itself', async () => {
     const p = await openPage(srv.base, '/');
     const { page } = p;
     await searchShown(page, '/');
     // The 400 is expected here; the browser logs failed requests as errors.
-    await page.locator('#pmkb-q').pressSequentially('"unclosed', { delay: 10 });
-    await searchShown(page, `/?q=${encodeURIComponent('"unclosed')}`);
+    await page.locator('#pmkb-q').pressSequentially('after:someday', { delay: 10 });
+    await searchShown(page, `/?q=${encodeURIComponent('after:someday')}`);
     const alert = await page.locator('.notice.error').textContent();
-    assert.match(alert, /quote/i);
+    assert.match(alert, /after: expects a date/);
     p.problems.splice(0, p.problems.length, ...p.problems.filter((x) => !/status of 400/.test(x)));
     await p.close();
   });

@@ -5,7 +5,9 @@
  * results from memory as through the SQL statements. The SQL path is the
  * one the searcher takes for queries with an exclusion, so each query is
  * asked twice: as written, and with "-zzabsentword" (a word no document
- * holds, so the answer must not change).
+ * holds, so the answer must not change). Each is asked in every order
+ * and with filters from the URL, whose facet groups count without their
+ * own filter.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +57,11 @@ static char *doc_text(unsigned seed, int i, int gen)
 			 1 + (int)(next(&s) % 28));
 	if (next(&s) % 6)
 		buf_addf(&b, "severity: %s\n", PICK(sevs, &s));
+	/* Resolved within days, or before it started (a mistake), or never. */
+	if (next(&s) % 4)
+		buf_addf(&b, "resolved_at: %d-%02d-%02d\n",
+			 2015 + (int)(next(&s) % 10), 1 + (int)(next(&s) % 12),
+			 1 + (int)(next(&s) % 28));
 	buf_addf(&b, "cause: [%s, %s]\n", PICK(causes, &s), PICK(causes, &s));
 	buf_addf(&b, "services: [%s, %s]\n", PICK(services, &s),
 		 PICK(services, &s));
@@ -78,8 +85,22 @@ static void put(struct index_batch *b, int i, int gen)
 	free(text);
 }
 
-static json_t *run(struct dbconn *c, const char *q, int sort_date,
-		   int offset)
+/* Filters as the URL gives them. */
+struct url_filters {
+	const char *cause, *severity, *service, *year;
+};
+
+static const struct url_filters urls[] = {
+	{ NULL, NULL, NULL, NULL },
+	{ "deploy", NULL, NULL, NULL },
+	{ "deploy,capacity", "SEV2", NULL, NULL },
+	{ NULL, "SEV1,SEV3", "redis,cdn", NULL },
+	{ NULL, NULL, NULL, "2019,2021" },
+	{ "process", NULL, "aurora", "2018" },
+};
+
+static json_t *run(struct dbconn *c, const char *q, enum search_sort sort,
+		   int offset, const struct url_filters *u)
 {
 	struct search_request r;
 	struct pm_error err;
@@ -91,7 +112,11 @@ static json_t *run(struct dbconn *c, const char *q, int sort_date,
 	r.offset = offset;
 	r.base_url = "";
 	r.facets = 1;
-	r.sort = sort_date ? SEARCH_SORT_DATE : SEARCH_SORT_RELEVANCE;
+	r.sort = sort;
+	r.cause = u->cause;
+	r.severity = u->severity;
+	r.service = u->service;
+	r.year = u->year;
 	if (searcher_run(c, NULL, &r, &out, &err) != PM_OK)
 		printf("# %s: %s\n", q, err.message);
 	return out;
@@ -115,27 +140,36 @@ static void compare(struct dbconn *c, int gen)
 	size_t i;
 	int bad = 0, checked = 0;
 
+	static const char *const sort_name[] = { "relevance", "date",
+						 "severity", "ttr" };
+	size_t u;
+
 	for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
-		for (int variant = 0; variant < 3; variant++) {
+		for (int variant = 0; variant < 8; variant++) {
+		/* No URL filter, and at offset 0 one of the others in turn. */
+		for (int k = 0; k < 2 - variant % 2; k++) {
 			char sql_q[160];
 			json_t *mem, *sql;
-			int date = variant == 1, off = variant == 2 ? 7 : 0;
+			enum search_sort sort = (enum search_sort)(variant / 2);
+
+			u = k ? 1 + (i + (size_t)variant) % 5 : 0;
+			int off = variant % 2 ? 7 : 0;
 
 			snprintf(sql_q, sizeof(sql_q), "%s -zzabsentword", qs[i]);
-			mem = run(c, qs[i], date, off);
-			sql = run(c, sql_q, date, off);
+			mem = run(c, qs[i], sort, off, &urls[u]);
+			sql = run(c, sql_q, sort, off, &urls[u]);
 			checked++;
 			if (!same(mem, sql, "total") ||
 			    !same(mem, sql, "facets") ||
 			    !same(mem, sql, "results")) {
 				bad++;
-				printf("# generation %d: '%s' (%s, offset %d) "
-				       "differs\n",
-				       gen, qs[i], date ? "date" : "relevance",
-				       off);
+				printf("# generation %d: '%s' (%s, offset %d, "
+				       "url filters %zu) differs\n",
+				       gen, qs[i], sort_name[sort], off, u);
 			}
 			json_decref(mem);
 			json_decref(sql);
+		}
 		}
 	}
 	is_int(bad, 0, "generation: memory answers equal SQL answers");

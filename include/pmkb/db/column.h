@@ -20,6 +20,10 @@ json_t *column_array(sqlite3_stmt *s, int i);
 /* The integer in column i, or null. */
 json_t *column_integer(sqlite3_stmt *s, int i);
 
+/* Seconds from epoch column from to epoch column to, or null when either
+ * is NULL. */
+json_t *column_duration(sqlite3_stmt *s, int from, int to);
+
 /* Column i holding seconds since 1970 as an ISO 8601 time in UTC; null
  * when NULL or 0 (unknown). */
 json_t *column_time(sqlite3_stmt *s, int i);

@@ -1,6 +1,6 @@
 /*
  * The search metadata of every postmortem, in memory: severity, status,
- * year, start time and labels (causes, services, tags, authors, teams) as
+ * year, start time, time to resolve and labels (causes, services, tags, authors, teams) as
  * arrays indexed by document. Filters, exact totals and facets of a match
  * set then cost an array lookup per match instead of one SQL row lookup
  * per match and facet.
@@ -102,14 +102,23 @@ size_t docmeta_values(const struct docmeta *dm, enum docmeta_field field);
 const char *docmeta_value(const struct docmeta *dm, enum docmeta_field field,
 			  uint32_t id);
 
+/* The orders of a page. Each breaks ties newest first. */
+enum docmeta_order {
+	DM_ORDER_DATE,	   /* started_epoch descending, a missing start
+			      last, then rowid descending, as ORDER BY
+			      started_epoch DESC, id DESC does */
+	DM_ORDER_SEVERITY, /* severity_rank ascending (most severe first),
+			      a missing rank last */
+	DM_ORDER_TTR,	   /* time to resolve descending; unknown, or
+			      resolved before started, last */
+};
+
 /*
- * Orders s->pass newest first (started_epoch descending, a missing start
- * last, then rowid descending, as ORDER BY started_epoch DESC, id DESC
- * does) far enough to hold its first offset + limit, and sets
- * ids[0..*n) to the rowids of that page. ids has room for limit.
+ * Orders s->pass by order far enough to hold its first offset + limit,
+ * and sets ids[0..*n) to the rowids of that page. ids has room for limit.
  */
-void docmeta_page_by_date(const struct docmeta *dm, struct docmeta_scan *s,
-			  size_t offset, size_t limit, int64_t *ids,
-			  size_t *n);
+void docmeta_page(const struct docmeta *dm, struct docmeta_scan *s,
+		  enum docmeta_order order, size_t offset, size_t limit,
+		  int64_t *ids, size_t *n);
 
 #endif

@@ -19,18 +19,31 @@ struct dbconn;
 struct taxonomy;
 
 #define PM_SEARCH_MAX_LIMIT 1000
+/* Rows of one export (CSV): a whole result list, bounded. */
+#define PM_SEARCH_MAX_EXPORT 10000
 
-enum search_sort { SEARCH_SORT_RELEVANCE, SEARCH_SORT_DATE };
+/*
+ * Relevance; newest first; most severe first; longest time to resolve
+ * first (unknown, or resolved before started, last). All but relevance
+ * break ties newest first; without terms relevance is newest first.
+ */
+enum search_sort {
+	SEARCH_SORT_RELEVANCE,
+	SEARCH_SORT_DATE,
+	SEARCH_SORT_SEVERITY,
+	SEARCH_SORT_TTR,
+};
 
 struct search_request {
 	const char *q;	/* query text, may be NULL or "" (filters only) */
-	int limit;	/* 1..PM_SEARCH_MAX_LIMIT */
+	int limit;	/* 1..PM_SEARCH_MAX_EXPORT */
 	int offset;	/* ≥ 0 */
 	enum search_sort sort;
 	int facets;	/* 1: add "facets" */
 	const char *base_url; /* prefix for "url" values, "" for relative */
 	/* Extra filters from URL parameters (NULL: none), ANDed with q's. */
 	const char *cause, *service, *severity, *tag, *status;
+	const char *year;      /* years of started_at, comma-separated */
 	const char *from, *to; /* dates: started_at ≥ from, < to + 1 day */
 };
 
@@ -40,9 +53,9 @@ struct search_request {
  *    "expanded": {"term": ["synonym", ...]}}
  * ("expanded" only when a term was also searched as its synonyms)
  * where each result is
- *   {"slug","title","summary","started_at","cause","causes","severity",
- *    "services","tags","status","url","snippet","snippet_html",
- *    "highlights": [[start,end],...]}
+ *   {"slug","title","summary","started_at","resolved_at","ttr_seconds",
+ *    "cause","causes","severity","services","tags","status","url",
+ *    "snippet","snippet_html","highlights": [[start,end],...]}
  * (snippet offsets in bytes of "snippet"). "facets" (only with
  * req->facets) counts the whole match set:
  *   {"cause": [{"value","count"}...], "severity": [...], "service": [...],
@@ -51,6 +64,10 @@ struct search_request {
  * filter matches any cause too, so a value's count is what its filter
  * gives), severity as stored, every listed service and the year of
  * started_at as written; by count (years newest first), 50 values at most.
+ * A group's counts leave out the request's own URL filter on that group
+ * (req->cause, ->severity, ->service, ->year; the query's cause:, severity:
+ * stay): a chosen value keeps its siblings, each counted as if it alone
+ * were chosen. Values within one URL filter combine with OR.
  * A cause filter (cause:x, req->cause) matches any of a postmortem's
  * causes; services, tags, authors and teams compare without ASCII case.
  * Relevance is bm25 with ties broken by date; when a query matches more

@@ -34,6 +34,27 @@ function closeQuote(q) {
   return (q.match(/"/g) || []).length % 2 ? `${q}"` : q;
 }
 
+// The search language's errors (server/search/query.c), which the server
+// words in English as "query: <what> at column N", in the UI language.
+const QUERY_ERRORS = [
+  [/^unknown cause "(.*)"$/, 'qerr.cause'],
+  [/^unknown severity "(.*)"$/, 'qerr.severity'],
+  [/^status is draft, review or published, not "(.*)"$/, 'qerr.status'],
+  [/^(after:|before:) expects a date like /, 'qerr.date'],
+  [/^unclosed quote$/, 'qerr.quote'],
+  [/^too many terms \(at most (\d+)\)$/, 'qerr.terms'],
+  [/^a filter cannot be excluded with "-"$/, 'qerr.exclude'],
+];
+
+function queryError(message) {
+  const at = /^query: (.*) at column (\d+)$/.exec(message);
+  for (const [re, key] of at ? QUERY_ERRORS : []) {
+    const m = re.exec(at[1]);
+    if (m) return t('qerr.at', { what: t(key, { v: m[1] }), col: at[2] });
+  }
+  return message;
+}
+
 // A facet's chosen values (the URL holds them comma-separated).
 function chosen(s, kind) {
   return s[kind] ? s[kind].split(',') : [];
@@ -282,7 +303,7 @@ export function mountSearch(input) {
       const bad = e instanceof ApiError && e.status >= 400 && e.status < 500;
       status.textContent = '';
       message.replaceChildren(el('div', { class: 'notice error', role: 'alert' },
-        el('p', { text: bad ? t('search.bad', { message: e.message }) : e.message }),
+        el('p', { text: bad ? t('search.bad', { message: queryError(e.message) }) : e.message }),
         bad ? el('p', { class: 'hint', text: t('search.bad.hint') }) : null));
       list.replaceChildren();
       pager.replaceChildren();

@@ -299,8 +299,16 @@ pageSuite('the search page', (srv) => {
     await page.locator('#pmkb-q').pressSequentially('after:someday', { delay: 10 });
     await searchShown(page, `/?q=${encodeURIComponent('after:someday')}`);
     const alert = await page.locator('.notice.error').textContent();
-    assert.match(alert, /after: expects a date/);
+    assert.match(alert, /after: expects a date like 2017, 2017-07 or 2017-07-01 at column 7/);
     p.problems.splice(0, p.problems.length, ...p.problems.filter((x) => !/status of 400/.test(x)));
     await p.close();
+
+    // In Japanese, the message too.
+    const ja = await openPage(srv.base, `/?q=${encodeURIComponent('障害 cause:nosuch')}`, { locale: 'ja-JP' });
+    await searchShown(ja.page, `/?${new URLSearchParams({ q: '障害 cause:nosuch' })}`);
+    assert.equal(await ja.page.locator('.notice.error p').first().textContent(),
+      'この検索式は実行できません: 10 文字目: 「nosuch」という原因はありません');
+    ja.problems.splice(0, ja.problems.length, ...ja.problems.filter((x) => !/status of 400/.test(x)));
+    await ja.close();
   });
 });

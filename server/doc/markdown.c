@@ -7,6 +7,11 @@
  * (raw HTML omitted, dangerous URLs dropped) entirely cmark's business.
  * The heading ids are spliced into that HTML afterwards: every "<hN>" in
  * safe output comes from a heading, because all text is escaped.
+ *
+ * Code blocks in a language highlight.c knows are the one exception to
+ * "cmark writes the HTML": before rendering, each is replaced by a custom
+ * block whose HTML we write (highlight.c escapes every byte of the code),
+ * and which keeps the code block it replaced for the plain text.
  */
 #include <jansson.h>
 #include <pthread.h>
@@ -25,6 +30,7 @@
 #include "pmkb/base/hash.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/doc/frontmatter.h"
+#include "pmkb/doc/highlight.h"
 #include "pmkb/doc/markdown.h"
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/base/utf8.h"
@@ -232,6 +238,63 @@ static char *render(cmark_parser *parser, cmark_node *doc)
 	return copy;
 }
 
+static void free_replaced(cmark_mem *mem, void *node)
+{
+	(void)mem;
+	cmark_node_free(node);
+}
+
+/*
+ * Replaces code block n, when its info string names a language that
+ * highlight.c knows, by a custom block holding the same <pre lang="..">
+ * <code> cmark would write, the code highlighted. The custom block owns
+ * n (its user data) so that the walk can still read the code.
+ */
+static void highlight_block(cmark_node *n)
+{
+	const char *info = cmark_node_get_fence_info(n);
+	const char *code = cmark_node_get_literal(n);
+	size_t word = info ? strcspn(info, " \t\r\n\f\v") : 0;
+	enum hl_lang lang = highlight_lang(info, word);
+	struct buf html = BUF_INIT;
+	cmark_node *custom;
+
+	if (lang == HL_NONE)
+		return;
+	buf_addstr(&html, "<pre lang=\"");
+	buf_add_html(&html, info, word);
+	buf_addstr(&html, "\"><code>");
+	highlight_html(&html, lang, code, code ? strlen(code) : 0);
+	buf_addstr(&html, "</code></pre>\n");
+	custom = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_BLOCK, &md_mem);
+	cmark_node_set_on_enter(custom, html.ptr);
+	cmark_node_set_on_exit(custom, "");
+	if (cmark_node_replace(n, custom)) {
+		cmark_node_set_user_data(custom, n);
+		cmark_node_set_user_data_free_func(custom, free_replaced);
+	} else {
+		cmark_node_free(custom);
+	}
+	buf_release(&html);
+}
+
+/* Highlights the code blocks of doc (see highlight_block()). */
+static void highlight_blocks(cmark_node *doc)
+{
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	cmark_node *cur;
+
+	/* Replacing a leaf on its ENTER event is allowed while iterating. */
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cur = cmark_iter_get_node(it);
+		if (ev == CMARK_EVENT_ENTER &&
+		    cmark_node_get_type(cur) == CMARK_NODE_CODE_BLOCK)
+			highlight_block(cur);
+	}
+	cmark_iter_free(it);
+}
+
 /*
  * Parses s[0..len) and renders it to HTML on b's budget, b then being
  * this thread's (the caller restores the one before, after freeing the
@@ -257,6 +320,14 @@ static char *parse_on_budget(struct md_budget *b, const char *s, size_t len,
 	*parser = new_parser();
 	cmark_parser_feed(*parser, s ? s : "", s ? len : 0);
 	*doc = cmark_parser_finish(*parser);
+	/*
+	 * Not armed while highlighting: its buffers are not cmark's, and a
+	 * jump would leak them. It is linear in the code, and the custom
+	 * blocks it makes are still counted against the budget.
+	 */
+	b->armed = 0;
+	highlight_blocks(*doc);
+	b->armed = 1;
 	html = render(*parser, *doc);
 	b->armed = 0;
 	return html;
@@ -275,6 +346,14 @@ static void end_line(struct buf *b)
 		buf_setlen(b, b->len - 1);
 	if (b->len && b->ptr[b->len - 1] != '\n')
 		buf_addch(b, '\n');
+}
+
+/* A code block's code, on lines of its own. */
+static void code_text(struct buf *b, cmark_node *code)
+{
+	end_line(b);
+	buf_addstr(b, cmark_node_get_literal(code));
+	end_line(b);
 }
 
 /* The text of n's inlines, with line breaks as spaces. */
@@ -719,9 +798,13 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 			buf_addch(&text, ' ');
 			break;
 		case CMARK_NODE_CODE_BLOCK:
-			end_line(&text);
-			buf_addstr(&text, cmark_node_get_literal(cur));
-			end_line(&text);
+			code_text(&text, cur);
+			break;
+		case CMARK_NODE_CUSTOM_BLOCK:
+			/* A highlighted code block: the one it replaced. */
+			if (ev == CMARK_EVENT_ENTER &&
+			    cmark_node_get_user_data(cur))
+				code_text(&text, cmark_node_get_user_data(cur));
 			break;
 		case CMARK_NODE_PARAGRAPH:
 			end_line(&text);

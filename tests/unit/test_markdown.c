@@ -225,6 +225,54 @@ static void test_costly(void)
 	free(s);
 }
 
+static void test_code(void)
+{
+	struct postmortem pm;
+	char *html;
+
+	render(&pm, S("## Fix\n\n```go\nfunc f() { return \"<h2>\" }\n```\n\n"
+		      "- item\n\n  ```sh\n  # in a list\n  ```\n\n"
+		      "> ```SQL extra words\n> SELECT 1;\n> ```\n\n"
+		      "```mermaid\ngraph TD\n  a-->b\n```\n\n"
+		      "```cobol\nMOVE 1 TO X.\n```\n\n"
+		      "```\nfor x in y\n```\n\n## After\n"));
+	ok(strstr(pm.html, "<pre lang=\"go\"><code>"
+			   "<span class=\"hl-keyword\">func</span> f() { "
+			   "<span class=\"hl-keyword\">return</span> "
+			   "<span class=\"hl-string\">&quot;&lt;h2&gt;&quot;"
+			   "</span> }\n</code></pre>\n") != NULL,
+	   "code: highlighted in cmark's <pre lang> markup, escaped");
+	ok(strstr(pm.html, "<pre lang=\"sh\"><code><span class=\"hl-comment\">"
+			   "# in a list</span>\n</code></pre>") != NULL,
+	   "code: in a list item");
+	ok(strstr(pm.html, "<pre lang=\"SQL\"><code><span class=\"hl-keyword\">"
+			   "SELECT</span> <span class=\"hl-number\">1</span>;")
+		   != NULL,
+	   "code: in a quote; the first word of the info string names it");
+	ok(strstr(pm.html, "<pre lang=\"mermaid\"><code>graph TD\n  a--&gt;b\n"
+			   "</code></pre>") != NULL,
+	   "code: a Mermaid block stays as cmark writes it");
+	ok(strstr(pm.html, "<pre lang=\"cobol\"><code>MOVE 1 TO X.\n</code>") &&
+		   strstr(pm.html, "<pre><code>for x in y\n</code></pre>"),
+	   "code: unknown or no language, as cmark writes it");
+	ok(strstr(pm.html, "<h2 id=\"fix\">") &&
+		   strstr(pm.html, "<h2 id=\"after\">"),
+	   "code: \"<h2>\" in code takes no anchor");
+	is_str(pm.text,
+	       "Fix\nfunc f() { return \"<h2>\" }\nitem\n# in a list\n"
+	       "SELECT 1;\ngraph TD\n  a-->b\nMOVE 1 TO X.\nfor x in y\n"
+	       "After\n",
+	       "code: plain text as written");
+	postmortem_release(&pm);
+
+	html = markdown_inline_html(S("```js\n<script>x</script>\n```"));
+	is_str(html,
+	       "<pre lang=\"js\"><code>&lt;script&gt;x&lt;/script&gt;\n"
+	       "</code></pre>\n",
+	       "code: snippets too, and never raw HTML");
+	free(html);
+}
+
 int main(void)
 {
 	test_threads();
@@ -234,5 +282,6 @@ int main(void)
 	test_tasks();
 	test_inline();
 	test_costly();
+	test_code();
 	return tap_done();
 }

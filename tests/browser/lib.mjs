@@ -213,29 +213,32 @@ export function postmortemShown(page, slug) {
   return page.waitForFunction((s) => document.querySelector('.pm-page')?.dataset.slug === s, slug);
 }
 
+// The WCAG contrast ratio of two computed CSS colours ("rgb(r, g, b)").
+export function contrast(a, b) {
+  const lum = (c) => {
+    const [r, g, bl] = c.match(/\d+(\.\d+)?/g).slice(0, 3).map((v) => {
+      const x = Number(v) / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
 // The least WCAG contrast against the page of the shapes matching
 // selector: each one's fill or, for a fill close to the background, its
 // edge (when at least 1px wide). Returns {fill, best}.
-export function worstContrast(page, selector) {
-  return page.evaluate((sel) => {
-    const rgb = (c) => c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number);
-    const lum = (c) => {
-      const [r, g, b] = rgb(c).map((v) => {
-        const x = v / 255;
-        return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
-      });
-      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    };
-    const contrast = (a, b) => {
-      const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-      return (hi + 0.05) / (lo + 0.05);
-    };
-    const bg = getComputedStyle(document.body).backgroundColor;
-    return [...document.querySelectorAll(sel)].map((r) => {
+export async function worstContrast(page, selector) {
+  const { bg, shapes } = await page.evaluate((sel) => ({
+    bg: getComputedStyle(document.body).backgroundColor,
+    shapes: [...document.querySelectorAll(sel)].map((r) => {
       const st = getComputedStyle(r);
-      return { fill: st.fill, best: Math.max(contrast(st.fill, bg), Number(st.strokeWidth.replace('px', '')) >= 1 ? contrast(st.stroke, bg) : 0) };
-    }).sort((a, b) => a.best - b.best)[0];
-  }, selector);
+      return { fill: st.fill, stroke: st.stroke, width: Number(st.strokeWidth.replace('px', '')) };
+    }),
+  }), selector);
+  return shapes.map((s) => ({ fill: s.fill, best: Math.max(contrast(s.fill, bg), s.width >= 1 ? contrast(s.stroke, bg) : 0) }))
+    .sort((a, b) => a.best - b.best)[0];
 }
 
 export async function shot(page, name, fullPage = false) {

@@ -1,6 +1,7 @@
 // pmkb's browser tests: how faithfully the postmortem page renders what a
 // forge would show: repository images (served by pmkb under /files/),
-// footnotes, code blocks, a Mermaid block, the source link in --dir mode.
+// footnotes, code blocks (highlighted), a Mermaid block, the source link in
+// --dir mode.
 // See lib.mjs for how pages are opened and checked.
 
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { test } from 'node:test';
 import { deflateSync } from 'node:zlib';
 
 import {
-  openPage, pageSuite, PHONE, postmortemShown, shot,
+  contrast, openPage, pageSuite, PHONE, postmortemShown, shot,
 } from './lib.mjs';
 
 // A real PNG: a small bar chart, as a postmortem's graph would be.
@@ -88,7 +89,24 @@ sequenceDiagram
 ## Fix
 
 \`\`\`sh
+# Rebalance the slots, then look at every node
 redis-cli --cluster rebalance 10.0.0.1:6379
+for node in 10.0.0.1 10.0.0.2; do
+  redis-cli -h "$node" info keyspace
+done
+\`\`\`
+
+\`\`\`yaml
+cache:
+  warm_before_switch: true  # was false
+\`\`\`
+
+\`\`\`diff
+--- a/cache/config.yml
++++ b/cache/config.yml
+@@ -1,2 +1,2 @@
+-  warm_before_switch: false
++  warm_before_switch: true
 \`\`\`
 
 ## Action items
@@ -208,6 +226,49 @@ pageSuite('the postmortem page renders like the forge', (srv) => {
     assert.equal(await diagram.getAttribute('aria-label'), 'Diagram (Mermaid source)');
     assert.equal(await page.locator('.doc .diagram-label').textContent(), 'Diagram (Mermaid source)');
     await p.close();
+  });
+
+  test('code is highlighted by language, readable in both themes', async (t) => {
+    const want = ['keyword', 'string', 'comment', 'number', 'key', 'add', 'del', 'meta'];
+    for (const colorScheme of ['light', 'dark']) {
+      const p = await openPage(srv.base, '/p/rich', { colorScheme });
+      const { page } = p;
+      await postmortemShown(page, 'rich');
+      const sh = page.locator('.doc pre[lang="sh"] code');
+      assert.deepEqual(await sh.locator('.hl-keyword').allTextContents(), ['for', 'in', 'do', 'done']);
+      assert.deepEqual(await sh.locator('.hl-string').allTextContents(), ['"$node"']);
+      assert.deepEqual(await sh.locator('.hl-comment').allTextContents(), ['# Rebalance the slots, then look at every node']);
+      assert.ok(await sh.locator('.hl-number').count() >= 4, 'addresses and ports are numbers');
+      const yaml = page.locator('.doc pre[lang="yaml"] code');
+      assert.deepEqual(await yaml.locator('.hl-key').allTextContents(), ['cache', 'warm_before_switch']);
+      assert.deepEqual(await yaml.locator('.hl-keyword').allTextContents(), ['true']);
+      const diff = page.locator('.doc pre[lang="diff"] code');
+      assert.deepEqual(await diff.locator('.hl-del').allTextContents(), ['-  warm_before_switch: false']);
+      assert.deepEqual(await diff.locator('.hl-add').allTextContents(), ['+  warm_before_switch: true']);
+      assert.equal(await diff.locator('.hl-meta').count(), 3);
+      assert.equal(await page.locator('.doc pre[lang="mermaid"] [class^="hl-"]').count(), 0, 'a diagram is not code');
+      // Each token's colour against its block, and against the block's plain text.
+      const spans = await page.$$eval('.doc pre code [class^="hl-"]', (els) => els.map((span) => ({
+        cls: span.className.slice(3),
+        colour: getComputedStyle(span).color,
+        plain: getComputedStyle(span.parentElement).color,
+        back: getComputedStyle(span.closest('pre')).backgroundColor,
+      })));
+      const seen = {};
+      for (const s of spans) {
+        s.contrast = contrast(s.colour, s.back);
+        if (!seen[s.cls] || s.contrast < seen[s.cls].contrast) seen[s.cls] = s;
+      }
+      assert.deepEqual(Object.keys(seen).sort(), [...want].sort(), 'every kind of token is on the page');
+      for (const [cls, s] of Object.entries(seen)) {
+        t.diagnostic(`${colorScheme} hl-${cls}: ${s.colour} on ${s.back}, ${s.contrast.toFixed(2)}:1`);
+        assert.notEqual(s.colour, s.plain, `${colorScheme}: hl-${cls} has a colour of its own`);
+        assert.ok(s.contrast >= 4.5, `${colorScheme}: hl-${cls} is ${s.contrast.toFixed(2)}:1 on the code block`);
+      }
+      await page.locator('.doc pre[lang="sh"]').scrollIntoViewIfNeeded();
+      await shot(page, `render-code-${colorScheme}`);
+      await p.close();
+    }
   });
 
   test('the source link opens the file pmkb serves in --dir mode', async () => {

@@ -575,8 +575,13 @@ static char *task_links(cmark_node *para)
 	return out;
 }
 
-/* The first paragraph of a task item is its text; nested items are not. */
-static void add_task(struct postmortem *pm, cmark_node *item, int first_line)
+/*
+ * The first paragraph of a task item is its text; nested items are not.
+ * Returns that paragraph (NULL when there is none), whose plain text is
+ * the action's, written by the caller.
+ */
+static cmark_node *add_task(struct postmortem *pm, cmark_node *item,
+			    int first_line, struct buf *plain)
 {
 	struct buf text = BUF_INIT;
 	int done = cmark_gfm_extensions_get_tasklist_item_checked(item);
@@ -595,6 +600,21 @@ static void add_task(struct postmortem *pm, cmark_node *item, int first_line)
 	if (a && para)
 		a->links = task_links(para);
 	buf_release(&text);
+	if (!a || !para)
+		return NULL;
+	/*
+	 * As the page shows it: the text, then who and when, without the
+	 * @owner due: done: markers (snippets quote this text).
+	 */
+	end_line(plain);
+	buf_addstr(plain, a->text ? a->text : "");
+	if (a->owner || a->due || a->done_on)
+		buf_addf(plain, " (%s%s%s%s%s)", a->owner ? a->owner : "",
+			 a->owner && (a->due || a->done_on) ? ", " : "",
+			 a->due ? a->due : "",
+			 a->due && a->done_on ? ", " : "",
+			 a->done_on ? a->done_on : "");
+	return para;
 }
 
 static void markdown_render_parsed(struct postmortem *pm, const char *body,
@@ -774,6 +794,10 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 	cmark_iter *it;
 	cmark_event_type ev;
 	size_t heading_start = 0;
+	/* A task's paragraph, whose text add_task() wrote, and whether the
+	 * walk is inside it. */
+	cmark_node *task_para = NULL;
+	int in_task = 0;
 	char *raw = parse_on_budget(&budget, body, len, &parser, &doc);
 
 	if (!raw) {
@@ -790,12 +814,13 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 		switch (cmark_node_get_type(cur)) {
 		case CMARK_NODE_TEXT:
 		case CMARK_NODE_CODE:
-			if (ev == CMARK_EVENT_ENTER)
+			if (ev == CMARK_EVENT_ENTER && !in_task)
 				buf_addstr(&text, cmark_node_get_literal(cur));
 			break;
 		case CMARK_NODE_SOFTBREAK:
 		case CMARK_NODE_LINEBREAK:
-			buf_addch(&text, ' ');
+			if (!in_task)
+				buf_addch(&text, ' ');
 			break;
 		case CMARK_NODE_CODE_BLOCK:
 			code_text(&text, cur);
@@ -807,6 +832,8 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 				code_text(&text, cmark_node_get_user_data(cur));
 			break;
 		case CMARK_NODE_PARAGRAPH:
+			if (cur == task_para)
+				in_task = ev == CMARK_EVENT_ENTER;
 			end_line(&text);
 			break;
 		case CMARK_NODE_HEADING:
@@ -829,7 +856,7 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 			break;
 		case CMARK_NODE_ITEM:
 			if (ev == CMARK_EVENT_ENTER && is_type(cur, "tasklist"))
-				add_task(pm, cur, first_line);
+				task_para = add_task(pm, cur, first_line, &text);
 			break;
 		default:
 			/* Table rows end lines, cells are separated. */

@@ -49,7 +49,7 @@ def main():
         cmd += [os.path.join(HERE, name + '.test.mjs') for name in sys.argv[1:]]
     else:
         cmd += sorted(glob.glob(os.path.join(HERE, '*.test.mjs')))
-    return subprocess.run(cmd, cwd=HERE, env=env, timeout=560).returncode
+    return subprocess.run(cmd, cwd=HERE, env=env, timeout=840).returncode
 
 
 sys.exit(main())

@@ -276,6 +276,19 @@ pageSuite('the search page', (srv) => {
     await p.close();
   });
 
+  test('snippets quote action items without their @owner due: markers', async () => {
+    const q = '四半期ごと';
+    const p = await openPage(srv.base, `/?q=${encodeURIComponent(q)}`);
+    const { page } = p;
+    await searchShown(page, `/?q=${encodeURIComponent(q)}`);
+    const snippets = await page.$$eval('ol.results .snippet', (ps) => ps.map((x) => x.textContent));
+    assert.ok(snippets.length >= 2, `results for ${q}`);
+    for (const text of snippets) assert.doesNotMatch(text, /@\w+|due:|done:/, text);
+    assert.ok(snippets.some((text) => text.includes('見直すプロセスを作る (yamada, 2017-04-30)')),
+      `an action item with its owner and due date after it: ${snippets}`);
+    await p.close();
+  });
+
   test('an open quote while typing is searched as if closed', async () => {
     const p = await openPage(srv.base, '/');
     const { page } = p;

@@ -132,6 +132,22 @@ static void test_tasks(void)
 	   "nested item is its own action");
 	ok(pm.actions[2].done, "[X] is done");
 	is_str(pm.actions[3].text, "star", "* lists");
+	/* The plain text (what snippets quote) has no @owner due: markers. */
+	is_str(pm.text,
+	       "T\none continued (a, 2018-01-31)\nsecond paragraph\n"
+	       "nested (b)\nupper\nstar\n[] not a task\n[ ]\n",
+	       "tasks in the plain text");
+	postmortem_release(&pm);
+
+	postmortem_init(&pm);
+	markdown_render(&pm,
+			S("- [x] @sato due:2017-04-30 done:2017-05-02 見直す"
+			  " `cron` [PR](https://x.example/1)\n"
+			  "- [ ] 担当なし\n"),
+			1);
+	is_str(pm.text,
+	       "見直す cron PR (sato, 2017-04-30, 2017-05-02)\n担当なし\n",
+	       "owner, due and done dates after the text");
 	postmortem_release(&pm);
 }
 

@@ -242,6 +242,7 @@ static void run_search(struct request *req, struct reply *rep, int listing)
 		sr.sort = (enum search_sort)i;
 	sr.q = request_arg(req, "q");
 	sr.facets = !csv && (!listing || request_arg(req, "facets") != NULL);
+	sr.no_snippets = csv;
 	sr.base_url = "";
 	sr.cause = request_arg(req, "cause");
 	sr.service = request_arg(req, "service");

@@ -916,10 +916,11 @@ static enum pm_status add_result(struct dbconn *c, struct snippets *sc,
 	json_object_set_new(r, "tags", column_array(s, 8));
 	json_object_set_new(r, "status", column_string(s, 9));
 	json_object_set_new(r, "url", json_stringn(url.ptr, url.len));
-	snippets_add(sc, r, (const char *)sqlite3_column_text(s, 10) ?
-			   (const char *)sqlite3_column_text(s, 10) : "",
-		    (const char *)sqlite3_column_text(s, 2) ?
-			    (const char *)sqlite3_column_text(s, 2) : "");
+	if (sc)
+		snippets_add(sc, r, (const char *)sqlite3_column_text(s, 10) ?
+				   (const char *)sqlite3_column_text(s, 10) : "",
+			    (const char *)sqlite3_column_text(s, 2) ?
+				    (const char *)sqlite3_column_text(s, 2) : "");
 	json_array_append_new(results, r);
 out:
 	sqlite3_reset(s);
@@ -953,7 +954,7 @@ static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 	enum pm_status st = PM_OK;
 	int rc;
 
-	sc = snippets_new(&q->terms);
+	sc = req->no_snippets ? NULL : snippets_new(&q->terms);
 	if (page) {
 		for (i = 0; i < n_page && st == PM_OK; i++)
 			st = add_result(c, sc, page[i], req->base_url, results,

@@ -40,6 +40,8 @@ struct search_request {
 	int offset;	/* ≥ 0 */
 	enum search_sort sort;
 	int facets;	/* 1: add "facets" */
+	int no_snippets; /* 1: results without "snippet", "snippet_html" and
+			    "highlights" (an export reads no body) */
 	const char *base_url; /* prefix for "url" values, "" for relative */
 	/* Extra filters from URL parameters (NULL: none), ANDed with q's. */
 	const char *cause, *service, *severity, *tag, *status;

@@ -107,7 +107,9 @@ function resultItem(cfg, r) {
     (r.causes?.length ? r.causes : [r.cause]).filter(Boolean).map((c) =>
       el('span', { class: 'cause' }, swatch(causeColor(cfg, c)), el('span', { text: causeLabel(cfg, c) }))),
     (r.services || []).map((s) => el('span', { class: 'svc', text: s })),
-    r.ttr_seconds != null ? el('span', { class: 'ttr', text: t('search.ttr', { d: formatDuration(r.ttr_seconds) }) }) : null,
+    // A resolution before the start is a mistake in the file, not a time.
+    Number.isInteger(r.ttr_seconds) && r.ttr_seconds >= 0
+      ? el('span', { class: 'ttr', text: t('search.ttr', { d: formatDuration(r.ttr_seconds) }) }) : null,
   );
   const snippet = el('p', { class: 'snippet' });
   // snippet_html is the server's escaped text with <mark> around matches.

@@ -146,6 +146,14 @@ pageSuite('pmkb UI on hostile postmortems', (srv) => {
       assert.doesNotMatch(facts, /0 s|0秒/);
       await p.close();
     }
+    // In the result list it has no time to resolve at all.
+    const p = await openPage(srv.base, '/?sort=ttr');
+    await searchShown(p.page, '/?sort=ttr');
+    const result = p.page.locator('ol.results .result', { has: p.page.locator('a[href="/p/backwards"]') });
+    assert.equal(await result.count(), 1);
+    assert.equal(await result.locator('.ttr').count(), 0);
+    assert.doesNotMatch(await p.page.locator('ol.results').textContent(), /resolved in invalid/);
+    await p.close();
   });
 
   test('the problems page lists the file that did not parse', async () => {

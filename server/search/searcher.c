@@ -11,7 +11,8 @@
  *                the text once per match; SQL passes over the match set
  *                only for exclusions
  *   facets       a group's counts leave out the URL's own filter on it
- *                (one more pass over the match set per such group)
+ *                (one more pass over the match set per such group);
+ *                facets.c sorts and cuts each group's values
  *   listing      without terms, or sorted by date, severity or time to
  *                resolve, the page too comes from docmeta
  *   ranking      bm25 with column weights, ties by date; over very large
@@ -38,6 +39,7 @@
 #include "pmkb/db/tokenizer.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/search/docmeta.h"
+#include "pmkb/search/facets.h"
 
 /*
  * Above this many matches only the newest (highest rowid) RANK_MAX are
@@ -45,8 +47,6 @@
  * little about relevance anyway. The total stays exact.
  */
 #define RANK_MAX 5000
-/* Values per facet. */
-#define FACET_MAX 50
 
 /* Parameter numbers shared by every statement below. */
 enum {
@@ -458,6 +458,9 @@ static const char *const group_name[G_MAX] = { "cause", "severity",
 					       "service", "year" };
 static const enum docmeta_field group_field[G_MAX] = { DM_CAUSE, DM_SEVERITY,
 						       DM_SERVICE, DM_YEAR };
+static const enum facet_order group_order[G_MAX] = {
+	FACET_BY_COUNT, FACET_BY_COUNT, FACET_BY_COUNT, FACET_BY_VALUE_DESC
+};
 
 /*
  * f without the URL's filter on facet group g, as a shallow copy whose
@@ -494,75 +497,6 @@ static enum pm_status db_fail(struct dbconn *c, struct pm_error *err)
 }
 
 /* ---- count and facets ---- */
-
-struct facet_val {
-	char *value;
-	int64_t count;
-};
-
-struct facet {
-	struct facet_val *v;
-	size_t n, alloc;
-};
-
-static void facet_add(struct facet *f, const char *value, int64_t n)
-{
-	size_t i;
-
-	for (i = 0; i < f->n; i++) {
-		if (!strcmp(f->v[i].value, value)) {
-			f->v[i].count += n;
-			return;
-		}
-	}
-	XGROW(f->v, f->alloc, f->n + 1);
-	f->v[f->n].value = xstrdup(value);
-	f->v[f->n].count = n;
-	f->n++;
-}
-
-static int by_count(const void *a, const void *b)
-{
-	const struct facet_val *x = a, *y = b;
-
-	if (x->count != y->count)
-		return x->count > y->count ? -1 : 1;
-	return strcmp(x->value, y->value);
-}
-
-static int by_value_desc(const void *a, const void *b)
-{
-	const struct facet_val *x = a, *y = b;
-
-	return strcmp(y->value, x->value);
-}
-
-static void facet_release(struct facet *f)
-{
-	size_t i;
-
-	for (i = 0; i < f->n; i++)
-		free(f->v[i].value);
-	free(f->v);
-	memset(f, 0, sizeof(*f));
-}
-
-/* Takes f's values into a JSON array (sorted, at most FACET_MAX). */
-static json_t *facet_json(struct facet *f,
-			  int (*cmp)(const void *, const void *))
-{
-	json_t *a = json_array();
-	size_t i;
-
-	if (f->n)
-		qsort(f->v, f->n, sizeof(f->v[0]), cmp);
-	for (i = 0; i < f->n && i < FACET_MAX; i++)
-		json_array_append_new(a, json_pack("{s:s,s:I}", "value",
-						   f->v[i].value, "count",
-						   (json_int_t)f->v[i].count));
-	facet_release(f);
-	return a;
-}
 
 /* Adds the rows of a label facet query to out. */
 static enum pm_status label_facet(struct dbconn *c, const struct filters *f,
@@ -649,9 +583,7 @@ static enum pm_status run_facets(struct dbconn *c, const struct filters *f,
 	*facets = json_object();
 	for (g = 0; g < G_MAX; g++)
 		json_object_set_new(*facets, group_name[g],
-				    facet_json(&out[g], g == G_YEAR
-							? by_value_desc
-							: by_count));
+				    facet_json(&out[g], group_order[g]));
 	return st;
 }
 
@@ -756,8 +688,7 @@ static enum pm_status match_ids(struct dbconn *c, const char *sql,
 
 /* f's values from counts (distinct values: no merging needed). */
 static json_t *counted_json(const struct docmeta *dm, const int64_t *count,
-			    enum docmeta_field field,
-			    int (*cmp)(const void *, const void *))
+			    enum docmeta_field field, enum facet_order order)
 {
 	struct facet f = { NULL, 0, 0 };
 	size_t i, n = docmeta_values(dm, field);
@@ -767,11 +698,9 @@ static json_t *counted_json(const struct docmeta *dm, const int64_t *count,
 
 		if (!count[i] || (field == DM_YEAR && strlen(v) != 4))
 			continue;
-		XGROW(f.v, f.alloc, f.n + 1);
-		f.v[f.n].value = xstrdup(v);
-		f.v[f.n++].count = count[i];
+		facet_put(&f, v, count[i]);
 	}
-	return facet_json(&f, cmp);
+	return facet_json(&f, order);
 }
 
 /* A page of s from memory in req's order (relevance: newest first). */
@@ -864,9 +793,7 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 			json_object_set_new(
 				*facets, group_name[g],
 				counted_json(dm, scan.count[group_field[g]],
-					     group_field[g],
-					     g == G_YEAR ? by_value_desc
-							 : by_count));
+					     group_field[g], group_order[g]));
 		}
 	}
 	if (paged)

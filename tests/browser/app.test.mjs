@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  activeId, createToken, openPage, pageSuite, PHONE, postmortemShown, SAMPLES, searchShown, shot, startServer,
+  activeId, createToken, openPage, pageSuite, PHONE, postmortemShown, resultLinks, SAMPLES, searchShown, shot, startServer,
   trendsShown,
 } from './lib.mjs';
 
@@ -81,7 +81,7 @@ pageSuite('the whole app: language, history, keyboard, layouts', (srv) => {
     assert.equal(await page.inputValue('#pmkb-q'), 'redis', '"/" itself is not typed');
 
     await page.keyboard.press('ArrowDown');
-    const links = await page.$$eval('ol.results a.title', (as) => as.map((a) => a.getAttribute('href')));
+    const links = await resultLinks(page);
     assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), links[0]);
     await page.keyboard.press('ArrowDown');
     assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), links[1]);

@@ -247,6 +247,10 @@ export async function shot(page, name, fullPage = false) {
 
 export const activeId = (page) => page.evaluate(() => document.activeElement?.id || '');
 
+// The links of the search results shown, in order.
+export const resultLinks = (page) => page.locator('ol.results a.title')
+  .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 
 import {
-  activeId, getJson, median, openPage, pageSuite, PHONE, searchShown, shot, SHOTS,
+  activeId, getJson, median, openPage, pageSuite, PHONE, resultLinks, searchShown, shot, SHOTS,
 } from './lib.mjs';
 
 pageSuite('the search page', (srv) => {
@@ -77,7 +77,7 @@ pageSuite('the search page', (srv) => {
     await searchShown(page, '/?q=aurora&cause=infrastructure');
     assert.equal(await facet.getAttribute('aria-pressed'), 'true');
     const filtered = await getJson(srv.base, '/api/search?q=aurora&cause=infrastructure&limit=20');
-    const slugs = await page.$$eval('ol.results a.title', (as) => as.map((a) => a.getAttribute('href')));
+    const slugs = await resultLinks(page);
     assert.deepEqual(slugs, filtered.results.map((r) => r.url), 'the results are the filtered search');
     assert.ok(await page.locator('.chips .chip').count() >= 1, 'the active filter is shown');
     await shot(page, 'search-facet');
@@ -132,7 +132,7 @@ pageSuite('the search page', (srv) => {
     const p = await openPage(srv.base, '/?q=database');
     const { page } = p;
     await searchShown(page, '/?q=database');
-    const shown = () => page.$$eval('ol.results a.title', (as) => as.map((a) => a.getAttribute('href')));
+    const shown = () => resultLinks(page);
     const byRank = await getJson(srv.base, '/api/search?q=database&limit=20');
     const byDate = await getJson(srv.base, '/api/search?q=database&sort=date&limit=20');
     assert.notDeepEqual(byRank.results.map((r) => r.url), byDate.results.map((r) => r.url),
@@ -182,7 +182,7 @@ pageSuite('the search page', (srv) => {
     assert.equal(await focused(), `severity=${b.value}`);
     const both = await getJson(srv.base, `/api/search?q=database&severity=${a.value},${b.value}&limit=20`);
     assert.equal(both.total, a.count + b.count, 'either severity');
-    const slugs = await page.$$eval('ol.results a.title', (as) => as.map((x) => x.getAttribute('href')));
+    const slugs = await resultLinks(page);
     assert.deepEqual(slugs, both.results.map((r) => r.url));
     assert.equal(await page.locator('.chips .chip:not(.clear)').count(), 2, 'a chip per chosen value');
     await shot(page, 'search-facets-or');
@@ -198,7 +198,7 @@ pageSuite('the search page', (srv) => {
     const p = await openPage(srv.base, '/?q=database');
     const { page } = p;
     await searchShown(page, '/?q=database');
-    const shown = () => page.$$eval('ol.results a.title', (as) => as.map((a) => a.getAttribute('href')));
+    const shown = () => resultLinks(page);
     const select = page.locator('label.sort select');
     for (const sort of ['severity', 'ttr']) {
       await select.selectOption(sort);
@@ -248,7 +248,7 @@ pageSuite('the search page', (srv) => {
       assert.equal(await facet.getAttribute('aria-pressed'), 'true');
       const filtered = await getJson(srv.base, `/api/search?q=database&${kind}=${encodeURIComponent(value)}&limit=20`);
       assert.equal(filtered.total, api.facets[kind][0].count);
-      const slugs = await page.$$eval('ol.results a.title', (as) => as.map((a) => a.getAttribute('href')));
+      const slugs = await resultLinks(page);
       assert.deepEqual(slugs, filtered.results.map((r) => r.url), `${kind}=${value}`);
       await page.goBack();
       await searchShown(page, '/?q=database');
@@ -262,7 +262,7 @@ pageSuite('the search page', (srv) => {
     await searchShown(p.page, `/?q=${encodeURIComponent(q)}`);
     const note = p.page.locator('.search-page .message .expanded');
     assert.match(await note.textContent(), /Also searched as synonyms: フェイルオーバー → failover/);
-    const slugs = await p.page.locator('ol.results a.title').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    const slugs = await resultLinks(p.page);
     assert.ok(slugs.includes('/p/2018-02-14-aurora-failover-14min'), `an English failover is found: ${slugs}`);
     // Quoted, the word is searched as written and nothing is said.
     const quoted = `/?q=${encodeURIComponent(`"${q}"`)}`;
@@ -297,7 +297,7 @@ pageSuite('the search page', (srv) => {
     await searchShown(page, `/?q=${encodeURIComponent('"connection pool').replace(/%20/g, '+')}`);
     const closed = await getJson(srv.base, `/api/search?q=${encodeURIComponent('"connection pool"')}&limit=20`);
     assert.ok(closed.total > 0, 'the closed phrase finds something');
-    const slugs = await page.$$eval('ol.results a.title', (as) => as.map((a) => a.getAttribute('href')));
+    const slugs = await resultLinks(page);
     assert.deepEqual(slugs, closed.results.map((r) => r.url));
     assert.equal(await page.locator('.notice.error').count(), 0);
     assert.equal(await page.locator('.message .quote-closed').textContent(), 'Searched as if the open quote were closed.');

@@ -17,6 +17,7 @@
 #include "pmkb/base/embedded.h"
 #include "pmkb/base/log.h"
 #include "pmkb/db/migrate.h"
+#include "pmkb/db/rankfn.h"
 #include "pmkb/db/store.h"
 #include "pmkb/db/tokenizer.h"
 #include "pmkb/base/xalloc.h"
@@ -142,6 +143,7 @@ static void global_init(void)
 	sqlite3_config(SQLITE_CONFIG_LOG, on_sqlite_log, NULL);
 	sqlite3_initialize();
 	tokenizer_register_auto();
+	rankfn_register_auto();
 }
 
 static int word_char(unsigned char c)

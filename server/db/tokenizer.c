@@ -23,6 +23,7 @@
 #include <utf8proc.h>
 
 #include "pmkb/base/utf8.h"
+#include "pmkb/db/fts5api.h"
 #include "pmkb/db/tokenizer.h"
 
 /* Longest word token kept, in bytes; longer words are cut (consistently). */
@@ -731,28 +732,13 @@ static int tk_tokenize(Fts5Tokenizer *p, void *ctx, int flags,
 		   (flags & FTS5_TOKENIZE_PREFIX) != 0, 1, fts5_token, &c);
 }
 
-static fts5_api *fts5_api_of(sqlite3 *db)
-{
-	fts5_api *api = NULL;
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) !=
-	    SQLITE_OK)
-		goto out;
-	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
-	sqlite3_step(st);
-out:
-	sqlite3_finalize(st);
-	return api;
-}
-
 /* The tokenizer has no per-instance state; this address is its handle. */
 static char tk_instance;
 
 int tokenizer_register_as(sqlite3 *db, const char *name)
 {
 	static fts5_tokenizer tok = { tk_create, tk_delete, tk_tokenize };
-	fts5_api *api = fts5_api_of(db);
+	fts5_api *api = fts5api_of(db);
 
 	if (!api || api->iVersion < 2)
 		return SQLITE_ERROR;

@@ -32,6 +32,8 @@ static const char sql_docs[] =
 	" FROM postmortems INDEXED BY postmortems_meta ORDER BY id";
 static const char sql_labels[] =
 	"SELECT pm_id, kind, value FROM labels ORDER BY pm_id";
+/* FTS5's token counts per column, as varints (fts5_index.c's docsize). */
+static const char sql_sizes[] = "SELECT id, sz FROM pm_fts_docsize";
 static const char sql_version[] = "PRAGMA data_version";
 
 /* Distinct strings, ids in order of first sight. */
@@ -47,6 +49,7 @@ struct dm_doc {
 	int64_t epoch;
 	int64_t ttr;	  /* seconds from start to resolved; -1: unknown */
 	int32_t sev_rank; /* -1: none */
+	uint32_t len;	  /* tokens in all columns; UINT32_MAX unknown */
 	uint8_t has_epoch;
 	uint32_t val[3];  /* severity, year, status ids (NONE: NULL) */
 	uint32_t lab, n_lab;
@@ -69,11 +72,10 @@ struct docmeta {
 	size_t n_rowid;
 };
 
-/* The holder kept on a connection; user data of its SQL functions. */
+/* The holder kept on a connection. */
 struct dm_holder {
 	int64_t version, changes;
 	struct docmeta *dm;
-	const struct docmeta_filter *active; /* for pm_docpass() */
 };
 
 static const int column_field[3] = { DM_SEVERITY, DM_YEAR, DM_STATUS };
@@ -207,6 +209,7 @@ static int load_docs(struct dbconn *c, struct docmeta *dm)
 		d = &dm->doc[dm->n_doc++];
 		memset(d, 0, sizeof(*d));
 		d->id = sqlite3_column_int64(s, 0);
+		d->len = UINT32_MAX;
 		for (k = 0; k < 3; k++) {
 			const char *v = (const char *)sqlite3_column_text(
 				s, k == 0 ? 1 : k == 1 ? 2 : 3);
@@ -287,8 +290,47 @@ static int load_labels(struct dbconn *c, struct docmeta *dm)
 	return SQLITE_OK;
 }
 
-static void fn_pass(sqlite3_context *ctx, int argc, sqlite3_value **argv);
-static void fn_epoch(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+/* An SQLite varint (what FTS5 writes) from p[0..end), or -1. */
+static int64_t read_varint(const unsigned char **p, const unsigned char *end)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 9 && *p < end; i++) {
+		unsigned char c = *(*p)++;
+
+		if (i == 8)
+			return (int64_t)((v << 8) | c);
+		v = (v << 7) | (c & 0x7f);
+		if (!(c & 0x80))
+			return (int64_t)v;
+	}
+	return -1;
+}
+
+static int load_sizes(struct dbconn *c, struct docmeta *dm)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_sizes);
+	int rc;
+
+	if (!s)
+		return SQLITE_ERROR;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		uint32_t d = doc_of(dm, sqlite3_column_int64(s, 0));
+		const unsigned char *p = sqlite3_column_blob(s, 1);
+		const unsigned char *end = p + sqlite3_column_bytes(s, 1);
+		int64_t sum = 0, v;
+
+		if (d == NONE)
+			continue;
+		while (p && p < end && (v = read_varint(&p, end)) >= 0)
+			sum += v;
+		if (p == end && sum >= 0 && sum < UINT32_MAX)
+			dm->doc[d].len = (uint32_t)sum;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
 
 static void holder_free(void *p)
 {
@@ -332,18 +374,12 @@ enum pm_status docmeta_current(struct dbconn *c, const struct docmeta **out,
 	if (!h) {
 		h = xcalloc(1, sizeof(*h));
 		dbconn_set_aux(c, h, holder_free);
-		if (sqlite3_create_function(dbconn_db(c), "pm_docpass", 1,
-					    SQLITE_UTF8, h, fn_pass, NULL,
-					    NULL) != SQLITE_OK ||
-		    sqlite3_create_function(dbconn_db(c), "pm_docepoch", 1,
-					    SQLITE_UTF8, h, fn_epoch, NULL,
-					    NULL) != SQLITE_OK)
-			return fail(c, err);
 	}
 	docmeta_free(h->dm);
 	h->dm = NULL;
 	dm = xcalloc(1, sizeof(*dm));
-	if (load_docs(c, dm) != SQLITE_OK || load_labels(c, dm) != SQLITE_OK) {
+	if (load_docs(c, dm) != SQLITE_OK || load_labels(c, dm) != SQLITE_OK ||
+	    load_sizes(c, dm) != SQLITE_OK) {
 		docmeta_free(dm);
 		return fail(c, err);
 	}
@@ -506,44 +542,20 @@ static int passes(const struct docmeta_filter *f, const struct dm_doc *d)
 	return 1;
 }
 
-/* ---- in SQL ---- */
+/* ---- one document ---- */
 
-void docmeta_activate(struct dbconn *c, const struct docmeta_filter *f)
+int docmeta_passes(const struct docmeta_filter *f, int64_t rowid)
 {
-	struct dm_holder *h = dbconn_aux(c);
+	uint32_t d = doc_of(f->dm, rowid);
 
-	if (h)
-		h->active = f;
+	return d != NONE && passes(f, &f->dm->doc[d]);
 }
 
-/* pm_docpass(rowid): 1 when the active filter lets the document pass. */
-static void fn_pass(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+uint32_t docmeta_length(const struct docmeta *dm, int64_t rowid)
 {
-	const struct dm_holder *h = sqlite3_user_data(ctx);
-	const struct docmeta_filter *f = h->active;
-	uint32_t d;
+	uint32_t d = doc_of(dm, rowid);
 
-	(void)argc;
-	if (!f) {
-		sqlite3_result_error(ctx, "pm_docpass: no active filter", -1);
-		return;
-	}
-	d = doc_of(f->dm, sqlite3_value_int64(argv[0]));
-	sqlite3_result_int(ctx, d != NONE && passes(f, &f->dm->doc[d]));
-}
-
-/* pm_docepoch(rowid): the document's started_epoch, or NULL. */
-static void fn_epoch(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	const struct dm_holder *h = sqlite3_user_data(ctx);
-	const struct docmeta *dm = h->active ? h->active->dm : h->dm;
-	uint32_t d = dm ? doc_of(dm, sqlite3_value_int64(argv[0])) : NONE;
-
-	(void)argc;
-	if (d == NONE || !dm->doc[d].has_epoch)
-		sqlite3_result_null(ctx);
-	else
-		sqlite3_result_int64(ctx, dm->doc[d].epoch);
+	return d == NONE ? UINT32_MAX : dm->doc[d].len;
 }
 
 /* ---- scans ---- */
@@ -626,6 +638,15 @@ static int newer_first(const struct dm_doc *x, const struct dm_doc *y)
 	if (x->has_epoch && x->epoch != y->epoch)
 		return x->epoch > y->epoch ? -1 : 1;
 	return x->id == y->id ? 0 : x->id > y->id ? -1 : 1;
+}
+
+int docmeta_newer_first(const struct docmeta *dm, int64_t a, int64_t b)
+{
+	uint32_t x = doc_of(dm, a), y = doc_of(dm, b);
+
+	if (x == NONE || y == NONE)
+		return x == y ? 0 : x == NONE ? 1 : -1;
+	return newer_first(&dm->doc[x], &dm->doc[y]);
 }
 
 struct order_ctx {

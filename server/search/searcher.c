@@ -16,7 +16,9 @@
  *   listing      without terms, or sorted by date, severity or time to
  *                resolve, the page too comes from docmeta
  *   ranking      bm25 with column weights, ties by date; over very large
- *                match sets only the newest RANK_MAX matches are ranked
+ *                match sets only the newest RANK_MAX matches are ranked;
+ *                without exclusions the match set is read and ranked in
+ *                one pass (ranking.c), else by SQL
  *   page         each returned row is read once; its snippet is computed
  *                by snippet.c, not by FTS5
  *
@@ -40,11 +42,13 @@
 #include "pmkb/base/xalloc.h"
 #include "pmkb/search/docmeta.h"
 #include "pmkb/search/facets.h"
+#include "pmkb/search/ranking.h"
 
 /*
  * Above this many matches only the newest (highest rowid) RANK_MAX are
- * ranked: bm25 costs a few µs per match, and a term that common tells
- * little about relevance anyway. The total stays exact.
+ * ranked (search_request's rank_max, when set): bm25 costs a few µs per
+ * match, and a term that common tells little about relevance anyway. The
+ * total stays exact.
  */
 #define RANK_MAX 5000
 
@@ -68,7 +72,6 @@ enum {
 	P_LIMIT,
 	P_OFFSET,
 	P_CUT,
-	P_WINDOW,
 	P_EXACT,
 	P_YEAR,
 };
@@ -99,11 +102,11 @@ enum {
 	" AND (?14 IS NULL OR p.started_epoch < ?14)"                      \
 	" AND (?15 IS NULL OR p.id NOT IN"                                 \
 	" (SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?15))"             \
-	" AND (?20 IS NULL OR EXISTS (SELECT 1 FROM postmortems x"         \
+	" AND (?19 IS NULL OR EXISTS (SELECT 1 FROM postmortems x"         \
 	" WHERE x.id = p.id AND pm_exact(x.title || ' ' || x.summary"      \
-	" || ' ' || x.keywords || ' ' || x.body, ?20)))"                  \
-	" AND (?21 IS NULL OR substr(p.started_at, 1, 4) IN"               \
-	" (SELECT j.value FROM json_each(?21) j))"
+	" || ' ' || x.keywords || ' ' || x.body, ?19)))"                  \
+	" AND (?20 IS NULL OR substr(p.started_at, 1, 4) IN"               \
+	" (SELECT j.value FROM json_each(?20) j))"
 
 /*
  * CROSS JOIN fixes the join order: the match set drives. Left to itself
@@ -133,19 +136,11 @@ enum {
 	" THEN p.resolved_epoch - p.started_epoch ELSE -1 END DESC," NEWEST
 #define PAGE " LIMIT ?16 OFFSET ?17"
 
+/* ranking.c's order, for queries with exclusions. */
 static const char sql_rank[] =
 	"SELECT p.id" FROM_FTS FILTERS
-	" ORDER BY bm25(pm_fts, 10.0, 4.0, 4.0, 1.0),"
+	" ORDER BY bm25(pm_fts, " RANK_WEIGHTS "),"
 	" p.started_epoch DESC, p.id DESC" PAGE;
-/*
- * sql_rank with the filters applied from memory (docmeta's pm_docpass and
- * pm_docepoch): no row of postmortems is read per match.
- */
-static const char sql_rank_mem[] =
-	"SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?1 AND rowid >= ?18"
-	" AND pm_docpass(rowid)"
-	" ORDER BY bm25(pm_fts, 10.0, 4.0, 4.0, 1.0),"
-	" pm_docepoch(rowid) DESC, rowid DESC" PAGE;
 static const char sql_rank_date[] = "SELECT p.id" FROM_FTS FILTERS BY_DATE
 	PAGE;
 static const char sql_rank_sev[] = "SELECT p.id" FROM_FTS FILTERS
@@ -160,20 +155,6 @@ static const char sql_list_ttr[] = "SELECT p.id" FROM_LIST FILTERS BY_TTR
 
 static const char sql_count_fts[] = "SELECT count(*)" FROM_FTS FILTERS;
 
-/*
- * Without filters the match set needs no row of postmortems: counting and
- * ranking read the full-text index alone, and only the best ?19 rows are
- * looked up to break ties by date. (The filter columns sit after the body
- * in each row, so reading them costs a walk through overflow pages.)
- */
-static const char sql_count_match[] =
-	"SELECT count(*) FROM pm_fts WHERE pm_fts MATCH ?1";
-static const char sql_rank_fast[] =
-	"SELECT r.id FROM (SELECT rowid AS id,"
-	" bm25(pm_fts, 10.0, 4.0, 4.0, 1.0) AS score FROM pm_fts"
-	" WHERE pm_fts MATCH ?1 AND rowid >= ?18 ORDER BY score LIMIT ?19) r"
-	" CROSS JOIN postmortems p ON p.id = r.id"
-	" ORDER BY r.score, p.started_epoch DESC, p.id DESC" PAGE;
 static const char sql_count_list[] =
 	"SELECT count(*)" FROM_LIST_META FILTERS;
 
@@ -440,17 +421,6 @@ static void bind_filters(sqlite3_stmt *s, const struct filters *f)
 }
 
 /* Whether f has no condition besides the MATCH expression. */
-static int filters_none(const struct filters *f)
-{
-	int i;
-
-	for (i = 0; i < LIST_SLOTS; i++)
-		if (f->lists[i])
-			return 0;
-	return f->sev_max < 0 && f->after == INT64_MIN &&
-	       f->before == INT64_MAX && !f->exclude && !f->exact && !f->year;
-}
-
 /* The facet groups, in the order of the answer's "facets". */
 enum { G_CAUSE, G_SEVERITY, G_SERVICE, G_YEAR, G_MAX };
 
@@ -590,9 +560,8 @@ static enum pm_status run_facets(struct dbconn *c, const struct filters *f,
 static enum pm_status run_count(struct dbconn *c, const struct filters *f,
 				int64_t *total, struct pm_error *err)
 {
-	sqlite3_stmt *s = dbconn_stmt(c, !f->match	    ? sql_count_list
-					 : filters_none(f) ? sql_count_match
-							   : sql_count_fts);
+	sqlite3_stmt *s =
+		dbconn_stmt(c, f->match ? sql_count_fts : sql_count_list);
 	enum pm_status st = PM_OK;
 
 	if (!s)
@@ -606,9 +575,9 @@ static enum pm_status run_count(struct dbconn *c, const struct filters *f,
 	return st;
 }
 
-/* Sets f->cut when the query matches more than RANK_MAX rows. */
+/* Sets f->cut when the query matches more than rank_max rows. */
 static enum pm_status find_cut(struct dbconn *c, struct filters *f,
-			       struct pm_error *err)
+			       int rank_max, struct pm_error *err)
 {
 	sqlite3_stmt *s = dbconn_stmt(c, sql_cut);
 	enum pm_status st = PM_OK;
@@ -617,7 +586,7 @@ static enum pm_status find_cut(struct dbconn *c, struct filters *f,
 	if (!s)
 		return db_fail(c, err);
 	sqlite3_bind_text(s, 1, f->match, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, RANK_MAX - 1);
+	sqlite3_bind_int(s, 2, rank_max - 1);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		f->cut = sqlite3_column_int64(s, 0);
@@ -639,7 +608,7 @@ static const char sql_match_ids[] =
 static const char sql_exact_ids[] =
 	"SELECT pm_fts.rowid FROM pm_fts CROSS JOIN postmortems x"
 	" ON x.id = pm_fts.rowid WHERE pm_fts MATCH ?1 AND pm_exact(x.title"
-	" || ' ' || x.summary || ' ' || x.keywords || ' ' || x.body, ?20)";
+	" || ' ' || x.summary || ' ' || x.keywords || ' ' || x.body, ?19)";
 
 /* Whether docmeta can take f's filters (not the exclusions). */
 static int memory_filters(const struct filters *f)
@@ -749,32 +718,27 @@ static void memory_group(const struct docmeta *dm, const struct filters *f,
 }
 
 /*
- * Total, facets and (for listings and the orders other than relevance)
- * the page's ids from the in-memory metadata: the match set is read once,
- * as bare rowids, which also give the lowest rowid ranked (what find_cut
- * looks up) in *cut, INT64_MIN when every match is ranked.
+ * Total, facets and the page's ids from the in-memory metadata: the match
+ * set is read once, as bare rowids, or for relevance with the scores
+ * that can rank (ranking.c).
  */
 static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 				   const struct search_request *req,
-				   int64_t *total, json_t **facets,
-				   int64_t **page, size_t *n_page, int64_t *cut,
-				   struct docmeta_filter **filter,
-				   struct pm_error *err)
+				   int rank_max, int64_t *total,
+				   json_t **facets, int64_t **page,
+				   size_t *n_page, struct pm_error *err)
 {
 	const struct docmeta *dm;
 	struct docmeta_filter *mf = NULL;
 	struct docmeta_scan scan = { 0 };
+	struct ranking rk = { 0 };
 	int64_t *ids = NULL, *exact = NULL;
 	size_t n = 0, n_exact = 0;
-	int paged = !f->match || req->sort != SEARCH_SORT_RELEVANCE;
+	int ranked = f->match && req->sort == SEARCH_SORT_RELEVANCE;
 	enum pm_status st;
 
 	if ((st = docmeta_current(c, &dm, err)) != PM_OK)
 		goto out;
-	if (f->match &&
-	    (st = match_ids(c, sql_match_ids, f, &ids, &n, err)) != PM_OK)
-		goto out;
-	*cut = n >= RANK_MAX ? ids[n - RANK_MAX] : INT64_MIN;
 	mf = memory_filter(dm, f);
 	if (f->exact) {
 		st = match_ids(c, sql_exact_ids, f, &exact, &n_exact, err);
@@ -782,7 +746,18 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 		if (st != PM_OK)
 			goto out;
 	}
-	docmeta_scan(dm, mf, !f->match, ids, n, req->facets, paged, &scan);
+	if (ranked)
+		st = ranking_run(c, f->match, dm, mf, (size_t)rank_max, &rk,
+				 err);
+	else if (f->match)
+		st = match_ids(c, sql_match_ids, f, &ids, &n, err);
+	if (st != PM_OK)
+		goto out;
+	if (ranked) {
+		ids = rk.ids;
+		n = rk.n;
+	}
+	docmeta_scan(dm, mf, !f->match, ids, n, req->facets, !ranked, &scan);
 	*total = scan.total;
 	if (req->facets) {
 		int g;
@@ -796,11 +771,19 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 					     group_field[g], group_order[g]));
 		}
 	}
-	if (paged)
+	if (ranked) {
+		*page = xmalloc(((size_t)req->limit + 1) * sizeof(**page));
+		ranking_page(&rk, (size_t)req->offset, (size_t)req->limit,
+			     *page, n_page);
+	} else {
 		*page = memory_page(dm, &scan, req, n_page);
+	}
 out:
 	docmeta_scan_release(&scan);
-	*filter = mf;
+	docmeta_filter_free(mf);
+	if (ranked)
+		ids = NULL; /* rk's */
+	ranking_release(&rk);
 	free(ids);
 	free(exact);
 	return st;
@@ -858,22 +841,17 @@ out:
 static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 			       const struct search_request *req,
 			       const struct pm_query *q, const int64_t *page,
-			       size_t n_page, const struct docmeta_filter *mf,
-			       json_t *results, struct pm_error *err)
+			       size_t n_page, json_t *results,
+			       struct pm_error *err)
 {
 	static const char *const ordered[][2] = {
 		/* without terms, with terms */
-		[SEARCH_SORT_RELEVANCE] = { sql_list, NULL },
+		[SEARCH_SORT_RELEVANCE] = { sql_list, sql_rank },
 		[SEARCH_SORT_DATE] = { sql_list, sql_rank_date },
 		[SEARCH_SORT_SEVERITY] = { sql_list_sev, sql_rank_sev },
 		[SEARCH_SORT_TTR] = { sql_list_ttr, sql_rank_ttr },
 	};
 	const char *sql = ordered[req->sort][f->match != NULL];
-
-	if (!sql)
-		sql = filters_none(f) ? sql_rank_fast
-		      : mf	      ? sql_rank_mem
-				      : sql_rank;
 	sqlite3_stmt *s;
 	int64_t *ids = NULL;
 	size_t n = 0, alloc = 0, i;
@@ -895,21 +873,12 @@ static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 	bind_filters(s, f);
 	sqlite3_bind_int(s, P_LIMIT, req->limit);
 	sqlite3_bind_int(s, P_OFFSET, req->offset);
-	/*
-	 * Ties are broken by date among the best offset + limit + 100 by
-	 * score: a tie wider than that is left in rowid order.
-	 */
-	if (sql == sql_rank_fast)
-		sqlite3_bind_int(s, P_WINDOW, req->offset + req->limit + 100);
-	if (sql == sql_rank_mem)
-		docmeta_activate(c, mf);
 	/* Ids first, then rows: one statement at a time stays simple. */
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		XGROW(ids, alloc, n + 1);
 		ids[n++] = sqlite3_column_int64(s, 0);
 	}
 	sqlite3_reset(s);
-	docmeta_activate(c, NULL);
 	if (rc != SQLITE_DONE) {
 		st = db_fail(c, err);
 		goto out;
@@ -930,10 +899,9 @@ enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
 	struct filters f;
 	enum pm_status st;
 	json_t *res = NULL, *results = NULL, *facets = NULL;
-	int64_t total = 0, *page = NULL, cut = INT64_MIN;
-	struct docmeta_filter *mf = NULL;
+	int64_t total = 0, *page = NULL;
 	size_t n_page = 0;
-	int in_txn = 0;
+	int in_txn = 0, rank_max = req->rank_max > 0 ? req->rank_max : RANK_MAX;
 
 	*out = NULL;
 	query_init(&q);
@@ -955,23 +923,21 @@ enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
 	}
 	in_txn = 1;
 	if (memory_filters(&f))
-		st = memory_count(c, &f, req, &total, &facets, &page, &n_page,
-				  &cut, &mf, err);
+		st = memory_count(c, &f, req, rank_max, &total, &facets, &page,
+				  &n_page, err);
 	else if (req->facets)
 		st = run_facets(c, &f, &facets, &total, err);
 	else
 		st = run_count(c, &f, &total, err);
 	if (st != PM_OK)
 		goto out;
-	if (f.match && total > RANK_MAX && req->sort == SEARCH_SORT_RELEVANCE) {
-		if (memory_filters(&f))
-			f.cut = cut;
-		else if ((st = find_cut(c, &f, err)) != PM_OK)
-			goto out;
-	}
+	if (!page && f.match && total > rank_max &&
+	    req->sort == SEARCH_SORT_RELEVANCE &&
+	    (st = find_cut(c, &f, rank_max, err)) != PM_OK)
+		goto out;
 	results = json_array();
 	if (total > req->offset &&
-	    (st = run_page(c, &f, req, &q, page, n_page, mf, results, err)) !=
+	    (st = run_page(c, &f, req, &q, page, n_page, results, err)) !=
 		    PM_OK)
 		goto out;
 	res = json_object();
@@ -995,7 +961,6 @@ out:
 	json_decref(results);
 	json_decref(facets);
 	free(page);
-	docmeta_filter_free(mf);
 	filters_release(&f);
 	query_release(&q);
 	return st;

@@ -8,6 +8,10 @@
  * holds, so the answer must not change). Each is asked in every order
  * and with filters from the URL, whose facet groups count without their
  * own filter.
+ *
+ * The relevance order, ranked in one pass with scores from pm_rank and
+ * lengths from memory (ranking.c), is also checked against FTS5's own
+ * bm25() in ORDER BY, with and without a cap on the matches ranked.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +21,8 @@
 
 #include "pmkb/base/buf.h"
 #include "pmkb/ingest/indexer.h"
+#include "pmkb/search/query.h"
+#include "pmkb/search/ranking.h"
 #include "pmkb/search/searcher.h"
 #include "pmkb/db/store.h"
 #include "tap.h"
@@ -176,6 +182,132 @@ static void compare(struct dbconn *c, int gen)
 	ok(checked > 0, "queries compared");
 }
 
+/* The reference: bm25() in ORDER BY over the matches of the SEV2 ones. */
+static const char sql_ref_count[] =
+	"SELECT count(*) FROM pm_fts JOIN postmortems p ON p.id = pm_fts.rowid"
+	" WHERE pm_fts MATCH ?1 AND (?2 IS NULL OR p.severity = ?2)";
+static const char sql_ref_cut[] =
+	"SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?1"
+	" ORDER BY rowid DESC LIMIT 1 OFFSET ?2";
+static const char sql_ref_page[] =
+	"SELECT p.slug FROM pm_fts JOIN postmortems p ON p.id = pm_fts.rowid"
+	" WHERE pm_fts MATCH ?1 AND (?2 IS NULL OR p.severity = ?2)"
+	" AND pm_fts.rowid >= ?3 ORDER BY bm25(pm_fts, " RANK_WEIGHTS "),"
+	" p.started_epoch DESC, p.id DESC LIMIT 20 OFFSET ?4";
+
+static int64_t ref_int(sqlite3 *db, const char *sql, const char *match,
+		       const char *sev, int64_t arg)
+{
+	sqlite3_stmt *s;
+	int64_t v = INT64_MIN;
+
+	sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+	sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+	if (sql == sql_ref_count)
+		sqlite3_bind_text(s, 2, sev, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(s, 2, arg);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* The slugs of the reference page, as a JSON array. */
+static json_t *ref_page(sqlite3 *db, const char *match, const char *sev,
+			int rank_max, int offset)
+{
+	int64_t total = ref_int(db, sql_ref_count, match, sev, 0);
+	int64_t cut = total > rank_max
+			      ? ref_int(db, sql_ref_cut, match, NULL, rank_max - 1)
+			      : INT64_MIN;
+	json_t *out = json_array();
+	sqlite3_stmt *s;
+
+	sqlite3_prepare_v2(db, sql_ref_page, -1, &s, NULL);
+	sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, sev, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, cut);
+	sqlite3_bind_int(s, 4, offset);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(
+			out, json_string((const char *)sqlite3_column_text(s, 0)));
+	sqlite3_finalize(s);
+	return out;
+}
+
+static json_t *slugs(json_t *res)
+{
+	json_t *out = json_array(), *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(res, "results"), i, r)
+		json_array_append(out, json_object_get(r, "slug"));
+	return out;
+}
+
+static void compare_ranking(struct dbconn *c, int gen)
+{
+	static const char *const qs[] = {
+		"error", "障害", "error timeout", "dep*", "error OR memory",
+		"latency -timeout", "障害 原因", "incident",
+	};
+	static const int caps[] = { 0, 25, 1 };
+	sqlite3 *db = dbconn_db(c);
+	int bad = 0, checked = 0, ranked_ties = 0;
+
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		struct pm_query q;
+		struct pm_error err;
+
+		query_init(&q);
+		if (query_parse(&q, qs[i], NULL, &err) != PM_OK || !q.match) {
+			bad++;
+			query_release(&q);
+			continue;
+		}
+		for (int v = 0; v < 12; v++) {
+			const char *sev = v % 2 ? "SEV2" : NULL;
+			int cap = caps[(v / 2) % 3], off = v / 6 ? 7 : 0;
+			struct search_request r;
+			json_t *got = NULL, *want, *have;
+
+			memset(&r, 0, sizeof(r));
+			r.q = qs[i];
+			r.limit = 20;
+			r.offset = off;
+			r.base_url = "";
+			r.severity = sev;
+			r.rank_max = cap;
+			if (searcher_run(c, NULL, &r, &got, &err) != PM_OK) {
+				printf("# %s: %s\n", qs[i], err.message);
+				bad++;
+				continue;
+			}
+			want = ref_page(db, q.match, sev, cap ? cap : 5000,
+					off);
+			have = slugs(got);
+			checked++;
+			ranked_ties += json_array_size(have) > 1;
+			if (!json_equal(want, have) ||
+			    json_integer_value(json_object_get(got, "total")) !=
+				    ref_int(db, sql_ref_count, q.match, sev,
+					    0)) {
+				bad++;
+				printf("# generation %d: '%s' (severity %s, cap "
+				       "%d, offset %d) ranks differently\n",
+				       gen, qs[i], sev ? sev : "any", cap, off);
+			}
+			json_decref(want);
+			json_decref(have);
+			json_decref(got);
+		}
+		query_release(&q);
+	}
+	is_int(bad, 0, "generation: one-pass ranking equals bm25() ORDER BY");
+	ok(checked > 0 && ranked_ties > 0, "rankings compared");
+}
+
 int main(void)
 {
 	struct testdb t;
@@ -205,6 +337,7 @@ int main(void)
 		ok(index_commit(b, NULL) == PM_OK, "index_commit");
 		/* The same reader connection sees each new generation. */
 		compare(c, gen);
+		compare_ranking(c, gen);
 	}
 	store_reader_release(t.store, c);
 	testdb_close(&t);

@@ -1,7 +1,7 @@
 /*
  * The search metadata of every postmortem, in memory: severity, status,
- * year, start time, time to resolve and labels (causes, services, tags, authors, teams) as
- * arrays indexed by document. Filters, exact totals and facets of a match
+ * year, start time, time to resolve, labels (causes, services, tags,
+ * authors, teams) and length in tokens, as arrays indexed by document. Filters, exact totals and facets of a match
  * set then cost an array lookup per match instead of one SQL row lookup
  * per match and facet.
  *
@@ -63,14 +63,13 @@ void docmeta_filter_values(struct docmeta_filter *f, enum docmeta_field field,
 void docmeta_filter_bounds(struct docmeta_filter *f, int sev_max,
 			   int64_t after, int64_t before);
 
-/*
- * Makes f the filter of the SQL function pm_docpass(rowid) on c (1 when
- * the document passes f) until called again (f NULL: none; pm_docpass
- * then fails). pm_docepoch(rowid) gives the document's started_epoch or
- * NULL. Both exist on connections that docmeta_current has seen; f must
- * belong to c's current generation.
- */
-void docmeta_activate(struct dbconn *c, const struct docmeta_filter *f);
+/* Whether the document with rowid passes f (one not in f's generation
+ * never does). */
+int docmeta_passes(const struct docmeta_filter *f, int64_t rowid);
+
+/* The document's length in tokens, all columns together (what FTS5's
+ * bm25() reads from its docsize table), or UINT32_MAX when unknown. */
+uint32_t docmeta_length(const struct docmeta *dm, int64_t rowid);
 
 /* Only the documents with rowids ids[0..n) may pass (a condition that
  * memory cannot decide, such as exact words, decided beforehand). */
@@ -112,6 +111,10 @@ enum docmeta_order {
 	DM_ORDER_TTR,	   /* time to resolve descending; unknown, or
 			      resolved before started, last */
 };
+
+/* < 0 when document a comes before b in DM_ORDER_DATE, 0 when a is b; a
+ * rowid not in the generation comes last. */
+int docmeta_newer_first(const struct docmeta *dm, int64_t a, int64_t b);
 
 /*
  * Orders s->pass by order far enough to hold its first offset + limit,

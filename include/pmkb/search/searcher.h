@@ -47,6 +47,11 @@ struct search_request {
 	const char *cause, *service, *severity, *tag, *status;
 	const char *year;      /* years of started_at, comma-separated */
 	const char *from, *to; /* dates: started_at ≥ from, < to + 1 day */
+	/*
+	 * When more matches than this pass, only those among the newest this
+	 * many are ranked by relevance (0: 5,000). The total stays exact.
+	 */
+	int rank_max;
 };
 
 /*

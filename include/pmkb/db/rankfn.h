@@ -1,0 +1,38 @@
+/*
+ * pm_rank(pm_fts, ctx, w0, w1, ...): FTS5's bm25() with column weights
+ * w0.., the same value to the last bit, for ranking a whole match set in
+ * one pass. Two differences make that pass cheap:
+ *
+ *   - the caller says, row by row, whether the row is worth scoring (the
+ *     function returns NULL for the others), so the rowids of every match
+ *     and the scores of those that can rank come from one statement;
+ *   - the caller may give the row's length in tokens from memory: bm25()
+ *     reads it from the docsize table, one B-tree lookup per row (more
+ *     than half of its cost).
+ *
+ * ctx is a struct rankfn_ctx bound with sqlite3_bind_pointer(...,
+ * RANKFN_CTX, NULL); a NULL ctx scores every row as bm25() does.
+ */
+#ifndef PMKB_DB_RANKFN_H
+#define PMKB_DB_RANKFN_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#define RANKFN_CTX "pmkb_rank_ctx"
+#define RANKFN_LEN_UNKNOWN UINT32_MAX
+
+struct rankfn_ctx {
+	/*
+	 * Called once per row, in the statement's order: returns 0 to leave
+	 * the row unscored, else 1 with *len its length in tokens (all
+	 * columns), or RANKFN_LEN_UNKNOWN to have FTS5 read it.
+	 */
+	int (*row)(void *arg, int64_t rowid, uint32_t *len);
+	void *arg;
+};
+
+/* Registers pm_rank on every connection opened afterwards. */
+void rankfn_register_auto(void);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * Relevance ranking of a query's whole match set in one pass over the
+ * full-text index: every match's rowid (for the exact total and the
+ * facets) and the bm25 score of those that can reach a page come from
+ * the same statement, with filters and document lengths from memory
+ * (search/docmeta.h, db/rankfn.h). The order is the one
+ *
+ *   ORDER BY bm25(pm_fts, RANK_WEIGHTS), started_epoch DESC, id DESC
+ *
+ * gives over the matches that pass the filter, except that when more than
+ * rank_max pass, only those among the newest rank_max matches (by rowid,
+ * filtered or not) are ranked: bm25 costs microseconds per match, and a
+ * term that common tells little about relevance.
+ */
+#ifndef PMKB_SEARCH_RANKING_H
+#define PMKB_SEARCH_RANKING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pmkb/base/status.h"
+
+struct dbconn;
+struct docmeta;
+struct docmeta_filter;
+
+/* bm25's column weights: title, summary, keywords, body. */
+#define RANK_WEIGHTS "10.0, 4.0, 4.0, 1.0"
+
+struct ranked {
+	int64_t id;
+	double score; /* bm25: lower is better */
+};
+
+struct ranking {
+	int64_t *ids; /* every match, ascending rowid */
+	size_t n, alloc;
+	size_t n_pass;	 /* matches that pass the filter */
+	struct ranked *scored; /* passing matches that may rank */
+	size_t n_scored, alloc_scored;
+	int64_t cut;	 /* rowid of the rank_max-th newest match */
+	size_t rank_max;
+	/* during the pass */
+	const struct docmeta *dm;
+	const struct docmeta_filter *f;
+};
+
+/*
+ * Runs the FTS5 expression match (inside c's read transaction, the one
+ * dm and f belong to) into *r. Release with ranking_release, also on
+ * error.
+ */
+enum pm_status ranking_run(struct dbconn *c, const char *match,
+			   const struct docmeta *dm,
+			   const struct docmeta_filter *f, size_t rank_max,
+			   struct ranking *r, struct pm_error *err);
+
+/* Sets ids[0..*n) to the rowids of page [offset, offset + limit) of r's
+ * order; ids has room for limit. */
+void ranking_page(struct ranking *r, size_t offset, size_t limit,
+		  int64_t *ids, size_t *n);
+
+void ranking_release(struct ranking *r);
+
+#endif

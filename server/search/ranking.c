@@ -1,0 +1,141 @@
+/*
+ * Relevance ranking in one pass: see include/pmkb/search/ranking.h.
+ *
+ * The statement walks the matches newest first (FTS5 gives rowid DESC
+ * without sorting), so the rank_max-th row is the cut, and pm_rank asks
+ * want_row before scoring each row: a row that fails the filter, or lies
+ * past the cut once more than rank_max rows have passed, is not scored.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "pmkb/base/log.h"
+#include "pmkb/base/xalloc.h"
+#include "pmkb/db/rankfn.h"
+#include "pmkb/db/store.h"
+#include "pmkb/search/docmeta.h"
+#include "pmkb/search/ranking.h"
+
+static const char sql_pass[] =
+	"SELECT rowid, pm_rank(pm_fts, ?2, " RANK_WEIGHTS ") FROM pm_fts"
+	" WHERE pm_fts MATCH ?1 ORDER BY rowid DESC";
+
+static int want_row(void *arg, int64_t rowid, uint32_t *len)
+{
+	struct ranking *r = arg;
+	size_t seen = r->n; /* rows before this one */
+
+	if (!docmeta_passes(r->f, rowid))
+		return 0;
+	r->n_pass++;
+	if (seen >= r->rank_max && r->n_pass > r->rank_max)
+		return 0;
+	*len = docmeta_length(r->dm, rowid);
+	return 1;
+}
+
+enum pm_status ranking_run(struct dbconn *c, const char *match,
+			   const struct docmeta *dm,
+			   const struct docmeta_filter *f, size_t rank_max,
+			   struct ranking *r, struct pm_error *err)
+{
+	struct rankfn_ctx ctx = { want_row, r };
+	sqlite3_stmt *s = dbconn_stmt(c, sql_pass);
+	size_t i;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->dm = dm;
+	r->f = f;
+	r->rank_max = rank_max ? rank_max : 1;
+	r->cut = INT64_MIN;
+	if (!s)
+		goto fail;
+	sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_pointer(s, 2, &ctx, RANKFN_CTX, NULL);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		XGROW(r->ids, r->alloc, r->n + 1);
+		r->ids[r->n++] = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_type(s, 1) == SQLITE_NULL)
+			continue;
+		XGROW(r->scored, r->alloc_scored, r->n_scored + 1);
+		r->scored[r->n_scored].id = r->ids[r->n - 1];
+		r->scored[r->n_scored].score = sqlite3_column_double(s, 1);
+		r->n_scored++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	if (r->n >= r->rank_max)
+		r->cut = r->ids[r->rank_max - 1];
+	for (i = 0; i < r->n / 2; i++) {
+		int64_t t = r->ids[i];
+
+		r->ids[i] = r->ids[r->n - 1 - i];
+		r->ids[r->n - 1 - i] = t;
+	}
+	r->f = NULL;
+	return PM_OK;
+fail:
+	log_kv(LOG_ERROR, "search.ranking", "error",
+	       sqlite3_errmsg(dbconn_db(c)), NULL);
+	r->f = NULL;
+	return pm_error_set(err, PM_DB, "search", 0,
+			    "search: the index could not be read");
+}
+
+/* < 0 when a ranks before b: better score, then newer. */
+static int ranks_before(const void *a, const void *b, void *dm)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? -1 : 1;
+	return docmeta_newer_first(dm, x->id, y->id);
+}
+
+void ranking_page(struct ranking *r, size_t offset, size_t limit,
+		  int64_t *ids, size_t *n)
+{
+	struct ranked *v = r->scored;
+	size_t m = 0, k = offset + limit, i, j;
+	void *dm = (void *)r->dm;
+
+	*n = 0;
+	/* Past the cut only when more than rank_max passed (see want_row). */
+	for (i = 0; i < r->n_scored; i++)
+		if (r->n_pass <= r->rank_max || v[i].id >= r->cut)
+			v[m++] = v[i];
+	r->n_scored = m;
+	if (offset >= m || !limit)
+		return;
+	if (k > m)
+		k = m;
+	if (k * 8 > m) {
+		qsort_r(v, m, sizeof(*v), ranks_before, dm);
+	} else {
+		/* v[0..k) kept in order; a later one displaces the last. */
+		qsort_r(v, k, sizeof(*v), ranks_before, dm);
+		for (i = k; i < m; i++) {
+			struct ranked x = v[i];
+
+			if (ranks_before(&x, &v[k - 1], dm) >= 0)
+				continue;
+			for (j = k - 1; j > 0 && ranks_before(&x, &v[j - 1], dm) < 0;
+			     j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+	}
+	for (i = offset; i < k; i++)
+		ids[(*n)++] = v[i].id;
+}
+
+void ranking_release(struct ranking *r)
+{
+	free(r->ids);
+	free(r->scored);
+	memset(r, 0, sizeof(*r));
+}

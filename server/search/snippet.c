@@ -60,7 +60,28 @@ struct snippets {
 	struct doc_toks doc;
 	struct match *m;
 	size_t nm, allocm;
+	/*
+	 * Bit (a << 8 | b) set when some alternative's key starts with bytes
+	 * a b, in any ASCII case (all set when a key is one byte long):
+	 * find_windowed() looks no further at any other pair.
+	 */
+	uint8_t pair[65536 / 8];
 };
+
+static void pair_set(uint8_t *pair, unsigned a, unsigned b)
+{
+	pair[(a << 8 | b) >> 3] |= (uint8_t)(1u << (b & 7));
+}
+
+static int pair_has(const uint8_t *pair, unsigned a, unsigned b)
+{
+	return pair[(a << 8 | b) >> 3] >> (b & 7) & 1;
+}
+
+static unsigned upper(unsigned c)
+{
+	return c >= 'a' && c <= 'z' ? c - ('a' - 'A') : c;
+}
 
 static int alt_cb(void *ctx, const char *tok, int ntok, int start, int end,
 		  int flags)
@@ -141,6 +162,20 @@ struct snippets *snippets_new(const struct pm_list *terms)
 			n--;
 		alt_add(sc, &alloc, t, n, 0, (int)i);
 		alt_add(sc, &alloc, t, n, 1, (int)i);
+	}
+	for (i = 0; i < sc->nalts; i++) {
+		const struct alt *a = &sc->alts[i];
+		unsigned c0 = (unsigned char)a->toks.ptr[0], c1;
+
+		if (a->key_len < 2) {
+			memset(sc->pair, 0xff, sizeof(sc->pair));
+			break;
+		}
+		c1 = (unsigned char)a->toks.ptr[1];
+		pair_set(sc->pair, c0, c1);
+		pair_set(sc->pair, upper(c0), c1);
+		pair_set(sc->pair, c0, upper(c1));
+		pair_set(sc->pair, upper(c0), upper(c1));
 	}
 	return sc;
 }
@@ -318,6 +353,10 @@ static int find_windowed(struct snippets *sc, const char *text, int len)
 		char c = text[i];
 		int hit = 0;
 
+		if (i + 1 == len ||
+		    !pair_has(sc->pair, (unsigned char)c,
+			      (unsigned char)text[i + 1]))
+			continue;
 		if (c >= 'A' && c <= 'Z')
 			c = (char)(c + ('a' - 'A'));
 		for (k = 0; k < sc->nalts; k++) {

@@ -362,6 +362,50 @@ static void test_snippets(struct dbconn *c)
 	json_decref(out);
 }
 
+/*
+ * Texts over 1 KB are searched for the bytes a match starts with before
+ * they are tokenized: matches deep in a long body, in any ASCII case or
+ * in Japanese, are still found and marked.
+ */
+static void test_long_snippets(void)
+{
+	struct buf body = BUF_INIT;
+	struct test_doc doc = { "long.md", NULL };
+	struct testdb t;
+	struct dbconn *c;
+	int i;
+
+	buf_addstr(&body, "---\ntitle: Long one\n---\n");
+	for (i = 0; i < 40; i++)
+		buf_addstr(&body, "Nothing of note happened in this hour. ");
+	buf_addstr(&body, "Then the DEPLOYMENT of KV-Store broke 決済 again. ");
+	for (i = 0; i < 40; i++)
+		buf_addstr(&body, "Quiet again for a while after that. ");
+	doc.text = body.ptr;
+	if (testdb_open(&t, "snippets", &doc, 1, NULL)) {
+		static const char *const q[][2] = {
+			{ "deploy", "<mark>DEPLOYMENT</mark>" },
+			{ "kv-store", "<mark>KV-Store</mark>" },
+			{ "決済", "<mark>決済</mark>" },
+		};
+
+		c = store_reader(t.store);
+		for (size_t k = 0; k < sizeof(q) / sizeof(q[0]); k++) {
+			struct search_request r = req_for(q[k][0]);
+			enum pm_status st;
+			json_t *out = search(c, &r, &st);
+			const char *html =
+				json_string_value(first(out, "snippet_html"));
+
+			ok(html && strstr(html, q[k][1]), q[k][0]);
+			json_decref(out);
+		}
+		store_reader_release(t.store, c);
+	}
+	testdb_close(&t);
+	buf_release(&body);
+}
+
 /* Builds a larger index and times a few searches. Printed only. */
 static void bench(struct store *s)
 {
@@ -442,6 +486,7 @@ int main(void)
 	test_params(c);
 	test_result_shape(c);
 	test_snippets(c);
+	test_long_snippets();
 	store_reader_release(t.store, c);
 	if (getenv("PMKB_BENCH"))
 		bench(t.store);

@@ -9,8 +9,12 @@
  *              so a term ending in a one-character CJK run (鍵, DB鍵) is
  *              found by a query only.
  *   table      the terms of a set of groups, their keys sorted for
- *              bsearch, plus two filters for the scan: which token counts
- *              occur, and a bit per hash of each key's last token.
+ *              bsearch, plus three filters for the scan: which token
+ *              counts occur, a bit per hash of each key's last token, and
+ *              a bit per hash of (first token, last token, count), so that
+ *              a window of text is looked up only when a term could span
+ *              it: most tokens end some term of one token or another, few
+ *              windows are the start and end of one.
  *   built-in   glossary.txt, compiled in (base/embedded.h), read on first
  *              use under pthread_once and never changed after: every
  *              thread shares it without a lock.
@@ -34,6 +38,7 @@
 
 #define BUILTIN_PATH "server/search/glossary.txt"
 #define LAST_BITS 4096
+#define WIN_BITS 65536
 
 struct gterm {
 	char *key;
@@ -47,6 +52,7 @@ struct table {
 	size_t nterms, talloc;
 	unsigned lengths;	/* bit k: a key of k + 1 tokens */
 	unsigned char last[LAST_BITS / 8];
+	unsigned char win[WIN_BITS / 8];
 };
 
 struct glossary {
@@ -54,6 +60,7 @@ struct glossary {
 	struct table user;
 	unsigned lengths;
 	unsigned char last[LAST_BITS / 8];
+	unsigned char win[WIN_BITS / 8];
 };
 
 /* ---- keys ---- */
@@ -94,18 +101,28 @@ static const char *last_token(const char *key)
 	return sp ? sp + 1 : key;
 }
 
-static void set_last(unsigned char *bits, const char *tok, size_t n)
+/* The filter bits: of a last token's hash, and of a window's. */
+static unsigned last_bit(uint64_t h)
 {
-	unsigned h = (unsigned)(hash_bytes(tok, n) & (LAST_BITS - 1));
-
-	bits[h / 8] |= (unsigned char)(1u << (h % 8));
+	return (unsigned)(h & (LAST_BITS - 1));
 }
 
-static int has_last(const unsigned char *bits, const char *tok, size_t n)
+static unsigned win_bit(uint64_t first, uint64_t last, int ntok)
 {
-	unsigned h = (unsigned)(hash_bytes(tok, n) & (LAST_BITS - 1));
+	uint64_t h = first * 0x9e3779b97f4a7c15u ^ last ^ (uint64_t)ntok << 56;
 
-	return bits[h / 8] & (1u << (h % 8));
+	h *= 0xff51afd7ed558ccdu;
+	return (unsigned)(h >> 48) & (WIN_BITS - 1);
+}
+
+static void set_bit(unsigned char *bits, unsigned b)
+{
+	bits[b / 8] |= (unsigned char)(1u << (b % 8));
+}
+
+static int has_bit(const unsigned char *bits, unsigned b)
+{
+	return bits[b / 8] & (1u << (b % 8));
 }
 
 /* ---- tables ---- */
@@ -130,8 +147,14 @@ static void table_add_group(struct table *t, const char *const *v, size_t n)
 		t->terms[t->nterms].group = (int)t->ngroups;
 		t->nterms++;
 		t->lengths |= 1u << (ntok - 1);
-		set_last(t->last, last_token(key.ptr),
-			 strlen(last_token(key.ptr)));
+		{
+			const char *last = last_token(key.ptr);
+			uint64_t hl = hash_str(last);
+			uint64_t hf = hash_bytes(key.ptr, strcspn(key.ptr, " "));
+
+			set_bit(t->last, last_bit(hl));
+			set_bit(t->win, win_bit(hf, hl, ntok));
+		}
 		pm_list_add(g, v[i]);
 	}
 	t->ngroups++;
@@ -261,6 +284,8 @@ struct glossary *glossary_new(const struct taxonomy *tax)
 	g->lengths = g->builtin->lengths | g->user.lengths;
 	for (i = 0; i < sizeof(g->last); i++)
 		g->last[i] = g->builtin->last[i] | g->user.last[i];
+	for (i = 0; i < sizeof(g->win); i++)
+		g->win[i] = g->builtin->win[i] | g->user.win[i];
 	return g;
 }
 
@@ -338,6 +363,7 @@ int glossary_scan_token(struct glossary_scan *sc, const char *tok, int ntok,
 	const struct glossary *g = sc->g;
 	struct buf key = BUF_INIT;
 	int slot, len, found = -1;
+	uint64_t h;
 	size_t i;
 
 	if (flags & PM_TOKEN_RUN_END)
@@ -349,14 +375,18 @@ int glossary_scan_token(struct glossary_scan *sc, const char *tok, int ntok,
 		memcpy(sc->ring[slot].tok, tok, (size_t)ntok);
 	sc->ring[slot].start = start;
 	sc->n++;
-	if (sc->ring[slot].len < 0 || !has_last(g->last, tok, (size_t)ntok))
+	if (sc->ring[slot].len < 0)
+		return -1;
+	sc->ring[slot].hash = h = hash_bytes(tok, (size_t)ntok);
+	if (!has_bit(g->last, last_bit(h)))
 		return -1;
 	for (len = 1; len <= GLOSSARY_MAX_TOKENS && len <= sc->n; len++) {
 		int s = (sc->n - len) % GLOSSARY_MAX_TOKENS;
 
 		if (sc->ring[s].len < 0)
 			break;
-		if (!(g->lengths & (1u << (len - 1))))
+		if (!(g->lengths & (1u << (len - 1))) ||
+		    !has_bit(g->win, win_bit(sc->ring[s].hash, h, len)))
 			continue;
 		/* The key of the last len tokens: built from the front. */
 		buf_reset(&key);

@@ -14,6 +14,7 @@
 #define PMKB_SEARCH_GLOSSARY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct pm_list;
 struct taxonomy;
@@ -57,6 +58,7 @@ struct glossary_scan {
 	struct {
 		char tok[48];
 		int len, start;
+		uint64_t hash; /* of tok */
 	} ring[GLOSSARY_MAX_TOKENS];
 };
 

@@ -518,10 +518,9 @@ static int cvc(const struct stemmer *z, int i)
 	return ch != 'w' && ch != 'x' && ch != 'y';
 }
 
-static int ends(struct stemmer *z, const char *s)
+/* Whether the word ends in s[0..len) (ENDS: a literal); sets j before it. */
+static int ends(struct stemmer *z, const char *s, int len)
 {
-	int len = (int)strlen(s);
-
 	if (s[len - 1] != z->b[z->k] || len > z->k + 1)
 		return 0;
 	if (memcmp(z->b + z->k - len + 1, s, (size_t)len))
@@ -529,6 +528,8 @@ static int ends(struct stemmer *z, const char *s)
 	z->j = z->k - len;
 	return 1;
 }
+
+#define ENDS(z, lit) ends(z, lit, (int)sizeof(lit) - 1)
 
 static void set_to(struct stemmer *z, const char *s)
 {
@@ -546,29 +547,35 @@ static void replace_if_m(struct stemmer *z, const char *s)
 
 /* A suffix table for steps 2 and 3: replace from by to when m > 0. */
 struct suffix {
-	const char *from, *to;
+	const char *from;
+	int len; /* of from */
+	const char *to;
 };
 
+#define SUF(from, to) { from, (int)sizeof(from) - 1, to }
+
 static const struct suffix step2_tab[] = {
-	{ "ational", "ate" }, { "tional", "tion" }, { "enci", "ence" },
-	{ "anci", "ance" },   { "izer", "ize" },    { "bli", "ble" },
-	{ "alli", "al" },     { "entli", "ent" },   { "eli", "e" },
-	{ "ousli", "ous" },   { "ization", "ize" }, { "ation", "ate" },
-	{ "ator", "ate" },    { "alism", "al" },    { "iveness", "ive" },
-	{ "fulness", "ful" }, { "ousness", "ous" }, { "aliti", "al" },
-	{ "iviti", "ive" },   { "biliti", "ble" },  { "logi", "log" },
+	SUF("ational", "ate"), SUF("tional", "tion"), SUF("enci", "ence"),
+	SUF("anci", "ance"),   SUF("izer", "ize"),    SUF("bli", "ble"),
+	SUF("alli", "al"),     SUF("entli", "ent"),   SUF("eli", "e"),
+	SUF("ousli", "ous"),   SUF("ization", "ize"), SUF("ation", "ate"),
+	SUF("ator", "ate"),    SUF("alism", "al"),    SUF("iveness", "ive"),
+	SUF("fulness", "ful"), SUF("ousness", "ous"), SUF("aliti", "al"),
+	SUF("iviti", "ive"),   SUF("biliti", "ble"),  SUF("logi", "log"),
 };
 
 static const struct suffix step3_tab[] = {
-	{ "icate", "ic" }, { "ative", "" }, { "alize", "al" },
-	{ "iciti", "ic" }, { "ical", "ic" }, { "ful", "" },
-	{ "ness", "" },
+	SUF("icate", "ic"), SUF("ative", ""), SUF("alize", "al"),
+	SUF("iciti", "ic"), SUF("ical", "ic"), SUF("ful", ""),
+	SUF("ness", ""),
 };
 
-static const char *const step4_tab[] = {
-	"al",  "ance", "ence", "er",  "ic",  "able", "ible", "ant", "ement",
-	"ment", "ent", "ion",  "ou",  "ism", "ate",  "iti",  "ous", "ive",
-	"ize",
+static const struct suffix step4_tab[] = {
+	SUF("al", ""),	 SUF("ance", ""), SUF("ence", ""), SUF("er", ""),
+	SUF("ic", ""),	 SUF("able", ""), SUF("ible", ""), SUF("ant", ""),
+	SUF("ement", ""), SUF("ment", ""), SUF("ent", ""), SUF("ion", ""),
+	SUF("ou", ""),	 SUF("ism", ""),  SUF("ate", ""),  SUF("iti", ""),
+	SUF("ous", ""),	 SUF("ive", ""),  SUF("ize", ""),
 };
 
 /*
@@ -583,7 +590,7 @@ static void apply_table(struct stemmer *z, const struct suffix *tab,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (ends(z, tab[i].from)) {
+		if (ends(z, tab[i].from, tab[i].len)) {
 			replace_if_m(z, tab[i].to);
 			return;
 		}
@@ -595,23 +602,23 @@ static void step1ab(struct stemmer *z)
 	char *b = z->b;
 
 	if (b[z->k] == 's') {
-		if (ends(z, "sses"))
+		if (ENDS(z, "sses"))
 			z->k -= 2;
-		else if (ends(z, "ies"))
+		else if (ENDS(z, "ies"))
 			set_to(z, "i");
 		else if (b[z->k - 1] != 's')
 			z->k--;
 	}
-	if (ends(z, "eed")) {
+	if (ENDS(z, "eed")) {
 		if (measure(z) > 0)
 			z->k--;
-	} else if ((ends(z, "ed") || ends(z, "ing")) && vowel_in_stem(z)) {
+	} else if ((ENDS(z, "ed") || ENDS(z, "ing")) && vowel_in_stem(z)) {
 		z->k = z->j;
-		if (ends(z, "at")) {
+		if (ENDS(z, "at")) {
 			set_to(z, "ate");
-		} else if (ends(z, "bl")) {
+		} else if (ENDS(z, "bl")) {
 			set_to(z, "ble");
-		} else if (ends(z, "iz")) {
+		} else if (ENDS(z, "iz")) {
 			set_to(z, "ize");
 		} else if (double_cons(z, z->k)) {
 			char ch;
@@ -630,7 +637,7 @@ static void step1ab(struct stemmer *z)
 
 static void step1c(struct stemmer *z)
 {
-	if (ends(z, "y") && vowel_in_stem(z))
+	if (ENDS(z, "y") && vowel_in_stem(z))
 		z->b[z->k] = 'i';
 }
 
@@ -639,9 +646,9 @@ static void step4(struct stemmer *z)
 	size_t i;
 
 	for (i = 0; i < sizeof(step4_tab) / sizeof(step4_tab[0]); i++) {
-		if (!ends(z, step4_tab[i]))
+		if (!ends(z, step4_tab[i].from, step4_tab[i].len))
 			continue;
-		if (!strcmp(step4_tab[i], "ion") &&
+		if (!strcmp(step4_tab[i].from, "ion") &&
 		    !(z->j >= 0 && (z->b[z->j] == 's' || z->b[z->j] == 't')))
 			return;
 		if (measure(z) > 1)

@@ -20,6 +20,7 @@
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/doc/learning.h"
 #include "pmkb/doc/tasklines.h"
+#include "pmkb/search/postings.h"
 #include "pmkb/search/relations.h"
 #include "pmkb/base/xalloc.h"
 
@@ -302,6 +303,7 @@ static const struct learning *batch_learning(struct index_batch *b)
 static enum pm_status recur_flush(struct index_batch *b)
 {
 	const struct learning *l = batch_learning(b);
+	struct postings_memo *memo;
 	sqlite3_stmt *s;
 	int64_t *ids = NULL;
 	size_t n = 0, alloc = 0, i;
@@ -321,8 +323,11 @@ static enum pm_status recur_flush(struct index_batch *b)
 	sqlite3_reset(s);
 	if (step != SQLITE_DONE)
 		rc = PM_DB;
+	/* The full-text rows stay as they are until the commit. */
+	memo = postings_memo_new();
 	for (i = 0; i < n && rc == PM_OK; i++)
-		rc = relations_detect(b->c, ids[i], l, &err);
+		rc = relations_detect(b->c, ids[i], l, memo, &err);
+	postings_memo_free(memo);
 	free(ids);
 	if (rc == PM_OK && (rc = dbconn_exec(b->c, sql_recur_clear)) == PM_OK)
 		b->recur_pending = 0;
@@ -901,7 +906,8 @@ static enum pm_status put(struct index_batch *b, const char *path,
 		 * batch with a listener is a push of a few files.
 		 */
 		if ((rc = fts_flush(b)) != PM_OK ||
-		    (rc = relations_detect(c, id, batch_learning(b), &err)) !=
+		    (rc = relations_detect(c, id, batch_learning(b), NULL,
+					      &err)) !=
 			    PM_OK)
 			goto out;
 		rc = b->listener->put(b->listener->ctx, b->c, path, &pm, prov,

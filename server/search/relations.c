@@ -330,6 +330,7 @@ static int detect_keep(void *ctx, int64_t earlier, double share)
 
 enum pm_status relations_detect(struct dbconn *c, int64_t id,
 				const struct learning *l,
+				struct postings_memo *memo,
 				struct pm_error *err)
 {
 	struct similar_share *shares = NULL;
@@ -354,8 +355,8 @@ enum pm_status relations_detect(struct dbconn *c, int64_t id,
 	}
 	if (l->recurrence_labels_similarity < floor)
 		floor = l->recurrence_labels_similarity;
-	rc = similar_shares(c, id, floor, detect_keep, &d, &shares, &nshares,
-			    err);
+	rc = similar_shares(c, id, floor, memo, detect_keep, &d, &shares,
+			    &nshares, err);
 	if (rc == PM_NOT_FOUND) {
 		rc = PM_OK;
 		goto out;

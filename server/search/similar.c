@@ -48,6 +48,7 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/base/log.h"
 #include "pmkb/search/lexicon.h"
+#include "pmkb/search/postings.h"
 #include "pmkb/search/query.h"
 #include "pmkb/search/reasons.h"
 #include "pmkb/search/similar.h"
@@ -98,9 +99,6 @@ static const char sql_renamed[] =
 	"SELECT new_slug FROM slug_redirects WHERE old_slug = ?1";
 /* The index size for idf: max(id) costs one seek, count(*) a scan. */
 static const char sql_size[] = "SELECT max(id) FROM postmortems";
-static const char sql_postings[] =
-	"SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?1"
-	" ORDER BY rowid LIMIT ?2";
 static const char sql_rank[] =
 	"SELECT rowid, bm25(pm_fts, 3.0, 2.0, 2.0, 1.0) AS r FROM pm_fts"
 	" WHERE pm_fts MATCH ?1 ORDER BY r LIMIT ?2";
@@ -154,6 +152,7 @@ struct sim {
 	size_t nslots;
 	int field;		   /* being tokenized */
 	struct glossary *glossary; /* owned */
+	struct postings_memo *memo; /* borrowed, may be NULL */
 	struct glossary_scan scan; /* of the field being tokenized */
 	size_t *concepts;	   /* terms that are concepts */
 	size_t nconcepts, concepts_alloc;
@@ -604,27 +603,6 @@ static enum pm_status index_size(struct dbconn *c, int64_t *n,
 	return rc;
 }
 
-/* Reads t's postings, at most cap of them, into t->posts and t->df. */
-static enum pm_status postings(struct sim *s, struct term *t,
-			       const char *match, int cap,
-			       struct pm_error *err)
-{
-	sqlite3_stmt *st = dbconn_stmt(s->c, sql_postings);
-	size_t alloc = 0;
-	int step;
-
-	if (!st)
-		return db_fail(s->c, err);
-	sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, cap);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		XGROW(t->posts, alloc, (size_t)t->df + 1);
-		t->posts[t->df++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_reset(st);
-	return step == SQLITE_DONE ? PM_OK : db_fail(s->c, err);
-}
-
 /* How telling it is to share something df postmortems have (bm25's). */
 static double idf(const struct sim *s, int df)
 {
@@ -715,7 +693,8 @@ static enum pm_status choose_terms(struct sim *s, int reread,
 		if (t->absorbed || !term_match(s, t, &match))
 			continue;
 		looked++;
-		if ((rc = postings(s, t, match.ptr, probe, err)) != PM_OK)
+		if ((rc = postings_read(s->c, s->memo, match.ptr, probe,
+					 &t->posts, &t->df, err)) != PM_OK)
 			goto out;
 		if (t->df >= probe && probe < s->cap)
 			common[ncommon++] = t;
@@ -731,7 +710,8 @@ static enum pm_status choose_terms(struct sim *s, int reread,
 		free(t->posts);
 		t->posts = NULL;
 		t->df = 0;
-		if ((rc = postings(s, t, match.ptr, s->cap, err)) != PM_OK)
+		if ((rc = postings_read(s->c, s->memo, match.ptr, s->cap,
+					 &t->posts, &t->df, err)) != PM_OK)
 			goto out;
 		budget -= t->df;
 		keep_term(s, t, &nkept);
@@ -1259,8 +1239,8 @@ void similar_shares_free(struct similar_share *v, size_t n)
 }
 
 enum pm_status similar_shares(struct dbconn *c, int64_t id, double min_share,
-			      similar_keep_fn keep, void *ctx,
-			      struct similar_share **out, size_t *n,
+			      struct postings_memo *memo, similar_keep_fn keep,
+			      void *ctx, struct similar_share **out, size_t *n,
 			      struct pm_error *err)
 {
 	struct similar_posting *post = NULL;
@@ -1273,6 +1253,7 @@ enum pm_status similar_shares(struct dbconn *c, int64_t id, double min_share,
 	*n = 0;
 	memset(&s, 0, sizeof(s));
 	s.c = c;
+	s.memo = memo;
 	buf_init(&s.arena, 0);
 	/* The built-in glossary: the settings are not at hand here. */
 	s.glossary = glossary_new(NULL);

@@ -360,7 +360,7 @@ static void test_shares(struct dbconn *c)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		other = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	is_int(similar_shares(c, src, 0.0, NULL, NULL, &v, &n, &err), PM_OK,
+	is_int(similar_shares(c, src, 0.0, NULL, NULL, NULL, &v, &n, &err), PM_OK,
 	       "shares: read");
 	for (i = 0; i < n; i++) {
 		ok(v[i].share > 0 && v[i].share <= 1 && v[i].id != src,
@@ -372,7 +372,7 @@ static void test_shares(struct dbconn *c)
 	}
 	ok(found, "shares: the other redis eviction comes first");
 	similar_shares_free(v, n);
-	is_int(similar_shares(c, 999999, 0.0, NULL, NULL, &v, &n, &err), PM_NOT_FOUND,
+	is_int(similar_shares(c, 999999, 0.0, NULL, NULL, NULL, &v, &n, &err), PM_NOT_FOUND,
 	       "shares: unknown id");
 	ok(!v && !n, "shares: nothing on failure");
 }

@@ -15,6 +15,7 @@
 struct dbconn;
 struct learning;
 struct pm_error;
+struct postings_memo;
 
 /*
  * SQL: 1 when postmortem row p (an alias in the query) is flagged as a
@@ -66,10 +67,13 @@ int relations_flagged(int same_labels, double share,
  * above with l's window, and writes them (table recurrences) in place of
  * those decided before. c is the writer, in the indexer's transaction,
  * after the full-text rows are written. An id that no longer exists
- * gets none. PM_DB when the index cannot be read or written.
+ * gets none. Words are looked up through memo (may be NULL; a batch
+ * shares one: search/postings.h). PM_DB when the index cannot be read or
+ * written.
  */
 enum pm_status relations_detect(struct dbconn *c, int64_t id,
 				const struct learning *l,
+				struct postings_memo *memo,
 				struct pm_error *err);
 
 /*

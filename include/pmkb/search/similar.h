@@ -17,6 +17,7 @@
 #include "pmkb/base/status.h"
 
 struct dbconn;
+struct postings_memo;
 struct taxonomy;
 
 #define PM_SIMILAR_DEFAULT_LIMIT 5
@@ -103,14 +104,15 @@ typedef int (*similar_keep_fn)(void *ctx, int64_t id, double share);
  * The postmortems whose share of postmortem id's distinctive words is at
  * least min_share (and at least SIMILAR_MIN_SHARED words), best first, at
  * most SIMILAR_MAX_SHARES, each with its shared words; with keep (may be
- * NULL), only those it keeps, asked before their words are read. Sets
+ * NULL), only those it keeps, asked before their words are read. Words
+ * are looked up through memo (may be NULL: search/postings.h). Sets
  * *out (owned: similar_shares_free()) and *n. Reads c in the caller's transaction
  * (none is begun: the writer calls this before it commits). An unknown
  * id is PM_NOT_FOUND; PM_DB when the index cannot be read.
  */
 enum pm_status similar_shares(struct dbconn *c, int64_t id, double min_share,
-			      similar_keep_fn keep, void *ctx,
-			      struct similar_share **out, size_t *n,
+			      struct postings_memo *memo, similar_keep_fn keep,
+			      void *ctx, struct similar_share **out, size_t *n,
 			      struct pm_error *err);
 void similar_shares_free(struct similar_share *v, size_t n);
 

@@ -140,6 +140,44 @@ static int stemmable(const char *w, int n)
 	return 1;
 }
 
+/*
+ * Words repeat (a few hundred make most of any text) and the stemmer
+ * scans suffix tables for each: each thread remembers the stems of recent
+ * words, one per slot of a hash of the word.
+ */
+#define STEM_SLOTS 2048
+#define STEM_WORD_MAX 24
+
+struct stem_slot {
+	uint8_t n, nstem; /* 0: empty */
+	char word[STEM_WORD_MAX], stem[STEM_WORD_MAX];
+};
+
+static __thread struct stem_slot stem_cache[STEM_SLOTS];
+
+/* porter_stem() of w[0..n) in place, through the cache. */
+static int stem_cached(char *w, int n)
+{
+	struct stem_slot *e;
+	uint32_t h = 2166136261u;
+	int i;
+
+	if (n >= STEM_WORD_MAX)
+		return porter_stem(w, n);
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)w[i]) * 16777619u;
+	e = &stem_cache[h & (STEM_SLOTS - 1)];
+	if (e->n == n && !memcmp(e->word, w, (size_t)n)) {
+		memcpy(w, e->stem, e->nstem);
+		return e->nstem;
+	}
+	e->n = (uint8_t)n;
+	memcpy(e->word, w, (size_t)n);
+	e->nstem = (uint8_t)porter_stem(w, n);
+	memcpy(e->stem, w, e->nstem);
+	return e->nstem;
+}
+
 /* Passes the held-back token on; final: it is the last of the text. */
 static void flush_pending(struct tk *t, int final)
 {
@@ -158,7 +196,7 @@ static void flush_pending(struct tk *t, int final)
 		return;
 	if (kind == TK_WORD && t->stem && !(final && t->prefix) &&
 	    stemmable(t->pend, n))
-		n = porter_stem(t->pend, n);
+		n = stem_cached(t->pend, n);
 	t->rc = t->fn(t->ctx, t->pend, n, t->pend_start, t->pend_end,
 		      t->pend_flags);
 }

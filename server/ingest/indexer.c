@@ -22,6 +22,7 @@
 #include "pmkb/doc/tasklines.h"
 #include "pmkb/search/postings.h"
 #include "pmkb/search/relations.h"
+#include "pmkb/search/similar.h"
 #include "pmkb/base/xalloc.h"
 
 static const char sql_seen_create[] =
@@ -155,6 +156,41 @@ static const char sql_recur_affected[] =
 	"(p.started_epoch > span.lo AND p.started_epoch <= span.hi) OR "
 	"p.id IN (SELECT pm_id FROM recurrences WHERE earlier_id IN "
 	"(SELECT id FROM temp.recur_pending)) ORDER BY p.id";
+/*
+ * A later postmortem's decision about an earlier one x depends on x only
+ * through the words they share: one that shares too few with x to count
+ * it (similar_sharing()) decides as before, and deciding again every
+ * later one in the window was most of a push's time (675 of them, 4.5 s,
+ * for one file on 10,000 documents). So, for a batch of a few, the later
+ * ones are only those that share words with one of the batch, in
+ * temp.recur_sharing. Without words (labels_similarity 0) labels alone
+ * flag: then all of them.
+ *
+ * What one document's words do to the others' rarity (idf, the words
+ * too common to count) moves every decision a little, in and out of
+ * the window alike; that is left, as it is for those outside it.
+ */
+static const char sql_sharing_create[] =
+	"CREATE TEMP TABLE IF NOT EXISTS recur_sharing(id INTEGER PRIMARY KEY)";
+static const char sql_sharing_clear[] = "DELETE FROM temp.recur_sharing";
+static const char sql_sharing_add[] =
+	"INSERT OR IGNORE INTO temp.recur_sharing(id) VALUES(?1)";
+static const char sql_recur_ids[] = "SELECT id FROM temp.recur_pending";
+static const char sql_recur_narrowed[] =
+	"WITH span AS (SELECT min(q.started_epoch) AS lo, "
+	"max(q.started_epoch) + ?1 * 86400 AS hi FROM postmortems q "
+	"WHERE q.id IN (SELECT id FROM temp.recur_pending)) "
+	"SELECT p.id FROM postmortems p, span WHERE "
+	"p.id IN (SELECT id FROM temp.recur_pending) OR "
+	"(p.started_epoch > span.lo AND p.started_epoch <= span.hi AND "
+	"p.id IN (SELECT id FROM temp.recur_sharing)) OR "
+	"p.id IN (SELECT pm_id FROM recurrences WHERE earlier_id IN "
+	"(SELECT id FROM temp.recur_pending)) ORDER BY p.id";
+/*
+ * similar_sharing() looks up every word of a postmortem: about the cost
+ * of deciding this many. Narrowing pays when the window holds more.
+ */
+#define RECUR_SHARING_COST 10
 
 struct index_batch {
 	struct store *store;
@@ -218,6 +254,7 @@ enum pm_status index_begin(struct store *st, const struct taxonomy *tax,
 	if ((rc = dbconn_exec(b->c, sql_seen_create)) != PM_OK ||
 	    (rc = dbconn_exec(b->c, sql_pending_create)) != PM_OK ||
 	    (rc = dbconn_exec(b->c, sql_recur_create)) != PM_OK ||
+	    (rc = dbconn_exec(b->c, sql_sharing_create)) != PM_OK ||
 	    (rc = dbconn_begin(b->c)) != PM_OK ||
 	    (rc = dbconn_exec(b->c, sql_seen_clear)) != PM_OK ||
 	    (rc = dbconn_exec(b->c, sql_pending_clear)) != PM_OK ||
@@ -295,6 +332,59 @@ static const struct learning *batch_learning(struct index_batch *b)
 	return b->own_learning;
 }
 
+/* Appends the ids sql (bound to ?1 = arg when arg >= 0) returns. */
+static enum pm_status read_ids(struct dbconn *c, const char *sql, int arg,
+			       int64_t **ids, size_t *n, size_t *alloc)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql);
+	int step;
+
+	if (!s)
+		return PM_DB;
+	if (arg >= 0)
+		sqlite3_bind_int(s, 1, arg);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		XGROW(*ids, *alloc, *n + 1);
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	return step == SQLITE_DONE ? PM_OK : PM_DB;
+}
+
+/* Fills temp.recur_sharing (see sql_recur_narrowed). */
+static enum pm_status sharing_fill(struct index_batch *b,
+				   struct postings_memo *memo)
+{
+	int64_t *pending = NULL;
+	size_t npending = 0, alloc = 0, i, j;
+	enum pm_status rc;
+
+	if ((rc = dbconn_exec(b->c, sql_sharing_clear)) != PM_OK ||
+	    (rc = read_ids(b->c, sql_recur_ids, -1, &pending, &npending,
+			   &alloc)) != PM_OK)
+		goto out;
+	for (i = 0; i < npending && rc == PM_OK; i++) {
+		struct pm_error err;
+		int64_t *ids = NULL;
+		size_t n = 0;
+
+		rc = similar_sharing(b->c, pending[i], memo, &ids, &n, &err);
+		if (rc == PM_NOT_FOUND)
+			rc = PM_OK;
+		for (j = 0; j < n && rc == PM_OK; j++) {
+			sqlite3_stmt *s = dbconn_stmt(b->c, sql_sharing_add);
+
+			if (s)
+				sqlite3_bind_int64(s, 1, ids[j]);
+			rc = step_done(b->c, s);
+		}
+		free(ids);
+	}
+out:
+	free(pending);
+	return rc;
+}
+
 /*
  * Decides the recurrences of the postmortems put in the batch, and of
  * those that may repeat them, again (search/relations.h). The full-text
@@ -304,27 +394,25 @@ static enum pm_status recur_flush(struct index_batch *b)
 {
 	const struct learning *l = batch_learning(b);
 	struct postings_memo *memo;
-	sqlite3_stmt *s;
 	int64_t *ids = NULL;
 	size_t n = 0, alloc = 0, i;
-	enum pm_status rc = PM_OK;
+	enum pm_status rc;
 	struct pm_error err;
-	int step;
 
 	if (!b->recur_pending)
 		return PM_OK;
-	if (!(s = dbconn_stmt(b->c, sql_recur_affected)))
-		return PM_DB;
-	sqlite3_bind_int(s, 1, l->recurrence_window_days);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		XGROW(ids, alloc, n + 1);
-		ids[n++] = sqlite3_column_int64(s, 0);
-	}
-	sqlite3_reset(s);
-	if (step != SQLITE_DONE)
-		rc = PM_DB;
 	/* The full-text rows stay as they are until the commit. */
 	memo = postings_memo_new();
+	rc = read_ids(b->c, sql_recur_affected, l->recurrence_window_days,
+		      &ids, &n, &alloc);
+	if (rc == PM_OK && !relations_flagged(1, 0.0, l) &&
+	    (size_t)b->recur_pending * RECUR_SHARING_COST < n) {
+		n = 0;
+		if ((rc = sharing_fill(b, memo)) == PM_OK)
+			rc = read_ids(b->c, sql_recur_narrowed,
+				      l->recurrence_window_days, &ids, &n,
+				      &alloc);
+	}
 	for (i = 0; i < n && rc == PM_OK; i++)
 		rc = relations_detect(b->c, ids[i], l, memo, &err);
 	postings_memo_free(memo);

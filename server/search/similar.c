@@ -1308,6 +1308,120 @@ out:
 	return rc;
 }
 
+/* The source as the index holds it: every column pm_fts matches on. */
+static const char sql_indexed[] =
+	"SELECT title, summary, keywords, body FROM postmortems WHERE id = ?1";
+
+/* Reads postmortem id's indexed text into s and tokenizes all of it. */
+static enum pm_status read_indexed(struct sim *s, int64_t id,
+				   struct pm_error *err)
+{
+	sqlite3_stmt *st = dbconn_stmt(s->c, sql_indexed);
+	int f, step;
+
+	if (!st)
+		return db_fail(s->c, err);
+	sqlite3_bind_int64(st, 1, id);
+	step = sqlite3_step(st);
+	if (step != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return step == SQLITE_DONE ? PM_NOT_FOUND : db_fail(s->c, err);
+	}
+	s->id = id;
+	/* Keywords sit in the tags' place: which field a word is in does
+	 * not matter here, only that it is in one. */
+	for (f = 0; f < F__MAX; f++)
+		s->text[f] = xstrdup(column_text(st, f));
+	sqlite3_reset(st);
+	/*
+	 * No names: whether a token is a person's is decided by the other
+	 * postmortem's people, unknown here; keeping them only costs
+	 * lookups.
+	 */
+	for (f = 0; f < F__MAX; f++) {
+		s->field = f;
+		glossary_scan_init(&s->scan, s->glossary);
+		tokenizer_run(s->text[f], (int)strlen(s->text[f]), 1,
+			      token_cb, s);
+	}
+	return PM_OK;
+}
+
+enum pm_status similar_sharing(struct dbconn *c, int64_t id,
+			       struct postings_memo *memo, int64_t **ids,
+			       size_t *n, struct pm_error *err)
+{
+	struct buf match = BUF_INIT;
+	struct hit *hits = NULL;
+	enum pm_status rc;
+	struct sim s;
+	size_t nhits = 0, alloc = 0, nout = 0, i, j;
+	int probe;
+
+	*ids = NULL;
+	*n = 0;
+	memset(&s, 0, sizeof(s));
+	s.c = c;
+	s.memo = memo;
+	buf_init(&s.arena, 0);
+	/* The glossary similar_shares() uses. */
+	s.glossary = glossary_new(NULL);
+	if ((rc = read_indexed(&s, id, err)) != PM_OK ||
+	    (rc = measure(&s, err)) != PM_OK)
+		goto out;
+	probe = s.cap < SIM_PROBE ? s.cap : SIM_PROBE;
+	/*
+	 * A word of another postmortem that this one uses is a word of this
+	 * one, its postings the same from either side; a concept of the
+	 * other's that this one has a term of is one of this one's concepts.
+	 * So every word the other could count is among these terms, each
+	 * read as similar_shares() reads it, up to the same limit.
+	 */
+	for (i = 0; i < s.nterms; i++) {
+		struct term *t = &s.terms[i];
+
+		if (!term_match(&s, t, &match)) {
+			/* NFKC: ask for the token itself. */
+			buf_reset(&match);
+			query_quote(&match, s.arena.ptr + t->off,
+				    (size_t)t->len);
+		}
+		if ((rc = postings_read(c, memo, match.ptr, probe, &t->posts,
+					&t->df, err)) != PM_OK)
+			goto out;
+		if (t->df >= probe)
+			continue; /* too common to be counted */
+		for (j = 0; j < (size_t)t->df; j++) {
+			if (t->posts[j] == id)
+				continue;
+			XGROW(hits, alloc, nhits + 1);
+			hits[nhits].id = t->posts[j];
+			hits[nhits].term = i;
+			nhits++;
+		}
+	}
+	if (nhits)
+		qsort(hits, nhits, sizeof(*hits), by_hit);
+	/* Terms are distinct: k hits on one id are k words in common. */
+	for (i = 0; i < nhits; i = j) {
+		for (j = i; j < nhits && hits[j].id == hits[i].id; j++)
+			;
+		if (j - i >= SIMILAR_MIN_SHARED)
+			hits[nout++].id = hits[i].id;
+	}
+	if (nout) {
+		*ids = xcalloc(nout, sizeof(**ids));
+		for (i = 0; i < nout; i++)
+			(*ids)[i] = hits[i].id;
+		*n = nout;
+	}
+out:
+	free(hits);
+	buf_release(&match);
+	sim_release(&s);
+	return rc;
+}
+
 enum pm_status similar_run(struct dbconn *c, const struct taxonomy *tax,
 			   const char *slug, int limit, json_t **out,
 			   char **renamed, struct pm_error *err)

@@ -116,4 +116,19 @@ enum pm_status similar_shares(struct dbconn *c, int64_t id, double min_share,
 			      struct pm_error *err);
 void similar_shares_free(struct similar_share *v, size_t n);
 
+/*
+ * The postmortems other than id that share at least SIMILAR_MIN_SHARED
+ * of its words or concepts rare enough for similar_shares() to count
+ * (fewer users than it reads whole), whatever their weight: a superset
+ * of those whose similar_shares() could count id, read from id's side.
+ * Every word of its title, summary, keywords and whole body is looked
+ * up (through memo, may be NULL: search/postings.h), so this costs about
+ * as much as deciding ten postmortems. Sets *ids (ascending, owned) and
+ * *n. Reads c in the caller's transaction. An
+ * unknown id is PM_NOT_FOUND; PM_DB when the index cannot be read.
+ */
+enum pm_status similar_sharing(struct dbconn *c, int64_t id,
+			       struct postings_memo *memo, int64_t **ids,
+			       size_t *n, struct pm_error *err);
+
 #endif

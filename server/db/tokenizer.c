@@ -237,23 +237,25 @@ static void run_end(struct tk *t)
 /* One normalised character, from original bytes [start, end). */
 static void token_cp(struct tk *t, uint32_t cp, int start, int end)
 {
-	char u[4];
+	char u[4] = { 0 };
 	int n;
 
 	switch (classify(cp)) {
 	case CL_CJK:
 		word_end(t);
 		n = utf8_encode(cp, u);
+		/* Whole 4-byte copies: a call to memcpy per character costs
+		 * more than the bytes past n. */
 		if (t->runlen) {
 			char bi[8];
 
-			memcpy(bi, t->prev, (size_t)t->nprev);
-			memcpy(bi + t->nprev, u, (size_t)n);
+			memcpy(bi, t->prev, 4);
+			memcpy(bi + t->nprev, u, 4);
 			emit(t, TK_CJK, bi, t->nprev + n, t->prev_start, end,
 			     PM_TOKEN_CJK);
 		}
 		t->runlen++;
-		memcpy(t->prev, u, (size_t)n);
+		memcpy(t->prev, u, 4);
 		t->nprev = n;
 		t->prev_start = start;
 		t->prev_end = end;
@@ -413,6 +415,23 @@ static void norm_cp(struct tk *t, uint32_t cp, int start, int end)
 	}
 }
 
+static int is_alnum_ascii(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       (c >= 'A' && c <= 'Z');
+}
+
+static char lower_ascii(unsigned char c)
+{
+	return (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+}
+
+/* Whether s[i] is the last byte or followed by an ASCII one. */
+static int ascii_next(const unsigned char *s, int i, int len)
+{
+	return i + 1 == len || s[i + 1] < 0x80;
+}
+
 static int run(const char *text, int len, int query, int prefix, int stem,
 	       pm_token_fn fn, void *ctx)
 {
@@ -439,6 +458,33 @@ static int run(const char *text, int len, int query, int prefix, int stem,
 		uint32_t cp;
 		int n;
 
+		/*
+		 * ASCII followed by ASCII is a segment of its own: marks are
+		 * never ASCII. A run of such letters and digits goes straight
+		 * into the word, lowercased, as token_cp() would add them.
+		 */
+		if (is_alnum_ascii(s[i]) && ascii_next(s, i, len)) {
+			seg_flush(&t);
+			run_end(&t);
+			if (!t.nword)
+				t.word_start = i;
+			do {
+				if (t.nword < WORD_MAX)
+					t.word[t.nword++] = lower_ascii(s[i]);
+				i++;
+			} while (i < len && is_alnum_ascii(s[i]) &&
+				 ascii_next(s, i, len));
+			t.word_end = i;
+			continue;
+		}
+		/* Any other ASCII (space, punctuation, controls) separates. */
+		if (s[i] < 0x80 && ascii_next(s, i, len)) {
+			seg_flush(&t);
+			word_end(&t);
+			run_end(&t);
+			i++;
+			continue;
+		}
 		if (s[i] < 0x80) {
 			cp = s[i];
 			n = 1;

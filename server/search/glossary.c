@@ -8,8 +8,8 @@
  *              term occurs, run-end characters aside: the scan skips those,
  *              so a term ending in a one-character CJK run (鍵, DB鍵) is
  *              found by a query only.
- *   table      the terms of a set of groups, their keys sorted for
- *              bsearch, plus three filters for the scan: which token
+ *   table      the terms of a set of groups, sorted by key, with a hash
+ *              of the keys for lookups, plus three filters for the scan: which token
  *              counts occur, a bit per hash of each key's last token, and
  *              a bit per hash of (first token, last token, count), so that
  *              a window of text is looked up only when a term could span
@@ -50,6 +50,8 @@ struct table {
 	size_t ngroups, galloc;
 	struct gterm *terms;	/* sorted by key once finished */
 	size_t nterms, talloc;
+	uint32_t *slots;	/* hash of keys: first term's index + 1 */
+	size_t nslots;
 	unsigned lengths;	/* bit k: a key of k + 1 tokens */
 	unsigned char last[LAST_BITS / 8];
 	unsigned char win[WIN_BITS / 8];
@@ -171,8 +173,22 @@ static int by_key(const void *a, const void *b)
 
 static void table_finish(struct table *t)
 {
-	if (t->nterms)
-		qsort(t->terms, t->nterms, sizeof(*t->terms), by_key);
+	size_t i, k;
+
+	if (!t->nterms)
+		return;
+	qsort(t->terms, t->nterms, sizeof(*t->terms), by_key);
+	for (t->nslots = 16; t->nslots < t->nterms * 2; t->nslots *= 2)
+		;
+	t->slots = xcalloc(t->nslots, sizeof(*t->slots));
+	for (i = 0; i < t->nterms; i++) {
+		if (i && !strcmp(t->terms[i].key, t->terms[i - 1].key))
+			continue;
+		k = hash_str(t->terms[i].key) & (t->nslots - 1);
+		while (t->slots[k])
+			k = (k + 1) & (t->nslots - 1);
+		t->slots[k] = (uint32_t)i + 1;
+	}
 }
 
 static void table_release(struct table *t)
@@ -185,24 +201,26 @@ static void table_release(struct table *t)
 		pm_list_release(&t->groups[i]);
 	free(t->terms);
 	free(t->groups);
+	free(t->slots);
 	memset(t, 0, sizeof(*t));
 }
 
-/* The first term of t with that key, or t->nterms. */
-static size_t table_find(const struct table *t, const char *key)
+/* The first term of t with key key[0..n), its hash h, or t->nterms. */
+static size_t table_find(const struct table *t, const char *key, size_t n,
+			 uint64_t h)
 {
-	size_t lo = 0, hi = t->nterms;
+	size_t k;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	if (!t->nslots)
+		return t->nterms;
+	for (k = h & (t->nslots - 1); t->slots[k];
+	     k = (k + 1) & (t->nslots - 1)) {
+		const char *v = t->terms[t->slots[k] - 1].key;
 
-		if (strcmp(t->terms[mid].key, key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+		if (!strncmp(v, key, n) && !v[n])
+			return t->slots[k] - 1;
 	}
-	return lo < t->nterms && !strcmp(t->terms[lo].key, key) ? lo
-								 : t->nterms;
+	return t->nterms;
 }
 
 /* ---- the built-in glossary ---- */
@@ -317,7 +335,7 @@ static size_t table_synonyms(const struct table *t, const char *key,
 	struct buf k = BUF_INIT;
 	size_t i, j, added = 0;
 
-	for (i = table_find(t, key);
+	for (i = table_find(t, key, strlen(key), hash_str(key));
 	     i < t->nterms && !strcmp(t->terms[i].key, key); i++) {
 		const struct pm_list *grp = &t->groups[t->terms[i].group];
 
@@ -361,10 +379,10 @@ int glossary_scan_token(struct glossary_scan *sc, const char *tok, int ntok,
 			int start, int flags, int *term_start)
 {
 	const struct glossary *g = sc->g;
-	struct buf key = BUF_INIT;
+	char key[GLOSSARY_MAX_TOKENS * (sizeof(sc->ring[0].tok) + 1)];
 	int slot, len, found = -1;
-	uint64_t h;
-	size_t i;
+	uint64_t h, kh;
+	size_t i, n;
 
 	if (flags & PM_TOKEN_RUN_END)
 		return -1;
@@ -389,24 +407,26 @@ int glossary_scan_token(struct glossary_scan *sc, const char *tok, int ntok,
 		    !has_bit(g->win, win_bit(sc->ring[s].hash, h, len)))
 			continue;
 		/* The key of the last len tokens: built from the front. */
-		buf_reset(&key);
+		n = 0;
 		for (int k = len; k >= 1; k--) {
 			int r = (sc->n - k) % GLOSSARY_MAX_TOKENS;
 
 			if (k != len)
-				buf_addch(&key, ' ');
-			buf_add(&key, sc->ring[r].tok, (size_t)sc->ring[r].len);
+				key[n++] = ' ';
+			memcpy(key + n, sc->ring[r].tok,
+			       (size_t)sc->ring[r].len);
+			n += (size_t)sc->ring[r].len;
 		}
-		if ((i = table_find(g->builtin, key.ptr)) <
+		kh = hash_bytes(key, n);
+		if ((i = table_find(g->builtin, key, n, kh)) <
 		    g->builtin->nterms) {
 			found = g->builtin->terms[i].group;
 			*term_start = sc->ring[s].start;
-		} else if ((i = table_find(&g->user, key.ptr)) <
+		} else if ((i = table_find(&g->user, key, n, kh)) <
 			   g->user.nterms) {
 			found = (int)g->builtin->ngroups + g->user.terms[i].group;
 			*term_start = sc->ring[s].start;
 		}
 	}
-	buf_release(&key);
 	return found;
 }

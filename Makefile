@@ -37,7 +37,7 @@ asan: ## build with AddressSanitizer + UBSan and run unit and e2e tests
 bench: build ## the full benchmark table (up to 15 minutes)
 	python3 tests/bench/run.py --full
 
-bench-quick: build ## a short benchmark run (about 2 minutes)
+bench-quick: build ## a short benchmark run (about 3 minutes)
 	python3 tests/bench/run.py --quick
 
 fuzz: ## run each libFuzzer target for FUZZ_SECONDS (default 60)

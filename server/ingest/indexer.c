@@ -22,7 +22,7 @@
 #include "pmkb/doc/tasklines.h"
 #include "pmkb/search/postings.h"
 #include "pmkb/search/relations.h"
-#include "pmkb/search/similar.h"
+#include "pmkb/search/shares.h"
 #include "pmkb/base/xalloc.h"
 
 static const char sql_seen_create[] =
@@ -159,7 +159,7 @@ static const char sql_recur_affected[] =
 /*
  * A later postmortem's decision about an earlier one x depends on x only
  * through the words they share: one that shares too few with x to count
- * it (similar_sharing()) decides as before, and deciding again every
+ * it (shares_candidates()) decides as before, and deciding again every
  * later one in the window was most of a push's time (675 of them, 4.5 s,
  * for one file on 10,000 documents). So, for a batch of a few, the later
  * ones are only those that share words with one of the batch, in
@@ -187,7 +187,7 @@ static const char sql_recur_narrowed[] =
 	"p.id IN (SELECT pm_id FROM recurrences WHERE earlier_id IN "
 	"(SELECT id FROM temp.recur_pending)) ORDER BY p.id";
 /*
- * similar_sharing() looks up every word of a postmortem: about the cost
+ * shares_candidates() looks up every word of a postmortem: about the cost
  * of deciding this many. Narrowing pays when the window holds more.
  */
 #define RECUR_SHARING_COST 10
@@ -368,7 +368,7 @@ static enum pm_status sharing_fill(struct index_batch *b,
 		int64_t *ids = NULL;
 		size_t n = 0;
 
-		rc = similar_sharing(b->c, pending[i], memo, &ids, &n, &err);
+		rc = shares_candidates(b->c, pending[i], memo, &ids, &n, &err);
 		if (rc == PM_NOT_FOUND)
 			rc = PM_OK;
 		for (j = 0; j < n && rc == PM_OK; j++) {

@@ -11,7 +11,7 @@
 #include "pmkb/db/store.h"
 #include "pmkb/doc/learning.h"
 #include "pmkb/search/relations.h"
-#include "pmkb/search/similar.h"
+#include "pmkb/search/shares.h"
 
 static const char sql_links_to[] =
 	"SELECT r.target, r.kind, p.title FROM relations r "
@@ -333,7 +333,7 @@ enum pm_status relations_detect(struct dbconn *c, int64_t id,
 				struct postings_memo *memo,
 				struct pm_error *err)
 {
-	struct similar_share *shares = NULL;
+	struct share *shares = NULL;
 	int64_t *all = NULL;
 	size_t nall = 0, alloc = 0, nshares = 0, i;
 	double floor = l->recurrence_similarity;
@@ -355,7 +355,7 @@ enum pm_status relations_detect(struct dbconn *c, int64_t id,
 	}
 	if (l->recurrence_labels_similarity < floor)
 		floor = l->recurrence_labels_similarity;
-	rc = similar_shares(c, id, floor, memo, detect_keep, &d, &shares,
+	rc = shares_find(c, id, floor, memo, detect_keep, &d, &shares,
 			    &nshares, err);
 	if (rc == PM_NOT_FOUND) {
 		rc = PM_OK;
@@ -364,7 +364,7 @@ enum pm_status relations_detect(struct dbconn *c, int64_t id,
 	if (rc == PM_OK)
 		rc = d.rc;
 	for (i = 0; i < nshares && rc == PM_OK; i++) {
-		const struct similar_share *x = &shares[i];
+		const struct share *x = &shares[i];
 		int same = has(d.peers, d.npeers, x->id);
 
 		rc = flag_add(c, id, x->id, x->share, x->terms,
@@ -385,7 +385,7 @@ enum pm_status relations_detect(struct dbconn *c, int64_t id,
 			rc = flag_add(c, id, all[i], 0.0, NULL, 1, 0);
 	}
 out:
-	similar_shares_free(shares, nshares);
+	shares_free(shares, nshares);
 	free(d.peers);
 	free(all);
 	return rc;

@@ -1,7 +1,7 @@
 /*
  * Recurrences decided again after a push of one file, against a real
  * index: a batch of a few files decides again only the later postmortems
- * that share words with it (indexer.c, similar_sharing()), and what it
+ * that share words with it (indexer.c, shares_candidates()), and what it
  * writes must be what deciding everything from scratch writes. The
  * window holds more later postmortems than that narrowing skips.
  */

@@ -14,8 +14,6 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/ingest/indexer.h"
-#include "pmkb/doc/learning.h"
-#include "pmkb/search/relations.h"
 #include "pmkb/search/similar.h"
 #include "pmkb/db/store.h"
 #include "tap.h"
@@ -296,87 +294,6 @@ static void test_renamed(struct store *s)
 	store_reader_release(s, c);
 }
 
-/* The overlap score and the recurrence rule, without an index. */
-static void test_overlap(void)
-{
-	static const int64_t a[] = { 1, 2, 3 }, b[] = { 1, 3 }, c[] = { 1, 4 },
-			     d[] = { 1 };
-	/* Source 1; weights 4, 3, 2, 1: total 10. */
-	const struct similar_posting t[] = {
-		{ a, 3, 4.0 }, { b, 2, 3.0 }, { c, 2, 2.0 }, { d, 1, 1.0 }
-	};
-	struct similar_share out[4];
-	struct learning *l = learning_new();
-	size_t n;
-
-	n = similar_overlap(t, 4, 1, 0.0, 1, out, 4);
-	is_int((long long)n, 3, "overlap: every other postmortem, not self");
-	is_int(out[0].id, 3, "overlap: most shared first");
-	ok(out[0].share > 0.699 && out[0].share < 0.701,
-	   "overlap: (4 + 3) / 10");
-	is_int((long long)out[0].nterms, 2, "overlap: two words in common");
-	is_int(out[1].id, 2, "overlap: then 4 / 10");
-	is_int(out[2].id, 4, "overlap: then 2 / 10");
-	n = similar_overlap(t, 4, 1, 0.0, 2, out, 4);
-	is_int((long long)n, 1, "overlap: one word alone is coincidence");
-	n = similar_overlap(t, 4, 1, 0.5, 1, out, 4);
-	is_int((long long)n, 1, "overlap: min_share");
-	n = similar_overlap(t, 4, 1, 0.0, 1, out, 2);
-	ok(n == 2 && out[0].id == 3 && out[1].id == 2,
-	   "overlap: the best max are kept");
-	n = similar_overlap(t, 0, 1, 0.0, 1, out, 4);
-	is_int((long long)n, 0, "overlap: no words, nothing");
-
-	ok(relations_flagged(0, 0.45, l), "rule: similar enough alone");
-	ok(!relations_flagged(0, 0.44, l), "rule: not similar enough alone");
-	ok(relations_flagged(1, 0.25, l),
-	   "rule: same service and cause, and some words");
-	ok(!relations_flagged(1, 0.24, l),
-	   "rule: same service and cause alone is not enough");
-	l->recurrence_labels_similarity = 0;
-	ok(relations_flagged(1, 0.0, l),
-	   "rule: labels_similarity 0 flags labels alone");
-	learning_free(l);
-}
-
-/* Shares read from the index: the redis pair repeats each other. */
-static void test_shares(struct dbconn *c)
-{
-	struct similar_share *v = NULL;
-	struct pm_error err;
-	sqlite3_stmt *st = dbconn_stmt(
-		c, "SELECT id FROM postmortems WHERE slug = ?1");
-	int64_t src = 0, other = 0;
-	size_t n = 0, i;
-	int found = 0;
-
-	sqlite3_bind_text(st, 1, "2018-05-16-redis-token-eviction", -1,
-			  SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		src = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, "2017-04-18-redis-eviction", -1,
-			  SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		other = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	is_int(similar_shares(c, src, 0.0, NULL, NULL, NULL, &v, &n, &err), PM_OK,
-	       "shares: read");
-	for (i = 0; i < n; i++) {
-		ok(v[i].share > 0 && v[i].share <= 1 && v[i].id != src,
-		   "shares: in (0, 1], never the source");
-		ok(json_array_size(v[i].terms) >= SIMILAR_MIN_SHARED,
-		   "shares: at least two words shown");
-		if (v[i].id == other)
-			found = i == 0;
-	}
-	ok(found, "shares: the other redis eviction comes first");
-	similar_shares_free(v, n);
-	is_int(similar_shares(c, 999999, 0.0, NULL, NULL, NULL, &v, &n, &err), PM_NOT_FOUND,
-	       "shares: unknown id");
-	ok(!v && !n, "shares: nothing on failure");
-}
-
 /*
  * The same incident written in English and in Japanese shares no word
  * but through the glossary; names and stop words are never reasons.
@@ -465,7 +382,6 @@ int main(void)
 	struct testdb t;
 	struct dbconn *c;
 
-	test_overlap();
 	if (!testdb_open(&t, "similar", docs, sizeof(docs) / sizeof(docs[0]),
 			 NULL))
 		return tap_done();
@@ -473,7 +389,6 @@ int main(void)
 	test_english(c);
 	test_japanese(c);
 	test_edges(c);
-	test_shares(c);
 	store_reader_release(t.store, c);
 	test_renamed(t.store);
 	testdb_close(&t);

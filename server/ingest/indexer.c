@@ -395,7 +395,7 @@ static enum pm_status recur_flush(struct index_batch *b)
 	const struct learning *l = batch_learning(b);
 	struct postings_memo *memo;
 	int64_t *ids = NULL;
-	size_t n = 0, alloc = 0, i;
+	size_t n = 0, alloc = 0;
 	enum pm_status rc;
 	struct pm_error err;
 
@@ -413,8 +413,8 @@ static enum pm_status recur_flush(struct index_batch *b)
 				      l->recurrence_window_days, &ids, &n,
 				      &alloc);
 	}
-	for (i = 0; i < n && rc == PM_OK; i++)
-		rc = relations_detect(b->c, ids[i], l, memo, &err);
+	if (rc == PM_OK)
+		rc = relations_detect_many(b->c, ids, n, l, memo, &err);
 	postings_memo_free(memo);
 	free(ids);
 	if (rc == PM_OK && (rc = dbconn_exec(b->c, sql_recur_clear)) == PM_OK)

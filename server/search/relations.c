@@ -1,5 +1,6 @@
 /* Relations between postmortems: see include/pmkb/search/relations.h. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "pmkb/doc/learning.h"
 #include "pmkb/search/relations.h"
 #include "pmkb/search/shares.h"
+#include "pmkb/search/simwords.h"
 
 static const char sql_links_to[] =
 	"SELECT r.target, r.kind, p.title FROM relations r "
@@ -328,10 +330,13 @@ static int detect_keep(void *ctx, int64_t earlier, double share)
 	       relations_flagged(d->npeers > before, share, l);
 }
 
-enum pm_status relations_detect(struct dbconn *c, int64_t id,
-				const struct learning *l,
-				struct postings_memo *memo,
-				struct pm_error *err)
+/*
+ * Decides again which earlier postmortems id may repeat, with its words
+ * read into w (NULL: id is gone, and has none).
+ */
+static enum pm_status detect(struct dbconn *c, int64_t id,
+			     struct simwords *w, const struct learning *l,
+			     struct pm_error *err)
 {
 	struct share *shares = NULL;
 	int64_t *all = NULL;
@@ -353,14 +358,11 @@ enum pm_status relations_detect(struct dbconn *c, int64_t id,
 		rc = PM_DB;
 		goto out;
 	}
+	if (!w)
+		goto out;
 	if (l->recurrence_labels_similarity < floor)
 		floor = l->recurrence_labels_similarity;
-	rc = shares_find(c, id, floor, memo, detect_keep, &d, &shares,
-			    &nshares, err);
-	if (rc == PM_NOT_FOUND) {
-		rc = PM_OK;
-		goto out;
-	}
+	rc = shares_of(w, floor, detect_keep, &d, &shares, &nshares, err);
 	if (rc == PM_OK)
 		rc = d.rc;
 	for (i = 0; i < nshares && rc == PM_OK; i++) {
@@ -388,6 +390,82 @@ out:
 	shares_free(shares, nshares);
 	free(d.peers);
 	free(all);
+	return rc;
+}
+
+enum pm_status relations_detect(struct dbconn *c, int64_t id,
+				const struct learning *l,
+				struct postings_memo *memo,
+				struct pm_error *err)
+{
+	return relations_detect_many(c, &id, 1, l, memo, err);
+}
+
+/*
+ * Finding a postmortem's words is most of deciding its recurrences, and
+ * touches no connection: the words of a chunk of postmortems are found on
+ * two threads while the connection waits, then each is decided in turn.
+ */
+#define DETECT_CHUNK 32
+
+struct tokenize_half {
+	struct simwords *w;
+	const enum pm_status *loaded;
+	size_t n;
+};
+
+/* Tokenizes the odd ones of a chunk (the caller does the even ones). */
+static void *tokenize_odd(void *arg)
+{
+	const struct tokenize_half *h = arg;
+
+	for (size_t i = 1; i < h->n; i += 2)
+		if (h->loaded[i] == PM_OK)
+			simwords_tokenize(&h->w[i]);
+	return NULL;
+}
+
+static void tokenize_chunk(struct simwords *w, const enum pm_status *loaded,
+			   size_t n)
+{
+	struct tokenize_half h = { w, loaded, n };
+	pthread_t t;
+	int threaded = n > 1 && !pthread_create(&t, NULL, tokenize_odd, &h);
+
+	for (size_t i = 0; i < n; i++)
+		if (loaded[i] == PM_OK && (!threaded || i % 2 == 0))
+			simwords_tokenize(&w[i]);
+	if (threaded)
+		pthread_join(t, NULL);
+}
+
+enum pm_status relations_detect_many(struct dbconn *c, const int64_t *ids,
+				     size_t n, const struct learning *l,
+				     struct postings_memo *memo,
+				     struct pm_error *err)
+{
+	struct simwords w[DETECT_CHUNK];
+	enum pm_status loaded[DETECT_CHUNK], rc = PM_OK;
+	size_t i, j, k;
+
+	for (i = 0; i < n && rc == PM_OK; i += k) {
+		k = n - i < DETECT_CHUNK ? n - i : DETECT_CHUNK;
+		/* The built-in glossary: the settings are not at hand here. */
+		for (j = 0; j < k; j++) {
+			simwords_init(&w[j], c, NULL, memo);
+			loaded[j] = simwords_load(&w[j], NULL, ids[i + j],
+						  NULL, err);
+			if (loaded[j] != PM_OK && loaded[j] != PM_NOT_FOUND)
+				rc = loaded[j];
+		}
+		if (rc == PM_OK)
+			tokenize_chunk(w, loaded, k);
+		for (j = 0; j < k && rc == PM_OK; j++)
+			rc = detect(c, ids[i + j],
+				    loaded[j] == PM_OK ? &w[j] : NULL, l, err);
+		for (j = 0; j < k; j++)
+			simwords_release(&w[j]);
+	}
 	return rc;
 }
 

@@ -116,42 +116,37 @@ void shares_free(struct share *v, size_t n)
 	free(v);
 }
 
-enum pm_status shares_find(struct dbconn *c, int64_t id, double min_share,
-			      struct postings_memo *memo, shares_keep_fn keep,
-			      void *ctx, struct share **out, size_t *n,
-			      struct pm_error *err)
+enum pm_status shares_of(struct simwords *w, double min_share,
+			 shares_keep_fn keep, void *ctx, struct share **out,
+			 size_t *n, struct pm_error *err)
 {
 	struct share_posting *post = NULL;
 	struct share *v = NULL;
 	enum pm_status rc;
-	struct simwords s;
 	size_t i, k = 0;
 
 	*out = NULL;
 	*n = 0;
-	/* The built-in glossary: the settings are not at hand here. */
-	simwords_init(&s, c, NULL, memo);
 	/*
 	 * Words that simwords_probe() postmortems use are left out rather
 	 * than counted: what makes a repeat is rarer, and counting them was
 	 * most of the time of deciding recurrences at index time.
 	 */
-	if ((rc = simwords_read(&s, NULL, id, NULL, err)) != PM_OK ||
-	    (rc = simwords_measure(&s, err)) != PM_OK ||
-	    (rc = simwords_choose(&s, 0, err)) != PM_OK)
+	if ((rc = simwords_measure(w, err)) != PM_OK ||
+	    (rc = simwords_choose(w, 0, err)) != PM_OK)
 		goto out;
-	simwords_choose_read(&s);
-	if (!s.nchosen)
+	simwords_choose_read(w);
+	if (!w->nchosen)
 		goto out;
-	post = xcalloc(s.nchosen, sizeof(*post));
-	for (i = 0; i < s.nchosen; i++) {
-		post[i].ids = s.chosen[i]->posts;
-		post[i].n = (size_t)s.chosen[i]->df;
-		post[i].weight = s.chosen[i]->score;
+	post = xcalloc(w->nchosen, sizeof(*post));
+	for (i = 0; i < w->nchosen; i++) {
+		post[i].ids = w->chosen[i]->posts;
+		post[i].n = (size_t)w->chosen[i]->df;
+		post[i].weight = w->chosen[i]->score;
 	}
 	v = xcalloc(SHARES_MAX, sizeof(*v));
-	k = shares_overlap(post, s.nchosen, s.id, min_share,
-			    SHARES_MIN_WORDS, v, SHARES_MAX);
+	k = shares_overlap(post, w->nchosen, w->id, min_share,
+			   SHARES_MIN_WORDS, v, SHARES_MAX);
 	/*
 	 * The bigrams of one Japanese word are several postings but one
 	 * word: count what simwords_shared() shows, merged.
@@ -162,7 +157,7 @@ enum pm_status shares_find(struct dbconn *c, int64_t id, double min_share,
 		/* Before the words: showing them costs queries. */
 		if (keep && !keep(ctx, v[i].id, v[i].share))
 			continue;
-		t = simwords_shared(&s, v[i].id);
+		t = simwords_shared(w, v[i].id);
 
 		if (json_array_size(t) < SHARES_MIN_WORDS) {
 			json_decref(t);
@@ -178,13 +173,30 @@ enum pm_status shares_find(struct dbconn *c, int64_t id, double min_share,
 out:
 	shares_free(v, 0);
 	free(post);
-	simwords_release(&s);
+	return rc;
+}
+
+enum pm_status shares_find(struct dbconn *c, int64_t id, double min_share,
+			   struct postings_memo *memo, shares_keep_fn keep,
+			   void *ctx, struct share **out, size_t *n,
+			   struct pm_error *err)
+{
+	struct simwords w;
+	enum pm_status rc;
+
+	*out = NULL;
+	*n = 0;
+	/* The built-in glossary: the settings are not at hand here. */
+	simwords_init(&w, c, NULL, memo);
+	if ((rc = simwords_read(&w, NULL, id, NULL, err)) == PM_OK)
+		rc = shares_of(&w, min_share, keep, ctx, out, n, err);
+	simwords_release(&w);
 	return rc;
 }
 
 enum pm_status shares_candidates(struct dbconn *c, int64_t id,
-			       struct postings_memo *memo, int64_t **ids,
-			       size_t *n, struct pm_error *err)
+				 struct postings_memo *memo, int64_t **ids,
+				 size_t *n, struct pm_error *err)
 {
 	struct buf match = BUF_INIT;
 	struct hit *hits = NULL;

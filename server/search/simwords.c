@@ -393,8 +393,7 @@ static int holds_name(const struct pm_list *names, const char *text,
 	return h.hit;
 }
 
-/* The words of every field read. */
-static void tokenize(struct simwords *s)
+void simwords_tokenize(struct simwords *s)
 {
 	for (int f = 0; f < F__MAX; f++) {
 		s->field = f;
@@ -404,11 +403,7 @@ static void tokenize(struct simwords *s)
 	}
 }
 
-/*
- * Reads the source (PM_NOT_FOUND when the slug is unknown) and its
- * words; by id when slug is NULL.
- */
-enum pm_status simwords_read(struct simwords *s, const char *slug,
+enum pm_status simwords_load(struct simwords *s, const char *slug,
 			     int64_t id, const struct taxonomy *tax,
 			     struct pm_error *err)
 {
@@ -448,9 +443,19 @@ enum pm_status simwords_read(struct simwords *s, const char *slug,
 	if ((rc = read_names(s->c, s->id, &s->names, err)) != PM_OK)
 		goto out;
 	names_sort(&s->names);
-	tokenize(s);
 out:
 	sqlite3_reset(st);
+	return rc;
+}
+
+enum pm_status simwords_read(struct simwords *s, const char *slug,
+			     int64_t id, const struct taxonomy *tax,
+			     struct pm_error *err)
+{
+	enum pm_status rc = simwords_load(s, slug, id, tax, err);
+
+	if (rc == PM_OK)
+		simwords_tokenize(s);
 	return rc;
 }
 /* ---- lookups ---- */
@@ -818,6 +823,6 @@ enum pm_status simwords_read_indexed(struct simwords *s, int64_t id,
 	 * postmortem's people, unknown here; keeping them only costs
 	 * lookups.
 	 */
-	tokenize(s);
+	simwords_tokenize(s);
 	return PM_OK;
 }

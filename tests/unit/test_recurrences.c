@@ -13,12 +13,18 @@
 
 #include "pmkb/base/buf.h"
 #include "pmkb/db/store.h"
+#include "pmkb/doc/learning.h"
 #include "pmkb/ingest/indexer.h"
+#include "pmkb/search/relations.h"
 #include "tap.h"
 #include "testdb.h"
 
-/* Later postmortems in the window: well over the narrowing's threshold. */
-#define NFILL 24
+/*
+ * Later postmortems in the window: well over the narrowing's threshold,
+ * and more than one chunk of relations_detect_many(). They come in pairs
+ * that tell the same story: the later of each pair repeats the earlier.
+ */
+#define NFILL 40
 #define NDOCS (NFILL + 2)
 
 /* The words the later postmortem B shares with nothing, at first. */
@@ -57,7 +63,7 @@ static void make_docs(struct docs *d, const char *a_text)
 	d->v[1].path = "2017-02-15-b.md";
 	d->v[1].text = b_doc;
 	for (int i = 0; i < NFILL; i++) {
-		int k = i + 2, month = 3 + i % 9, day = 1 + i;
+		int k = i + 2, month = 3 + i % 9, day = 1 + i % 28, p = i / 2;
 
 		snprintf(d->paths[k], sizeof(d->paths[k]),
 			 "2017-%02d-%02d-fill%d.md", month, day, i);
@@ -67,16 +73,15 @@ static void make_docs(struct docs *d, const char *a_text)
 			 "---\n# Summary\n\nThe fill%d worker stalled on "
 			 "batch%d and the relay waited; fill%d restarted "
 			 "after item%d.\n",
-			 i, month, day, i, i, i, i);
+			 p, month, day, p, p, p, p);
 		d->v[k].path = d->paths[k];
 		d->v[k].text = d->texts[k];
 	}
 }
 
-/* The recurrences table as one string: later>earlier score, sorted. */
-static char *recurrences(struct store *st)
+/* The recurrences table as c reads it: later>earlier score, sorted. */
+static char *recurrences_on(struct dbconn *c)
 {
-	struct dbconn *c = store_reader(st);
 	sqlite3_stmt *s = NULL;
 	struct buf b = BUF_INIT;
 
@@ -92,8 +97,47 @@ static char *recurrences(struct store *st)
 				 sqlite3_column_text(s, 1),
 				 sqlite3_column_text(s, 2));
 	sqlite3_finalize(s);
-	store_reader_release(st, c);
 	return buf_detach(&b, NULL);
+}
+
+static char *recurrences(struct store *st)
+{
+	struct dbconn *c = store_reader(st);
+	char *r = recurrences_on(c);
+
+	store_reader_release(st, c);
+	return r;
+}
+
+/*
+ * What deciding each postmortem on its own writes, in a transaction that
+ * is rolled back: the batch, with its chunks and two threads, must agree.
+ */
+static void same_one_by_one(struct store *st)
+{
+	struct dbconn *c = store_writer(st);
+	struct learning *l = learning_new();
+	char *batch = recurrences_on(c), *single = NULL;
+	sqlite3_stmt *s = NULL;
+	struct pm_error err;
+	int rc = PM_OK;
+
+	ok(dbconn_begin(c) == PM_OK, "one by one: begin");
+	if (sqlite3_prepare_v2(dbconn_db(c), "SELECT id FROM postmortems",
+			       -1, &s, NULL) == SQLITE_OK)
+		while (rc == PM_OK && sqlite3_step(s) == SQLITE_ROW)
+			rc = relations_detect(c, sqlite3_column_int64(s, 0),
+					      l, NULL, &err);
+	sqlite3_finalize(s);
+	is_int(rc, PM_OK, "one by one: decided");
+	single = recurrences_on(c);
+	dbconn_rollback(c);
+	ok(strstr(batch, "fill") != NULL, "one by one: pairs repeat");
+	ok(!strcmp(batch, single), "one by one: as the batch decided");
+	free(batch);
+	free(single);
+	learning_free(l);
+	store_writer_release(st);
 }
 
 /* Pushes one file: a batch of its own, as a sync of one commit. */
@@ -140,6 +184,7 @@ int main(void)
 	ok(!strstr(r, "2017-02-15-b>2017-01-10-a"),
 	   "before: B repeats nothing");
 	free(r);
+	same_one_by_one(t.store);
 
 	/* A now shares B's words: B, a later one, repeats it. */
 	push(t.store, "2017-01-10-a.md", a_like_b);

@@ -77,6 +77,16 @@ enum pm_status relations_detect(struct dbconn *c, int64_t id,
 				struct pm_error *err);
 
 /*
+ * relations_detect() for each of ids[0..n) in turn, as one batch: the
+ * words of several are found at once on two threads (the connection is
+ * used by the calling thread only). Stops at the first failure.
+ */
+enum pm_status relations_detect_many(struct dbconn *c, const int64_t *ids,
+				     size_t n, const struct learning *l,
+				     struct postings_memo *memo,
+				     struct pm_error *err);
+
+/*
  * Puts the postmortems explicitly related to out's "slug" (either way:
  * links, related:, recurrence_of:) first in out's "results" (similar.h),
  * newest first, each with the reason {"kind": "related", "values":

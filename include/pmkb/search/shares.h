@@ -20,6 +20,7 @@
 
 struct dbconn;
 struct postings_memo;
+struct simwords;
 
 struct share {
 	int64_t id;	/* the other postmortem */
@@ -70,6 +71,14 @@ enum pm_status shares_find(struct dbconn *c, int64_t id, double min_share,
 			   void *ctx, struct share **out, size_t *n,
 			   struct pm_error *err);
 void shares_free(struct share *v, size_t n);
+
+/*
+ * shares_find() for a source whose words are read already (w: loaded and
+ * tokenized, search/simwords.h); w's lookups and choices are its own.
+ */
+enum pm_status shares_of(struct simwords *w, double min_share,
+			 shares_keep_fn keep, void *ctx, struct share **out,
+			 size_t *n, struct pm_error *err);
 
 /*
  * The postmortems other than id that share at least SHARES_MIN_WORDS of

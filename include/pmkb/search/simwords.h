@@ -79,7 +79,7 @@ struct simwords {
  * simwords_release().
  */
 void simwords_init(struct simwords *w, struct dbconn *c,
-                   const struct taxonomy *tax, struct postings_memo *memo);
+		   const struct taxonomy *tax, struct postings_memo *memo);
 void simwords_release(struct simwords *w);
 
 /*
@@ -87,8 +87,20 @@ void simwords_release(struct simwords *w);
  * people of tax (may be NULL), its authors and its action items' owners
  * are names. PM_NOT_FOUND when there is no such postmortem.
  */
-enum pm_status simwords_read(struct simwords *w, const char *slug, int64_t id,
-                             const struct taxonomy *tax, struct pm_error *err);
+enum pm_status simwords_read(struct simwords *w, const char *slug,
+			     int64_t id, const struct taxonomy *tax,
+			     struct pm_error *err);
+
+/*
+ * simwords_read() in two steps: simwords_load() reads the source's text
+ * and names from the index; simwords_tokenize() finds its words, touching
+ * nothing but w, so that it may run on another thread while the caller
+ * goes on with the connection.
+ */
+enum pm_status simwords_load(struct simwords *w, const char *slug,
+			     int64_t id, const struct taxonomy *tax,
+			     struct pm_error *err);
+void simwords_tokenize(struct simwords *w);
 
 /*
  * Reads postmortem id's words from all of its indexed text (title,
@@ -96,7 +108,7 @@ enum pm_status simwords_read(struct simwords *w, const char *slug, int64_t id,
  * index could match it on. PM_NOT_FOUND when there is no such postmortem.
  */
 enum pm_status simwords_read_indexed(struct simwords *w, int64_t id,
-                                     struct pm_error *err);
+				     struct pm_error *err);
 
 /* Sets w->size and w->cap from the index (once the source is read). */
 enum pm_status simwords_measure(struct simwords *w, struct pm_error *err);
@@ -114,7 +126,7 @@ int simwords_probe(const struct simwords *w);
  * left out. Sorts w->terms.
  */
 enum pm_status simwords_choose(struct simwords *w, int reread,
-                               struct pm_error *err);
+			       struct pm_error *err);
 
 /*
  * After simwords_choose(w, 0): keeps in w->chosen the SIMWORDS_TERMS most
@@ -128,14 +140,14 @@ void simwords_choose_read(struct simwords *w);
  * for a concept any term of its group.
  */
 void simwords_expr(const struct simwords *w, const struct simword *t,
-                   struct buf *out);
+		   struct buf *out);
 
 /*
  * Writes into out the MATCH string that counts t itself; 0 when its first
  * occurrence is not read back as exactly t's token (NFKC).
  */
 int simwords_match(const struct simwords *w, const struct simword *t,
-                   struct buf *out);
+		   struct buf *out);
 
 /* Whether postmortem id is among t's postings. */
 int simword_has(const struct simword *t, int64_t id);

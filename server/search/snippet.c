@@ -20,10 +20,10 @@
 #define SNIPPET_SCAN (256 * 1024)
 /*
  * Texts longer than this are not tokenized whole for snippets: the bytes
- * that a match must start with are looked for first, and only windows of
- * WINDOW_BEFORE + WINDOW_AFTER bytes around them are tokenized (see
- * find_windowed()). At most WINDOW_CANDIDATES places; more, and the whole
- * text is tokenized after all.
+ * that a match must start with are looked for first (see struct probe),
+ * and only windows of WINDOW_BEFORE + WINDOW_AFTER bytes around them are
+ * tokenized (see find_windowed()). At most WINDOW_CANDIDATES places; more,
+ * and the whole text is tokenized after all.
  */
 #define WINDOWED_MIN 1024
 #define WINDOW_BEFORE 64
@@ -54,29 +54,29 @@ struct match {
 	uint32_t terms; /* bit per term */
 };
 
+/*
+ * A distinct key of the alternatives, as find_windowed() looks for it:
+ * memchr() finds its rarest byte (the anchor) at SIMD speed, and only
+ * there is the whole key compared. Testing every byte of a body for a
+ * key's first two bytes took a sixth of a rare code's search, as they are
+ * often common ones: the "er" of err000100 is everywhere in English.
+ */
+struct probe {
+	const char *key; /* the key of an alternative (see struct alt) */
+	int key_len;
+	int anchor;	 /* offset in key of the byte memchr() looks for */
+	uint32_t terms;	 /* terms of the alternatives with this key */
+};
+
 struct snippets {
 	struct alt *alts;
 	size_t nalts;
+	struct probe *probes; /* one per distinct key */
+	size_t nprobes;
 	struct doc_toks doc;
 	struct match *m;
 	size_t nm, allocm;
-	/*
-	 * Bit (a << 8 | b) set when some alternative's key starts with bytes
-	 * a b, in any ASCII case (all set when a key is one byte long):
-	 * find_windowed() looks no further at any other pair.
-	 */
-	uint8_t pair[65536 / 8];
 };
-
-static void pair_set(uint8_t *pair, unsigned a, unsigned b)
-{
-	pair[(a << 8 | b) >> 3] |= (uint8_t)(1u << (b & 7));
-}
-
-static int pair_has(const uint8_t *pair, unsigned a, unsigned b)
-{
-	return pair[(a << 8 | b) >> 3] >> (b & 7) & 1;
-}
 
 static unsigned upper(unsigned c)
 {
@@ -121,6 +121,57 @@ static int alt_key_len(const struct alt *a)
 	return n - 2 < 2 ? 2 : n - 2;
 }
 
+/*
+ * How rare byte c is in postmortems, the higher the rarer: its place in
+ * a list of the bytes that are common in English and Japanese ones (an
+ * ASCII letter counted in both cases, as find_windowed() looks for both),
+ * most common first, measured on a sample of real and generated
+ * postmortems. Bytes not on the list, such as most UTF-8 continuation
+ * bytes, rare letters and punctuation, are rarer than all on it.
+ */
+static int byte_rank(unsigned c)
+{
+	static const char common[] = " e\xe3" "tnioars\x81" "dch\x82" "l\xe5"
+				     "u0\nmw-p\x83" "fgy\xe9" "b12.v|:k#"
+				     "35,4\xe7\xe8\xe6" "9876*x/j";
+	const char *p;
+
+	if (c >= 'A' && c <= 'Z')
+		c += 'a' - 'A';
+	p = memchr(common, (int)c, sizeof(common) - 1);
+	return p ? (int)(p - common) : (int)sizeof(common);
+}
+
+/*
+ * Adds a's key to the probes, or its term to the probe with the same key.
+ * The anchor is the key's rarest byte: the fewer places memchr() stops
+ * at, the fewer keys are compared. A key of one byte is anchored on it.
+ */
+static void probe_add(struct snippets *sc, const struct alt *a)
+{
+	struct probe *p = NULL;
+	size_t k;
+	int j;
+
+	for (k = 0; k < sc->nprobes && !p; k++)
+		if (sc->probes[k].key_len == a->key_len &&
+		    !memcmp(sc->probes[k].key, a->toks.ptr,
+			    (size_t)a->key_len))
+			p = &sc->probes[k];
+	if (!p) {
+		p = &sc->probes[sc->nprobes++];
+		p->key = a->toks.ptr;
+		p->key_len = a->key_len;
+		p->anchor = 0;
+		p->terms = 0;
+		for (j = 1; j < a->key_len; j++)
+			if (byte_rank((unsigned char)p->key[j]) >
+			    byte_rank((unsigned char)p->key[p->anchor]))
+				p->anchor = j;
+	}
+	p->terms |= (uint32_t)1 << a->term;
+}
+
 static void alt_add(struct snippets *sc, size_t *alloc, const char *s,
 		    size_t n, int prefix, int term)
 {
@@ -163,20 +214,9 @@ struct snippets *snippets_new(const struct pm_list *terms)
 		alt_add(sc, &alloc, t, n, 0, (int)i);
 		alt_add(sc, &alloc, t, n, 1, (int)i);
 	}
-	for (i = 0; i < sc->nalts; i++) {
-		const struct alt *a = &sc->alts[i];
-		unsigned c0 = (unsigned char)a->toks.ptr[0], c1;
-
-		if (a->key_len < 2) {
-			memset(sc->pair, 0xff, sizeof(sc->pair));
-			break;
-		}
-		c1 = (unsigned char)a->toks.ptr[1];
-		pair_set(sc->pair, c0, c1);
-		pair_set(sc->pair, upper(c0), c1);
-		pair_set(sc->pair, c0, upper(c1));
-		pair_set(sc->pair, upper(c0), upper(c1));
-	}
+	sc->probes = xcalloc(sc->nalts ? sc->nalts : 1, sizeof(*sc->probes));
+	for (i = 0; i < sc->nalts; i++)
+		probe_add(sc, &sc->alts[i]);
 	return sc;
 }
 
@@ -191,6 +231,7 @@ void snippets_free(struct snippets *sc)
 		free(sc->alts[i].len);
 	}
 	free(sc->alts);
+	free(sc->probes);
 	buf_release(&sc->doc.arena);
 	free(sc->doc.off);
 	free(sc->doc.len);
@@ -298,15 +339,15 @@ static void scan_span(struct snippets *sc, const char *text, int from, int to,
 	}
 }
 
-/* Whether a's key occurs at text[i] (ASCII letters in any case). */
-static int key_at(const struct alt *a, const char *text, int len, int i)
+/* Whether p's key occurs at text[i] (ASCII letters in any case). */
+static int key_at(const struct probe *p, const char *text, int len, int i)
 {
-	const char *k = a->toks.ptr;
+	const char *k = p->key;
 	int j;
 
-	if (i + a->key_len > len)
+	if (i + p->key_len > len)
 		return 0;
-	for (j = 0; j < a->key_len; j++) {
+	for (j = 0; j < p->key_len; j++) {
 		char c = text[i + j];
 
 		if (c >= 'A' && c <= 'Z')
@@ -317,13 +358,6 @@ static int key_at(const struct alt *a, const char *text, int len, int i)
 	return 1;
 }
 
-static int by_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Whether the byte can end a window's lead-in: a space or punctuation. */
 static int is_break(char c)
 {
@@ -332,51 +366,81 @@ static int is_break(char c)
 }
 
 /*
+ * Adds the places where p's key occurs in text (but not at its last
+ * byte) to cand[0..*nc), which is sorted and holds each place once, and
+ * p's terms to *seen if there is one. Returns 0 when that makes more than
+ * WINDOW_CANDIDATES places.
+ */
+static int probe_scan(const struct probe *p, const char *text, int len,
+		      int *cand, int *nc, uint32_t *seen)
+{
+	int hit[WINDOW_CANDIDATES + 1], merged[WINDOW_CANDIDATES + 1];
+	unsigned lo = (unsigned char)p->key[p->anchor], up = upper(lo);
+	const char *end = text + len, *a = NULL, *b = NULL, *h;
+	int nh = 0, nm = 0, i = 0, j = 0;
+
+	if (p->anchor < len) {
+		h = text + p->anchor;
+		a = memchr(h, (int)lo, (size_t)(end - h));
+		if (up != lo)
+			b = memchr(h, (int)up, (size_t)(end - h));
+	}
+	/* The places come in order: the anchor's two cases merged. */
+	while ((a || b) && nh <= WINDOW_CANDIDATES) {
+		if (a && (!b || a < b)) {
+			h = a;
+			a = memchr(a + 1, (int)lo, (size_t)(end - a - 1));
+		} else {
+			h = b;
+			b = memchr(b + 1, (int)up, (size_t)(end - b - 1));
+		}
+		i = (int)(h - text) - p->anchor;
+		if (i + 1 < len && key_at(p, text, len, i))
+			hit[nh++] = i;
+	}
+	if (nh)
+		*seen |= p->terms;
+	/* Merged with the other keys' places, each place once. */
+	i = 0;
+	while (nm <= WINDOW_CANDIDATES && (i < *nc || j < nh)) {
+		if (j == nh || (i < *nc && cand[i] <= hit[j])) {
+			if (j < nh && cand[i] == hit[j])
+				j++;
+			merged[nm++] = cand[i++];
+		} else {
+			merged[nm++] = hit[j++];
+		}
+	}
+	if (nm <= WINDOW_CANDIDATES) {
+		memcpy(cand, merged, (size_t)nm * sizeof(cand[0]));
+		*nc = nm;
+	}
+	return nm <= WINDOW_CANDIDATES;
+}
+
+/*
  * Finds the matches by tokenizing only windows around the places where
  * some alternative's key occurs: a 6 KB body costs ~1.4M instructions to
  * tokenize whole (NFKC, bigrams, stemming: ~230 per byte), 20 of them were
- * most of a search's time, and a key scan costs a few per byte. Returns 0,
- * having found nothing, when some term's key occurs nowhere (it may
- * appear as an NFKC variant: the caller tokenizes the whole text) or
- * occurs too often for windows to pay.
+ * most of a search's time, and finding the keys costs a fraction of an
+ * instruction per byte. Returns 0, having found nothing, when some term's
+ * key occurs nowhere (it may appear as an NFKC variant: the caller
+ * tokenizes the whole text) or occurs too often for windows to pay.
  */
 static int find_windowed(struct snippets *sc, const char *text, int len)
 {
 	int cand[WINDOW_CANDIDATES];
 	uint32_t want = 0, seen = 0;
-	int nc = 0, i, w;
+	int nc = 0, ok = 1, i, w;
 	size_t k;
 
-	for (k = 0; k < sc->nalts; k++)
-		want |= (uint32_t)1 << sc->alts[k].term;
-	for (i = 0; i < len; i++) {
-		char c = text[i];
-		int hit = 0;
-
-		if (i + 1 == len ||
-		    !pair_has(sc->pair, (unsigned char)c,
-			      (unsigned char)text[i + 1]))
-			continue;
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c + ('a' - 'A'));
-		for (k = 0; k < sc->nalts; k++) {
-			const struct alt *a = &sc->alts[k];
-
-			if (a->toks.ptr[0] == c && key_at(a, text, len, i)) {
-				seen |= (uint32_t)1 << a->term;
-				hit = 1;
-			}
-		}
-		if (!hit)
-			continue;
-		if (nc == WINDOW_CANDIDATES)
-			return 0;
-		cand[nc++] = i;
-	}
+	for (k = 0; k < sc->nprobes; k++)
+		want |= sc->probes[k].terms;
+	for (k = 0; k < sc->nprobes && ok; k++)
+		ok = probe_scan(&sc->probes[k], text, len, cand, &nc, &seen);
 	if (seen != want)
-		return 0;
-	qsort(cand, (size_t)nc, sizeof(cand[0]), by_int);
-	for (i = 0; i < nc; i = w) {
+		ok = 0;
+	for (i = 0; ok && i < nc; i = w) {
 		int from = cand[i] - WINDOW_BEFORE, to, n;
 
 		/* Start on a character, after a break if one is near. */
@@ -404,7 +468,7 @@ static int find_windowed(struct snippets *sc, const char *text, int len)
 			to++;
 		scan_span(sc, text, from, to, len);
 	}
-	return 1;
+	return ok;
 }
 
 static void find_matches(struct snippets *sc, const char *text, int len)

@@ -1,0 +1,171 @@
+/*
+ * Snippets: the window around a match in a long body (found through the
+ * keys' rarest bytes), a match in a short body, the summary when the body
+ * does not match, forms the keys cannot see (fullwidth letters), a key
+ * too common to window, ASCII case, prefixes, Japanese, and highlights
+ * that point at the matched bytes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "pmkb/base/buf.h"
+#include "pmkb/doc/postmortem.h"
+#include "pmkb/search/snippet.h"
+#include "tap.h"
+
+/* The snippet result for terms (NULL-terminated) over body and summary. */
+static json_t *snip(const char *const *terms, const char *body,
+		    const char *summary)
+{
+	struct pm_list l = { NULL, 0, 0 };
+	struct snippets *sn;
+	json_t *r = json_object();
+
+	for (; *terms; terms++)
+		pm_list_add(&l, *terms);
+	sn = snippets_new(&l);
+	snippets_add(sn, r, body, summary);
+	snippets_free(sn);
+	pm_list_release(&l);
+	return r;
+}
+
+/*
+ * Whether r has highlights and each marks, in its snippet, text equal to
+ * want, ASCII case aside.
+ */
+static int marks(json_t *r, const char *want)
+{
+	json_t *hl = json_object_get(r, "highlights"), *h;
+	const char *s = json_string_value(json_object_get(r, "snippet"));
+	size_t i;
+
+	if (!json_array_size(hl) || !s)
+		return 0;
+	json_array_foreach(hl, i, h)
+	{
+		json_int_t a = json_integer_value(json_array_get(h, 0));
+		json_int_t b = json_integer_value(json_array_get(h, 1));
+
+		if (a < 0 || b <= a || (size_t)b > strlen(s) ||
+		    (size_t)(b - a) != strlen(want) ||
+		    strncasecmp(s + a, want, (size_t)(b - a)))
+			return 0;
+	}
+	return 1;
+}
+
+static const char *snippet(json_t *r)
+{
+	return json_string_value(json_object_get(r, "snippet"));
+}
+
+/* A long body of filler with word at about byte at. */
+static char *long_body(const char *word, size_t at, size_t len)
+{
+	struct buf b = BUF_INIT;
+
+	while (b.len < at)
+		buf_addstr(&b, "The error rate rose after the deploy. ");
+	buf_addf(&b, "Then %s showed up in the logs. ", word);
+	while (b.len < len)
+		buf_addstr(&b, "We rolled back and the service recovered. ");
+	return buf_detach(&b, NULL);
+}
+
+static void test_windowed(void)
+{
+	static const char *const code[] = { "ERR000391", NULL };
+	static const char *const lower[] = { "err000391", NULL };
+	char *body = long_body("ERR000391", 5000, 9000);
+	json_t *r = snip(code, body, "A summary.");
+
+	ok(strstr(snippet(r), "ERR000391") != NULL,
+	   "windowed: the window holds the rare code");
+	ok(marks(r, "ERR000391"), "windowed: and marks it");
+	json_decref(r);
+	r = snip(lower, body, "A summary.");
+	ok(marks(r, "ERR000391"), "windowed: in any ASCII case");
+	json_decref(r);
+	free(body);
+}
+
+static void test_short_and_summary(void)
+{
+	static const char *const t[] = { "rollback", NULL };
+	json_t *r = snip(t, "A short body: the rollback worked.", "Sum.");
+
+	ok(strstr(snippet(r), "rollback") != NULL, "short: whole body");
+	json_decref(r);
+	r = snip(t, "Nothing to see in this body.",
+		 "The rollback took an hour.");
+	ok(strstr(snippet(r), "rollback took") != NULL,
+	   "summary: shown when only it matches");
+	ok(marks(r, "rollback"), "summary: marked");
+	json_decref(r);
+}
+
+static void test_fallbacks(void)
+{
+	static const char *const zqx[] = { "zqx", NULL };
+	static const char *const rolled[] = { "rolled", NULL };
+	char *body = long_body("ＺＱＸ", 3000, 6000);
+	json_t *r = snip(zqx, body, "");
+
+	/* The key's bytes are not there: the whole text is read instead. */
+	ok(strstr(snippet(r), "ＺＱＸ") != NULL,
+	   "fullwidth: found though the key's bytes are not there");
+	json_decref(r);
+	free(body);
+	/* More places than are windowed: read whole, still marked. */
+	body = long_body("nothing", 100, 20000);
+	r = snip(rolled, body, "");
+	ok(marks(r, "rolled"),
+	   "common: over the window limit, marked");
+	json_decref(r);
+	free(body);
+}
+
+static void test_prefix_and_japanese(void)
+{
+	static const char *const pre[] = { "deplo*", NULL };
+	static const char *const ja[] = { "証明書", NULL };
+	char *body = long_body("deployments", 4000, 8000);
+	json_t *r = snip(pre, body, "");
+
+	ok(strstr(snippet(r), "deploy") != NULL, "prefix: matches");
+	json_decref(r);
+	free(body);
+	body = long_body("TLS 証明書の期限切れ", 4000, 8000);
+	r = snip(ja, body, "");
+	ok(strstr(snippet(r), "証明書") != NULL, "japanese: windowed");
+	ok(marks(r, "証明書"), "japanese: marked whole");
+	json_decref(r);
+	free(body);
+}
+
+static void test_no_match(void)
+{
+	static const char *const t[] = { "zyxwv", NULL };
+	json_t *r = snip(t, "Nothing here at all.", "");
+
+	ok(snippet(r) && !strcmp(snippet(r), "Nothing here at all."),
+	   "no match: the start of the body");
+	is_int((long long)json_array_size(json_object_get(r, "highlights")),
+	       0, "no match: no highlights");
+	json_decref(r);
+}
+
+int main(void)
+{
+	test_windowed();
+	test_short_and_summary();
+	test_fallbacks();
+	test_prefix_and_japanese();
+	test_no_match();
+	return tap_done();
+}

@@ -14,6 +14,7 @@
 #include "pmkb/doc/settings.h"
 #include "pmkb/base/civil.h"
 #include "pmkb/base/csv.h"
+#include "pmkb/base/jsonout.h"
 #include "pmkb/base/jsonstr.h"
 #include "pmkb/base/config.h"
 #include "pmkb/doc/repopath.h"
@@ -129,12 +130,14 @@ static void search_key(struct buf *key, int listing,
 	}
 }
 
+/* A 200 JSON answer with body (owned, may be NULL: empty so far). */
 static void reply_body(struct reply *rep, char *body, size_t len)
 {
 	rep->status = 200;
 	rep->content_type = "application/json; charset=utf-8";
 	buf_reset(&rep->body);
-	buf_add(&rep->body, body, len);
+	if (body)
+		buf_add(&rep->body, body, len);
 	free(body);
 }
 
@@ -287,15 +290,15 @@ static void run_search(struct request *req, struct reply *rep, int listing)
 		goto out;
 	}
 	/* As reply_json() writes it, kept for the next identical request. */
-	body = json_dumps(out, JSON_COMPACT | JSON_ESCAPE_SLASH);
+	reply_body(rep, NULL, 0);
+	st = jsonout_add(&rep->body, out, 0) ? PM_INTERNAL : PM_OK;
 	json_decref(out);
-	if (!body) {
-		reply_status(rep, PM_INTERNAL, NULL);
+	if (st != PM_OK) {
+		reply_status(rep, st, NULL);
 		goto out;
 	}
-	len = strlen(body);
-	search_cache_put(req->app->search_cache, key.ptr, gen, body, len);
-	reply_body(rep, body, len);
+	search_cache_put(req->app->search_cache, key.ptr, gen, rep->body.ptr,
+			 rep->body.len);
 out:
 	buf_release(&key);
 }

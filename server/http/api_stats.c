@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "pmkb/base/jsonout.h"
 #include "pmkb/doc/settings.h"
 #include "pmkb/http/routes.h"
 #include "pmkb/http/app.h"
@@ -28,15 +29,11 @@ static const char *query_arg(void *ctx, const char *name)
  */
 static void reply_result(struct reply *rep, json_t *j)
 {
-	char *s = json_dumps(j, JSON_COMPACT | JSON_ESCAPE_SLASH |
-					JSON_REAL_PRECISION(10));
-
 	rep->status = 200;
 	rep->content_type = "application/json; charset=utf-8";
 	buf_reset(&rep->body);
-	if (s)
-		buf_addstr(&rep->body, s);
-	free(s);
+	if (jsonout_add(&rep->body, j, 10))
+		buf_reset(&rep->body);
 	json_decref(j);
 }
 

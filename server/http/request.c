@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pmkb/base/jsonout.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/http/request.h"
 
@@ -53,16 +54,12 @@ int request_cross_site(const struct request *req)
 
 void reply_json(struct reply *rep, int status, json_t *j)
 {
-	char *s;
-
 	rep->status = status;
 	rep->content_type = "application/json; charset=utf-8";
 	buf_reset(&rep->body);
 	/* Escaped slashes keep "</script>" inert if JSON lands in HTML. */
-	s = json_dumps(j, JSON_COMPACT | JSON_ESCAPE_SLASH);
-	if (s)
-		buf_addstr(&rep->body, s);
-	free(s);
+	if (jsonout_add(&rep->body, j, 0))
+		buf_reset(&rep->body);
 	json_decref(j);
 }
 

@@ -1,0 +1,170 @@
+/*
+ * Writing JSON: see include/pmkb/base/jsonout.h. The output follows
+ * jansson 2.14's dump.c: "," and ":" without spaces, members in insertion
+ * order, strings escaped as it escapes them ("\/" included, other
+ * characters below U+0020 as \b \f \n \r \t or \u00XX), reals as
+ * jsonp_dtostr() prints them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "pmkb/base/jsonout.h"
+#include "pmkb/base/utf8.h"
+
+#define DEPTH_MAX 2048
+
+/* Bytes that a string cannot hold as they are: escaped or checked. */
+static int special(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\' || c == '/' || c >= 0x80;
+}
+
+static int add_string(struct buf *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i = 0, run;
+
+	buf_addch(out, '"');
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
+		int len;
+
+		for (run = i; run < n && !special((unsigned char)s[run]); run++)
+			;
+		if (run > i) {
+			buf_add(out, s + i, run - i);
+			i = run;
+			continue;
+		}
+		if (c >= 0x80) {
+			/* Valid UTF-8 goes as it is; jansson refuses the rest. */
+			if (!(len = utf8_decode(s + i, n - i, &cp)))
+				return -1;
+			buf_add(out, s + i, (size_t)len);
+			i += (size_t)len;
+			continue;
+		}
+		buf_addch(out, '\\');
+		switch (c) {
+		case '"': case '\\': case '/':
+			buf_addch(out, c);
+			break;
+		case '\b':
+			buf_addch(out, 'b');
+			break;
+		case '\f':
+			buf_addch(out, 'f');
+			break;
+		case '\n':
+			buf_addch(out, 'n');
+			break;
+		case '\r':
+			buf_addch(out, 'r');
+			break;
+		case '\t':
+			buf_addch(out, 't');
+			break;
+		default:
+			buf_add(out, "u00", 3);
+			buf_addch(out, hex[c >> 4]);
+			buf_addch(out, hex[c & 0xF]);
+		}
+		i++;
+	}
+	buf_addch(out, '"');
+	return 0;
+}
+
+/* As jansson's jsonp_dtostr() in the C locale. */
+static void add_real(struct buf *out, double v, int precision)
+{
+	char s[100];
+	char *e, *from;
+	int n = snprintf(s, sizeof(s), "%.*g", precision ? precision : 17, v);
+
+	if (n < 0 || n >= (int)sizeof(s) - 3)
+		return;
+	if (!strchr(s, '.') && !strchr(s, 'e')) {
+		memcpy(s + n, ".0", 3);
+		n += 2;
+	}
+	/* No '+' and no leading zeros in the exponent. */
+	if ((e = strchr(s, 'e'))) {
+		e++;
+		from = e + 1;
+		if (*e == '-')
+			e++;
+		while (*from == '0')
+			from++;
+		if (from != e) {
+			memmove(e, from, (size_t)(s + n + 1 - from));
+			n -= (int)(from - e);
+		}
+	}
+	buf_add(out, s, (size_t)n);
+}
+
+static int add_value(struct buf *out, const json_t *j, int precision,
+		     int depth)
+{
+	void *it;
+	json_t *v;
+	size_t i;
+
+	if (!j || depth > DEPTH_MAX)
+		return -1;
+	switch (json_typeof(j)) {
+	case JSON_NULL:
+		buf_add(out, "null", 4);
+		return 0;
+	case JSON_TRUE:
+		buf_add(out, "true", 4);
+		return 0;
+	case JSON_FALSE:
+		buf_add(out, "false", 5);
+		return 0;
+	case JSON_INTEGER:
+		buf_addf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+		return 0;
+	case JSON_REAL:
+		add_real(out, json_real_value(j), precision);
+		return 0;
+	case JSON_STRING:
+		return add_string(out, json_string_value(j),
+				  json_string_length(j));
+	case JSON_ARRAY:
+		buf_addch(out, '[');
+		json_array_foreach(j, i, v)
+		{
+			if (i)
+				buf_addch(out, ',');
+			if (add_value(out, v, precision, depth + 1))
+				return -1;
+		}
+		buf_addch(out, ']');
+		return 0;
+	case JSON_OBJECT:
+		buf_addch(out, '{');
+		for (i = 0, it = json_object_iter((json_t *)j); it;
+		     i++, it = json_object_iter_next((json_t *)j, it)) {
+			if (i)
+				buf_addch(out, ',');
+			if (add_string(out, json_object_iter_key(it),
+				       json_object_iter_key_len(it)))
+				return -1;
+			buf_addch(out, ':');
+			if (add_value(out, json_object_iter_value(it),
+				      precision, depth + 1))
+				return -1;
+		}
+		buf_addch(out, '}');
+		return 0;
+	}
+	return -1;
+}
+
+int jsonout_add(struct buf *out, const json_t *j, int precision)
+{
+	return add_value(out, j, precision, 0);
+}

@@ -878,6 +878,15 @@ def describe(res):
             f'{res["mode"]} run, {res["seconds"] / 60:.1f} min.')
 
 
+def check_tools():
+    """Says which outside programs are missing before anything runs."""
+    need = {'git': 'git', 'sqlite3': 'sqlite3', 'wrk': 'wrk', 'rg': 'ripgrep'}
+    missing = [pkg for prog, pkg in need.items() if not shutil.which(prog)]
+    if missing:
+        raise SystemExit('bench: missing programs; install them with: '
+                         'apt-get install ' + ' '.join(missing))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     g = ap.add_mutually_exclusive_group(required=True)
@@ -888,6 +897,7 @@ def main():
     ap.add_argument('--cache', default=None)
     ap.add_argument('--seed', type=int, default=1)
     args = ap.parse_args()
+    check_tools()
     b = Bench(args)
     try:
         b.run()

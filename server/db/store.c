@@ -323,6 +323,29 @@ enum pm_status dbconn_exec(struct dbconn *c, const char *sql)
 	return PM_OK;
 }
 
+enum pm_status dbconn_step_done(struct dbconn *c, sqlite3_stmt *s)
+{
+	int rc;
+
+	if (!s)
+		return PM_DB;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return PM_OK;
+	log_kv(LOG_ERROR, "db.step", "error", sqlite3_errmsg(c->db), NULL);
+	return PM_DB;
+}
+
+enum pm_status dbconn_exec_id(struct dbconn *c, const char *sql, int64_t id)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql);
+
+	if (s)
+		sqlite3_bind_int64(s, 1, id);
+	return dbconn_step_done(c, s);
+}
+
 enum pm_status dbconn_begin(struct dbconn *c)
 {
 	return dbconn_exec(c, "BEGIN IMMEDIATE");

@@ -20,9 +20,8 @@
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/doc/learning.h"
 #include "pmkb/doc/tasklines.h"
-#include "pmkb/search/postings.h"
+#include "pmkb/ingest/recurqueue.h"
 #include "pmkb/search/relations.h"
-#include "pmkb/search/shares.h"
 #include "pmkb/base/xalloc.h"
 
 static const char sql_seen_create[] =
@@ -135,63 +134,6 @@ static const char sql_unseen[] =
 	"UNION SELECT DISTINCT path FROM problems WHERE path NOT IN "
 	"(SELECT path FROM temp.seen)";
 
-/*
- * Recurrences are decided once per change, not per page view or
- * statistics query: the ids put in a batch wait in temp.recur_pending,
- * and at commit (see recur_flush()) they and the postmortems that may
- * repeat them (started later, within the window, or flagged with one of
- * them before) are decided again.
- */
-static const char sql_recur_create[] =
-	"CREATE TEMP TABLE IF NOT EXISTS recur_pending(id INTEGER PRIMARY KEY)";
-static const char sql_recur_clear[] = "DELETE FROM temp.recur_pending";
-static const char sql_recur_add[] =
-	"INSERT OR IGNORE INTO temp.recur_pending(id) VALUES(?1)";
-static const char sql_recur_affected[] =
-	"WITH span AS (SELECT min(q.started_epoch) AS lo, "
-	"max(q.started_epoch) + ?1 * 86400 AS hi FROM postmortems q "
-	"WHERE q.id IN (SELECT id FROM temp.recur_pending)) "
-	"SELECT p.id FROM postmortems p, span WHERE "
-	"p.id IN (SELECT id FROM temp.recur_pending) OR "
-	"(p.started_epoch > span.lo AND p.started_epoch <= span.hi) OR "
-	"p.id IN (SELECT pm_id FROM recurrences WHERE earlier_id IN "
-	"(SELECT id FROM temp.recur_pending)) ORDER BY p.id";
-/*
- * A later postmortem's decision about an earlier one x depends on x only
- * through the words they share: one that shares too few with x to count
- * it (shares_candidates()) decides as before, and deciding again every
- * later one in the window was most of a push's time (675 of them, 4.5 s,
- * for one file on 10,000 documents). So, for a batch of a few, the later
- * ones are only those that share words with one of the batch, in
- * temp.recur_sharing. Without words (labels_similarity 0) labels alone
- * flag: then all of them.
- *
- * What one document's words do to the others' rarity (idf, the words
- * too common to count) moves every decision a little, in and out of
- * the window alike; that is left, as it is for those outside it.
- */
-static const char sql_sharing_create[] =
-	"CREATE TEMP TABLE IF NOT EXISTS recur_sharing(id INTEGER PRIMARY KEY)";
-static const char sql_sharing_clear[] = "DELETE FROM temp.recur_sharing";
-static const char sql_sharing_add[] =
-	"INSERT OR IGNORE INTO temp.recur_sharing(id) VALUES(?1)";
-static const char sql_recur_ids[] = "SELECT id FROM temp.recur_pending";
-static const char sql_recur_narrowed[] =
-	"WITH span AS (SELECT min(q.started_epoch) AS lo, "
-	"max(q.started_epoch) + ?1 * 86400 AS hi FROM postmortems q "
-	"WHERE q.id IN (SELECT id FROM temp.recur_pending)) "
-	"SELECT p.id FROM postmortems p, span WHERE "
-	"p.id IN (SELECT id FROM temp.recur_pending) OR "
-	"(p.started_epoch > span.lo AND p.started_epoch <= span.hi AND "
-	"p.id IN (SELECT id FROM temp.recur_sharing)) OR "
-	"p.id IN (SELECT pm_id FROM recurrences WHERE earlier_id IN "
-	"(SELECT id FROM temp.recur_pending)) ORDER BY p.id";
-/*
- * shares_candidates() looks up every word of a postmortem: about the cost
- * of deciding this many. Narrowing pays when the window holds more.
- */
-#define RECUR_SHARING_COST 10
-
 struct index_batch {
 	struct store *store;
 	struct dbconn *c;
@@ -201,34 +143,9 @@ struct index_batch {
 	const struct index_listener *listener; /* NULL: tell nobody */
 	int queued;			       /* by the listener */
 	int fts_pending;		       /* ids in temp.fts_pending */
-	int recur_pending;		       /* ids in temp.recur_pending */
+	int recur_pending;		       /* ids in the recurrence queue */
 	struct learning *own_learning;	       /* the defaults, without tax */
 };
-
-/* Steps a statement that returns no rows; PM_DB on failure (logged). */
-static enum pm_status step_done(struct dbconn *c, sqlite3_stmt *s)
-{
-	int rc;
-
-	if (!s)
-		return PM_DB;
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-		return PM_OK;
-	log_kv(LOG_ERROR, "index.sql", "error", sqlite3_errmsg(dbconn_db(c)),
-	       NULL);
-	return PM_DB;
-}
-
-static enum pm_status exec_id(struct dbconn *c, const char *sql, int64_t id)
-{
-	sqlite3_stmt *s = dbconn_stmt(c, sql);
-
-	if (s)
-		sqlite3_bind_int64(s, 1, id);
-	return step_done(c, s);
-}
 
 static enum pm_status exec_text(struct dbconn *c, const char *sql,
 				const char *text)
@@ -237,7 +154,7 @@ static enum pm_status exec_text(struct dbconn *c, const char *sql,
 
 	if (s)
 		sqlite3_bind_text(s, 1, text, -1, SQLITE_TRANSIENT);
-	return step_done(c, s);
+	return dbconn_step_done(c, s);
 }
 
 enum pm_status index_begin(struct store *st, const struct taxonomy *tax,
@@ -253,12 +170,10 @@ enum pm_status index_begin(struct store *st, const struct taxonomy *tax,
 	b->salt = xstrdup(salt ? salt : "");
 	if ((rc = dbconn_exec(b->c, sql_seen_create)) != PM_OK ||
 	    (rc = dbconn_exec(b->c, sql_pending_create)) != PM_OK ||
-	    (rc = dbconn_exec(b->c, sql_recur_create)) != PM_OK ||
-	    (rc = dbconn_exec(b->c, sql_sharing_create)) != PM_OK ||
 	    (rc = dbconn_begin(b->c)) != PM_OK ||
 	    (rc = dbconn_exec(b->c, sql_seen_clear)) != PM_OK ||
 	    (rc = dbconn_exec(b->c, sql_pending_clear)) != PM_OK ||
-	    (rc = dbconn_exec(b->c, sql_recur_clear)) != PM_OK) {
+	    (rc = recurqueue_begin(b->c)) != PM_OK) {
 		index_abort(b);
 		return rc;
 	}
@@ -310,13 +225,13 @@ static int fts_is_pending(struct index_batch *b, int64_t id)
 static enum pm_status fts_delete(struct index_batch *b, int64_t id)
 {
 	if (fts_is_pending(b, id))
-		return exec_id(b->c, sql_pending_drop, id);
-	return exec_id(b->c, sql_fts_delete, id);
+		return dbconn_exec_id(b->c, sql_pending_drop, id);
+	return dbconn_exec_id(b->c, sql_fts_delete, id);
 }
 
 static enum pm_status fts_add(struct index_batch *b, int64_t id)
 {
-	enum pm_status rc = exec_id(b->c, sql_pending_add, id);
+	enum pm_status rc = dbconn_exec_id(b->c, sql_pending_add, id);
 
 	if (rc == PM_OK)
 		b->fts_pending++;
@@ -332,92 +247,19 @@ static const struct learning *batch_learning(struct index_batch *b)
 	return b->own_learning;
 }
 
-/* Appends the ids sql (bound to ?1 = arg when arg >= 0) returns. */
-static enum pm_status read_ids(struct dbconn *c, const char *sql, int arg,
-			       int64_t **ids, size_t *n, size_t *alloc)
-{
-	sqlite3_stmt *s = dbconn_stmt(c, sql);
-	int step;
-
-	if (!s)
-		return PM_DB;
-	if (arg >= 0)
-		sqlite3_bind_int(s, 1, arg);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		XGROW(*ids, *alloc, *n + 1);
-		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
-	}
-	sqlite3_reset(s);
-	return step == SQLITE_DONE ? PM_OK : PM_DB;
-}
-
-/* Fills temp.recur_sharing (see sql_recur_narrowed). */
-static enum pm_status sharing_fill(struct index_batch *b,
-				   struct postings_memo *memo)
-{
-	int64_t *pending = NULL;
-	size_t npending = 0, alloc = 0, i, j;
-	enum pm_status rc;
-
-	if ((rc = dbconn_exec(b->c, sql_sharing_clear)) != PM_OK ||
-	    (rc = read_ids(b->c, sql_recur_ids, -1, &pending, &npending,
-			   &alloc)) != PM_OK)
-		goto out;
-	for (i = 0; i < npending && rc == PM_OK; i++) {
-		struct pm_error err;
-		int64_t *ids = NULL;
-		size_t n = 0;
-
-		rc = shares_candidates(b->c, pending[i], memo, &ids, &n, &err);
-		if (rc == PM_NOT_FOUND)
-			rc = PM_OK;
-		for (j = 0; j < n && rc == PM_OK; j++) {
-			sqlite3_stmt *s = dbconn_stmt(b->c, sql_sharing_add);
-
-			if (s)
-				sqlite3_bind_int64(s, 1, ids[j]);
-			rc = step_done(b->c, s);
-		}
-		free(ids);
-	}
-out:
-	free(pending);
-	return rc;
-}
-
 /*
  * Decides the recurrences of the postmortems put in the batch, and of
- * those that may repeat them, again (search/relations.h). The full-text
- * rows must be written: the decision reads them.
+ * those that may repeat them, again (ingest/recurqueue.h).
  */
 static enum pm_status recur_flush(struct index_batch *b)
 {
-	const struct learning *l = batch_learning(b);
-	struct postings_memo *memo;
-	int64_t *ids = NULL;
-	size_t n = 0, alloc = 0;
 	enum pm_status rc;
-	struct pm_error err;
 
 	if (!b->recur_pending)
 		return PM_OK;
-	/* The full-text rows stay as they are until the commit. */
-	memo = postings_memo_new();
-	rc = read_ids(b->c, sql_recur_affected, l->recurrence_window_days,
-		      &ids, &n, &alloc);
-	if (rc == PM_OK && !relations_flagged(1, 0.0, l) &&
-	    (size_t)b->recur_pending * RECUR_SHARING_COST < n) {
-		n = 0;
-		if ((rc = sharing_fill(b, memo)) == PM_OK)
-			rc = read_ids(b->c, sql_recur_narrowed,
-				      l->recurrence_window_days, &ids, &n,
-				      &alloc);
-	}
+	rc = recurqueue_flush(b->c, batch_learning(b),
+			      (size_t)b->recur_pending);
 	if (rc == PM_OK)
-		rc = relations_detect_many(b->c, ids, n, l, memo, &err);
-	postings_memo_free(memo);
-	free(ids);
-	if (rc == PM_OK && (rc = dbconn_exec(b->c, sql_recur_clear)) == PM_OK)
 		b->recur_pending = 0;
 	return rc;
 }
@@ -601,7 +443,7 @@ static enum pm_status put_labels(struct dbconn *c, int64_t id,
 		sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 3, l->v[i], -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int(s, 4, (int)i);
-		if ((rc = step_done(c, s)) != PM_OK)
+		if ((rc = dbconn_step_done(c, s)) != PM_OK)
 			return rc;
 	}
 	return PM_OK;
@@ -611,7 +453,7 @@ static enum pm_status put_labels(struct dbconn *c, int64_t id,
 static enum pm_status put_relations(struct dbconn *c, int64_t id,
 				    const struct postmortem *pm)
 {
-	enum pm_status rc = exec_id(c, sql_relations_clear, id);
+	enum pm_status rc = dbconn_exec_id(c, sql_relations_clear, id);
 
 	for (size_t i = 0; rc == PM_OK && i <= pm->related.n; i++) {
 		const char *target = i < pm->related.n ? pm->related.v[i]
@@ -628,7 +470,7 @@ static enum pm_status put_relations(struct dbconn *c, int64_t id,
 				  i < pm->related.n ? "related"
 						    : "recurrence_of",
 				  -1, SQLITE_STATIC);
-		rc = step_done(c, s);
+		rc = dbconn_step_done(c, s);
 	}
 	return rc;
 }
@@ -652,7 +494,7 @@ static enum pm_status put_problems(struct dbconn *c, const char *path,
 				  -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 4, pm->diags[i].message, -1,
 				  SQLITE_TRANSIENT);
-		rc = step_done(c, s);
+		rc = dbconn_step_done(c, s);
 	}
 	return rc;
 }
@@ -666,7 +508,7 @@ static enum pm_status put_actions(struct dbconn *c, int64_t id,
 				  const struct postmortem *pm,
 				  const struct taxonomy *tax)
 {
-	enum pm_status rc = exec_id(c, sql_actions_clear, id);
+	enum pm_status rc = dbconn_exec_id(c, sql_actions_clear, id);
 	const char *canon = NULL;
 	char implied[11];
 	int has_implied;
@@ -692,7 +534,7 @@ static enum pm_status put_actions(struct dbconn *c, int64_t id,
 		bind_text_or_null(s, 8, a->links);
 		sqlite3_bind_int(s, 9, imply);
 		bind_text_or_null(s, 10, a->done_on);
-		rc = step_done(c, s);
+		rc = dbconn_step_done(c, s);
 	}
 	return rc;
 }
@@ -742,7 +584,7 @@ static enum pm_status put_ticks(struct dbconn *c, int64_t id,
 			sqlite3_bind_text(s, 4, t->commit, -1,
 					  SQLITE_TRANSIENT);
 		}
-		rc = step_done(c, s);
+		rc = dbconn_step_done(c, s);
 	}
 	free(lines);
 	return rc;
@@ -943,7 +785,7 @@ static enum pm_status put(struct index_batch *b, const char *path,
 	if (prc == PM_TOO_LARGE) {
 		/* Keep nothing stale: the file's old version goes too. */
 		if (old_id && ((rc = fts_delete(b, old_id)) ||
-			       (rc = exec_id(c, sql_delete_row, old_id))))
+			       (rc = dbconn_exec_id(c, sql_delete_row, old_id))))
 			goto out;
 		rc = put_problems(c, path, &pm);
 		outcome->change = INDEX_FAILED;
@@ -961,8 +803,8 @@ static enum pm_status put(struct index_batch *b, const char *path,
 	if ((old_id && (rc = fts_delete(b, old_id))) ||
 	    (rc = put_row(b, path, slug, hash, &pm, prov, &id)) ||
 	    (rc = fts_add(b, id)) ||
-	    (rc = exec_id(c, sql_recur_add, id)) ||
-	    (rc = exec_id(c, sql_labels_clear, id)) ||
+	    (rc = recurqueue_add(c, id)) ||
+	    (rc = dbconn_exec_id(c, sql_labels_clear, id)) ||
 	    (rc = put_labels(c, id, "cause", &pm.causes)) ||
 	    (rc = put_labels(c, id, "service", &pm.services)) ||
 	    (rc = put_labels(c, id, "team", &pm.teams)) ||
@@ -1028,7 +870,7 @@ enum pm_status index_remove(struct index_batch *b, const char *path,
 	if ((rc = exec_text(c, sql_problems_clear, path)) != PM_OK || !id)
 		goto out;
 	if ((rc = fts_delete(b, id)) ||
-	    (rc = exec_id(c, sql_delete_row, id)))
+	    (rc = dbconn_exec_id(c, sql_delete_row, id)))
 		goto out;
 	b->counts.removed++;
 	if (new_path) {
@@ -1041,7 +883,7 @@ enum pm_status index_remove(struct index_batch *b, const char *path,
 			}
 			sqlite3_bind_text(s, 1, old_slug, -1, SQLITE_STATIC);
 			sqlite3_bind_text(s, 2, new_slug, -1, SQLITE_STATIC);
-			rc = step_done(c, s);
+			rc = dbconn_step_done(c, s);
 		}
 	}
 out:

@@ -94,6 +94,15 @@ void dbconn_rollback(struct dbconn *c);
 enum pm_status dbconn_exec(struct dbconn *c, const char *sql);
 
 /*
+ * Steps s (from dbconn_stmt(), may be NULL) once and resets it: for
+ * statements that write. PM_DB when s is NULL or the step fails (logged).
+ */
+enum pm_status dbconn_step_done(struct dbconn *c, sqlite3_stmt *s);
+
+/* dbconn_step_done() of sql with ?1 bound to id. */
+enum pm_status dbconn_exec_id(struct dbconn *c, const char *sql, int64_t id);
+
+/*
  * The integer in the first column of the first row of sql (a constant
  * without parameters) on a reader; dflt when there is no row, it is NULL
  * or the index cannot be read.

@@ -125,7 +125,7 @@ static int add_value(struct buf *out, const json_t *j, int precision,
 		buf_add(out, "false", 5);
 		return 0;
 	case JSON_INTEGER:
-		buf_addf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+		buf_add_int(out, json_integer_value(j));
 		return 0;
 	case JSON_REAL:
 		add_real(out, json_real_value(j), precision);

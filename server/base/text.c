@@ -55,6 +55,14 @@ char *text_trim_inplace(char *s)
 	return s;
 }
 
+char *text_ascii_lower(char *s)
+{
+	for (char *p = s; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return s;
+}
+
 const char *text_line_end(const char *p, const char *end)
 {
 	const char *nl = memchr(p, '\n', (size_t)(end - p));

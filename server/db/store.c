@@ -50,12 +50,19 @@ struct cached_stmt {
 	sqlite3_stmt *stmt;
 };
 
+/* Data a higher layer derived from the snapshot named snap. */
+struct derived {
+	const void *key;
+	void *data;
+	void (*free_fn)(void *data);
+	int64_t snap[2];
+};
+
 struct dbconn {
 	sqlite3 *db;
 	struct cached_stmt *cache;
 	size_t n_cache, alloc_cache;
-	void *aux;		    /* a higher layer's per-connection data */
-	void (*aux_free)(void *aux);
+	struct derived derived[DBCONN_DERIVED_MAX];
 };
 
 struct store {
@@ -203,8 +210,9 @@ static void conn_close(struct dbconn *c)
 	for (size_t i = 0; i < c->n_cache; i++)
 		sqlite3_finalize(c->cache[i].stmt);
 	free(c->cache);
-	if (c->aux_free)
-		c->aux_free(c->aux);
+	for (size_t i = 0; i < DBCONN_DERIVED_MAX; i++)
+		if (c->derived[i].data)
+			c->derived[i].free_fn(c->derived[i].data);
 	sqlite3_close(c->db);
 	free(c);
 }
@@ -270,17 +278,48 @@ sqlite3 *dbconn_db(struct dbconn *c)
 	return c->db;
 }
 
-void *dbconn_aux(struct dbconn *c)
+/* The snapshot c's read transaction sees, named: see dbconn_derived. */
+static int snapshot(struct dbconn *c, int64_t name[2])
 {
-	return c->aux;
+	sqlite3_stmt *s = dbconn_stmt(c, "PRAGMA data_version");
+	int rc;
+
+	if (!s)
+		return -1;
+	/* Also starts the read transaction: the version is the snapshot's. */
+	rc = sqlite3_step(s);
+	name[0] = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	name[1] = sqlite3_total_changes64(c->db);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
-void dbconn_set_aux(struct dbconn *c, void *aux, void (*aux_free)(void *))
+void *dbconn_derived(struct dbconn *c, const void *key,
+		     void *(*load)(struct dbconn *c),
+		     void (*free_fn)(void *data))
 {
-	if (c->aux_free)
-		c->aux_free(c->aux);
-	c->aux = aux;
-	c->aux_free = aux_free;
+	struct derived *d = NULL;
+	int64_t snap[2];
+
+	if (snapshot(c, snap))
+		return NULL;
+	for (size_t i = 0; i < DBCONN_DERIVED_MAX && !d; i++)
+		if (c->derived[i].key == key || !c->derived[i].key)
+			d = &c->derived[i];
+	/* More owners than slots is a programming error. */
+	if (!d)
+		abort();
+	if (d->key == key && d->data && d->snap[0] == snap[0] &&
+	    d->snap[1] == snap[1])
+		return d->data;
+	if (d->data)
+		d->free_fn(d->data);
+	d->key = key;
+	d->free_fn = free_fn;
+	d->data = load(c);
+	d->snap[0] = snap[0];
+	d->snap[1] = snap[1];
+	return d->data;
 }
 
 sqlite3_stmt *dbconn_stmt(struct dbconn *c, const char *sql)

@@ -119,13 +119,6 @@ static char *get_text(struct ctx *c, const char *key, const struct ynode *v,
 	return xstrndup(s, len);
 }
 
-static void ascii_lower(char *s)
-{
-	for (; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
-}
-
 static void ascii_upper(char *s)
 {
 	for (; *s; s++)
@@ -342,7 +335,7 @@ static char *read_choice(struct ctx *c, const char *key,
 
 	if (!s)
 		return NULL;
-	ascii_lower(s);
+	text_ascii_lower(s);
 	for (i = 0; words[i]; i++)
 		if (!strcmp(s, words[i]))
 			return s;

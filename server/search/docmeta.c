@@ -7,8 +7,8 @@
  *              without case
  *   load       two ordered scans (the covering index of postmortems, the
  *              labels table) inside the caller's read transaction
- *   generation kept on the connection with the data_version and change
- *              count it was loaded at
+ *   generation kept on the connection for its snapshot
+ *              (dbconn_derived)
  *   filters    conditions on value ids; scan; a page in one of three
  *              orders (newest, most severe, longest to resolve)
  */
@@ -18,13 +18,14 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "pmkb/base/hash.h"
 #include "pmkb/base/log.h"
+#include "pmkb/base/strtab.h"
+#include "pmkb/base/text.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/db/store.h"
 #include "pmkb/search/docmeta.h"
 
-#define NONE UINT32_MAX
+#define NONE STRTAB_NONE
 
 static const char sql_docs[] =
 	"SELECT id, severity, substr(started_at, 1, 4), status,"
@@ -34,15 +35,6 @@ static const char sql_labels[] =
 	"SELECT pm_id, kind, value FROM labels ORDER BY pm_id";
 /* FTS5's token counts per column, as varints (fts5_index.c's docsize). */
 static const char sql_sizes[] = "SELECT id, sz FROM pm_fts_docsize";
-static const char sql_version[] = "PRAGMA data_version";
-
-/* Distinct strings, ids in order of first sight. */
-struct strtab {
-	char **s;
-	size_t n, alloc;
-	uint32_t *slot; /* open addressing: id + 1, 0 empty */
-	size_t cap;	/* power of two */
-};
 
 struct dm_doc {
 	int64_t id;
@@ -72,87 +64,12 @@ struct docmeta {
 	size_t n_rowid;
 };
 
-/* The holder kept on a connection. */
-struct dm_holder {
-	int64_t version, changes;
-	struct docmeta *dm;
-};
-
 static const int column_field[3] = { DM_SEVERITY, DM_YEAR, DM_STATUS };
 
 static int nocase_field(enum docmeta_field f)
 {
 	return f == DM_SERVICE || f == DM_TAG || f == DM_AUTHOR ||
 	       f == DM_TEAM;
-}
-
-/* ---- string tables ---- */
-
-static uint32_t *strtab_find(const struct strtab *t, const char *s)
-{
-	size_t i;
-
-	if (!t->cap)
-		return NULL;
-	for (i = hash_str(s) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-		uint32_t *p = &t->slot[i];
-
-		if (!*p || !strcmp(t->s[*p - 1], s))
-			return p;
-	}
-}
-
-static uint32_t strtab_get(const struct strtab *t, const char *s)
-{
-	uint32_t *p = strtab_find(t, s);
-
-	return p && *p ? *p - 1 : NONE;
-}
-
-static void strtab_grow(struct strtab *t)
-{
-	size_t i, cap = t->cap ? t->cap * 2 : 64;
-
-	free(t->slot);
-	t->slot = xcalloc(cap, sizeof(*t->slot));
-	t->cap = cap;
-	for (i = 0; i < t->n; i++)
-		*strtab_find(t, t->s[i]) = (uint32_t)i + 1;
-}
-
-static uint32_t strtab_add(struct strtab *t, const char *s)
-{
-	uint32_t *p;
-
-	if ((t->n + 1) * 2 > t->cap)
-		strtab_grow(t);
-	p = strtab_find(t, s);
-	if (!*p) {
-		XGROW(t->s, t->alloc, t->n + 1);
-		t->s[t->n++] = xstrdup(s);
-		*p = (uint32_t)t->n;
-	}
-	return *p - 1;
-}
-
-static void strtab_release(struct strtab *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		free(t->s[i]);
-	free(t->s);
-	free(t->slot);
-}
-
-static char *ascii_lower(const char *s)
-{
-	char *l = xstrdup(s), *p;
-
-	for (p = l; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return l;
 }
 
 /* ---- load ---- */
@@ -281,7 +198,7 @@ static int load_labels(struct dbconn *c, struct docmeta *dm)
 		dm->lower_of[f] = xmalloc((dm->tab[f].n + 1) *
 					  sizeof(*dm->lower_of[f]));
 		for (i = 0; i < dm->tab[f].n; i++) {
-			char *l = ascii_lower(dm->tab[f].s[i]);
+			char *l = text_ascii_lower(xstrdup(dm->tab[f].s[i]));
 
 			dm->lower_of[f][i] = strtab_add(&dm->lower[f], l);
 			free(l);
@@ -332,62 +249,36 @@ static int load_sizes(struct dbconn *c, struct docmeta *dm)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static void holder_free(void *p)
-{
-	struct dm_holder *h = p;
+/* The key of the generation on a connection. */
+static const char generation_key;
 
-	if (h)
-		docmeta_free(h->dm);
-	free(h);
+static void generation_free(void *dm)
+{
+	docmeta_free(dm);
 }
 
-static enum pm_status fail(struct dbconn *c, struct pm_error *err)
+static void *load(struct dbconn *c)
 {
-	log_kv(LOG_ERROR, "search.docmeta", "error",
-	       sqlite3_errmsg(dbconn_db(c)), NULL);
-	return pm_error_set(err, PM_DB, "search", 0,
-			    "search: the index could not be read");
+	struct docmeta *dm = xcalloc(1, sizeof(*dm));
+
+	if (load_docs(c, dm) != SQLITE_OK || load_labels(c, dm) != SQLITE_OK ||
+	    load_sizes(c, dm) != SQLITE_OK) {
+		docmeta_free(dm);
+		return NULL;
+	}
+	return dm;
 }
 
 enum pm_status docmeta_current(struct dbconn *c, const struct docmeta **out,
 			       struct pm_error *err)
 {
-	struct dm_holder *h = dbconn_aux(c);
-	sqlite3_stmt *s = dbconn_stmt(c, sql_version);
-	struct docmeta *dm;
-	int64_t version, changes = sqlite3_total_changes64(dbconn_db(c));
-
-	*out = NULL;
-	if (!s)
-		return fail(c, err);
-	/* Also starts the read transaction: the version is the snapshot's. */
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return fail(c, err);
-	}
-	version = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (h && h->dm && h->version == version && h->changes == changes) {
-		*out = h->dm;
+	*out = dbconn_derived(c, &generation_key, load, generation_free);
+	if (*out)
 		return PM_OK;
-	}
-	if (!h) {
-		h = xcalloc(1, sizeof(*h));
-		dbconn_set_aux(c, h, holder_free);
-	}
-	docmeta_free(h->dm);
-	h->dm = NULL;
-	dm = xcalloc(1, sizeof(*dm));
-	if (load_docs(c, dm) != SQLITE_OK || load_labels(c, dm) != SQLITE_OK ||
-	    load_sizes(c, dm) != SQLITE_OK) {
-		docmeta_free(dm);
-		return fail(c, err);
-	}
-	h->dm = dm;
-	h->version = version;
-	h->changes = changes;
-	*out = dm;
-	return PM_OK;
+	log_kv(LOG_ERROR, "search.docmeta", "error",
+	       sqlite3_errmsg(dbconn_db(c)), NULL);
+	return pm_error_set(err, PM_DB, "search", 0,
+			    "search: the index could not be read");
 }
 
 /* ---- filters ---- */
@@ -454,7 +345,7 @@ void docmeta_filter_values(struct docmeta_filter *f, enum docmeta_field field,
 		if (!v)
 			continue;
 		if (nocase_field(field)) {
-			char *l = ascii_lower(v);
+			char *l = text_ascii_lower(xstrdup(v));
 
 			id = strtab_get(&f->dm->lower[field], l);
 			free(l);

@@ -321,14 +321,6 @@ out:
 	buf_release(&e);
 }
 
-/* Lower-cases ASCII letters in place. */
-static void ascii_lower(char *s)
-{
-	for (; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s += 'a' - 'A';
-}
-
 static int digits(const char *s, int n)
 {
 	int i, v = 0;
@@ -407,7 +399,7 @@ static enum pm_status add_filter_value(struct parser *p, enum field f,
 		pm_list_add_unique(&p->q->teams, v);
 		break;
 	case F_STATUS:
-		ascii_lower(v);
+		text_ascii_lower(v);
 		if (strcmp(v, "draft") && strcmp(v, "review") &&
 		    strcmp(v, "published"))
 			return fail(p, PM_INVALID, off,

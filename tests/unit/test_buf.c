@@ -2,7 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdint.h>
+#include <stdio.h>
+
 #include "pmkb/base/buf.h"
+#include "pmkb/base/strtab.h"
+#include "pmkb/base/text.h"
 #include "tap.h"
 
 static void escaped_html(const char *in, const char *want)
@@ -104,6 +109,45 @@ int main(void)
 	escaped_url("a b&c=d/e?f#g%", "a%20b%26c%3Dd%2Fe%3Ff%23g%25");
 	escaped_url("\xe6\x97\xa5", "%E6%97%A5");
 	escaped_url("+", "%2B");
+
+	{
+		static const int64_t v[] = { 0, 7, -7, 10, 1234567890123LL,
+					     INT64_MAX, INT64_MIN };
+		char want[32];
+
+		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+			buf_reset(&b);
+			buf_add_int(&b, v[i]);
+			snprintf(want, sizeof(want), "%lld", (long long)v[i]);
+			is_str(b.ptr, want, "add_int: as %%lld prints it");
+		}
+		buf_release(&b);
+	}
+	{
+		char s[] = "Payments-API \xc3\x89t\xc3\xa9 Z";
+
+		is_str(text_ascii_lower(s), "payments-api \xc3\x89t\xc3\xa9 z",
+		       "ascii_lower: ASCII letters only, as SQLite's lower()");
+	}
+	{
+		struct strtab t = { 0 };
+
+		ok(strtab_get(&t, "a") == STRTAB_NONE, "strtab: empty");
+		for (int i = 0; i < 1000; i++) {
+			char k[16];
+
+			snprintf(k, sizeof(k), "k%d", i);
+			if (strtab_add(&t, k) != (uint32_t)i)
+				break;
+		}
+		is_int(t.n, 1000, "strtab: dense ids in order of first sight");
+		is_int(strtab_add(&t, "k17"), 17, "strtab: a string seen");
+		is_int(strtab_get(&t, "k999"), 999, "strtab: get");
+		ok(strtab_get(&t, "k1000") == STRTAB_NONE, "strtab: unseen");
+		strtab_release(&t);
+		ok(t.n == 0 && strtab_get(&t, "k1") == STRTAB_NONE,
+		   "strtab: empty after release");
+	}
 
 	trimmed("", "", "trim: empty");
 	trimmed(" \t\r\n", "", "trim: only white space");

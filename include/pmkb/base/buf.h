@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf {
 	char *ptr;
@@ -33,6 +34,8 @@ void buf_setlen(struct buf *b, size_t len);
 void buf_add(struct buf *b, const void *data, size_t len);
 void buf_addstr(struct buf *b, const char *s);
 void buf_addch(struct buf *b, int c);
+/* Appends v in decimal, as "%lld" would, without printf's cost. */
+void buf_add_int(struct buf *b, int64_t v);
 void buf_addf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap);

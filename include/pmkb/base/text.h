@@ -23,6 +23,10 @@ const char *text_trim(const char *s, size_t *len);
 /* NUL-terminated s trimmed in place (moved to its start); returns s. */
 char *text_trim_inplace(char *s);
 
+/* ASCII letters of NUL-terminated s lower-cased in place (as SQLite's
+ * lower() does); other bytes kept. Returns s. */
+char *text_ascii_lower(char *s);
+
 /* Exactly n ASCII digits at *pp: their value in *out, *pp past them; 0.
  * -1 (nothing moved) when one of them is not a digit. */
 int text_digits(const char **pp, int n, int *out);

@@ -71,12 +71,21 @@ void store_reader_release(struct store *st, struct dbconn *c);
 sqlite3 *dbconn_db(struct dbconn *c);
 
 /*
- * One pointer a higher layer keeps with the connection (data derived from
- * the database, such as search's in-memory metadata). Setting it frees
- * the previous one with its aux_free; closing the connection frees it too.
+ * Data a higher layer derives from the database and keeps with the
+ * connection (search's metadata, the statistics' facts), one per key (the
+ * address of something of its owner's; at most DBCONN_DERIVED_MAX keys).
+ * Returns the data for the snapshot c's read transaction sees (c must be
+ * inside BEGIN; this starts the snapshot when nothing has read yet): the
+ * one kept when the database has not changed since it was loaded (no
+ * other connection committed, PRAGMA data_version; c wrote nothing,
+ * sqlite3_total_changes64), else load(c)'s, which replaces it. NULL when
+ * load fails (it returns NULL; nothing is kept) or the snapshot cannot
+ * be read. Closing the connection frees what it keeps with free_fn.
  */
-void *dbconn_aux(struct dbconn *c);
-void dbconn_set_aux(struct dbconn *c, void *aux, void (*aux_free)(void *));
+#define DBCONN_DERIVED_MAX 4
+void *dbconn_derived(struct dbconn *c, const void *key,
+		     void *(*load)(struct dbconn *c),
+		     void (*free_fn)(void *data));
 
 /*
  * A prepared statement for sql (a string constant: the pointer is the cache

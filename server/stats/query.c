@@ -8,84 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pmkb/base/hash.h"
+#include "pmkb/base/strtab.h"
+#include "pmkb/base/xalloc.h"
+#include "pmkb/doc/taxonomy.h"
+#include "pmkb/stats/facts.h"
 #include "pmkb/stats/run.h"
 #include "pmkb/stats/spread.h"
 #include "pmkb/stats/stats.h"
-#include "pmkb/db/store.h"
-#include "pmkb/doc/taxonomy.h"
-#include "pmkb/search/relations.h"
-#include "pmkb/base/xalloc.h"
-
-/* Rows that count as incidents, with the service and severity filters
- * (JSON arrays, NULL for none) applied in SQL. */
-static const char sql_incidents[] =
-    "SELECT p.started_at, p.started_epoch, p.started_source, "
-    "p.primary_cause, p.causes, p.detected_at, p.detected_epoch, "
-    "p.mitigated_at, p.mitigated_epoch, p.resolved_at, p.resolved_epoch, "
-    "p.detection, " RELATIONS_IS_RECURRENCE_SQL " FROM postmortems p WHERE "
-    STATS_FILTERS_SQL;
-enum {
-	I_STARTED,
-	I_STARTED_E,
-	I_SOURCE,
-	I_PRIMARY,
-	I_CAUSES,
-	I_DETECTED,
-	I_DETECTED_E,
-	I_MITIGATED,
-	I_MITIGATED_E,
-	I_RESOLVED,
-	I_RESOLVED_E,
-	I_DETECTION,
-	I_RECURRENCE
-};
-
-/* Cause ids, interned: the taxonomy's first, in its order. */
-struct cause_set {
-	char **ids;
-	size_t n, alloc;
-	size_t *slots; /* index + 1, 0 empty; open addressing */
-	size_t nslots;
-};
-
-static size_t cause_intern(struct cause_set *cs, const char *id)
-{
-	size_t i;
-
-	if ((cs->n + 1) * 2 > cs->nslots) {
-		size_t ns = cs->nslots ? cs->nslots * 2 : 64;
-
-		free(cs->slots);
-		cs->slots = xcalloc(ns, sizeof(*cs->slots));
-		cs->nslots = ns;
-		for (size_t k = 0; k < cs->n; k++) {
-			i = hash_str(cs->ids[k]) & (ns - 1);
-			while (cs->slots[i])
-				i = (i + 1) & (ns - 1);
-			cs->slots[i] = k + 1;
-		}
-	}
-	i = hash_str(id) & (cs->nslots - 1);
-	while (cs->slots[i]) {
-		if (!strcmp(cs->ids[cs->slots[i] - 1], id))
-			return cs->slots[i] - 1;
-		i = (i + 1) & (cs->nslots - 1);
-	}
-	XGROW(cs->ids, cs->alloc, cs->n + 1);
-	cs->ids[cs->n] = xstrdup(id);
-	cs->slots[i] = cs->n + 1;
-	return cs->n++;
-}
-
-static void cause_set_release(struct cause_set *cs)
-{
-	for (size_t i = 0; i < cs->n; i++)
-		free(cs->ids[i]);
-	free(cs->ids);
-	free(cs->slots);
-	memset(cs, 0, sizeof(*cs));
-}
 
 /*
  * Stored causes mapped to canonical ones under the settings in force. The
@@ -93,43 +22,28 @@ static void cause_set_release(struct cause_set *cs)
  * every alias, so each spelling is looked up once.
  */
 struct cause_map {
-	struct cause_set *cs; /* canonical ids */
+	struct strtab *cs; /* canonical ids */
 	const struct taxonomy *tax;
-	struct cause_set raw; /* spellings seen */
-	size_t *canon;        /* raw index → cs index */
-	size_t alloc;
+	const struct strtab *raw; /* the facts' spellings */
+	uint32_t *canon;	  /* raw id → cs id, STRTAB_NONE: not yet */
 };
 
-static size_t cause_of(struct cause_map *m, const char *raw)
+static uint32_t cause_of(struct cause_map *m, uint32_t raw)
 {
 	char buf[256];
 	const char *id;
-	size_t r = cause_intern(&m->raw, raw && *raw ? raw : "unknown");
 
-	if (r < m->alloc && m->canon[r] != SIZE_MAX)
-		return m->canon[r];
-	if (r >= m->alloc) {
-		size_t old = m->alloc;
-
-		XGROW(m->canon, m->alloc, r + 1);
-		for (size_t i = old; i < m->alloc; i++)
-			m->canon[i] = SIZE_MAX;
-	}
-	id = taxonomy_cause(m->tax, m->raw.ids[r], buf, sizeof(buf));
-	m->canon[r] = cause_intern(m->cs, id ? id : m->raw.ids[r]);
-	return m->canon[r];
-}
-
-static void cause_map_release(struct cause_map *m)
-{
-	cause_set_release(&m->raw);
-	free(m->canon);
+	if (m->canon[raw] != STRTAB_NONE)
+		return m->canon[raw];
+	id = taxonomy_cause(m->tax, m->raw->s[raw], buf, sizeof(buf));
+	m->canon[raw] = strtab_add(m->cs, id ? id : m->raw->s[raw]);
+	return m->canon[raw];
 }
 
 struct incident {
-	int64_t ord;     /* INT64_MIN: undated */
-	size_t first, n; /* its causes in the flat list */
-	int recurrence;  /* flagged as a possible recurrence */
+	int64_t ord;       /* INT64_MIN: undated */
+	size_t first, n;   /* its causes in the flat list */
+	int recurrence;    /* flagged as a possible recurrence */
 };
 
 static double share_of(int64_t part, int64_t whole)
@@ -138,7 +52,7 @@ static double share_of(int64_t part, int64_t whole)
 }
 
 struct order_ctx {
-	const struct cause_set *cs;
+	const struct strtab *cs;
 	const int64_t *totals;
 };
 
@@ -146,14 +60,14 @@ struct order_ctx {
  * "unknown" last. qsort has no context argument, hence the sort below. */
 static int cause_before(const struct order_ctx *o, size_t a, size_t b)
 {
-	int ua = !strcmp(o->cs->ids[a], "unknown");
-	int ub = !strcmp(o->cs->ids[b], "unknown");
+	int ua = !strcmp(o->cs->s[a], "unknown");
+	int ub = !strcmp(o->cs->s[b], "unknown");
 
 	if (ua != ub)
 		return ub;
 	if (o->totals[a] != o->totals[b])
 		return o->totals[a] > o->totals[b];
-	return strcmp(o->cs->ids[a], o->cs->ids[b]) < 0;
+	return strcmp(o->cs->s[a], o->cs->s[b]) < 0;
 }
 
 /* Insertion sort: the list is short and this keeps it stable. */
@@ -175,79 +89,77 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
                             struct pm_error *err)
 {
 	struct stats_run x;
-	struct cause_set cs = {0};
-	struct cause_map map = {&cs, tax, {0}, NULL, 0};
+	const struct stats_facts *f;
+	struct strtab cs = {0};
+	struct cause_map map = {&cs, tax, NULL, NULL};
 	struct incident *inc = NULL;
-	size_t n_inc = 0, alloc_inc = 0, *flat = NULL, n_flat = 0,
-	       alloc_flat = 0, *order = NULL, ntax = 0, rows;
+	size_t n_inc = 0, n_flat = 0, ntax = 0, rows, *order = NULL;
+	uint32_t *flat = NULL;
 	int64_t *counts = NULL, *totals = NULL, *row_total = NULL;
 	int64_t *recurrences = NULL;
 	int64_t dmin = INT64_MAX, dmax = INT64_MIN, grand = 0, undated = 0;
-	char *filters[2] = {NULL, NULL};
-	sqlite3_stmt *s = NULL;
+	uint8_t *pass = NULL;
 	json_t *res = NULL, *jrows, *jcauses;
 	enum pm_status st;
-	int rc;
 
 	*out = NULL;
 	if ((st = stats_run_open(&x, tax, r, err)) != PM_OK)
 		goto out;
 	for (size_t i = 0; tax && i < tax->n_causes; i++)
-		cause_intern(&cs, tax->causes[i].id);
+		strtab_add(&cs, tax->causes[i].id);
 	ntax = cs.n;
-	if ((st = stats_run_prepare(&x, c, sql_incidents, &s, filters,
-	                               err)) != PM_OK)
+	if ((st = stats_facts_current(c, &f, err)) != PM_OK ||
+	    (st = stats_run_pass(&x, f, &pass, err)) != PM_OK)
 		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	map.raw = &f->causes;
+	map.canon = xmalloc((f->causes.n ? f->causes.n : 1) *
+	                    sizeof(*map.canon));
+	memset(map.canon, 0xff, f->causes.n * sizeof(*map.canon));
+	/* At most one entry per incident, and its causes listed. */
+	inc = xmalloc((f->n_inc ? f->n_inc : 1) * sizeof(*inc));
+	flat = xmalloc((f->n_inc + (r->mode == STATS_ANY
+	                                ? f->cause_ids_n : 0) + 1) *
+	               sizeof(*flat));
+	for (size_t i = 0; i < f->n_inc; i++) {
+		const struct stats_incident *fi = &f->inc[i];
 		struct incident *it;
-		json_t *list = NULL, *v;
-		size_t k;
 		int64_t ord;
-		int in = stats_row_period(&x, s, I_STARTED, I_STARTED_E,
-		                          I_SOURCE, &ord);
+		int in;
 
-		if (in != 1) {
+		if (pass && !pass[i])
+			continue;
+		if ((in = stats_incident_period(&x, fi, &ord)) != 1) {
 			undated += in == -1;
 			continue;
 		}
-		XGROW(inc, alloc_inc, n_inc + 1);
 		it = &inc[n_inc++];
 		it->ord = ord;
 		it->first = n_flat;
 		it->n = 0;
-		it->recurrence = sqlite3_column_int(s, I_RECURRENCE);
+		it->recurrence = fi->recurrence;
 		if (ord != INT64_MIN) {
 			dmin = ord < dmin ? ord : dmin;
 			dmax = ord > dmax ? ord : dmax;
 		}
-		if (r->mode == STATS_ANY)
-			list = json_loads(
-			    (const char *)sqlite3_column_text(s, I_CAUSES), 0,
-			    NULL);
-		if (!json_is_array(list) || !json_array_size(list)) {
-			XGROW(flat, alloc_flat, n_flat + 1);
-			flat[n_flat++] = cause_of(
-			    &map,
-			    (const char *)sqlite3_column_text(s, I_PRIMARY));
+		if (r->mode != STATS_ANY || !fi->n_cause) {
+			flat[n_flat++] = cause_of(&map, fi->primary);
 			it->n = 1;
+			continue;
 		}
-		json_array_foreach(list, k, v)
-		{
-			const char *raw = json_string_value(v);
-			size_t id = cause_of(&map, raw);
+		for (uint32_t k = 0; k < fi->n_cause; k++) {
+			uint32_t id = cause_of(&map,
+			                       f->cause_ids[fi->cause + k]);
 			int dup = 0;
 
 			for (size_t j = it->first; j < n_flat; j++)
 				dup |= flat[j] == id;
 			if (dup)
 				continue;
-			XGROW(flat, alloc_flat, n_flat + 1);
 			flat[n_flat++] = id;
 			it->n++;
 		}
-		json_decref(list);
 	}
-	if ((st = stats_run_end(&x, s, rc, dmin, dmax, err)) != PM_OK)
+	if ((st = stats_run_span(&x, dmin, dmax, err)) != PM_OK)
 		goto out;
 
 	/* Row x.n is the unknown one. */
@@ -283,11 +195,11 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 	jcauses = json_array();
 	for (size_t k = 0; k < cs.n; k++) {
 		size_t i = order[k];
-		const struct pm_cause *pc = taxonomy_find(tax, cs.ids[i]);
-		int unknown = !strcmp(cs.ids[i], "unknown");
+		const struct pm_cause *pc = taxonomy_find(tax, cs.s[i]);
+		int unknown = !strcmp(cs.s[i], "unknown");
 		const char *label = pc && pc->label ? pc->label
 		                    : unknown       ? "Unknown"
-		                                    : cs.ids[i];
+		                                    : cs.s[i];
 		const char *ja = pc && pc->label_ja ? pc->label_ja
 		                 : unknown          ? "不明"
 		                                    : label;
@@ -295,7 +207,7 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 		json_array_append_new(
 		    jcauses,
 		    json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:I,s:o}", "id",
-		              cs.ids[i], "label", label, "label_ja", ja,
+		              cs.s[i], "label", label, "label_ja", ja,
 		              "group", pc ? pc->group : NULL, "color",
 		              pc ? pc->color : NULL, "total",
 		              (json_int_t)totals[i], "share",
@@ -325,13 +237,13 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 			int64_t before =
 			    first ? 0 : counts[(row - 1) * cs.n + i];
 
-			json_object_set_new(by, cs.ids[i], json_integer(v));
+			json_object_set_new(by, cs.s[i], json_integer(v));
 			json_object_set_new(
-			    sh, cs.ids[i],
+			    sh, cs.s[i],
 			    row_total[row]
 			        ? json_real(share_of(v, row_total[row]))
 			        : json_null());
-			json_object_set_new(ch, cs.ids[i],
+			json_object_set_new(ch, cs.s[i],
 			                    first ? json_null()
 			                          : json_integer(v - before));
 		}
@@ -354,136 +266,137 @@ out:
 	free(row_total);
 	free(recurrences);
 	free(counts);
-	free(filters[0]);
-	free(filters[1]);
+	free(pass);
 	free(flat);
 	free(inc);
-	cause_map_release(&map);
-	cause_set_release(&cs);
+	free(map.canon);
+	strtab_release(&cs);
 	stats_run_close(&x);
 	return st;
 }
 
-/* Seconds from the start to the timestamp in columns at/epoch, or -1 when
- * either lacks a time of day or the start is not the postmortem's own. */
-static int64_t row_duration(sqlite3_stmt *s, int at, int epoch)
-{
-	const char *start = (const char *)sqlite3_column_text(s, I_STARTED);
-	const char *src = (const char *)sqlite3_column_text(s, I_SOURCE);
-	const char *t = (const char *)sqlite3_column_text(s, at);
-	int64_t d;
-
-	if (!start || !t || !src || strcmp(src, "front-matter") ||
-	    strlen(start) <= 10 || strlen(t) <= 10)
-		return -1;
-	d = sqlite3_column_int64(s, epoch) -
-	    sqlite3_column_int64(s, I_STARTED_E);
-	return d >= 0 ? d : -1;
-}
-
-struct timing {
-	int64_t ord;
-	int64_t v[3];  /* ttd, ttm, ttr; -1 unknown */
-	int detection; /* index in detection_names */
-};
-
-/* Time to detect is split by how the incident was noticed. */
-static const char *const detection_names[] = {"alert", "customer", "internal",
-                                              "other"};
-#define N_DETECTIONS 4
-
-static int detection_of(sqlite3_stmt *s)
-{
-	const char *d = (const char *)sqlite3_column_text(s, I_DETECTION);
-
-	for (int i = 0; d && i < N_DETECTIONS - 1; i++)
-		if (!strcmp(d, detection_names[i]))
-			return i;
-	return N_DETECTIONS - 1;
-}
-
-static int cmp_timing(const void *a, const void *b)
-{
-	int64_t x = ((const struct timing *)a)->ord;
-	int64_t y = ((const struct timing *)b)->ord;
-
-	return (x > y) - (x < y);
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 const char *const stats_metric_names[3] = {"ttd", "ttm", "ttr"};
 
-/* The metric m of t[0..n) (of one detection, or all: -1), sorted. */
-static size_t collect(const struct timing *t, size_t n, int m, int det,
-                      int64_t *vals)
-{
-	size_t k = 0;
+/* The samples of a period: the three durations, then time to detect by
+ * each way of detection. */
+#define N_SAMPLES (STATS_METRICS + STATS_DETECTED__MAX)
 
-	for (size_t i = 0; i < n; i++)
-		if (t[i].v[m] >= 0 && (det < 0 || t[i].detection == det))
-			vals[k++] = t[i].v[m];
-	qsort(vals, k, sizeof(*vals), cmp_i64);
-	return k;
-}
+/* One sample, sorted ascending. */
+struct sample {
+	const int64_t *v;
+	size_t n;
+};
 
-/*
- * Sets the three metrics of t[0..n) into j (doc/spread.h), and time to
- * detect per detection method; vals has room for n.
- */
-static void put_metrics(json_t *j, const struct timing *t, size_t n,
-                        int64_t *vals, int min_n, int with_values)
+/* Sets the three metrics of s into j (stats/spread.h), and time to detect
+ * per detection method. */
+static void put_metrics(json_t *j, const struct sample *s, int min_n,
+                        int with_values)
 {
 	json_t *by = json_object();
 
-	for (int m = 0; m < 3; m++) {
-		size_t k = collect(t, n, m, -1, vals);
+	for (int m = 0; m < STATS_METRICS; m++)
+		json_object_set_new(
+		    j, stats_metric_names[m],
+		    spread_json(s[m].v, s[m].n, min_n, with_values));
+	for (int d = 0; d < STATS_DETECTED__MAX; d++) {
+		const struct sample *t = &s[STATS_METRICS + d];
 
-		json_object_set_new(j, stats_metric_names[m],
-		                    spread_json(vals, k, min_n, with_values));
-	}
-	for (int d = 0; d < N_DETECTIONS; d++) {
-		size_t k = collect(t, n, 0, d, vals);
-
-		json_object_set_new(by, detection_names[d],
-		                    spread_json(vals, k, min_n, 0));
+		json_object_set_new(by, stats_detection_names[d],
+		                    spread_json(t->v, t->n, min_n, 0));
 	}
 	json_object_set_new(j, "ttd_by_detection", by);
+}
+
+/*
+ * Where an incident goes in this answer, packed in 16 bits so that the
+ * walks in duration order touch a small array: its row << 2 | how it was
+ * detected, or LEFT_OUT. Rows are fewer than STATS_MAX_PERIODS.
+ */
+#define LEFT_OUT UINT16_MAX
+#define PLACE_ROW(p) ((p) >> 2)
+#define PLACE_DETECTION(p) ((p)&3)
+_Static_assert(STATS_MAX_PERIODS * 4 < LEFT_OUT, "rows fit a place");
+
+/*
+ * One kind of sample over every row: the values of the incidents placed,
+ * in duration order, both by row (at[row]..at[row + 1] in by_row) and all
+ * together (in all). Both come out sorted, as the facts are.
+ */
+struct spread {
+	size_t *at; /* rows + 1 offsets; first the counts, at[row + 1] */
+	int64_t *by_row, *all;
+	size_t n, fill_all, *fill;
+};
+
+/* Turns the counts per row in at into offsets and makes room. */
+static void spread_open(struct spread *sp, size_t rows)
+{
+	for (size_t r = 0; r < rows; r++)
+		sp->at[r + 1] += sp->at[r];
+	sp->n = sp->at[rows];
+	sp->by_row = xmalloc((sp->n ? sp->n : 1) * 2 * sizeof(int64_t));
+	sp->all = sp->by_row + sp->n;
+	sp->fill = xmalloc((rows ? rows : 1) * sizeof(*sp->fill));
+	memcpy(sp->fill, sp->at, rows * sizeof(*sp->fill));
+}
+
+static void spread_put(struct spread *sp, size_t row, int64_t v)
+{
+	sp->by_row[sp->fill[row]++] = v;
+	sp->all[sp->fill_all++] = v;
+}
+
+/* Fills sp[m] from metric m's facts in duration order, and with m 0
+ * (time to detect) the samples per detection method as well. */
+static void spread_metric(struct spread *sp, const struct stats_facts *f,
+                          const uint16_t *pl, int m)
+{
+	const uint32_t *idx = f->by_dur[m];
+	const int64_t *val = f->dur_sorted[m];
+
+	for (size_t k = 0; k < f->n_by_dur[m]; k++) {
+		uint16_t p = pl[idx[k]];
+
+		if (p == LEFT_OUT)
+			continue;
+		spread_put(&sp[m], PLACE_ROW(p), val[k]);
+		if (!m)
+			spread_put(&sp[STATS_METRICS + PLACE_DETECTION(p)],
+			           PLACE_ROW(p), val[k]);
+	}
 }
 
 enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
                                const struct stats_request *r, json_t **out,
                                struct pm_error *err)
 {
-	static const int cols[3][2] = {{I_DETECTED, I_DETECTED_E},
-	                               {I_MITIGATED, I_MITIGATED_E},
-	                               {I_RESOLVED, I_RESOLVED_E}};
 	struct stats_run x;
-	struct timing *t = NULL;
-	size_t n = 0, alloc = 0, i = 0;
-	int64_t dmin = INT64_MAX, dmax = INT64_MIN, undated = 0, *vals = NULL;
-	char *filters[2] = {NULL, NULL};
-	sqlite3_stmt *s = NULL;
+	const struct stats_facts *f;
+	struct spread sp[N_SAMPLES];
+	struct sample all_s[N_SAMPLES];
+	uint16_t *pl = NULL;
+	int64_t *ords = NULL;
+	size_t n = 0, *incidents = NULL;
+	int64_t dmin = INT64_MAX, dmax = INT64_MIN, undated = 0;
+	uint8_t *pass = NULL;
 	json_t *res = NULL, *rows, *all;
 	enum pm_status st;
-	int rc;
 
 	*out = NULL;
+	memset(sp, 0, sizeof(sp));
 	if ((st = stats_run_open(&x, tax, r, err)) != PM_OK)
 		goto out;
-	if ((st = stats_run_prepare(&x, c, sql_incidents, &s, filters,
-	                               err)) != PM_OK)
+	if ((st = stats_facts_current(c, &f, err)) != PM_OK ||
+	    (st = stats_run_pass(&x, f, &pass, err)) != PM_OK)
 		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	ords = xmalloc((f->n_inc ? f->n_inc : 1) * sizeof(*ords));
+	for (size_t i = 0; i < f->n_inc; i++) {
 		int64_t ord;
-		int in = stats_row_period(&x, s, I_STARTED, I_STARTED_E,
-		                          I_SOURCE, &ord);
+		int in = pass && !pass[i]
+		             ? 0
+		             : stats_incident_period(&x, &f->inc[i], &ord);
 
+		ords[i] = INT64_MIN;
 		/* Without a start there is nothing to measure from. */
 		if (in == -1 || (in == 1 && ord == INT64_MIN)) {
 			undated++;
@@ -491,54 +404,78 @@ enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
 		}
 		if (!in)
 			continue;
-		XGROW(t, alloc, n + 1);
-		t[n].ord = ord;
-		for (int m = 0; m < 3; m++)
-			t[n].v[m] = row_duration(s, cols[m][0], cols[m][1]);
-		t[n].detection = detection_of(s);
+		ords[i] = ord;
 		dmin = ord < dmin ? ord : dmin;
 		dmax = ord > dmax ? ord : dmax;
 		n++;
 	}
-	if ((st = stats_run_end(&x, s, rc, dmin, dmax, err)) != PM_OK)
+	if ((st = stats_run_span(&x, dmin, dmax, err)) != PM_OK)
 		goto out;
-	if (n)
-		qsort(t, n, sizeof(*t), cmp_timing);
-	vals = xcalloc(n ? n : 1, sizeof(*vals));
+	/* Places, and the samples' sizes per row, in one pass in order. */
+	pl = xmalloc((f->n_inc ? f->n_inc : 1) * sizeof(*pl));
+	incidents = xcalloc(x.n ? x.n : 1, sizeof(*incidents));
+	for (int k = 0; k < N_SAMPLES; k++)
+		sp[k].at = xcalloc(x.n + 1, sizeof(*sp[k].at));
+	for (size_t i = 0; i < f->n_inc; i++) {
+		const struct stats_incident *in = &f->inc[i];
+		size_t row = (size_t)(ords[i] - x.lo);
+
+		if (ords[i] == INT64_MIN) {
+			pl[i] = LEFT_OUT;
+			continue;
+		}
+		pl[i] = (uint16_t)(row << 2 | in->detection);
+		incidents[row]++;
+		for (int m = 0; m < STATS_METRICS; m++)
+			sp[m].at[row + 1] += in->dur[m] >= 0;
+		sp[STATS_METRICS + in->detection].at[row + 1] +=
+		    in->dur[0] >= 0;
+	}
+	for (int k = 0; k < N_SAMPLES; k++)
+		spread_open(&sp[k], x.n);
+	for (int m = 0; m < STATS_METRICS; m++)
+		spread_metric(sp, f, pl, m);
+	for (int k = 0; k < N_SAMPLES; k++) {
+		all_s[k].v = sp[k].all;
+		all_s[k].n = sp[k].n;
+	}
 	res = stats_result_head(&x);
 	json_object_del(res, "mode");
 	json_object_set_new(res, "min_n", json_integer(r->min_n));
 	json_object_set_new(res, "undated", json_integer(undated));
 	rows = json_array();
 	for (size_t row = 0; row < x.n; row++) {
-		int64_t ord = x.lo + (int64_t)row;
-		size_t start;
-		json_t *j = stats_row_head(&x, ord);
+		struct sample s[N_SAMPLES];
+		json_t *j = stats_row_head(&x, x.lo + (int64_t)row);
 
-		while (i < n && t[i].ord < ord)
-			i++;
-		start = i;
-		while (i < n && t[i].ord == ord)
-			i++;
-		json_object_set_new(j, "incidents",
-		                    json_integer((json_int_t)(i - start)));
-		put_metrics(j, t + start, i - start, vals, r->min_n, 1);
+		for (int k = 0; k < N_SAMPLES; k++) {
+			s[k].v = sp[k].by_row + sp[k].at[row];
+			s[k].n = sp[k].at[row + 1] - sp[k].at[row];
+		}
+		json_object_set_new(
+		    j, "incidents", json_integer((json_int_t)incidents[row]));
+		put_metrics(j, s, r->min_n, 1);
 		json_array_append_new(rows, j);
 	}
 	json_object_set_new(res, "rows", rows);
 	all = json_pack("{s:s,s:s,s:s,s:n,s:n,s:I}", "period", "all", "label",
 	                "All", "label_ja", "全期間", "start", "end",
 	                "incidents", (json_int_t)n);
-	put_metrics(all, t, n, vals, r->min_n, 0);
+	put_metrics(all, all_s, r->min_n, 0);
 	json_object_set_new(res, "all", all);
 	*out = res;
 	res = NULL;
 out:
 	json_decref(res);
-	free(vals);
-	free(filters[0]);
-	free(filters[1]);
-	free(t);
+	for (int k = 0; k < N_SAMPLES; k++) {
+		free(sp[k].at);
+		free(sp[k].by_row);
+		free(sp[k].fill);
+	}
+	free(incidents);
+	free(pl);
+	free(ords);
+	free(pass);
 	stats_run_close(&x);
 	return st;
 }

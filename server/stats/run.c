@@ -1,13 +1,16 @@
 /* What the stats queries share: see include/pmkb/stats/run.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pmkb/base/civil.h"
 #include "pmkb/base/log.h"
+#include "pmkb/base/text.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
+#include "pmkb/stats/facts.h"
 #include "pmkb/stats/run.h"
 
 enum pm_status stats_run_open(struct stats_run *x, const struct taxonomy *tax,
@@ -61,6 +64,10 @@ void stats_run_close(struct stats_run *x)
 {
 	stats_zone_free(x->zone);
 	x->zone = NULL;
+	free(x->memo);
+	free(x->known);
+	x->memo = NULL;
+	x->known = NULL;
 }
 
 /* Whether a row's start counts as the incident's date (see stats.h). */
@@ -148,48 +155,165 @@ size_t stats_row_of(const struct stats_run *x, int64_t ord)
 	return ord == INT64_MIN ? x->n : (size_t)(ord - x->lo);
 }
 
+/* Days remembered on either side of the first one. */
+#define MEMO_DAYS 9200
+
+/* The period of day, remembered when near the first day seen. */
+static int64_t period_of_day(struct stats_run *x, int64_t day)
+{
+	int64_t k;
+
+	if (!x->memo) {
+		x->memo = xmalloc((2 * MEMO_DAYS + 1) * sizeof(*x->memo));
+		x->known = xcalloc(2 * MEMO_DAYS + 1, 1);
+		x->memo_day = day - MEMO_DAYS;
+	}
+	k = day - x->memo_day;
+	if (k < 0 || k > 2 * MEMO_DAYS)
+		return stats_period_of(x->r->period, x->fiscal, day);
+	if (!x->known[k]) {
+		x->memo[k] = stats_period_of(x->r->period, x->fiscal, day);
+		x->known[k] = 1;
+	}
+	return x->memo[k];
+}
+
+int stats_incident_period(struct stats_run *x,
+                          const struct stats_incident *in, int64_t *ord)
+{
+	int64_t day;
+
+	if (!in->dated) {
+		*ord = INT64_MIN;
+		return x->has_from || x->has_to ? -1 : 1;
+	}
+	day = stats_incident_day(in, x->zone);
+	if ((x->has_from && day < x->from_day) ||
+	    (x->has_to && day > x->to_day))
+		return 0;
+	*ord = period_of_day(x, day);
+	return 1;
+}
+
+/*
+ * The service (which 0) or severity (1) filter of x as a JSON array of
+ * the values asked for, severities canonical; NULL in *out when it is
+ * not asked for. An unknown severity is PM_INVALID.
+ */
+static enum pm_status filter_list(const struct stats_run *x, int i,
+                                  json_t **out, struct pm_error *err)
+{
+	const char *p = i ? x->r->severity : x->r->service;
+	json_t *a;
+
+	*out = NULL;
+	if (!p)
+		return PM_OK;
+	a = json_array();
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		char *v = xstrndup(p, n);
+		const char *canon = NULL;
+
+		if (i == 1 && *v &&
+		    taxonomy_severity(x->tax, v, &canon) < 0) {
+			enum pm_status st = pm_error_set(
+			    err, PM_INVALID, "severity", 0,
+			    "severity: unknown '%.*s'",
+			    (int)utf8_truncate(v, strlen(v), 40), v);
+
+			free(v);
+			json_decref(a);
+			return st;
+		}
+		if (*v)
+			json_array_append_new(
+			    a, json_string(i == 1 ? canon : v));
+		free(v);
+		p += n + (comma != NULL);
+	}
+	*out = a;
+	return PM_OK;
+}
+
 /* Binds the service and severity filters as JSON arrays. */
 enum pm_status stats_bind_filters(const struct stats_run *x, sqlite3_stmt *s,
                                   char **owned, struct pm_error *err)
 {
-	const char *lists[2] = {x->r->service, x->r->severity};
-
 	for (int i = 0; i < 2; i++) {
 		json_t *a;
-		const char *p = lists[i];
+		enum pm_status st = filter_list(x, i, &a, err);
 
 		owned[i] = NULL;
-		if (!p)
+		if (st != PM_OK)
+			return st;
+		if (!a)
 			continue;
-		a = json_array();
-		while (*p) {
-			const char *comma = strchr(p, ',');
-			size_t n = comma ? (size_t)(comma - p) : strlen(p);
-			char *v = xstrndup(p, n);
-			const char *canon = NULL;
-
-			if (i == 1 && *v &&
-			    taxonomy_severity(x->tax, v, &canon) < 0) {
-				enum pm_status st = pm_error_set(
-				    err, PM_INVALID, "severity", 0,
-				    "severity: unknown '%.*s'",
-				    (int)utf8_truncate(v, strlen(v), 40), v);
-
-				free(v);
-				json_decref(a);
-				return st;
-			}
-			if (*v)
-				json_array_append_new(
-				    a, json_string(i == 1 ? canon : v));
-			free(v);
-			p += n + (comma != NULL);
-		}
 		owned[i] = json_dumps(a, JSON_COMPACT);
 		json_decref(a);
 		sqlite3_bind_text(s, i + 1, owned[i], -1, SQLITE_TRANSIENT);
 	}
 	return PM_OK;
+}
+
+/* The ids in t of the values of list (lowercased first with lower); ids
+ * not in t are left out. */
+static uint8_t *value_set(const struct strtab *t, json_t *list, int lower)
+{
+	uint8_t *set = xcalloc(t->n ? t->n : 1, 1);
+	json_t *v;
+	size_t k;
+
+	json_array_foreach(list, k, v)
+	{
+		char *s = xstrdup(json_string_value(v));
+		uint32_t id = strtab_get(t, lower ? text_ascii_lower(s) : s);
+
+		if (id != STRTAB_NONE)
+			set[id] = 1;
+		free(s);
+	}
+	return set;
+}
+
+enum pm_status stats_run_pass(const struct stats_run *x,
+                              const struct stats_facts *f, uint8_t **pass,
+                              struct pm_error *err)
+{
+	json_t *lists[2] = {NULL, NULL};
+	uint8_t *svc = NULL, *sev = NULL;
+	enum pm_status st;
+
+	*pass = NULL;
+	if ((st = filter_list(x, 0, &lists[0], err)) != PM_OK ||
+	    (st = filter_list(x, 1, &lists[1], err)) != PM_OK)
+		goto out;
+	if (!lists[0] && !lists[1])
+		goto out;
+	if (lists[0])
+		svc = value_set(&f->services, lists[0], 1);
+	if (lists[1])
+		sev = value_set(&f->severities, lists[1], 0);
+	*pass = xmalloc(f->n_inc ? f->n_inc : 1);
+	for (size_t i = 0; i < f->n_inc; i++) {
+		const struct stats_incident *in = &f->inc[i];
+		int ok = !sev || (in->severity != STRTAB_NONE &&
+		                  sev[in->severity]);
+
+		if (ok && svc) {
+			ok = 0;
+			for (uint32_t k = 0; k < in->n_service && !ok; k++)
+				ok = svc[f->service_ids[in->service + k]];
+		}
+		(*pass)[i] = (uint8_t)ok;
+	}
+out:
+	free(svc);
+	free(sev);
+	json_decref(lists[0]);
+	json_decref(lists[1]);
+	return st;
 }
 
 enum pm_status stats_run_prepare(const struct stats_run *x, struct dbconn *c,

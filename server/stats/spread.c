@@ -1,73 +1,32 @@
 /* Honest durations (include/pmkb/stats/spread.h). */
+#include <math.h>
 #include <stdlib.h>
 
-#include "pmkb/base/xalloc.h"
 #include "pmkb/stats/spread.h"
 #include "pmkb/stats/stats.h"
 
-static uint64_t splitmix64(uint64_t *state)
-{
-	uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The value at rank r of a resample given as counts per sorted index. */
-static int64_t at_rank(const int64_t *v, const uint32_t *counts, size_t k,
-		       size_t r)
-{
-	size_t seen = 0;
-
-	for (size_t i = 0; i < k; i++) {
-		seen += counts[i];
-		if (r < seen)
-			return v[i];
-	}
-	return v[k - 1];
-}
-
 /*
- * A resample's median without sorting it: v is sorted, so the counts of
- * each index drawn give the resample in order. O(k) per resample.
+ * The rank j (1-based) of the interval's low end for k values: the
+ * largest j with P(B <= j - 1) <= 0.05, B ~ Binomial(k, 1/2), else 1.
+ * The lower tail is summed from 12 standard deviations below the middle,
+ * where what is left out is below 1e-30: O(sqrt(k)) terms.
  */
-static void bootstrap(const int64_t *v, size_t k, int64_t *lo, int64_t *hi)
+static size_t interval_rank(size_t k)
 {
-	uint32_t *counts = xcalloc(k, sizeof(*counts));
-	int64_t *meds = xcalloc(SPREAD_RESAMPLES, sizeof(*meds));
-	uint64_t state = SPREAD_SEED;
-	double h = (double)(k - 1) * 0.5;
-	size_t r = (size_t)h;
+	double sd = sqrt((double)k) / 2.0, cdf = 0.0, pmf;
+	double from = (double)k / 2.0 - 12.0 * sd;
+	size_t i = from > 0 ? (size_t)from : 0, j = 1;
 
-	for (int b = 0; b < SPREAD_RESAMPLES; b++) {
-		int64_t a, c;
-
-		for (size_t i = 0; i < k; i++)
-			counts[i] = 0;
-		for (size_t i = 0; i < k; i++)
-			counts[splitmix64(&state) % k]++;
-		a = at_rank(v, counts, k, r);
-		c = r + 1 < k ? at_rank(v, counts, k, r + 1) : a;
-		/* The same interpolation as stats_quantile(). */
-		{
-			int64_t pair[2] = { a, c };
-
-			meds[b] = stats_quantile(pair, 2, h - (double)r);
-		}
+	pmf = exp(lgamma((double)k + 1) - lgamma((double)i + 1) -
+		  lgamma((double)(k - i) + 1) - (double)k * M_LN2);
+	for (; i < k; i++) {
+		cdf += pmf;
+		if (cdf > 0.05)
+			break;
+		j = i + 1;
+		pmf *= (double)(k - i) / (double)(i + 1);
 	}
-	qsort(meds, SPREAD_RESAMPLES, sizeof(*meds), cmp_i64);
-	*lo = stats_quantile(meds, SPREAD_RESAMPLES, 0.05);
-	*hi = stats_quantile(meds, SPREAD_RESAMPLES, 0.95);
-	free(meds);
-	free(counts);
+	return j;
 }
 
 json_t *spread_json(const int64_t *v, size_t k, int min_n, int with_values)
@@ -81,10 +40,10 @@ json_t *spread_json(const int64_t *v, size_t k, int min_n, int with_values)
 		json_t *ci = json_null();
 
 		if (k > 1) {
-			int64_t lo, hi;
+			size_t low = interval_rank(k);
 
-			bootstrap(v, k, &lo, &hi);
-			ci = json_pack("[I,I]", (json_int_t)lo, (json_int_t)hi);
+			ci = json_pack("[I,I]", (json_int_t)v[low - 1],
+				       (json_int_t)v[k - low]);
 		}
 		j = json_pack("{s:I,s:I,s:I,s:o,s:b}", "count", (json_int_t)k,
 			      "median", (json_int_t)stats_quantile(v, k, 0.5),

@@ -473,21 +473,28 @@ out:
 	return st;
 }
 
-int stats_start_day(const struct stats_zone *z, const char *started_at,
-		    int64_t started_epoch, int64_t *day)
+int stats_date_only(const char *s, int64_t *day)
 {
-	const char *p = started_at;
+	const char *p = s;
 	int y, m, d;
 
-	if (!started_at)
-		return -1;
-	/* A date alone is a calendar day as written, in no zone. */
 	if (strlen(p) == 10 && !text_digits(&p, 4, &y) && *p++ == '-' &&
 	    !text_digits(&p, 2, &m) && *p++ == '-' && !text_digits(&p, 2, &d) &&
 	    m >= 1 && m <= 12 && d >= 1 && d <= civil_days_in_month(y, m)) {
 		*day = civil_to_days(y, m, d);
 		return 0;
 	}
+	return -1;
+}
+
+int stats_start_day(const struct stats_zone *z, const char *started_at,
+		    int64_t started_epoch, int64_t *day)
+{
+	if (!started_at)
+		return -1;
+	/* A date alone is a calendar day as written, in no zone. */
+	if (!stats_date_only(started_at, day))
+		return 0;
 	*day = civil_floor_div(started_epoch + stats_zone_offset(z, started_epoch),
 			 86400);
 	return 0;

@@ -1,4 +1,4 @@
-"""Honest durations: n, median, p90, a bootstrap 90% interval of the median
+"""Honest durations: n, median, p90, a 90% interval of the median (order statistics)
 and "too few", checked against a computation written here from the
 documented method (stats/spread.h), through the API, CSV and Markdown."""
 import csv
@@ -12,17 +12,6 @@ import unittest
 
 from pmkbtest import SAMPLES, Server, main, pmkb
 
-MASK = (1 << 64) - 1
-
-
-def splitmix64(state):
-    state = (state + 0x9E3779B97F4A7C15) & MASK
-    z = state
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-    return state, z ^ (z >> 31)
-
-
 def quantile(v, q):
     """Linear interpolation between closest ranks, rounded half away."""
     h = (len(v) - 1) * q
@@ -33,17 +22,15 @@ def quantile(v, q):
     return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
 
 
-def bootstrap_ci(v):
-    v = sorted(v)
-    state, meds = 0x706D6B62, []
-    for _ in range(1000):
-        sample = []
-        for _ in range(len(v)):
-            state, r = splitmix64(state)
-            sample.append(v[r % len(v)])
-        meds.append(quantile(sorted(sample), 0.5))
-    meds.sort()
-    return [quantile(meds, 0.05), quantile(meds, 0.95)]
+def median_ci(v):
+    """[X(j), X(n+1-j)] for the largest j with P(Binomial(n, 1/2) <= j-1)
+    <= 0.05, exact in integers; j = 1 when none is."""
+    v, n, j = sorted(v), len(v), 1
+    while j < n and 20 * sum(math.comb(n, i) for i in range(j)) <= 2 ** n:
+        j += 1
+    # j is now one past the largest that qualifies (or 1 when none does).
+    j = max(1, j - 1)
+    return [v[j - 1], v[n - j]]
 
 
 def doc(i, day, ttd, detection):
@@ -87,14 +74,14 @@ class Durations(unittest.TestCase):
         self.assertEqual(h1['count'], 23)
         self.assertEqual(h1['median'], quantile(v, 0.5))
         self.assertEqual(h1['p90'], quantile(v, 0.9))
-        self.assertEqual(h1['ci90'], bootstrap_ci(v))
+        self.assertEqual(h1['ci90'], median_ci(v))
         self.assertLessEqual(h1['ci90'][0], h1['median'])
         self.assertGreaterEqual(h1['ci90'][1], h1['median'])
         self.assertFalse(h1['too_few'])
         self.assertEqual(h1['values'], v)
         self.assertEqual(h2['count'], 3)
         self.assertTrue(h2['too_few'])
-        self.assertEqual(h2['ci90'], bootstrap_ci(self.h2))
+        self.assertEqual(h2['ci90'], median_ci(self.h2))
         by = j['all']['ttd_by_detection']
         self.assertEqual(by['alert']['count'], len(self.alert))
         self.assertEqual(by['alert']['median'],
@@ -116,7 +103,7 @@ class Durations(unittest.TestCase):
                          format='csv')
         rows = {x['period']: x for x in
                 csv.DictReader(io.StringIO(r.body.decode()))}
-        ci = bootstrap_ci(self.h1)
+        ci = median_ci(self.h1)
         self.assertEqual(rows['2020-H1']['ttd_median_ci90_low_seconds'],
                          str(ci[0]))
         self.assertEqual(rows['2020-H1']['ttd_median_ci90_high_seconds'],

@@ -664,6 +664,27 @@ static void test_counts(void)
 	ok(strstr(err.message, "narrow from/to") != NULL,
 	   "and the message says what to do");
 
+	/* The reader keeps its facts until the index changes: a new
+	 * incident and a new service are counted on the next query. */
+	store_reader_release(st, c);
+	w = store_writer(st);
+	put(w, 7, "2017-03-01", 1488326400, "front-matter", "[\"infra\"]",
+	    "Billing");
+	store_writer_release(st);
+	c = store_reader(st);
+	parse(none, &r, &err);
+	dbconn_exec(c, "BEGIN");
+	ok(stats_causes(c, tax, &r, &res, &err) == PM_OK, "after a write");
+	is_int(count_of(res, "2017-H1", "total"), 3,
+	       "the new incident is counted at once");
+	json_decref(res);
+	r.service = "billing";
+	ok(stats_causes(c, tax, &r, &res, &err) == PM_OK, "its service");
+	is_int(json_integer_value(json_object_get(res, "total")), 1,
+	       "and its service is known to the filter");
+	json_decref(res);
+	dbconn_exec(c, "COMMIT");
+
 	store_reader_release(st, c);
 	store_close(st);
 	taxonomy_free(tax);

@@ -18,15 +18,15 @@ struct pm_error;
 struct postings_memo;
 
 /*
- * SQL: 1 when postmortem row p (an alias in the query) is flagged as a
- * possible recurrence (relations_recurrences() finds at least one). The
- * flags were decided when the index was written: this costs a lookup.
+ * SQL: the ids of the postmortems flagged as possible recurrences (those
+ * relations_recurrences() finds at least one for): found by the indexer,
+ * or declared with recurrence_of: naming an indexed postmortem. The flags
+ * were decided when the index was written: this reads two small tables.
  */
-#define RELATIONS_IS_RECURRENCE_SQL                                          \
-	"(EXISTS (SELECT 1 FROM recurrences rc WHERE rc.pm_id = p.id) OR "   \
-	"EXISTS (SELECT 1 FROM relations rr WHERE rr.pm_id = p.id AND "      \
-	"rr.kind = 'recurrence_of' AND rr.target IN (SELECT slug FROM "      \
-	"postmortems)))"
+#define RELATIONS_RECURRENT_IDS_SQL                                          \
+	"SELECT pm_id FROM recurrences UNION SELECT rr.pm_id FROM relations " \
+	"rr WHERE rr.kind = 'recurrence_of' AND rr.target IN (SELECT slug " \
+	"FROM postmortems)"
 
 /* Earlier incidents flagged at most. */
 #define RELATIONS_MAX_RECURRENCES 5

@@ -17,6 +17,8 @@
 #include "pmkb/stats/stats.h"
 
 struct dbconn;
+struct stats_facts;
+struct stats_incident;
 struct taxonomy;
 
 /* The settings and parameters of one query, resolved. */
@@ -30,6 +32,10 @@ struct stats_run {
 	/* The periods to answer for: lo..hi, none when n is 0. */
 	int64_t lo, hi;
 	size_t n;
+	/* Periods of the days around the first one asked for, as found:
+	 * memo[d - memo_day] when known[...] (stats_incident_period). */
+	int64_t *memo, memo_day;
+	uint8_t *known;
 };
 
 /*
@@ -52,6 +58,20 @@ int stats_row_dated(sqlite3_stmt *s, int col_at, int col_source);
  */
 int stats_row_period(const struct stats_run *x, sqlite3_stmt *s, int col_at,
                      int col_epoch, int col_source, int64_t *ord);
+
+/* The period of incident in, as stats_row_period() for a row. Remembers
+ * the period of each day it sees in x: incidents share few days. */
+int stats_incident_period(struct stats_run *x,
+                          const struct stats_incident *in, int64_t *ord);
+
+/*
+ * Which incidents of f pass the service and severity filters of x (as
+ * STATS_FILTERS_SQL): *pass is NULL when every one does, else one byte per
+ * incident, 1 passing (owned). An unknown severity is PM_INVALID.
+ */
+enum pm_status stats_run_pass(const struct stats_run *x,
+                              const struct stats_facts *f, uint8_t **pass,
+                              struct pm_error *err);
 
 /*
  * Fixes the periods to answer for: from/to when given, else the first and

@@ -76,6 +76,9 @@ int32_t stats_zone_offset(const struct stats_zone *z, int64_t t);
  */
 int stats_start_day(const struct stats_zone *z, const char *started_at,
 		    int64_t started_epoch, int64_t *day);
+/* Whether s is a date alone ("YYYY-MM-DD", a real day): 0 and *day, or
+ * -1. */
+int stats_date_only(const char *s, int64_t *day);
 
 enum stats_period {
 	STATS_MONTH,
@@ -206,7 +209,7 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 /*
  * Time to detect, mitigate and resolve per period: for each, "count" (how
  * many incidents had both timestamps with a time of day, in order),
- * "median", "p90", "ci90" (bootstrap interval of the median) and
+ * "median", "p90", "ci90" (90% interval of the median) and
  * "too_few" (count < r->min_n), as stats/spread.h; rows also list the
  * "values" for a distribution plot. "ttd_by_detection" splits time to
  * detect by alert, customer, internal and other. Rows as for stats_causes,

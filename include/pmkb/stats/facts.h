@@ -1,0 +1,86 @@
+/*
+ * What the incident statistics read of every postmortem, in memory: its
+ * start, causes, severity, services, how it was detected, whether it is
+ * flagged as a recurrence, and its three durations, with the postmortems
+ * ordered by each duration. A query over 100,000 postmortems is then a
+ * walk of arrays, not 100,000 rows read and parsed.
+ *
+ * One generation per database snapshot, as search/docmeta.h: loaded on a
+ * connection inside the read transaction the request runs in, and kept
+ * with the connection until the database changes. Strings are kept as
+ * written (causes) or canonical (severities): the settings that map them
+ * are the request's, not the generation's.
+ */
+#ifndef PMKB_STATS_FACTS_H
+#define PMKB_STATS_FACTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pmkb/base/status.h"
+#include "pmkb/base/strtab.h"
+
+struct dbconn;
+struct stats_zone;
+
+/* How an incident was noticed; time to detect is split by it. */
+enum stats_detection {
+	STATS_DETECTED_ALERT,
+	STATS_DETECTED_CUSTOMER,
+	STATS_DETECTED_INTERNAL,
+	STATS_DETECTED_OTHER,
+	STATS_DETECTED__MAX
+};
+/* "alert", "customer", "internal", "other". */
+extern const char *const stats_detection_names[STATS_DETECTED__MAX];
+
+/* The three durations: time to detect, to mitigate, to resolve. */
+#define STATS_METRICS 3
+
+struct stats_incident {
+	int64_t epoch; /* started_epoch */
+	/* Seconds from the start to detected, mitigated, resolved; -1
+	 * unless both have a time of day, the start is the postmortem's
+	 * own (front matter) and they are in order. */
+	int64_t dur[STATS_METRICS];
+	int32_t day;	     /* the start day when written as a date alone */
+	uint8_t dated;	     /* the start counts as its date (stats.h) */
+	uint8_t date_only;   /* started_at is a date alone: day is set */
+	uint8_t detection;   /* enum stats_detection */
+	uint8_t recurrence;  /* flagged as a possible recurrence */
+	uint32_t severity;   /* id in severities, or STRTAB_NONE */
+	uint32_t primary;    /* id in causes ("unknown" when none) */
+	uint32_t cause, n_cause;     /* its causes: cause_ids[cause..+n) */
+	uint32_t service, n_service; /* its services: service_ids[...] */
+};
+
+struct stats_facts {
+	struct stats_incident *inc; /* by rowid order */
+	size_t n_inc;
+	struct strtab causes;	  /* as written; "" and NULL are "unknown" */
+	struct strtab severities; /* canonical spellings */
+	struct strtab services;	  /* ASCII-lowercased */
+	uint32_t *cause_ids, *service_ids;
+	size_t cause_ids_n;
+	/* Per metric, the incidents whose duration is known, shortest
+	 * first (ties by rowid), and those durations in the same order. */
+	uint32_t *by_dur[STATS_METRICS];
+	int64_t *dur_sorted[STATS_METRICS];
+	size_t n_by_dur[STATS_METRICS];
+};
+
+/*
+ * The generation for the snapshot that c's read transaction sees; c must
+ * be inside BEGIN. Loads it when c has none or the database changed.
+ * *out is borrowed from c, valid until the next call on c.
+ */
+enum pm_status stats_facts_current(struct dbconn *c,
+				   const struct stats_facts **out,
+				   struct pm_error *err);
+
+/* The calendar day inc started on in zone z (stats_start_day()); only
+ * for a dated incident. */
+int64_t stats_incident_day(const struct stats_incident *inc,
+			   const struct stats_zone *z);
+
+#endif

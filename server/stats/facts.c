@@ -1,0 +1,320 @@
+/*
+ * The incident facts in memory: see include/pmkb/stats/facts.h.
+ *
+ * Map:
+ *   load        the covering index postmortems_facts in rowid order, the
+ *               service labels, the recurrence flags; then, per metric,
+ *               the incidents sorted by duration
+ *   generation  kept on the connection for its snapshot
+ *               (dbconn_derived)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "pmkb/base/civil.h"
+#include "pmkb/base/log.h"
+#include "pmkb/base/text.h"
+#include "pmkb/base/xalloc.h"
+#include "pmkb/db/store.h"
+#include "pmkb/search/relations.h"
+#include "pmkb/stats/facts.h"
+#include "pmkb/stats/stats.h"
+
+static const char sql_incidents[] =
+	"SELECT id, started_at, started_epoch, started_source, primary_cause,"
+	" causes, severity, detection, detected_at, detected_epoch,"
+	" mitigated_at, mitigated_epoch, resolved_at, resolved_epoch"
+	" FROM postmortems INDEXED BY postmortems_facts ORDER BY id";
+enum {
+	C_ID,
+	C_STARTED,
+	C_STARTED_E,
+	C_SOURCE,
+	C_PRIMARY,
+	C_CAUSES,
+	C_SEVERITY,
+	C_DETECTION,
+	C_DETECTED /* then its epoch, mitigated, resolved likewise */
+};
+static const char sql_services[] =
+	"SELECT pm_id, value FROM labels WHERE kind = 'service'";
+static const char sql_recurrences[] = RELATIONS_RECURRENT_IDS_SQL;
+
+const char *const stats_detection_names[STATS_DETECTED__MAX] = {
+	"alert", "customer", "internal", "other"
+};
+
+/* A generation and the rowids of its incidents, ascending. */
+struct generation {
+	struct stats_facts f;
+	int64_t *ids;
+	size_t alloc_inc, alloc_causes;
+};
+
+/* The key of the generation on a connection. */
+static const char generation_key;
+
+static void generation_free(void *p)
+{
+	struct generation *g = p;
+
+	free(g->f.inc);
+	strtab_release(&g->f.causes);
+	strtab_release(&g->f.severities);
+	strtab_release(&g->f.services);
+	free(g->f.cause_ids);
+	free(g->f.service_ids);
+	for (int m = 0; m < STATS_METRICS; m++) {
+		free(g->f.by_dur[m]);
+		free(g->f.dur_sorted[m]);
+	}
+	free(g->ids);
+	free(g);
+}
+
+/* The incident with rowid id, or SIZE_MAX. */
+static size_t incident_of(const struct generation *g, int64_t id)
+{
+	size_t lo = 0, hi = g->f.n_inc;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (g->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < g->f.n_inc && g->ids[lo] == id ? lo : SIZE_MAX;
+}
+
+static uint32_t cause_id(struct generation *g, const char *raw)
+{
+	return strtab_add(&g->f.causes, raw && *raw ? raw : "unknown");
+}
+
+static const char *text(sqlite3_stmt *s, int col)
+{
+	return (const char *)sqlite3_column_text(s, col);
+}
+
+/* Seconds from the start to the timestamp in columns at and at + 1, as
+ * the durations count them (stats.h), or -1. */
+static int64_t duration(sqlite3_stmt *s, int at)
+{
+	const char *start = text(s, C_STARTED), *src = text(s, C_SOURCE);
+	const char *t = text(s, at);
+	int64_t d;
+
+	if (!start || !t || !src || strcmp(src, "front-matter") ||
+	    strlen(start) <= 10 || strlen(t) <= 10)
+		return -1;
+	d = sqlite3_column_int64(s, at + 1) -
+	    sqlite3_column_int64(s, C_STARTED_E);
+	return d >= 0 ? d : -1;
+}
+
+static enum stats_detection detection_of(const char *d)
+{
+	for (int i = 0; d && i < STATS_DETECTED_OTHER; i++)
+		if (!strcmp(d, stats_detection_names[i]))
+			return (enum stats_detection)i;
+	return STATS_DETECTED_OTHER;
+}
+
+/* The causes list of the row (JSON), after the ones before it. */
+static void load_causes(struct generation *g, struct stats_incident *in,
+			const char *json)
+{
+	json_t *list = json ? json_loads(json, 0, NULL) : NULL, *v;
+	size_t k;
+
+	in->cause = (uint32_t)g->f.cause_ids_n;
+	json_array_foreach(list, k, v)
+	{
+		XGROW(g->f.cause_ids, g->alloc_causes, g->f.cause_ids_n + 1);
+		g->f.cause_ids[g->f.cause_ids_n++] =
+			cause_id(g, json_string_value(v));
+		in->n_cause++;
+	}
+	json_decref(list);
+}
+
+static int load_incidents(struct dbconn *c, struct generation *g)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_incidents);
+	int rc;
+
+	if (!s)
+		return SQLITE_ERROR;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *at = text(s, C_STARTED), *src = text(s, C_SOURCE);
+		const char *sev = text(s, C_SEVERITY);
+		struct stats_incident *in;
+		int64_t day;
+
+		XGROW(g->f.inc, g->alloc_inc, g->f.n_inc + 1);
+		g->ids = xrealloc(g->ids, g->alloc_inc * sizeof(*g->ids));
+		g->ids[g->f.n_inc] = sqlite3_column_int64(s, C_ID);
+		in = &g->f.inc[g->f.n_inc++];
+		memset(in, 0, sizeof(*in));
+		in->epoch = sqlite3_column_int64(s, C_STARTED_E);
+		in->dated = at && src && strcmp(src, "none") &&
+			    strcmp(src, "mtime");
+		if (at && !stats_date_only(at, &day)) {
+			in->date_only = 1;
+			in->day = (int32_t)day;
+		}
+		for (int m = 0; m < STATS_METRICS; m++)
+			in->dur[m] = duration(s, C_DETECTED + 2 * m);
+		in->detection = (uint8_t)detection_of(text(s, C_DETECTION));
+		in->severity = sev ? strtab_add(&g->f.severities, sev)
+				   : STRTAB_NONE;
+		in->primary = cause_id(g, text(s, C_PRIMARY));
+		load_causes(g, in, text(s, C_CAUSES));
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+struct pair {
+	uint32_t inc, val;
+};
+
+/* Services: labels come in no particular order, so they are collected
+ * and then laid out by incident (a counting sort). */
+static int load_services(struct dbconn *c, struct generation *g)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_services);
+	struct pair *p = NULL;
+	size_t n = 0, alloc = 0, i;
+	uint32_t *at;
+	int rc;
+
+	if (!s)
+		return SQLITE_ERROR;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		size_t k = incident_of(g, sqlite3_column_int64(s, 0));
+		const char *v = text(s, 1);
+		char *l;
+
+		if (k == SIZE_MAX || !v)
+			continue;
+		l = text_ascii_lower(xstrdup(v));
+		XGROW(p, alloc, n + 1);
+		p[n].inc = (uint32_t)k;
+		p[n++].val = strtab_add(&g->f.services, l);
+		free(l);
+		g->f.inc[k].n_service++;
+	}
+	sqlite3_reset(s);
+	g->f.service_ids = xmalloc((n ? n : 1) * sizeof(*g->f.service_ids));
+	at = xcalloc(g->f.n_inc + 1, sizeof(*at));
+	for (i = 0; i < g->f.n_inc; i++) {
+		g->f.inc[i].service = at[i];
+		at[i + 1] = at[i] + g->f.inc[i].n_service;
+	}
+	for (i = 0; i < n; i++)
+		g->f.service_ids[at[p[i].inc]++] = p[i].val;
+	free(at);
+	free(p);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int load_recurrences(struct dbconn *c, struct generation *g)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_recurrences);
+	int rc;
+
+	if (!s)
+		return SQLITE_ERROR;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		size_t k = incident_of(g, sqlite3_column_int64(s, 0));
+
+		if (k != SIZE_MAX)
+			g->f.inc[k].recurrence = 1;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Incidents as (duration, index) keys, to sort by duration. */
+struct keyed {
+	int64_t v;
+	uint32_t i;
+};
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+
+	if (x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+static void sort_durations(struct generation *g)
+{
+	struct keyed *k = xmalloc((g->f.n_inc ? g->f.n_inc : 1) * sizeof(*k));
+
+	for (int m = 0; m < STATS_METRICS; m++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < g->f.n_inc; i++)
+			if (g->f.inc[i].dur[m] >= 0) {
+				k[n].v = g->f.inc[i].dur[m];
+				k[n++].i = (uint32_t)i;
+			}
+		qsort(k, n, sizeof(*k), cmp_keyed);
+		g->f.by_dur[m] = xmalloc((n ? n : 1) * sizeof(uint32_t));
+		g->f.dur_sorted[m] = xmalloc((n ? n : 1) * sizeof(int64_t));
+		for (size_t i = 0; i < n; i++) {
+			g->f.by_dur[m][i] = k[i].i;
+			g->f.dur_sorted[m][i] = k[i].v;
+		}
+		g->f.n_by_dur[m] = n;
+	}
+	free(k);
+}
+
+static void *load(struct dbconn *c)
+{
+	struct generation *g = xcalloc(1, sizeof(*g));
+
+	if (load_incidents(c, g) != SQLITE_OK ||
+	    load_services(c, g) != SQLITE_OK ||
+	    load_recurrences(c, g) != SQLITE_OK) {
+		generation_free(g);
+		return NULL;
+	}
+	sort_durations(g);
+	return g;
+}
+
+enum pm_status stats_facts_current(struct dbconn *c,
+				   const struct stats_facts **out,
+				   struct pm_error *err)
+{
+	struct generation *g =
+		dbconn_derived(c, &generation_key, load, generation_free);
+
+	*out = g ? &g->f : NULL;
+	if (g)
+		return PM_OK;
+	log_kv(LOG_ERROR, "stats.facts", "error",
+	       sqlite3_errmsg(dbconn_db(c)), NULL);
+	return pm_error_set(err, PM_DB, "stats", 0,
+			    "stats: the index could not be read");
+}
+
+int64_t stats_incident_day(const struct stats_incident *inc,
+			   const struct stats_zone *z)
+{
+	if (inc->date_only)
+		return inc->day;
+	return civil_floor_div(inc->epoch + stats_zone_offset(z, inc->epoch),
+			       86400);
+}

@@ -12,36 +12,15 @@
  * file was added and never dated is done on an unknown day: it counts as
  * done, never as on time or late, and stays out of the median.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pmkb/base/civil.h"
 #include "pmkb/base/xalloc.h"
-#include "pmkb/db/store.h"
+#include "pmkb/stats/facts.h"
 #include "pmkb/stats/run.h"
 #include "pmkb/stats/stats.h"
-
-/* Every item with its incident's start, its due date (written or
- * implied), and its closing commits: how many, and the first one's time.
- * The service and severity filters are JSON arrays or NULL. */
-static const char sql_follow[] =
-    "SELECT a.done, a.due, p.started_at, p.started_epoch, "
-    "p.started_source, c.n, "
-    "coalesce(min(c.first, a.ticked_at), c.first, a.ticked_at), a.done_on "
-    "FROM action_items a JOIN postmortems p ON p.id = a.pm_id "
-    "LEFT JOIN (SELECT slug, pos, count(*) AS n, min(commit_time) AS first "
-    "FROM action_commits GROUP BY slug, pos) c "
-    "ON c.slug = p.slug AND c.pos = a.pos + 1 WHERE " STATS_FILTERS_SQL;
-enum {
-	F_DONE,
-	F_DUE,
-	F_STARTED,
-	F_STARTED_E,
-	F_SOURCE,
-	F_COMMITS,
-	F_FIRST, /* the first commit that closed or ticked it */
-	F_DONE_ON
-};
 
 /* What became of one item; the five outcomes are exclusive. */
 enum outcome {
@@ -69,50 +48,82 @@ struct tally {
 	size_t k;
 };
 
-static int cmp_i64(const void *a, const void *b)
+/*
+ * The k-th smallest of v[0..n) (0-based), moving the k smaller ones
+ * before it: quickselect, O(n) on average, so that a median over 100,000
+ * items needs no sort.
+ */
+static int64_t nth(int64_t *v, size_t n, size_t k)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, want = (ptrdiff_t)k;
 
-	return (x > y) - (x < y);
+	while (lo < hi) {
+		/* Hoare's partition: v[lo..j] <= pivot <= v[j + 1..hi]. */
+		int64_t pivot = v[lo + (hi - lo) / 2];
+		ptrdiff_t i = lo - 1, j = hi + 1;
+
+		for (;;) {
+			int64_t t;
+
+			do
+				i++;
+			while (v[i] < pivot);
+			do
+				j--;
+			while (v[j] > pivot);
+			if (i >= j)
+				break;
+			t = v[i];
+			v[i] = v[j];
+			v[j] = t;
+		}
+		if (want <= j)
+			hi = j;
+		else
+			lo = j + 1;
+	}
+	return v[want];
 }
 
-/* Classifies the current row of s; today and the zone from x. */
-static void classify(const struct stats_run *x, sqlite3_stmt *s, int64_t today,
-                     struct item *it)
+/* The largest of v[0..n), n > 0. */
+static int64_t max_of(const int64_t *v, size_t n)
 {
-	const char *due = (const char *)sqlite3_column_text(s, F_DUE);
-	const char *done_on = (const char *)sqlite3_column_text(s, F_DONE_ON);
-	int by_commit = sqlite3_column_int(s, F_COMMITS) > 0;
-	int done = sqlite3_column_int(s, F_DONE) || by_commit;
-	int64_t due_day = 0, done_day = 0, start_day;
-	int has_due = due && !stats_range_day(due, 1, 0, &due_day);
+	int64_t m = v[0];
 
-	it->overdue = 0;
-	it->has_days = 0;
-	if (!done) {
-		it->what = OPEN;
-		it->overdue = has_due && due_day < today;
+	for (size_t i = 1; i < n; i++)
+		m = v[i] > m ? v[i] : m;
+	return m;
+}
+
+/* Classifies it, of incident in; today and the zone from x. */
+static void classify(const struct stats_run *x, const struct stats_item *it,
+                     const struct stats_incident *in, int64_t today,
+                     struct item *out)
+{
+	int64_t done_day;
+
+	out->overdue = 0;
+	out->has_days = 0;
+	if (!it->ticked && !it->closed) {
+		out->what = OPEN;
+		out->overdue = it->has_due_day && it->due_day < today;
 		return;
 	}
-	if (done_on && sqlite3_column_int(s, F_DONE) &&
-	    !stats_range_day(done_on, 1, 0, &done_day)) {
-		/* the day written in the item */
-	} else if (sqlite3_column_type(s, F_FIRST) != SQLITE_NULL) {
-		int64_t t = sqlite3_column_int64(s, F_FIRST);
-
-		done_day =
-		    civil_floor_div(t + stats_zone_offset(x->zone, t), 86400);
+	if (it->has_done_on && it->ticked) {
+		done_day = it->done_on_day; /* the day written in the item */
+	} else if (it->has_first) {
+		done_day = civil_floor_div(
+		    it->first + stats_zone_offset(x->zone, it->first), 86400);
 	} else {
-		it->what = UNDATED;
+		out->what = UNDATED;
 		return;
 	}
-	it->what = !has_due ? NO_DUE : done_day <= due_day ? ON_TIME : LATE;
-	if (it->ord != INT64_MIN &&
-	    !stats_start_day(
-	        x->zone, (const char *)sqlite3_column_text(s, F_STARTED),
-	        sqlite3_column_int64(s, F_STARTED_E), &start_day)) {
-		it->has_days = 1;
-		it->days = done_day - start_day;
+	out->what = !it->has_due_day           ? NO_DUE
+	            : done_day <= it->due_day ? ON_TIME
+	                                      : LATE;
+	if (out->ord != INT64_MIN) {
+		out->has_days = 1;
+		out->days = done_day - stats_incident_day(in, x->zone);
 	}
 }
 
@@ -138,21 +149,13 @@ static void tally_put(json_t *j, struct tally *t)
 	if (t->k) {
 		/* The middle value, or halfway between the two middle ones:
 		 * half days are kept rather than rounded away. */
-		qsort(t->days, t->k, sizeof(*t->days), cmp_i64);
-		median = json_real(
-		    (double)(t->days[(t->k - 1) / 2] + t->days[t->k / 2]) /
-		    2.0);
+		int64_t hi = nth(t->days, t->k, t->k / 2);
+		int64_t lo = t->k % 2 ? hi : max_of(t->days, t->k / 2);
+
+		median = json_real((double)(lo + hi) / 2.0);
 	}
 	json_object_set_new(j, "median_days", median);
 	json_object_set_new(j, "median_n", json_integer((json_int_t)t->k));
-}
-
-static int cmp_item(const void *a, const void *b)
-{
-	int64_t x = ((const struct item *)a)->ord;
-	int64_t y = ((const struct item *)b)->ord;
-
-	return (x > y) - (x < y);
 }
 
 /* The tally of items[0..n) into a new row with head, days room for n. */
@@ -175,51 +178,67 @@ enum pm_status stats_follow_through(struct dbconn *c,
                                     struct pm_error *err)
 {
 	struct stats_run x;
-	struct item *items = NULL;
-	size_t n = 0, alloc = 0, i = 0, n_undated = 0;
+	const struct stats_facts *f;
+	struct item *items = NULL, *by_row = NULL;
+	size_t n = 0, *at = NULL;
 	int64_t dmin = INT64_MAX, dmax = INT64_MIN, undated = 0, today;
-	int64_t *days = NULL;
-	char *filters[2] = {NULL, NULL};
+	int64_t *days = NULL, *ords = NULL;
+	int8_t *in = NULL;
+	uint8_t *pass = NULL;
 	char today_text[16];
-	sqlite3_stmt *s = NULL;
 	json_t *res = NULL, *list;
 	enum pm_status st;
-	int rc;
 
 	*out = NULL;
 	if ((st = stats_run_open(&x, tax, r, err)) != PM_OK)
 		goto out;
 	today = stats_today(&x);
-	if ((st = stats_run_prepare(&x, c, sql_follow, &s, filters, err)) !=
-	    PM_OK)
+	if ((st = stats_facts_current(c, &f, err)) != PM_OK ||
+	    (st = stats_run_pass(&x, f, &pass, err)) != PM_OK)
 		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t ord;
-		int in = stats_row_period(&x, s, F_STARTED, F_STARTED_E,
-		                          F_SOURCE, &ord);
+	/* Each incident's period (in: 1), or why its items are left out:
+	 * outside the range or filtered (0), undated in a range (-1). */
+	ords = xmalloc((f->n_inc ? f->n_inc : 1) * sizeof(*ords));
+	in = xmalloc(f->n_inc ? f->n_inc : 1);
+	for (size_t i = 0; i < f->n_inc; i++)
+		in[i] = (int8_t)(pass && !pass[i] ? 0
+		                 : stats_incident_period(&x, &f->inc[i],
+		                                         &ords[i]));
+	items = xmalloc((f->n_items ? f->n_items : 1) * sizeof(*items));
+	for (size_t i = 0; i < f->n_items; i++) {
+		const struct stats_item *it = &f->items[i];
 
 		/* Items of undated incidents when a range was asked for:
 		 * nobody can say whether they are inside it. */
-		if (in == -1)
-			undated++;
-		if (in != 1)
+		undated += in[it->inc] == -1;
+		if (in[it->inc] != 1)
 			continue;
-		XGROW(items, alloc, n + 1);
-		items[n].ord = ord;
-		classify(&x, s, today, &items[n]);
-		if (ord != INT64_MIN) {
-			dmin = ord < dmin ? ord : dmin;
-			dmax = ord > dmax ? ord : dmax;
-		} else {
-			n_undated++;
+		items[n].ord = ords[it->inc];
+		classify(&x, it, &f->inc[it->inc], today, &items[n]);
+		if (items[n].ord != INT64_MIN) {
+			dmin = items[n].ord < dmin ? items[n].ord : dmin;
+			dmax = items[n].ord > dmax ? items[n].ord : dmax;
 		}
 		n++;
 	}
-	if ((st = stats_run_end(&x, s, rc, dmin, dmax, err)) != PM_OK)
+	if ((st = stats_run_span(&x, dmin, dmax, err)) != PM_OK)
 		goto out;
-	/* By period, the undated (INT64_MIN) first; one row is a slice. */
-	if (n)
-		qsort(items, n, sizeof(*items), cmp_item);
+	/* By row, the unknown one (x.n) last: one row is a slice. */
+	at = xcalloc(x.n + 2, sizeof(*at));
+	for (size_t i = 0; i < n; i++)
+		at[stats_row_of(&x, items[i].ord) + 1]++;
+	for (size_t row = 0; row <= x.n; row++)
+		at[row + 1] += at[row];
+	by_row = xmalloc((n ? n : 1) * sizeof(*by_row));
+	{
+		size_t *fill = xmalloc((x.n + 1) * sizeof(*fill));
+
+		memcpy(fill, at, (x.n + 1) * sizeof(*fill));
+		for (size_t i = 0; i < n; i++)
+			by_row[fill[stats_row_of(&x, items[i].ord)]++] =
+			    items[i];
+		free(fill);
+	}
 	days = xcalloc(n ? n : 1, sizeof(*days));
 	res = stats_result_head(&x);
 	json_object_del(res, "mode");
@@ -227,21 +246,15 @@ enum pm_status stats_follow_through(struct dbconn *c,
 	json_object_set_new(res, "today", json_string(today_text));
 	json_object_set_new(res, "undated", json_integer(undated));
 	list = json_array();
-	i = n_undated;
-	for (size_t row = 0; row < x.n; row++) {
-		int64_t ord = x.lo + (int64_t)row;
-		size_t start = i;
+	for (size_t row = 0; row <= x.n; row++) {
+		int64_t ord = row == x.n ? INT64_MIN : x.lo + (int64_t)row;
 
-		while (i < n && items[i].ord == ord)
-			i++;
-		json_array_append_new(list, tally_row(stats_row_head(&x, ord),
-		                                      items + start, i - start,
-		                                      days));
+		if (row == x.n && at[row + 1] == at[row])
+			break;
+		json_array_append_new(
+		    list, tally_row(stats_row_head(&x, ord), by_row + at[row],
+		                    at[row + 1] - at[row], days));
 	}
-	if (n_undated)
-		json_array_append_new(list,
-		                      tally_row(stats_row_head(&x, INT64_MIN),
-		                                items, n_undated, days));
 	json_object_set_new(res, "rows", list);
 	list = json_pack("{s:s,s:s,s:s,s:n,s:n}", "period", "all", "label",
 	                 "All", "label_ja", "全期間", "start", "end");
@@ -252,8 +265,11 @@ out:
 	json_decref(res);
 	free(days);
 	free(items);
-	free(filters[0]);
-	free(filters[1]);
+	free(by_row);
+	free(at);
+	free(ords);
+	free(in);
+	free(pass);
 	stats_run_close(&x);
 	return st;
 }

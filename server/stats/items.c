@@ -3,21 +3,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pmkb/base/text.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/db/column.h"
 #include "pmkb/db/store.h"
 #include "pmkb/doc/learning.h"
 #include "pmkb/doc/taxonomy.h"
+#include "pmkb/stats/facts.h"
 #include "pmkb/stats/run.h"
 #include "pmkb/stats/stats.h"
 
-static const char sql_items[] =
+/* The page's items, one by one: the rest comes from stats/facts.h. */
+static const char sql_item[] =
     "SELECT a.done, a.owner, a.due, a.text, a.line, p.slug, p.title, "
-    "p.started_at, p.started_epoch, p.started_source, a.links, "
-    "a.due_implied, a.pos, a.done_on, a.ticked_at, a.ticked_commit "
-    "FROM action_items a JOIN postmortems p ON p.id = a.pm_id "
-    "WHERE " STATS_FILTERS_SQL " AND (?3 IS NULL OR lower(a.owner) = lower(?3)) "
-    "ORDER BY a.due IS NULL, a.due, p.started_epoch DESC, p.id, a.pos";
+    "p.started_at, a.links, a.due_implied, a.pos, a.done_on, a.ticked_at, "
+    "a.ticked_commit FROM action_items a JOIN postmortems p ON p.id = "
+    "a.pm_id WHERE a.id = ?1";
 enum {
 	A_DONE,
 	A_OWNER,
@@ -27,8 +28,6 @@ enum {
 	A_SLUG,
 	A_TITLE,
 	A_STARTED,
-	A_STARTED_E,
-	A_SOURCE,
 	A_LINKS,
 	A_IMPLIED,
 	A_POS,
@@ -56,52 +55,117 @@ static void item_links(json_t *item, const struct taxonomy *tax,
 	                        (const char *)sqlite3_column_text(s, A_LINKS)));
 }
 
-struct item_period {
-	int64_t ord;
-	int done;
-};
+/* The number of due texts before today's (dues sorted): an open item
+ * whose due text sorts before it is overdue. */
+static uint32_t today_rank(const struct stats_facts *f, const char *today)
+{
+	size_t lo = 0, hi = f->n_dues;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(f->dues[mid], today) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (uint32_t)lo;
+}
+
+/* The JSON of the item with rowid id, as the list shows it; NULL when
+ * it cannot be read. */
+static json_t *item_json(struct dbconn *c, const struct taxonomy *tax,
+                         int64_t id, int overdue)
+{
+	sqlite3_stmt *s = dbconn_stmt(c, sql_item);
+	json_t *item = NULL;
+
+	if (!s)
+		return NULL;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		item = json_pack(
+		    "{s:s,s:s,s:s?,s:s,s:s?,s:s?,s:b,s:b,s:i}", "slug",
+		    (const char *)sqlite3_column_text(s, A_SLUG), "title",
+		    (const char *)sqlite3_column_text(s, A_TITLE), "started_at",
+		    (const char *)sqlite3_column_text(s, A_STARTED), "text",
+		    (const char *)sqlite3_column_text(s, A_TEXT), "owner",
+		    (const char *)sqlite3_column_text(s, A_OWNER), "due",
+		    (const char *)sqlite3_column_text(s, A_DUE), "done",
+		    sqlite3_column_int(s, A_DONE), "overdue", overdue, "line",
+		    sqlite3_column_int(s, A_LINE));
+		item_links(item, tax, s);
+	}
+	sqlite3_reset(s);
+	return item;
+}
+
+/* Whether the owner filter lets it pass; owner is the filter's id, none
+ * when no item has that owner. */
+static int owned_by(const struct stats_request *r, uint32_t owner,
+                    const struct stats_item *it)
+{
+	return !r->owner || (owner != STRTAB_NONE && it->owner == owner);
+}
 
 enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
                                   const struct stats_request *r, json_t **out,
                                   struct pm_error *err)
 {
 	struct stats_run x;
-	struct item_period *ip = NULL;
-	size_t n = 0, alloc = 0, rows;
+	const struct stats_facts *f;
+	int64_t *ords = NULL, *page = NULL;
+	uint8_t *pass = NULL, *overdue_of = NULL;
+	size_t rows, n_page = 0;
 	int64_t dmin = INT64_MAX, dmax = INT64_MIN, total = 0;
 	int64_t n_open = 0, n_done = 0, n_overdue = 0;
 	int64_t *opened = NULL, *done_in = NULL;
-	char today[16], *filters[2] = {NULL, NULL};
-	sqlite3_stmt *s = NULL;
+	uint32_t owner = STRTAB_NONE, before_today;
+	char today[16];
 	json_t *res = NULL, *items = json_array(), *periods;
 	enum pm_status st;
-	int rc;
 
 	*out = NULL;
 	if ((st = stats_run_open(&x, tax, r, err)) != PM_OK)
 		goto out;
 	stats_day_text(stats_today(&x), today, sizeof(today));
-	if ((st = stats_run_prepare(&x, c, sql_items, &s, filters, err)) !=
-	    PM_OK)
+	if ((st = stats_facts_current(c, &f, err)) != PM_OK ||
+	    (st = stats_run_pass(&x, f, &pass, err)) != PM_OK)
 		goto out;
-	if (r->owner)
-		sqlite3_bind_text(s, 3, r->owner, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *due = (const char *)sqlite3_column_text(s, A_DUE);
-		int done = sqlite3_column_int(s, A_DONE);
-		int overdue = !done && due && strcmp(due, today) < 0;
+	if (r->owner) {
+		char *lo = text_ascii_lower(xstrdup(r->owner));
+
+		owner = strtab_get(&f->owners, lo);
+		free(lo);
+	}
+	before_today = today_rank(f, today);
+	/* Each incident's period; INT64_MAX: its items are left out. */
+	ords = xmalloc((f->n_inc ? f->n_inc : 1) * sizeof(*ords));
+	for (size_t i = 0; i < f->n_inc; i++) {
 		int64_t ord;
+
+		ords[i] = INT64_MAX;
+		if ((pass && !pass[i]) ||
+		    stats_incident_period(&x, &f->inc[i], &ord) != 1)
+			continue;
+		ords[i] = ord;
+	}
+	page = xmalloc(((size_t)r->limit ? (size_t)r->limit : 1) *
+	               sizeof(*page));
+	overdue_of = xmalloc((size_t)r->limit ? (size_t)r->limit : 1);
+	/* First the periods' span: only the items counted set it. */
+	for (size_t i = 0; i < f->n_items; i++) {
+		const struct stats_item *it = &f->items[i];
+		int64_t ord = ords[it->inc];
+		int done = it->ticked;
+		int overdue = !done && it->due_rank < before_today;
 		int want;
 
-		if (stats_row_period(&x, s, A_STARTED, A_STARTED_E, A_SOURCE,
-		                     &ord) != 1)
+		if (ord == INT64_MAX || !owned_by(r, owner, it))
 			continue;
 		n_done += done;
 		n_open += !done;
 		n_overdue += overdue;
-		XGROW(ip, alloc, n + 1);
-		ip[n].ord = ord;
-		ip[n++].done = done;
 		if (ord != INT64_MIN) {
 			dmin = ord < dmin ? ord : dmin;
 			dmax = ord > dmax ? ord : dmax;
@@ -110,34 +174,35 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 		       : r->status == STATS_ITEMS_OPEN ? !done
 		       : r->status == STATS_ITEMS_DONE ? done
 		                                       : 1;
-		if (!want || total++ < r->offset ||
-		    json_array_size(items) >= (size_t)r->limit)
+		if (!want || total++ < r->offset || n_page >= (size_t)r->limit)
 			continue;
-		json_array_append_new(
-		    items,
-		    json_pack(
-		        "{s:s,s:s,s:s?,s:s,s:s?,s:s?,s:b,s:b,s:i}", "slug",
-		        (const char *)sqlite3_column_text(s, A_SLUG), "title",
-		        (const char *)sqlite3_column_text(s, A_TITLE),
-		        "started_at",
-		        (const char *)sqlite3_column_text(s, A_STARTED), "text",
-		        (const char *)sqlite3_column_text(s, A_TEXT), "owner",
-		        (const char *)sqlite3_column_text(s, A_OWNER), "due",
-		        due, "done", done, "overdue", overdue, "line",
-		        sqlite3_column_int(s, A_LINE)));
-		item_links(json_array_get(items, json_array_size(items) - 1),
-		           tax, s);
+		overdue_of[n_page] = (uint8_t)overdue;
+		page[n_page++] = it->id;
 	}
-	if ((st = stats_run_end(&x, s, rc, dmin, dmax, err)) != PM_OK)
+	if ((st = stats_run_span(&x, dmin, dmax, err)) != PM_OK)
 		goto out;
+	for (size_t i = 0; i < n_page; i++) {
+		json_t *item = item_json(c, tax, page[i], overdue_of[i]);
+
+		if (!item) {
+			st = PM_DB;
+			goto out;
+		}
+		json_array_append_new(items, item);
+	}
 	rows = x.n + 1;
 	opened = xcalloc(rows, sizeof(*opened));
 	done_in = xcalloc(rows, sizeof(*done_in));
-	for (size_t i = 0; i < n; i++) {
-		size_t row = stats_row_of(&x, ip[i].ord);
+	for (size_t i = 0; i < f->n_items; i++) {
+		const struct stats_item *it = &f->items[i];
+		int64_t ord = ords[it->inc];
+		size_t row;
 
+		if (ord == INT64_MAX || !owned_by(r, owner, it))
+			continue;
+		row = stats_row_of(&x, ord);
 		opened[row]++;
-		done_in[row] += ip[i].done;
+		done_in[row] += it->ticked;
 	}
 	res = stats_result_head(&x);
 	json_object_del(res, "mode");
@@ -180,9 +245,10 @@ out:
 	json_decref(res);
 	free(opened);
 	free(done_in);
-	free(ip);
-	free(filters[0]);
-	free(filters[1]);
+	free(page);
+	free(overdue_of);
+	free(ords);
+	free(pass);
 	stats_run_close(&x);
 	return st;
 }

@@ -24,6 +24,10 @@ small and shared, so only side-by-side ratios mean much):
   throughput  wrk at 64 connections: the rare-term queries and the whole
               rotation against pmkb, a fixed 1 KB body against bare_mhd,
               and the rotation in-process on two threads
+  stats       causes, durations, action items and follow-through over
+              HTTP without the cache, with and without filters: p50/p99
+              of sequential requests, and apart the first one (which
+              loads the index generation on its reader connection)
   memory      VmHWM / VmRSS of the server after the load
   peer        Xapian over the same corpus (xapian_peer.py, Debian's
               python3-xapian, in-process, BM25, CJK n-grams, top 20 with
@@ -67,18 +71,21 @@ MODES = {
     'smoke': dict(sizes=[300], ingest_reps={300: 1}, raw={300: True},
                   search_reps={300: 2}, cold_reps={300: 1},
                   naive_reps={300: 1}, wrk_secs=1, wrk_reps=1,
-                  threads_secs=1, grep_reps=1, push_reps=2),
+                  threads_secs=1, grep_reps=1, push_reps=2,
+                  stats_reps=3),
     'quick': dict(sizes=[10000], ingest_reps={10000: 1},
                   raw={10000: True}, search_reps={10000: 5},
                   cold_reps={10000: 3}, naive_reps={10000: 2}, wrk_secs=3,
-                  wrk_reps=1, threads_secs=3, grep_reps=1, push_reps=5),
+                  wrk_reps=1, threads_secs=3, grep_reps=1, push_reps=5,
+                  stats_reps=30),
     'full': dict(sizes=[10000, 100000],
                  ingest_reps={10000: 2, 100000: 1},
                  raw={10000: True, 100000: False},
                  search_reps={10000: 20, 100000: 5},
                  cold_reps={10000: 10, 100000: 2},
                  naive_reps={10000: 3, 100000: 1}, wrk_secs=5, wrk_reps=3,
-                 threads_secs=5, grep_reps=3, push_reps=20),
+                 threads_secs=5, grep_reps=3, push_reps=20,
+                 stats_reps=30),
 }
 
 CLASSES = ['rare', 'common', 'and', 'phrase', 'prefix', 'ja2', 'ja_compound',
@@ -202,6 +209,47 @@ def settle(server, limit=60.0):
         if now - last < 0.02:
             return
         last = now
+
+
+# The statistics answered per request, with and without filters: name,
+# path. The generated corpus has these services, severities and owners.
+STATS_PATHS = [
+    ('causes', '/api/stats/causes'),
+    ('causes, filtered', '/api/stats/causes?service=kafka,search'
+                         '&severity=SEV2,SEV3&mode=any'),
+    ('durations', '/api/stats/durations'),
+    ('durations, filtered', '/api/stats/durations?service=kafka'
+                            '&severity=SEV3'),
+    ('action items (page of 500)', '/api/action-items'),
+    ('action items, filtered', '/api/action-items?service=kafka'
+                               '&owner=user7&status=all'),
+    ('follow-through', '/api/stats/follow-through'),
+]
+
+
+def stats_latency(port, path, reps, warm):
+    """Sequential GETs of path on one keep-alive connection: the first
+    (it loads the index generation on the reader it meets) apart, then
+    warm more unmeasured, then reps measured; milliseconds."""
+    import http.client
+    con = http.client.HTTPConnection('127.0.0.1', port, timeout=60)
+
+    def get():
+        t0 = time.perf_counter()
+        con.request('GET', path)
+        r = con.getresponse()
+        body = r.read()
+        if r.status != 200:
+            raise RuntimeError(f'{path}: HTTP {r.status} {body[:200]!r}')
+        return (time.perf_counter() - t0) * 1e3, len(body)
+    first, size = get()
+    for _ in range(warm):
+        get()
+    ts = sorted(get()[0] for _ in range(reps))
+    con.close()
+    return {'first_ms': first, 'bytes': size,
+            'p50_ms': ts[len(ts) // 2],
+            'p99_ms': ts[min(len(ts) - 1, int(len(ts) * 0.99))]}
 
 
 def http_json(port, path, timeout=10):
@@ -447,6 +495,10 @@ class Bench:
             log(f'bench: {n} HTTP rotation, no cache')
             r['rare_cold'] = self.wrk(srv0, paths['rare'])
             r['rotation_cold'] = self.wrk(srv0, paths['rotation'])
+            log(f'bench: {n} statistics, no cache')
+            r['stats'] = {name: stats_latency(srv0.port, path,
+                                              self.cfg['stats_reps'], 4)
+                          for name, path in STATS_PATHS}
             r['rss_cold'] = srv0.status()
         finally:
             srv0.stop()
@@ -763,6 +815,15 @@ def rows_for(n, s, mode):
                      f'git grep÷uncached {gg / h0:.0f}×, rg÷uncached '
                      f'{rg / h0:.0f}×',
                      met_mark((gg / h0 >= 100) if need else None)))
+    for name, st in s.get('stats', {}).items():
+        need = n >= 100000
+        rows.append((f'{L} stats {name}: HTTP p50 / p99 ms',
+                     f'uncached {fmt_ms(st["p50_ms"])} / '
+                     f'{fmt_ms(st["p99_ms"])} ({st["bytes"] / 1e3:.0f} KB)',
+                     f'first request on a reader (loads the index '
+                     f'generation) {fmt_ms(st["first_ms"])} ms'
+                     + ('; target p50 ≤ 10 ms' if need else ''), '—',
+                     met_mark(st['p50_ms'] <= 10 if need else None)))
     tp = s['throughput']
     bare = median_of(tp['bare'], 'rps')
     rare = median_of(tp['rare'], 'rps')

@@ -5,6 +5,10 @@
  * ordered by each duration. A query over 100,000 postmortems is then a
  * walk of arrays, not 100,000 rows read and parsed.
  *
+ * The action items are kept likewise: whether each is ticked or closed by
+ * a commit, and when, its due date, done date and owner; their texts are
+ * read from the index for the page asked for only.
+ *
  * One generation per database snapshot, as search/docmeta.h: loaded on a
  * connection inside the read transaction the request runs in, and kept
  * with the connection until the database changes. Strings are kept as
@@ -48,10 +52,25 @@ struct stats_incident {
 	uint8_t date_only;   /* started_at is a date alone: day is set */
 	uint8_t detection;   /* enum stats_detection */
 	uint8_t recurrence;  /* flagged as a possible recurrence */
+	uint8_t has_epoch;   /* started_epoch is not NULL */
 	uint32_t severity;   /* id in severities, or STRTAB_NONE */
 	uint32_t primary;    /* id in causes ("unknown" when none) */
 	uint32_t cause, n_cause;     /* its causes: cause_ids[cause..+n) */
 	uint32_t service, n_service; /* its services: service_ids[...] */
+};
+
+/* One action item as the ledger and follow-through see it. */
+struct stats_item {
+	int64_t id;	     /* action_items rowid: text and links are there */
+	int64_t first;	     /* the first commit that closed or ticked it */
+	uint32_t inc;	     /* its incident */
+	uint32_t owner;	     /* id in owners, or STRTAB_NONE */
+	uint32_t due_rank;   /* index of its due text in dues, or UINT32_MAX */
+	int32_t due_day;     /* its due (written or implied) as a day */
+	int32_t done_on_day; /* the done:DATE written in it */
+	uint8_t ticked;	     /* its box is ticked in the file */
+	uint8_t closed;	     /* a commit closed it (Postmortem-Action) */
+	uint8_t has_due_day, has_done_on, has_first;
 };
 
 struct stats_facts {
@@ -67,6 +86,14 @@ struct stats_facts {
 	uint32_t *by_dur[STATS_METRICS];
 	int64_t *dur_sorted[STATS_METRICS];
 	size_t n_by_dur[STATS_METRICS];
+	/* The action items in the ledger's order: those with a due date
+	 * first, by due date, then the newest incident first, by rowid,
+	 * by position (stats_action_items). */
+	struct stats_item *items;
+	size_t n_items;
+	struct strtab owners; /* ASCII-lowercased */
+	char **dues;	      /* the distinct due texts, sorted */
+	size_t n_dues;
 };
 
 /*

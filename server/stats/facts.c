@@ -81,6 +81,7 @@ static void generation_free(void *p)
 	}
 	free(g->ids);
 	free(g->f.items);
+	free(g->f.item_ids);
 	strtab_release(&g->f.owners);
 	for (size_t i = 0; i < g->f.n_dues; i++)
 		free(g->f.dues[i]);
@@ -299,6 +300,7 @@ static void sort_durations(struct generation *g)
  * stats_facts. */
 struct loading {
 	struct stats_item it;
+	int64_t id;
 	int64_t epoch, pm, pos; /* its incident's start and rowid */
 	int has_epoch;
 	uint32_t due; /* id in the loader's table of due texts */
@@ -439,7 +441,7 @@ static int load_items(struct dbconn *c, struct generation *g)
 		l[n].epoch = g->f.inc[k].epoch;
 		l[n].has_epoch = g->f.inc[k].has_epoch;
 		l[n].due = due ? strtab_add(&dues, due) : STRTAB_NONE;
-		it->id = sqlite3_column_int64(s, 0);
+		l[n].id = sqlite3_column_int64(s, 0);
 		it->inc = (uint32_t)k;
 		it->ticked = sqlite3_column_int(s, 3) != 0;
 		it->owner = STRTAB_NONE;
@@ -480,8 +482,11 @@ static int load_items(struct dbconn *c, struct generation *g)
 		if (n)
 			qsort(l, n, sizeof(*l), cmp_loading);
 		g->f.items = xmalloc((n ? n : 1) * sizeof(*g->f.items));
-		for (size_t i = 0; i < n; i++)
+		g->f.item_ids = xmalloc((n ? n : 1) * sizeof(*g->f.item_ids));
+		for (size_t i = 0; i < n; i++) {
 			g->f.items[i] = l[i].it;
+			g->f.item_ids[i] = l[i].id;
+		}
 		g->f.n_items = n;
 	}
 	strtab_release(&dues);

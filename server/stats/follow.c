@@ -35,7 +35,6 @@ static const char *const outcome_keys[OUTCOME__MAX] = {
     "done_on_time", "done_late", "done_no_due", "done_undated", "still_open"};
 
 struct item {
-	int64_t ord; /* the incident's period, INT64_MIN undated */
 	enum outcome what;
 	int overdue;
 	int has_days; /* days (incident to done) is known */
@@ -95,10 +94,11 @@ static int64_t max_of(const int64_t *v, size_t n)
 	return m;
 }
 
-/* Classifies it, of incident in; today and the zone from x. */
+/* Classifies it, of incident in (whose start counts when dated); today
+ * and the zone from x. */
 static void classify(const struct stats_run *x, const struct stats_item *it,
-                     const struct stats_incident *in, int64_t today,
-                     struct item *out)
+                     const struct stats_incident *in, int dated,
+                     int64_t today, struct item *out)
 {
 	int64_t done_day;
 
@@ -121,7 +121,7 @@ static void classify(const struct stats_run *x, const struct stats_item *it,
 	out->what = !it->has_due_day           ? NO_DUE
 	            : done_day <= it->due_day ? ON_TIME
 	                                      : LATE;
-	if (out->ord != INT64_MIN) {
+	if (dated) {
 		out->has_days = 1;
 		out->days = done_day - stats_incident_day(in, x->zone);
 	}
@@ -132,8 +132,6 @@ static void tally_add(struct tally *t, const struct item *it)
 	t->opened++;
 	t->n[it->what]++;
 	t->overdue += it->overdue;
-	if (it->has_days)
-		t->days[t->k++] = it->days;
 }
 
 /* The counts of t into j; sorts t->days. */
@@ -158,20 +156,6 @@ static void tally_put(json_t *j, struct tally *t)
 	json_object_set_new(j, "median_n", json_integer((json_int_t)t->k));
 }
 
-/* The tally of items[0..n) into a new row with head, days room for n. */
-static json_t *tally_row(json_t *head, const struct item *items, size_t n,
-                         int64_t *days)
-{
-	struct tally t;
-
-	memset(&t, 0, sizeof(t));
-	t.days = days;
-	for (size_t i = 0; i < n; i++)
-		tally_add(&t, &items[i]);
-	tally_put(head, &t);
-	return head;
-}
-
 enum pm_status stats_follow_through(struct dbconn *c,
                                     const struct taxonomy *tax,
                                     const struct stats_request *r, json_t **out,
@@ -179,67 +163,80 @@ enum pm_status stats_follow_through(struct dbconn *c,
 {
 	struct stats_run x;
 	const struct stats_facts *f;
-	struct item *items = NULL, *by_row = NULL;
-	size_t n = 0, *at = NULL;
+	struct stats_slots sl = {NULL, 0, 0};
+	struct tally *t = NULL, all, none;
+	size_t nd = 0, *at = NULL;
 	int64_t dmin = INT64_MAX, dmax = INT64_MIN, undated = 0, today;
-	int64_t *days = NULL, *ords = NULL;
-	int8_t *in = NULL;
+	int64_t *days = NULL, *by_slot = NULL;
+	uint32_t *day_slot = NULL;
 	uint8_t *pass = NULL;
 	char today_text[16];
 	json_t *res = NULL, *list;
 	enum pm_status st;
 
 	*out = NULL;
+	memset(&all, 0, sizeof(all));
+	memset(&none, 0, sizeof(none));
 	if ((st = stats_run_open(&x, tax, r, err)) != PM_OK)
 		goto out;
 	today = stats_today(&x);
 	if ((st = stats_facts_current(c, &f, err)) != PM_OK ||
 	    (st = stats_run_pass(&x, f, &pass, err)) != PM_OK)
 		goto out;
-	/* Each incident's period (in: 1), or why its items are left out:
-	 * outside the range or filtered (0), undated in a range (-1). */
-	ords = xmalloc((f->n_inc ? f->n_inc : 1) * sizeof(*ords));
-	in = xmalloc(f->n_inc ? f->n_inc : 1);
-	for (size_t i = 0; i < f->n_inc; i++)
-		in[i] = (int8_t)(pass && !pass[i] ? 0
-		                 : stats_incident_period(&x, &f->inc[i],
-		                                         &ords[i]));
-	items = xmalloc((f->n_items ? f->n_items : 1) * sizeof(*items));
+	stats_run_slots(&x, f, pass, &sl);
+	/* A tally per slot, the unknown row's last; the known days to done
+	 * with their slots, to be laid out by slot after. */
+	t = xcalloc(sl.n + 1, sizeof(*t));
+	days = xmalloc((f->n_items ? f->n_items : 1) * sizeof(*days));
+	day_slot = xmalloc((f->n_items ? f->n_items : 1) * sizeof(*day_slot));
 	for (size_t i = 0; i < f->n_items; i++) {
 		const struct stats_item *it = &f->items[i];
+		int32_t slot = sl.slot[it->inc];
+		int dated = slot != STATS_SLOT_UNKNOWN;
+		size_t k = dated ? (size_t)slot : sl.n;
+		struct item one;
 
 		/* Items of undated incidents when a range was asked for:
 		 * nobody can say whether they are inside it. */
-		undated += in[it->inc] == -1;
-		if (in[it->inc] != 1)
+		undated += slot == STATS_SLOT_UNSURE;
+		if (dated && (size_t)slot >= sl.n)
 			continue;
-		items[n].ord = ords[it->inc];
-		classify(&x, it, &f->inc[it->inc], today, &items[n]);
-		if (items[n].ord != INT64_MIN) {
-			dmin = items[n].ord < dmin ? items[n].ord : dmin;
-			dmax = items[n].ord > dmax ? items[n].ord : dmax;
+		classify(&x, it, &f->inc[it->inc], dated, today, &one);
+		tally_add(&t[k], &one);
+		tally_add(&all, &one);
+		if (one.has_days) {
+			days[nd] = one.days;
+			day_slot[nd++] = (uint32_t)k;
 		}
-		n++;
+	}
+	/* The periods' span: those where an item was counted. */
+	for (size_t k = 0; k < sl.n; k++) {
+		if (!t[k].opened)
+			continue;
+		dmin = dmin == INT64_MAX ? sl.base + (int64_t)k : dmin;
+		dmax = sl.base + (int64_t)k;
 	}
 	if ((st = stats_run_span(&x, dmin, dmax, err)) != PM_OK)
 		goto out;
-	/* By row, the unknown one (x.n) last: one row is a slice. */
-	at = xcalloc(x.n + 2, sizeof(*at));
-	for (size_t i = 0; i < n; i++)
-		at[stats_row_of(&x, items[i].ord) + 1]++;
-	for (size_t row = 0; row <= x.n; row++)
-		at[row + 1] += at[row];
-	by_row = xmalloc((n ? n : 1) * sizeof(*by_row));
-	{
-		size_t *fill = xmalloc((x.n + 1) * sizeof(*fill));
-
-		memcpy(fill, at, (x.n + 1) * sizeof(*fill));
-		for (size_t i = 0; i < n; i++)
-			by_row[fill[stats_row_of(&x, items[i].ord)]++] =
-			    items[i];
-		free(fill);
+	/* The days by slot (a counting sort), each tally its slice. */
+	at = xcalloc(sl.n + 2, sizeof(*at));
+	for (size_t i = 0; i < nd; i++)
+		at[day_slot[i] + 1]++;
+	for (size_t k = 0; k <= sl.n; k++) {
+		at[k + 1] += at[k];
+		t[k].days = NULL;
+		t[k].k = 0;
 	}
-	days = xcalloc(n ? n : 1, sizeof(*days));
+	by_slot = xmalloc((nd ? nd : 1) * sizeof(*by_slot));
+	for (size_t i = 0; i < nd; i++) {
+		struct tally *u = &t[day_slot[i]];
+
+		if (!u->days)
+			u->days = by_slot + at[day_slot[i]];
+		u->days[u->k++] = days[i];
+	}
+	all.days = days;
+	all.k = nd;
 	res = stats_result_head(&x);
 	json_object_del(res, "mode");
 	stats_day_text(today, today_text, sizeof(today_text));
@@ -248,27 +245,34 @@ enum pm_status stats_follow_through(struct dbconn *c,
 	list = json_array();
 	for (size_t row = 0; row <= x.n; row++) {
 		int64_t ord = row == x.n ? INT64_MIN : x.lo + (int64_t)row;
+		int64_t k = ord == INT64_MIN ? (int64_t)sl.n : ord - sl.base;
+		struct tally *u = k >= 0 && (k < (int64_t)sl.n ||
+		                             ord == INT64_MIN)
+		                      ? &t[k]
+		                      : &none;
+		json_t *head;
 
-		if (row == x.n && at[row + 1] == at[row])
+		if (ord == INT64_MIN && !u->opened)
 			break;
-		json_array_append_new(
-		    list, tally_row(stats_row_head(&x, ord), by_row + at[row],
-		                    at[row + 1] - at[row], days));
+		head = stats_row_head(&x, ord);
+		tally_put(head, u);
+		json_array_append_new(list, head);
 	}
 	json_object_set_new(res, "rows", list);
 	list = json_pack("{s:s,s:s,s:s,s:n,s:n}", "period", "all", "label",
 	                 "All", "label_ja", "全期間", "start", "end");
-	json_object_set_new(res, "all", tally_row(list, items, n, days));
+	tally_put(list, &all);
+	json_object_set_new(res, "all", list);
 	*out = res;
 	res = NULL;
 out:
 	json_decref(res);
 	free(days);
-	free(items);
-	free(by_row);
+	free(day_slot);
+	free(by_slot);
 	free(at);
-	free(ords);
-	free(in);
+	free(t);
+	free(sl.slot);
 	free(pass);
 	stats_run_close(&x);
 	return st;

@@ -13,12 +13,15 @@
 #include "pmkb/stats/run.h"
 #include "pmkb/stats/stats.h"
 
-/* The page's items, one by one: the rest comes from stats/facts.h. */
+/* The page's items, one by one: the rest comes from stats/facts.h. The
+ * start is read from the covering index: in the row it comes after the
+ * body, on overflow pages. */
 static const char sql_item[] =
     "SELECT a.done, a.owner, a.due, a.text, a.line, p.slug, p.title, "
-    "p.started_at, a.links, a.due_implied, a.pos, a.done_on, a.ticked_at, "
-    "a.ticked_commit FROM action_items a JOIN postmortems p ON p.id = "
-    "a.pm_id WHERE a.id = ?1";
+    "(SELECT started_at FROM postmortems INDEXED BY postmortems_facts "
+    "WHERE id = a.pm_id), a.links, a.due_implied, a.pos, a.done_on, "
+    "a.ticked_at, a.ticked_commit FROM action_items a JOIN postmortems p "
+    "ON p.id = a.pm_id WHERE a.id = ?1";
 enum {
 	A_DONE,
 	A_OWNER,
@@ -114,7 +117,8 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 {
 	struct stats_run x;
 	const struct stats_facts *f;
-	int64_t *ords = NULL, *page = NULL;
+	struct stats_slots sl = {NULL, 0, 0};
+	int64_t *page = NULL;
 	uint8_t *pass = NULL, *overdue_of = NULL;
 	size_t rows, n_page = 0;
 	int64_t dmin = INT64_MAX, dmax = INT64_MIN, total = 0;
@@ -139,45 +143,44 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 		free(lo);
 	}
 	before_today = today_rank(f, today);
-	/* Each incident's period; INT64_MAX: its items are left out. */
-	ords = xmalloc((f->n_inc ? f->n_inc : 1) * sizeof(*ords));
-	for (size_t i = 0; i < f->n_inc; i++) {
-		int64_t ord;
-
-		ords[i] = INT64_MAX;
-		if ((pass && !pass[i]) ||
-		    stats_incident_period(&x, &f->inc[i], &ord) != 1)
-			continue;
-		ords[i] = ord;
-	}
+	stats_run_slots(&x, f, pass, &sl);
+	/* Per slot, and the unknown row last: the items opened, done. */
+	opened = xcalloc(sl.n + 1, sizeof(*opened));
+	done_in = xcalloc(sl.n + 1, sizeof(*done_in));
 	page = xmalloc(((size_t)r->limit ? (size_t)r->limit : 1) *
 	               sizeof(*page));
 	overdue_of = xmalloc((size_t)r->limit ? (size_t)r->limit : 1);
-	/* First the periods' span: only the items counted set it. */
 	for (size_t i = 0; i < f->n_items; i++) {
 		const struct stats_item *it = &f->items[i];
-		int64_t ord = ords[it->inc];
+		int32_t slot = sl.slot[it->inc];
+		size_t at = slot == STATS_SLOT_UNKNOWN ? sl.n : (size_t)slot;
 		int done = it->ticked;
 		int overdue = !done && it->due_rank < before_today;
 		int want;
 
-		if (ord == INT64_MAX || !owned_by(r, owner, it))
+		if ((slot != STATS_SLOT_UNKNOWN && (size_t)slot >= sl.n) ||
+		    !owned_by(r, owner, it))
 			continue;
-		n_done += done;
-		n_open += !done;
-		n_overdue += overdue;
-		if (ord != INT64_MIN) {
-			dmin = ord < dmin ? ord : dmin;
-			dmax = ord > dmax ? ord : dmax;
-		}
+		opened[at]++;
+		done_in[at] += done;
 		want = r->overdue                      ? overdue
 		       : r->status == STATS_ITEMS_OPEN ? !done
 		       : r->status == STATS_ITEMS_DONE ? done
 		                                       : 1;
+		n_done += done;
+		n_open += !done;
+		n_overdue += overdue;
 		if (!want || total++ < r->offset || n_page >= (size_t)r->limit)
 			continue;
 		overdue_of[n_page] = (uint8_t)overdue;
-		page[n_page++] = it->id;
+		page[n_page++] = f->item_ids[i];
+	}
+	/* The periods' span: those where an item was counted. */
+	for (size_t k = 0; k < sl.n; k++) {
+		if (!opened[k])
+			continue;
+		dmin = dmin == INT64_MAX ? sl.base + (int64_t)k : dmin;
+		dmax = sl.base + (int64_t)k;
 	}
 	if ((st = stats_run_span(&x, dmin, dmax, err)) != PM_OK)
 		goto out;
@@ -191,19 +194,6 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 		json_array_append_new(items, item);
 	}
 	rows = x.n + 1;
-	opened = xcalloc(rows, sizeof(*opened));
-	done_in = xcalloc(rows, sizeof(*done_in));
-	for (size_t i = 0; i < f->n_items; i++) {
-		const struct stats_item *it = &f->items[i];
-		int64_t ord = ords[it->inc];
-		size_t row;
-
-		if (ord == INT64_MAX || !owned_by(r, owner, it))
-			continue;
-		row = stats_row_of(&x, ord);
-		opened[row]++;
-		done_in[row] += it->ticked;
-	}
 	res = stats_result_head(&x);
 	json_object_del(res, "mode");
 	json_object_set_new(
@@ -223,16 +213,18 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 	              "overdue", (json_int_t)n_overdue));
 	periods = json_array();
 	for (size_t row = 0; row < rows; row++) {
+		int64_t ord = row == x.n ? INT64_MIN : x.lo + (int64_t)row;
+		int64_t k = ord == INT64_MIN ? (int64_t)sl.n : ord - sl.base;
+		int in = k >= 0 && (k < (int64_t)sl.n || ord == INT64_MIN);
+		int64_t o = in ? opened[k] : 0, d = in ? done_in[k] : 0;
 		json_t *j;
 
-		if (row == x.n && !opened[row])
+		if (ord == INT64_MIN && !o)
 			break;
-		j = stats_row_head(&x, row == x.n ? INT64_MIN
-		                                  : x.lo + (int64_t)row);
-		json_object_set_new(j, "opened", json_integer(opened[row]));
-		json_object_set_new(j, "done", json_integer(done_in[row]));
-		json_object_set_new(j, "still_open",
-		                    json_integer(opened[row] - done_in[row]));
+		j = stats_row_head(&x, ord);
+		json_object_set_new(j, "opened", json_integer(o));
+		json_object_set_new(j, "done", json_integer(d));
+		json_object_set_new(j, "still_open", json_integer(o - d));
 		json_array_append_new(periods, j);
 	}
 	json_object_set_new(res, "periods", periods);
@@ -247,7 +239,7 @@ out:
 	free(done_in);
 	free(page);
 	free(overdue_of);
-	free(ords);
+	free(sl.slot);
 	free(pass);
 	stats_run_close(&x);
 	return st;

@@ -195,6 +195,35 @@ int stats_incident_period(struct stats_run *x,
 	return 1;
 }
 
+void stats_run_slots(struct stats_run *x, const struct stats_facts *f,
+                     const uint8_t *pass, struct stats_slots *out)
+{
+	int64_t *ords = xmalloc((f->n_inc ? f->n_inc : 1) * sizeof(*ords));
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+
+	out->slot = xmalloc((f->n_inc ? f->n_inc : 1) * sizeof(*out->slot));
+	for (size_t i = 0; i < f->n_inc; i++) {
+		int in = pass && !pass[i]
+		             ? 0
+		             : stats_incident_period(x, &f->inc[i], &ords[i]);
+
+		out->slot[i] = in == -1  ? STATS_SLOT_UNSURE
+		               : in == 0 ? STATS_SLOT_OUT
+		               : ords[i] == INT64_MIN ? STATS_SLOT_UNKNOWN
+		                                      : 0;
+		if (in == 1 && ords[i] != INT64_MIN) {
+			lo = ords[i] < lo ? ords[i] : lo;
+			hi = ords[i] > hi ? ords[i] : hi;
+		}
+	}
+	out->base = lo;
+	out->n = lo <= hi ? (size_t)(hi - lo) + 1 : 0;
+	for (size_t i = 0; i < f->n_inc; i++)
+		if (!out->slot[i])
+			out->slot[i] = (int32_t)(ords[i] - lo);
+	free(ords);
+}
+
 /*
  * The service (which 0) or severity (1) filter of x as a JSON array of
  * the values asked for, severities canonical; NULL in *out when it is

@@ -61,16 +61,15 @@ struct stats_incident {
 
 /* One action item as the ledger and follow-through see it. */
 struct stats_item {
-	int64_t id;	     /* action_items rowid: text and links are there */
 	int64_t first;	     /* the first commit that closed or ticked it */
 	uint32_t inc;	     /* its incident */
 	uint32_t owner;	     /* id in owners, or STRTAB_NONE */
 	uint32_t due_rank;   /* index of its due text in dues, or UINT32_MAX */
 	int32_t due_day;     /* its due (written or implied) as a day */
 	int32_t done_on_day; /* the done:DATE written in it */
-	uint8_t ticked;	     /* its box is ticked in the file */
-	uint8_t closed;	     /* a commit closed it (Postmortem-Action) */
-	uint8_t has_due_day, has_done_on, has_first;
+	unsigned ticked : 1; /* its box is ticked in the file */
+	unsigned closed : 1; /* a commit closed it (Postmortem-Action) */
+	unsigned has_due_day : 1, has_done_on : 1, has_first : 1;
 };
 
 struct stats_facts {
@@ -90,6 +89,7 @@ struct stats_facts {
 	 * first, by due date, then the newest incident first, by rowid,
 	 * by position (stats_action_items). */
 	struct stats_item *items;
+	int64_t *item_ids; /* their action_items rowids: text and links */
 	size_t n_items;
 	struct strtab owners; /* ASCII-lowercased */
 	char **dues;	      /* the distinct due texts, sorted */

@@ -65,6 +65,22 @@ int stats_incident_period(struct stats_run *x,
                           const struct stats_incident *in, int64_t *ord);
 
 /*
+ * Where every incident of f falls in x (stats_incident_period() of each
+ * that passes the filters pass, NULL: all): slot[i] is its period minus
+ * base, 0..n-1, or one of the values below. Owned: free(slot).
+ */
+#define STATS_SLOT_UNKNOWN INT32_MAX	   /* undated, no range: unknown */
+#define STATS_SLOT_OUT (INT32_MAX - 1)	   /* filtered, or out of range */
+#define STATS_SLOT_UNSURE (INT32_MAX - 2) /* undated, a range asked for */
+struct stats_slots {
+	int32_t *slot;
+	int64_t base;
+	size_t n;
+};
+void stats_run_slots(struct stats_run *x, const struct stats_facts *f,
+                     const uint8_t *pass, struct stats_slots *out);
+
+/*
  * Which incidents of f pass the service and severity filters of x (as
  * STATS_FILTERS_SQL): *pass is NULL when every one does, else one byte per
  * incident, 1 passing (owned). An unknown severity is PM_INVALID.

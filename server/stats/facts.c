@@ -5,6 +5,8 @@
  *   load        the covering index postmortems_facts in rowid order, the
  *               service labels, the recurrence flags; then, per metric,
  *               the incidents sorted by duration
+ *   items       the action items with their first closing commits, their
+ *               due texts ranked, sorted in the ledger's order
  *   generation  kept on the connection for its snapshot
  *               (dbconn_derived)
  */

@@ -1,7 +1,13 @@
-/* The action items across postmortems, by period: stats_action_items()
- * (include/pmkb/stats/stats.h). */
+/*
+ * The action items across postmortems, by period: stats_action_items()
+ * (include/pmkb/stats/stats.h). The counts and the order come from the
+ * facts in memory (stats/facts.h); the texts of the page shown are read
+ * from the index.
+ */
 #include <stdlib.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "pmkb/base/text.h"
 #include "pmkb/base/xalloc.h"

@@ -2,9 +2,7 @@
  * Incidents by cause and their durations, per period: stats_causes() and
  * stats_durations() (include/pmkb/stats/stats.h).
  */
-#include <limits.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -8,7 +8,6 @@
 #include "pmkb/base/text.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
-#include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/stats/facts.h"
 #include "pmkb/stats/run.h"
@@ -70,38 +69,6 @@ void stats_run_close(struct stats_run *x)
 	x->known = NULL;
 }
 
-/* Whether a row's start counts as the incident's date (see stats.h). */
-int stats_row_dated(sqlite3_stmt *s, int col_at, int col_source)
-{
-	const char *src = (const char *)sqlite3_column_text(s, col_source);
-
-	return sqlite3_column_type(s, col_at) != SQLITE_NULL && src &&
-	       strcmp(src, "none") && strcmp(src, "mtime");
-}
-
-/*
- * The period of a row: 1 and *ord, 0 when it is outside from/to, -1 for an
- * undated row when a range was asked for (nobody can say whether it is
- * inside). Without a range, an undated row is 1 with *ord INT64_MIN.
- */
-int stats_row_period(const struct stats_run *x, sqlite3_stmt *s, int col_at,
-                     int col_epoch, int col_source, int64_t *ord)
-{
-	int64_t day;
-
-	if (!stats_row_dated(s, col_at, col_source)) {
-		*ord = INT64_MIN;
-		return x->has_from || x->has_to ? -1 : 1;
-	}
-	stats_start_day(x->zone, (const char *)sqlite3_column_text(s, col_at),
-	                sqlite3_column_int64(s, col_epoch), &day);
-	if ((x->has_from && day < x->from_day) ||
-	    (x->has_to && day > x->to_day))
-		return 0;
-	*ord = stats_period_of(x->r->period, x->fiscal, day);
-	return 1;
-}
-
 /*
  * Fixes the periods to answer for: from/to when given, else the first and
  * last period with data (dmin > dmax: none).
@@ -136,16 +103,6 @@ enum pm_status stats_run_span(struct stats_run *x, int64_t dmin, int64_t dmax,
 		                    STATS_MAX_PERIODS);
 	x->n = (size_t)n;
 	return PM_OK;
-}
-
-enum pm_status stats_run_end(struct stats_run *x, sqlite3_stmt *s, int rc,
-                             int64_t dmin, int64_t dmax,
-                             struct pm_error *err)
-{
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return PM_DB;
-	return stats_run_span(x, dmin, dmax, err);
 }
 
 /* The row of period ord in an answer over x's span: row x->n is the
@@ -266,26 +223,6 @@ static enum pm_status filter_list(const struct stats_run *x, int i,
 	return PM_OK;
 }
 
-/* Binds the service and severity filters as JSON arrays. */
-enum pm_status stats_bind_filters(const struct stats_run *x, sqlite3_stmt *s,
-                                  char **owned, struct pm_error *err)
-{
-	for (int i = 0; i < 2; i++) {
-		json_t *a;
-		enum pm_status st = filter_list(x, i, &a, err);
-
-		owned[i] = NULL;
-		if (st != PM_OK)
-			return st;
-		if (!a)
-			continue;
-		owned[i] = json_dumps(a, JSON_COMPACT);
-		json_decref(a);
-		sqlite3_bind_text(s, i + 1, owned[i], -1, SQLITE_TRANSIENT);
-	}
-	return PM_OK;
-}
-
 /* The ids in t of the values of list (lowercased first with lower); ids
  * not in t are left out. */
 static uint8_t *value_set(const struct strtab *t, json_t *list, int lower)
@@ -343,16 +280,6 @@ out:
 	json_decref(lists[0]);
 	json_decref(lists[1]);
 	return st;
-}
-
-enum pm_status stats_run_prepare(const struct stats_run *x, struct dbconn *c,
-                                 const char *sql, sqlite3_stmt **s,
-                                 char **owned, struct pm_error *err)
-{
-	owned[0] = owned[1] = NULL;
-	if (!(*s = dbconn_stmt(c, sql)))
-		return PM_DB;
-	return stats_bind_filters(x, *s, owned, err);
 }
 
 /* {"period", "label", "label_ja", "start", "end"} for ord (or unknown). */

@@ -1,8 +1,8 @@
 /*
  * What the stats queries share (stats/run.c): the request resolved into a
- * zone, a fiscal year and a span of periods; a row's period; the filters
- * bound to a statement; the heads of results and of their rows. For the
- * queries in stats/ only.
+ * zone, a fiscal year and a span of periods; an incident's period; the
+ * filters applied to the facts (stats/facts.h); the heads of results and
+ * of their rows. For the queries in stats/ only.
  */
 #ifndef PMKB_STATS_RUN_H
 #define PMKB_STATS_RUN_H
@@ -11,12 +11,10 @@
 #include <stdint.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "pmkb/base/status.h"
 #include "pmkb/stats/stats.h"
 
-struct dbconn;
 struct stats_facts;
 struct stats_incident;
 struct taxonomy;
@@ -48,19 +46,13 @@ enum pm_status stats_run_open(struct stats_run *x, const struct taxonomy *tax,
 
 void stats_run_close(struct stats_run *x);
 
-/* Whether a row's start counts as the incident's date (see stats.h). */
-int stats_row_dated(sqlite3_stmt *s, int col_at, int col_source);
-
 /*
- * The period of a row: 1 and *ord, 0 when it is outside from/to, -1 for an
- * undated row when a range was asked for (nobody can say whether it is
- * inside). Without a range, an undated row is 1 with *ord INT64_MIN.
+ * The period of incident in: 1 and *ord, 0 when it is outside from/to,
+ * -1 when it is undated and a range was asked for (nobody can say
+ * whether it is inside). Without a range, an undated one is 1 with *ord
+ * INT64_MIN. Remembers the period of each day it sees in x: incidents
+ * share few days.
  */
-int stats_row_period(const struct stats_run *x, sqlite3_stmt *s, int col_at,
-                     int col_epoch, int col_source, int64_t *ord);
-
-/* The period of incident in, as stats_row_period() for a row. Remembers
- * the period of each day it sees in x: incidents share few days. */
 int stats_incident_period(struct stats_run *x,
                           const struct stats_incident *in, int64_t *ord);
 
@@ -81,9 +73,11 @@ void stats_run_slots(struct stats_run *x, const struct stats_facts *f,
                      const uint8_t *pass, struct stats_slots *out);
 
 /*
- * Which incidents of f pass the service and severity filters of x (as
- * STATS_FILTERS_SQL): *pass is NULL when every one does, else one byte per
- * incident, 1 passing (owned). An unknown severity is PM_INVALID.
+ * Which incidents of f pass the service and severity filters of x: any
+ * of the services asked for (without ASCII case, as SQLite's lower()) and
+ * any of the severities (canonical). *pass is NULL when every one does,
+ * else one byte per incident, 1 passing (owned). An unknown severity is
+ * PM_INVALID.
  */
 enum pm_status stats_run_pass(const struct stats_run *x,
                               const struct stats_facts *f, uint8_t **pass,
@@ -96,40 +90,9 @@ enum pm_status stats_run_pass(const struct stats_run *x,
 enum pm_status stats_run_span(struct stats_run *x, int64_t dmin, int64_t dmax,
                               struct pm_error *err);
 
-/*
- * Ends a query's walk of s, whose last sqlite3_step() gave rc: resets s,
- * then fixes the span as stats_run_span(). PM_DB when the walk failed.
- */
-enum pm_status stats_run_end(struct stats_run *x, sqlite3_stmt *s, int rc,
-                             int64_t dmin, int64_t dmax,
-                             struct pm_error *err);
-
 /* The row of period ord in an answer over x's span: row x->n is the
  * unknown one (ord INT64_MIN). */
 size_t stats_row_of(const struct stats_run *x, int64_t ord);
-
-/*
- * The service and severity filters of a statement over postmortems p, as
- * stats_bind_filters() binds them: ?1 and ?2, JSON arrays or NULL.
- */
-#define STATS_FILTERS_SQL                                                     \
-	"(?1 IS NULL OR EXISTS (SELECT 1 FROM labels l WHERE l.pm_id = p.id " \
-	"AND l.kind = 'service' AND lower(l.value) IN "                      \
-	"(SELECT lower(value) FROM json_each(?1)))) "                        \
-	"AND (?2 IS NULL OR p.severity IN (SELECT value FROM json_each(?2)))"
-
-/*
- * The statement sql of c (borrowed, as dbconn_stmt) in *s with the
- * filters bound (stats_bind_filters; owned[0..1] to free after). PM_DB
- * when it cannot be prepared.
- */
-enum pm_status stats_run_prepare(const struct stats_run *x, struct dbconn *c,
-                                 const char *sql, sqlite3_stmt **s,
-                                 char **owned, struct pm_error *err);
-
-/* Binds the service and severity filters as JSON arrays. */
-enum pm_status stats_bind_filters(const struct stats_run *x, sqlite3_stmt *s,
-                                  char **owned, struct pm_error *err);
 
 /* {"period", "label", "label_ja", "start", "end"} for ord (or unknown). */
 json_t *stats_row_head(const struct stats_run *x, int64_t ord);

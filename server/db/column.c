@@ -4,6 +4,11 @@
 #include "pmkb/db/column.h"
 #include "pmkb/doc/postmortem.h"
 
+const char *column_cstr(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
 const char *column_text(sqlite3_stmt *s, int i)
 {
 	const char *v = (const char *)sqlite3_column_text(s, i);

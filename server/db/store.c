@@ -295,7 +295,8 @@ static int snapshot(struct dbconn *c, int64_t name[2])
 }
 
 void *dbconn_derived(struct dbconn *c, const void *key,
-		     void *(*load)(struct dbconn *c),
+		     void *(*load)(struct dbconn *c, const void *arg),
+		     const void *arg,
 		     void (*free_fn)(void *data))
 {
 	struct derived *d = NULL;
@@ -316,7 +317,7 @@ void *dbconn_derived(struct dbconn *c, const void *key,
 		d->free_fn(d->data);
 	d->key = key;
 	d->free_fn = free_fn;
-	d->data = load(c);
+	d->data = load(c, arg);
 	d->snap[0] = snap[0];
 	d->snap[1] = snap[1];
 	return d->data;

@@ -257,10 +257,11 @@ static void generation_free(void *dm)
 	docmeta_free(dm);
 }
 
-static void *load(struct dbconn *c)
+static void *load(struct dbconn *c, const void *arg)
 {
 	struct docmeta *dm = xcalloc(1, sizeof(*dm));
 
+	(void)arg;
 	if (load_docs(c, dm) != SQLITE_OK || load_labels(c, dm) != SQLITE_OK ||
 	    load_sizes(c, dm) != SQLITE_OK) {
 		docmeta_free(dm);
@@ -272,7 +273,7 @@ static void *load(struct dbconn *c)
 enum pm_status docmeta_current(struct dbconn *c, const struct docmeta **out,
 			       struct pm_error *err)
 {
-	*out = dbconn_derived(c, &generation_key, load, generation_free);
+	*out = dbconn_derived(c, &generation_key, load, NULL, generation_free);
 	if (*out)
 		return PM_OK;
 	log_kv(LOG_ERROR, "search.docmeta", "error",

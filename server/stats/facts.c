@@ -5,8 +5,6 @@
  *   load        the covering index postmortems_facts in rowid order, the
  *               service labels, the recurrence flags; then, per metric,
  *               the incidents sorted by duration
- *   items       the action items with their first closing commits, their
- *               due texts ranked, sorted in the ledger's order
  *   generation  kept on the connection for its snapshot
  *               (dbconn_derived)
  */
@@ -20,6 +18,7 @@
 #include "pmkb/base/log.h"
 #include "pmkb/base/text.h"
 #include "pmkb/base/xalloc.h"
+#include "pmkb/db/column.h"
 #include "pmkb/db/store.h"
 #include "pmkb/search/relations.h"
 #include "pmkb/stats/facts.h"
@@ -45,22 +44,13 @@ static const char sql_services[] =
 	"SELECT pm_id, value FROM labels WHERE kind = 'service'";
 static const char sql_recurrences[] = RELATIONS_RECURRENT_IDS_SQL;
 
-static const char sql_items[] =
-	"SELECT id, pm_id, pos, done, owner, due, done_on, ticked_at"
-	" FROM action_items";
-/* Commits that closed an item (pos is 1-based there): the first one. */
-static const char sql_commits[] =
-	"SELECT p.id, c.pos, min(c.commit_time) FROM action_commits c"
-	" JOIN postmortems p ON p.slug = c.slug GROUP BY c.slug, c.pos";
-
 const char *const stats_detection_names[STATS_DETECTED__MAX] = {
 	"alert", "customer", "internal", "other"
 };
 
-/* A generation and the rowids of its incidents, ascending. */
+/* A generation, and the room of its growing arrays while it loads. */
 struct generation {
 	struct stats_facts f;
-	int64_t *ids;
 	size_t alloc_inc, alloc_causes;
 };
 
@@ -81,30 +71,23 @@ static void generation_free(void *p)
 		free(g->f.by_dur[m]);
 		free(g->f.dur_sorted[m]);
 	}
-	free(g->ids);
-	free(g->f.items);
-	free(g->f.item_ids);
-	strtab_release(&g->f.owners);
-	for (size_t i = 0; i < g->f.n_dues; i++)
-		free(g->f.dues[i]);
-	free(g->f.dues);
+	free(g->f.ids);
 	free(g);
 }
 
-/* The incident with rowid id, or SIZE_MAX. */
-static size_t incident_of(const struct generation *g, int64_t id)
+size_t stats_facts_find(const struct stats_facts *f, int64_t id)
 {
-	size_t lo = 0, hi = g->f.n_inc;
+	size_t lo = 0, hi = f->n_inc;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (g->ids[mid] < id)
+		if (f->ids[mid] < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < g->f.n_inc && g->ids[lo] == id ? lo : SIZE_MAX;
+	return lo < f->n_inc && f->ids[lo] == id ? lo : SIZE_MAX;
 }
 
 static uint32_t cause_id(struct generation *g, const char *raw)
@@ -112,17 +95,12 @@ static uint32_t cause_id(struct generation *g, const char *raw)
 	return strtab_add(&g->f.causes, raw && *raw ? raw : "unknown");
 }
 
-static const char *text(sqlite3_stmt *s, int col)
-{
-	return (const char *)sqlite3_column_text(s, col);
-}
-
 /* Seconds from the start to the timestamp in columns at and at + 1, as
  * the durations count them (stats.h), or -1. */
 static int64_t duration(sqlite3_stmt *s, int at)
 {
-	const char *start = text(s, C_STARTED), *src = text(s, C_SOURCE);
-	const char *t = text(s, at);
+	const char *start = column_cstr(s, C_STARTED), *src = column_cstr(s, C_SOURCE);
+	const char *t = column_cstr(s, at);
 	int64_t d;
 
 	if (!start || !t || !src || strcmp(src, "front-matter") ||
@@ -167,14 +145,14 @@ static int load_incidents(struct dbconn *c, struct generation *g)
 	if (!s)
 		return SQLITE_ERROR;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *at = text(s, C_STARTED), *src = text(s, C_SOURCE);
-		const char *sev = text(s, C_SEVERITY);
+		const char *at = column_cstr(s, C_STARTED), *src = column_cstr(s, C_SOURCE);
+		const char *sev = column_cstr(s, C_SEVERITY);
 		struct stats_incident *in;
 		int64_t day;
 
 		XGROW(g->f.inc, g->alloc_inc, g->f.n_inc + 1);
-		g->ids = xrealloc(g->ids, g->alloc_inc * sizeof(*g->ids));
-		g->ids[g->f.n_inc] = sqlite3_column_int64(s, C_ID);
+		g->f.ids = xrealloc(g->f.ids, g->alloc_inc * sizeof(*g->f.ids));
+		g->f.ids[g->f.n_inc] = sqlite3_column_int64(s, C_ID);
 		in = &g->f.inc[g->f.n_inc++];
 		memset(in, 0, sizeof(*in));
 		in->epoch = sqlite3_column_int64(s, C_STARTED_E);
@@ -188,11 +166,11 @@ static int load_incidents(struct dbconn *c, struct generation *g)
 		}
 		for (int m = 0; m < STATS_METRICS; m++)
 			in->dur[m] = duration(s, C_DETECTED + 2 * m);
-		in->detection = (uint8_t)detection_of(text(s, C_DETECTION));
+		in->detection = (uint8_t)detection_of(column_cstr(s, C_DETECTION));
 		in->severity = sev ? strtab_add(&g->f.severities, sev)
 				   : STRTAB_NONE;
-		in->primary = cause_id(g, text(s, C_PRIMARY));
-		load_causes(g, in, text(s, C_CAUSES));
+		in->primary = cause_id(g, column_cstr(s, C_PRIMARY));
+		load_causes(g, in, column_cstr(s, C_CAUSES));
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -215,8 +193,8 @@ static int load_services(struct dbconn *c, struct generation *g)
 	if (!s)
 		return SQLITE_ERROR;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		size_t k = incident_of(g, sqlite3_column_int64(s, 0));
-		const char *v = text(s, 1);
+		size_t k = stats_facts_find(&g->f, sqlite3_column_int64(s, 0));
+		const char *v = column_cstr(s, 1);
 		char *l;
 
 		if (k == SIZE_MAX || !v)
@@ -250,7 +228,7 @@ static int load_recurrences(struct dbconn *c, struct generation *g)
 	if (!s)
 		return SQLITE_ERROR;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		size_t k = incident_of(g, sqlite3_column_int64(s, 0));
+		size_t k = stats_facts_find(&g->f, sqlite3_column_int64(s, 0));
 
 		if (k != SIZE_MAX)
 			g->f.inc[k].recurrence = 1;
@@ -298,212 +276,14 @@ static void sort_durations(struct generation *g)
 	free(k);
 }
 
-/* An item while loading, with what orders the list: see struct
- * stats_facts. */
-struct loading {
-	struct stats_item it;
-	int64_t id;
-	int64_t epoch, pm, pos; /* its incident's start and rowid */
-	int has_epoch;
-	uint32_t due; /* id in the loader's table of due texts */
-};
-
-/* A closing commit's (incident, position) and the first time. */
-struct closing {
-	uint32_t inc;
-	int64_t pos;
-	int64_t first;
-	int has_first;
-};
-
-static int cmp_closing(const void *a, const void *b)
-{
-	const struct closing *x = a, *y = b;
-
-	if (x->inc != y->inc)
-		return x->inc < y->inc ? -1 : 1;
-	return (x->pos > y->pos) - (x->pos < y->pos);
-}
-
-/* The closing commits of (inc, pos), or NULL. */
-static const struct closing *closing_of(const struct closing *cl, size_t n,
-					uint32_t inc, int64_t pos)
-{
-	struct closing key = { inc, pos, 0, 0 };
-
-	return n ? bsearch(&key, cl, n, sizeof(*cl), cmp_closing) : NULL;
-}
-
-static int load_closings(struct dbconn *c, struct generation *g,
-			 struct closing **out, size_t *n_out)
-{
-	sqlite3_stmt *s = dbconn_stmt(c, sql_commits);
-	struct closing *cl = NULL;
-	size_t n = 0, alloc = 0;
-	int rc;
-
-	*out = NULL;
-	*n_out = 0;
-	if (!s)
-		return SQLITE_ERROR;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		size_t k = incident_of(g, sqlite3_column_int64(s, 0));
-
-		if (k == SIZE_MAX)
-			continue;
-		XGROW(cl, alloc, n + 1);
-		cl[n].inc = (uint32_t)k;
-		cl[n].pos = sqlite3_column_int64(s, 1);
-		cl[n].has_first = sqlite3_column_type(s, 2) != SQLITE_NULL;
-		cl[n++].first = sqlite3_column_int64(s, 2);
-	}
-	sqlite3_reset(s);
-	if (n)
-		qsort(cl, n, sizeof(*cl), cmp_closing);
-	*out = cl;
-	*n_out = n;
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-/* ORDER BY due IS NULL, due, started_epoch DESC, rowid, pos. */
-static int cmp_loading(const void *a, const void *b)
-{
-	const struct loading *x = a, *y = b;
-
-	/* UINT32_MAX (no due) sorts last of itself. */
-	if (x->it.due_rank != y->it.due_rank)
-		return x->it.due_rank < y->it.due_rank ? -1 : 1;
-	/* A missing start is NULL: last when descending. */
-	if (x->has_epoch != y->has_epoch)
-		return x->has_epoch ? -1 : 1;
-	if (x->epoch != y->epoch)
-		return x->epoch > y->epoch ? -1 : 1;
-	if (x->pm != y->pm)
-		return x->pm < y->pm ? -1 : 1;
-	return (x->pos > y->pos) - (x->pos < y->pos);
-}
-
-static int cmp_text(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorts the distinct due texts into g->f.dues and ranks each item's. */
-static void rank_dues(struct generation *g, struct strtab *dues,
-		      struct loading *l, size_t n)
-{
-	uint32_t *rank = xmalloc((dues->n ? dues->n : 1) * sizeof(*rank));
-
-	g->f.dues = xmalloc((dues->n ? dues->n : 1) * sizeof(char *));
-	g->f.n_dues = dues->n;
-	for (size_t i = 0; i < dues->n; i++)
-		g->f.dues[i] = dues->s[i];
-	qsort(g->f.dues, dues->n, sizeof(char *), cmp_text);
-	for (size_t i = 0; i < dues->n; i++)
-		rank[strtab_get(dues, g->f.dues[i])] = (uint32_t)i;
-	for (size_t i = 0; i < n; i++)
-		l[i].it.due_rank = l[i].due == STRTAB_NONE ? UINT32_MAX
-							   : rank[l[i].due];
-	/* The texts now belong to g->f.dues. */
-	for (size_t i = 0; i < dues->n; i++)
-		g->f.dues[i] = xstrdup(g->f.dues[i]);
-	free(rank);
-}
-
-static int load_items(struct dbconn *c, struct generation *g)
-{
-	sqlite3_stmt *s;
-	struct loading *l = NULL;
-	struct closing *cl = NULL;
-	struct strtab dues = { 0 };
-	size_t n = 0, alloc = 0, n_cl = 0;
-	int rc;
-
-	if ((rc = load_closings(c, g, &cl, &n_cl)) != SQLITE_OK)
-		return rc;
-	if (!(s = dbconn_stmt(c, sql_items))) {
-		free(cl);
-		return SQLITE_ERROR;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		size_t k = incident_of(g, sqlite3_column_int64(s, 1));
-		const char *owner = text(s, 4), *due = text(s, 5);
-		const char *done_on = text(s, 6);
-		const struct closing *by;
-		struct stats_item *it;
-		int64_t day;
-
-		if (k == SIZE_MAX)
-			continue;
-		XGROW(l, alloc, n + 1);
-		memset(&l[n], 0, sizeof(l[n]));
-		it = &l[n].it;
-		l[n].pos = sqlite3_column_int64(s, 2);
-		l[n].pm = g->ids[k];
-		l[n].epoch = g->f.inc[k].epoch;
-		l[n].has_epoch = g->f.inc[k].has_epoch;
-		l[n].due = due ? strtab_add(&dues, due) : STRTAB_NONE;
-		l[n].id = sqlite3_column_int64(s, 0);
-		it->inc = (uint32_t)k;
-		it->ticked = sqlite3_column_int(s, 3) != 0;
-		it->owner = STRTAB_NONE;
-		if (owner) {
-			char *lo = text_ascii_lower(xstrdup(owner));
-
-			it->owner = strtab_add(&g->f.owners, lo);
-			free(lo);
-		}
-		if (due && !stats_range_day(due, 1, 0, &day)) {
-			it->has_due_day = 1;
-			it->due_day = (int32_t)day;
-		}
-		if (done_on && !stats_range_day(done_on, 1, 0, &day)) {
-			it->has_done_on = 1;
-			it->done_on_day = (int32_t)day;
-		}
-		if (sqlite3_column_type(s, 7) != SQLITE_NULL) {
-			it->has_first = 1;
-			it->first = sqlite3_column_int64(s, 7);
-		}
-		by = closing_of(cl, n_cl, (uint32_t)k, l[n].pos + 1);
-		if (by) {
-			it->closed = 1;
-			/* The earlier of the commit and the tick. */
-			if (by->has_first &&
-			    (!it->has_first || by->first < it->first)) {
-				it->has_first = 1;
-				it->first = by->first;
-			}
-		}
-		n++;
-	}
-	sqlite3_reset(s);
-	free(cl);
-	if (rc == SQLITE_DONE) {
-		rank_dues(g, &dues, l, n);
-		if (n)
-			qsort(l, n, sizeof(*l), cmp_loading);
-		g->f.items = xmalloc((n ? n : 1) * sizeof(*g->f.items));
-		g->f.item_ids = xmalloc((n ? n : 1) * sizeof(*g->f.item_ids));
-		for (size_t i = 0; i < n; i++) {
-			g->f.items[i] = l[i].it;
-			g->f.item_ids[i] = l[i].id;
-		}
-		g->f.n_items = n;
-	}
-	strtab_release(&dues);
-	free(l);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-static void *load(struct dbconn *c)
+static void *load(struct dbconn *c, const void *arg)
 {
 	struct generation *g = xcalloc(1, sizeof(*g));
 
+	(void)arg;
 	if (load_incidents(c, g) != SQLITE_OK ||
 	    load_services(c, g) != SQLITE_OK ||
-	    load_recurrences(c, g) != SQLITE_OK ||
-	    load_items(c, g) != SQLITE_OK) {
+	    load_recurrences(c, g) != SQLITE_OK) {
 		generation_free(g);
 		return NULL;
 	}
@@ -516,7 +296,7 @@ enum pm_status stats_facts_current(struct dbconn *c,
 				   struct pm_error *err)
 {
 	struct generation *g =
-		dbconn_derived(c, &generation_key, load, generation_free);
+		dbconn_derived(c, &generation_key, load, NULL, generation_free);
 
 	*out = g ? &g->f : NULL;
 	if (g)

@@ -19,6 +19,7 @@
 #include "pmkb/base/civil.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/stats/facts.h"
+#include "pmkb/stats/ledger.h"
 #include "pmkb/stats/run.h"
 #include "pmkb/stats/stats.h"
 
@@ -163,6 +164,7 @@ enum pm_status stats_follow_through(struct dbconn *c,
 {
 	struct stats_run x;
 	const struct stats_facts *f;
+	const struct stats_ledger *lg;
 	struct stats_slots sl = {NULL, 0, 0};
 	struct tally *t = NULL, all, none;
 	size_t nd = 0, *at = NULL;
@@ -181,16 +183,17 @@ enum pm_status stats_follow_through(struct dbconn *c,
 		goto out;
 	today = stats_today(&x);
 	if ((st = stats_facts_current(c, &f, err)) != PM_OK ||
+	    (st = stats_ledger_current(c, f, &lg, err)) != PM_OK ||
 	    (st = stats_run_pass(&x, f, &pass, err)) != PM_OK)
 		goto out;
 	stats_run_slots(&x, f, pass, &sl);
 	/* A tally per slot, the unknown row's last; the known days to done
 	 * with their slots, to be laid out by slot after. */
 	t = xcalloc(sl.n + 1, sizeof(*t));
-	days = xmalloc((f->n_items ? f->n_items : 1) * sizeof(*days));
-	day_slot = xmalloc((f->n_items ? f->n_items : 1) * sizeof(*day_slot));
-	for (size_t i = 0; i < f->n_items; i++) {
-		const struct stats_item *it = &f->items[i];
+	days = xmalloc((lg->n_items ? lg->n_items : 1) * sizeof(*days));
+	day_slot = xmalloc((lg->n_items ? lg->n_items : 1) * sizeof(*day_slot));
+	for (size_t i = 0; i < lg->n_items; i++) {
+		const struct stats_item *it = &lg->items[i];
 		int32_t slot = sl.slot[it->inc];
 		int dated = slot != STATS_SLOT_UNKNOWN;
 		size_t k = dated ? (size_t)slot : sl.n;

@@ -1,7 +1,7 @@
 /*
  * The action items across postmortems, by period: stats_action_items()
  * (include/pmkb/stats/stats.h). The counts and the order come from the
- * facts in memory (stats/facts.h); the texts of the page shown are read
+ * items in memory (stats/ledger.h); the texts of the page shown are read
  * from the index.
  */
 #include <stdlib.h>
@@ -16,6 +16,7 @@
 #include "pmkb/doc/learning.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/stats/facts.h"
+#include "pmkb/stats/ledger.h"
 #include "pmkb/stats/run.h"
 #include "pmkb/stats/stats.h"
 
@@ -66,14 +67,14 @@ static void item_links(json_t *item, const struct taxonomy *tax,
 
 /* The number of due texts before today's (dues sorted): an open item
  * whose due text sorts before it is overdue. */
-static uint32_t today_rank(const struct stats_facts *f, const char *today)
+static uint32_t today_rank(const struct stats_ledger *lg, const char *today)
 {
-	size_t lo = 0, hi = f->n_dues;
+	size_t lo = 0, hi = lg->n_dues;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (strcmp(f->dues[mid], today) < 0)
+		if (strcmp(lg->dues[mid], today) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -123,6 +124,7 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 {
 	struct stats_run x;
 	const struct stats_facts *f;
+	const struct stats_ledger *lg;
 	struct stats_slots sl = {NULL, 0, 0};
 	int64_t *page = NULL;
 	uint8_t *pass = NULL, *overdue_of = NULL;
@@ -140,15 +142,16 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 		goto out;
 	stats_day_text(stats_today(&x), today, sizeof(today));
 	if ((st = stats_facts_current(c, &f, err)) != PM_OK ||
+	    (st = stats_ledger_current(c, f, &lg, err)) != PM_OK ||
 	    (st = stats_run_pass(&x, f, &pass, err)) != PM_OK)
 		goto out;
 	if (r->owner) {
 		char *lo = text_ascii_lower(xstrdup(r->owner));
 
-		owner = strtab_get(&f->owners, lo);
+		owner = strtab_get(&lg->owners, lo);
 		free(lo);
 	}
-	before_today = today_rank(f, today);
+	before_today = today_rank(lg, today);
 	stats_run_slots(&x, f, pass, &sl);
 	/* Per slot, and the unknown row last: the items opened, done. */
 	opened = xcalloc(sl.n + 1, sizeof(*opened));
@@ -156,8 +159,8 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 	page = xmalloc(((size_t)r->limit ? (size_t)r->limit : 1) *
 	               sizeof(*page));
 	overdue_of = xmalloc((size_t)r->limit ? (size_t)r->limit : 1);
-	for (size_t i = 0; i < f->n_items; i++) {
-		const struct stats_item *it = &f->items[i];
+	for (size_t i = 0; i < lg->n_items; i++) {
+		const struct stats_item *it = &lg->items[i];
 		int32_t slot = sl.slot[it->inc];
 		size_t at = slot == STATS_SLOT_UNKNOWN ? sl.n : (size_t)slot;
 		int done = it->ticked;
@@ -179,7 +182,7 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 		if (!want || total++ < r->offset || n_page >= (size_t)r->limit)
 			continue;
 		overdue_of[n_page] = (uint8_t)overdue;
-		page[n_page++] = f->item_ids[i];
+		page[n_page++] = lg->item_ids[i];
 	}
 	/* The periods' span: those where an item was counted. */
 	for (size_t k = 0; k < sl.n; k++) {

@@ -665,11 +665,27 @@ static void test_counts(void)
 	   "and the message says what to do");
 
 	/* The reader keeps its facts until the index changes: a new
-	 * incident and a new service are counted on the next query. */
+	 * incident, a new service and a new action item are counted on the
+	 * next query. */
+	{
+		const char *sato[] = { "owner", "@Sato", "status", "all",
+				       NULL };
+
+		parse(sato, &r, &err);
+		ok(stats_action_items(c, tax, &r, &res, &err) == PM_OK,
+		   "action items before the write");
+		is_int(json_integer_value(json_object_get(res, "total")), 0,
+		       "nobody's items yet");
+		json_decref(res);
+	}
 	store_reader_release(st, c);
 	w = store_writer(st);
 	put(w, 7, "2017-03-01", 1488326400, "front-matter", "[\"infra\"]",
 	    "Billing");
+	if (dbconn_exec(w, "INSERT INTO action_items(pm_id, pos, done, "
+			   "owner, due, text, line) VALUES(7, 0, 0, 'sato', "
+			   "'2017-04-01', 'Add an alert', 12)") != PM_OK)
+		printf("# insert of the item failed\n");
 	store_writer_release(st);
 	c = store_reader(st);
 	parse(none, &r, &err);
@@ -683,6 +699,25 @@ static void test_counts(void)
 	is_int(json_integer_value(json_object_get(res, "total")), 1,
 	       "and its service is known to the filter");
 	json_decref(res);
+	{
+		const char *sato[] = { "owner", "@Sato", "status", "all",
+				       NULL };
+		json_t *counts;
+
+		parse(sato, &r, &err);
+		ok(stats_action_items(c, tax, &r, &res, &err) == PM_OK,
+		   "action items after the write");
+		counts = json_object_get(res, "counts");
+		is_int(json_integer_value(json_object_get(res, "total")), 1,
+		       "the new item is listed, its owner without case");
+		is_int(json_integer_value(json_object_get(counts, "overdue")),
+		       1, "open past its due: overdue");
+		is_str(json_string_value(json_object_get(
+			       json_array_get(json_object_get(res, "items"), 0),
+			       "text")),
+		       "Add an alert", "its text read for the page");
+		json_decref(res);
+	}
 	dbconn_exec(c, "COMMIT");
 
 	store_reader_release(st, c);

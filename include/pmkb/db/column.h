@@ -11,6 +11,10 @@
 /* The text of column i, or "" when it is NULL. Valid until the next step. */
 const char *column_text(sqlite3_stmt *s, int i);
 
+/* The text of column i, or NULL when it is NULL. Valid until the next
+ * step. */
+const char *column_cstr(sqlite3_stmt *s, int i);
+
 /* The text of column i as a JSON string, or null. */
 json_t *column_string(sqlite3_stmt *s, int i);
 

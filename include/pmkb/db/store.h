@@ -78,13 +78,15 @@ sqlite3 *dbconn_db(struct dbconn *c);
  * inside BEGIN; this starts the snapshot when nothing has read yet): the
  * one kept when the database has not changed since it was loaded (no
  * other connection committed, PRAGMA data_version; c wrote nothing,
- * sqlite3_total_changes64), else load(c)'s, which replaces it. NULL when
- * load fails (it returns NULL; nothing is kept) or the snapshot cannot
- * be read. Closing the connection frees what it keeps with free_fn.
+ * sqlite3_total_changes64), else load(c, arg)'s, which replaces it. NULL
+ * when load fails (it returns NULL; nothing is kept) or the snapshot
+ * cannot be read. Closing the connection frees what it keeps with
+ * free_fn.
  */
 #define DBCONN_DERIVED_MAX 4
 void *dbconn_derived(struct dbconn *c, const void *key,
-		     void *(*load)(struct dbconn *c),
+		     void *(*load)(struct dbconn *c, const void *arg),
+		     const void *arg,
 		     void (*free_fn)(void *data));
 
 /*

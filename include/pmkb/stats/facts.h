@@ -5,9 +5,8 @@
  * ordered by each duration. A query over 100,000 postmortems is then a
  * walk of arrays, not 100,000 rows read and parsed.
  *
- * The action items are kept likewise: whether each is ticked or closed by
- * a commit, and when, its due date, done date and owner; their texts are
- * read from the index for the page asked for only.
+ * The action items have a generation of their own (stats/ledger.h),
+ * loaded only for the queries that read them.
  *
  * One generation per database snapshot, as search/docmeta.h: loaded on a
  * connection inside the read transaction the request runs in, and kept
@@ -59,19 +58,6 @@ struct stats_incident {
 	uint32_t service, n_service; /* its services: service_ids[...] */
 };
 
-/* One action item as the ledger and follow-through see it. */
-struct stats_item {
-	int64_t first;	     /* the first commit that closed or ticked it */
-	uint32_t inc;	     /* its incident */
-	uint32_t owner;	     /* id in owners, or STRTAB_NONE */
-	uint32_t due_rank;   /* index of its due text in dues, or UINT32_MAX */
-	int32_t due_day;     /* its due (written or implied) as a day */
-	int32_t done_on_day; /* the done:DATE written in it */
-	unsigned ticked : 1; /* its box is ticked in the file */
-	unsigned closed : 1; /* a commit closed it (Postmortem-Action) */
-	unsigned has_due_day : 1, has_done_on : 1, has_first : 1;
-};
-
 struct stats_facts {
 	struct stats_incident *inc; /* by rowid order */
 	size_t n_inc;
@@ -85,15 +71,7 @@ struct stats_facts {
 	uint32_t *by_dur[STATS_METRICS];
 	int64_t *dur_sorted[STATS_METRICS];
 	size_t n_by_dur[STATS_METRICS];
-	/* The action items in the ledger's order: those with a due date
-	 * first, by due date, then the newest incident first, by rowid,
-	 * by position (stats_action_items). */
-	struct stats_item *items;
-	int64_t *item_ids; /* their action_items rowids: text and links */
-	size_t n_items;
-	struct strtab owners; /* ASCII-lowercased */
-	char **dues;	      /* the distinct due texts, sorted */
-	size_t n_dues;
+	int64_t *ids; /* the incidents' rowids, ascending */
 };
 
 /*
@@ -104,6 +82,9 @@ struct stats_facts {
 enum pm_status stats_facts_current(struct dbconn *c,
 				   const struct stats_facts **out,
 				   struct pm_error *err);
+
+/* The index in f->inc of the incident with rowid id, or SIZE_MAX. */
+size_t stats_facts_find(const struct stats_facts *f, int64_t id);
 
 /* The calendar day inc started on in zone z (stats_start_day()); only
  * for a dated incident. */

@@ -248,7 +248,9 @@ enum pm_status stats_follow_through(struct dbconn *c,
 	list = json_array();
 	for (size_t row = 0; row <= x.n; row++) {
 		int64_t ord = row == x.n ? INT64_MIN : x.lo + (int64_t)row;
-		int64_t k = ord == INT64_MIN ? (int64_t)sl.n : ord - sl.base;
+		int64_t k = ord == INT64_MIN ? (int64_t)sl.n
+		            : sl.n           ? ord - sl.base
+		                             : -1;
 		struct tally *u = k >= 0 && (k < (int64_t)sl.n ||
 		                             ord == INT64_MIN)
 		                      ? &t[k]

@@ -223,7 +223,9 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 	periods = json_array();
 	for (size_t row = 0; row < rows; row++) {
 		int64_t ord = row == x.n ? INT64_MIN : x.lo + (int64_t)row;
-		int64_t k = ord == INT64_MIN ? (int64_t)sl.n : ord - sl.base;
+		int64_t k = ord == INT64_MIN ? (int64_t)sl.n
+		            : sl.n           ? ord - sl.base
+		                             : -1;
 		int in = k >= 0 && (k < (int64_t)sl.n || ord == INT64_MIN);
 		int64_t o = in ? opened[k] : 0, d = in ? done_in[k] : 0;
 		json_t *j;

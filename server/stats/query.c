@@ -416,12 +416,13 @@ enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
 		sp[k].at = xcalloc(x.n + 1, sizeof(*sp[k].at));
 	for (size_t i = 0; i < f->n_inc; i++) {
 		const struct stats_incident *in = &f->inc[i];
-		size_t row = (size_t)(ords[i] - x.lo);
+		size_t row;
 
 		if (ords[i] == INT64_MIN) {
 			pl[i] = LEFT_OUT;
 			continue;
 		}
+		row = (size_t)(ords[i] - x.lo);
 		pl[i] = (uint16_t)(row << 2 | in->detection);
 		incidents[row]++;
 		for (int m = 0; m < STATS_METRICS; m++)

@@ -648,6 +648,20 @@ static void test_counts(void)
 	       "service filter, case-insensitive");
 	json_decref(res);
 
+	/* Undated incidents have no row in durations and are counted. */
+	parse(none, &r, &err);
+	ok(stats_durations(c, tax, &r, &res, &err) == PM_OK,
+	   "durations with undated incidents");
+	is_int(json_integer_value(json_object_get(res, "undated")), 2,
+	       "durations: the two undated ones counted apart");
+	is_int(json_integer_value(json_object_get(
+		       json_object_get(res, "all"), "incidents")), 4,
+	       "durations: the four dated ones in all");
+	json_decref(res);
+	ok(stats_follow_through(c, tax, &r, &res, &err) == PM_OK,
+	   "follow-through with undated incidents and no items");
+	json_decref(res);
+
 	parse(range, &r, &err);
 	ok(stats_causes(c, tax, &r, &res, &err) == PM_OK, "from/to");
 	is_int(json_array_size(json_object_get(res, "rows")), 3,

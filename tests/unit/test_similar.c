@@ -17,34 +17,13 @@
 #include "pmkb/search/similar.h"
 #include "pmkb/db/store.h"
 #include "tap.h"
+#include "simdocs.h"
 #include "testdb.h"
 
 static const struct test_doc docs[] = {
-	{ "2017-04-18-redis-eviction.md",
-	  "---\ntitle: Redis evictions after a key format change\n"
-	  "started_at: 2017-04-18\nseverity: SEV2\ncause: capacity\n"
-	  "services: [redis, web-frontend]\ntags: [cache]\n"
-	  "summary: Redis hit maxmemory and evicted hot keys.\n---\n"
-	  "# Summary\n\nA key format change doubled the keys in Redis. "
-	  "The instance reached maxmemory and the allkeys-lru policy "
-	  "evicted hot keys; the hit ratio fell and the database took "
-	  "the load. We raised maxmemory and fixed the key format.\n" },
-	{ "2018-05-16-redis-token-eviction.md",
-	  "---\ntitle: Token store Redis hit maxmemory\n"
-	  "started_at: 2018-05-16\nseverity: SEV2\ncause: [capacity, "
-	  "application]\nservices: [redis, auth]\n"
-	  "summary: Refresh tokens were evicted from Redis.\n---\n"
-	  "# Summary\n\nThe token Redis reached maxmemory. Its eviction "
-	  "policy was allkeys-lru, so refresh tokens were evicted and "
-	  "users were logged out. Redis now uses noeviction.\n" },
-	{ "2017-06-01-migration-lock.md",
-	  "---\ntitle: Migration locked the orders table\n"
-	  "started_at: 2017-06-01\nseverity: SEV2\ncause: deployment\n"
-	  "services: [checkout]\n"
-	  "summary: A schema migration held a lock during checkout.\n---\n"
-	  "# Summary\n\nThe deploy ran an ALTER TABLE on orders which "
-	  "locked the table for twelve minutes. Checkout timed out. "
-	  "Migrations now run online with gh-ost.\n" },
+	{ "2017-04-18-redis-eviction.md", SIMDOC_REDIS_EVICTION },
+	{ "2018-05-16-redis-token-eviction.md", SIMDOC_REDIS_TOKENS },
+	{ "2017-06-01-migration-lock.md", SIMDOC_MIGRATION_LOCK },
 	{ "2016-12-06-cdn-cert.md",
 	  "---\ntitle: CDN の TLS 証明書の期限切れで画像が表示されない\n"
 	  "started_at: 2016-12-06\nseverity: SEV1\n"

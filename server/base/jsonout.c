@@ -22,6 +22,9 @@ static int special(unsigned char c)
 static int add_string(struct buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	/* The escapes with a letter of their own, and those letters. */
+	static const char from[] = "\"\\/\b\f\n\r\t", to[] = "\"\\/bfnrt";
+	const char *e;
 	size_t i = 0, run;
 
 	buf_addch(out, '"');
@@ -46,26 +49,9 @@ static int add_string(struct buf *out, const char *s, size_t n)
 			continue;
 		}
 		buf_addch(out, '\\');
-		switch (c) {
-		case '"': case '\\': case '/':
-			buf_addch(out, c);
-			break;
-		case '\b':
-			buf_addch(out, 'b');
-			break;
-		case '\f':
-			buf_addch(out, 'f');
-			break;
-		case '\n':
-			buf_addch(out, 'n');
-			break;
-		case '\r':
-			buf_addch(out, 'r');
-			break;
-		case '\t':
-			buf_addch(out, 't');
-			break;
-		default:
+		if ((e = memchr(from, c, sizeof(from) - 1))) {
+			buf_addch(out, to[e - from]);
+		} else {
 			buf_add(out, "u00", 3);
 			buf_addch(out, hex[c >> 4]);
 			buf_addch(out, hex[c & 0xF]);

@@ -175,28 +175,30 @@ static int has_exact(const char *text, const char *w, size_t wl)
 }
 
 /*
- * pm_exact(text, words): 1 when text holds every one of words (separated
- * by U+001F) as written: ASCII case aside, unstemmed, and not as part of
- * a longer ASCII word ("balancer" is not in "balance"). Quoted search
- * terms go through it (search/searcher.c).
+ * pm_exact(words, text, ...): 1 when each of words (separated by U+001F)
+ * is held as written by one of the texts (NULL ones are skipped): ASCII
+ * case aside, unstemmed, and not as part of a longer ASCII word
+ * ("balancer" is not in "balance"). Quoted search terms go through it
+ * (search/searcher.c, search/ranking.c), a postmortem's columns given
+ * apart so that none is copied to join them.
  */
 static void sql_pm_exact(sqlite3_context *ctx, int argc, sqlite3_value **v)
 {
-	const char *text = (const char *)sqlite3_value_text(v[0]);
-	const char *words = (const char *)sqlite3_value_text(v[1]);
-	int all = 1;
+	const char *words = (const char *)sqlite3_value_text(v[0]);
+	int all = words != NULL;
 
-	(void)argc;
-	if (!text || !words) {
-		sqlite3_result_int(ctx, 0);
-		return;
-	}
 	for (const char *w = words; all && *w;) {
 		const char *e = strchr(w, '\x1f');
 		size_t wl = e ? (size_t)(e - w) : strlen(w);
 		char *one = xstrndup(w, wl);
 
-		all = wl && has_exact(text, one, wl);
+		all = 0;
+		for (int i = 1; wl && !all && i < argc; i++) {
+			const char *text =
+				(const char *)sqlite3_value_text(v[i]);
+
+			all = text && has_exact(text, one, wl);
+		}
 		free(one);
 		w += wl + (e ? 1 : 0);
 	}
@@ -234,7 +236,7 @@ static enum pm_status conn_open(struct dbconn **out, const char *path,
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
-	sqlite3_create_function(c->db, "pm_exact", 2,
+	sqlite3_create_function(c->db, "pm_exact", -1,
 				SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 				sql_pm_exact, NULL, NULL);
 	st = dbconn_exec(c, writer ? "PRAGMA journal_mode = WAL;"

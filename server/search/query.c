@@ -140,6 +140,7 @@ static int shape_cb(void *ctx, const char *tok, int ntok, int start, int end,
 	(void)start;
 	(void)end;
 	sh->ntok++;
+	sh->cjk += (flags & PM_TOKEN_CJK) != 0;
 	sh->last_flags = flags;
 	sh->last_len = ntok;
 	return 0;
@@ -149,6 +150,15 @@ void query_term_shape(const char *s, size_t n, struct query_term_shape *sh)
 {
 	memset(sh, 0, sizeof(*sh));
 	tokenizer_run_query(s, (int)n, 0, 1, shape_cb, sh);
+}
+
+/* Whether every token of s[0..n) is CJK (and there is one). */
+static int cjk_only(const char *s, size_t n)
+{
+	struct query_term_shape sh;
+
+	query_term_shape(s, n, &sh);
+	return sh.ntok && sh.cjk == sh.ntok;
 }
 
 /* Appends s[0..n) as an FTS5 string: quoted, with quotes doubled. */
@@ -167,16 +177,19 @@ static void add_quoted(struct buf *b, const char *s, size_t n)
 
 /*
  * Writes the FTS5 expression for one term into out; returns 0 when the
- * term has nothing to search for (no tokens).
+ * term has nothing to search for (no tokens). A quoted term is searched
+ * as written: no prefix branch unless asked for ("disk"*).
  */
-static int term_expr(struct buf *out, const char *s, size_t n, int prefix)
+static int term_expr(struct buf *out, const char *s, size_t n, int prefix,
+		     int quoted)
 {
 	struct query_term_shape sh;
 
 	query_term_shape(s, n, &sh);
 	if (!sh.ntok)
 		return 0;
-	if (!(sh.last_flags & PM_TOKEN_CJK) && (sh.last_len >= 3 || prefix)) {
+	if (!(sh.last_flags & PM_TOKEN_CJK) &&
+	    (prefix || (sh.last_len >= 3 && !quoted))) {
 		/*
 		 * The stemmed form finds inflections (deployed → deploi);
 		 * the unstemmed prefix finds longer words whose stem differs
@@ -282,14 +295,17 @@ static void group_close(struct parser *p)
 	p->group_terms = 0;
 }
 
-/* expand: look the term up in the glossary (not quoted, not a prefix). */
+/*
+ * expand: the term was typed bare, not quoted: look it up in the glossary
+ * (unless it is a prefix). A quoted one is searched as written.
+ */
 static void add_term(struct parser *p, const char *s, size_t n, int neg,
 		     int prefix, int expand)
 {
 	struct buf e = BUF_INIT;
 	char *copy;
 
-	if (!term_expr(&e, s, n, prefix))
+	if (!term_expr(&e, s, n, prefix, !expand))
 		goto out;
 	if (neg) {
 		if (p->neg.len)
@@ -556,7 +572,8 @@ static enum pm_status parse_items(struct parser *p)
 				prefix = 1;
 			add_term(p, p->text + i + 1, end - i - 1, neg, prefix,
 				 0);
-			if (!neg && !prefix && end - i > 1) {
+			if (!neg && !prefix && end - i > 1 &&
+			    !cjk_only(p->text + i + 1, end - i - 1)) {
 				char *w = xstrndup(p->text + i + 1,
 						   end - i - 1);
 

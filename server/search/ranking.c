@@ -21,6 +21,12 @@
 static const char sql_pass[] =
 	"SELECT rowid, pm_rank(pm_fts, ?2, " RANK_WEIGHTS ") FROM pm_fts"
 	" WHERE pm_fts MATCH ?1 ORDER BY rowid DESC";
+/* pm_rank runs only on the rows that hold the exact words. */
+static const char sql_pass_exact[] =
+	"SELECT pm_fts.rowid, pm_rank(pm_fts, ?2, " RANK_WEIGHTS ")"
+	" FROM pm_fts CROSS JOIN postmortems x ON x.id = pm_fts.rowid"
+	" WHERE pm_fts MATCH ?1 AND " EXACT_X("?3")
+	" ORDER BY pm_fts.rowid DESC";
 
 static int want_row(void *arg, int64_t rowid, uint32_t *len)
 {
@@ -37,12 +43,12 @@ static int want_row(void *arg, int64_t rowid, uint32_t *len)
 }
 
 enum pm_status ranking_run(struct dbconn *c, const char *match,
-			   const struct docmeta *dm,
+			   const char *exact, const struct docmeta *dm,
 			   const struct docmeta_filter *f, size_t rank_max,
 			   struct ranking *r, struct pm_error *err)
 {
 	struct rankfn_ctx ctx = { want_row, r };
-	sqlite3_stmt *s = dbconn_stmt(c, sql_pass);
+	sqlite3_stmt *s = dbconn_stmt(c, exact ? sql_pass_exact : sql_pass);
 	size_t i;
 	int rc;
 
@@ -55,6 +61,8 @@ enum pm_status ranking_run(struct dbconn *c, const char *match,
 		goto fail;
 	sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
 	sqlite3_bind_pointer(s, 2, &ctx, RANKFN_CTX, NULL);
+	if (exact)
+		sqlite3_bind_text(s, 3, exact, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		XGROW(r->ids, r->alloc, r->n + 1);
 		r->ids[r->n++] = sqlite3_column_int64(s, 0);

@@ -103,8 +103,7 @@ enum {
 	" AND (?15 IS NULL OR p.id NOT IN"                                 \
 	" (SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?15))"             \
 	" AND (?19 IS NULL OR EXISTS (SELECT 1 FROM postmortems x"         \
-	" WHERE x.id = p.id AND pm_exact(x.title || ' ' || x.summary"      \
-	" || ' ' || x.keywords || ' ' || x.body, ?19)))"                  \
+	" WHERE x.id = p.id AND " EXACT_X("?19") "))"                      \
 	" AND (?20 IS NULL OR substr(p.started_at, 1, 4) IN"               \
 	" (SELECT j.value FROM json_each(?20) j))"
 
@@ -187,10 +186,17 @@ static const char sql_services_list[] = LABEL_FACET_LIST("service");
 static const char sql_causes_fts[] = LABEL_FACET_FTS("cause");
 static const char sql_causes_list[] = LABEL_FACET_LIST("cause");
 
-/* The rowid below which matches are not ranked (see RANK_MAX). */
+/*
+ * The rowid below which matches are not ranked (see RANK_MAX); with exact
+ * words, among the matches that hold them, as ranking.c counts.
+ */
 static const char sql_cut[] =
 	"SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?1"
 	" ORDER BY rowid DESC LIMIT 1 OFFSET ?2";
+static const char sql_cut_exact[] =
+	"SELECT pm_fts.rowid FROM pm_fts CROSS JOIN postmortems x"
+	" ON x.id = pm_fts.rowid WHERE pm_fts MATCH ?1 AND " EXACT_X("?3")
+	" ORDER BY pm_fts.rowid DESC LIMIT 1 OFFSET ?2";
 
 static const char sql_row[] =
 	"SELECT slug, title, summary, started_at, primary_cause, causes,"
@@ -579,7 +585,7 @@ static enum pm_status run_count(struct dbconn *c, const struct filters *f,
 static enum pm_status find_cut(struct dbconn *c, struct filters *f,
 			       int rank_max, struct pm_error *err)
 {
-	sqlite3_stmt *s = dbconn_stmt(c, sql_cut);
+	sqlite3_stmt *s = dbconn_stmt(c, f->exact ? sql_cut_exact : sql_cut);
 	enum pm_status st = PM_OK;
 	int rc;
 
@@ -587,6 +593,8 @@ static enum pm_status find_cut(struct dbconn *c, struct filters *f,
 		return db_fail(c, err);
 	sqlite3_bind_text(s, 1, f->match, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, rank_max - 1);
+	if (f->exact)
+		sqlite3_bind_text(s, 3, f->exact, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		f->cut = sqlite3_column_int64(s, 0);
@@ -607,8 +615,7 @@ static const char sql_match_ids[] =
  */
 static const char sql_exact_ids[] =
 	"SELECT pm_fts.rowid FROM pm_fts CROSS JOIN postmortems x"
-	" ON x.id = pm_fts.rowid WHERE pm_fts MATCH ?1 AND pm_exact(x.title"
-	" || ' ' || x.summary || ' ' || x.keywords || ' ' || x.body, ?19)";
+	" ON x.id = pm_fts.rowid WHERE pm_fts MATCH ?1 AND " EXACT_X("?19");
 
 /* Whether docmeta can take f's filters (not the exclusions). */
 static int memory_filters(const struct filters *f)
@@ -689,6 +696,13 @@ static int64_t *memory_page(const struct docmeta *dm, struct docmeta_scan *s,
 	return page;
 }
 
+/* The matches that hold the exact words, when read apart (read). */
+struct id_set {
+	int64_t *ids;
+	size_t n;
+	int read;
+};
+
 /*
  * The counts of facet group g over f's matches (ids[0..n), or every
  * document without terms) with the URL's filter on g left out, moved
@@ -696,7 +710,7 @@ static int64_t *memory_page(const struct docmeta *dm, struct docmeta_scan *s,
  */
 static void memory_group(const struct docmeta *dm, const struct filters *f,
 			 int g, const int64_t *ids, size_t n,
-			 const int64_t *exact, size_t n_exact,
+			 const struct id_set *exact,
 			 struct docmeta_scan *counted)
 {
 	struct docmeta_filter *mf;
@@ -707,8 +721,8 @@ static void memory_group(const struct docmeta *dm, const struct filters *f,
 	if (!filters_without(f, g, &without))
 		return;
 	mf = memory_filter(dm, &without);
-	if (f->exact)
-		docmeta_filter_only(mf, exact, n_exact);
+	if (exact->read)
+		docmeta_filter_only(mf, exact->ids, exact->n);
 	docmeta_scan(dm, mf, !f->match, ids, n, 1, 0, &wide);
 	swap = counted->count[group_field[g]];
 	counted->count[group_field[g]] = wide.count[group_field[g]];
@@ -732,23 +746,26 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 	struct docmeta_filter *mf = NULL;
 	struct docmeta_scan scan = { 0 };
 	struct ranking rk = { 0 };
-	int64_t *ids = NULL, *exact = NULL;
-	size_t n = 0, n_exact = 0;
+	struct id_set exact = { NULL, 0, 0 };
+	int64_t *ids = NULL;
+	size_t n = 0;
 	int ranked = f->match && req->sort == SEARCH_SORT_RELEVANCE;
 	enum pm_status st;
 
 	if ((st = docmeta_current(c, &dm, err)) != PM_OK)
 		goto out;
 	mf = memory_filter(dm, f);
-	if (f->exact) {
-		st = match_ids(c, sql_exact_ids, f, &exact, &n_exact, err);
-		docmeta_filter_only(mf, exact, n_exact);
+	/* Ranking checks the exact words in its own pass (ranking.h). */
+	if (f->exact && !ranked) {
+		st = match_ids(c, sql_exact_ids, f, &exact.ids, &exact.n, err);
+		exact.read = 1;
+		docmeta_filter_only(mf, exact.ids, exact.n);
 		if (st != PM_OK)
 			goto out;
 	}
 	if (ranked)
-		st = ranking_run(c, f->match, dm, mf, (size_t)rank_max, &rk,
-				 err);
+		st = ranking_run(c, f->match, f->exact, dm, mf,
+				 (size_t)rank_max, &rk, err);
 	else if (f->match)
 		st = match_ids(c, sql_match_ids, f, &ids, &n, err);
 	if (st != PM_OK)
@@ -764,7 +781,7 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 
 		*facets = json_object();
 		for (g = 0; g < G_MAX; g++) {
-			memory_group(dm, f, g, ids, n, exact, n_exact, &scan);
+			memory_group(dm, f, g, ids, n, &exact, &scan);
 			json_object_set_new(
 				*facets, group_name[g],
 				counted_json(dm, scan.count[group_field[g]],
@@ -785,7 +802,7 @@ out:
 		ids = NULL; /* rk's */
 	ranking_release(&rk);
 	free(ids);
-	free(exact);
+	free(exact.ids);
 	return st;
 }
 

@@ -182,18 +182,29 @@ static void compare(struct dbconn *c, int gen)
 	ok(checked > 0, "queries compared");
 }
 
-/* The reference: bm25() in ORDER BY over the matches of the SEV2 ones. */
+/*
+ * The reference: bm25() in ORDER BY over the matches of the SEV2 ones;
+ * a match holds the quoted words (?5) as written.
+ */
+#define REF_EXACT                                                          \
+	" AND (?5 IS NULL OR pm_exact(?5, p.title, p.summary, p.keywords,"  \
+	" p.body))"
 static const char sql_ref_count[] =
 	"SELECT count(*) FROM pm_fts JOIN postmortems p ON p.id = pm_fts.rowid"
-	" WHERE pm_fts MATCH ?1 AND (?2 IS NULL OR p.severity = ?2)";
+	" WHERE pm_fts MATCH ?1 AND (?2 IS NULL OR p.severity = ?2)" REF_EXACT;
 static const char sql_ref_cut[] =
-	"SELECT rowid FROM pm_fts WHERE pm_fts MATCH ?1"
-	" ORDER BY rowid DESC LIMIT 1 OFFSET ?2";
+	"SELECT pm_fts.rowid FROM pm_fts JOIN postmortems p"
+	" ON p.id = pm_fts.rowid WHERE pm_fts MATCH ?1" REF_EXACT
+	" ORDER BY pm_fts.rowid DESC LIMIT 1 OFFSET ?2";
 static const char sql_ref_page[] =
 	"SELECT p.slug FROM pm_fts JOIN postmortems p ON p.id = pm_fts.rowid"
 	" WHERE pm_fts MATCH ?1 AND (?2 IS NULL OR p.severity = ?2)"
-	" AND pm_fts.rowid >= ?3 ORDER BY bm25(pm_fts, " RANK_WEIGHTS "),"
+	" AND pm_fts.rowid >= ?3" REF_EXACT
+	" ORDER BY bm25(pm_fts, " RANK_WEIGHTS "),"
 	" p.started_epoch DESC, p.id DESC LIMIT 20 OFFSET ?4";
+
+/* The query's quoted words as the searcher binds them, or NULL. */
+static const char *ref_exact;
 
 static int64_t ref_int(sqlite3 *db, const char *sql, const char *match,
 		       const char *sev, int64_t arg)
@@ -207,6 +218,7 @@ static int64_t ref_int(sqlite3 *db, const char *sql, const char *match,
 		sqlite3_bind_text(s, 2, sev, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_int64(s, 2, arg);
+	sqlite3_bind_text(s, 5, ref_exact, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
@@ -229,6 +241,7 @@ static json_t *ref_page(sqlite3 *db, const char *match, const char *sev,
 	sqlite3_bind_text(s, 2, sev, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, cut);
 	sqlite3_bind_int(s, 4, offset);
+	sqlite3_bind_text(s, 5, ref_exact, -1, SQLITE_STATIC);
 	while (sqlite3_step(s) == SQLITE_ROW)
 		json_array_append_new(
 			out, json_string((const char *)sqlite3_column_text(s, 0)));
@@ -250,7 +263,8 @@ static void compare_ranking(struct dbconn *c, int gen)
 {
 	static const char *const qs[] = {
 		"error", "障害", "error timeout", "dep*", "error OR memory",
-		"latency -timeout", "障害 原因", "incident",
+		"latency -timeout", "障害 原因", "incident", "\"error\"",
+		"\"Error timeout\" memory",
 	};
 	static const int caps[] = { 0, 25, 1 };
 	sqlite3 *db = dbconn_db(c);
@@ -261,11 +275,13 @@ static void compare_ranking(struct dbconn *c, int gen)
 		struct pm_error err;
 
 		query_init(&q);
-		if (query_parse(&q, qs[i], NULL, &err) != PM_OK || !q.match) {
+		if (query_parse(&q, qs[i], NULL, &err) != PM_OK || !q.match ||
+		    q.exact.n > 1) {
 			bad++;
 			query_release(&q);
 			continue;
 		}
+		ref_exact = q.exact.n ? q.exact.v[0] : NULL;
 		for (int v = 0; v < 12; v++) {
 			const char *sev = v % 2 ? "SEV2" : NULL;
 			int cap = caps[(v / 2) % 3], off = v / 6 ? 7 : 0;

@@ -115,8 +115,9 @@ static void test_terms(void)
 	check_match("deploy*", "(\"deploy\" OR \"deploy\"*)");
 	check_match("de*", "(\"de\" OR \"de\"*)");
 	check_match("障害*", "\"障害\"*");
-	check_match("\"disk full\"",
-		    "(\"disk full\" OR \"disk full\"*)");
+	/* Quoted: as written, no prefix branch unless asked for. */
+	check_match("\"disk full\"", "\"disk full\"");
+	check_match("\"error\"", "\"error\"");
 	check_match("\"本番 障害\"", "\"本番 障害\"");
 	check_match("\"disk\"*", "(\"disk\" OR \"disk\"*)");
 	check_match("redis OR memcached",
@@ -243,12 +244,23 @@ static void test_filters(void)
 	ok(q.match == NULL, "filters only: no match");
 	query_release(&q);
 
+	/* Words quoted must be found as written; CJK alone already is. */
+	query_init(&q);
+	st = query_parse(&q, "\"Disk full\" \"障害が\" \"AWS障害\"", NULL,
+			 &err);
+	is_int(st, PM_OK, "quoted words");
+	is_int(q.exact.n, 2, "quoted words: two checked as written");
+	is_str(q.exact.n ? q.exact.v[0] : NULL, "Disk full",
+	       "quoted words: ASCII checked");
+	is_str(q.exact.n > 1 ? q.exact.v[1] : NULL, "AWS障害",
+	       "quoted words: mixed checked, CJK alone not");
+	query_release(&q);
+
 	query_init(&q);
 	st = query_parse(&q, "-staging -\"dry run\"", NULL, &err);
 	is_int(st, PM_OK, "exclusions only");
 	ok(q.match == NULL, "exclusions only: no match");
-	is_str(q.exclude, "(\"staging\" OR \"staging\"*) OR "
-			  "(\"dry run\" OR \"dry run\"*)",
+	is_str(q.exclude, "(\"staging\" OR \"staging\"*) OR \"dry run\"",
 	       "exclusions only: exclude");
 	query_release(&q);
 

@@ -61,6 +61,8 @@ struct pm_query {
 	 * Quoted words and phrases ("balancer") that must appear as written,
 	 * unstemmed: the MATCH finds the stemmed candidates, the searcher
 	 * keeps those that hold each of these (empty with OR in the query).
+	 * Quoted CJK alone ("障害が") is not listed: its n-grams are not
+	 * stemmed, so the phrase already finds it as written.
 	 */
 	struct pm_list exact;
 	struct pm_list causes;	 /* canonical ids; any of them */
@@ -97,6 +99,7 @@ struct query_term_shape {
 	int ntok;	/* tokens; 0: nothing to search for (*, an emoji) */
 	int last_flags; /* PM_TOKEN_* of the last token */
 	int last_len;	/* bytes of the last (normalised) token */
+	int cjk;	/* tokens that are CJK n-grams */
 };
 
 /*

@@ -10,7 +10,9 @@
  * gives over the matches that pass the filter, except that when more than
  * rank_max pass, only those among the newest rank_max matches (by rowid,
  * filtered or not) are ranked: bm25 costs microseconds per match, and a
- * term that common tells little about relevance.
+ * term that common tells little about relevance. With exact words, the
+ * matches are the rows that also hold them: they are checked in the same
+ * pass, not in a second walk of the match set.
  */
 #ifndef PMKB_SEARCH_RANKING_H
 #define PMKB_SEARCH_RANKING_H
@@ -26,6 +28,13 @@ struct docmeta_filter;
 
 /* bm25's column weights: title, summary, keywords, body. */
 #define RANK_WEIGHTS "10.0, 4.0, 4.0, 1.0"
+
+/*
+ * SQL: whether postmortem x holds the exact words (search/query.h)
+ * bound to param, as db/store.c's pm_exact() tells.
+ */
+#define EXACT_X(param)                                                     \
+	"pm_exact(" param ", x.title, x.summary, x.keywords, x.body)"
 
 struct ranked {
 	int64_t id;
@@ -47,11 +56,12 @@ struct ranking {
 
 /*
  * Runs the FTS5 expression match (inside c's read transaction, the one
- * dm and f belong to) into *r. Release with ranking_release, also on
- * error.
+ * dm and f belong to) into *r, keeping only the rows that hold exact
+ * (EXACT_X's words; NULL: every row). Release with ranking_release, also
+ * on error.
  */
 enum pm_status ranking_run(struct dbconn *c, const char *match,
-			   const struct docmeta *dm,
+			   const char *exact, const struct docmeta *dm,
 			   const struct docmeta_filter *f, size_t rank_max,
 			   struct ranking *r, struct pm_error *err);
 

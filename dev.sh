@@ -19,7 +19,7 @@ cd "$(dirname "$0")"
 PACKAGES="build-essential meson ninja-build pkg-config python3 git
 libmicrohttpd-dev libsqlite3-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
 libjansson-dev libsodium-dev libyaml-dev libgit2-dev libcurl4-openssl-dev
-libutf8proc-dev tzdata ca-certificates"
+libutf8proc-dev libroaring-dev tzdata ca-certificates"
 # Only the tests need these: a browser for the UI tests, clang for the
 # fuzzers and sanitizers (libclang-rt-14-dev holds libFuzzer and clang's
 # sanitizer runtimes; it is only a Recommends of clang-14, which

@@ -9,13 +9,20 @@
  *              labels table) inside the caller's read transaction
  *   generation kept on the connection for its snapshot
  *              (dbconn_derived)
- *   filters    conditions on value ids; scan; a page in one of three
- *              orders (newest, most severe, longest to resolve)
+ *   sets       per field value, the documents that hold it (CRoaring
+ *              bitmaps of document indexes); a filter's conditions on
+ *              values become one bitmap, so that a scan without terms
+ *              visits only the documents in it
+ *   orders     per page order, every document's place in it, computed
+ *              once per generation: a page compares two integers
+ *   filters    conditions on values, and bounds; scan; a page in one of
+ *              three orders (newest, most severe, longest to resolve)
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <roaring/roaring.h>
 #include <sqlite3.h>
 
 #include "pmkb/base/log.h"
@@ -62,6 +69,11 @@ struct docmeta {
 	size_t n_label, alloc_label;
 	uint32_t *by_rowid; /* rowid → doc index, NONE */
 	size_t n_rowid;
+	/* by value id (lowered id for the fields compared without case) */
+	roaring_bitmap_t **docs_of[DM_FIELD_MAX];
+	size_t n_docs_of[DM_FIELD_MAX];
+	uint32_t *place[DM_ORDER_MAX]; /* doc index → place in the order */
+	uint32_t *at[DM_ORDER_MAX];    /* place → doc index */
 };
 
 static const int column_field[3] = { DM_SEVERITY, DM_YEAR, DM_STATUS };
@@ -84,6 +96,13 @@ static void docmeta_free(struct docmeta *dm)
 		strtab_release(&dm->tab[f]);
 		strtab_release(&dm->lower[f]);
 		free(dm->lower_of[f]);
+		for (size_t v = 0; v < dm->n_docs_of[f]; v++)
+			roaring_bitmap_free(dm->docs_of[f][v]);
+		free(dm->docs_of[f]);
+	}
+	for (f = 0; f < DM_ORDER_MAX; f++) {
+		free(dm->place[f]);
+		free(dm->at[f]);
 	}
 	free(dm->doc);
 	free(dm->label);
@@ -249,6 +268,110 @@ static int load_sizes(struct dbconn *c, struct docmeta *dm)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* ---- sets and orders ---- */
+
+/* The id a filter on field f looks value id v up by. */
+static uint32_t match_id(const struct docmeta *dm, int f, uint32_t v)
+{
+	return nocase_field((enum docmeta_field)f) ? dm->lower_of[f][v] : v;
+}
+
+static void build_sets(struct docmeta *dm)
+{
+	uint32_t d, i;
+	int f, k;
+
+	for (f = 0; f < DM_FIELD_MAX; f++) {
+		size_t n = nocase_field((enum docmeta_field)f) ? dm->lower[f].n
+							       : dm->tab[f].n;
+
+		dm->docs_of[f] = xcalloc(n + 1, sizeof(*dm->docs_of[f]));
+		dm->n_docs_of[f] = n;
+		for (size_t v = 0; v < n; v++)
+			dm->docs_of[f][v] = roaring_bitmap_create();
+	}
+	/* Documents in index order: each bitmap grows at its end. */
+	for (d = 0; d < dm->n_doc; d++) {
+		const struct dm_doc *doc = &dm->doc[d];
+
+		for (k = 0; k < 3; k++)
+			if (doc->val[k] != NONE)
+				roaring_bitmap_add(
+					dm->docs_of[column_field[k]][doc->val[k]],
+					d);
+		for (i = 0; i < doc->n_lab; i++) {
+			const struct dm_label *l = &dm->label[doc->lab + i];
+
+			roaring_bitmap_add(
+				dm->docs_of[l->field][match_id(dm, l->field,
+							       l->val)],
+				d);
+		}
+	}
+	for (f = 0; f < DM_FIELD_MAX; f++)
+		for (size_t v = 0; v < dm->n_docs_of[f]; v++)
+			roaring_bitmap_run_optimize(dm->docs_of[f][v]);
+}
+
+/* < 0 when doc x comes before doc y newest first. */
+static int newer_first(const struct dm_doc *x, const struct dm_doc *y)
+{
+	if (x->has_epoch != y->has_epoch)
+		return x->has_epoch ? -1 : 1;
+	if (x->has_epoch && x->epoch != y->epoch)
+		return x->epoch > y->epoch ? -1 : 1;
+	return x->id == y->id ? 0 : x->id > y->id ? -1 : 1;
+}
+
+struct order_ctx {
+	const struct docmeta *dm;
+	enum docmeta_order order;
+};
+
+/* < 0 when doc *a comes before doc *b in the order (see docmeta.h). */
+static int before(const void *a, const void *b, void *ctx)
+{
+	const struct order_ctx *o = ctx;
+	const struct dm_doc *x = &o->dm->doc[*(const uint32_t *)a];
+	const struct dm_doc *y = &o->dm->doc[*(const uint32_t *)b];
+
+	switch (o->order) {
+	case DM_ORDER_SEVERITY:
+		if ((x->sev_rank < 0) != (y->sev_rank < 0))
+			return x->sev_rank < 0 ? 1 : -1;
+		if (x->sev_rank != y->sev_rank)
+			return x->sev_rank < y->sev_rank ? -1 : 1;
+		break;
+	case DM_ORDER_TTR:
+		if (x->ttr != y->ttr)
+			return x->ttr > y->ttr ? -1 : 1;
+		break;
+	case DM_ORDER_DATE:
+	case DM_ORDER_MAX:
+		break;
+	}
+	return newer_first(x, y);
+}
+
+static void build_orders(struct docmeta *dm)
+{
+	size_t n = dm->n_doc ? dm->n_doc : 1;
+
+	for (int o = 0; o < DM_ORDER_MAX; o++) {
+		struct order_ctx ctx = { dm, (enum docmeta_order)o };
+		uint32_t *at = xmalloc(n * sizeof(*at));
+		uint32_t *place = xmalloc(n * sizeof(*place));
+
+		for (uint32_t d = 0; d < dm->n_doc; d++)
+			at[d] = d;
+		qsort_r(at, dm->n_doc, sizeof(*at), before, &ctx);
+		for (uint32_t i = 0; i < dm->n_doc; i++)
+			place[at[i]] = i;
+		dm->at[o] = at;
+		dm->place[o] = place;
+	}
+}
+
 /* The key of the generation on a connection. */
 static const char generation_key;
 
@@ -267,6 +390,8 @@ static void *load(struct dbconn *c, const void *arg)
 		docmeta_free(dm);
 		return NULL;
 	}
+	build_sets(dm);
+	build_orders(dm);
 	return dm;
 }
 
@@ -284,17 +409,10 @@ enum pm_status docmeta_current(struct dbconn *c, const struct docmeta **out,
 
 /* ---- filters ---- */
 
-struct dm_cond {
-	enum docmeta_field field;
-	uint32_t *ids; /* value ids (lower ids for nocase fields) */
-	size_t n;
-};
-
 struct docmeta_filter {
 	const struct docmeta *dm;
-	uint8_t *allow; /* by document: 1 may pass; NULL: all may */
-	struct dm_cond *cond;
-	size_t n, alloc;
+	/* documents that meet every condition on values; NULL: all do */
+	roaring_bitmap_t *cand;
 	int sev_max;
 	int64_t after, before;
 };
@@ -312,33 +430,37 @@ struct docmeta_filter *docmeta_filter_new(const struct docmeta *dm)
 
 void docmeta_filter_free(struct docmeta_filter *f)
 {
-	size_t i;
-
 	if (!f)
 		return;
-	for (i = 0; i < f->n; i++)
-		free(f->cond[i].ids);
-	free(f->cond);
-	free(f->allow);
+	if (f->cand)
+		roaring_bitmap_free(f->cand);
 	free(f);
+}
+
+/* Narrows f's candidates to set (taken). */
+static void narrow(struct docmeta_filter *f, roaring_bitmap_t *set)
+{
+	if (!f->cand) {
+		f->cand = set;
+		return;
+	}
+	roaring_bitmap_and_inplace(f->cand, set);
+	roaring_bitmap_free(set);
 }
 
 void docmeta_filter_values(struct docmeta_filter *f, enum docmeta_field field,
 			   const char *json)
 {
+	const struct docmeta *dm = f->dm;
+	roaring_bitmap_t *any = roaring_bitmap_create();
 	json_t *a;
-	struct dm_cond *c;
 	size_t i;
 
-	if (!json)
+	if (!json) {
+		roaring_bitmap_free(any);
 		return;
-	XGROW(f->cond, f->alloc, f->n + 1);
-	c = &f->cond[f->n++];
-	c->field = field;
-	c->ids = NULL;
-	c->n = 0;
+	}
 	a = json_loads(json, 0, NULL);
-	c->ids = xmalloc((json_array_size(a) + 1) * sizeof(*c->ids));
 	for (i = 0; i < json_array_size(a); i++) {
 		const char *v = json_string_value(json_array_get(a, i));
 		uint32_t id;
@@ -348,15 +470,16 @@ void docmeta_filter_values(struct docmeta_filter *f, enum docmeta_field field,
 		if (nocase_field(field)) {
 			char *l = text_ascii_lower(xstrdup(v));
 
-			id = strtab_get(&f->dm->lower[field], l);
+			id = strtab_get(&dm->lower[field], l);
 			free(l);
 		} else {
-			id = strtab_get(&f->dm->tab[field], v);
+			id = strtab_get(&dm->tab[field], v);
 		}
-		if (id != NONE)
-			c->ids[c->n++] = id;
+		if (id != NONE && id < dm->n_docs_of[field])
+			roaring_bitmap_or_inplace(any, dm->docs_of[field][id]);
 	}
 	json_decref(a);
+	narrow(f, any);
 }
 
 void docmeta_filter_bounds(struct docmeta_filter *f, int sev_max,
@@ -370,68 +493,34 @@ void docmeta_filter_bounds(struct docmeta_filter *f, int sev_max,
 void docmeta_filter_only(struct docmeta_filter *f, const int64_t *ids,
 			 size_t n)
 {
+	roaring_bitmap_t *only = roaring_bitmap_create();
 	size_t i;
 
-	free(f->allow);
-	f->allow = xcalloc(f->dm->n_doc + 1, 1);
 	for (i = 0; i < n; i++) {
 		uint32_t d = doc_of(f->dm, ids[i]);
 
 		if (d != NONE)
-			f->allow[d] = 1;
+			roaring_bitmap_add(only, d);
 	}
+	narrow(f, only);
 }
 
-static int has_id(const struct dm_cond *c, uint32_t id)
+/* Whether document d meets f's bounds (its values are checked apart). */
+static int in_bounds(const struct docmeta_filter *f, const struct dm_doc *d)
 {
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		if (c->ids[i] == id)
-			return 1;
-	return 0;
-}
-
-static int cond_holds(const struct docmeta *dm, const struct dm_doc *d,
-		      const struct dm_cond *c)
-{
-	uint32_t i;
-
-	if (c->field == DM_SEVERITY)
-		return d->val[0] != NONE && has_id(c, d->val[0]);
-	if (c->field == DM_YEAR)
-		return d->val[1] != NONE && has_id(c, d->val[1]);
-	if (c->field == DM_STATUS)
-		return d->val[2] != NONE && has_id(c, d->val[2]);
-	for (i = 0; i < d->n_lab; i++) {
-		const struct dm_label *l = &dm->label[d->lab + i];
-
-		if (l->field != c->field)
-			continue;
-		if (has_id(c, nocase_field(c->field)
-				      ? dm->lower_of[c->field][l->val]
-				      : l->val))
-			return 1;
-	}
-	return 0;
-}
-
-static int passes(const struct docmeta_filter *f, const struct dm_doc *d)
-{
-	size_t i;
-
-	if (f->allow && !f->allow[d - f->dm->doc])
-		return 0;
 	if (f->sev_max >= 0 && (d->sev_rank < 0 || d->sev_rank > f->sev_max))
 		return 0;
 	if (f->after != INT64_MIN && (!d->has_epoch || d->epoch < f->after))
 		return 0;
 	if (f->before != INT64_MAX && (!d->has_epoch || d->epoch >= f->before))
 		return 0;
-	for (i = 0; i < f->n; i++)
-		if (!cond_holds(f->dm, d, &f->cond[i]))
-			return 0;
 	return 1;
+}
+
+static int passes(const struct docmeta_filter *f, uint32_t d)
+{
+	return (!f->cand || roaring_bitmap_contains(f->cand, d)) &&
+	       in_bounds(f, &f->dm->doc[d]);
 }
 
 /* ---- one document ---- */
@@ -440,7 +529,7 @@ int docmeta_passes(const struct docmeta_filter *f, int64_t rowid)
 {
 	uint32_t d = doc_of(f->dm, rowid);
 
-	return d != NONE && passes(f, &f->dm->doc[d]);
+	return d != NONE && passes(f, d);
 }
 
 uint32_t docmeta_length(const struct docmeta *dm, int64_t rowid)
@@ -469,6 +558,19 @@ static void count_doc(const struct docmeta *dm, const struct dm_doc *d,
 	}
 }
 
+/* Adds document d, which passed, to out. */
+static void take(const struct docmeta *dm, uint32_t d, int facets, int keep,
+		 struct docmeta_scan *out)
+{
+	out->total++;
+	if (facets)
+		count_doc(dm, &dm->doc[d], out);
+	if (keep) {
+		XGROW(out->pass, out->alloc_pass, out->n_pass + 1);
+		out->pass[out->n_pass++] = d;
+	}
+}
+
 void docmeta_scan(const struct docmeta *dm, const struct docmeta_filter *f,
 		  int all, const int64_t *ids, size_t n, int facets, int keep,
 		  struct docmeta_scan *out)
@@ -482,20 +584,25 @@ void docmeta_scan(const struct docmeta *dm, const struct docmeta_filter *f,
 		for (i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
 			out->count[counted[i]] = xcalloc(
 				dm->tab[counted[i]].n + 1, sizeof(int64_t));
+	if (all && f->cand) {
+		/* Only the candidates: a few pages of the bitmap at a time. */
+		roaring_uint32_iterator_t *it = roaring_create_iterator(f->cand);
+		uint32_t buf[256], got;
+
+		while ((got = roaring_read_uint32_iterator(it, buf, 256)))
+			for (uint32_t k = 0; k < got; k++)
+				if (in_bounds(f, &dm->doc[buf[k]]))
+					take(dm, buf[k], facets, keep, out);
+		roaring_free_uint32_iterator(it);
+		return;
+	}
 	if (all)
 		n = dm->n_doc;
 	for (i = 0; i < n; i++) {
 		uint32_t d = all ? (uint32_t)i : doc_of(dm, ids[i]);
 
-		if (d == NONE || !passes(f, &dm->doc[d]))
-			continue;
-		out->total++;
-		if (facets)
-			count_doc(dm, &dm->doc[d], out);
-		if (keep) {
-			XGROW(out->pass, out->alloc_pass, out->n_pass + 1);
-			out->pass[out->n_pass++] = d;
-		}
+		if (d != NONE && passes(f, d))
+			take(dm, d, facets, keep, out);
 	}
 }
 
@@ -522,71 +629,40 @@ const char *docmeta_value(const struct docmeta *dm, enum docmeta_field field,
 
 /* ---- pages ---- */
 
-/* < 0 when doc a comes before doc b newest first. */
-static int newer_first(const struct dm_doc *x, const struct dm_doc *y)
-{
-	if (x->has_epoch != y->has_epoch)
-		return x->has_epoch ? -1 : 1;
-	if (x->has_epoch && x->epoch != y->epoch)
-		return x->epoch > y->epoch ? -1 : 1;
-	return x->id == y->id ? 0 : x->id > y->id ? -1 : 1;
-}
-
 int docmeta_newer_first(const struct docmeta *dm, int64_t a, int64_t b)
 {
 	uint32_t x = doc_of(dm, a), y = doc_of(dm, b);
+	const uint32_t *place = dm->place[DM_ORDER_DATE];
 
 	if (x == NONE || y == NONE)
 		return x == y ? 0 : x == NONE ? 1 : -1;
-	return newer_first(&dm->doc[x], &dm->doc[y]);
+	return place[x] == place[y] ? 0 : place[x] < place[y] ? -1 : 1;
 }
 
-struct order_ctx {
-	const struct docmeta *dm;
-	enum docmeta_order order;
-};
-
-/* < 0 when doc a comes before doc b in the order (see docmeta.h). */
-static int before(const void *a, const void *b, void *ctx)
+static int by_value(const void *a, const void *b)
 {
-	const struct order_ctx *o = ctx;
-	const struct dm_doc *x = &o->dm->doc[*(const uint32_t *)a];
-	const struct dm_doc *y = &o->dm->doc[*(const uint32_t *)b];
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-	switch (o->order) {
-	case DM_ORDER_SEVERITY:
-		if ((x->sev_rank < 0) != (y->sev_rank < 0))
-			return x->sev_rank < 0 ? 1 : -1;
-		if (x->sev_rank != y->sev_rank)
-			return x->sev_rank < y->sev_rank ? -1 : 1;
-		break;
-	case DM_ORDER_TTR:
-		if (x->ttr != y->ttr)
-			return x->ttr > y->ttr ? -1 : 1;
-		break;
-	case DM_ORDER_DATE:
-		break;
-	}
-	return newer_first(x, y);
+	return x < y ? -1 : x > y;
 }
 
-/* Moves the k first of v[0..n) in o's order to v[0..k), in order. */
-static void select_first(struct order_ctx *o, uint32_t *v, size_t n, size_t k)
+/* Moves the k smallest of v[0..n) to v[0..k), in order. */
+static void select_first(uint32_t *v, size_t n, size_t k)
 {
 	size_t i, j;
 
 	if (k * 8 > n) {
-		qsort_r(v, n, sizeof(*v), before, o);
+		qsort(v, n, sizeof(*v), by_value);
 		return;
 	}
-	/* v[0..k) kept sorted; each later one displaces the last if newer. */
-	qsort_r(v, k, sizeof(*v), before, o);
+	/* v[0..k) kept sorted; each later one displaces the last if less. */
+	qsort(v, k, sizeof(*v), by_value);
 	for (i = k; i < n; i++) {
 		uint32_t x = v[i];
 
-		if (before(&x, &v[k - 1], o) >= 0)
+		if (x >= v[k - 1])
 			continue;
-		for (j = k - 1; j > 0 && before(&x, &v[j - 1], o) < 0; j--)
+		for (j = k - 1; j > 0 && x < v[j - 1]; j--)
 			v[j] = v[j - 1];
 		v[j] = x;
 	}
@@ -596,7 +672,6 @@ void docmeta_page(const struct docmeta *dm, struct docmeta_scan *s,
 		  enum docmeta_order order, size_t offset, size_t limit,
 		  int64_t *ids, size_t *n)
 {
-	struct order_ctx o = { dm, order };
 	size_t k = offset + limit, i;
 
 	*n = 0;
@@ -604,7 +679,12 @@ void docmeta_page(const struct docmeta *dm, struct docmeta_scan *s,
 		return;
 	if (k > s->n_pass)
 		k = s->n_pass;
-	select_first(&o, s->pass, s->n_pass, k);
+	/* Documents become their places, the first k places documents. */
+	for (i = 0; i < s->n_pass; i++)
+		s->pass[i] = dm->place[order][s->pass[i]];
+	select_first(s->pass, s->n_pass, k);
+	for (i = 0; i < s->n_pass; i++)
+		s->pass[i] = dm->at[order][s->pass[i]];
 	for (i = offset; i < k; i++)
 		ids[(*n)++] = dm->doc[s->pass[i]].id;
 }

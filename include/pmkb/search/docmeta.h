@@ -110,6 +110,7 @@ enum docmeta_order {
 			      a missing rank last */
 	DM_ORDER_TTR,	   /* time to resolve descending; unknown, or
 			      resolved before started, last */
+	DM_ORDER_MAX
 };
 
 /* < 0 when document a comes before b in DM_ORDER_DATE, 0 when a is b; a
@@ -117,8 +118,9 @@ enum docmeta_order {
 int docmeta_newer_first(const struct docmeta *dm, int64_t a, int64_t b);
 
 /*
- * Orders s->pass by order far enough to hold its first offset + limit,
- * and sets ids[0..*n) to the rowids of that page. ids has room for limit.
+ * Orders s->pass by order far enough to hold its first offset + limit
+ * (the rest in no order), and sets ids[0..*n) to the rowids of that page.
+ * ids has room for limit.
  */
 void docmeta_page(const struct docmeta *dm, struct docmeta_scan *s,
 		  enum docmeta_order order, size_t offset, size_t limit,

@@ -94,28 +94,65 @@ static json_t *item_json(struct dbconn *c, const struct taxonomy *tax,
 		return NULL;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW) {
-		item = json_pack(
-		    "{s:s,s:s,s:s?,s:s,s:s?,s:s?,s:b,s:b,s:i}", "slug",
-		    (const char *)sqlite3_column_text(s, A_SLUG), "title",
-		    (const char *)sqlite3_column_text(s, A_TITLE), "started_at",
-		    (const char *)sqlite3_column_text(s, A_STARTED), "text",
-		    (const char *)sqlite3_column_text(s, A_TEXT), "owner",
-		    (const char *)sqlite3_column_text(s, A_OWNER), "due",
-		    (const char *)sqlite3_column_text(s, A_DUE), "done",
-		    sqlite3_column_int(s, A_DONE), "overdue", overdue, "line",
-		    sqlite3_column_int(s, A_LINE));
+		/* Set one by one: json_pack() parses its format per item. */
+		static const struct {
+			const char *key;
+			int col;
+		} text[] = { { "slug", A_SLUG },	 { "title", A_TITLE },
+			     { "started_at", A_STARTED }, { "text", A_TEXT },
+			     { "owner", A_OWNER },	 { "due", A_DUE } };
+
+		item = json_object();
+		for (size_t k = 0; k < sizeof(text) / sizeof(text[0]); k++)
+			json_object_set_new_nocheck(
+			    item, text[k].key, column_string(s, text[k].col));
+		json_object_set_new_nocheck(
+		    item, "done", json_boolean(sqlite3_column_int(s, A_DONE)));
+		json_object_set_new_nocheck(item, "overdue",
+		                            json_boolean(overdue));
+		json_object_set_new_nocheck(
+		    item, "line", json_integer(sqlite3_column_int(s, A_LINE)));
 		item_links(item, tax, s);
 	}
 	sqlite3_reset(s);
 	return item;
 }
 
-/* Whether the owner filter lets it pass; owner is the filter's id, none
- * when no item has that owner. */
-static int owned_by(const struct stats_request *r, uint32_t owner,
-                    const struct stats_item *it)
+/* The number of v[0..n) (ascending) below x. */
+static uint32_t count_below(const uint32_t *v, uint32_t n, uint32_t x)
 {
-	return !r->owner || (owner != STRTAB_NONE && it->owner == owner);
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The row of counts incident k's items go to, or -1 when none (the
+ * incident is filtered out, or outside the periods). */
+static int64_t row_of(const struct stats_slots *sl, uint32_t k)
+{
+	int32_t slot = sl->slot[k];
+
+	if (slot == STATS_SLOT_UNKNOWN)
+		return (int64_t)sl->n;
+	return (size_t)slot < sl->n ? slot : -1;
+}
+
+/* Whether the list shows it (as r's status asks). */
+static int wanted(const struct stats_request *r, const struct stats_item *it,
+                  int overdue)
+{
+	return r->overdue                      ? overdue
+	       : r->status == STATS_ITEMS_OPEN ? !it->ticked
+	       : r->status == STATS_ITEMS_DONE ? it->ticked
+	                                       : 1;
 }
 
 enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
@@ -128,7 +165,7 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 	struct stats_slots sl = {NULL, 0, 0};
 	int64_t *page = NULL;
 	uint8_t *pass = NULL, *overdue_of = NULL;
-	size_t rows, n_page = 0;
+	size_t rows, n_page = 0, n_mine;
 	int64_t dmin = INT64_MAX, dmax = INT64_MIN, total = 0;
 	int64_t n_open = 0, n_done = 0, n_overdue = 0;
 	int64_t *opened = NULL, *done_in = NULL;
@@ -159,31 +196,57 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 	page = xmalloc(((size_t)r->limit ? (size_t)r->limit : 1) *
 	               sizeof(*page));
 	overdue_of = xmalloc((size_t)r->limit ? (size_t)r->limit : 1);
-	for (size_t i = 0; i < lg->n_items; i++) {
-		const struct stats_item *it = &lg->items[i];
-		int32_t slot = sl.slot[it->inc];
-		size_t at = slot == STATS_SLOT_UNKNOWN ? sl.n : (size_t)slot;
-		int done = it->ticked;
-		int overdue = !done && it->due_rank < before_today;
-		int want;
+	/*
+	 * Without an owner, the counts come per incident and the list walks
+	 * the ledger until its page is full; with one, only that owner's
+	 * items are visited (none when no item has that owner).
+	 */
+	if (!r->owner) {
+		for (uint32_t k = 0; k < f->n_inc; k++) {
+			const struct stats_inc_items *b = &lg->by_inc[k];
+			int64_t at = b->n ? row_of(&sl, k) : -1;
 
-		if ((slot != STATS_SLOT_UNKNOWN && (size_t)slot >= sl.n) ||
-		    !owned_by(r, owner, it))
+			if (at < 0)
+				continue;
+			opened[at] += b->n;
+			done_in[at] += b->ticked;
+			n_done += b->ticked;
+			n_open += b->n - b->ticked;
+			n_overdue += count_below(lg->open_due + b->open_at,
+			                         b->n_open_due, before_today);
+		}
+	}
+	n_mine = !r->owner              ? lg->n_items
+	         : owner == STRTAB_NONE ? 0
+	                                : lg->owner_at[owner + 1] -
+	                                      lg->owner_at[owner];
+	for (size_t j = 0, seen = 0; j < n_mine; j++) {
+		size_t i = r->owner ? lg->owner_item[lg->owner_at[owner] + j] : j;
+		const struct stats_item *it = &lg->items[i];
+		int overdue = !it->ticked && it->due_rank < before_today;
+		int64_t at = row_of(&sl, it->inc);
+
+		if (at < 0)
 			continue;
-		opened[at]++;
-		done_in[at] += done;
-		want = r->overdue                      ? overdue
-		       : r->status == STATS_ITEMS_OPEN ? !done
-		       : r->status == STATS_ITEMS_DONE ? done
-		                                       : 1;
-		n_done += done;
-		n_open += !done;
-		n_overdue += overdue;
-		if (!want || total++ < r->offset || n_page >= (size_t)r->limit)
+		if (r->owner) {
+			opened[at]++;
+			done_in[at] += it->ticked;
+			n_done += it->ticked;
+			n_open += !it->ticked;
+			n_overdue += overdue;
+		} else if (n_page >= (size_t)r->limit) {
+			break;
+		}
+		if (!wanted(r, it, overdue) || seen++ < (size_t)r->offset ||
+		    n_page >= (size_t)r->limit)
 			continue;
 		overdue_of[n_page] = (uint8_t)overdue;
 		page[n_page++] = lg->item_ids[i];
 	}
+	total = r->overdue                      ? n_overdue
+	        : r->status == STATS_ITEMS_OPEN ? n_open
+	        : r->status == STATS_ITEMS_DONE ? n_done
+	                                        : n_open + n_done;
 	/* The periods' span: those where an item was counted. */
 	for (size_t k = 0; k < sl.n; k++) {
 		if (!opened[k])

@@ -5,6 +5,7 @@
  *   load        the first closing commit of each (incident, position),
  *               then every item, its due texts ranked, sorted in the
  *               ledger's order
+ *   indexes     per incident its items counted, per owner its items
  *   generation  kept on the connection for its snapshot
  *               (dbconn_derived), beside the incidents' generation
  */
@@ -229,12 +230,82 @@ static int load_items(struct dbconn *c, const struct stats_facts *f,
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* lg->by_inc and lg->open_due over n_inc incidents. */
+static void index_incidents(struct stats_ledger *lg, size_t n_inc)
+{
+	struct stats_inc_items *b = xcalloc(n_inc + 1, sizeof(*b));
+	uint32_t at = 0, *fill;
+
+	for (size_t i = 0; i < lg->n_items; i++) {
+		const struct stats_item *it = &lg->items[i];
+
+		b[it->inc].n++;
+		b[it->inc].ticked += it->ticked;
+		b[it->inc].n_open_due +=
+			!it->ticked && it->due_rank != UINT32_MAX;
+	}
+	for (size_t k = 0; k < n_inc; k++) {
+		b[k].open_at = at;
+		at += b[k].n_open_due;
+	}
+	lg->open_due = xmalloc((at ? at : 1) * sizeof(*lg->open_due));
+	fill = xcalloc(n_inc + 1, sizeof(*fill));
+	for (size_t i = 0; i < lg->n_items; i++) {
+		const struct stats_item *it = &lg->items[i];
+
+		if (!it->ticked && it->due_rank != UINT32_MAX)
+			lg->open_due[b[it->inc].open_at + fill[it->inc]++] =
+				it->due_rank;
+	}
+	/* The ledger's order is by due already; sorted for certain. */
+	for (size_t k = 0; k < n_inc; k++)
+		qsort(lg->open_due + b[k].open_at, b[k].n_open_due,
+		      sizeof(*lg->open_due), cmp_u32);
+	free(fill);
+	lg->by_inc = b;
+}
+
+/* lg->owner_at and lg->owner_item. */
+static void index_owners(struct stats_ledger *lg)
+{
+	size_t n_own = lg->owners.n;
+	uint32_t *at = xcalloc(n_own + 2, sizeof(*at)), *fill;
+
+	for (size_t i = 0; i < lg->n_items; i++)
+		if (lg->items[i].owner != STRTAB_NONE)
+			at[lg->items[i].owner + 1]++;
+	for (size_t o = 0; o < n_own; o++)
+		at[o + 1] += at[o];
+	lg->owner_item = xmalloc((at[n_own] ? at[n_own] : 1) *
+				 sizeof(*lg->owner_item));
+	fill = xcalloc(n_own + 1, sizeof(*fill));
+	for (size_t i = 0; i < lg->n_items; i++) {
+		uint32_t o = lg->items[i].owner;
+
+		if (o != STRTAB_NONE)
+			lg->owner_item[at[o] + fill[o]++] = (uint32_t)i;
+	}
+	free(fill);
+	lg->owner_at = at;
+}
+
 static void ledger_free(void *p)
 {
 	struct stats_ledger *lg = p;
 
 	free(lg->items);
 	free(lg->item_ids);
+	free(lg->by_inc);
+	free(lg->open_due);
+	free(lg->owner_at);
+	free(lg->owner_item);
 	strtab_release(&lg->owners);
 	for (size_t i = 0; i < lg->n_dues; i++)
 		free(lg->dues[i]);
@@ -254,6 +325,8 @@ static void *load(struct dbconn *c, const void *arg)
 		ledger_free(lg);
 		return NULL;
 	}
+	index_incidents(lg, ((const struct stats_facts *)arg)->n_inc);
+	index_owners(lg);
 	return lg;
 }
 

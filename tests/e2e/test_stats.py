@@ -536,6 +536,32 @@ class ActionItems(unittest.TestCase):
                         'today splits the open items')
         self.assertEqual(self.items(owner='nobody-at-all')['items'], [])
 
+    def test_counts_by_owner_add_up(self):
+        # Without an owner the counts come per incident, with one from
+        # that owner's items: the two ways agree.
+        every = self.items(status='all', limit=500)
+        self.assertLess(every['total'], 500)
+        owners = {i['owner'].lower() for i in every['items'] if i['owner']}
+        self.assertGreater(len(owners), 1)
+        unowned = [i for i in every['items'] if not i['owner']]
+        sums = {'all': len(unowned),
+                'open': sum(not i['done'] for i in unowned),
+                'done': sum(i['done'] for i in unowned),
+                'overdue': sum(i['overdue'] for i in unowned)}
+        for o in owners:
+            j = self.items(owner=o, status='all')
+            self.assertEqual(sum(p['opened'] for p in j['periods']),
+                             j['counts']['all'], o)
+            for k in sums:
+                sums[k] += j['counts'][k]
+        self.assertEqual(sums, every['counts'])
+        self.assertGreater(sums['overdue'], 0)
+        # A page further on, status by status, is the same items.
+        for status in ('open', 'done', 'all'):
+            whole = self.items(status=status)['items']
+            part = self.items(status=status, offset=3, limit=4)['items']
+            self.assertEqual(part, whole[3:7], status)
+
     def test_service_and_severity(self):
         def services(inc):
             v = inc['fm'].get('services') or []

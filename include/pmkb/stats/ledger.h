@@ -34,6 +34,14 @@ struct stats_item {
 	unsigned has_due_day : 1, has_done_on : 1, has_first : 1;
 };
 
+/* An incident's items, counted (so that a list need not visit them). */
+struct stats_inc_items {
+	uint32_t n, ticked;
+	/* The due ranks of its open items that have one, ascending, at
+	 * open_due[open_at .. open_at + n_open_due). */
+	uint32_t open_at, n_open_due;
+};
+
 struct stats_ledger {
 	/* In the ledger's order: those with a due date first, by due date,
 	 * then the newest incident first, by rowid, by position. */
@@ -43,6 +51,11 @@ struct stats_ledger {
 	struct strtab owners; /* ASCII-lowercased */
 	char **dues;	      /* the distinct due texts, sorted */
 	size_t n_dues;
+	struct stats_inc_items *by_inc; /* by incident (stats/facts.h) */
+	uint32_t *open_due;
+	/* Per owner id o, its items' indexes in the ledger's order, at
+	 * owner_item[owner_at[o] .. owner_at[o + 1]). */
+	uint32_t *owner_at, *owner_item;
 };
 
 /*

@@ -11,10 +11,81 @@
  * every instance of every phrase first.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pmkb/db/rankfn.h"
 #include "pmkb/db/fts5api.h"
+
+/* What a deferred pass keeps (see rankfn.h). */
+struct rankfn_pass {
+	int n_phrase;
+	sqlite3_int64 n_row;
+	double avgdl;
+	sqlite3_int64 *hits; /* per phrase: the rows it is in */
+	double *weight;	     /* per column */
+	int n_weight;
+	double *freq;	     /* per scored row, n_phrase of them */
+	uint32_t *len;	     /* per scored row */
+	size_t n, alloc;
+	double *idf;	     /* once the pass is done */
+};
+
+static const double k1 = 1.2, b = 0.75;
+
+/* bm25's sum for one row, the same operations in the same order. */
+static double bm25_sum(const double *idf, const double *freq, int n,
+		       double D, double avgdl)
+{
+	double score = 0.0;
+
+	for (int i = 0; i < n; i++)
+		score += idf[i] * ((freq[i] * (k1 + 1.0)) /
+				   (freq[i] + k1 * (1 - b + b * D / avgdl)));
+	return -1.0 * score;
+}
+
+static double idf_of(sqlite3_int64 n_row, sqlite3_int64 hit)
+{
+	double idf = log((n_row - hit + 0.5) / (hit + 0.5));
+
+	return idf <= 0.0 ? 1e-6 : idf;
+}
+
+/*
+ * Phrase i's weighted frequency in the row into *freq, and whether it is
+ * there at all into *hit; with only_hit, *hit alone (the first instance
+ * tells).
+ */
+static int phrase_freq(const Fts5ExtensionApi *api, Fts5Context *fts, int i,
+		       const double *weight, int n_weight, int only_hit,
+		       double *freq, int *hit)
+{
+	Fts5PhraseIter it;
+	int col, off, rc = api->xPhraseFirst(fts, i, &it, &col, &off);
+
+	*hit = rc == SQLITE_OK && col >= 0;
+	if (only_hit)
+		return rc;
+	*freq = 0.0;
+	for (; rc == SQLITE_OK && col >= 0;
+	     api->xPhraseNext(fts, &it, &col, &off))
+		*freq += col < n_weight ? weight[col] : 1.0;
+	return rc;
+}
+
+/* The row's length in tokens unless *len has it already. */
+static int row_length(const Fts5ExtensionApi *api, Fts5Context *fts,
+		      uint32_t *len)
+{
+	int n_tok = 0, rc;
+
+	if (*len != RANKFN_LEN_UNKNOWN)
+		return SQLITE_OK;
+	rc = api->xColumnSize(fts, -1, &n_tok);
+	*len = (uint32_t)n_tok;
+	return rc;
+}
 
 /* Per statement: what bm25() computes once per query. */
 struct stats {
@@ -66,11 +137,8 @@ static int stats_get(const Fts5ExtensionApi *api, Fts5Context *fts,
 		sqlite3_int64 hit = 0;
 
 		rc = api->xQueryPhrase(fts, i, &hit, count_hit);
-		if (rc == SQLITE_OK) {
-			double idf = log((n_row - hit + 0.5) / (hit + 0.5));
-
-			p->idf[i] = idf <= 0.0 ? 1e-6 : idf;
-		}
+		if (rc == SQLITE_OK)
+			p->idf[i] = idf_of(n_row, hit);
 	}
 	if (rc == SQLITE_OK)
 		rc = api->xSetAuxdata(fts, p, sqlite3_free);
@@ -80,48 +148,155 @@ static int stats_get(const Fts5ExtensionApi *api, Fts5Context *fts,
 	return rc;
 }
 
+static int pass_open(const Fts5ExtensionApi *api, Fts5Context *fts,
+		     int n_weight, sqlite3_value **weight,
+		     struct rankfn_pass **out)
+{
+	struct rankfn_pass *p = *out;
+	sqlite3_int64 n_token = 0;
+	int rc;
+
+	if (p) /* opened on the first row (or failed to) */
+		return p->hits && p->weight ? SQLITE_OK : SQLITE_NOMEM;
+	if (!(p = calloc(1, sizeof(*p))))
+		return SQLITE_NOMEM;
+	*out = p;
+	p->n_phrase = api->xPhraseCount(fts);
+	p->hits = calloc((size_t)p->n_phrase + 1, sizeof(*p->hits));
+	p->weight = malloc(((size_t)n_weight + 1) * sizeof(*p->weight));
+	if (!p->hits || !p->weight)
+		return SQLITE_NOMEM;
+	p->n_weight = n_weight;
+	for (int i = 0; i < n_weight; i++)
+		p->weight[i] = sqlite3_value_double(weight[i]);
+	rc = api->xRowCount(fts, &p->n_row);
+	if (rc == SQLITE_OK)
+		rc = api->xColumnTotalSize(fts, -1, &n_token);
+	if (rc == SQLITE_OK)
+		p->avgdl = (double)n_token / (double)p->n_row;
+	return rc;
+}
+
+/*
+ * The deferred form: counts the row's phrases, and for a row worth
+ * scoring keeps its phrase frequencies and length.
+ */
+static void rank_deferred(const Fts5ExtensionApi *api, Fts5Context *fts,
+			  sqlite3_context *ctx, struct rankfn_ctx *rctx,
+			  int n_weight, sqlite3_value **weight)
+{
+	uint32_t len = RANKFN_LEN_UNKNOWN;
+	struct rankfn_pass *p;
+	double *freq;
+	int rc = pass_open(api, fts, n_weight, weight, &rctx->pass), want, i;
+
+	if (rc != SQLITE_OK) {
+		sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	p = rctx->pass;
+	want = rctx->row(rctx->arg, api->xRowid(fts), &len);
+	if (want && p->n == p->alloc) {
+		size_t alloc = p->alloc ? 2 * p->alloc : 256;
+		double *f = realloc(p->freq, alloc * (size_t)p->n_phrase *
+						     sizeof(*f));
+		uint32_t *l = f ? realloc(p->len, alloc * sizeof(*l)) : NULL;
+
+		if (f)
+			p->freq = f;
+		if (!l) {
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+		p->len = l;
+		p->alloc = alloc;
+	}
+	freq = want ? p->freq + p->n * (size_t)p->n_phrase : NULL;
+	for (i = 0; rc == SQLITE_OK && i < p->n_phrase; i++) {
+		int hit;
+
+		rc = phrase_freq(api, fts, i, p->weight, p->n_weight, !want,
+				 want ? &freq[i] : NULL, &hit);
+		p->hits[i] += hit;
+	}
+	if (rc == SQLITE_OK && want)
+		rc = row_length(api, fts, &len);
+	if (rc != SQLITE_OK) {
+		sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	if (!want) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	p->len[p->n] = len;
+	sqlite3_result_int64(ctx, (sqlite3_int64)p->n++);
+}
+
+double rankfn_score(const struct rankfn_ctx *ctx, size_t k)
+{
+	struct rankfn_pass *p = ctx->pass;
+
+	if (!p || k >= p->n)
+		return 0.0;
+	if (!p->idf) {
+		p->idf = malloc(((size_t)p->n_phrase + 1) * sizeof(*p->idf));
+		if (!p->idf)
+			return 0.0;
+		for (int i = 0; i < p->n_phrase; i++)
+			p->idf[i] = idf_of(p->n_row, p->hits[i]);
+	}
+	return bm25_sum(p->idf, p->freq + k * (size_t)p->n_phrase,
+			p->n_phrase, (double)p->len[k], p->avgdl);
+}
+
+void rankfn_release(struct rankfn_ctx *ctx)
+{
+	struct rankfn_pass *p = ctx->pass;
+
+	if (p) {
+		free(p->hits);
+		free(p->weight);
+		free(p->freq);
+		free(p->len);
+		free(p->idf);
+		free(p);
+	}
+	ctx->pass = NULL;
+}
+
 static void rank(const Fts5ExtensionApi *api, Fts5Context *fts,
 		 sqlite3_context *ctx, int n_val, sqlite3_value **val)
 {
-	const double k1 = 1.2, b = 0.75;
-	const struct rankfn_ctx *rc_ctx =
+	struct rankfn_ctx *rc_ctx =
 		n_val > 0 ? sqlite3_value_pointer(val[0], RANKFN_CTX) : NULL;
 	uint32_t len = RANKFN_LEN_UNKNOWN;
 	struct stats *p;
-	double score = 0.0, D;
 	int i, rc;
 
+	if (rc_ctx && rc_ctx->deferred) {
+		rank_deferred(api, fts, ctx, rc_ctx, n_val - 1, val + 1);
+		return;
+	}
 	if (rc_ctx && !rc_ctx->row(rc_ctx->arg, api->xRowid(fts), &len)) {
 		sqlite3_result_null(ctx);
 		return;
 	}
 	rc = stats_get(api, fts, n_val > 1 ? n_val - 1 : 0, val + 1, &p);
 	for (i = 0; rc == SQLITE_OK && i < p->n_phrase; i++) {
-		Fts5PhraseIter it;
-		int col, off;
+		int hit;
 
-		p->freq[i] = 0.0;
-		rc = api->xPhraseFirst(fts, i, &it, &col, &off);
-		for (; rc == SQLITE_OK && col >= 0;
-		     api->xPhraseNext(fts, &it, &col, &off))
-			p->freq[i] += col < p->n_weight ? p->weight[col] : 1.0;
+		rc = phrase_freq(api, fts, i, p->weight, p->n_weight, 0,
+				 &p->freq[i], &hit);
 	}
-	if (rc == SQLITE_OK && len == RANKFN_LEN_UNKNOWN) {
-		int n_tok = 0;
-
-		rc = api->xColumnSize(fts, -1, &n_tok);
-		len = (uint32_t)n_tok;
-	}
+	if (rc == SQLITE_OK)
+		rc = row_length(api, fts, &len);
 	if (rc != SQLITE_OK) {
 		sqlite3_result_error_code(ctx, rc);
 		return;
 	}
-	D = (double)len;
-	for (i = 0; i < p->n_phrase; i++)
-		score += p->idf[i] * ((p->freq[i] * (k1 + 1.0)) /
-				      (p->freq[i] +
-				       k1 * (1 - b + b * D / p->avgdl)));
-	sqlite3_result_double(ctx, -1.0 * score);
+	sqlite3_result_double(ctx, bm25_sum(p->idf, p->freq, p->n_phrase,
+					    (double)len, p->avgdl));
 }
 
 static int auto_init(sqlite3 *db, char **errmsg,

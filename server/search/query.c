@@ -671,6 +671,7 @@ enum pm_status query_parse(struct pm_query *q, const char *text,
 		q->match = buf_detach(&m, NULL);
 	} else if (p.npos_groups) {
 		q->match = buf_detach(&p.pos, NULL);
+		q->union_only = p.npos_groups == 1;
 	} else if (p.neg.len) {
 		q->exclude = buf_detach(&p.neg, NULL);
 	}

@@ -43,11 +43,13 @@ static int want_row(void *arg, int64_t rowid, uint32_t *len)
 }
 
 enum pm_status ranking_run(struct dbconn *c, const char *match,
-			   const char *exact, const struct docmeta *dm,
+			   int union_only, const char *exact,
+			   const struct docmeta *dm,
 			   const struct docmeta_filter *f, size_t rank_max,
 			   struct ranking *r, struct pm_error *err)
 {
-	struct rankfn_ctx ctx = { want_row, r };
+	/* Rows without the exact words are not visited: not countable. */
+	struct rankfn_ctx ctx = { want_row, r, union_only && !exact, NULL };
 	sqlite3_stmt *s = dbconn_stmt(c, exact ? sql_pass_exact : sql_pass);
 	size_t i;
 	int rc;
@@ -76,6 +78,10 @@ enum pm_status ranking_run(struct dbconn *c, const char *match,
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		goto fail;
+	/* Deferred: the k-th row scored said k; its score comes now. */
+	for (i = 0; ctx.deferred && i < r->n_scored; i++)
+		r->scored[i].score = rankfn_score(&ctx, i);
+	rankfn_release(&ctx);
 	if (r->n >= r->rank_max)
 		r->cut = r->ids[r->rank_max - 1];
 	for (i = 0; i < r->n / 2; i++) {
@@ -87,6 +93,7 @@ enum pm_status ranking_run(struct dbconn *c, const char *match,
 	r->f = NULL;
 	return PM_OK;
 fail:
+	rankfn_release(&ctx);
 	log_kv(LOG_ERROR, "search.ranking", "error",
 	       sqlite3_errmsg(dbconn_db(c)), NULL);
 	r->f = NULL;

@@ -210,6 +210,7 @@ struct filters {
 	int sev_max;		 /* -1: unset */
 	int64_t after, before;	 /* INT64_MIN / INT64_MAX: unset */
 	const char *match;	 /* borrowed */
+	int union_only;		 /* match is phrases joined by OR */
 	const char *exclude;	 /* borrowed */
 	int64_t cut;		 /* lowest rowid ranked */
 	char *exact;		 /* quoted words, U+001F apart, or NULL */
@@ -311,6 +312,7 @@ static enum pm_status filters_build(struct filters *f, const struct pm_query *q,
 	f->after = q->after;
 	f->before = q->before;
 	f->match = q->match;
+	f->union_only = q->union_only;
 	f->exclude = q->exclude;
 	if (q->match && q->exact.n) {
 		struct buf ex = BUF_INIT;
@@ -764,7 +766,7 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 			goto out;
 	}
 	if (ranked)
-		st = ranking_run(c, f->match, f->exact, dm, mf,
+		st = ranking_run(c, f->match, f->union_only, f->exact, dm, mf,
 				 (size_t)rank_max, &rk, err);
 	else if (f->match)
 		st = match_ids(c, sql_match_ids, f, &ids, &n, err);

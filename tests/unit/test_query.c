@@ -244,6 +244,25 @@ static void test_filters(void)
 	ok(q.match == NULL, "filters only: no match");
 	query_release(&q);
 
+	/* Phrases joined by OR only: each phrase's documents all match. */
+	{
+		static const struct {
+			const char *q;
+			int union_only;
+		} u[] = { { "error", 1 },	  { "redis OR memcached", 1 },
+			  { "障害", 1 },	  { "error timeout", 0 },
+			  { "error -staging", 0 }, { "a OR b c", 0 },
+			  { "cause:network dns", 1 } };
+
+		for (size_t k = 0; k < sizeof(u) / sizeof(u[0]); k++) {
+			query_init(&q);
+			st = query_parse(&q, u[k].q, NULL, &err);
+			is_int(st == PM_OK ? q.union_only : -1, u[k].union_only,
+			       u[k].q);
+			query_release(&q);
+		}
+	}
+
 	/* Words quoted must be found as written; CJK alone already is. */
 	query_init(&q);
 	st = query_parse(&q, "\"Disk full\" \"障害が\" \"AWS障害\"", NULL,

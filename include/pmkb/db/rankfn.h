@@ -12,11 +12,19 @@
  *
  * ctx is a struct rankfn_ctx bound with sqlite3_bind_pointer(...,
  * RANKFN_CTX, NULL); a NULL ctx scores every row as bm25() does.
+ *
+ * bm25() counts each phrase's documents for its IDF in a walk of its own
+ * before the first row. When the expression joins its phrases by OR only,
+ * every document of every phrase is a row of the statement: with
+ * ctx->deferred the counts are taken in the pass itself, the function
+ * returns the row's number among those scored instead of a score, and
+ * rankfn_score() gives the scores once the statement is done.
  */
 #ifndef PMKB_DB_RANKFN_H
 #define PMKB_DB_RANKFN_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define RANKFN_CTX "pmkb_rank_ctx"
@@ -30,7 +38,20 @@ struct rankfn_ctx {
 	 */
 	int (*row)(void *arg, int64_t rowid, uint32_t *len);
 	void *arg;
+	/* Set by the caller (see above); the rest is the function's. */
+	int deferred;
+	struct rankfn_pass *pass;
 };
+
+/*
+ * The score of deferred row k (0, 1, ... in the order they were
+ * returned), to the last bit what bm25() gives: valid once the
+ * statement has stepped over every row.
+ */
+double rankfn_score(const struct rankfn_ctx *ctx, size_t k);
+
+/* Frees what a deferred pass kept; ctx can be used again. */
+void rankfn_release(struct rankfn_ctx *ctx);
 
 /* Registers pm_rank on every connection opened afterwards. */
 void rankfn_register_auto(void);

@@ -65,6 +65,9 @@ struct pm_query {
 	 * stemmed, so the phrase already finds it as written.
 	 */
 	struct pm_list exact;
+	/* match joins its phrases by OR only (one group, nothing left out):
+	 * every document of each phrase matches. */
+	int union_only;
 	struct pm_list causes;	 /* canonical ids; any of them */
 	struct pm_list services; /* any of them */
 	struct pm_list tags, authors, teams, statuses;

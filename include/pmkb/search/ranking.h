@@ -57,11 +57,13 @@ struct ranking {
 /*
  * Runs the FTS5 expression match (inside c's read transaction, the one
  * dm and f belong to) into *r, keeping only the rows that hold exact
- * (EXACT_X's words; NULL: every row). Release with ranking_release, also
- * on error.
+ * (EXACT_X's words; NULL: every row). union_only: match joins its
+ * phrases by OR only, so that their IDFs are counted in the same pass
+ * (db/rankfn.h). Release with ranking_release, also on error.
  */
 enum pm_status ranking_run(struct dbconn *c, const char *match,
-			   const char *exact, const struct docmeta *dm,
+			   int union_only, const char *exact,
+			   const struct docmeta *dm,
 			   const struct docmeta_filter *f, size_t rank_max,
 			   struct ranking *r, struct pm_error *err);
 

@@ -61,8 +61,10 @@ struct glossary {
 	const struct table *builtin;
 	struct table user;
 	unsigned lengths;
-	unsigned char last[LAST_BITS / 8];
-	unsigned char win[WIN_BITS / 8];
+	/* Both tables' bits: the built-in table's own when the settings
+	 * add no synonyms (most queries), else merged. */
+	const unsigned char *last, *win;
+	unsigned char *merged; /* LAST_BITS / 8 + WIN_BITS / 8, or NULL */
 };
 
 /* ---- keys ---- */
@@ -300,10 +302,18 @@ struct glossary *glossary_new(const struct taxonomy *tax)
 				tax->synonyms[i].n);
 	table_finish(&g->user);
 	g->lengths = g->builtin->lengths | g->user.lengths;
-	for (i = 0; i < sizeof(g->last); i++)
-		g->last[i] = g->builtin->last[i] | g->user.last[i];
-	for (i = 0; i < sizeof(g->win); i++)
-		g->win[i] = g->builtin->win[i] | g->user.win[i];
+	g->last = g->builtin->last;
+	g->win = g->builtin->win;
+	if (!g->user.nterms)
+		return g;
+	g->merged = xmalloc(LAST_BITS / 8 + WIN_BITS / 8);
+	for (i = 0; i < LAST_BITS / 8; i++)
+		g->merged[i] = g->builtin->last[i] | g->user.last[i];
+	for (i = 0; i < WIN_BITS / 8; i++)
+		g->merged[LAST_BITS / 8 + i] =
+			g->builtin->win[i] | g->user.win[i];
+	g->last = g->merged;
+	g->win = g->merged + LAST_BITS / 8;
 	return g;
 }
 
@@ -312,6 +322,7 @@ void glossary_free(struct glossary *g)
 	if (!g)
 		return;
 	table_release(&g->user);
+	free(g->merged);
 	free(g);
 }
 

@@ -353,18 +353,73 @@ static int before(const void *a, const void *b, void *ctx)
 	return newer_first(x, y);
 }
 
+/*
+ * What orders d in o before its date (see before()), as a number that
+ * sorts first when smaller; -1 when it does not fit in 32 bits (a time to
+ * resolve of over 136 years).
+ */
+static int64_t order_key(const struct dm_doc *d, enum docmeta_order o)
+{
+	if (o == DM_ORDER_SEVERITY)
+		return d->sev_rank < 0 ? (int64_t)UINT32_MAX
+				       : (int64_t)d->sev_rank;
+	if (d->ttr < 0)
+		return UINT32_MAX;
+	return d->ttr < UINT32_MAX - 1 ? UINT32_MAX - 1 - d->ttr : -1;
+}
+
+static int by_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Sorts at[0..n) into order o. The date order compares documents; the
+ * others sort (key, place by date) pairs packed in 64 bits, a third of
+ * the time, unless a key does not fit.
+ */
+static void sort_order(struct docmeta *dm, enum docmeta_order o, uint32_t *at)
+{
+	struct order_ctx ctx = { dm, o };
+	uint64_t *key = NULL;
+	uint32_t d;
+
+	for (d = 0; d < dm->n_doc; d++)
+		at[d] = d;
+	if (o != DM_ORDER_DATE)
+		key = xmalloc((dm->n_doc ? dm->n_doc : 1) * sizeof(*key));
+	for (d = 0; key && d < dm->n_doc; d++) {
+		int64_t k = order_key(&dm->doc[d], o);
+
+		if (k < 0) {
+			free(key);
+			key = NULL;
+			break;
+		}
+		key[d] = (uint64_t)k << 32 | dm->place[DM_ORDER_DATE][d];
+	}
+	if (!key) {
+		qsort_r(at, dm->n_doc, sizeof(*at), before, &ctx);
+		return;
+	}
+	qsort(key, dm->n_doc, sizeof(*key), by_u64);
+	for (d = 0; d < dm->n_doc; d++)
+		at[d] = dm->at[DM_ORDER_DATE][(uint32_t)key[d]];
+	free(key);
+}
+
+/* Every order, the date first: the others break ties by it. */
 static void build_orders(struct docmeta *dm)
 {
 	size_t n = dm->n_doc ? dm->n_doc : 1;
 
 	for (int o = 0; o < DM_ORDER_MAX; o++) {
-		struct order_ctx ctx = { dm, (enum docmeta_order)o };
 		uint32_t *at = xmalloc(n * sizeof(*at));
 		uint32_t *place = xmalloc(n * sizeof(*place));
 
-		for (uint32_t d = 0; d < dm->n_doc; d++)
-			at[d] = d;
-		qsort_r(at, dm->n_doc, sizeof(*at), before, &ctx);
+		sort_order(dm, (enum docmeta_order)o, at);
 		for (uint32_t i = 0; i < dm->n_doc; i++)
 			place[at[i]] = i;
 		dm->at[o] = at;

@@ -63,6 +63,65 @@ char *text_ascii_lower(char *s)
 	return s;
 }
 
+int text_byte_rarity(unsigned char c)
+{
+	static const char common[] = " e\xe3" "tnioars\x81" "dch\x82" "l\xe5"
+				     "u0\nmw-p\x83" "fgy\xe9" "b12.v|:k#"
+				     "35,4\xe7\xe8\xe6" "9876*x/j";
+	const char *p;
+
+	if (c >= 'A' && c <= 'Z')
+		c = (unsigned char)(c + ('a' - 'A'));
+	p = memchr(common, c, sizeof(common) - 1);
+	return p ? (int)(p - common) : (int)sizeof(common);
+}
+
+static unsigned char ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+const char *text_find_nocase(const char *s, size_t n, const char *w,
+			     size_t m)
+{
+	const unsigned char *x = NULL, *y = NULL, *h, *last;
+	unsigned char lo, up;
+	size_t a = 0, i;
+
+	if (!m)
+		return s;
+	if (m > n)
+		return NULL;
+	for (i = 1; i < m; i++)
+		if (text_byte_rarity((unsigned char)w[i]) >
+		    text_byte_rarity((unsigned char)w[a]))
+			a = i;
+	lo = ascii_lower((unsigned char)w[a]);
+	up = lo >= 'a' && lo <= 'z' ? (unsigned char)(lo - ('a' - 'A')) : lo;
+	/* The anchor of a match lies in s[a .. n - m + a]. */
+	h = (const unsigned char *)s + a;
+	last = (const unsigned char *)s + (n - m + a) + 1;
+	x = memchr(h, lo, (size_t)(last - h));
+	if (up != lo)
+		y = memchr(h, up, (size_t)(last - h));
+	while (x || y) {
+		if (x && (!y || x < y)) {
+			h = x;
+			x = memchr(x + 1, lo, (size_t)(last - x - 1));
+		} else {
+			h = y;
+			y = memchr(y + 1, up, (size_t)(last - y - 1));
+		}
+		h -= a; /* the match's start */
+		for (i = 0; i < m; i++)
+			if (ascii_lower(h[i]) != ascii_lower((unsigned char)w[i]))
+				break;
+		if (i == m)
+			return (const char *)h;
+	}
+	return NULL;
+}
+
 const char *text_line_end(const char *p, const char *end)
 {
 	const char *nl = memchr(p, '\n', (size_t)(end - p));

@@ -16,6 +16,7 @@
 #include "pmkb/base/dirs.h"
 #include "pmkb/base/embedded.h"
 #include "pmkb/base/log.h"
+#include "pmkb/base/text.h"
 #include "pmkb/db/migrate.h"
 #include "pmkb/db/rankfn.h"
 #include "pmkb/db/store.h"
@@ -159,10 +160,12 @@ static int word_char(unsigned char c)
 	       (c >= '0' && c <= '9') || c == '_';
 }
 
-/* Whether text holds w with no ASCII letter or digit glued to its ends. */
-static int has_exact(const char *text, const char *w, size_t wl)
+/* Whether text[0..n) holds w with no ASCII letter or digit glued to its
+ * ends. */
+static int has_exact(const char *text, size_t n, const char *w, size_t wl)
 {
-	for (const char *p = text; (p = strcasestr(p, w)); p++) {
+	for (const char *p = text;
+	     (p = text_find_nocase(p, n - (size_t)(p - text), w, wl)); p++) {
 		int left = p == text || !word_char((unsigned char)p[-1]) ||
 			   !word_char((unsigned char)w[0]);
 		int right = !word_char((unsigned char)p[wl]) ||
@@ -190,16 +193,16 @@ static void sql_pm_exact(sqlite3_context *ctx, int argc, sqlite3_value **v)
 	for (const char *w = words; all && *w;) {
 		const char *e = strchr(w, '\x1f');
 		size_t wl = e ? (size_t)(e - w) : strlen(w);
-		char *one = xstrndup(w, wl);
 
 		all = 0;
 		for (int i = 1; wl && !all && i < argc; i++) {
 			const char *text =
 				(const char *)sqlite3_value_text(v[i]);
 
-			all = text && has_exact(text, one, wl);
+			all = text && has_exact(text,
+						(size_t)sqlite3_value_bytes(v[i]),
+						w, wl);
 		}
-		free(one);
 		w += wl + (e ? 1 : 0);
 	}
 	sqlite3_result_int(ctx, all);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pmkb/base/buf.h"
+#include "pmkb/base/text.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/db/tokenizer.h"
 #include "pmkb/search/snippet.h"
@@ -122,27 +123,6 @@ static int alt_key_len(const struct alt *a)
 }
 
 /*
- * How rare byte c is in postmortems, the higher the rarer: its place in
- * a list of the bytes that are common in English and Japanese ones (an
- * ASCII letter counted in both cases, as find_windowed() looks for both),
- * most common first, measured on a sample of real and generated
- * postmortems. Bytes not on the list, such as most UTF-8 continuation
- * bytes, rare letters and punctuation, are rarer than all on it.
- */
-static int byte_rank(unsigned c)
-{
-	static const char common[] = " e\xe3" "tnioars\x81" "dch\x82" "l\xe5"
-				     "u0\nmw-p\x83" "fgy\xe9" "b12.v|:k#"
-				     "35,4\xe7\xe8\xe6" "9876*x/j";
-	const char *p;
-
-	if (c >= 'A' && c <= 'Z')
-		c += 'a' - 'A';
-	p = memchr(common, (int)c, sizeof(common) - 1);
-	return p ? (int)(p - common) : (int)sizeof(common);
-}
-
-/*
  * Adds a's key to the probes, or its term to the probe with the same key.
  * The anchor is the key's rarest byte: the fewer places memchr() stops
  * at, the fewer keys are compared. A key of one byte is anchored on it.
@@ -165,8 +145,8 @@ static void probe_add(struct snippets *sc, const struct alt *a)
 		p->anchor = 0;
 		p->terms = 0;
 		for (j = 1; j < a->key_len; j++)
-			if (byte_rank((unsigned char)p->key[j]) >
-			    byte_rank((unsigned char)p->key[p->anchor]))
+			if (text_byte_rarity((unsigned char)p->key[j]) >
+			    text_byte_rarity((unsigned char)p->key[p->anchor]))
 				p->anchor = j;
 	}
 	p->terms |= (uint32_t)1 << a->term;

@@ -130,6 +130,41 @@ int main(void)
 		       "ascii_lower: ASCII letters only, as SQLite's lower()");
 	}
 	{
+		static const char hay[] = "an ERROR, then error_rate; qaq";
+		size_t n = sizeof(hay) - 1;
+		const char *at = text_find_nocase(hay, n, "error", 5);
+		unsigned seed = 7;
+		int same = 1;
+
+		is_int(at ? (int)(at - hay) : -1, 3, "find_nocase: either case");
+		at = text_find_nocase(hay + 4, n - 4, "error", 5);
+		is_int(at ? (int)(at - hay) : -1, 15, "find_nocase: the next");
+		is_int(text_find_nocase(hay, n, "aq", 2) == hay + 28, 1,
+		       "find_nocase: not before the anchor's place");
+		ok(!text_find_nocase(hay, n, "errors", 6), "find_nocase: none");
+		ok(!text_find_nocase("ab", 2, "abc", 3), "find_nocase: longer");
+		ok(text_find_nocase(hay, n, "", 0) == hay,
+		   "find_nocase: empty at the start");
+		/* Against strcasestr on random text of a few letters. */
+		for (int t = 0; t < 2000 && same; t++) {
+			char s[40], w[5];
+			size_t ns = 1 + (size_t)t % 39, nw = 1 + (size_t)t % 4;
+
+			for (size_t k = 0; k < ns; k++) {
+				seed = seed * 1103515245u + 12345u;
+				s[k] = "aAbB\xc3"[(seed >> 16) % 5];
+			}
+			s[ns] = '\0';
+			for (size_t k = 0; k < nw; k++) {
+				seed = seed * 1103515245u + 12345u;
+				w[k] = "abAB"[(seed >> 16) % 4];
+			}
+			w[nw] = '\0';
+			same = text_find_nocase(s, ns, w, nw) == strcasestr(s, w);
+		}
+		ok(same, "find_nocase: as strcasestr finds");
+	}
+	{
 		struct strtab t = { 0 };
 
 		ok(strtab_get(&t, "a") == STRTAB_NONE, "strtab: empty");

@@ -1,6 +1,7 @@
 /*
  * Small text helpers shared by the parsers: white space (ASCII and the
- * Unicode spaces Japanese text uses), trimming, lines.
+ * Unicode spaces Japanese text uses), trimming, lines, finding words
+ * without regard to ASCII case.
  */
 #ifndef PMKB_BASE_TEXT_H
 #define PMKB_BASE_TEXT_H
@@ -26,6 +27,24 @@ char *text_trim_inplace(char *s);
 /* ASCII letters of NUL-terminated s lower-cased in place (as SQLite's
  * lower() does); other bytes kept. Returns s. */
 char *text_ascii_lower(char *s);
+
+/*
+ * How rare byte c is in postmortems, the higher the rarer: its place in a
+ * list of the bytes common in English and Japanese ones (an ASCII letter
+ * counted in both cases), most common first, measured on real and
+ * generated postmortems. Bytes not on the list (most UTF-8 continuation
+ * bytes, rare letters, punctuation) are rarer than all on it.
+ */
+int text_byte_rarity(unsigned char c);
+
+/*
+ * The first place in s[0..n) where w[0..m) occurs, ASCII letters in
+ * either case (strcasestr() in the C locale, without the NUL), or NULL.
+ * memchr() looks for w's rarest byte in its two cases, and only there is
+ * w compared. An empty w is found at s.
+ */
+const char *text_find_nocase(const char *s, size_t n, const char *w,
+			     size_t m);
 
 /* Exactly n ASCII digits at *pp: their value in *out, *pp past them; 0.
  * -1 (nothing moved) when one of them is not a digit. */

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "pmkb/base/buf.h"
 #include "pmkb/base/civil.h"
 #include "pmkb/base/log.h"
 #include "pmkb/base/text.h"
@@ -52,6 +53,7 @@ const char *const stats_detection_names[STATS_DETECTED__MAX] = {
 struct generation {
 	struct stats_facts f;
 	size_t alloc_inc, alloc_causes;
+	struct buf started; /* becomes f.started_text */
 };
 
 /* The key of the generation on a connection. */
@@ -72,6 +74,9 @@ static void generation_free(void *p)
 		free(g->f.dur_sorted[m]);
 	}
 	free(g->f.ids);
+	free(g->f.started);
+	free(g->f.started_text);
+	buf_release(&g->started);
 	free(g);
 }
 
@@ -153,6 +158,13 @@ static int load_incidents(struct dbconn *c, struct generation *g)
 		XGROW(g->f.inc, g->alloc_inc, g->f.n_inc + 1);
 		g->f.ids = xrealloc(g->f.ids, g->alloc_inc * sizeof(*g->f.ids));
 		g->f.ids[g->f.n_inc] = sqlite3_column_int64(s, C_ID);
+		g->f.started = xrealloc(g->f.started,
+					g->alloc_inc * sizeof(*g->f.started));
+		g->f.started[g->f.n_inc] = STATS_NO_TEXT;
+		if (at && g->started.len < STATS_NO_TEXT - 4096) {
+			g->f.started[g->f.n_inc] = (uint32_t)g->started.len;
+			buf_add(&g->started, at, strlen(at) + 1);
+		}
 		in = &g->f.inc[g->f.n_inc++];
 		memset(in, 0, sizeof(*in));
 		in->epoch = sqlite3_column_int64(s, C_STARTED_E);
@@ -173,6 +185,7 @@ static int load_incidents(struct dbconn *c, struct generation *g)
 		load_causes(g, in, column_cstr(s, C_CAUSES));
 	}
 	sqlite3_reset(s);
+	g->f.started_text = buf_detach(&g->started, NULL);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -281,6 +294,7 @@ static void *load(struct dbconn *c, const void *arg)
 	struct generation *g = xcalloc(1, sizeof(*g));
 
 	(void)arg;
+	buf_init(&g->started, 0);
 	if (load_incidents(c, g) != SQLITE_OK ||
 	    load_services(c, g) != SQLITE_OK ||
 	    load_recurrences(c, g) != SQLITE_OK) {

@@ -20,14 +20,13 @@
 #include "pmkb/stats/run.h"
 #include "pmkb/stats/stats.h"
 
-/* The page's items, one by one: the rest comes from stats/facts.h. The
- * start is read from the covering index: in the row it comes after the
- * body, on overflow pages. */
+/* The page's items, one by one: the rest comes from stats/facts.h, the
+ * incident's start too (in the row it comes after the body, on overflow
+ * pages). */
 static const char sql_item[] =
     "SELECT a.done, a.owner, a.due, a.text, a.line, p.slug, p.title, "
-    "(SELECT started_at FROM postmortems INDEXED BY postmortems_facts "
-    "WHERE id = a.pm_id), a.links, a.due_implied, a.pos, a.done_on, "
-    "a.ticked_at, a.ticked_commit FROM action_items a JOIN postmortems p "
+    "a.links, a.due_implied, a.pos, a.done_on, a.ticked_at, "
+    "a.ticked_commit FROM action_items a JOIN postmortems p "
     "ON p.id = a.pm_id WHERE a.id = ?1";
 enum {
 	A_DONE,
@@ -37,7 +36,6 @@ enum {
 	A_LINE,
 	A_SLUG,
 	A_TITLE,
-	A_STARTED,
 	A_LINKS,
 	A_IMPLIED,
 	A_POS,
@@ -82,10 +80,11 @@ static uint32_t today_rank(const struct stats_ledger *lg, const char *today)
 	return (uint32_t)lo;
 }
 
-/* The JSON of the item with rowid id, as the list shows it; NULL when
- * it cannot be read. */
+/* The JSON of the item with rowid id, as the list shows it, its
+ * incident started at started (as written, or NULL); NULL when it cannot
+ * be read. */
 static json_t *item_json(struct dbconn *c, const struct taxonomy *tax,
-                         int64_t id, int overdue)
+                         int64_t id, const char *started, int overdue)
 {
 	sqlite3_stmt *s = dbconn_stmt(c, sql_item);
 	json_t *item = NULL;
@@ -98,14 +97,17 @@ static json_t *item_json(struct dbconn *c, const struct taxonomy *tax,
 		static const struct {
 			const char *key;
 			int col;
-		} text[] = { { "slug", A_SLUG },	 { "title", A_TITLE },
-			     { "started_at", A_STARTED }, { "text", A_TEXT },
-			     { "owner", A_OWNER },	 { "due", A_DUE } };
+		} text[] = { { "slug", A_SLUG },	{ "title", A_TITLE },
+			     { "started_at", -1 },	{ "text", A_TEXT },
+			     { "owner", A_OWNER },	{ "due", A_DUE } };
 
 		item = json_object();
 		for (size_t k = 0; k < sizeof(text) / sizeof(text[0]); k++)
 			json_object_set_new_nocheck(
-			    item, text[k].key, column_string(s, text[k].col));
+			    item, text[k].key,
+			    text[k].col >= 0 ? column_string(s, text[k].col)
+			    : started        ? json_string(started)
+			                     : json_null());
 		json_object_set_new_nocheck(
 		    item, "done", json_boolean(sqlite3_column_int(s, A_DONE)));
 		json_object_set_new_nocheck(item, "overdue",
@@ -169,7 +171,7 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 	int64_t dmin = INT64_MAX, dmax = INT64_MIN, total = 0;
 	int64_t n_open = 0, n_done = 0, n_overdue = 0;
 	int64_t *opened = NULL, *done_in = NULL;
-	uint32_t owner = STRTAB_NONE, before_today;
+	uint32_t owner = STRTAB_NONE, before_today, *page_inc = NULL;
 	char today[16];
 	json_t *res = NULL, *items = json_array(), *periods;
 	enum pm_status st;
@@ -196,6 +198,8 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 	page = xmalloc(((size_t)r->limit ? (size_t)r->limit : 1) *
 	               sizeof(*page));
 	overdue_of = xmalloc((size_t)r->limit ? (size_t)r->limit : 1);
+	page_inc = xmalloc(((size_t)r->limit ? (size_t)r->limit : 1) *
+	                   sizeof(*page_inc));
 	/*
 	 * Without an owner, the counts come per incident and the list walks
 	 * the ledger until its page is full; with one, only that owner's
@@ -241,6 +245,7 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 		    n_page >= (size_t)r->limit)
 			continue;
 		overdue_of[n_page] = (uint8_t)overdue;
+		page_inc[n_page] = it->inc;
 		page[n_page++] = lg->item_ids[i];
 	}
 	total = r->overdue                      ? n_overdue
@@ -257,7 +262,11 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 	if ((st = stats_run_span(&x, dmin, dmax, err)) != PM_OK)
 		goto out;
 	for (size_t i = 0; i < n_page; i++) {
-		json_t *item = item_json(c, tax, page[i], overdue_of[i]);
+		uint32_t at = f->started[page_inc[i]];
+		json_t *item = item_json(
+		    c, tax, page[i],
+		    at == STATS_NO_TEXT ? NULL : f->started_text + at,
+		    overdue_of[i]);
 
 		if (!item) {
 			st = PM_DB;
@@ -312,6 +321,7 @@ out:
 	free(opened);
 	free(done_in);
 	free(page);
+	free(page_inc);
 	free(overdue_of);
 	free(sl.slot);
 	free(pass);

@@ -58,6 +58,8 @@ struct stats_incident {
 	uint32_t service, n_service; /* its services: service_ids[...] */
 };
 
+#define STATS_NO_TEXT UINT32_MAX
+
 struct stats_facts {
 	struct stats_incident *inc; /* by rowid order */
 	size_t n_inc;
@@ -72,6 +74,11 @@ struct stats_facts {
 	int64_t *dur_sorted[STATS_METRICS];
 	size_t n_by_dur[STATS_METRICS];
 	int64_t *ids; /* the incidents' rowids, ascending */
+	/* Their started_at as written, each at started_text + started[i]
+	 * (NUL-terminated), STATS_NO_TEXT when NULL: the action-item list
+	 * shows it without reading the row. */
+	char *started_text;
+	uint32_t *started;
 };
 
 /*

@@ -78,9 +78,10 @@ enum pm_status ranking_run(struct dbconn *c, const char *match,
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		goto fail;
-	/* Deferred: the k-th row scored said k; its score comes now. */
+	/* Deferred: each row scored said its number; its score comes now. */
 	for (i = 0; ctx.deferred && i < r->n_scored; i++)
-		r->scored[i].score = rankfn_score(&ctx, i);
+		r->scored[i].score =
+			rankfn_score(&ctx, (size_t)r->scored[i].score);
 	rankfn_release(&ctx);
 	if (r->n >= r->rank_max)
 		r->cut = r->ids[r->rank_max - 1];

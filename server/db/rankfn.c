@@ -14,8 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pmkb/db/rankfn.h"
+#include "pmkb/db/exact.h"
 #include "pmkb/db/fts5api.h"
+#include "pmkb/db/rankfn.h"
 
 /* What a deferred pass keeps (see rankfn.h). */
 struct rankfn_pass {
@@ -177,9 +178,64 @@ static int pass_open(const Fts5ExtensionApi *api, Fts5Context *fts,
 	return rc;
 }
 
+/* Whether the row's columns hold the words, into *held. */
+static int row_holds(const Fts5ExtensionApi *api, Fts5Context *fts,
+		     const char *words, int *held)
+{
+	const char *text[8];
+	size_t len[8];
+	int n = api->xColumnCount(fts), rc = SQLITE_OK;
+
+	n = n < 8 ? n : 8;
+	for (int c = 0; rc == SQLITE_OK && c < n; c++) {
+		int nb = 0;
+
+		rc = api->xColumnText(fts, c, &text[c], &nb);
+		len[c] = (size_t)(nb > 0 ? nb : 0);
+	}
+	*held = rc == SQLITE_OK && exact_holds(words, text, len, n);
+	return rc;
+}
+
+/* Counts the phrases the row holds, for their IDFs. */
+static int count_hits(const Fts5ExtensionApi *api, Fts5Context *fts,
+		      struct rankfn_pass *p)
+{
+	int rc = SQLITE_OK;
+
+	for (int i = 0; rc == SQLITE_OK && i < p->n_phrase; i++) {
+		int hit;
+
+		rc = phrase_freq(api, fts, i, NULL, 0, 1, NULL, &hit);
+		p->hits[i] += hit;
+	}
+	return rc;
+}
+
+/* Room for one more scored row. */
+static int pass_grow(struct rankfn_pass *p)
+{
+	size_t alloc = p->alloc ? 2 * p->alloc : 256;
+	double *f;
+	uint32_t *l;
+
+	if (p->n < p->alloc)
+		return SQLITE_OK;
+	f = realloc(p->freq, alloc * (size_t)p->n_phrase * sizeof(*f));
+	if (!f)
+		return SQLITE_NOMEM;
+	p->freq = f;
+	if (!(l = realloc(p->len, alloc * sizeof(*l))))
+		return SQLITE_NOMEM;
+	p->len = l;
+	p->alloc = alloc;
+	return SQLITE_OK;
+}
+
 /*
  * The deferred form: counts the row's phrases, and for a row worth
- * scoring keeps its phrase frequencies and length.
+ * scoring keeps its phrase frequencies and length. With exact words, a
+ * row without them gives -1 (its phrases counted all the same).
  */
 static void rank_deferred(const Fts5ExtensionApi *api, Fts5Context *fts,
 			  sqlite3_context *ctx, struct rankfn_ctx *rctx,
@@ -188,45 +244,42 @@ static void rank_deferred(const Fts5ExtensionApi *api, Fts5Context *fts,
 	uint32_t len = RANKFN_LEN_UNKNOWN;
 	struct rankfn_pass *p;
 	double *freq;
-	int rc = pass_open(api, fts, n_weight, weight, &rctx->pass), want, i;
+	int rc = pass_open(api, fts, n_weight, weight, &rctx->pass);
+	int held = 1, counted = 0, i;
 
-	if (rc != SQLITE_OK) {
-		sqlite3_result_error_code(ctx, rc);
+	p = rctx->pass;
+	if (rc == SQLITE_OK && rctx->exact) {
+		rc = count_hits(api, fts, p);
+		counted = 1;
+		if (rc == SQLITE_OK)
+			rc = row_holds(api, fts, rctx->exact, &held);
+	}
+	if (rc == SQLITE_OK && !held) {
+		sqlite3_result_int(ctx, -1);
 		return;
 	}
-	p = rctx->pass;
-	want = rctx->row(rctx->arg, api->xRowid(fts), &len);
-	if (want && p->n == p->alloc) {
-		size_t alloc = p->alloc ? 2 * p->alloc : 256;
-		double *f = realloc(p->freq, alloc * (size_t)p->n_phrase *
-						     sizeof(*f));
-		uint32_t *l = f ? realloc(p->len, alloc * sizeof(*l)) : NULL;
-
-		if (f)
-			p->freq = f;
-		if (!l) {
-			sqlite3_result_error_nomem(ctx);
+	if (rc == SQLITE_OK &&
+	    !rctx->row(rctx->arg, api->xRowid(fts), &len)) {
+		rc = counted ? SQLITE_OK : count_hits(api, fts, p);
+		if (rc == SQLITE_OK) {
+			sqlite3_result_null(ctx);
 			return;
 		}
-		p->len = l;
-		p->alloc = alloc;
 	}
-	freq = want ? p->freq + p->n * (size_t)p->n_phrase : NULL;
+	if (rc == SQLITE_OK)
+		rc = pass_grow(p);
+	freq = rc == SQLITE_OK ? p->freq + p->n * (size_t)p->n_phrase : NULL;
 	for (i = 0; rc == SQLITE_OK && i < p->n_phrase; i++) {
 		int hit;
 
-		rc = phrase_freq(api, fts, i, p->weight, p->n_weight, !want,
-				 want ? &freq[i] : NULL, &hit);
-		p->hits[i] += hit;
+		rc = phrase_freq(api, fts, i, p->weight, p->n_weight, 0,
+				 &freq[i], &hit);
+		p->hits[i] += hit && !counted;
 	}
-	if (rc == SQLITE_OK && want)
+	if (rc == SQLITE_OK)
 		rc = row_length(api, fts, &len);
 	if (rc != SQLITE_OK) {
 		sqlite3_result_error_code(ctx, rc);
-		return;
-	}
-	if (!want) {
-		sqlite3_result_null(ctx);
 		return;
 	}
 	p->len[p->n] = len;

@@ -16,7 +16,7 @@
 #include "pmkb/base/dirs.h"
 #include "pmkb/base/embedded.h"
 #include "pmkb/base/log.h"
-#include "pmkb/base/text.h"
+#include "pmkb/db/exact.h"
 #include "pmkb/db/migrate.h"
 #include "pmkb/db/rankfn.h"
 #include "pmkb/db/store.h"
@@ -154,58 +154,28 @@ static void global_init(void)
 	rankfn_register_auto();
 }
 
-static int word_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_';
-}
-
-/* Whether text[0..n) holds w with no ASCII letter or digit glued to its
- * ends. */
-static int has_exact(const char *text, size_t n, const char *w, size_t wl)
-{
-	for (const char *p = text;
-	     (p = text_find_nocase(p, n - (size_t)(p - text), w, wl)); p++) {
-		int left = p == text || !word_char((unsigned char)p[-1]) ||
-			   !word_char((unsigned char)w[0]);
-		int right = !word_char((unsigned char)p[wl]) ||
-			    !word_char((unsigned char)w[wl - 1]);
-
-		if (left && right)
-			return 1;
-	}
-	return 0;
-}
-
 /*
- * pm_exact(words, text, ...): 1 when each of words (separated by U+001F)
- * is held as written by one of the texts (NULL ones are skipped): ASCII
- * case aside, unstemmed, and not as part of a longer ASCII word
- * ("balancer" is not in "balance"). Quoted search terms go through it
- * (search/searcher.c, search/ranking.c), a postmortem's columns given
- * apart so that none is copied to join them.
+ * pm_exact(words, text, ...): db/exact.h's test as an SQL function, a
+ * postmortem's columns (at most 8) given apart so that none is copied to
+ * join them (search/searcher.c, search/ranking.c).
  */
 static void sql_pm_exact(sqlite3_context *ctx, int argc, sqlite3_value **v)
 {
-	const char *words = (const char *)sqlite3_value_text(v[0]);
-	int all = words != NULL;
+	const char *text[8];
+	size_t len[8];
+	int n = argc - 1 < 8 ? argc - 1 : 8;
 
-	for (const char *w = words; all && *w;) {
-		const char *e = strchr(w, '\x1f');
-		size_t wl = e ? (size_t)(e - w) : strlen(w);
-
-		all = 0;
-		for (int i = 1; wl && !all && i < argc; i++) {
-			const char *text =
-				(const char *)sqlite3_value_text(v[i]);
-
-			all = text && has_exact(text,
-						(size_t)sqlite3_value_bytes(v[i]),
-						w, wl);
-		}
-		w += wl + (e ? 1 : 0);
+	if (argc < 1) {
+		sqlite3_result_int(ctx, 0);
+		return;
 	}
-	sqlite3_result_int(ctx, all);
+	for (int i = 0; i < n; i++) {
+		text[i] = (const char *)sqlite3_value_text(v[i + 1]);
+		len[i] = (size_t)sqlite3_value_bytes(v[i + 1]);
+	}
+	sqlite3_result_int(ctx,
+			   exact_holds((const char *)sqlite3_value_text(v[0]),
+				       text, len, n));
 }
 
 static void conn_close(struct dbconn *c)

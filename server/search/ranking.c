@@ -48,9 +48,15 @@ enum pm_status ranking_run(struct dbconn *c, const char *match,
 			   const struct docmeta_filter *f, size_t rank_max,
 			   struct ranking *r, struct pm_error *err)
 {
-	/* Rows without the exact words are not visited: not countable. */
-	struct rankfn_ctx ctx = { want_row, r, union_only && !exact, NULL };
-	sqlite3_stmt *s = dbconn_stmt(c, exact ? sql_pass_exact : sql_pass);
+	/*
+	 * Deferred, pm_rank checks the exact words itself: every row of the
+	 * phrases is visited and counted. Else the join keeps only the rows
+	 * that hold them.
+	 */
+	struct rankfn_ctx ctx = { want_row, r, union_only,
+				  union_only ? exact : NULL, NULL };
+	sqlite3_stmt *s = dbconn_stmt(c, exact && !union_only ? sql_pass_exact
+							      : sql_pass);
 	size_t i;
 	int rc;
 
@@ -66,6 +72,10 @@ enum pm_status ranking_run(struct dbconn *c, const char *match,
 	if (exact)
 		sqlite3_bind_text(s, 3, exact, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		/* -1: no match, without the exact words (db/rankfn.h). */
+		if (ctx.exact && sqlite3_column_type(s, 1) == SQLITE_INTEGER &&
+		    sqlite3_column_int64(s, 1) < 0)
+			continue;
 		XGROW(r->ids, r->alloc, r->n + 1);
 		r->ids[r->n++] = sqlite3_column_int64(s, 0);
 		if (sqlite3_column_type(s, 1) == SQLITE_NULL)

@@ -40,6 +40,13 @@ struct rankfn_ctx {
 	void *arg;
 	/* Set by the caller (see above); the rest is the function's. */
 	int deferred;
+	/*
+	 * Deferred only, or NULL: quoted words (db/exact.h) a row must hold
+	 * to match. Its phrases still count for the IDFs (bm25() counts the
+	 * documents of each phrase); a row without the words gives -1 and
+	 * is no match.
+	 */
+	const char *exact;
 	struct rankfn_pass *pass;
 };
 

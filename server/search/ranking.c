@@ -69,7 +69,7 @@ enum pm_status ranking_run(struct dbconn *c, const char *match,
 		goto fail;
 	sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
 	sqlite3_bind_pointer(s, 2, &ctx, RANKFN_CTX, NULL);
-	if (exact)
+	if (exact && !union_only)
 		sqlite3_bind_text(s, 3, exact, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		/* -1: no match, without the exact words (db/rankfn.h). */

@@ -31,7 +31,7 @@ struct docmeta_filter;
 
 /*
  * SQL: whether postmortem x holds the exact words (search/query.h)
- * bound to param, as db/store.c's pm_exact() tells.
+ * bound to param, as db/exact.h tells through pm_exact().
  */
 #define EXACT_X(param)                                                     \
 	"pm_exact(" param ", x.title, x.summary, x.keywords, x.body)"

@@ -230,13 +230,6 @@ static int load_items(struct dbconn *c, const struct stats_facts *f,
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* lg->by_inc and lg->open_due over n_inc incidents. */
 static void index_incidents(struct stats_ledger *lg, size_t n_inc)
 {
@@ -255,6 +248,8 @@ static void index_incidents(struct stats_ledger *lg, size_t n_inc)
 		b[k].open_at = at;
 		at += b[k].n_open_due;
 	}
+	/* Items come by due rank first (the ledger's order), so each
+	 * incident's ranks are written in ascending order. */
 	lg->open_due = xmalloc((at ? at : 1) * sizeof(*lg->open_due));
 	fill = xcalloc(n_inc + 1, sizeof(*fill));
 	for (size_t i = 0; i < lg->n_items; i++) {
@@ -264,10 +259,6 @@ static void index_incidents(struct stats_ledger *lg, size_t n_inc)
 			lg->open_due[b[it->inc].open_at + fill[it->inc]++] =
 				it->due_rank;
 	}
-	/* The ledger's order is by due already; sorted for certain. */
-	for (size_t k = 0; k < n_inc; k++)
-		qsort(lg->open_due + b[k].open_at, b[k].n_open_due,
-		      sizeof(*lg->open_due), cmp_u32);
 	free(fill);
 	lg->by_inc = b;
 }

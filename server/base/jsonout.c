@@ -13,10 +13,10 @@
 
 #define DEPTH_MAX 2048
 
-/* Bytes that a string cannot hold as they are: escaped or checked. */
-static int special(unsigned char c)
+/* ASCII bytes that a string cannot hold as they are: escaped. */
+static int escaped(unsigned char c)
 {
-	return c < 0x20 || c == '"' || c == '\\' || c == '/' || c >= 0x80;
+	return c < 0x20 || c == '"' || c == '\\' || c == '/';
 }
 
 static int add_string(struct buf *out, const char *s, size_t n)
@@ -29,23 +29,20 @@ static int add_string(struct buf *out, const char *s, size_t n)
 
 	buf_addch(out, '"');
 	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		uint32_t cp;
-		int len;
+		unsigned char c = (unsigned char)s[i], high = 0;
 
-		for (run = i; run < n && !special((unsigned char)s[run]); run++)
-			;
+		/*
+		 * A run without escapes goes in one copy; valid UTF-8 goes as
+		 * it is (an escape is ASCII, so it never splits a character),
+		 * and jansson refuses the rest.
+		 */
+		for (run = i; run < n && !escaped((unsigned char)s[run]); run++)
+			high |= (unsigned char)s[run];
 		if (run > i) {
+			if (high >= 0x80 && !utf8_valid(s + i, run - i))
+				return -1;
 			buf_add(out, s + i, run - i);
 			i = run;
-			continue;
-		}
-		if (c >= 0x80) {
-			/* Valid UTF-8 goes as it is; jansson refuses the rest. */
-			if (!(len = utf8_decode(s + i, n - i, &cp)))
-				return -1;
-			buf_add(out, s + i, (size_t)len);
-			i += (size_t)len;
 			continue;
 		}
 		buf_addch(out, '\\');

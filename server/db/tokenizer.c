@@ -16,6 +16,7 @@
  *   porter            the classic Porter stemmer for [a-z] words
  *   FTS5 glue         registration through fts5_api
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -124,6 +125,85 @@ static enum cp_class classify(uint32_t c)
 	default:
 		return CL_SEP;
 	}
+}
+
+/* c decomposed for NFKC with case folding, ignorables dropped. */
+static utf8proc_ssize_t decompose(uint32_t c, utf8proc_int32_t d[DECOMP_MAX])
+{
+	return utf8proc_decompose_char((utf8proc_int32_t)c, d, DECOMP_MAX,
+				       UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT |
+					       UTF8PROC_CASEFOLD |
+					       UTF8PROC_IGNORE,
+				       NULL);
+}
+
+/* ---- folding: which characters the tokenizer reads as others ---- */
+
+/* Code points below this have a bit in fold_bits; all above may fold. */
+#define FOLD_LIMIT 0x30000
+
+static uint8_t fold_bits[FOLD_LIMIT / 8];
+static pthread_once_t fold_once = PTHREAD_ONCE_INIT;
+
+/*
+ * Whether norm_cp() and seg_flush() may turn c into other characters or
+ * join it to the one before: it decomposes (compatibility forms, non-ASCII
+ * capitals, precomposed letters), is ignorable, is a mark, or is a Hangul
+ * jamo. What is_fast() passes through never does.
+ */
+static int folds(uint32_t c)
+{
+	utf8proc_int32_t d[DECOMP_MAX];
+	utf8proc_ssize_t n;
+
+	if (c < 0x80 || is_fast(c))
+		return 0;
+	if (c <= 0x9F)
+		return 0; /* a separator, as bad bytes are */
+	if (c >= 0x1100 && c <= 0x11FF)
+		return 1;
+	switch (utf8proc_category((utf8proc_int32_t)c)) {
+	case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC:
+	case UTF8PROC_CATEGORY_ME:
+		return 1;
+	default:
+		break;
+	}
+	n = decompose(c, d);
+	return n != 1 || d[0] != (utf8proc_int32_t)c;
+}
+
+static void fold_init(void)
+{
+	uint32_t c;
+
+	for (c = 0x80; c < FOLD_LIMIT; c++)
+		if (folds(c))
+			fold_bits[c >> 3] |= (uint8_t)(1u << (c & 7));
+}
+
+int tokenizer_may_fold(const char *text, int len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	int i = 0, n;
+
+	pthread_once(&fold_once, fold_init);
+	while (i < len) {
+		uint32_t c;
+
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		/* A bad byte is a separator to the tokenizer. */
+		n = utf8_decode(text + i, (size_t)(len - i), &c);
+		if (n && (c >= FOLD_LIMIT ||
+			  fold_bits[c >> 3] & (1u << (c & 7))))
+			return 1;
+		i += n ? n : 1;
+	}
+	return 0;
 }
 
 /* ---- emit: the held-back token ---- */
@@ -385,11 +465,7 @@ static void norm_cp(struct tk *t, uint32_t cp, int start, int end)
 		token_cp(t, ' ', start, end);
 		return;
 	}
-	n = utf8proc_decompose_char((utf8proc_int32_t)cp, d, DECOMP_MAX,
-				    UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT |
-					    UTF8PROC_CASEFOLD |
-					    UTF8PROC_IGNORE,
-				    NULL);
+	n = decompose(cp, d);
 	if (n < 0 || n > DECOMP_MAX) {
 		seg_flush(t);
 		token_cp(t, ' ', start, end);
@@ -424,6 +500,54 @@ static int is_alnum_ascii(unsigned char c)
 static char lower_ascii(unsigned char c)
 {
 	return (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+}
+
+/*
+ * Whether character c separates words where it stands: before a word
+ * (after: 0), its last normalised character, or after one (after: 1),
+ * its first, is a separator or CJK and no mark.
+ */
+static int separates(uint32_t c, int after)
+{
+	utf8proc_int32_t d[DECOMP_MAX];
+	utf8proc_ssize_t k;
+
+	if (c < 0x80)
+		return !is_alnum_ascii((unsigned char)c);
+	if (is_fast(c))
+		return 1;
+	k = decompose(c, d);
+	if (k < 1 || k > DECOMP_MAX)
+		return 0;
+	c = (uint32_t)d[after ? 0 : k - 1];
+	if (utf8proc_get_property((utf8proc_int32_t)c)->combining_class)
+		return 0;
+	return classify(c) == CL_SEP || classify(c) == CL_CJK;
+}
+
+int tokenizer_ascii_word(const char *text, int len, int at, int *end)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	uint32_t cp;
+	int i = at, n = 1;
+
+	if (at > 0) {
+		if (s[at - 1] < 0x80 && is_alnum_ascii(s[at - 1]))
+			return 0;
+		/* Back to the start of the character before. */
+		while (n < 4 && at - n > 0 && (s[at - n] & 0xC0) == 0x80)
+			n++;
+		if (utf8_decode(text + at - n, (size_t)n, &cp) != n ||
+		    !separates(cp, 0))
+			return -1;
+	}
+	while (i < len && is_alnum_ascii(s[i]))
+		i++;
+	*end = i;
+	if (i == len || s[i] < 0x80)
+		return 1;
+	n = utf8_decode(text + i, (size_t)(len - i), &cp);
+	return n > 1 && separates(cp, 1) ? 1 : -1;
 }
 
 /* Whether s[i] is the last byte or followed by an ASCII one. */

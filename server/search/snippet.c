@@ -20,13 +20,12 @@
 /* Text scanned for snippets: matches beyond this are not looked for. */
 #define SNIPPET_SCAN (256 * 1024)
 /*
- * Texts longer than this are not tokenized whole for snippets: the bytes
- * that a match must start with are looked for first (see struct probe),
- * and only windows of WINDOW_BEFORE + WINDOW_AFTER bytes around them are
+ * Texts are not tokenized whole for snippets: the bytes that a match must
+ * start with are looked for first (see struct probe), and only the words
+ * there, or windows of WINDOW_BEFORE + WINDOW_AFTER bytes around them, are
  * tokenized (see find_windowed()). At most WINDOW_CANDIDATES places; more,
  * and the whole text is tokenized after all.
  */
-#define WINDOWED_MIN 1024
 #define WINDOW_BEFORE 64
 #define WINDOW_AFTER 192
 #define WINDOW_CANDIDATES 128
@@ -74,6 +73,9 @@ struct snippets {
 	size_t nalts;
 	struct probe *probes; /* one per distinct key */
 	size_t nprobes;
+	/* Every alternative is one ASCII word (see find_windowed()). */
+	int words_only;
+	int whole; /* snippets_read_whole() */
 	struct doc_toks doc;
 	struct match *m;
 	size_t nm, allocm;
@@ -120,6 +122,20 @@ static int alt_key_len(const struct alt *a)
 	if (n < 3 || n > 64)
 		return n; /* too short or long for the stemmer to touch */
 	return n - 2 < 2 ? 2 : n - 2;
+}
+
+/* Whether a is one token of ASCII letters and digits. */
+static int alt_is_word(const struct alt *a)
+{
+	int i;
+
+	if (a->n != 1)
+		return 0;
+	for (i = 0; i < a->len[0]; i++)
+		if (!(a->toks.ptr[i] >= 'a' && a->toks.ptr[i] <= 'z') &&
+		    !(a->toks.ptr[i] >= '0' && a->toks.ptr[i] <= '9'))
+			return 0;
+	return 1;
 }
 
 /*
@@ -195,9 +211,17 @@ struct snippets *snippets_new(const struct pm_list *terms)
 		alt_add(sc, &alloc, t, n, 1, (int)i);
 	}
 	sc->probes = xcalloc(sc->nalts ? sc->nalts : 1, sizeof(*sc->probes));
-	for (i = 0; i < sc->nalts; i++)
+	sc->words_only = 1;
+	for (i = 0; i < sc->nalts; i++) {
 		probe_add(sc, &sc->alts[i]);
+		sc->words_only &= alt_is_word(&sc->alts[i]);
+	}
 	return sc;
+}
+
+void snippets_read_whole(struct snippets *sc)
+{
+	sc->whole = 1;
 }
 
 void snippets_free(struct snippets *sc)
@@ -288,12 +312,13 @@ static int is_cont(char c)
 
 /*
  * Tokenizes text[from..to) into sc->doc and adds the alternatives found
- * there to sc->m, as offsets into text. Matches that end within 16 bytes
- * of a cut end (to < len) are left out: the cut may have made a token
- * that the whole text does not have.
+ * there to sc->m, as offsets into text. Unless to is a token boundary
+ * (whole), matches that end within 16 bytes of a cut end (to < len) are
+ * left out: the cut may have made a token that the whole text does not
+ * have.
  */
 static void scan_span(struct snippets *sc, const char *text, int from, int to,
-		      int len)
+		      int len, int whole)
 {
 	size_t i, k;
 
@@ -308,7 +333,7 @@ static void scan_span(struct snippets *sc, const char *text, int from, int to,
 			if (!alt_at(sc, a, i))
 				continue;
 			end = from + sc->doc.end[i + (size_t)a->n - 1];
-			if (to < len && end > to - 16)
+			if (!whole && to < len && end > to - 16)
 				continue;
 			XGROW(sc->m, sc->allocm, sc->nm + 1);
 			sc->m[sc->nm].start = from + sc->doc.start[i];
@@ -418,11 +443,22 @@ static int find_windowed(struct snippets *sc, const char *text, int len)
 		want |= sc->probes[k].terms;
 	for (k = 0; k < sc->nprobes && ok; k++)
 		ok = probe_scan(&sc->probes[k], text, len, cand, &nc, &seen);
-	if (seen != want)
+	/* A term whose key is nowhere is not there, unless a character
+	 * may be read as another (ＤＢ for db). */
+	if (ok && seen != want && tokenizer_may_fold(text, len))
 		ok = 0;
 	for (i = 0; ok && i < nc; i = w) {
 		int from = cand[i] - WINDOW_BEFORE, to, n;
 
+		w = i + 1;
+		/* One word alone, when that is all a match can be. */
+		if (sc->words_only) {
+			n = tokenizer_ascii_word(text, len, cand[i], &to);
+			if (n > 0)
+				scan_span(sc, text, cand[i], to, len, 1);
+			if (n >= 0)
+				continue;
+		}
 		/* Start on a character, after a break if one is near. */
 		if (from <= 0) {
 			from = 0;
@@ -437,8 +473,8 @@ static int find_windowed(struct snippets *sc, const char *text, int len)
 				from--;
 		}
 		/* Candidates whose windows overlap share one. */
-		for (w = i + 1; w < nc && cand[w] - cand[w - 1] <
-						  WINDOW_BEFORE + WINDOW_AFTER;
+		for (; w < nc && cand[w] - cand[w - 1] <
+					 WINDOW_BEFORE + WINDOW_AFTER;
 		     w++)
 			;
 		to = cand[w - 1] + WINDOW_AFTER;
@@ -446,7 +482,7 @@ static int find_windowed(struct snippets *sc, const char *text, int len)
 			to = len;
 		while (to < len && is_cont(text[to]))
 			to++;
-		scan_span(sc, text, from, to, len);
+		scan_span(sc, text, from, to, len, 0);
 	}
 	return ok;
 }
@@ -458,9 +494,9 @@ static void find_matches(struct snippets *sc, const char *text, int len)
 	sc->nm = 0;
 	if (!sc->nalts)
 		return;
-	if (len < WINDOWED_MIN || !find_windowed(sc, text, len)) {
+	if (sc->whole || !find_windowed(sc, text, len)) {
 		sc->nm = 0;
-		scan_span(sc, text, 0, len, len);
+		scan_span(sc, text, 0, len, len, 1);
 	}
 	if (!sc->nm)
 		return;
@@ -611,14 +647,19 @@ static void render(const struct snippets *sc, const char *t, int len, int ws,
 		buf_addstr(html, "…");
 		html_from = plain->len;
 	}
-	for (;; i++) {
+	for (;;) {
+		int stop, r;
+
 		if (mark_start >= 0 && (i >= sc->m[k].end || i >= we)) {
+			json_t *h = json_array();
+
 			buf_add_html(html, plain->ptr + html_from,
 				     plain->len - html_from);
 			buf_addstr(html, "</mark>");
 			html_from = plain->len;
-			json_array_append_new(hl, json_pack("[i,i]", mark_start,
-							    (int)plain->len));
+			json_array_append_new(h, json_integer(mark_start));
+			json_array_append_new(h, json_integer((int)plain->len));
+			json_array_append_new(hl, h);
 			mark_start = -1;
 			k++;
 		}
@@ -628,6 +669,7 @@ static void render(const struct snippets *sc, const char *t, int len, int ws,
 			k++;
 		if (is_space_byte(t[i])) {
 			space = 1;
+			i++;
 			continue;
 		}
 		if (space) {
@@ -641,7 +683,16 @@ static void render(const struct snippets *sc, const char *t, int len, int ws,
 			html_from = plain->len;
 			mark_start = (int)plain->len;
 		}
-		buf_addch(plain, t[i]);
+		/* Up to the next space, mark edge or the window's end. */
+		stop = we;
+		if (mark_start >= 0 && sc->m[k].end < stop)
+			stop = sc->m[k].end;
+		else if (mark_start < 0 && k < sc->nm && sc->m[k].start < stop)
+			stop = sc->m[k].start;
+		for (r = i + 1; r < stop && !is_space_byte(t[r]); r++)
+			;
+		buf_add(plain, t + i, (size_t)(r - i));
+		i = r;
 	}
 	buf_add_html(html, plain->ptr + html_from, plain->len - html_from);
 	if (we < len) {

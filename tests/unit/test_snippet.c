@@ -2,8 +2,9 @@
  * Snippets: the window around a match in a long body (found through the
  * keys' rarest bytes), a match in a short body, the summary when the body
  * does not match, forms the keys cannot see (fullwidth letters), a key
- * too common to window, ASCII case, prefixes, Japanese, and highlights
- * that point at the matched bytes.
+ * too common to window, ASCII case, prefixes, Japanese, highlights
+ * that point at the matched bytes, and windows that answer as the whole
+ * text read does on random texts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,101 @@ static void test_no_match(void)
 	json_decref(r);
 }
 
+/* The snippet of terms over body, read in windows or whole, as JSON. */
+static char *snip_dump(const struct pm_list *terms, const char *body,
+		       int whole)
+{
+	struct snippets *sn = snippets_new(terms);
+	json_t *r = json_object();
+	char *s;
+
+	if (whole)
+		snippets_read_whole(sn);
+	snippets_add(sn, r, body, "");
+	snippets_free(sn);
+	s = json_dumps(r, JSON_COMPACT);
+	json_decref(r);
+	return s;
+}
+
+/*
+ * Random bodies of words, stems, codes, words the keys sit inside,
+ * accented letters (composed and not), Japanese and punctuation: the
+ * windows (one word, or bytes around a key) find what reading the whole
+ * text finds. Fullwidth forms are left out: a key present elsewhere hides
+ * them from the windows by design (see test_fallbacks()).
+ */
+static void test_windows_equal_whole(void)
+{
+	static const char *const words[] = {
+		"error", "errors", "Error", "ERR000391", "err000391x",
+		"xerr000391", "deploy", "deployment", "Deployments",
+		"redeploy", "happy", "happiness", "caf\xc3\xa9",
+		"erre\xcc\x81", "error\xcc\x81", "\xc3\xa9rror",
+		"\xe8\xa8\xbc\xe6\x98\x8e\xe6\x9b\xb8",
+		"\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc", "error\xe3\x81\xae",
+		"\xe3\x81\xae" "error", "rolled", "back", "timeout", "time",
+		"the", "a", "of", "at", "2024", "v1", "_error_", "error's",
+	};
+	static const char *const seps[] = { " ", " ", " ", ", ", ". ",
+					    "\n", "-", "/", "(", ") ",
+					    "\xe3\x80\x82", "",
+					    /* （ 、, a combining dakuten, a soft
+					     * hyphen, a combining acute */
+					    "\xef\xbc\x88", "\xe3\x80\x81",
+					    "\xe3\x82\x99", "\xc2\xad",
+					    "\xcc\x81" };
+	static const char *const queries[][3] = {
+		{ "error", NULL }, { "err000391", NULL },
+		{ "deplo*", NULL }, { "happy", "timeout" },
+		{ "error", "deploy" }, { "caf\xc3\xa9", NULL },
+		{ "\"rolled back\"", NULL },
+		{ "\xe8\xa8\xbc\xe6\x98\x8e\xe6\x9b\xb8", "error" },
+		{ "time*", "back" },
+	};
+	unsigned seed = 20261207;
+	int round, bad = 0, windowed = 0;
+
+	for (round = 0; round < 400; round++) {
+		size_t q =
+			(size_t)round % (sizeof(queries) / sizeof(queries[0]));
+		struct pm_list l = { NULL, 0, 0 };
+		struct buf body = BUF_INIT;
+		size_t want = (size_t)(rand_r(&seed) % 8000), k;
+		/* Mostly filler, so that keys are few enough to window. */
+		int common = rand_r(&seed) % 4 == 0;
+		char *a, *b;
+
+		for (k = 0; k < 3 && queries[q][k]; k++)
+			pm_list_add(&l, queries[q][k]);
+		while (body.len < want) {
+			int r = rand_r(&seed) % 100;
+
+			if (r < 8 || common)
+				buf_addstr(&body, words[(size_t)rand_r(&seed) %
+							(sizeof(words) /
+							 sizeof(words[0]))]);
+			else
+				buf_addstr(&body, r < 60 ? "the" : "outage");
+			buf_addstr(&body,
+				   seps[(size_t)rand_r(&seed) %
+					(sizeof(seps) / sizeof(seps[0]))]);
+		}
+		a = snip_dump(&l, body.ptr, 0);
+		b = snip_dump(&l, body.ptr, 1);
+		windowed += !common;
+		if (strcmp(a, b) && bad++ < 3)
+			fprintf(stderr, "# windows differ for %s:\n#  %s\n#  %s\n",
+				l.v[0], a, b);
+		free(a);
+		free(b);
+		buf_release(&body);
+		pm_list_release(&l);
+	}
+	is_int(bad, 0, "random texts: windows answer as the whole text");
+	ok(windowed > 200, "random texts: most were windowed");
+}
+
 int main(void)
 {
 	test_windowed();
@@ -167,5 +263,6 @@ int main(void)
 	test_fallbacks();
 	test_prefix_and_japanese();
 	test_no_match();
+	test_windows_equal_whole();
 	return tap_done();
 }

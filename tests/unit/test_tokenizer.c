@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "pmkb/base/buf.h"
+#include "pmkb/base/utf8.h"
 #include "pmkb/db/tokenizer.h"
 #include "tap.h"
 
@@ -391,6 +392,125 @@ static void bench(void)
 	buf_release(&b);
 }
 
+/* Counts tokens whose text is not their own bytes, ASCII lowered. */
+static int own_bytes(void *ctx, const char *tok, int ntok, int start,
+		     int end, int flags)
+{
+	const char **text = ctx;
+	int i;
+
+	(void)flags;
+	if (ntok != end - start) {
+		text[1]++;
+		return 0;
+	}
+	for (i = 0; i < ntok; i++) {
+		char c = text[0][start + i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + ('a' - 'A'));
+		if (c != tok[i]) {
+			text[1]++;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * tokenizer_may_fold(): for every code point it passes, next to ASCII,
+ * kana and another of itself, each token spells its own bytes (the
+ * snippets rely on it to skip texts); and the forms it exists for fold.
+ */
+static void test_may_fold(void)
+{
+	static const char *const fold[] = {
+		"\xef\xbc\xa4\xef\xbc\xa2", /* ＤＢ */
+		"\xef\xbd\xb4\xef\xbe\x97", /* ｴﾗ */
+		"e\xcc\x81",		 /* e + combining acute */
+		"\xc3\x89",		 /* É */
+		"a\xc2\xad" "b",		 /* soft hyphen */
+		"\xe3\x8e\x8f",		 /* ㎏ */
+		"\xf3\xa0\x81\x81",	 /* a tag character: past the table */
+	};
+	static const char *const kept[] = {
+		"plain ASCII, Error 42.",
+		"\xe9\x9a\x9c\xe5\xae\xb3\xe3\x81\x8c",
+		"caf\xc3\xa9 na\xc3\xafve", "",
+		"\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc",
+		"\xf0\x9f\x98\x80", /* an emoji */
+	};
+	uint32_t c;
+	int wrong = 0, passed = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(fold) / sizeof(fold[0]); i++)
+		ok(tokenizer_may_fold(fold[i], (int)strlen(fold[i])),
+		   "may_fold: a form that folds");
+	/* Precomposed letters fold (they decompose) though they come back. */
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		is_int(tokenizer_may_fold(kept[i], (int)strlen(kept[i])),
+		       i == 2, "may_fold: text as written");
+	for (c = 0x80; c < 0x30000; c++) {
+		char u[4], text[32];
+		const char *ctx[2];
+		int n, len;
+
+		if (c >= 0xD800 && c <= 0xDFFF)
+			continue;
+		n = utf8_encode(c, u);
+		len = 0;
+		memcpy(text + len, "Ab", 2), len += 2;
+		memcpy(text + len, u, (size_t)n), len += n;
+		memcpy(text + len, "\xe3\x82\xab", 3), len += 3; /* カ */
+		memcpy(text + len, u, (size_t)n), len += n;
+		memcpy(text + len, u, (size_t)n), len += n;
+		memcpy(text + len, "Cd", 2), len += 2;
+		if (tokenizer_may_fold(text, len))
+			continue;
+		passed++;
+		ctx[0] = text;
+		ctx[1] = NULL;
+		tokenizer_run(text, len, 0, own_bytes, (void *)ctx);
+		if (ctx[1] && wrong++ < 3)
+			fprintf(stderr, "# U+%04X: a token is not its bytes\n",
+				(unsigned)c);
+	}
+	is_int(wrong, 0, "may_fold: what it passes is read as written");
+	/* Kana, Han, Hangul syllables and most letters pass. */
+	ok(passed > 50000, "may_fold: most assigned code points pass");
+}
+
+/* tokenizer_ascii_word() at the word "err1" in text, and its end. */
+static int word_at(const char *text, int *end)
+{
+	const char *w = strstr(text, "err1");
+
+	*end = -1;
+	return tokenizer_ascii_word(text, (int)strlen(text), (int)(w - text),
+				    end);
+}
+
+static void test_ascii_word(void)
+{
+	int end;
+
+	is_int(word_at("x err1 y", &end), 1, "word: between spaces");
+	is_int(end, 6, "word: ends before the space");
+	is_int(word_at("err1", &end), 1, "word: the whole text");
+	is_int(end, 4, "word: ends with the text");
+	is_int(word_at("xerr1", &end), 0, "word: inside another");
+	is_int(word_at("\xe3\x81\xae" "err1\xe3\x81\x8c", &end), 1,
+	       "word: between kana");
+	is_int(end, 7, "word: ends before the kana");
+	is_int(word_at("\xef\xbc\x88" "err1\xef\xbc\x89", &end), 1,
+	       "word: in fullwidth parentheses");
+	is_int(word_at("\xc3\xa9" "err1", &end), -1, "word: after a letter");
+	is_int(word_at("err1\xcc\x81", &end), -1, "word: before a mark");
+	is_int(word_at("a\xc2\xad" "err1", &end), -1,
+	       "word: after an ignorable");
+}
+
 int main(void)
 {
 	test_cjk();
@@ -400,6 +520,8 @@ int main(void)
 	test_query_mode();
 	test_callback_stop();
 	test_fts5();
+	test_may_fold();
+	test_ascii_word();
 	bench();
 	return tap_done();
 }

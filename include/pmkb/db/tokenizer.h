@@ -49,6 +49,27 @@ int tokenizer_run(const char *text, int len, int stem, pm_token_fn fn,
 int tokenizer_run_query(const char *text, int len, int prefix, int stem,
 			pm_token_fn fn, void *ctx);
 
+/*
+ * Whether the tokenizer may read some character of text[0..len) as
+ * another than its bytes show: a compatibility form (ＤＢ, ｴﾗｰ), a
+ * non-ASCII capital, an ignorable, or a mark or jamo joining the character
+ * before. When it returns 0, every token is made of the text's own
+ * characters (ASCII case aside), so a token that no byte sequence of the
+ * text spells is not there. Text is taken to be valid UTF-8 (bad bytes
+ * are separators to the tokenizer).
+ */
+int tokenizer_may_fold(const char *text, int len);
+
+/*
+ * Whether a word token of ASCII letters and digits starts at text[at]
+ * (an ASCII letter or digit), as tokenizer_run() reads text: 1, and *end
+ * past its last byte; 0 when none starts there (a letter or digit comes
+ * before); -1 when a character next to it may join it (a mark, a
+ * non-ASCII letter, a form that folds) and only tokenizing around it can
+ * tell.
+ */
+int tokenizer_ascii_word(const char *text, int len, int at, int *end);
+
 /* Registers the tokenizer on db. Returns an SQLite result code. */
 int tokenizer_register(sqlite3 *db);
 

@@ -20,6 +20,13 @@ struct snippets *snippets_new(const struct pm_list *terms);
 void snippets_add(struct snippets *sn, json_t *r, const char *body,
 		  const char *summary);
 
+/*
+ * Reads every text whole from now on, not only windows around the places
+ * where a term's leading bytes occur: the answer must be the same (the
+ * tests compare the two).
+ */
+void snippets_read_whole(struct snippets *sn);
+
 void snippets_free(struct snippets *sn);
 
 #endif

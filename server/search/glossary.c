@@ -39,6 +39,7 @@
 #define BUILTIN_PATH "server/search/glossary.txt"
 #define LAST_BITS 4096
 #define WIN_BITS 65536
+#define BITS_BYTES (LAST_BITS / 8 + WIN_BITS / 8)
 
 struct gterm {
 	char *key;
@@ -53,8 +54,8 @@ struct table {
 	uint32_t *slots;	/* hash of keys: first term's index + 1 */
 	size_t nslots;
 	unsigned lengths;	/* bit k: a key of k + 1 tokens */
-	unsigned char last[LAST_BITS / 8];
-	unsigned char win[WIN_BITS / 8];
+	/* The filter bits, once a key is added: LAST_BITS, then WIN_BITS. */
+	unsigned char *bits;
 };
 
 struct glossary {
@@ -63,8 +64,8 @@ struct glossary {
 	unsigned lengths;
 	/* Both tables' bits: the built-in table's own when the settings
 	 * add no synonyms (most queries), else merged. */
-	const unsigned char *last, *win;
-	unsigned char *merged; /* LAST_BITS / 8 + WIN_BITS / 8, or NULL */
+	const unsigned char *bits;
+	unsigned char *merged; /* BITS_BYTES, or NULL */
 };
 
 /* ---- keys ---- */
@@ -156,8 +157,11 @@ static void table_add_group(struct table *t, const char *const *v, size_t n)
 			uint64_t hl = hash_str(last);
 			uint64_t hf = hash_bytes(key.ptr, strcspn(key.ptr, " "));
 
-			set_bit(t->last, last_bit(hl));
-			set_bit(t->win, win_bit(hf, hl, ntok));
+			if (!t->bits)
+				t->bits = xcalloc(1, BITS_BYTES);
+			set_bit(t->bits, last_bit(hl));
+			set_bit(t->bits + LAST_BITS / 8,
+				win_bit(hf, hl, ntok));
 		}
 		pm_list_add(g, v[i]);
 	}
@@ -204,6 +208,7 @@ static void table_release(struct table *t)
 	free(t->terms);
 	free(t->groups);
 	free(t->slots);
+	free(t->bits);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -302,18 +307,13 @@ struct glossary *glossary_new(const struct taxonomy *tax)
 				tax->synonyms[i].n);
 	table_finish(&g->user);
 	g->lengths = g->builtin->lengths | g->user.lengths;
-	g->last = g->builtin->last;
-	g->win = g->builtin->win;
-	if (!g->user.nterms)
+	g->bits = g->builtin->bits;
+	if (!g->user.bits)
 		return g;
-	g->merged = xmalloc(LAST_BITS / 8 + WIN_BITS / 8);
-	for (i = 0; i < LAST_BITS / 8; i++)
-		g->merged[i] = g->builtin->last[i] | g->user.last[i];
-	for (i = 0; i < WIN_BITS / 8; i++)
-		g->merged[LAST_BITS / 8 + i] =
-			g->builtin->win[i] | g->user.win[i];
-	g->last = g->merged;
-	g->win = g->merged + LAST_BITS / 8;
+	g->merged = xmalloc(BITS_BYTES);
+	for (i = 0; i < BITS_BYTES; i++)
+		g->merged[i] = g->builtin->bits[i] | g->user.bits[i];
+	g->bits = g->merged;
 	return g;
 }
 
@@ -407,7 +407,7 @@ int glossary_scan_token(struct glossary_scan *sc, const char *tok, int ntok,
 	if (sc->ring[slot].len < 0)
 		return -1;
 	sc->ring[slot].hash = h = hash_bytes(tok, (size_t)ntok);
-	if (!has_bit(g->last, last_bit(h)))
+	if (!g->bits || !has_bit(g->bits, last_bit(h)))
 		return -1;
 	for (len = 1; len <= GLOSSARY_MAX_TOKENS && len <= sc->n; len++) {
 		int s = (sc->n - len) % GLOSSARY_MAX_TOKENS;
@@ -415,7 +415,8 @@ int glossary_scan_token(struct glossary_scan *sc, const char *tok, int ntok,
 		if (sc->ring[s].len < 0)
 			break;
 		if (!(g->lengths & (1u << (len - 1))) ||
-		    !has_bit(g->win, win_bit(sc->ring[s].hash, h, len)))
+		    !has_bit(g->bits + LAST_BITS / 8,
+			     win_bit(sc->ring[s].hash, h, len)))
 			continue;
 		/* The key of the last len tokens: built from the front. */
 		n = 0;

@@ -1,4 +1,6 @@
 /* Result columns as JSON: see include/pmkb/db/column.h. */
+#include <string.h>
+
 #include "pmkb/base/buf.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/db/column.h"
@@ -35,11 +37,50 @@ json_t *column_string(sqlite3_stmt *s, int i)
 	return j;
 }
 
+/*
+ * The array v when it is strings without escapes (["redis","db"], as
+ * most are), else NULL: a search result has three such columns, and
+ * json_loads() took more time than the rest of a row.
+ */
+static json_t *plain_strings(const char *v)
+{
+	json_t *a, *str;
+	const char *p = v, *q;
+
+	if (*p++ != '[')
+		return NULL;
+	a = json_array();
+	while (*p != ']') {
+		if (*p != '"')
+			goto fail;
+		for (q = p + 1; (unsigned char)*q >= 0x20 && *q != '"' &&
+				*q != '\\';
+		     q++)
+			;
+		if (*q != '"' ||
+		    !(str = json_stringn(p + 1, (size_t)(q - p - 1))))
+			goto fail;
+		json_array_append_new(a, str);
+		p = q + 1;
+		if (*p == ',' && p[1] == '"')
+			p++;
+		else if (*p != ']')
+			goto fail;
+	}
+	if (!p[1])
+		return a;
+fail:
+	json_decref(a);
+	return NULL;
+}
+
 json_t *column_array(sqlite3_stmt *s, int i)
 {
 	const char *v = (const char *)sqlite3_column_text(s, i);
-	json_t *a = v ? json_loads(v, 0, NULL) : NULL;
+	json_t *a = v ? plain_strings(v) : NULL;
 
+	if (v && !a)
+		a = json_loads(v, 0, NULL);
 	if (!json_is_array(a)) {
 		json_decref(a);
 		a = json_array();

@@ -189,10 +189,10 @@ static int stats_command(const struct pm_config *cfg, const char *what)
 	}
 	/* One snapshot: the answer and the commit it names agree. */
 	c = asof_c ? asof_c : x.c;
-	dbconn_exec(c, "BEGIN");
+	dbconn_snapshot(c);
 	prov = asof_provenance(c);
 	rc = kinds[kind].fn(c, asof_c ? view.tax : x.tax, &r, &res, &err);
-	dbconn_exec(c, "COMMIT");
+	dbconn_snapshot_end(c);
 	if (rc == PM_OK)
 		json_object_set(res, "provenance", prov);
 	if (rc != PM_OK) {

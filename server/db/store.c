@@ -338,6 +338,16 @@ enum pm_status dbconn_exec(struct dbconn *c, const char *sql)
 	return PM_OK;
 }
 
+enum pm_status dbconn_snapshot(struct dbconn *c)
+{
+	return dbconn_step_done(c, dbconn_stmt(c, "BEGIN"));
+}
+
+void dbconn_snapshot_end(struct dbconn *c)
+{
+	dbconn_step_done(c, dbconn_stmt(c, "COMMIT"));
+}
+
 enum pm_status dbconn_step_done(struct dbconn *c, sqlite3_stmt *s)
 {
 	int rc;

@@ -79,10 +79,10 @@ static void run(struct request *req, struct reply *rep, stats_fn fn,
 	}
 	tax = view.e ? view.tax : settings_acquire(req->app->settings);
 	/* One snapshot: the answer and the commit it names agree. */
-	dbconn_exec(c, "BEGIN");
+	dbconn_snapshot(c);
 	prov = asof_provenance(c);
 	st = fn(c, tax, &r, &out, &err);
-	dbconn_exec(c, "COMMIT");
+	dbconn_snapshot_end(c);
 	if (!view.e)
 		settings_release(req->app->settings, tax);
 	store_reader_release(store, c);

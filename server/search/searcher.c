@@ -936,7 +936,7 @@ enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
 		goto out;
 	if ((st = filters_build(&f, &q, req, tax, err)) != PM_OK)
 		goto out;
-	if (dbconn_exec(c, "BEGIN") != PM_OK) {
+	if (dbconn_snapshot(c) != PM_OK) {
 		st = db_fail(c, err);
 		goto out;
 	}
@@ -976,7 +976,7 @@ enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
 	*out = res;
 out:
 	if (in_txn)
-		dbconn_exec(c, "COMMIT");
+		dbconn_snapshot_end(c);
 	json_decref(results);
 	json_decref(facets);
 	free(page);

@@ -390,7 +390,7 @@ enum pm_status similar_run(struct dbconn *c, const struct taxonomy *tax,
 		goto out;
 	}
 	/* One snapshot: the words, the ranking and the rows agree. */
-	if (dbconn_exec(c, "BEGIN") != PM_OK) {
+	if (dbconn_snapshot(c) != PM_OK) {
 		rc = simwords_fail(c, err);
 		goto out;
 	}
@@ -422,7 +422,7 @@ enum pm_status similar_run(struct dbconn *c, const struct taxonomy *tax,
 				  "similar: the answer could not be written");
 out:
 	if (in_txn)
-		dbconn_exec(c, "COMMIT");
+		dbconn_snapshot_end(c);
 	json_decref(results);
 	sim_release(&s);
 	return rc;

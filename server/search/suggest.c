@@ -470,7 +470,7 @@ enum pm_status suggest_run(struct dbconn *c, const struct taxonomy *tax,
 		goto out;
 	}
 	/* One snapshot for every part of the answer. */
-	if (dbconn_exec(c, "BEGIN") != PM_OK) {
+	if (dbconn_snapshot(c) != PM_OK) {
 		rc = db_fail(c, err);
 		goto out;
 	}
@@ -485,7 +485,7 @@ enum pm_status suggest_run(struct dbconn *c, const struct taxonomy *tax,
 				  "suggest: the answer could not be written");
 out:
 	if (in_txn)
-		dbconn_exec(c, "COMMIT");
+		dbconn_snapshot_end(c);
 	for (k = 0; k < K__MAX; k++)
 		list_release(&x.kinds[k]);
 	return rc;

@@ -101,6 +101,12 @@ sqlite3_stmt *dbconn_stmt(struct dbconn *c, const char *sql);
 enum pm_status dbconn_begin(struct dbconn *c);
 enum pm_status dbconn_commit(struct dbconn *c);
 void dbconn_rollback(struct dbconn *c);
+/*
+ * BEGIN / COMMIT of a read snapshot on a reader, from statements prepared
+ * once (sqlite3_exec() parses them on every call).
+ */
+enum pm_status dbconn_snapshot(struct dbconn *c);
+void dbconn_snapshot_end(struct dbconn *c);
 /* Runs SQL with no results and no parameters (schema, pragmas). */
 enum pm_status dbconn_exec(struct dbconn *c, const char *sql);
 

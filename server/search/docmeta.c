@@ -74,6 +74,7 @@ struct docmeta {
 	size_t n_docs_of[DM_FIELD_MAX];
 	uint32_t *place[DM_ORDER_MAX]; /* doc index → place in the order */
 	uint32_t *at[DM_ORDER_MAX];    /* place → doc index */
+	roaring_bitmap_t *all; /* every document */
 };
 
 static const int column_field[3] = { DM_SEVERITY, DM_YEAR, DM_STATUS };
@@ -104,6 +105,8 @@ static void docmeta_free(struct docmeta *dm)
 		free(dm->place[f]);
 		free(dm->at[f]);
 	}
+	if (dm->all)
+		roaring_bitmap_free(dm->all);
 	free(dm->doc);
 	free(dm->label);
 	free(dm->by_rowid);
@@ -311,6 +314,8 @@ static void build_sets(struct docmeta *dm)
 	for (f = 0; f < DM_FIELD_MAX; f++)
 		for (size_t v = 0; v < dm->n_docs_of[f]; v++)
 			roaring_bitmap_run_optimize(dm->docs_of[f][v]);
+	dm->all = dm->n_doc ? roaring_bitmap_from_range(0, dm->n_doc, 1)
+			    : roaring_bitmap_create();
 }
 
 /* < 0 when doc x comes before doc y newest first. */
@@ -507,15 +512,14 @@ void docmeta_filter_values(struct docmeta_filter *f, enum docmeta_field field,
 			   const char *json)
 {
 	const struct docmeta *dm = f->dm;
-	roaring_bitmap_t *any = roaring_bitmap_create();
+	const roaring_bitmap_t **sets;
+	size_t i, n = 0;
 	json_t *a;
-	size_t i;
 
-	if (!json) {
-		roaring_bitmap_free(any);
+	if (!json)
 		return;
-	}
 	a = json_loads(json, 0, NULL);
+	sets = xcalloc(json_array_size(a) + 1, sizeof(*sets));
 	for (i = 0; i < json_array_size(a); i++) {
 		const char *v = json_string_value(json_array_get(a, i));
 		uint32_t id;
@@ -531,10 +535,15 @@ void docmeta_filter_values(struct docmeta_filter *f, enum docmeta_field field,
 			id = strtab_get(&dm->tab[field], v);
 		}
 		if (id != NONE && id < dm->n_docs_of[field])
-			roaring_bitmap_or_inplace(any, dm->docs_of[field][id]);
+			sets[n++] = dm->docs_of[field][id];
 	}
 	json_decref(a);
-	narrow(f, any);
+	/* A copy, or a union made at once: or_inplace() into an empty
+	 * bitmap costs more in this CRoaring. */
+	narrow(f, n == 1   ? roaring_bitmap_copy(sets[0])
+		  : n > 1 ? roaring_bitmap_or_many(n, sets)
+			  : roaring_bitmap_create());
+	free(sets);
 }
 
 void docmeta_filter_bounds(struct docmeta_filter *f, int sev_max,
@@ -626,6 +635,20 @@ static void take(const struct docmeta *dm, uint32_t d, int facets, int keep,
 	}
 }
 
+/*
+ * Whether a scan of every document through f without facets is answered
+ * from the candidates' set alone: the total is its count, the page found
+ * by walking the order (docmeta_page()). Not with bounds on severity or
+ * dates, which the sets do not hold. (Facets stay a walk over the
+ * candidates: this CRoaring intersects a large array container with a
+ * small one in linear time, slower than counting each document.)
+ */
+static int by_sets(const struct docmeta_filter *f, int facets)
+{
+	return !facets && f->sev_max < 0 && f->after == INT64_MIN &&
+	       f->before == INT64_MAX;
+}
+
 void docmeta_scan(const struct docmeta *dm, const struct docmeta_filter *f,
 		  int all, const int64_t *ids, size_t n, int facets, int keep,
 		  struct docmeta_scan *out)
@@ -639,6 +662,14 @@ void docmeta_scan(const struct docmeta *dm, const struct docmeta_filter *f,
 		for (i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
 			out->count[counted[i]] = xcalloc(
 				dm->tab[counted[i]].n + 1, sizeof(int64_t));
+	if (all && by_sets(f, facets)) {
+		const roaring_bitmap_t *cand = f->cand ? f->cand : dm->all;
+
+		out->total = (int64_t)roaring_bitmap_get_cardinality(cand);
+		if (keep)
+			out->from = cand;
+		return;
+	}
 	if (all && f->cand) {
 		/* Only the candidates: a few pages of the bitmap at a time. */
 		roaring_uint32_iterator_t *it = roaring_create_iterator(f->cand);
@@ -723,6 +754,37 @@ static void select_first(uint32_t *v, size_t n, size_t k)
 	}
 }
 
+/*
+ * The page of a scan answered from the sets (s->from): the order walked
+ * from its first place, each document looked up in the set, when that
+ * visits fewer documents than the set holds; else the set becomes
+ * s->pass and 0 is returned.
+ */
+static int page_walk(const struct docmeta *dm, struct docmeta_scan *s,
+		     enum docmeta_order order, size_t offset, size_t limit,
+		     int64_t *ids, size_t *n)
+{
+	uint64_t card = roaring_bitmap_get_cardinality(s->from);
+	size_t want = offset + limit, seen = 0, p;
+
+	if (card && (uint64_t)want * dm->n_doc / card <= card) {
+		for (p = 0; p < dm->n_doc && seen < want; p++) {
+			uint32_t d = dm->at[order][p];
+
+			if (!roaring_bitmap_contains(s->from, d))
+				continue;
+			if (seen++ >= offset)
+				ids[(*n)++] = dm->doc[d].id;
+		}
+		return 1;
+	}
+	s->n_pass = (size_t)card;
+	XGROW(s->pass, s->alloc_pass, s->n_pass + 1);
+	roaring_bitmap_to_uint32_array(s->from, s->pass);
+	s->from = NULL;
+	return 0;
+}
+
 void docmeta_page(const struct docmeta *dm, struct docmeta_scan *s,
 		  enum docmeta_order order, size_t offset, size_t limit,
 		  int64_t *ids, size_t *n)
@@ -730,6 +792,8 @@ void docmeta_page(const struct docmeta *dm, struct docmeta_scan *s,
 	size_t k = offset + limit, i;
 
 	*n = 0;
+	if (s->from && page_walk(dm, s, order, offset, limit, ids, n))
+		return;
 	if (offset >= s->n_pass || !limit)
 		return;
 	if (k > s->n_pass)

@@ -76,19 +76,25 @@ uint32_t docmeta_length(const struct docmeta *dm, int64_t rowid);
 void docmeta_filter_only(struct docmeta_filter *f, const int64_t *ids,
 			 size_t n);
 
+struct roaring_bitmap_s; /* CRoaring's roaring_bitmap_t */
+
 /* What docmeta_scan found. */
 struct docmeta_scan {
 	int64_t total;		 /* documents that passed */
 	int64_t *count[DM_FIELD_MAX]; /* per value id; NULL when not asked */
 	uint32_t *pass;		 /* documents that passed (indexes) */
 	size_t n_pass, alloc_pass;
+	/* or, when not NULL, the filter's set that they are (borrowed:
+	 * valid while the filter is) */
+	const struct roaring_bitmap_s *from;
 };
 
 /*
  * Filters every document (all) or those with rowids ids[0..n)
  * through f into *out: the total, with facets the counts per value of
  * severity, year, services and causes, and with keep the passing
- * documents. Rowids that are not in the generation are skipped. Release
+ * documents (out->pass, or without facets and bounds the filter's set:
+ * out->from). Rowids that are not in the generation are skipped. Release
  * with docmeta_scan_release.
  */
 void docmeta_scan(const struct docmeta *dm, const struct docmeta_filter *f,
@@ -119,8 +125,9 @@ int docmeta_newer_first(const struct docmeta *dm, int64_t a, int64_t b);
 
 /*
  * Orders s->pass by order far enough to hold its first offset + limit
- * (the rest in no order), and sets ids[0..*n) to the rowids of that page.
- * ids has room for limit.
+ * (the rest in no order), and sets ids[0..*n) to the rowids of that page;
+ * with s->from, walks the order through the set instead when that is
+ * shorter. ids has room for limit.
  */
 void docmeta_page(const struct docmeta *dm, struct docmeta_scan *s,
 		  enum docmeta_order order, size_t offset, size_t limit,

@@ -153,6 +153,7 @@ static pthread_once_t fold_once = PTHREAD_ONCE_INIT;
  */
 static int folds(uint32_t c)
 {
+	const utf8proc_property_t *p;
 	utf8proc_int32_t d[DECOMP_MAX];
 	utf8proc_ssize_t n;
 
@@ -162,7 +163,8 @@ static int folds(uint32_t c)
 		return 0; /* a separator, as bad bytes are */
 	if (c >= 0x1100 && c <= 0x11FF)
 		return 1;
-	switch (utf8proc_category((utf8proc_int32_t)c)) {
+	p = utf8proc_get_property((utf8proc_int32_t)c);
+	switch (p->category) {
 	case UTF8PROC_CATEGORY_MN:
 	case UTF8PROC_CATEGORY_MC:
 	case UTF8PROC_CATEGORY_ME:
@@ -170,6 +172,10 @@ static int folds(uint32_t c)
 	default:
 		break;
 	}
+	/* Without a mapping decompose() gives c back: most code points. */
+	if (p->decomp_seqindex == UINT16_MAX &&
+	    p->casefold_seqindex == UINT16_MAX && !p->ignorable)
+		return 0;
 	n = decompose(c, d);
 	return n != 1 || d[0] != (utf8proc_int32_t)c;
 }

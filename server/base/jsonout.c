@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pmkb/base/jsonout.h"
+#include "pmkb/base/text.h"
 #include "pmkb/base/utf8.h"
 
 #define DEPTH_MAX 2048
@@ -36,8 +37,22 @@ static int add_string(struct buf *out, const char *s, size_t n)
 		 * it is (an escape is ASCII, so it never splits a character),
 		 * and jansson refuses the rest.
 		 */
-		for (run = i; run < n && !escaped((unsigned char)s[run]); run++)
-			high |= (unsigned char)s[run];
+		for (run = i; run < n;) {
+			uint64_t w;
+
+			/* Eight bytes at a time while none needs an escape. */
+			if (run + 8 <= n &&
+			    !text_word_below(w = text_word(s + run), 0x20) &&
+			    !text_word_has(w, '"') && !text_word_has(w, '\\') &&
+			    !text_word_has(w, '/')) {
+				high |= (unsigned char)((w & TEXT_HIGHS) != 0) << 7;
+				run += 8;
+			} else if (!escaped((unsigned char)s[run])) {
+				high |= (unsigned char)s[run++];
+			} else {
+				break;
+			}
+		}
 		if (run > i) {
 			if (high >= 0x80 && !utf8_valid(s + i, run - i))
 				return -1;

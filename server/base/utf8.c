@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pmkb/base/buf.h"
+#include "pmkb/base/text.h"
 #include "pmkb/base/utf8.h"
 
 /*
@@ -60,6 +61,15 @@ size_t utf8_first_invalid(const char *s, size_t len)
 	size_t i = 0, n, bad;
 
 	while (i < len) {
+		/* Eight ASCII bytes without NUL at a time. */
+		if (i + 8 <= len) {
+			uint64_t w = text_word(u + i);
+
+			if (!(w & TEXT_HIGHS) && !text_word_below(w, 1)) {
+				i += 8;
+				continue;
+			}
+		}
 		if (u[i] >= 0x01 && u[i] < 0x80) {
 			i++;
 			continue;

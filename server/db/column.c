@@ -28,8 +28,11 @@ json_t *column_string(sqlite3_stmt *s, int i)
 
 	if (!v)
 		return json_null();
+	/* Checked here (ASCII eight bytes at a time), not again by jansson. */
+	if (utf8_valid(v, n))
+		return json_stringn_nocheck(v, n);
 	if ((j = json_stringn(v, n)))
-		return j;
+		return j; /* a NUL in valid text */
 	/* Not UTF-8 (a file name in another encoding): shown repaired. */
 	utf8_repair(&fixed, v, n);
 	j = json_stringn(fixed.ptr, fixed.len);

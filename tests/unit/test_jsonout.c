@@ -74,6 +74,46 @@ static void test_strings(void)
 	   "a cut sequence: fails");
 }
 
+/*
+ * Random strings up to 80 bytes of ASCII, escapes, NUL, UTF-8 and bytes
+ * that are not UTF-8, so that runs copied eight bytes at a time start,
+ * stop and fail at every offset.
+ */
+static void test_long_strings(void)
+{
+	static const char *const parts[] = {
+		"abcdefgh", "x", "\"", "\\", "/", "\n", "\x01", "\x1f",
+		"\x7f", "\xc3\xa9", "\xe9\x9a\x9c", "\xf0\x9f\x98\x80",
+		" ", "ERR000391",
+		/* not UTF-8: a stray byte, a cut sequence, a surrogate */
+		"\xff", "\xe3\x81", "\xed\xa0\x80",
+	};
+	const size_t n_parts = sizeof(parts) / sizeof(parts[0]);
+	unsigned seed = 7;
+	int bad = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		char s[128];
+		size_t n = 0, want = (size_t)(rand_r(&seed) % 80);
+		/* One string in eight may hold bytes that are not UTF-8. */
+		size_t kinds = i % 8 ? n_parts - 3 : n_parts;
+
+		while (n < want) {
+			const char *p = parts[(size_t)rand_r(&seed) % kinds];
+			size_t m = strlen(p);
+
+			if (n + m > sizeof(s))
+				break;
+			memcpy(s + n, p, m);
+			n += m;
+		}
+		if (rand_r(&seed) % 16 == 0 && n)
+			s[(size_t)rand_r(&seed) % n] = '\0';
+		bad += !same(json_stringn_nocheck(s, n), 0);
+	}
+	is_int(bad, 0, "20,000 random long strings");
+}
+
 static void test_containers(void)
 {
 	json_t *o = json_object();
@@ -157,6 +197,7 @@ int main(void)
 {
 	test_scalars();
 	test_strings();
+	test_long_strings();
 	test_containers();
 	test_random();
 	test_deep();

@@ -1,4 +1,9 @@
-/* utf8.c: validation, repair by maximal subparts, truncation. */
+/*
+ * utf8.c: validation (also against a character-at-a-time reading on
+ * random text, as it skips ASCII eight bytes at a time), repair by
+ * maximal subparts, truncation.
+ */
+#include <stdlib.h>
 #include <string.h>
 
 #include "pmkb/base/buf.h"
@@ -19,8 +24,56 @@ static void repaired(const char *in, size_t len, const char *want,
 	buf_release(&b);
 }
 
+/* utf8_first_invalid() read one character at a time. */
+static size_t first_invalid_slowly(const char *s, size_t len)
+{
+	size_t i = 0;
+	uint32_t cp;
+	int n;
+
+	while (i < len) {
+		if (!s[i] || !(n = utf8_decode(s + i, len - i, &cp)))
+			return i;
+		i += (size_t)n;
+	}
+	return len;
+}
+
+static void test_random(void)
+{
+	static const char *const parts[] = {
+		"abcdefgh", "x", " ", "\xc3\xa9", "\xe9\x9a\x9c",
+		"\xf0\x9f\x98\x80", "\x7f", "\xff", "\xe3\x81",
+		"\xed\xa0\x80", "\xc0\x80",
+	};
+	unsigned seed = 11;
+	int bad = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		char s[128];
+		size_t n = 0, want = (size_t)(rand_r(&seed) % 90);
+		/* Most strings valid but for a NUL, some with bad bytes. */
+		size_t kinds = i % 4 ? 7 : sizeof(parts) / sizeof(parts[0]);
+
+		while (n < want) {
+			const char *p = parts[(size_t)rand_r(&seed) % kinds];
+			size_t m = strlen(p);
+
+			if (n + m > sizeof(s))
+				break;
+			memcpy(s + n, p, m);
+			n += m;
+		}
+		if (rand_r(&seed) % 8 == 0 && n)
+			s[(size_t)rand_r(&seed) % n] = '\0';
+		bad += utf8_first_invalid(s, n) != first_invalid_slowly(s, n);
+	}
+	is_int(bad, 0, "20,000 random texts: as read a character at a time");
+}
+
 int main(void)
 {
+	test_random();
 	ok(utf8_valid(S("")), "empty is valid");
 	ok(utf8_valid(S("plain ASCII")), "ASCII");
 	ok(utf8_valid(S("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac "

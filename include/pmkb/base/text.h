@@ -7,6 +7,8 @@
 #define PMKB_BASE_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 /*
  * Bytes of white space at the start of s[0..n): an ASCII control or space
@@ -49,6 +51,32 @@ const char *text_find_nocase(const char *s, size_t n, const char *w,
 /* Exactly n ASCII digits at *pp: their value in *out, *pp past them; 0.
  * -1 (nothing moved) when one of them is not a digit. */
 int text_digits(const char **pp, int n, int *out);
+
+/*
+ * Eight bytes at a time: the eight bytes at p as one word (any
+ * alignment), whether a word holds the byte c, and whether it holds a
+ * byte below n (n at most 0x80). Exact for "holds", not for "where".
+ */
+static inline uint64_t text_word(const void *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+#define TEXT_ONES 0x0101010101010101ull
+#define TEXT_HIGHS 0x8080808080808080ull
+
+static inline int text_word_below(uint64_t w, unsigned n)
+{
+	return ((w - TEXT_ONES * n) & ~w & TEXT_HIGHS) != 0;
+}
+
+static inline int text_word_has(uint64_t w, unsigned char c)
+{
+	return text_word_below(w ^ (TEXT_ONES * c), 1);
+}
 
 /* The end of the line starting at p: its '\n', or end. */
 const char *text_line_end(const char *p, const char *end);

@@ -60,10 +60,18 @@ json_t *facet_json(struct facet *f, enum facet_order order)
 	if (f->n)
 		qsort(f->v, f->n, sizeof(f->v[0]),
 		      order == FACET_BY_COUNT ? by_count : by_value_desc);
-	for (i = 0; i < f->n && i < FACET_MAX; i++)
-		json_array_append_new(a, json_pack("{s:s,s:I}", "value",
-						   f->v[i].value, "count",
-						   (json_int_t)f->v[i].count));
+	/* Built directly: json_pack() parses its format for each. */
+	for (i = 0; i < f->n && i < FACET_MAX; i++) {
+		json_t *s = json_string(f->v[i].value), *v;
+
+		if (!s)
+			continue; /* not UTF-8: json_pack() left it out */
+		v = json_object();
+		json_object_set_new(v, "value", s);
+		json_object_set_new(v, "count",
+				    json_integer((json_int_t)f->v[i].count));
+		json_array_append_new(a, v);
+	}
 	facet_release(f);
 	return a;
 }

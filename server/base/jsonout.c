@@ -74,6 +74,27 @@ static int add_string(struct buf *out, const char *s, size_t n)
 	return 0;
 }
 
+int jsonout_string(struct buf *out, const char *s, size_t n)
+{
+	size_t len = out->len;
+
+	if (!add_string(out, s, n))
+		return 0;
+	buf_setlen(out, len);
+	return -1;
+}
+
+void jsonout_string_repaired(struct buf *out, const char *s, size_t n)
+{
+	struct buf fixed = BUF_INIT;
+
+	if (!jsonout_string(out, s, n))
+		return;
+	utf8_repair(&fixed, s, n);
+	add_string(out, fixed.ptr ? fixed.ptr : "", fixed.len);
+	buf_release(&fixed);
+}
+
 /* As jansson's jsonp_dtostr() in the C locale. */
 static void add_real(struct buf *out, double v, int precision)
 {

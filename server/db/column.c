@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "pmkb/base/buf.h"
+#include "pmkb/base/jsonout.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/db/column.h"
 #include "pmkb/doc/postmortem.h"
@@ -41,18 +42,22 @@ json_t *column_string(sqlite3_stmt *s, int i)
 }
 
 /*
- * The array v when it is strings without escapes (["redis","db"], as
- * most are), else NULL: a search result has three such columns, and
+ * Reads v when it is an array of strings without escapes (["redis","db"],
+ * as most are) into a and, written as JSON, onto out (either may be
+ * NULL); returns 0, or -1 for any other text (out then unchanged, a
+ * partly filled). A search result has three such columns, and
  * json_loads() took more time than the rest of a row.
  */
-static json_t *plain_strings(const char *v)
+static int plain_strings(const char *v, json_t *a, struct buf *out)
 {
-	json_t *a, *str;
+	size_t len = out ? out->len : 0;
 	const char *p = v, *q;
+	json_t *str;
 
 	if (*p++ != '[')
-		return NULL;
-	a = json_array();
+		return -1;
+	if (out)
+		buf_addch(out, '[');
 	while (*p != ']') {
 		if (*p != '"')
 			goto fail;
@@ -60,30 +65,48 @@ static json_t *plain_strings(const char *v)
 				*q != '\\';
 		     q++)
 			;
-		if (*q != '"' ||
-		    !(str = json_stringn(p + 1, (size_t)(q - p - 1))))
+		if (*q != '"')
 			goto fail;
-		json_array_append_new(a, str);
+		if (out) {
+			if (p != v + 1)
+				buf_addch(out, ',');
+			if (jsonout_string(out, p + 1, (size_t)(q - p - 1)))
+				goto fail;
+		}
+		if (a) {
+			if (!(str = json_stringn(p + 1, (size_t)(q - p - 1))))
+				goto fail;
+			json_array_append_new(a, str);
+		}
 		p = q + 1;
 		if (*p == ',' && p[1] == '"')
 			p++;
 		else if (*p != ']')
 			goto fail;
 	}
-	if (!p[1])
-		return a;
+	if (!p[1]) {
+		if (out)
+			buf_addch(out, ']');
+		return 0;
+	}
 fail:
-	json_decref(a);
-	return NULL;
+	if (out)
+		buf_setlen(out, len);
+	return -1;
 }
 
 json_t *column_array(sqlite3_stmt *s, int i)
 {
 	const char *v = (const char *)sqlite3_column_text(s, i);
-	json_t *a = v ? plain_strings(v) : NULL;
+	json_t *a = NULL;
 
-	if (v && !a)
-		a = json_loads(v, 0, NULL);
+	if (v) {
+		a = json_array();
+		if (plain_strings(v, a, NULL)) {
+			json_decref(a);
+			a = json_loads(v, 0, NULL);
+		}
+	}
 	if (!json_is_array(a)) {
 		json_decref(a);
 		a = json_array();
@@ -124,4 +147,38 @@ json_t *column_duration(sqlite3_stmt *s, int from, int to)
 		return json_null();
 	return json_integer(sqlite3_column_int64(s, to) -
 			    sqlite3_column_int64(s, from));
+}
+
+void column_write_string(struct buf *out, sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+
+	if (!v)
+		buf_add(out, "null", 4);
+	else
+		jsonout_string_repaired(out, v,
+					(size_t)sqlite3_column_bytes(s, i));
+}
+
+void column_write_array(struct buf *out, sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+	json_t *a;
+
+	if (v && !plain_strings(v, NULL, out))
+		return;
+	a = column_array(s, i);
+	if (jsonout_add(out, a, 0))
+		buf_add(out, "[]", 2);
+	json_decref(a);
+}
+
+void column_write_duration(struct buf *out, sqlite3_stmt *s, int from, int to)
+{
+	if (sqlite3_column_type(s, from) == SQLITE_NULL ||
+	    sqlite3_column_type(s, to) == SQLITE_NULL)
+		buf_add(out, "null", 4);
+	else
+		buf_add_int(out, sqlite3_column_int64(s, to) -
+					 sqlite3_column_int64(s, from));
 }

@@ -14,7 +14,6 @@
 #include "pmkb/doc/settings.h"
 #include "pmkb/base/civil.h"
 #include "pmkb/base/csv.h"
-#include "pmkb/base/jsonout.h"
 #include "pmkb/base/jsonstr.h"
 #include "pmkb/base/config.h"
 #include "pmkb/doc/repopath.h"
@@ -274,7 +273,14 @@ static void run_search(struct request *req, struct reply *rep, int listing)
 		settings_release(req->app->settings, tax);
 		goto out;
 	}
-	st = searcher_run(c, tax, &sr, &out, &err);
+	if (csv) {
+		st = searcher_run(c, tax, &sr, &out, &err);
+	} else {
+		/* The answer as reply_json() would write it, kept for the
+		 * next identical request. */
+		reply_body(rep, NULL, 0);
+		st = searcher_write(c, tax, &sr, &rep->body, &err);
+	}
 	settings_release(req->app->settings, tax);
 	store_reader_release(req->app->store, c);
 	if (st != PM_OK) {
@@ -287,14 +293,6 @@ static void run_search(struct request *req, struct reply *rep, int listing)
 		buf_reset(&rep->body);
 		results_csv(&rep->body, out, req->app->public_url);
 		json_decref(out);
-		goto out;
-	}
-	/* As reply_json() writes it, kept for the next identical request. */
-	reply_body(rep, NULL, 0);
-	st = jsonout_add(&rep->body, out, 0) ? PM_INTERNAL : PM_OK;
-	json_decref(out);
-	if (st != PM_OK) {
-		reply_status(rep, st, NULL);
 		goto out;
 	}
 	search_cache_put(req->app->search_cache, key.ptr, gen, rep->body.ptr,

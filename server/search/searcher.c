@@ -33,6 +33,7 @@
 
 #include "pmkb/db/column.h"
 #include "pmkb/base/buf.h"
+#include "pmkb/base/jsonout.h"
 #include "pmkb/base/log.h"
 #include "pmkb/search/searcher.h"
 #include "pmkb/search/snippet.h"
@@ -810,15 +811,32 @@ out:
 
 /* ---- results ---- */
 
+/*
+ * Writes the result object of postmortem id onto out as JSON text, its
+ * members in the order searcher.h lists them.
+ */
 static enum pm_status add_result(struct dbconn *c, struct snippets *sc,
 				 int64_t id, const char *base_url,
-				 json_t *results, struct pm_error *err)
+				 struct buf *out, struct pm_error *err)
 {
+	/* The members read from sql_row's columns, in order. */
+	static const struct result_field {
+		const char *key;
+		enum { RF_STRING, RF_ARRAY, RF_SECONDS } kind;
+		int col; /* RF_SECONDS: from col to col + 1 */
+	} fields[] = {
+		{ "slug", RF_STRING, 0 },	 { "title", RF_STRING, 1 },
+		{ "summary", RF_STRING, 2 },	 { "started_at", RF_STRING, 3 },
+		{ "resolved_at", RF_STRING, 11 }, { "ttr_seconds", RF_SECONDS, 12 },
+		{ "cause", RF_STRING, 4 },	 { "causes", RF_ARRAY, 5 },
+		{ "severity", RF_STRING, 6 },	 { "services", RF_ARRAY, 7 },
+		{ "tags", RF_ARRAY, 8 },	 { "status", RF_STRING, 9 },
+	};
 	sqlite3_stmt *s = dbconn_stmt(c, sql_row);
 	struct buf url = BUF_INIT;
 	enum pm_status st = PM_OK;
 	const char *slug;
-	json_t *r;
+	size_t k;
 
 	if (!s)
 		return db_fail(c, err);
@@ -831,26 +849,26 @@ static enum pm_status add_result(struct dbconn *c, struct snippets *sc,
 	buf_addstr(&url, base_url ? base_url : "");
 	buf_addstr(&url, "/p/");
 	buf_add_urlencoded(&url, slug ? slug : "");
-	r = json_object();
-	json_object_set_new(r, "slug", column_string(s, 0));
-	json_object_set_new(r, "title", column_string(s, 1));
-	json_object_set_new(r, "summary", column_string(s, 2));
-	json_object_set_new(r, "started_at", column_string(s, 3));
-	json_object_set_new(r, "resolved_at", column_string(s, 11));
-	json_object_set_new(r, "ttr_seconds", column_duration(s, 12, 13));
-	json_object_set_new(r, "cause", column_string(s, 4));
-	json_object_set_new(r, "causes", column_array(s, 5));
-	json_object_set_new(r, "severity", column_string(s, 6));
-	json_object_set_new(r, "services", column_array(s, 7));
-	json_object_set_new(r, "tags", column_array(s, 8));
-	json_object_set_new(r, "status", column_string(s, 9));
-	json_object_set_new(r, "url", json_stringn(url.ptr, url.len));
-	if (sc)
-		snippets_add(sc, r, (const char *)sqlite3_column_text(s, 10) ?
-				   (const char *)sqlite3_column_text(s, 10) : "",
-			    (const char *)sqlite3_column_text(s, 2) ?
-				    (const char *)sqlite3_column_text(s, 2) : "");
-	json_array_append_new(results, r);
+	for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
+		const struct result_field *fd = &fields[k];
+
+		buf_addstr(out, k ? ",\"" : "{\"");
+		buf_addstr(out, fd->key);
+		buf_addstr(out, "\":");
+		if (fd->kind == RF_STRING)
+			column_write_string(out, s, fd->col);
+		else if (fd->kind == RF_ARRAY)
+			column_write_array(out, s, fd->col);
+		else
+			column_write_duration(out, s, fd->col, fd->col + 1);
+	}
+	buf_addstr(out, ",\"url\":");
+	jsonout_string_repaired(out, url.ptr, url.len);
+	if (sc) {
+		buf_addch(out, ',');
+		snippets_write(sc, out, column_text(s, 10), column_text(s, 2));
+	}
+	buf_addch(out, '}');
 out:
 	sqlite3_reset(s);
 	buf_release(&url);
@@ -860,7 +878,7 @@ out:
 static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 			       const struct search_request *req,
 			       const struct pm_query *q, const int64_t *page,
-			       size_t n_page, json_t *results,
+			       size_t n_page, struct buf *out,
 			       struct pm_error *err)
 {
 	static const char *const ordered[][2] = {
@@ -880,10 +898,9 @@ static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 
 	sc = req->no_snippets ? NULL : snippets_new(&q->terms);
 	if (page) {
-		for (i = 0; i < n_page && st == PM_OK; i++)
-			st = add_result(c, sc, page[i], req->base_url, results,
-					err);
-		goto out;
+		ids = NULL;
+		n = n_page;
+		goto write;
 	}
 	if (!(s = dbconn_stmt(c, sql))) {
 		st = db_fail(c, err);
@@ -902,27 +919,31 @@ static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 		st = db_fail(c, err);
 		goto out;
 	}
-	for (i = 0; i < n && st == PM_OK; i++)
-		st = add_result(c, sc, ids[i], req->base_url, results, err);
+write:
+	for (i = 0; i < n && st == PM_OK; i++) {
+		if (i)
+			buf_addch(out, ',');
+		st = add_result(c, sc, page ? page[i] : ids[i], req->base_url,
+				out, err);
+	}
 out:
 	snippets_free(sc);
 	free(ids);
 	return st;
 }
 
-enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
-			    const struct search_request *req, json_t **out,
-			    struct pm_error *err)
+enum pm_status searcher_write(struct dbconn *c, const struct taxonomy *tax,
+			      const struct search_request *req,
+			      struct buf *out, struct pm_error *err)
 {
 	struct pm_query q;
 	struct filters f;
 	enum pm_status st;
-	json_t *res = NULL, *results = NULL, *facets = NULL;
+	json_t *facets = NULL;
 	int64_t total = 0, *page = NULL;
-	size_t n_page = 0;
+	size_t n_page = 0, start = out->len, key;
 	int in_txn = 0, rank_max = req->rank_max > 0 ? req->rank_max : RANK_MAX;
 
-	*out = NULL;
 	query_init(&q);
 	memset(&f, 0, sizeof(f));
 	if (req->limit < 1 || req->limit > PM_SEARCH_MAX_EXPORT ||
@@ -954,33 +975,58 @@ enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
 	    req->sort == SEARCH_SORT_RELEVANCE &&
 	    (st = find_cut(c, &f, rank_max, err)) != PM_OK)
 		goto out;
-	results = json_array();
-	if (total > req->offset &&
-	    (st = run_page(c, &f, req, &q, page, n_page, results, err)) !=
-		    PM_OK)
-		goto out;
-	res = json_object();
-	json_object_set_new(res, "query", json_string(req->q ? req->q : ""));
-	json_object_set_new(res, "total", json_integer(total));
+	/* A query that is not UTF-8 has no "query", as jansson left it. */
+	buf_addch(out, '{');
+	key = out->len;
+	buf_addstr(out, "\"query\":");
+	if (jsonout_string(out, req->q ? req->q : "",
+			   req->q ? strlen(req->q) : 0))
+		buf_setlen(out, key);
+	else
+		buf_addch(out, ',');
+	buf_addstr(out, "\"total\":");
+	buf_add_int(out, total);
 	/* What the query was widened to (search/glossary.h), when it was. */
-	if (q.expanded)
-		json_object_set(res, "expanded", q.expanded);
-	json_object_set_new(res, "results", results);
-	results = NULL;
-	if (facets) {
-		json_object_set_new(res, "facets", facets);
-		/* The cause facet and filter count any cause listed. */
-		json_object_set_new(res, "cause_mode", json_string("any"));
-		facets = NULL;
+	if (q.expanded) {
+		buf_addstr(out, ",\"expanded\":");
+		jsonout_add(out, q.expanded, 0);
 	}
-	*out = res;
+	buf_addstr(out, ",\"results\":[");
+	if (total > req->offset &&
+	    (st = run_page(c, &f, req, &q, page, n_page, out, err)) != PM_OK)
+		goto out;
+	buf_addch(out, ']');
+	if (facets) {
+		buf_addstr(out, ",\"facets\":");
+		jsonout_add(out, facets, 0);
+		/* The cause facet and filter count any cause listed. */
+		buf_addstr(out, ",\"cause_mode\":\"any\"");
+	}
+	buf_addch(out, '}');
 out:
 	if (in_txn)
 		dbconn_snapshot_end(c);
-	json_decref(results);
+	if (st != PM_OK)
+		buf_setlen(out, start);
 	json_decref(facets);
 	free(page);
 	filters_release(&f);
 	query_release(&q);
+	return st;
+}
+
+enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
+			    const struct search_request *req, json_t **out,
+			    struct pm_error *err)
+{
+	struct buf text = BUF_INIT;
+	enum pm_status st = searcher_write(c, tax, req, &text, err);
+
+	*out = NULL;
+	if (st == PM_OK &&
+	    !(*out = json_loadb(text.ptr, text.len, JSON_ALLOW_NUL, NULL)))
+		st = pm_error_set(err, PM_INTERNAL, "search", 0,
+				  "search: the answer could not be read");
+	buf_release(&text);
 	return st;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pmkb/base/buf.h"
+#include "pmkb/base/jsonout.h"
 #include "pmkb/base/text.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/db/tokenizer.h"
@@ -634,7 +635,7 @@ static int is_space_byte(char c)
  * the window is marked as far as it is shown.
  */
 static void render(const struct snippets *sc, const char *t, int len, int ws,
-		   int we, struct buf *plain, struct buf *html, json_t *hl)
+		   int we, struct buf *plain, struct buf *html, struct buf *hl)
 {
 	size_t k = 0;
 	int i = ws, mark_start = -1, space = 0;
@@ -651,15 +652,15 @@ static void render(const struct snippets *sc, const char *t, int len, int ws,
 		int stop, r;
 
 		if (mark_start >= 0 && (i >= sc->m[k].end || i >= we)) {
-			json_t *h = json_array();
-
 			buf_add_html(html, plain->ptr + html_from,
 				     plain->len - html_from);
 			buf_addstr(html, "</mark>");
 			html_from = plain->len;
-			json_array_append_new(h, json_integer(mark_start));
-			json_array_append_new(h, json_integer((int)plain->len));
-			json_array_append_new(hl, h);
+			buf_addstr(hl, hl->len > 1 ? ",[" : "[");
+			buf_add_int(hl, mark_start);
+			buf_addch(hl, ',');
+			buf_add_int(hl, (int64_t)plain->len);
+			buf_addch(hl, ']');
 			mark_start = -1;
 			k++;
 		}
@@ -712,11 +713,10 @@ static int cut_len(const char *t, size_t n, size_t max)
 	return (int)n;
 }
 
-void snippets_add(struct snippets *sc, json_t *r, const char *body,
-		  const char *summary)
+void snippets_write(struct snippets *sc, struct buf *out, const char *body,
+		    const char *summary)
 {
-	struct buf plain = BUF_INIT, html = BUF_INIT;
-	json_t *hl = json_array();
+	struct buf plain = BUF_INIT, html = BUF_INIT, hl = BUF_INIT;
 	const char *t = body;
 	int len = cut_len(body, strlen(body), SNIPPET_SCAN), ws = 0, we;
 
@@ -734,11 +734,16 @@ void snippets_add(struct snippets *sc, json_t *r, const char *body,
 		best_window(sc, t, len, &ws, &we);
 	else
 		we = step_chars(t, len, 0, SNIPPET_CHARS);
-	render(sc, t, len, ws, we, &plain, &html, hl);
-	json_object_set_new(r, "snippet", json_stringn(plain.ptr, plain.len));
-	json_object_set_new(r, "snippet_html",
-			    json_stringn(html.ptr, html.len));
-	json_object_set_new(r, "highlights", hl);
+	buf_addch(&hl, '[');
+	render(sc, t, len, ws, we, &plain, &html, &hl);
+	buf_addch(&hl, ']');
+	buf_addstr(out, "\"snippet\":");
+	jsonout_string_repaired(out, plain.ptr ? plain.ptr : "", plain.len);
+	buf_addstr(out, ",\"snippet_html\":");
+	jsonout_string_repaired(out, html.ptr ? html.ptr : "", html.len);
+	buf_addstr(out, ",\"highlights\":");
+	buf_add(out, hl.ptr, hl.len);
 	buf_release(&plain);
 	buf_release(&html);
+	buf_release(&hl);
 }

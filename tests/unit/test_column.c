@@ -1,7 +1,9 @@
 /*
  * Result columns as JSON: column_array() answers as json_loads() does for
  * every stored form, the plain arrays it reads itself and the ones it
- * leaves to jansson (escapes, spaces, numbers, broken or not arrays).
+ * leaves to jansson (escapes, spaces, numbers, broken or not arrays); the
+ * column_write_*() functions write what jsonout_add() writes of the
+ * values, for those forms and for text that is not UTF-8.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,8 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "pmkb/base/buf.h"
+#include "pmkb/base/jsonout.h"
 #include "pmkb/db/column.h"
 #include "tap.h"
 
@@ -45,6 +49,37 @@ static char *through_jansson(const char *v)
 	return out;
 }
 
+/* Whether column_write_string/array() of v write jsonout_add() of the
+ * column_string/array() values. */
+static int writes_same(sqlite3 *db, const char *v)
+{
+	struct buf want = BUF_INIT, got = BUF_INIT;
+	sqlite3_stmt *s;
+	json_t *j;
+	int same;
+
+	sqlite3_prepare_v2(db, "SELECT ?1, ?1", -1, &s, NULL);
+	if (v)
+		sqlite3_bind_text(s, 1, v, -1, SQLITE_STATIC);
+	sqlite3_step(s);
+	j = column_string(s, 0);
+	jsonout_add(&want, j, 0);
+	json_decref(j);
+	j = column_array(s, 1);
+	jsonout_add(&want, j, 0);
+	json_decref(j);
+	column_write_string(&got, s, 0);
+	column_write_array(&got, s, 1);
+	same = want.ptr && got.ptr && !strcmp(want.ptr, got.ptr);
+	if (!same)
+		fprintf(stderr, "# %s: %s, written %s\n", v ? v : "NULL",
+			want.ptr, got.ptr);
+	sqlite3_finalize(s);
+	buf_release(&want);
+	buf_release(&got);
+	return same;
+}
+
 int main(void)
 {
 	static const char *const forms[] = {
@@ -75,6 +110,11 @@ int main(void)
 	}
 	is_int(same, (long long)(sizeof(forms) / sizeof(forms[0])),
 	       "column_array: every form as jansson reads it");
+	for (i = 0, same = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		same += writes_same(db, forms[i]);
+	same += writes_same(db, "caf\xe9 \xff/\x01");
+	is_int(same, (long long)(sizeof(forms) / sizeof(forms[0])) + 1,
+	       "column_write_*: what jsonout_add() writes of the values");
 	sqlite3_close(db);
 	return tap_done();
 }

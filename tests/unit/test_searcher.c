@@ -1,6 +1,7 @@
 /*
  * Searches against a real index built through the store and the indexer:
- * totals, ranking, filters, facets, listing and snippets.
+ * totals, ranking, filters, facets, listing and snippets, and the answer
+ * written as text being what jansson writes of it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <jansson.h>
 
 #include "pmkb/base/buf.h"
+#include "pmkb/base/jsonout.h"
 #include "pmkb/ingest/indexer.h"
 #include "pmkb/search/searcher.h"
 #include "pmkb/db/store.h"
@@ -472,6 +474,44 @@ static void bench(struct store *s)
 	store_reader_release(s, c);
 }
 
+/*
+ * searcher_write() writes text that reads back (searcher_run()) into
+ * values jsonout_add() writes as the same bytes: the order of members,
+ * escapes and numbers are jansson's.
+ */
+static void test_written(struct dbconn *c)
+{
+	static const char *const qs[] = { "payment-api", "", "cert*",
+					  "\"certificate expired\"",
+					  "cause:deploy", "zzznothing",
+					  "証明書", "a/b OR \"tls\"" };
+	struct pm_error err;
+	size_t i;
+	int same = 0;
+
+	for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		struct search_request r = req_for(qs[i]);
+		struct buf text = BUF_INIT, again = BUF_INIT;
+		json_t *out = NULL;
+
+		r.facets = i % 2 == 0;
+		r.base_url = "https://kb.example/x";
+		if (searcher_write(c, NULL, &r, &text, &err) == PM_OK &&
+		    searcher_run(c, NULL, &r, &out, &err) == PM_OK &&
+		    !jsonout_add(&again, out, 0) && text.ptr &&
+		    !strcmp(text.ptr, again.ptr))
+			same++;
+		else
+			printf("# %s:\n#  %s\n#  %s\n", qs[i], text.ptr,
+			       again.ptr);
+		json_decref(out);
+		buf_release(&text);
+		buf_release(&again);
+	}
+	is_int(same, (long long)(sizeof(qs) / sizeof(qs[0])),
+	       "written answers are what jansson writes of them");
+}
+
 int main(void)
 {
 	struct testdb t;
@@ -486,6 +526,7 @@ int main(void)
 	test_params(c);
 	test_result_shape(c);
 	test_snippets(c);
+	test_written(c);
 	test_long_snippets();
 	store_reader_release(t.store, c);
 	if (getenv("PMKB_BENCH"))

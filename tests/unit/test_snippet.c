@@ -24,14 +24,19 @@ static json_t *snip(const char *const *terms, const char *body,
 {
 	struct pm_list l = { NULL, 0, 0 };
 	struct snippets *sn;
-	json_t *r = json_object();
+	struct buf b = BUF_INIT;
+	json_t *r;
 
 	for (; *terms; terms++)
 		pm_list_add(&l, *terms);
 	sn = snippets_new(&l);
-	snippets_add(sn, r, body, summary);
+	buf_addch(&b, '{');
+	snippets_write(sn, &b, body, summary);
+	buf_addch(&b, '}');
+	r = json_loads(b.ptr, 0, NULL);
 	snippets_free(sn);
 	pm_list_release(&l);
+	buf_release(&b);
 	return r;
 }
 
@@ -166,16 +171,13 @@ static char *snip_dump(const struct pm_list *terms, const char *body,
 		       int whole)
 {
 	struct snippets *sn = snippets_new(terms);
-	json_t *r = json_object();
-	char *s;
+	struct buf b = BUF_INIT;
 
 	if (whole)
 		snippets_read_whole(sn);
-	snippets_add(sn, r, body, "");
+	snippets_write(sn, &b, body, "");
 	snippets_free(sn);
-	s = json_dumps(r, JSON_COMPACT);
-	json_decref(r);
-	return s;
+	return buf_detach(&b, NULL);
 }
 
 /*

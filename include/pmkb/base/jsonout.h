@@ -20,4 +20,15 @@
  */
 int jsonout_add(struct buf *out, const json_t *j, int precision);
 
+/*
+ * Appends s[0..n) as a JSON string, escaped as jsonout_add() escapes
+ * one, so that text can be written without building jansson values.
+ * Returns 0, or -1 (out unchanged) when s is not UTF-8.
+ */
+int jsonout_string(struct buf *out, const char *s, size_t n);
+
+/* Appends s[0..n) as a JSON string, its bytes that are not UTF-8
+ * replaced (utf8_repair()). */
+void jsonout_string_repaired(struct buf *out, const char *s, size_t n);
+
 #endif

@@ -8,6 +8,8 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "pmkb/base/buf.h"
+
 /* The text of column i, or "" when it is NULL. Valid until the next step. */
 const char *column_text(sqlite3_stmt *s, int i);
 
@@ -35,5 +37,14 @@ json_t *column_time(sqlite3_stmt *s, int i);
 /* A commit from its id and time columns as {commit, time}; null when the
  * id is NULL. */
 json_t *column_commit(sqlite3_stmt *s, int id, int time);
+
+/*
+ * The same written as JSON text onto out, byte for byte what jsonout_add()
+ * writes of column_string(), column_array() and column_duration(), without
+ * building jansson values (a search page writes a dozen per result).
+ */
+void column_write_string(struct buf *out, sqlite3_stmt *s, int i);
+void column_write_array(struct buf *out, sqlite3_stmt *s, int i);
+void column_write_duration(struct buf *out, sqlite3_stmt *s, int from, int to);
 
 #endif

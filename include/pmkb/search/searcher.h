@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "pmkb/base/buf.h"
 #include "pmkb/search/query.h"
 #include "pmkb/base/status.h"
 
@@ -89,5 +90,16 @@ struct search_request {
 enum pm_status searcher_run(struct dbconn *c, const struct taxonomy *tax,
 			    const struct search_request *req, json_t **out,
 			    struct pm_error *err);
+
+/*
+ * The same answer appended to out as compact JSON text, byte for byte
+ * what jsonout_add() writes of searcher_run()'s: the answer is written as
+ * text from the start (searcher_run() reads it back), as building a
+ * page's values and freeing them took as long as finding them. out is
+ * unchanged on failure.
+ */
+enum pm_status searcher_write(struct dbconn *c, const struct taxonomy *tax,
+			      const struct search_request *req,
+			      struct buf *out, struct pm_error *err);
 
 #endif

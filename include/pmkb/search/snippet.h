@@ -7,8 +7,7 @@
 #ifndef PMKB_SEARCH_SNIPPET_H
 #define PMKB_SEARCH_SNIPPET_H
 
-#include <jansson.h>
-
+#include "pmkb/base/buf.h"
 #include "pmkb/doc/postmortem.h"
 
 struct snippets;
@@ -16,9 +15,12 @@ struct snippets;
 /* Snippets for the query terms (the first 32); owned: snippets_free(). */
 struct snippets *snippets_new(const struct pm_list *terms);
 
-/* Adds "snippet", "snippet_html" and "highlights" to the result r. */
-void snippets_add(struct snippets *sn, json_t *r, const char *body,
-		  const char *summary);
+/*
+ * Writes the members "snippet", "snippet_html" and "highlights" of a
+ * result (no braces, no comma before) as JSON text onto out.
+ */
+void snippets_write(struct snippets *sn, struct buf *out, const char *body,
+		    const char *summary);
 
 /*
  * Reads every text whole from now on, not only windows around the places

@@ -31,7 +31,6 @@
 
 #include <sqlite3.h>
 
-#include "pmkb/db/column.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/base/jsonout.h"
 #include "pmkb/base/log.h"
@@ -44,6 +43,7 @@
 #include "pmkb/search/docmeta.h"
 #include "pmkb/search/facets.h"
 #include "pmkb/search/ranking.h"
+#include "pmkb/search/results.h"
 
 /*
  * Above this many matches only the newest (highest rowid) RANK_MAX are
@@ -199,11 +199,6 @@ static const char sql_cut_exact[] =
 	" ON x.id = pm_fts.rowid WHERE pm_fts MATCH ?1 AND " EXACT_X("?3")
 	" ORDER BY pm_fts.rowid DESC LIMIT 1 OFFSET ?2";
 
-static const char sql_row[] =
-	"SELECT slug, title, summary, started_at, primary_cause, causes,"
-	" severity, services, tags, status, body, resolved_at,"
-	" started_epoch, resolved_epoch"
-	" FROM postmortems WHERE id = ?1";
 
 /* The filters of one request, ready to bind. */
 struct filters {
@@ -809,71 +804,7 @@ out:
 	return st;
 }
 
-/* ---- results ---- */
-
-/*
- * Writes the result object of postmortem id onto out as JSON text, its
- * members in the order searcher.h lists them.
- */
-static enum pm_status add_result(struct dbconn *c, struct snippets *sc,
-				 int64_t id, const char *base_url,
-				 struct buf *out, struct pm_error *err)
-{
-	/* The members read from sql_row's columns, in order. */
-	static const struct result_field {
-		const char *key;
-		enum { RF_STRING, RF_ARRAY, RF_SECONDS } kind;
-		int col; /* RF_SECONDS: from col to col + 1 */
-	} fields[] = {
-		{ "slug", RF_STRING, 0 },	 { "title", RF_STRING, 1 },
-		{ "summary", RF_STRING, 2 },	 { "started_at", RF_STRING, 3 },
-		{ "resolved_at", RF_STRING, 11 }, { "ttr_seconds", RF_SECONDS, 12 },
-		{ "cause", RF_STRING, 4 },	 { "causes", RF_ARRAY, 5 },
-		{ "severity", RF_STRING, 6 },	 { "services", RF_ARRAY, 7 },
-		{ "tags", RF_ARRAY, 8 },	 { "status", RF_STRING, 9 },
-	};
-	sqlite3_stmt *s = dbconn_stmt(c, sql_row);
-	struct buf url = BUF_INIT;
-	enum pm_status st = PM_OK;
-	const char *slug;
-	size_t k;
-
-	if (!s)
-		return db_fail(c, err);
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		st = db_fail(c, err);
-		goto out;
-	}
-	slug = (const char *)sqlite3_column_text(s, 0);
-	buf_addstr(&url, base_url ? base_url : "");
-	buf_addstr(&url, "/p/");
-	buf_add_urlencoded(&url, slug ? slug : "");
-	for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
-		const struct result_field *fd = &fields[k];
-
-		buf_addstr(out, k ? ",\"" : "{\"");
-		buf_addstr(out, fd->key);
-		buf_addstr(out, "\":");
-		if (fd->kind == RF_STRING)
-			column_write_string(out, s, fd->col);
-		else if (fd->kind == RF_ARRAY)
-			column_write_array(out, s, fd->col);
-		else
-			column_write_duration(out, s, fd->col, fd->col + 1);
-	}
-	buf_addstr(out, ",\"url\":");
-	jsonout_string_repaired(out, url.ptr, url.len);
-	if (sc) {
-		buf_addch(out, ',');
-		snippets_write(sc, out, column_text(s, 10), column_text(s, 2));
-	}
-	buf_addch(out, '}');
-out:
-	sqlite3_reset(s);
-	buf_release(&url);
-	return st;
-}
+/* ---- the page: search/results.h writes each result ---- */
 
 static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 			       const struct search_request *req,
@@ -923,8 +854,9 @@ write:
 	for (i = 0; i < n && st == PM_OK; i++) {
 		if (i)
 			buf_addch(out, ',');
-		st = add_result(c, sc, page ? page[i] : ids[i], req->base_url,
-				out, err);
+		if ((st = results_write(c, sc, page ? page[i] : ids[i],
+					req->base_url, out)) != PM_OK)
+			st = db_fail(c, err);
 	}
 out:
 	snippets_free(sc);

@@ -15,7 +15,9 @@
  *
  * Half the queries at an offset are also asked without facets: a listing
  * then answers from its set of candidates (docmeta.c's by_sets()), its
- * page found by walking an order or by sorting the set.
+ * page found by walking an order or by sorting the set. The last
+ * generation spells every service one way and gives its first documents
+ * a cause of their own, so that facets are also counted from the sets.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,7 +82,14 @@ static char *doc_text(unsigned seed, int i, int gen)
 			 gen == 3 && i % 15 == 12 ? 2190
 						 : 2015 + (int)(next(&s) % 10),
 			 1 + (int)(next(&s) % 12), 1 + (int)(next(&s) % 28));
-	buf_addf(&b, "cause: [%s, %s]\n", PICK(causes, &s), PICK(causes, &s));
+	/* A cause of the first 60 only, in the last generation: its set
+	 * is a few runs, which facets are counted against. */
+	if (gen == N_GENS - 1 && i < 60)
+		buf_addf(&b, "cause: [%s, %s, maintenance]\n",
+			 PICK(causes, &s), PICK(causes, &s));
+	else
+		buf_addf(&b, "cause: [%s, %s]\n", PICK(causes, &s),
+			 PICK(causes, &s));
 	if (gen == N_GENS - 1)
 		buf_addf(&b, "services: [%s, %s]\n",
 			 PICK(services_one_case, &s),
@@ -159,6 +168,7 @@ static void compare(struct dbconn *c, int gen)
 		"severity:SEV1", "severity:SEV2 障害", "cause:capacity latency",
 		"before:2020-01-01", "after:2019-06-01 memory", "\"error timeout\"",
 		"tag:tls cause:process", "service:nosuchservice",
+		"cause:maintenance",
 	};
 	size_t i;
 	int bad = 0, checked = 0;

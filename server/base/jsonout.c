@@ -45,7 +45,8 @@ static int add_string(struct buf *out, const char *s, size_t n)
 			    !text_word_below(w = text_word(s + run), 0x20) &&
 			    !text_word_has(w, '"') && !text_word_has(w, '\\') &&
 			    !text_word_has(w, '/')) {
-				high |= (unsigned char)((w & TEXT_HIGHS) != 0) << 7;
+				if (w & TEXT_HIGHS)
+					high = 0x80;
 				run += 8;
 			} else if (!escaped((unsigned char)s[run])) {
 				high |= (unsigned char)s[run++];

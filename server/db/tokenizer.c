@@ -15,6 +15,10 @@
  *                     stemmed; query: a run-end character is dropped)
  *   porter            the classic Porter stemmer for [a-z] words
  *   FTS5 glue         registration through fts5_api
+ *
+ * Beside the flow, for readers of text that skip tokenizing it (snippets):
+ * which characters normalising may turn into others (folding), and where
+ * an ASCII word ends as the segmenter would end it (tokenizer_ascii_word).
  */
 #include <pthread.h>
 #include <stdint.h>

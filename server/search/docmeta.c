@@ -685,11 +685,12 @@ static void count_sets(const struct docmeta *dm, const roaring_bitmap_t *cand,
 		if (id >= dm->n_docs_of[field])
 			continue;
 		has = dm->docs_of[field][id];
-		out->count[field][v] =
-			(int64_t)(cand == dm->all
-					  ? roaring_bitmap_get_cardinality(has)
-					  : roaring_bitmap_and_cardinality(cand,
-									    has));
+		if (cand == dm->all)
+			out->count[field][v] =
+				(int64_t)roaring_bitmap_get_cardinality(has);
+		else
+			out->count[field][v] = (int64_t)
+				roaring_bitmap_and_cardinality(cand, has);
 	}
 }
 

@@ -26,12 +26,18 @@ enum pm_status results_write(struct dbconn *c, struct snippets *sc, int64_t id,
 		enum { RF_STRING, RF_ARRAY, RF_SECONDS } kind;
 		int col; /* RF_SECONDS: from col to col + 1 */
 	} fields[] = {
-		{ "slug", RF_STRING, 0 },	 { "title", RF_STRING, 1 },
-		{ "summary", RF_STRING, 2 },	 { "started_at", RF_STRING, 3 },
-		{ "resolved_at", RF_STRING, 11 }, { "ttr_seconds", RF_SECONDS, 12 },
-		{ "cause", RF_STRING, 4 },	 { "causes", RF_ARRAY, 5 },
-		{ "severity", RF_STRING, 6 },	 { "services", RF_ARRAY, 7 },
-		{ "tags", RF_ARRAY, 8 },	 { "status", RF_STRING, 9 },
+		{ "slug", RF_STRING, 0 },
+		{ "title", RF_STRING, 1 },
+		{ "summary", RF_STRING, 2 },
+		{ "started_at", RF_STRING, 3 },
+		{ "resolved_at", RF_STRING, 11 },
+		{ "ttr_seconds", RF_SECONDS, 12 },
+		{ "cause", RF_STRING, 4 },
+		{ "causes", RF_ARRAY, 5 },
+		{ "severity", RF_STRING, 6 },
+		{ "services", RF_ARRAY, 7 },
+		{ "tags", RF_ARRAY, 8 },
+		{ "status", RF_STRING, 9 },
 	};
 	sqlite3_stmt *s = dbconn_stmt(c, sql_row);
 	struct buf url = BUF_INIT;

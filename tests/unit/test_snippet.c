@@ -202,8 +202,9 @@ static void test_windows_equal_whole(void)
 	static const char *const seps[] = { " ", " ", " ", ", ", ". ",
 					    "\n", "-", "/", "(", ") ",
 					    "\xe3\x80\x82", "",
-					    /* （ 、, a combining dakuten, a soft
-					     * hyphen, a combining acute */
+					    /* （ 、, a combining dakuten, a
+					     * soft hyphen, a combining
+					     * acute */
 					    "\xef\xbc\x88", "\xe3\x80\x81",
 					    "\xe3\x82\x99", "\xc2\xad",
 					    "\xcc\x81" };
@@ -247,7 +248,8 @@ static void test_windows_equal_whole(void)
 		b = snip_dump(&l, body.ptr, 1);
 		windowed += !common;
 		if (strcmp(a, b) && bad++ < 3)
-			fprintf(stderr, "# windows differ for %s:\n#  %s\n#  %s\n",
+			fprintf(stderr,
+				"# windows differ for %s:\n#  %s\n#  %s\n",
 				l.v[0], a, b);
 		free(a);
 		free(b);

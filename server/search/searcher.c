@@ -806,11 +806,10 @@ out:
 
 /* ---- the page: search/results.h writes each result ---- */
 
-static enum pm_status run_page(struct dbconn *c, const struct filters *f,
+/* Ids of the page by SQL, as the statements order them. */
+static enum pm_status page_ids(struct dbconn *c, const struct filters *f,
 			       const struct search_request *req,
-			       const struct pm_query *q, const int64_t *page,
-			       size_t n_page, struct buf *out,
-			       struct pm_error *err)
+			       int64_t **ids, size_t *n, struct pm_error *err)
 {
 	static const char *const ordered[][2] = {
 		/* without terms, with terms */
@@ -819,46 +818,52 @@ static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 		[SEARCH_SORT_SEVERITY] = { sql_list_sev, sql_rank_sev },
 		[SEARCH_SORT_TTR] = { sql_list_ttr, sql_rank_ttr },
 	};
-	const char *sql = ordered[req->sort][f->match != NULL];
-	sqlite3_stmt *s;
-	int64_t *ids = NULL;
-	size_t n = 0, alloc = 0, i;
-	struct snippets *sc;
-	enum pm_status st = PM_OK;
+	sqlite3_stmt *s = dbconn_stmt(c, ordered[req->sort][f->match != NULL]);
+	size_t alloc = 0;
 	int rc;
 
-	sc = req->no_snippets ? NULL : snippets_new(&q->terms);
-	if (page) {
-		ids = NULL;
-		n = n_page;
-		goto write;
-	}
-	if (!(s = dbconn_stmt(c, sql))) {
-		st = db_fail(c, err);
-		goto out;
-	}
+	if (!s)
+		return db_fail(c, err);
 	bind_filters(s, f);
 	sqlite3_bind_int(s, P_LIMIT, req->limit);
 	sqlite3_bind_int(s, P_OFFSET, req->offset);
-	/* Ids first, then rows: one statement at a time stays simple. */
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		XGROW(ids, alloc, n + 1);
-		ids[n++] = sqlite3_column_int64(s, 0);
+		XGROW(*ids, alloc, *n + 1);
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		st = db_fail(c, err);
-		goto out;
+	return rc == SQLITE_DONE ? PM_OK : db_fail(c, err);
+}
+
+/*
+ * Writes the page's results, comma-separated, onto out: page[0..n_page)
+ * when memory chose them, else those the SQL statements give. Ids first,
+ * then rows: one statement at a time stays simple.
+ */
+static enum pm_status run_page(struct dbconn *c, const struct filters *f,
+			       const struct search_request *req,
+			       const struct pm_query *q, const int64_t *page,
+			       size_t n_page, struct buf *out,
+			       struct pm_error *err)
+{
+	struct snippets *sc;
+	int64_t *ids = NULL;
+	enum pm_status st = PM_OK;
+	size_t i;
+
+	if (!page) {
+		n_page = 0;
+		st = page_ids(c, f, req, &ids, &n_page, err);
+		page = ids;
 	}
-write:
-	for (i = 0; i < n && st == PM_OK; i++) {
+	sc = req->no_snippets ? NULL : snippets_new(&q->terms);
+	for (i = 0; i < n_page && st == PM_OK; i++) {
 		if (i)
 			buf_addch(out, ',');
-		if ((st = results_write(c, sc, page ? page[i] : ids[i],
-					req->base_url, out)) != PM_OK)
+		if ((st = results_write(c, sc, page[i], req->base_url, out)) !=
+		    PM_OK)
 			st = db_fail(c, err);
 	}
-out:
 	snippets_free(sc);
 	free(ids);
 	return st;

@@ -629,10 +629,10 @@ static int is_space_byte(char c)
 }
 
 /*
- * Writes the snippet for t[ws..we) into plain, html and highlights: white
- * space runs become one space, "…" marks cut ends, and matches become
- * <mark> in html and byte ranges of plain in highlights. A match cut by
- * the window is marked as far as it is shown.
+ * Writes the snippet for t[ws..we) into plain, html and hl: white space
+ * runs become one space, "…" marks cut ends, and matches become <mark> in
+ * html and byte ranges of plain in hl, JSON pairs after the "[" it holds.
+ * A match cut by the window is marked as far as it is shown.
  */
 static void render(const struct snippets *sc, const char *t, int len, int ws,
 		   int we, struct buf *plain, struct buf *html, struct buf *hl)

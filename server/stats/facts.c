@@ -124,11 +124,15 @@ static enum stats_detection detection_of(const char *d)
 	return STATS_DETECTED_OTHER;
 }
 
-/* The causes list of the row (JSON), after the ones before it. */
+/*
+ * The causes list of the row (a JSON array in column i), after the ones
+ * before it: column_array() reads the plain arrays pmkb writes without
+ * jansson's parser, a quarter of loading 100,000 incidents.
+ */
 static void load_causes(struct generation *g, struct stats_incident *in,
-			const char *json)
+			sqlite3_stmt *s, int i)
 {
-	json_t *list = json ? json_loads(json, 0, NULL) : NULL, *v;
+	json_t *list = column_array(s, i), *v;
 	size_t k;
 
 	in->cause = (uint32_t)g->f.cause_ids_n;
@@ -182,7 +186,7 @@ static int load_incidents(struct dbconn *c, struct generation *g)
 		in->severity = sev ? strtab_add(&g->f.severities, sev)
 				   : STRTAB_NONE;
 		in->primary = cause_id(g, column_cstr(s, C_PRIMARY));
-		load_causes(g, in, column_cstr(s, C_CAUSES));
+		load_causes(g, in, s, C_CAUSES);
 	}
 	sqlite3_reset(s);
 	g->f.started_text = buf_detach(&g->started, NULL);

@@ -12,6 +12,7 @@
 
 #include "pmkb/base/buf.h"
 #include "pmkb/base/jsonout.h"
+#include "randtext.h"
 #include "tap.h"
 
 /* Whether both write the same bytes for j (or both fail); takes j. */
@@ -94,21 +95,11 @@ static void test_long_strings(void)
 
 	for (int i = 0; i < 20000; i++) {
 		char s[128];
-		size_t n = 0, want = (size_t)(rand_r(&seed) % 80);
 		/* One string in eight may hold bytes that are not UTF-8. */
-		size_t kinds = i % 8 ? n_parts - 3 : n_parts;
+		size_t n = randtext_fill(s, sizeof(s),
+					 (size_t)(rand_r(&seed) % 80), parts,
+					 i % 8 ? n_parts - 3 : n_parts, 16, &seed);
 
-		while (n < want) {
-			const char *p = parts[(size_t)rand_r(&seed) % kinds];
-			size_t m = strlen(p);
-
-			if (n + m > sizeof(s))
-				break;
-			memcpy(s + n, p, m);
-			n += m;
-		}
-		if (rand_r(&seed) % 16 == 0 && n)
-			s[(size_t)rand_r(&seed) % n] = '\0';
 		bad += !same(json_stringn_nocheck(s, n), 0);
 	}
 	is_int(bad, 0, "20,000 random long strings");

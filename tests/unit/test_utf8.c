@@ -8,6 +8,7 @@
 
 #include "pmkb/base/buf.h"
 #include "pmkb/base/utf8.h"
+#include "randtext.h"
 #include "tap.h"
 
 #define S(lit) (lit), sizeof(lit) - 1
@@ -51,21 +52,11 @@ static void test_random(void)
 
 	for (int i = 0; i < 20000; i++) {
 		char s[128];
-		size_t n = 0, want = (size_t)(rand_r(&seed) % 90);
 		/* Most strings valid but for a NUL, some with bad bytes. */
-		size_t kinds = i % 4 ? 7 : sizeof(parts) / sizeof(parts[0]);
+		size_t n = randtext_fill(
+			s, sizeof(s), (size_t)(rand_r(&seed) % 90), parts,
+			i % 4 ? 7 : sizeof(parts) / sizeof(parts[0]), 8, &seed);
 
-		while (n < want) {
-			const char *p = parts[(size_t)rand_r(&seed) % kinds];
-			size_t m = strlen(p);
-
-			if (n + m > sizeof(s))
-				break;
-			memcpy(s + n, p, m);
-			n += m;
-		}
-		if (rand_r(&seed) % 8 == 0 && n)
-			s[(size_t)rand_r(&seed) % n] = '\0';
 		bad += utf8_first_invalid(s, n) != first_invalid_slowly(s, n);
 	}
 	is_int(bad, 0, "20,000 random texts: as read a character at a time");

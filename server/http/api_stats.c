@@ -37,8 +37,34 @@ static void reply_result(struct reply *rep, json_t *j)
 	json_decref(j);
 }
 
+/* The answer as a writer appends its text (stats_durations_write()). */
+typedef enum pm_status (*stats_write_fn)(struct dbconn *c,
+					 const struct taxonomy *tax,
+					 const struct stats_request *r,
+					 struct buf *out,
+					 struct pm_error *err);
+
+/* Ends the object of a written answer with its provenance (borrowed). */
+static void reply_written(struct reply *rep, const json_t *prov)
+{
+	struct buf *b = &rep->body;
+
+	rep->status = 200;
+	rep->content_type = "application/json; charset=utf-8";
+	if (!prov)
+		return;
+	buf_setlen(b, b->len - 1);
+	buf_addstr(b, ",\"provenance\":");
+	if (jsonout_add(b, prov, 10))
+		buf_reset(b);
+	else
+		buf_addch(b, '}');
+}
+
+/* Answers with fn, or with write when there is one and the answer is
+ * JSON. */
 static void run(struct request *req, struct reply *rep, stats_fn fn,
-		enum stats_kind kind)
+		stats_write_fn write, enum stats_kind kind)
 {
 	const char *as_of = request_arg(req, "as_of");
 	struct store *store = req->app->store;
@@ -81,7 +107,11 @@ static void run(struct request *req, struct reply *rep, stats_fn fn,
 	/* One snapshot: the answer and the commit it names agree. */
 	dbconn_snapshot(c);
 	prov = asof_provenance(c);
-	st = fn(c, tax, &r, &out, &err);
+	if (r.format != STATS_JSON)
+		write = NULL;
+	buf_reset(&rep->body);
+	st = write ? write(c, tax, &r, &rep->body, &err)
+		   : fn(c, tax, &r, &out, &err);
 	dbconn_snapshot_end(c);
 	if (!view.e)
 		settings_release(req->app->settings, tax);
@@ -91,11 +121,16 @@ static void run(struct request *req, struct reply *rep, stats_fn fn,
 			json_object_set_new(prov, "as_of", json_string(as_of));
 		asof_cache_release(req->app->asof, &view);
 	}
-	if (st == PM_OK)
+	if (st == PM_OK && !write)
 		json_object_set(out, "provenance", prov);
 	if (st != PM_OK) {
 		json_decref(prov);
 		reply_status(rep, st, &err);
+		return;
+	}
+	if (write) {
+		reply_written(rep, prov);
+		json_decref(prov);
 		return;
 	}
 	if (r.format == STATS_JSON) {
@@ -117,20 +152,21 @@ static void run(struct request *req, struct reply *rep, stats_fn fn,
 
 void api_stats_causes(struct request *req, struct reply *rep)
 {
-	run(req, rep, stats_causes, STATS_CAUSES);
+	run(req, rep, stats_causes, NULL, STATS_CAUSES);
 }
 
 void api_stats_durations(struct request *req, struct reply *rep)
 {
-	run(req, rep, stats_durations, STATS_DURATIONS);
+	run(req, rep, stats_durations, stats_durations_write,
+	    STATS_DURATIONS);
 }
 
 void api_stats_follow_through(struct request *req, struct reply *rep)
 {
-	run(req, rep, stats_follow_through, STATS_FOLLOW);
+	run(req, rep, stats_follow_through, NULL, STATS_FOLLOW);
 }
 
 void api_action_items(struct request *req, struct reply *rep)
 {
-	run(req, rep, stats_action_items, STATS_ACTIONS);
+	run(req, rep, stats_action_items, NULL, STATS_ACTIONS);
 }

@@ -29,37 +29,46 @@ static size_t interval_rank(size_t k)
 	return j;
 }
 
-json_t *spread_json(const int64_t *v, size_t k, int min_n, int with_values)
+void spread_write(struct buf *out, const int64_t *v, size_t k, int min_n,
+                  int with_values)
 {
-	json_t *j;
-
+	buf_addstr(out, "{\"count\":");
+	buf_add_int(out, (int64_t)k);
 	if (!k) {
-		j = json_pack("{s:i,s:n,s:n,s:n,s:b}", "count", 0, "median",
-			      "p90", "ci90", "too_few", min_n > 0);
+		buf_addstr(out, ",\"median\":null,\"p90\":null,\"ci90\":null");
 	} else {
-		json_t *ci = json_null();
-
+		buf_addstr(out, ",\"median\":");
+		buf_add_int(out, stats_quantile(v, k, 0.5));
+		buf_addstr(out, ",\"p90\":");
+		buf_add_int(out, stats_quantile(v, k, 0.9));
+		buf_addstr(out, ",\"ci90\":");
 		if (k > 1) {
 			size_t low = interval_rank(k);
 
-			ci = json_pack("[I,I]", (json_int_t)v[low - 1],
-				       (json_int_t)v[k - low]);
+			buf_addch(out, '[');
+			buf_add_int(out, v[low - 1]);
+			buf_addch(out, ',');
+			buf_add_int(out, v[k - low]);
+			buf_addch(out, ']');
+		} else {
+			buf_addstr(out, "null");
 		}
-		j = json_pack("{s:I,s:I,s:I,s:o,s:b}", "count", (json_int_t)k,
-			      "median", (json_int_t)stats_quantile(v, k, 0.5),
-			      "p90", (json_int_t)stats_quantile(v, k, 0.9),
-			      "ci90", ci, "too_few", (int)k < min_n);
 	}
+	buf_addstr(out, (int64_t)k < min_n ? ",\"too_few\":true"
+	                                   : ",\"too_few\":false");
 	if (with_values) {
-		json_t *vals = json_array();
 		size_t step = k > SPREAD_MAX_VALUES
-				      ? (k + SPREAD_MAX_VALUES - 1) /
-						SPREAD_MAX_VALUES
-				      : 1;
+		                  ? (k + SPREAD_MAX_VALUES - 1) /
+		                        SPREAD_MAX_VALUES
+		                  : 1;
 
-		for (size_t i = 0; i < k; i += step)
-			json_array_append_new(vals, json_integer(v[i]));
-		json_object_set_new(j, "values", vals);
+		buf_addstr(out, ",\"values\":[");
+		for (size_t i = 0; i < k; i += step) {
+			if (i)
+				buf_addch(out, ',');
+			buf_add_int(out, v[i]);
+		}
+		buf_addch(out, ']');
 	}
-	return j;
+	buf_addch(out, '}');
 }

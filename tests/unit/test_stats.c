@@ -14,6 +14,8 @@
 #include "pmkb/base/civil.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/doc/postmortem.h"
+#include "pmkb/base/jsonout.h"
+#include "pmkb/stats/spread.h"
 #include "pmkb/stats/stats.h"
 #include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
@@ -471,6 +473,56 @@ static void test_quantiles(void)
 	is_int(stats_quantile(two, 2, 0.9), 114, "two values: p90");
 }
 
+/* What spread_write() appends for v[0..k). */
+static const char *spread_text(struct buf *b, const int64_t *v, size_t k,
+			       int min_n, int with_values)
+{
+	buf_reset(b);
+	spread_write(b, v, k, min_n, with_values);
+	return b->ptr;
+}
+
+static void test_spread(void)
+{
+	static int64_t v[1000];
+	int64_t two[2] = { 60, 120 };
+	struct buf b = BUF_INIT;
+	json_t *j;
+	const char *t;
+
+	for (size_t i = 0; i < 1000; i++)
+		v[i] = (int64_t)i + 1;
+	is_str(spread_text(&b, v, 0, 5, 1),
+	       "{\"count\":0,\"median\":null,\"p90\":null,\"ci90\":null,"
+	       "\"too_few\":true,\"values\":[]}",
+	       "spread: no values");
+	is_str(spread_text(&b, two, 1, 1, 0),
+	       "{\"count\":1,\"median\":60,\"p90\":60,\"ci90\":null,"
+	       "\"too_few\":false}",
+	       "spread: one value has no interval");
+	is_str(spread_text(&b, two, 2, 5, 1),
+	       "{\"count\":2,\"median\":90,\"p90\":114,\"ci90\":[60,120],"
+	       "\"too_few\":true,\"values\":[60,120]}",
+	       "spread: two values, their range");
+	/* 1..1000: the interval's low rank is 474 (binomial tail 0.05). */
+	is_str(spread_text(&b, v, 1000, 5, 0),
+	       "{\"count\":1000,\"median\":501,\"p90\":900,"
+	       "\"ci90\":[474,527],\"too_few\":false}",
+	       "spread: 1000 values");
+	t = spread_text(&b, v, 1000, 5, 1);
+	j = json_loads(t, 0, NULL);
+	is_int((int64_t)json_array_size(json_object_get(j, "values")), 500,
+	       "spread: 1000 values listed as 500");
+	is_int(json_integer_value(json_array_get(json_object_get(j, "values"),
+						 499)),
+	       999, "spread: every second one, from the first");
+	buf_reset(&b);
+	jsonout_add(&b, j, 0);
+	is_str(b.ptr, t, "spread: the text as jansson writes it");
+	json_decref(j);
+	buf_release(&b);
+}
+
 /* Query parameters from a NULL-terminated name, value list. */
 static const char *list_arg(void *ctx, const char *name)
 {
@@ -650,6 +702,21 @@ static void test_counts(void)
 
 	/* Undated incidents have no row in durations and are counted. */
 	parse(none, &r, &err);
+	{
+		struct buf text = BUF_INIT, again = BUF_INIT;
+		json_t *j;
+
+		ok(stats_durations_write(c, tax, &r, &text, &err) == PM_OK,
+		   "durations written as text");
+		j = json_loadb(text.ptr, text.len, 0, NULL);
+		ok(j && !jsonout_add(&again, j, 0) &&
+			   again.len == text.len &&
+			   !memcmp(again.ptr, text.ptr, text.len),
+		   "durations: the text is what jansson writes of it");
+		json_decref(j);
+		buf_release(&text);
+		buf_release(&again);
+	}
 	ok(stats_durations(c, tax, &r, &res, &err) == PM_OK,
 	   "durations with undated incidents");
 	is_int(json_integer_value(json_object_get(res, "undated")), 2,
@@ -797,6 +864,7 @@ int main(void)
 	test_names_and_bounds();
 	test_ranges();
 	test_quantiles();
+	test_spread();
 	test_params();
 	test_counts();
 	test_render();

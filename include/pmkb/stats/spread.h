@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
+#include "pmkb/base/buf.h"
 
 /* Below this many values a period is "too few to call a trend". */
 #define SPREAD_MIN_N 5
@@ -27,12 +27,14 @@
 #define SPREAD_MAX_VALUES 500
 
 /*
- * The summary of the k values in v (sorted ascending; borrowed):
+ * Appends the summary of the k values in v (sorted ascending) to out as
+ * compact JSON text:
  * {"count", "median", "p90", "ci90": [low, high], "too_few", "values"},
  * median, p90 and ci90 null when k is 0; ci90 null when k is 1; too_few
  * when k < min_n; values (the durations, up to SPREAD_MAX_VALUES evenly
- * picked) only when with_values. Owned.
+ * picked) only when with_values.
  */
-json_t *spread_json(const int64_t *v, size_t k, int min_n, int with_values);
+void spread_write(struct buf *out, const int64_t *v, size_t k, int min_n,
+                  int with_values);
 
 #endif

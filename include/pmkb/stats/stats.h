@@ -221,6 +221,17 @@ enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
 			       struct pm_error *err);
 
 /*
+ * The same answer appended to out as compact JSON text, byte for byte
+ * what jsonout_add() writes of stats_durations()'s (which reads this text
+ * back for the CSV, Markdown and command-line forms). out is unchanged
+ * on failure.
+ */
+enum pm_status stats_durations_write(struct dbconn *c,
+				     const struct taxonomy *tax,
+				     const struct stats_request *r,
+				     struct buf *out, struct pm_error *err);
+
+/*
  * The action-item ledger: "items" (filtered by status, owner and overdue;
  * paged by limit/offset; "total" before paging), "counts" (open, done,
  * overdue over the owner filter) and "periods": per period of the

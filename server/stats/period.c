@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,16 +200,4 @@ period:
 	stats_period_bounds(kind, fy_prefix ? fiscal : 1, ord, &first, &last);
 	*day = end ? last : first;
 	return 0;
-}
-
-int64_t stats_quantile(const int64_t *v, size_t n, double q)
-{
-	double h = (double)(n - 1) * q;
-	size_t lo = (size_t)floor(h);
-	double x;
-
-	if (lo + 1 >= n)
-		return v[n - 1];
-	x = (double)v[lo] + (h - (double)lo) * (double)(v[lo + 1] - v[lo]);
-	return (int64_t)llround(x);
 }

@@ -4,6 +4,7 @@
  * bucketing at the edges, range bounds, quantiles, parameters, and counts
  * over a small index written directly.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -459,27 +460,45 @@ static void test_ranges(void)
 	ok(stats_range_day("2017-07-01x", 1, 0, &d), "trailing junk refused");
 }
 
+/* What spread_write() appends for v[0..k), seen in order. */
+static const char *spread_text(struct buf *b, const int64_t *v, size_t k,
+			       int min_n, int with_values)
+{
+	struct spread_pick p;
+
+	spread_pick_open(&p, k, with_values);
+	for (size_t i = 0; i < k; i++)
+		spread_pick_see(&p, v[i]);
+	buf_reset(b);
+	spread_write(b, &p, min_n);
+	spread_pick_close(&p);
+	return b->ptr;
+}
+
+/* Member name of the summary of v[0..k). */
+static int64_t summary_of(const int64_t *v, size_t k, const char *name)
+{
+	struct buf b = BUF_INIT;
+	json_t *j = json_loads(spread_text(&b, v, k, 1, 0), 0, NULL);
+	int64_t x = json_integer_value(json_object_get(j, name));
+
+	json_decref(j);
+	buf_release(&b);
+	return x;
+}
+
 static void test_quantiles(void)
 {
 	int64_t v[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 	int64_t one[1] = { 300 };
 	int64_t two[2] = { 60, 120 };
 
-	is_int(stats_quantile(v, 10, 0.5), 6, "median of 1..10 (5.5 → 6)");
-	is_int(stats_quantile(v, 10, 0.9), 9, "p90 of 1..10 (9.1 → 9)");
-	is_int(stats_quantile(v, 9, 0.5), 5, "median of 1..9");
-	is_int(stats_quantile(one, 1, 0.9), 300, "one value");
-	is_int(stats_quantile(two, 2, 0.5), 90, "two values: the mean");
-	is_int(stats_quantile(two, 2, 0.9), 114, "two values: p90");
-}
-
-/* What spread_write() appends for v[0..k). */
-static const char *spread_text(struct buf *b, const int64_t *v, size_t k,
-			       int min_n, int with_values)
-{
-	buf_reset(b);
-	spread_write(b, v, k, min_n, with_values);
-	return b->ptr;
+	is_int(summary_of(v, 10, "median"), 6, "median of 1..10 (5.5 → 6)");
+	is_int(summary_of(v, 10, "p90"), 9, "p90 of 1..10 (9.1 → 9)");
+	is_int(summary_of(v, 9, "median"), 5, "median of 1..9");
+	is_int(summary_of(one, 1, "p90"), 300, "one value");
+	is_int(summary_of(two, 2, "median"), 90, "two values: the mean");
+	is_int(summary_of(two, 2, "p90"), 114, "two values: p90");
 }
 
 static void test_spread(void)
@@ -520,6 +539,81 @@ static void test_spread(void)
 	jsonout_add(&b, j, 0);
 	is_str(b.ptr, t, "spread: the text as jansson writes it");
 	json_decref(j);
+	buf_release(&b);
+}
+
+/* The quantile of sorted v[0..n) as numpy's default, rounded. */
+static int64_t quantile_of(const int64_t *v, size_t n, double q)
+{
+	double h = (double)(n - 1) * q;
+	size_t lo = (size_t)h;
+
+	if (lo + 1 >= n)
+		return v[n - 1];
+	return (int64_t)llround((double)v[lo] +
+				(h - (double)lo) * (double)(v[lo + 1] - v[lo]));
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * A summary picked while the values go by against one read from the
+ * whole sorted sample: sizes around the listing's step changes, values
+ * with many ties; the interval's low ranks from the exact binomial tail.
+ */
+static void test_picks(void)
+{
+	static const size_t sizes[] = { 1, 2, 3, 5, 11, 100, 499, 500, 501,
+					1000, 1001, 3457, 20000 };
+	static const size_t lows[] = { 0, 1, 1, 1, 3, 42, 0, 0, 0, 474, 0,
+				       1680, 0 };
+	int64_t *v = malloc(20000 * sizeof(*v));
+	struct buf b = BUF_INIT;
+	unsigned seed = 7;
+
+	for (size_t t = 0; t < sizeof(sizes) / sizeof(*sizes); t++) {
+		size_t k = sizes[t], step = (k + SPREAD_MAX_VALUES - 1) /
+					    SPREAD_MAX_VALUES, bad = 0, n;
+		json_t *j, *vals, *ci;
+
+		for (size_t i = 0; i < k; i++)
+			v[i] = rand_r(&seed) % (k < 50 ? 5 : 86400);
+		qsort(v, k, sizeof(*v), cmp_i64);
+		j = json_loads(spread_text(&b, v, k, 5, 1), 0, NULL);
+		vals = json_object_get(j, "values");
+		ci = json_object_get(j, "ci90");
+		if (json_integer_value(json_object_get(j, "median")) !=
+			    quantile_of(v, k, 0.5) ||
+		    json_integer_value(json_object_get(j, "p90")) !=
+			    quantile_of(v, k, 0.9))
+			bad++;
+		n = json_array_size(vals);
+		if (n != (k + step - 1) / step)
+			bad++;
+		for (size_t i = 0; i < n; i++)
+			bad += json_integer_value(json_array_get(vals, i)) !=
+			       v[i * step];
+		if (k > 1 && lows[t] &&
+		    (json_integer_value(json_array_get(ci, 0)) !=
+			     v[lows[t] - 1] ||
+		     json_integer_value(json_array_get(ci, 1)) !=
+			     v[k - lows[t]]))
+			bad++;
+		if (k == 1 && !json_is_null(ci))
+			bad++;
+		char what[80];
+
+		snprintf(what, sizeof(what), "picks of %zu values: median, "
+			 "p90, interval, %zu listed", k, n);
+		ok(!bad, what);
+		json_decref(j);
+	}
+	free(v);
 	buf_release(&b);
 }
 
@@ -865,6 +959,7 @@ int main(void)
 	test_ranges();
 	test_quantiles();
 	test_spread();
+	test_picks();
 	test_params();
 	test_counts();
 	test_render();

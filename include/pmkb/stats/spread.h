@@ -26,15 +26,54 @@
 /* At most this many values are listed for a distribution plot. */
 #define SPREAD_MAX_VALUES 500
 
+/* The ranks a summary reads: the median's and p90's two neighbours and
+ * the interval's two ends. */
+#define SPREAD_RANKS 6
+
 /*
- * Appends the summary of the k values in v (sorted ascending) to out as
- * compact JSON text:
- * {"count", "median", "p90", "ci90": [low, high], "too_few", "values"},
- * median, p90 and ci90 null when k is 0; ci90 null when k is 1; too_few
- * when k < min_n; values (the durations, up to SPREAD_MAX_VALUES evenly
- * picked) only when with_values.
+ * A summary picked from k values seen one at a time in ascending order,
+ * keeping only the values at the ranks it reads and the ones it lists: a
+ * walk over every incident in duration order fills one per period and
+ * kind without copying the values. Open it with k, show it the values
+ * with spread_pick_see(), write it with spread_write(), close it.
  */
-void spread_write(struct buf *out, const int64_t *v, size_t k, int min_n,
-                  int with_values);
+struct spread_pick {
+	size_t k, seen;
+	size_t low; /* the interval's low end's rank, 1-based (k > 1) */
+	size_t rank[SPREAD_RANKS]; /* 0-based, ascending */
+	int64_t val[SPREAD_RANKS];
+	int n_ranks, next;	   /* next: the first rank not yet seen */
+	int with_values;
+	int64_t *values;	   /* the values listed, every step-th */
+	size_t step, listed, due;  /* due: the rank listed next */
+};
+
+/* Opens p for k values; with_values lists up to SPREAD_MAX_VALUES of
+ * them, evenly picked from the first. */
+void spread_pick_open(struct spread_pick *p, size_t k, int with_values);
+void spread_pick_close(struct spread_pick *p);
+
+/* Shows p its next value: at least the one before (at most k in all). */
+static inline void spread_pick_see(struct spread_pick *p, int64_t v)
+{
+	size_t r = p->seen++;
+
+	if (r == p->due) {
+		p->values[p->listed++] = v;
+		p->due += p->step;
+	}
+	while (p->next < p->n_ranks && p->rank[p->next] == r)
+		p->val[p->next++] = v;
+}
+
+/*
+ * Appends the summary of p's k values (all seen) to out as compact JSON
+ * text: {"count", "median", "p90", "ci90": [low, high], "too_few",
+ * "values"}, median, p90 and ci90 null when k is 0; ci90 null when k is
+ * 1; too_few when k < min_n; values only when p lists them. The median
+ * and p90 interpolate between the closest ranks (as numpy's default and
+ * Excel's PERCENTILE.INC), rounded to the nearest integer.
+ */
+void spread_write(struct buf *out, const struct spread_pick *p, int min_n);
 
 #endif

@@ -120,13 +120,6 @@ void stats_period_names(enum stats_period p, int fiscal, int64_t ord,
  */
 int stats_range_day(const char *s, int fiscal, int end, int64_t *day);
 
-/*
- * The value at fraction q (0..1) of sorted v[0..n) by linear interpolation
- * between closest ranks (as numpy's default and Excel's PERCENTILE.INC),
- * rounded to the nearest integer. n must be > 0.
- */
-int64_t stats_quantile(const int64_t *v, size_t n, double q);
-
 /* ---- requests ---- */
 
 enum stats_mode { STATS_PRIMARY, STATS_ANY, STATS_MODE__MAX };

@@ -188,3 +188,13 @@ int jsonout_add(struct buf *out, const json_t *j, int precision)
 {
 	return add_value(out, j, precision, 0);
 }
+
+int jsonout_open_object(struct buf *out, json_t *obj)
+{
+	size_t len = out->len;
+	int rc = json_is_object(obj) ? add_value(out, obj, 0, 0) : -1;
+
+	json_decref(obj);
+	buf_setlen(out, rc ? len : out->len - 1); /* the closing brace */
+	return rc;
+}

@@ -13,6 +13,7 @@
 
 #include "pmkb/base/buf.h"
 #include "pmkb/base/civil.h"
+#include "pmkb/base/jsonout.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/doc/learning.h"
 #include "pmkb/doc/postmortem.h"
@@ -588,37 +589,65 @@ static void tracker_refs(struct spans *s, const struct learning *l,
 	}
 }
 
-json_t *learning_text_parts(const struct learning *l, const char *text,
-			    const char *links)
+/* Appends {"text": text[0..n)} or, with href, {"text", "href"}. */
+static void write_part(struct buf *out, const char *text, size_t n,
+		       const char *href)
+{
+	buf_addstr(out, "{\"text\":");
+	jsonout_string_repaired(out, text, n);
+	if (href) {
+		buf_addstr(out, ",\"href\":");
+		jsonout_string_repaired(out, href, strlen(href));
+	}
+	buf_addch(out, '}');
+}
+
+void learning_write_parts(struct buf *out, const struct learning *l,
+			  const char *text, const char *links)
 {
 	struct spans s = { 0 };
-	json_t *parts = json_array();
 	size_t at = 0;
 
-	if (!text)
-		return parts;
+	buf_addch(out, '[');
+	if (!text) {
+		buf_addch(out, ']');
+		return;
+	}
 	explicit_links(&s, text, links);
 	bare_urls(&s, text);
 	tracker_refs(&s, l, text);
 	if (s.n)
 		qsort(s.v, s.n, sizeof(*s.v), by_offset);
 	for (size_t i = 0; i < s.n; i++) {
-		if (s.v[i].off > at)
-			json_array_append_new(
-				parts, json_pack("{s:s%}", "text", text + at,
-						 s.v[i].off - at));
-		json_array_append_new(
-			parts, json_pack("{s:s%,s:s}", "text",
-					 text + s.v[i].off, s.v[i].len, "href",
-					 s.v[i].href));
+		if (s.v[i].off > at) {
+			write_part(out, text + at, s.v[i].off - at, NULL);
+			buf_addch(out, ',');
+		}
+		write_part(out, text + s.v[i].off, s.v[i].len, s.v[i].href);
+		if (i + 1 < s.n)
+			buf_addch(out, ',');
 		at = s.v[i].off + s.v[i].len;
 		free(s.v[i].href);
 	}
-	if (text[at] || !at)
-		json_array_append_new(parts,
-				      json_pack("{s:s}", "text", text + at));
+	if (text[at] || !at) {
+		if (s.n)
+			buf_addch(out, ',');
+		write_part(out, text + at, strlen(text + at), NULL);
+	}
+	buf_addch(out, ']');
 	free(s.v);
-	return parts;
+}
+
+json_t *learning_text_parts(const struct learning *l, const char *text,
+			    const char *links)
+{
+	struct buf b = BUF_INIT;
+	json_t *parts;
+
+	learning_write_parts(&b, l, text, links);
+	parts = json_loadb(b.ptr, b.len, 0, NULL);
+	buf_release(&b);
+	return parts ? parts : json_array();
 }
 
 /* ---- people ----------------------------------------------------------- */

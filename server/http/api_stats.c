@@ -37,7 +37,8 @@ static void reply_result(struct reply *rep, json_t *j)
 	json_decref(j);
 }
 
-/* The answer as a writer appends its text (stats_durations_write()). */
+/* The answer as a writer appends its text (stats_durations_write(),
+ * stats_action_items_write()). */
 typedef enum pm_status (*stats_write_fn)(struct dbconn *c,
 					 const struct taxonomy *tax,
 					 const struct stats_request *r,
@@ -168,5 +169,6 @@ void api_stats_follow_through(struct request *req, struct reply *rep)
 
 void api_action_items(struct request *req, struct reply *rep)
 {
-	run(req, rep, stats_action_items, NULL, STATS_ACTIONS);
+	run(req, rep, stats_action_items, stats_action_items_write,
+	    STATS_ACTIONS);
 }

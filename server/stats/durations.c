@@ -45,19 +45,6 @@ static void put_metrics(struct buf *out, const struct spread_pick *s,
 	buf_addch(out, '}');
 }
 
-/* Appends the members of head (owned) as an object left open, so that
- * more members can follow. -1 when jsonout_add() cannot write it. */
-static int open_object(struct buf *out, json_t *head)
-{
-	int rc = head ? jsonout_add(out, head, 0) : -1;
-
-	json_decref(head);
-	if (rc)
-		return -1;
-	buf_setlen(out, out->len - 1); /* the closing brace */
-	return 0;
-}
-
 /*
  * Where an incident goes in this answer, packed in 16 bits so that the
  * walks in duration order touch a small array: its row << 2 | how it was
@@ -165,7 +152,7 @@ enum pm_status stats_durations_write(struct dbconn *c,
 		walk_metric(rows, all, f, pl, m);
 	head = stats_result_head(&x);
 	json_object_del(head, "mode");
-	if (open_object(out, head))
+	if (jsonout_open_object(out, head))
 		goto unwritable;
 	buf_addstr(out, ",\"min_n\":");
 	buf_add_int(out, r->min_n);
@@ -175,7 +162,8 @@ enum pm_status stats_durations_write(struct dbconn *c,
 	for (size_t row = 0; row < x.n; row++) {
 		if (row)
 			buf_addch(out, ',');
-		if (open_object(out, stats_row_head(&x, x.lo + (int64_t)row)))
+		head = stats_row_head(&x, x.lo + (int64_t)row);
+		if (jsonout_open_object(out, head))
 			goto unwritable;
 		buf_addstr(out, ",\"incidents\":");
 		buf_add_int(out, (int64_t)incidents[row]);

@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "pmkb/base/jsonout.h"
 #include "pmkb/base/text.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/db/column.h"
@@ -44,25 +45,6 @@ enum {
 	A_TICKED_COMMIT
 };
 
-/* What the list adds to an item: its position, whether its due date
- * is implied, and its text as parts with links (doc/learning.h). */
-static void item_links(json_t *item, const struct taxonomy *tax,
-                       sqlite3_stmt *s)
-{
-	json_object_set_new(item, "position",
-	                    json_integer(sqlite3_column_int(s, A_POS) + 1));
-	json_object_set_new(item, "due_implied",
-	                    json_boolean(sqlite3_column_int(s, A_IMPLIED)));
-	json_object_set_new(item, "done_on", column_string(s, A_DONE_ON));
-	json_object_set_new(item, "ticked",
-	                    column_commit(s, A_TICKED_COMMIT, A_TICKED_AT));
-	json_object_set_new(
-	    item, "parts",
-	    learning_text_parts(tax ? tax->learning : NULL,
-	                        (const char *)sqlite3_column_text(s, A_TEXT),
-	                        (const char *)sqlite3_column_text(s, A_LINKS)));
-}
-
 /* The number of due texts before today's (dues sorted): an open item
  * whose due text sorts before it is overdue. */
 static uint32_t today_rank(const struct stats_ledger *lg, const char *today)
@@ -80,44 +62,78 @@ static uint32_t today_rank(const struct stats_ledger *lg, const char *today)
 	return (uint32_t)lo;
 }
 
-/* The JSON of the item with rowid id, as the list shows it, its
- * incident started at started (as written, or NULL); NULL when it cannot
- * be read. */
-static json_t *item_json(struct dbconn *c, const struct taxonomy *tax,
-                         int64_t id, const char *started, int overdue)
+/* Appends "," and name as a member's key. */
+static void key(struct buf *out, const char *name)
+{
+	buf_addstr(out, ",\"");
+	buf_addstr(out, name);
+	buf_addstr(out, "\":");
+}
+
+static void write_bool(struct buf *out, const char *name, int v)
+{
+	key(out, name);
+	buf_addstr(out, v ? "true" : "false");
+}
+
+static void write_int(struct buf *out, const char *name, int64_t v)
+{
+	key(out, name);
+	buf_add_int(out, v);
+}
+
+/* Appends the item with rowid id as the list shows it, its incident
+ * started at started (as written, or NULL); -1 when it cannot be read.
+ * The parts are its text with links (doc/learning.h). */
+static int write_item(struct buf *out, struct dbconn *c,
+                      const struct taxonomy *tax, int64_t id,
+                      const char *started, int overdue)
 {
 	sqlite3_stmt *s = dbconn_stmt(c, sql_item);
-	json_t *item = NULL;
+	json_t *ticked;
+	int rc = -1;
 
 	if (!s)
-		return NULL;
+		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW) {
-		/* Set one by one: json_pack() parses its format per item. */
-		static const struct {
-			const char *key;
-			int col;
-		} text[] = { { "slug", A_SLUG },	{ "title", A_TITLE },
-			     { "started_at", -1 },	{ "text", A_TEXT },
-			     { "owner", A_OWNER },	{ "due", A_DUE } };
-
-		item = json_object();
-		for (size_t k = 0; k < sizeof(text) / sizeof(text[0]); k++)
-			json_object_set_new_nocheck(
-			    item, text[k].key,
-			    text[k].col >= 0 ? column_string(s, text[k].col)
-			    : started        ? json_string(started)
-			                     : json_null());
-		json_object_set_new_nocheck(
-		    item, "done", json_boolean(sqlite3_column_int(s, A_DONE)));
-		json_object_set_new_nocheck(item, "overdue",
-		                            json_boolean(overdue));
-		json_object_set_new_nocheck(
-		    item, "line", json_integer(sqlite3_column_int(s, A_LINE)));
-		item_links(item, tax, s);
+		buf_addstr(out, "{\"slug\":");
+		column_write_string(out, s, A_SLUG);
+		key(out, "title");
+		column_write_string(out, s, A_TITLE);
+		key(out, "started_at");
+		if (started)
+			jsonout_string_repaired(out, started, strlen(started));
+		else
+			buf_addstr(out, "null");
+		key(out, "text");
+		column_write_string(out, s, A_TEXT);
+		key(out, "owner");
+		column_write_string(out, s, A_OWNER);
+		key(out, "due");
+		column_write_string(out, s, A_DUE);
+		write_bool(out, "done", sqlite3_column_int(s, A_DONE));
+		write_bool(out, "overdue", overdue);
+		write_int(out, "line", sqlite3_column_int(s, A_LINE));
+		write_int(out, "position", sqlite3_column_int(s, A_POS) + 1);
+		write_bool(out, "due_implied",
+		           sqlite3_column_int(s, A_IMPLIED));
+		key(out, "done_on");
+		column_write_string(out, s, A_DONE_ON);
+		key(out, "ticked");
+		ticked = column_commit(s, A_TICKED_COMMIT, A_TICKED_AT);
+		jsonout_add(out, ticked, 0);
+		json_decref(ticked);
+		key(out, "parts");
+		learning_write_parts(
+		    out, tax ? tax->learning : NULL,
+		    (const char *)sqlite3_column_text(s, A_TEXT),
+		    (const char *)sqlite3_column_text(s, A_LINKS));
+		buf_addch(out, '}');
+		rc = 0;
 	}
 	sqlite3_reset(s);
-	return item;
+	return rc;
 }
 
 /* The number of v[0..n) (ascending) below x. */
@@ -157,9 +173,11 @@ static int wanted(const struct stats_request *r, const struct stats_item *it,
 	                                       : 1;
 }
 
-enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
-                                  const struct stats_request *r, json_t **out,
-                                  struct pm_error *err)
+enum pm_status stats_action_items_write(struct dbconn *c,
+                                        const struct taxonomy *tax,
+                                        const struct stats_request *r,
+                                        struct buf *out,
+                                        struct pm_error *err)
 {
 	struct stats_run x;
 	const struct stats_facts *f;
@@ -167,16 +185,15 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 	struct stats_slots sl = {NULL, 0, 0};
 	int64_t *page = NULL;
 	uint8_t *pass = NULL, *overdue_of = NULL;
-	size_t rows, n_page = 0, n_mine;
+	size_t rows, n_page = 0, n_mine, from = out->len;
 	int64_t dmin = INT64_MAX, dmax = INT64_MIN, total = 0;
 	int64_t n_open = 0, n_done = 0, n_overdue = 0;
 	int64_t *opened = NULL, *done_in = NULL;
 	uint32_t owner = STRTAB_NONE, before_today, *page_inc = NULL;
 	char today[16];
-	json_t *res = NULL, *items = json_array(), *periods;
+	json_t *head;
 	enum pm_status st;
 
-	*out = NULL;
 	if ((st = stats_run_open(&x, tax, r, err)) != PM_OK)
 		goto out;
 	stats_day_text(stats_today(&x), today, sizeof(today));
@@ -261,38 +278,28 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 	}
 	if ((st = stats_run_span(&x, dmin, dmax, err)) != PM_OK)
 		goto out;
-	for (size_t i = 0; i < n_page; i++) {
-		uint32_t at = f->started[page_inc[i]];
-		json_t *item = item_json(
-		    c, tax, page[i],
-		    at == STATS_NO_TEXT ? NULL : f->started_text + at,
-		    overdue_of[i]);
-
-		if (!item) {
-			st = PM_DB;
-			goto out;
-		}
-		json_array_append_new(items, item);
-	}
 	rows = x.n + 1;
-	res = stats_result_head(&x);
-	json_object_del(res, "mode");
+	head = stats_result_head(&x);
+	json_object_del(head, "mode");
 	json_object_set_new(
-	    res, "status",
+	    head, "status",
 	    json_string(r->overdue ? "overdue"
 	                           : stats_item_status_names[r->status]));
-	json_object_set_new(res, "owner",
+	json_object_set_new(head, "owner",
 	                    r->owner ? json_string(r->owner) : json_null());
-	json_object_set_new(res, "today", json_string(today));
-	json_object_set_new(res, "total", json_integer(total));
-	json_object_set_new(res, "limit", json_integer(r->limit));
-	json_object_set_new(res, "offset", json_integer(r->offset));
-	json_object_set_new(
-	    res, "counts",
-	    json_pack("{s:I,s:I,s:I,s:I}", "all", (json_int_t)(n_open + n_done),
-	              "open", (json_int_t)n_open, "done", (json_int_t)n_done,
-	              "overdue", (json_int_t)n_overdue));
-	periods = json_array();
+	json_object_set_new(head, "today", json_string(today));
+	if (jsonout_open_object(out, head))
+		goto unwritable;
+	write_int(out, "total", total);
+	write_int(out, "limit", r->limit);
+	write_int(out, "offset", r->offset);
+	key(out, "counts");
+	buf_addstr(out, "{\"all\":");
+	buf_add_int(out, n_open + n_done);
+	write_int(out, "open", n_open);
+	write_int(out, "done", n_done);
+	write_int(out, "overdue", n_overdue);
+	buf_addstr(out, "},\"periods\":[");
 	for (size_t row = 0; row < rows; row++) {
 		int64_t ord = row == x.n ? INT64_MIN : x.lo + (int64_t)row;
 		int64_t k = ord == INT64_MIN ? (int64_t)sl.n
@@ -300,24 +307,40 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
 		                             : -1;
 		int in = k >= 0 && (k < (int64_t)sl.n || ord == INT64_MIN);
 		int64_t o = in ? opened[k] : 0, d = in ? done_in[k] : 0;
-		json_t *j;
 
 		if (ord == INT64_MIN && !o)
 			break;
-		j = stats_row_head(&x, ord);
-		json_object_set_new(j, "opened", json_integer(o));
-		json_object_set_new(j, "done", json_integer(d));
-		json_object_set_new(j, "still_open", json_integer(o - d));
-		json_array_append_new(periods, j);
+		if (row)
+			buf_addch(out, ',');
+		if (jsonout_open_object(out, stats_row_head(&x, ord)))
+			goto unwritable;
+		write_int(out, "opened", o);
+		write_int(out, "done", d);
+		write_int(out, "still_open", o - d);
+		buf_addch(out, '}');
 	}
-	json_object_set_new(res, "periods", periods);
-	json_object_set_new(res, "items", items);
-	items = NULL;
-	*out = res;
-	res = NULL;
+	buf_addstr(out, "],\"items\":[");
+	for (size_t i = 0; i < n_page; i++) {
+		uint32_t at = f->started[page_inc[i]];
+
+		if (i)
+			buf_addch(out, ',');
+		if (write_item(out, c, tax, page[i],
+		               at == STATS_NO_TEXT ? NULL
+		                                   : f->started_text + at,
+		               overdue_of[i])) {
+			st = PM_DB;
+			goto out;
+		}
+	}
+	buf_addstr(out, "]}");
+	goto out;
+unwritable:
+	st = pm_error_set(err, PM_INTERNAL, "stats", 0,
+	                  "action items: the answer could not be written");
 out:
-	json_decref(items);
-	json_decref(res);
+	if (st != PM_OK)
+		buf_setlen(out, from);
 	free(opened);
 	free(done_in);
 	free(page);
@@ -326,5 +349,20 @@ out:
 	free(sl.slot);
 	free(pass);
 	stats_run_close(&x);
+	return st;
+}
+
+enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
+                                  const struct stats_request *r, json_t **out,
+                                  struct pm_error *err)
+{
+	struct buf text = BUF_INIT;
+	enum pm_status st = stats_action_items_write(c, tax, r, &text, err);
+
+	*out = NULL;
+	if (st == PM_OK && !(*out = json_loadb(text.ptr, text.len, 0, NULL)))
+		st = pm_error_set(err, PM_INTERNAL, "stats", 0,
+		                  "action items: the answer could not be read");
+	buf_release(&text);
 	return st;
 }

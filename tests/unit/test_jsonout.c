@@ -184,6 +184,29 @@ static void test_deep(void)
 	is_int(jsonout_add(&(struct buf)BUF_INIT, NULL, 0), -1, "NULL fails");
 }
 
+static void test_open_object(void)
+{
+	struct buf b = BUF_INIT;
+	size_t len;
+
+	buf_addstr(&b, "[");
+	is_int(jsonout_open_object(&b, json_pack("{s:s,s:i}", "a/b", "é",
+						 "n", 2)),
+	       0, "open object written");
+	buf_addstr(&b, ",\"more\":true}");
+	is_str(b.ptr, "[{\"a\\/b\":\"é\",\"n\":2,\"more\":true}",
+	       "its members, then the ones added");
+	len = b.len;
+	is_int(jsonout_open_object(&b, json_array()), -1, "an array fails");
+	is_int(jsonout_open_object(&b, NULL), -1, "NULL fails");
+	is_int(jsonout_open_object(&b, json_pack("{s:s,s:o}", "a", "b", "k",
+						 json_stringn_nocheck("\xff",
+								      1))),
+	       -1, "a member that is not UTF-8 fails");
+	is_int((int64_t)b.len, (int64_t)len, "and leaves the text as it was");
+	buf_release(&b);
+}
+
 int main(void)
 {
 	test_scalars();
@@ -192,5 +215,6 @@ int main(void)
 	test_containers();
 	test_random();
 	test_deep();
+	test_open_object();
 	return tap_done();
 }

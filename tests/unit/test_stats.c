@@ -721,6 +721,22 @@ static long long count_of(json_t *res, const char *period, const char *key)
 	return -1;
 }
 
+/* Whether text is what jsonout_add() (as jansson) writes of it read
+ * back: valid JSON, in the compact form and escapes of the other
+ * answers. */
+static int as_jansson_writes(const struct buf *text)
+{
+	struct buf again = BUF_INIT;
+	json_t *j = json_loadb(text->ptr, text->len, 0, NULL);
+	int same = j && !jsonout_add(&again, j, 0) &&
+		   again.len == text->len &&
+		   !memcmp(again.ptr, text->ptr, text->len);
+
+	json_decref(j);
+	buf_release(&again);
+	return same;
+}
+
 static void test_counts(void)
 {
 	char path[] = "/tmp/pmkb-test-stats-XXXXXX";
@@ -797,19 +813,13 @@ static void test_counts(void)
 	/* Undated incidents have no row in durations and are counted. */
 	parse(none, &r, &err);
 	{
-		struct buf text = BUF_INIT, again = BUF_INIT;
-		json_t *j;
+		struct buf text = BUF_INIT;
 
 		ok(stats_durations_write(c, tax, &r, &text, &err) == PM_OK,
 		   "durations written as text");
-		j = json_loadb(text.ptr, text.len, 0, NULL);
-		ok(j && !jsonout_add(&again, j, 0) &&
-			   again.len == text.len &&
-			   !memcmp(again.ptr, text.ptr, text.len),
+		ok(as_jansson_writes(&text),
 		   "durations: the text is what jansson writes of it");
-		json_decref(j);
 		buf_release(&text);
-		buf_release(&again);
 	}
 	ok(stats_durations(c, tax, &r, &res, &err) == PM_OK,
 	   "durations with undated incidents");
@@ -880,6 +890,12 @@ static void test_counts(void)
 		json_t *counts;
 
 		parse(sato, &r, &err);
+		struct buf text = BUF_INIT;
+
+		ok(stats_action_items_write(c, tax, &r, &text, &err) ==
+			   PM_OK && as_jansson_writes(&text),
+		   "action items as text: what jansson writes of it");
+		buf_release(&text);
 		ok(stats_action_items(c, tax, &r, &res, &err) == PM_OK,
 		   "action items after the write");
 		counts = json_object_get(res, "counts");

@@ -21,6 +21,14 @@
 int jsonout_add(struct buf *out, const json_t *j, int precision);
 
 /*
+ * Appends the object obj (owned: released; with at least one member)
+ * without its closing brace, so that members written as text can follow
+ * ("," then "key":value) before the caller closes it. Returns 0, or -1 (out unchanged) when obj
+ * is not an object or cannot be written.
+ */
+int jsonout_open_object(struct buf *out, json_t *obj);
+
+/*
  * Appends s[0..n) as a JSON string, escaped as jsonout_add() escapes
  * one, so that text can be written without building jansson values.
  * Returns 0, or -1 (out unchanged) when s is not UTF-8.

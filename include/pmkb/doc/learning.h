@@ -26,6 +26,8 @@
 
 #include "pmkb/base/status.h"
 
+struct buf;
+
 struct ynode;
 struct pm_time;
 
@@ -102,6 +104,11 @@ int learning_implied_due(const struct learning *l, const char *severity,
  */
 json_t *learning_text_parts(const struct learning *l, const char *text,
 			    const char *links);
+
+/* The same appended to out as compact JSON text, byte for byte what
+ * jsonout_add() writes of it (learning_text_parts() reads it back). */
+void learning_write_parts(struct buf *out, const struct learning *l,
+			  const char *text, const char *links);
 
 /* The Slack user id for an owner (case-insensitive), or NULL. */
 const char *learning_slack_id(const struct learning *l, const char *owner);

@@ -236,6 +236,14 @@ enum pm_status stats_action_items(struct dbconn *c,
 				  const struct stats_request *r, json_t **out,
 				  struct pm_error *err);
 
+/* The same answer appended to out as compact JSON text, as
+ * stats_durations_write(). */
+enum pm_status stats_action_items_write(struct dbconn *c,
+					const struct taxonomy *tax,
+					const struct stats_request *r,
+					struct buf *out,
+					struct pm_error *err);
+
 /*
  * Follow-through of the action items per period of their incident:
  * {"period", "fiscal_start_month", "time_zone", "from", "to", "today",

@@ -5,13 +5,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-int64_t civil_floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 int64_t civil_to_days(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;

@@ -75,6 +75,8 @@ static void generation_free(void *p)
 	}
 	free(g->f.ids);
 	free(g->f.started);
+	free(g->f.start);
+	free(g->f.start_kind);
 	free(g->f.started_text);
 	buf_release(&g->started);
 	free(g);
@@ -158,28 +160,36 @@ static int load_incidents(struct dbconn *c, struct generation *g)
 		const char *sev = column_cstr(s, C_SEVERITY);
 		struct stats_incident *in;
 		int64_t day;
+		size_t k;
 
 		XGROW(g->f.inc, g->alloc_inc, g->f.n_inc + 1);
 		g->f.ids = xrealloc(g->f.ids, g->alloc_inc * sizeof(*g->f.ids));
-		g->f.ids[g->f.n_inc] = sqlite3_column_int64(s, C_ID);
 		g->f.started = xrealloc(g->f.started,
 					g->alloc_inc * sizeof(*g->f.started));
-		g->f.started[g->f.n_inc] = STATS_NO_TEXT;
+		g->f.start = xrealloc(g->f.start,
+				      g->alloc_inc * sizeof(*g->f.start));
+		g->f.start_kind = xrealloc(g->f.start_kind, g->alloc_inc);
+		k = g->f.n_inc++;
+		g->f.ids[k] = sqlite3_column_int64(s, C_ID);
+		g->f.started[k] = STATS_NO_TEXT;
 		if (at && g->started.len < STATS_NO_TEXT - 4096) {
-			g->f.started[g->f.n_inc] = (uint32_t)g->started.len;
+			g->f.started[k] = (uint32_t)g->started.len;
 			buf_add(&g->started, at, strlen(at) + 1);
 		}
-		in = &g->f.inc[g->f.n_inc++];
+		in = &g->f.inc[k];
 		memset(in, 0, sizeof(*in));
 		in->epoch = sqlite3_column_int64(s, C_STARTED_E);
 		in->has_epoch =
 			sqlite3_column_type(s, C_STARTED_E) != SQLITE_NULL;
-		in->dated = at && src && strcmp(src, "none") &&
-			    strcmp(src, "mtime");
-		if (at && !stats_date_only(at, &day)) {
-			in->date_only = 1;
-			in->day = (int32_t)day;
-		}
+		/* A start from the file's mtime, or none, places nothing. */
+		g->f.start[k] = in->epoch;
+		g->f.start_kind[k] = STATS_START_NONE;
+		if (at && src && strcmp(src, "none") && strcmp(src, "mtime"))
+			g->f.start_kind[k] = stats_date_only(at, &day)
+						     ? STATS_START_TIME
+						     : STATS_START_DAY;
+		if (g->f.start_kind[k] == STATS_START_DAY)
+			g->f.start[k] = day;
 		for (int m = 0; m < STATS_METRICS; m++)
 			in->dur[m] = duration(s, C_DETECTED + 2 * m);
 		in->detection = (uint8_t)detection_of(column_cstr(s, C_DETECTION));
@@ -325,11 +335,12 @@ enum pm_status stats_facts_current(struct dbconn *c,
 			    "stats: the index could not be read");
 }
 
-int64_t stats_incident_day(const struct stats_incident *inc,
+int64_t stats_incident_day(const struct stats_facts *f, size_t i,
 			   const struct stats_zone *z)
 {
-	if (inc->date_only)
-		return inc->day;
-	return civil_floor_div(inc->epoch + stats_zone_offset(z, inc->epoch),
-			       86400);
+	int64_t t = f->start[i];
+
+	if (f->start_kind[i] == STATS_START_DAY)
+		return t;
+	return civil_floor_div(t + stats_zone_offset(z, t), 86400);
 }

@@ -95,10 +95,10 @@ static int64_t max_of(const int64_t *v, size_t n)
 	return m;
 }
 
-/* Classifies it, of incident in (whose start counts when dated); today
- * and the zone from x. */
+/* Classifies it, of its incident in f (whose start counts when dated);
+ * today and the zone from x. */
 static void classify(const struct stats_run *x, const struct stats_item *it,
-                     const struct stats_incident *in, int dated,
+                     const struct stats_facts *f, int dated,
                      int64_t today, struct item *out)
 {
 	int64_t done_day;
@@ -124,7 +124,7 @@ static void classify(const struct stats_run *x, const struct stats_item *it,
 	                                      : LATE;
 	if (dated) {
 		out->has_days = 1;
-		out->days = done_day - stats_incident_day(in, x->zone);
+		out->days = done_day - stats_incident_day(f, it->inc, x->zone);
 	}
 }
 
@@ -204,7 +204,7 @@ enum pm_status stats_follow_through(struct dbconn *c,
 		undated += slot == STATS_SLOT_UNSURE;
 		if (dated && (size_t)slot >= sl.n)
 			continue;
-		classify(&x, it, &f->inc[it->inc], dated, today, &one);
+		classify(&x, it, f, dated, today, &one);
 		tally_add(&t[k], &one);
 		tally_add(&all, &one);
 		if (one.has_days) {

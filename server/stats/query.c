@@ -123,7 +123,7 @@ enum pm_status stats_causes(struct dbconn *c, const struct taxonomy *tax,
 
 		if (pass && !pass[i])
 			continue;
-		if ((in = stats_incident_period(&x, fi, &ord)) != 1) {
+		if ((in = stats_incident_period(&x, f, i, &ord)) != 1) {
 			undated += in == -1;
 			continue;
 		}

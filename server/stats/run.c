@@ -135,16 +135,16 @@ static int64_t period_of_day(struct stats_run *x, int64_t day)
 	return x->memo[k];
 }
 
-int stats_incident_period(struct stats_run *x,
-                          const struct stats_incident *in, int64_t *ord)
+int stats_incident_period(struct stats_run *x, const struct stats_facts *f,
+                          size_t i, int64_t *ord)
 {
 	int64_t day;
 
-	if (!in->dated) {
+	if (f->start_kind[i] == STATS_START_NONE) {
 		*ord = INT64_MIN;
 		return x->has_from || x->has_to ? -1 : 1;
 	}
-	day = stats_incident_day(in, x->zone);
+	day = stats_incident_day(f, i, x->zone);
 	if ((x->has_from && day < x->from_day) ||
 	    (x->has_to && day > x->to_day))
 		return 0;
@@ -162,7 +162,7 @@ void stats_run_slots(struct stats_run *x, const struct stats_facts *f,
 	for (size_t i = 0; i < f->n_inc; i++) {
 		int in = pass && !pass[i]
 		             ? 0
-		             : stats_incident_period(x, &f->inc[i], &ords[i]);
+		             : stats_incident_period(x, f, i, &ords[i]);
 
 		out->slot[i] = in == -1  ? STATS_SLOT_UNSURE
 		               : in == 0 ? STATS_SLOT_OUT

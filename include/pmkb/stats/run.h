@@ -47,14 +47,14 @@ enum pm_status stats_run_open(struct stats_run *x, const struct taxonomy *tax,
 void stats_run_close(struct stats_run *x);
 
 /*
- * The period of incident in: 1 and *ord, 0 when it is outside from/to,
+ * The period of incident i of f: 1 and *ord, 0 when it is outside from/to,
  * -1 when it is undated and a range was asked for (nobody can say
  * whether it is inside). Without a range, an undated one is 1 with *ord
  * INT64_MIN. Remembers the period of each day it sees in x: incidents
  * share few days.
  */
-int stats_incident_period(struct stats_run *x,
-                          const struct stats_incident *in, int64_t *ord);
+int stats_incident_period(struct stats_run *x, const struct stats_facts *f,
+                          size_t i, int64_t *ord);
 
 /*
  * Where every incident of f falls in x (stats_incident_period() of each

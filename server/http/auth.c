@@ -1,14 +1,14 @@
 /*
  * Access control.
  *
- * Map: names → addresses and networks → the failure limiter → the hashing
- * key and keyed hashes → auth_check (modes, bearer tokens, sessions, the
- * proxy's identity header) → login and logout → the login page's
- * handlers → token management for the command line.
+ * Map: names → addresses and networks → the hashing key and keyed
+ * hashes → auth_check (modes, bearer tokens, sessions, the proxy's
+ * identity header; failures counted per address by http/limiter.h) →
+ * login and logout → the login page's handlers → token management for
+ * the command line.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +16,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "pmkb/base/hash.h"
 #include "pmkb/http/auth.h"
+#include "pmkb/http/limiter.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/base/config.h"
 #include "pmkb/base/log.h"
@@ -102,101 +102,6 @@ const char *auth_scope_name(enum auth_scope scope)
 	}
 }
 
-/* --- the failure limiter ---------------------------------------------- */
-
-struct limiter_slot {
-	char addr[INET6_ADDRSTRLEN];
-	int64_t since; /* start of the window */
-	long count;
-};
-
-struct auth_limiter {
-	pthread_mutex_t lock;
-	long limit, window;
-	struct limiter_slot slot[AUTH_LIMITER_SLOTS];
-};
-
-/* Slots looked at for an address: a short probe keeps it O(1). */
-#define PROBE 8
-
-struct auth_limiter *auth_limiter_new(long limit, long window)
-{
-	struct auth_limiter *l = xcalloc(1, sizeof(*l));
-
-	pthread_mutex_init(&l->lock, NULL);
-	l->limit = limit;
-	l->window = window;
-	return l;
-}
-
-void auth_limiter_free(struct auth_limiter *l)
-{
-	if (!l)
-		return;
-	pthread_mutex_destroy(&l->lock);
-	free(l);
-}
-
-static size_t slot_hash(const char *addr)
-{
-	return hash_str(addr) % AUTH_LIMITER_SLOTS;
-}
-
-/*
- * The slot for addr (lock held). With create, an unused slot or the one
- * whose window began longest ago is taken over.
- */
-static struct limiter_slot *find_slot(struct auth_limiter *l,
-				      const char *addr, int create)
-{
-	size_t h = slot_hash(addr);
-	struct limiter_slot *victim = NULL;
-
-	for (size_t i = 0; i < PROBE; i++) {
-		struct limiter_slot *s = &l->slot[(h + i) % AUTH_LIMITER_SLOTS];
-
-		if (!strcmp(s->addr, addr))
-			return s;
-		if (!victim || !s->addr[0] ||
-		    (victim->addr[0] && s->since < victim->since))
-			victim = s;
-	}
-	if (!create)
-		return NULL;
-	snprintf(victim->addr, sizeof(victim->addr), "%s", addr);
-	victim->since = 0;
-	victim->count = 0;
-	return victim;
-}
-
-long auth_limiter_blocked(struct auth_limiter *l, const char *addr,
-			  int64_t now)
-{
-	struct limiter_slot *s;
-	long wait = 0;
-
-	pthread_mutex_lock(&l->lock);
-	s = find_slot(l, addr, 0);
-	if (s && s->count >= l->limit && now - s->since < l->window)
-		wait = (long)(l->window - (now - s->since));
-	pthread_mutex_unlock(&l->lock);
-	return wait;
-}
-
-void auth_limiter_fail(struct auth_limiter *l, const char *addr, int64_t now)
-{
-	struct limiter_slot *s;
-
-	pthread_mutex_lock(&l->lock);
-	s = find_slot(l, addr, 1);
-	if (now - s->since >= l->window) {
-		s->since = now;
-		s->count = 0;
-	}
-	s->count++;
-	pthread_mutex_unlock(&l->lock);
-}
-
 /* --- keys and keyed hashes -------------------------------------------- */
 
 struct auth {
@@ -205,7 +110,7 @@ struct auth {
 	struct net_list trusted;
 	char *identity_header;
 	long session_ttl;
-	struct auth_limiter *limiter;
+	struct limiter *limiter;
 	unsigned char key[KEY_BYTES];
 };
 
@@ -337,7 +242,7 @@ enum pm_status auth_new(struct auth **out, struct store *st,
 	a->identity_header = xstrdup(s->identity_header ? s->identity_header
 							 : "X-Forwarded-Email");
 	a->session_ttl = s->session_ttl > 0 ? s->session_ttl : 43200;
-	a->limiter = auth_limiter_new(s->fail_limit > 0 ? s->fail_limit : 10,
+	a->limiter = limiter_new(s->fail_limit > 0 ? s->fail_limit : 10,
 				      FAIL_WINDOW);
 	if ((rc = net_list_parse(&a->trusted, s->trusted_proxies, err)) !=
 		    PM_OK ||
@@ -356,7 +261,7 @@ void auth_free(struct auth *a)
 		return;
 	sodium_memzero(a->key, sizeof(a->key));
 	net_list_release(&a->trusted);
-	auth_limiter_free(a->limiter);
+	limiter_free(a->limiter);
 	free(a->identity_header);
 	free(a);
 }
@@ -667,7 +572,7 @@ enum pm_status auth_check(struct auth *a, const struct auth_input *in,
 		if (res->scope >= need)
 			return PM_OK;
 	}
-	if ((res->retry_after = auth_limiter_blocked(a->limiter, res->client,
+	if ((res->retry_after = limiter_blocked(a->limiter, res->client,
 						     now)) > 0) {
 		res->verdict = AUTH_LIMITED;
 		return PM_OK;
@@ -676,7 +581,7 @@ enum pm_status auth_check(struct auth *a, const struct auth_input *in,
 	if (rc == -2)
 		return PM_DB;
 	if (rc == -1) {
-		auth_limiter_fail(a->limiter, res->client, now);
+		limiter_fail(a->limiter, res->client, now);
 		log_kv(LOG_WARN, "auth.failed", "client", res->client, "why",
 		       "wrong token", NULL);
 		res->verdict = AUTH_DENIED;
@@ -708,7 +613,7 @@ enum pm_status auth_login(struct auth *a, const struct auth_input *in,
 	sid[0] = '\0';
 	net_addr_from_sockaddr(&peer, in->peer);
 	client_of(a, in, &peer, net_list_has(&a->trusted, &peer), res);
-	if ((res->retry_after = auth_limiter_blocked(a->limiter, res->client,
+	if ((res->retry_after = limiter_blocked(a->limiter, res->client,
 						     now)) > 0) {
 		res->verdict = AUTH_LIMITED;
 		return PM_OK;
@@ -720,7 +625,7 @@ enum pm_status auth_login(struct auth *a, const struct auth_input *in,
 			return PM_DB;
 	}
 	if (!found) {
-		auth_limiter_fail(a->limiter, res->client, now);
+		limiter_fail(a->limiter, res->client, now);
 		log_kv(LOG_WARN, "auth.failed", "client", res->client, "why",
 		       "wrong token at login", NULL);
 		res->verdict = AUTH_DENIED;

@@ -78,39 +78,6 @@ static void test_addresses(void)
 	net_list_release(&l);
 }
 
-static void test_limiter(void)
-{
-	struct auth_limiter *l = auth_limiter_new(3, 60);
-	char addr[32];
-
-	is_int(auth_limiter_blocked(l, "10.0.0.1", 1000), 0, "fresh: allowed");
-	auth_limiter_fail(l, "10.0.0.1", 1000);
-	auth_limiter_fail(l, "10.0.0.1", 1001);
-	is_int(auth_limiter_blocked(l, "10.0.0.1", 1002), 0,
-	       "two failures: allowed");
-	auth_limiter_fail(l, "10.0.0.1", 1010);
-	is_int(auth_limiter_blocked(l, "10.0.0.1", 1010), 50,
-	       "three: blocked until the minute is over");
-	is_int(auth_limiter_blocked(l, "10.0.0.2", 1010), 0,
-	       "another address is not");
-	is_int(auth_limiter_blocked(l, "10.0.0.1", 1060), 0,
-	       "a minute later: allowed again");
-	auth_limiter_fail(l, "10.0.0.1", 1061);
-	is_int(auth_limiter_blocked(l, "10.0.0.1", 1061), 0,
-	       "and counting starts over");
-	/* Far more addresses than slots: memory stays fixed. */
-	for (int i = 0; i < 3 * AUTH_LIMITER_SLOTS; i++) {
-		snprintf(addr, sizeof(addr), "10.%d.%d.%d", i >> 16,
-			 (i >> 8) & 255, i & 255);
-		auth_limiter_fail(l, addr, 2000);
-	}
-	for (int i = 0; i < 3; i++)
-		auth_limiter_fail(l, "192.0.2.1", 2001);
-	ok(auth_limiter_blocked(l, "192.0.2.1", 2002) > 0,
-	   "an attacker is still tracked after a flood of addresses");
-	auth_limiter_free(l);
-}
-
 static void test_cookie(void)
 {
 	struct buf b = BUF_INIT;
@@ -468,7 +435,6 @@ int main(void)
 	if (sodium_init() < 0)
 		return 1;
 	test_addresses();
-	test_limiter();
 	test_cookie();
 	test_tokens();
 	test_metrics();

@@ -62,25 +62,6 @@ const char *auth_scope_name(enum auth_scope scope);
 #define AUTH_SESSION_LEN 43
 #define AUTH_COOKIE "pmkb_session"
 
-/*
- * Per-address counting of failed authentications, in fixed memory
- * (AUTH_LIMITER_SLOTS addresses; the stalest is forgotten first). Used by
- * struct auth; public for the unit test.
- */
-#define AUTH_LIMITER_SLOTS 4096
-struct auth_limiter;
-/* limit failures per window seconds; returns owned (auth_limiter_free). */
-struct auth_limiter *auth_limiter_new(long limit, long window);
-void auth_limiter_free(struct auth_limiter *l);
-/*
- * Seconds until addr may try again (0: it may now) at time now. Thread-
- * safe.
- */
-long auth_limiter_blocked(struct auth_limiter *l, const char *addr,
-			  int64_t now);
-/* Counts a failure of addr at time now. Thread-safe. */
-void auth_limiter_fail(struct auth_limiter *l, const char *addr, int64_t now);
-
 struct auth_settings {
 	enum auth_mode mode;
 	const char *trusted_proxies; /* --trusted-proxy, may be NULL */

@@ -103,7 +103,8 @@ static const struct command commands[] = {
 	  "QUERY uses the same language as the UI: words (all must match),\n"
 	  "\"a phrase\", a OR b, -exclude, prefix*, and filters such as\n"
 	  "cause:infrastructure service:billing-api severity<=2\n"
-	  "after:2017-07-01 before:2018.\n",
+	  "after:2017-07-01 before:2018. Synonyms and cause names come\n"
+	  "from the settings in --dir (.pmkb.yml), as the server reads them.\n",
 	  1, 100 },
 	{ "stats", cli_stats, CFG_STATS,
 	  "pmkb stats [OPTIONS] [causes|durations|actions|follow-through]",

@@ -222,9 +222,7 @@ out:
 
 int cli_search(struct pm_config *cfg, int nargs, const char **args)
 {
-	struct store *st = NULL;
-	struct dbconn *c = NULL;
-	struct taxonomy *tax = taxonomy_default();
+	struct index_ctx x;
 	struct search_request sr = { 0 };
 	struct pm_error err;
 	struct buf q = BUF_INIT;
@@ -235,17 +233,13 @@ int cli_search(struct pm_config *cfg, int nargs, const char **args)
 
 	for (int k = 0; k < nargs; k++)
 		buf_addf(&q, "%s%s", k ? " " : "", args[k]);
-	if (!cli_open_store(cfg, &st))
+	if (!index_open(cfg, "search", &x))
 		goto out;
-	if (!(c = store_reader(st))) {
-		fprintf(stderr, "pmkb: cannot read %s\n", cfg->db);
-		goto out;
-	}
 	sr.q = q.ptr;
 	sr.limit = (int)cfg->limit;
 	sr.base_url = "";
 	pm_error_clear(&err);
-	if (searcher_run(c, tax, &sr, &out, &err) != PM_OK) {
+	if (searcher_run(x.c, x.tax, &sr, &out, &err) != PM_OK) {
 		fprintf(stderr, "pmkb: %s\n", err.message);
 		goto out;
 	}
@@ -290,10 +284,7 @@ int cli_search(struct pm_config *cfg, int nargs, const char **args)
 	rc = 0;
 out:
 	json_decref(out);
-	if (c)
-		store_reader_release(st, c);
-	store_close(st);
-	taxonomy_free(tax);
+	index_close(&x);
 	buf_release(&q);
 	return rc;
 }

@@ -57,8 +57,8 @@ static const struct option_def options[] = {
 	  "the SQLite index (created if missing; lint only reads one "
 	  "that exists)", 0, 0 },
 	{ "dir", "PMKB_DIR", STR(dir),
-	  CFG_SERVE | CFG_REINDEX | CFG_LINT | CFG_STATS | CFG_RECALL |
-		  CFG_DIGEST, "DIR",
+	  CFG_SERVE | CFG_REINDEX | CFG_LINT | CFG_SEARCH | CFG_STATS |
+		  CFG_RECALL | CFG_DIGEST, "DIR",
 	  "the directory of postmortems to index", 0, 0 },
 	{ "listen", "PMKB_LISTEN", STR(listen), CFG_SERVE, "HOST:PORT",
 	  "address to serve on (port 0: pick a free port)", 0, 0 },

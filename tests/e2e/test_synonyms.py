@@ -5,6 +5,7 @@ takes effect with the push; similar links the English and the Japanese
 postmortem of the same failover, and its reasons name neither a person
 nor a stop word.
 """
+import os
 import re
 import unittest
 import urllib.parse
@@ -123,6 +124,14 @@ class Synonyms(unittest.TestCase):
         j = self.search('勘定系')
         self.assertEqual(j['expanded'], {'勘定系': ['core banking']})
         self.assertEqual(self.search('"勘定系"')['total'], 0)
+        # The terminal reads the same settings from --dir; without them
+        # (no .pmkb.yml in the default ./postmortems) the word is unknown.
+        pm = os.path.join(self.repo.work, 'postmortems')
+        out = pmkb('search', '--db', self.srv.db, '--dir', pm, '勘定系').stdout
+        self.assertIn('also searched: 勘定系 → core banking', out)
+        self.assertIn(EN_SLUG, out)
+        out = pmkb('search', '--db', self.srv.db, '勘定系').stdout
+        self.assertIn('0 results for 勘定系', out)
 
     def similar(self, slug):
         path = '/api/postmortems/%s/similar' % urllib.parse.quote(slug)

@@ -1,5 +1,13 @@
-/* FNV-1a: see include/pmkb/base/hash.h. */
+/* FNV-1a and keyed SipHash: see include/pmkb/base/hash.h. */
+#include <string.h>
+
+#include <sodium.h>
+
 #include "pmkb/base/hash.h"
+
+_Static_assert(sizeof(((struct hash_key *)0)->bytes) ==
+		       crypto_shorthash_KEYBYTES,
+	       "a hash_key is a crypto_shorthash key");
 
 #define FNV_OFFSET 14695981039346656037ull
 #define FNV_PRIME 1099511628211ull
@@ -25,4 +33,22 @@ uint64_t hash_str(const char *s)
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * FNV_PRIME;
 	return h;
+}
+
+void hash_key_new(struct hash_key *k)
+{
+	/* Idempotent: the random source is ready after it. */
+	if (sodium_init() < 0)
+		randombytes_stir();
+	crypto_shorthash_keygen(k->bytes);
+}
+
+uint64_t hash_keyed(const struct hash_key *k, const void *s, size_t n)
+{
+	unsigned char h[crypto_shorthash_BYTES];
+	uint64_t v;
+
+	crypto_shorthash(h, s, n, k->bytes);
+	memcpy(&v, h, sizeof(v));
+	return v;
 }

@@ -1,11 +1,11 @@
 /* The failure limiter: see include/pmkb/http/limiter.h. */
 #include <arpa/inet.h>
 #include <pthread.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pmkb/base/hash.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/http/limiter.h"
 
@@ -18,7 +18,7 @@ struct limiter_slot {
 struct limiter {
 	pthread_mutex_t lock;
 	long limit, window;
-	unsigned char key[crypto_shorthash_KEYBYTES];
+	struct hash_key key;
 	struct limiter_slot slot[LIMITER_SLOTS];
 };
 
@@ -32,7 +32,7 @@ struct limiter *limiter_new(long limit, long window)
 	pthread_mutex_init(&l->lock, NULL);
 	l->limit = limit;
 	l->window = window;
-	crypto_shorthash_keygen(l->key);
+	hash_key_new(&l->key);
 	return l;
 }
 
@@ -46,13 +46,8 @@ void limiter_free(struct limiter *l)
 
 static size_t slot_hash(const struct limiter *l, const char *addr)
 {
-	unsigned char h[crypto_shorthash_BYTES];
-	uint64_t v;
-
-	crypto_shorthash(h, (const unsigned char *)addr, strlen(addr),
-			 l->key);
-	memcpy(&v, h, sizeof(v));
-	return (size_t)(v % LIMITER_SLOTS);
+	return (size_t)(hash_keyed(&l->key, addr, strlen(addr)) %
+			LIMITER_SLOTS);
 }
 
 /*

@@ -41,6 +41,7 @@ struct search_cache {
 	uint64_t clock;		/* counts hits and stores, for LRU */
 	struct slot *slots;
 	size_t n;
+	struct hash_key key; /* the slots' hash: keys are what users ask */
 };
 
 enum pm_status search_cache_open(struct search_cache **out,
@@ -57,6 +58,7 @@ enum pm_status search_cache_open(struct search_cache **out,
 	pthread_mutex_init(&c->lock, NULL);
 	c->n = slots;
 	c->slots = xcalloc(slots, sizeof(*c->slots));
+	hash_key_new(&c->key);
 	c->data_version = -1;
 	if (sqlite3_open_v2(db_path, &c->watch,
 			    SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
@@ -121,7 +123,8 @@ char *search_cache_get(struct search_cache *c, const char *key, size_t *len,
 	pthread_mutex_lock(&c->lock);
 	refresh(c);
 	*gen = c->gen;
-	for (size_t w = 0, h = hash_str(key); w < WAYS; w++) {
+	for (size_t w = 0, h = hash_keyed(&c->key, key, strlen(key)); w < WAYS;
+	     w++) {
 		s = &c->slots[(h + w) % c->n];
 		if (s->key && s->gen == c->gen && !strcmp(s->key, key)) {
 			body = xmalloc(s->len + 1);
@@ -150,7 +153,7 @@ void search_cache_put(struct search_cache *c, const char *key, uint64_t gen,
 	b[len] = '\0';
 	pthread_mutex_lock(&c->lock);
 	if (gen == c->gen) {
-		size_t h = hash_str(key);
+		size_t h = hash_keyed(&c->key, key, strlen(key));
 
 		/* The same key, else an empty or stale slot, else the LRU. */
 		s = NULL;

@@ -2,7 +2,6 @@
  * The failure limiter: a window per address, fixed memory under a flood
  * of addresses.
  */
-#include <sodium.h>
 #include <stdio.h>
 
 #include "pmkb/http/limiter.h"
@@ -43,8 +42,6 @@ static void test_limiter(void)
 
 int main(void)
 {
-	if (sodium_init() < 0)
-		return 1;
 	test_limiter();
 	return tap_done();
 }

@@ -1,7 +1,9 @@
 /*
- * FNV-1a, the hash of pmkb's in-memory tables (slot tables, caches,
- * limiter buckets). Not for anything an attacker chooses the keys of and
- * gains from colliding: tables that hold such keys bound their probing.
+ * The hashes of pmkb's in-memory tables. FNV-1a for keys the server
+ * itself produced (words of indexed documents, settings, ids); SipHash
+ * under a random key (libsodium's crypto_shorthash) for tables keyed by
+ * what a request sends (queries, client addresses), so that nobody can
+ * pick keys that crowd one place of the table.
  */
 #ifndef PMKB_BASE_HASH_H
 #define PMKB_BASE_HASH_H
@@ -18,5 +20,15 @@ uint64_t hash_more(uint64_t h, const void *s, size_t n);
 
 /* FNV-1a (64 bits) of NUL-terminated s. */
 uint64_t hash_str(const char *s);
+
+/* A key for hash_keyed(): 16 random bytes, drawn by hash_key_new(). */
+struct hash_key {
+	unsigned char bytes[16];
+};
+
+void hash_key_new(struct hash_key *k);
+
+/* SipHash-2-4 (64 bits) of s[0..n) under k. */
+uint64_t hash_keyed(const struct hash_key *k, const void *s, size_t n);
 
 #endif

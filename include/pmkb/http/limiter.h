@@ -13,8 +13,7 @@
 
 struct limiter;
 
-/* limit failures per window seconds; returns owned (limiter_free). Needs
- * sodium_init(). */
+/* limit failures per window seconds; returns owned (limiter_free). */
 struct limiter *limiter_new(long limit, long window);
 void limiter_free(struct limiter *l);
 

@@ -37,14 +37,6 @@ static void reply_result(struct reply *rep, json_t *j)
 	json_decref(j);
 }
 
-/* The answer as a writer appends its text (stats_durations_write(),
- * stats_action_items_write()). */
-typedef enum pm_status (*stats_write_fn)(struct dbconn *c,
-					 const struct taxonomy *tax,
-					 const struct stats_request *r,
-					 struct buf *out,
-					 struct pm_error *err);
-
 /* Ends the object of a written answer with its provenance (borrowed). */
 static void reply_written(struct reply *rep, const json_t *prov)
 {

@@ -106,12 +106,6 @@ enum pm_status stats_durations_write(struct dbconn *c,
 	    (st = stats_run_pass(&x, f, &pass, err)) != PM_OK)
 		goto out;
 	stats_run_slots(&x, f, pass, &sl);
-	for (size_t i = 0; i < f->n_inc; i++) {
-		/* Without a start there is nothing to measure from. */
-		undated += sl.slot[i] == STATS_SLOT_UNKNOWN ||
-		           sl.slot[i] == STATS_SLOT_UNSURE;
-		n += (size_t)sl.slot[i] < sl.n;
-	}
 	if (sl.n) {
 		dmin = sl.base;
 		dmax = sl.base + (int64_t)sl.n - 1;
@@ -127,12 +121,16 @@ enum pm_status stats_durations_write(struct dbconn *c,
 		size_t row;
 
 		if ((size_t)sl.slot[i] >= sl.n) {
+			/* Without a start there is nothing to measure from. */
+			undated += sl.slot[i] == STATS_SLOT_UNKNOWN ||
+			           sl.slot[i] == STATS_SLOT_UNSURE;
 			pl[i] = LEFT_OUT;
 			continue;
 		}
 		row = (size_t)(sl.base + sl.slot[i] - x.lo);
 		pl[i] = (uint16_t)(row << 2 | in->detection);
 		incidents[row]++;
+		n++;
 		for (int m = 0; m < STATS_METRICS; m++)
 			sizes[row * N_SAMPLES + m] += in->dur[m] >= 0;
 		sizes[row * N_SAMPLES + STATS_METRICS + in->detection] +=
@@ -201,14 +199,5 @@ enum pm_status stats_durations(struct dbconn *c, const struct taxonomy *tax,
                                const struct stats_request *r, json_t **out,
                                struct pm_error *err)
 {
-	struct buf text = BUF_INIT;
-	enum pm_status st = stats_durations_write(c, tax, r, &text, err);
-
-	*out = NULL;
-	if (st == PM_OK &&
-	    !(*out = json_loadb(text.ptr, text.len, 0, NULL)))
-		st = pm_error_set(err, PM_INTERNAL, "stats", 0,
-		                  "durations: the answer could not be read");
-	buf_release(&text);
-	return st;
+	return stats_run_read(stats_durations_write, c, tax, r, out, err);
 }

@@ -356,13 +356,5 @@ enum pm_status stats_action_items(struct dbconn *c, const struct taxonomy *tax,
                                   const struct stats_request *r, json_t **out,
                                   struct pm_error *err)
 {
-	struct buf text = BUF_INIT;
-	enum pm_status st = stats_action_items_write(c, tax, r, &text, err);
-
-	*out = NULL;
-	if (st == PM_OK && !(*out = json_loadb(text.ptr, text.len, 0, NULL)))
-		st = pm_error_set(err, PM_INTERNAL, "stats", 0,
-		                  "action items: the answer could not be read");
-	buf_release(&text);
-	return st;
+	return stats_run_read(stats_action_items_write, c, tax, r, out, err);
 }

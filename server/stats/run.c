@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pmkb/base/buf.h"
 #include "pmkb/base/civil.h"
 #include "pmkb/base/log.h"
 #include "pmkb/base/text.h"
@@ -325,4 +326,20 @@ void stats_day_text(int64_t day, char *out, size_t size)
 
 	civil_from_days(day, &y, &m, &d);
 	snprintf(out, size, "%04lld-%02d-%02d", (long long)y, m, d);
+}
+
+enum pm_status stats_run_read(stats_write_fn write, struct dbconn *c,
+                              const struct taxonomy *tax,
+                              const struct stats_request *r, json_t **out,
+                              struct pm_error *err)
+{
+	struct buf text = BUF_INIT;
+	enum pm_status st = write(c, tax, r, &text, err);
+
+	*out = NULL;
+	if (st == PM_OK && !(*out = json_loadb(text.ptr, text.len, 0, NULL)))
+		st = pm_error_set(err, PM_INTERNAL, "stats", 0,
+		                  "stats: the answer could not be read");
+	buf_release(&text);
+	return st;
 }

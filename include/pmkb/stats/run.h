@@ -84,6 +84,15 @@ enum pm_status stats_run_pass(const struct stats_run *x,
                               struct pm_error *err);
 
 /*
+ * The answer of write read back as jansson values (*out owned), for the
+ * CSV, Markdown, command-line and Slack forms of a written answer.
+ */
+enum pm_status stats_run_read(stats_write_fn write, struct dbconn *c,
+                              const struct taxonomy *tax,
+                              const struct stats_request *r, json_t **out,
+                              struct pm_error *err);
+
+/*
  * Fixes the periods to answer for: from/to when given, else the first and
  * last period with data (dmin > dmax: none).
  */

@@ -180,6 +180,14 @@ typedef enum pm_status (*stats_fn)(struct dbconn *c,
 				   const struct stats_request *r,
 				   json_t **out, struct pm_error *err);
 
+/* The same for the answers written as JSON text onto out
+ * (stats_durations_write(), stats_action_items_write()). */
+typedef enum pm_status (*stats_write_fn)(struct dbconn *c,
+					 const struct taxonomy *tax,
+					 const struct stats_request *r,
+					 struct buf *out,
+					 struct pm_error *err);
+
 /*
  * Incidents by cause per period (see the file comment):
  *   {"period", "mode", "fiscal_start_month", "time_zone", "from", "to",

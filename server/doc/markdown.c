@@ -2,11 +2,12 @@
  * Markdown bodies through cmark-gfm: see include/pmkb/doc/markdown.h.
  *
  * One parse gives the AST; one walk over it collects the plain text, the
- * title (first heading), the heading anchors and the task-list actions;
- * cmark's own HTML renderer then writes the HTML, which keeps its safety
- * (raw HTML omitted, dangerous URLs dropped) entirely cmark's business.
- * The heading ids are spliced into that HTML afterwards: every "<hN>" in
- * safe output comes from a heading, because all text is escaped.
+ * title (first heading), the heading anchors (doc/anchors.h) and the
+ * task-list actions; cmark's own HTML renderer then writes the HTML, which
+ * keeps its safety (raw HTML omitted, dangerous URLs dropped) entirely
+ * cmark's business. The heading ids are spliced into that HTML
+ * afterwards: every "<hN>" in safe output comes from a heading, because
+ * all text is escaped.
  *
  * Code blocks in a language highlight.c knows are the one exception to
  * "cmark writes the HTML": before rendering, each is replaced by a custom
@@ -25,10 +26,9 @@
 
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm.h>
-#include <utf8proc.h>
 
-#include "pmkb/base/hash.h"
 #include "pmkb/base/buf.h"
+#include "pmkb/doc/anchors.h"
 #include "pmkb/doc/frontmatter.h"
 #include "pmkb/doc/highlight.h"
 #include "pmkb/doc/markdown.h"
@@ -43,9 +43,6 @@
 #define MD_OPTIONS                                     \
 	(CMARK_OPT_DEFAULT | CMARK_OPT_GITHUB_PRE_LANG | \
 	 CMARK_OPT_VALIDATE_UTF8 | CMARK_OPT_FOOTNOTES)
-/* Long enough for any real heading; keeps URLs with anchors sane. */
-#define ANCHOR_MAX 200
-
 /*
  * Shapes that cmark-gfm 0.29 parses in more than linear time or memory
  * are refused before parsing (see markdown_costly()). Brackets: "![[]()"
@@ -383,164 +380,6 @@ static void inline_text(cmark_node *n, struct buf *out)
 	cmark_iter_free(it);
 }
 
-static void add_codepoint(struct buf *b, utf8proc_int32_t cp)
-{
-	utf8proc_uint8_t enc[4];
-	utf8proc_ssize_t n = utf8proc_encode_char(cp, enc);
-
-	buf_add(b, enc, (size_t)n);
-}
-
-/*
- * The anchors given so far, each with the next suffix to try when it
- * repeats. A hash set, because a 4 MiB body can hold a million headings
- * and most of them could be the same ("#" alone gives "section").
- */
-struct anchor_slot {
-	char *id;
-	size_t next;
-};
-
-struct anchor_set {
-	struct anchor_slot *slots;
-	size_t n, cap; /* cap is 0 or a power of two */
-};
-
-/* The slot holding id, or the empty slot where it would go. */
-static struct anchor_slot *anchor_slot(struct anchor_set *set, const char *id)
-{
-	size_t i = (size_t)hash_str(id) & (set->cap - 1);
-
-	while (set->slots[i].id && strcmp(set->slots[i].id, id))
-		i = (i + 1) & (set->cap - 1);
-	return &set->slots[i];
-}
-
-static void anchor_add(struct anchor_set *set, const char *id)
-{
-	struct anchor_slot *old = set->slots, *slot;
-	size_t i, old_cap = set->cap;
-
-	/* Keep the load under a half so that probes stay short. */
-	if (2 * (set->n + 1) > set->cap) {
-		set->cap = set->cap ? 2 * set->cap : 64;
-		set->slots = xcalloc(set->cap, sizeof(*set->slots));
-		for (i = 0; i < old_cap; i++)
-			if (old[i].id)
-				*anchor_slot(set, old[i].id) = old[i];
-		free(old);
-	}
-	slot = anchor_slot(set, id);
-	slot->id = xstrdup(id);
-	slot->next = 1;
-	set->n++;
-}
-
-static void anchor_set_release(struct anchor_set *set)
-{
-	size_t i;
-
-	for (i = 0; i < set->cap; i++)
-		free(set->slots[i].id);
-	free(set->slots);
-}
-
-/*
- * GitHub's anchor for a heading: lower-cased, letters, marks, numbers, '-'
- * and '_' kept (Japanese included), each space a '-', everything else
- * dropped. Repeats get "-1", "-2"... as on GitHub. The anchor is added to
- * ids (in document order) and to seen.
- */
-static void heading_anchor(const char *s, size_t len, struct anchor_set *seen,
-			   struct pm_list *ids, struct buf *out)
-{
-	const utf8proc_uint8_t *u = (const utf8proc_uint8_t *)s;
-	utf8proc_int32_t cp;
-	utf8proc_ssize_t n;
-	struct anchor_slot *slot;
-	size_t i = 0, base;
-	char *base_id;
-
-	buf_reset(out);
-	while (i < len && out->len < ANCHOR_MAX) {
-		n = utf8proc_iterate(u + i, (utf8proc_ssize_t)(len - i), &cp);
-		if (n <= 0) {
-			i++;
-			continue;
-		}
-		i += (size_t)n;
-		switch (utf8proc_category(cp)) {
-		case UTF8PROC_CATEGORY_LU:
-		case UTF8PROC_CATEGORY_LL:
-		case UTF8PROC_CATEGORY_LT:
-		case UTF8PROC_CATEGORY_LM:
-		case UTF8PROC_CATEGORY_LO:
-		case UTF8PROC_CATEGORY_MN:
-		case UTF8PROC_CATEGORY_MC:
-		case UTF8PROC_CATEGORY_ME:
-		case UTF8PROC_CATEGORY_ND:
-		case UTF8PROC_CATEGORY_NL:
-		case UTF8PROC_CATEGORY_NO:
-			add_codepoint(out, utf8proc_tolower(cp));
-			break;
-		case UTF8PROC_CATEGORY_ZS:
-			buf_addch(out, '-');
-			break;
-		default:
-			if (cp == '-' || cp == '_')
-				buf_addch(out, (char)cp);
-			break;
-		}
-	}
-	if (!out->len)
-		buf_addstr(out, "section");
-	if (seen->cap && (slot = anchor_slot(seen, out->ptr))->id) {
-		/* "a" repeated: try a-1, a-2... from where we left off. */
-		base = out->len;
-		base_id = xstrdup(out->ptr);
-		do {
-			slot = anchor_slot(seen, base_id);
-			buf_setlen(out, base);
-			buf_addf(out, "-%zu", slot->next++);
-		} while (anchor_slot(seen, out->ptr)->id);
-		free(base_id);
-	}
-	anchor_add(seen, out->ptr);
-	pm_list_add(ids, out->ptr);
-}
-
-/*
- * Copies html into out with id="..." added to each "<hN>" in order. When
- * the count does not match the headings seen (it always should), the HTML
- * is left without anchors rather than with wrong ones.
- */
-static void add_anchors(struct buf *out, const char *html,
-			const struct pm_list *ids)
-{
-	const char *p, *q;
-	size_t count = 0, k = 0;
-
-	for (p = html; (q = strstr(p, "<h")); p = q + 2)
-		if (q[2] >= '1' && q[2] <= '6' && q[3] == '>')
-			count++;
-	if (count != ids->n) {
-		buf_addstr(out, html);
-		return;
-	}
-	for (p = html; (q = strstr(p, "<h")); p = q + 2) {
-		buf_add(out, p, (size_t)(q - p) + 2);
-		if (q[2] >= '1' && q[2] <= '6' && q[3] == '>') {
-			buf_addch(out, q[2]);
-			buf_addstr(out, " id=\"");
-			buf_add_html(out, ids->v[k], strlen(ids->v[k]));
-			buf_addch(out, '"');
-			k++;
-			q++;
-		}
-	}
-	buf_addstr(out, p);
-}
-
 /*
  * The links of a task's paragraph as a JSON array of [label, url] (owned),
  * or NULL: the item's text keeps only the labels, and the links are put
@@ -785,9 +624,8 @@ static void add_related(struct postmortem *pm, const char *url)
 static void markdown_render_parsed(struct postmortem *pm, const char *body,
 				   size_t len, int first_line)
 {
-	struct buf text = BUF_INIT, html = BUF_INIT, anchor = BUF_INIT;
-	struct pm_list ids = { 0 };
-	struct anchor_set seen = { 0 };
+	struct buf text = BUF_INIT, html = BUF_INIT;
+	struct anchors anchors = ANCHORS_INIT;
 	struct md_budget budget = { 0 }, *outer = md_current;
 	cmark_parser *parser = NULL;
 	cmark_node *doc = NULL, *cur;
@@ -842,9 +680,8 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 				heading_start = text.len;
 				break;
 			}
-			heading_anchor(text.ptr + heading_start,
-				       text.len - heading_start, &seen, &ids,
-				       &anchor);
+			anchors_add(&anchors, text.ptr + heading_start,
+				    text.len - heading_start);
 			if (!pm->title)
 				take_title(pm, text.ptr + heading_start,
 					   text.len - heading_start);
@@ -873,7 +710,7 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 	cmark_iter_free(it);
 	end_line(&text);
 
-	add_anchors(&html, raw, &ids);
+	anchors_splice(&anchors, &html, raw);
 	free(raw);
 
 	free(pm->html);
@@ -881,9 +718,7 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 	free(pm->text);
 	pm->text = buf_detach(&text, NULL);
 
-	anchor_set_release(&seen);
-	pm_list_release(&ids);
-	buf_release(&anchor);
+	anchors_release(&anchors);
 	cmark_node_free(doc);
 	cmark_parser_free(parser);
 out:

@@ -161,7 +161,7 @@ class LoginCsrf(unittest.TestCase):
 
 class LivenessUnderLoad(unittest.TestCase):
     """/healthz answers while every worker waits: logins are stuck on the
-    database's write lock, which this test holds."""
+    sessions database's write lock, which this test holds."""
 
     def connect(self, port, request):
         s = socket.create_connection(('127.0.0.1', port), timeout=60)
@@ -177,15 +177,25 @@ class LivenessUnderLoad(unittest.TestCase):
                  b'Content-Type: application/x-www-form-urlencoded\r\n'
                  b'Content-Length: %d\r\nConnection: close\r\n\r\n'
                  % len(body)) + body
-        lock = sqlite3.connect(db, isolation_level=None, timeout=30)
+        lock = None
         stuck = []
         try:
             with Server(db=db, args=['--auth', 'token',
                                      '--threads', '2']) as srv:
-                # A login writes its session: with the write lock held
-                # here, each waits (up to the 10 s busy timeout) in a
-                # worker. Eight of them fill both workers and both of the
-                # threads that read requests, if those ran handlers.
+                # A login writes its session into the sessions database
+                # (the index's own write lock would hold up none: a login
+                # only tries that one). With the sessions database's
+                # write lock held here, each login waits in a worker, up
+                # to the 10 s busy timeout, or for the one that waits.
+                # Eight of them fill both workers and both of the threads
+                # that read requests, if those ran handlers. One login
+                # first creates the sessions database.
+                first = self.connect(srv.port, login)
+                self.assertTrue(first.recv(4096).startswith(
+                    b'HTTP/1.1 303'))
+                first.close()
+                lock = sqlite3.connect(db + '-sessions',
+                                       isolation_level=None, timeout=30)
                 lock.execute('BEGIN IMMEDIATE')
                 stuck = [self.connect(srv.port, login) for _ in range(8)]
                 probe = self.connect(
@@ -209,7 +219,8 @@ class LivenessUnderLoad(unittest.TestCase):
         finally:
             for s in stuck:
                 s.close()
-            lock.close()
+            if lock:
+                lock.close()
             shutil.rmtree(tmp, ignore_errors=True)
 
 

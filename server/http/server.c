@@ -2,12 +2,12 @@
  * libmicrohttpd glue: the request lifecycle, caps, access control,
  * headers, metrics and logs.
  *
- * Lifecycle of a connection:
+ * Lifecycle of a connection (http/conns.h keeps the table):
  *   accept     the policy refuses it (closes at once) past
  *              --max-connections, or --max-per-ip from one address
  *   started    tracked, with a deadline to send a whole request
- *              (--request-timeout); the reaper thread answers 408 and
- *              closes connections past their deadline (slow clients)
+ *              (--request-timeout); the reaper answers 408 and closes
+ *              connections past their deadline (slow clients)
  *   closed     untracked
  *
  * Lifecycle of a request:
@@ -28,23 +28,20 @@
  * for --shutdown-timeout (answers then say Connection: close), then stop
  * the daemon, which closes what is left.
  */
-#include <arpa/inet.h>
-#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdatomic.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "pmkb/http/auth.h"
 #include "pmkb/base/config.h"
 #include "pmkb/base/log.h"
+#include "pmkb/http/conns.h"
 #include "pmkb/http/metrics.h"
 #include "pmkb/http/routes.h"
 #include "pmkb/http/server.h"
@@ -60,40 +57,12 @@ static const char csp[] =
 	"img-src 'self' data:; connect-src 'self'; object-src 'none'; "
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-static const char timeout_answer[] =
-	"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
-	"Content-Type: application/json; charset=utf-8\r\n"
-	"Content-Length: 46\r\n\r\n"
-	"{\"error\":\"the request took too long to arrive\"}";
-
-/* How often the reaper looks for connections past their deadline. */
-#define REAP_EVERY_MS 250
-
-/* A connection, from accept to close. */
-struct server_conn {
-	struct server_conn *prev, *next;
-	int fd;
-	struct net_addr addr;
-	/* CLOCK_MONOTONIC ns by which a whole request must be in; 0: none. */
-	atomic_int_fast64_t deadline;
-};
-
 struct server {
 	struct MHD_Daemon *daemon;
 	struct app *app;
 	unsigned port;
 	atomic_uint_fast64_t next_id;
-	int64_t request_timeout_ns, idle_ns;
-	unsigned max_connections, max_per_ip;
-
-	/* Tracked connections, under lock; the reaper reads them. */
-	pthread_mutex_t lock;
-	struct server_conn *conns;
-	unsigned n_conns;
-	pthread_t reaper;
-	pthread_cond_t reaper_wake;
-	int reaper_started, reaper_stop;
-
+	struct conns *conns; /* open connections and their deadlines */
 	atomic_int in_flight; /* requests seen and not completed */
 	atomic_int stopping;  /* answers say Connection: close */
 	struct auth *auth;
@@ -229,7 +198,7 @@ static enum MHD_Result queue(struct server *srv, struct request *req,
 	req->status = rep->status;
 	/* Answered: a slow handler is not a slow client. */
 	if (req->track)
-		atomic_store(&req->track->deadline, 0);
+		conns_request_in(req->track);
 	metrics_observe(srv->metrics, req->route, rep->status,
 			now_ns() - req->started_ns);
 	log_request(req, rep->status);
@@ -427,7 +396,7 @@ static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind,
 	return MHD_YES;
 }
 
-static struct server_conn *conn_of(struct MHD_Connection *c)
+static struct conn *conn_of(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -468,7 +437,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	req->peer = ci ? ci->client_addr : NULL;
 	if (req->track)
 		snprintf(req->auth.client, sizeof(req->auth.client), "%s",
-			 req->track->addr.text);
+			 conns_client(req->track));
 	buf_init(&req->body, 0);
 	atomic_fetch_add(&srv->in_flight, 1);
 	return req;
@@ -566,7 +535,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		req->rep->status = 200;
 		/* All in: a slow handler is not a slow client. */
 		if (req->track)
-			atomic_store(&req->track->deadline, 0);
+			conns_request_in(req->track);
 		MHD_suspend_connection(conn);
 		workers_push(srv->workers, req);
 		return MHD_YES;
@@ -594,8 +563,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	 * connection that merely sat idle: libmicrohttpd closes it first.)
 	 */
 	if (req->track)
-		atomic_store(&req->track->deadline,
-			     now_ns() + srv->idle_ns + srv->request_timeout_ns);
+		conns_request_done(srv->conns, req->track);
 	atomic_fetch_sub(&srv->in_flight, 1);
 	if (req->rep) {
 		reply_clear(req->rep);
@@ -606,47 +574,27 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	*req_cls = NULL;
 }
 
-/* Counts the tracked connections from a (lock held). */
-static unsigned count_from(const struct server *srv, const struct net_addr *a)
-{
-	unsigned n = 0;
-
-	for (const struct server_conn *c = srv->conns; c; c = c->next)
-		if (c->addr.family == a->family &&
-		    !memcmp(c->addr.bytes, a->bytes, sizeof(a->bytes)))
-			n++;
-	return n;
-}
-
-/*
- * Refuses a connection past the limits. Two workers accepting at the same
- * moment may let one or two more in: the limits are for protection, not
- * for accounting.
- */
+/* Refuses a connection past the limits (http/conns.h). */
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr,
 				 socklen_t addrlen)
 {
 	struct server *srv = cls;
 	struct net_addr a;
-	int refuse = 0;
+	enum conns_verdict v;
 
 	/* Stopping: new connections are closed at once (see server_stop). */
 	if (atomic_load(&srv->stopping))
 		return MHD_NO;
 	net_addr_from_sockaddr(&a, addr);
-	pthread_mutex_lock(&srv->lock);
-	if (srv->n_conns >= srv->max_connections)
-		refuse = 1;
-	else if (count_from(srv, &a) >= srv->max_per_ip)
-		refuse = 2;
-	pthread_mutex_unlock(&srv->lock);
-	if (refuse) {
-		metrics_refused(srv->metrics, refuse == 2);
-		log_kv(LOG_INFO, "http.refused", "client", a.text, "why",
-		       refuse == 2 ? "per-address limit" : "connection limit",
-		       NULL);
-	}
-	return refuse ? MHD_NO : MHD_YES;
+	v = conns_admit(srv->conns, &a);
+	if (v == CONNS_ADMIT)
+		return MHD_YES;
+	metrics_refused(srv->metrics, v == CONNS_PER_ADDRESS);
+	log_kv(LOG_INFO, "http.refused", "client", a.text, "why",
+	       v == CONNS_PER_ADDRESS ? "per-address limit"
+				      : "connection limit",
+	       NULL);
+	return MHD_NO;
 }
 
 static void on_connection(void *cls, struct MHD_Connection *connection,
@@ -654,7 +602,6 @@ static void on_connection(void *cls, struct MHD_Connection *connection,
 			  enum MHD_ConnectionNotificationCode toe)
 {
 	struct server *srv = cls;
-	struct server_conn *c = *socket_context;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(
@@ -662,81 +609,15 @@ static void on_connection(void *cls, struct MHD_Connection *connection,
 		const union MHD_ConnectionInfo *ad = MHD_get_connection_info(
 			connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
-		c = xcalloc(1, sizeof(*c));
-		c->fd = fd ? fd->connect_fd : -1;
-		net_addr_from_sockaddr(&c->addr, ad ? ad->client_addr : NULL);
-		atomic_init(&c->deadline, now_ns() + srv->request_timeout_ns);
-		pthread_mutex_lock(&srv->lock);
-		c->next = srv->conns;
-		if (srv->conns)
-			srv->conns->prev = c;
-		srv->conns = c;
-		srv->n_conns++;
-		pthread_mutex_unlock(&srv->lock);
-		*socket_context = c;
+		*socket_context = conns_add(srv->conns,
+					    fd ? fd->connect_fd : -1,
+					    ad ? ad->client_addr : NULL);
 		return;
 	}
-	if (!c)
-		return;
-	/*
-	 * libmicrohttpd reports the close before it closes the socket, so
-	 * once c is unlinked here the reaper can no longer touch the fd.
-	 */
-	pthread_mutex_lock(&srv->lock);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		srv->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	srv->n_conns--;
-	pthread_mutex_unlock(&srv->lock);
-	free(c);
+	/* Reported before libmicrohttpd closes the socket (conns.h). */
+	if (*socket_context)
+		conns_remove(srv->conns, *socket_context);
 	*socket_context = NULL;
-}
-
-/*
- * The reaper: a connection that has not delivered a whole request by its
- * deadline (a slowloris trickling headers, a stalled upload) gets a 408
- * written straight to the socket, which libmicrohttpd is only reading
- * from at that point, and is shut down; libmicrohttpd then sees the end
- * of the stream and closes it.
- */
-static void *reaper_main(void *arg)
-{
-	struct server *srv = arg;
-	struct timespec until;
-
-	pthread_mutex_lock(&srv->lock);
-	while (!srv->reaper_stop) {
-		int64_t now = now_ns();
-
-		for (struct server_conn *c = srv->conns; c; c = c->next) {
-			int64_t d = atomic_load(&c->deadline);
-			ssize_t n;
-
-			if (!d || d > now || c->fd < 0)
-				continue;
-			atomic_store(&c->deadline, 0);
-			n = send(c->fd, timeout_answer,
-				 sizeof(timeout_answer) - 1,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-			(void)n;
-			shutdown(c->fd, SHUT_RDWR);
-			metrics_timed_out(srv->metrics);
-			log_kv(LOG_INFO, "http.timeout", "client", c->addr.text,
-			       NULL);
-		}
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += REAP_EVERY_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&srv->reaper_wake, &srv->lock, &until);
-	}
-	pthread_mutex_unlock(&srv->lock);
-	return NULL;
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -762,13 +643,7 @@ static void server_free(struct server *srv)
 {
 	if (!srv)
 		return;
-	if (srv->reaper_started) {
-		pthread_mutex_lock(&srv->lock);
-		srv->reaper_stop = 1;
-		pthread_cond_signal(&srv->reaper_wake);
-		pthread_mutex_unlock(&srv->lock);
-		pthread_join(srv->reaper, NULL);
-	}
+	conns_free(srv->conns);
 	workers_stop(srv->workers);
 	if (srv->app) {
 		srv->app->auth = NULL;
@@ -777,8 +652,6 @@ static void server_free(struct server *srv)
 	}
 	auth_free(srv->auth);
 	metrics_free(srv->metrics);
-	pthread_cond_destroy(&srv->reaper_wake);
-	pthread_mutex_destroy(&srv->lock);
 	free(srv);
 }
 
@@ -789,7 +662,7 @@ enum pm_status server_start(struct server **out, struct app *app,
 	struct server *srv = xcalloc(1, sizeof(*srv));
 	struct addrinfo hints = { 0 }, *ai = NULL;
 	struct auth_settings as;
-	pthread_condattr_t ca;
+	struct conns_limits lim;
 	char port[8];
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
@@ -800,15 +673,10 @@ enum pm_status server_start(struct server **out, struct app *app,
 
 	*out = NULL;
 	srv->app = app;
-	pthread_mutex_init(&srv->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&srv->reaper_wake, &ca);
-	pthread_condattr_destroy(&ca);
-	srv->request_timeout_ns = (int64_t)cfg->request_timeout * 1000000000;
-	srv->idle_ns = (int64_t)cfg->timeout * 1000000000;
-	srv->max_connections = (unsigned)cfg->max_connections;
-	srv->max_per_ip = (unsigned)cfg->max_per_ip;
+	lim.max_connections = (unsigned)cfg->max_connections;
+	lim.max_per_ip = (unsigned)cfg->max_per_ip;
+	lim.request_timeout_ns = (int64_t)cfg->request_timeout * 1000000000;
+	lim.idle_ns = (int64_t)cfg->timeout * 1000000000;
 	while (routes[n_routes].method)
 		n_routes++;
 	srv->metrics = metrics_new(n_routes);
@@ -842,12 +710,8 @@ enum pm_status server_start(struct server **out, struct app *app,
 	app->auth = srv->auth;
 	app->metrics = srv->metrics;
 	app->server = srv;
-	if (pthread_create(&srv->reaper, NULL, reaper_main, srv)) {
-		rc = pm_error_set(err, PM_INTERNAL, "server", 0,
-				  "cannot start a thread");
+	if ((rc = conns_new(&srv->conns, &lim, srv->metrics, err)) != PM_OK)
 		goto out;
-	}
-	srv->reaper_started = 1;
 	if ((rc = workers_start(&srv->workers, (unsigned)cfg->threads,
 				run_request, err)) != PM_OK)
 		goto out;
@@ -898,9 +762,7 @@ unsigned server_port(const struct server *srv)
 void server_counts(struct server *srv, unsigned *connections,
 		   unsigned *in_flight)
 {
-	pthread_mutex_lock(&srv->lock);
-	*connections = srv->n_conns;
-	pthread_mutex_unlock(&srv->lock);
+	*connections = conns_count(srv->conns);
 	*in_flight = (unsigned)atomic_load(&srv->in_flight);
 }
 

@@ -16,7 +16,7 @@
 
 struct app;
 struct MHD_Connection;
-struct server_conn;
+struct conn;
 
 /* Per-request state, freed when libmicrohttpd reports completion. */
 struct request {
@@ -38,7 +38,7 @@ struct request {
 	int seen;		   /* the first call has happened */
 	int nul_in_path;	   /* "%00" in the path as sent */
 	int status;		   /* answered with this status */
-	struct server_conn *track; /* its connection's deadline */
+	struct conn *track;	   /* its connection (http/conns.h) */
 	struct reply *rep;	   /* owned: a worker's, to be queued */
 };
 

@@ -18,6 +18,7 @@
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
+#include "pmkb/doc/keywords.h"
 #include "pmkb/doc/learning.h"
 #include "pmkb/doc/tasklines.h"
 #include "pmkb/ingest/recurqueue.h"
@@ -290,90 +291,6 @@ static void content_hash(const struct index_batch *b, const char *data,
 	sodium_bin2hex(hex, 33, out, sizeof(out));
 }
 
-/*
- * Words for the keywords column: causes (with their labels, so that インフラ
- * finds infrastructure), services and tags.
- */
-/* Distinct identifier parts added per file at most. */
-#define MAX_PARTS 2000
-
-static int is_ident_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_';
-}
-
-/*
- * Adds the parts of the identifiers in s to out, so that a search for
- * "semaphore" finds HybridPrioritySemaphore and "lag" finds replica_lag:
- * CamelCase and snake_case words (ASCII) split at each upper-case letter
- * that follows a lower-case one and at each underscore. Each part once.
- */
-static void identifier_parts(const char *s, struct buf *out)
-{
-	struct pm_list seen = { 0 };
-
-	for (const char *p = s; p && *p && seen.n < MAX_PARTS;) {
-		const char *w = p, *e;
-		int split = 0;
-
-		if (!is_ident_char(*p)) {
-			p++;
-			continue;
-		}
-		for (e = w; is_ident_char(*e); e++)
-			split |= *e == '_' ||
-				 (e > w && e[-1] >= 'a' && e[-1] <= 'z' &&
-				  *e >= 'A' && *e <= 'Z');
-		p = e;
-		if (!split || e - w > 100)
-			continue;
-		for (const char *q = w; q < e;) {
-			const char *r = q + 1;
-			char part[101];
-
-			if (*q == '_') {
-				q++;
-				continue;
-			}
-			while (r < e && *r != '_' &&
-			       !(r[-1] >= 'a' && r[-1] <= 'z' && *r >= 'A' &&
-				 *r <= 'Z'))
-				r++;
-			snprintf(part, sizeof(part), "%.*s", (int)(r - q), q);
-			if (r - q > 1 && !pm_list_has(&seen, part)) {
-				pm_list_add(&seen, part);
-				buf_addf(out, "%s ", part);
-			}
-			q = r;
-		}
-	}
-	pm_list_release(&seen);
-}
-
-static void keywords(const struct index_batch *b, const struct postmortem *pm,
-		     struct buf *out)
-{
-	for (size_t i = 0; i < pm->causes.n; i++) {
-		const struct pm_cause *c = taxonomy_find(b->tax, pm->causes.v[i]);
-
-		buf_addf(out, "%s ", pm->causes.v[i]);
-		if (c)
-			buf_addf(out, "%s %s ", c->label, c->label_ja);
-	}
-	for (size_t i = 0; i < pm->services.n; i++)
-		buf_addf(out, "%s ", pm->services.v[i]);
-	for (size_t i = 0; i < pm->tags.n; i++)
-		buf_addf(out, "%s ", pm->tags.v[i]);
-	/* Front-matter values under keys pmkb does not know (affected:). */
-	if (pm->extra && *pm->extra)
-		buf_addf(out, "%s ", pm->extra);
-	identifier_parts(pm->extra, out);
-	identifier_parts(pm->title, out);
-	identifier_parts(pm->text, out);
-	buf_trim(out);
-}
-
 static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
@@ -616,7 +533,7 @@ static enum pm_status put_row(struct index_batch *b, const char *path,
 
 	if (!s)
 		goto out;
-	keywords(b, pm, &kw);
+	keywords_write(b->tax, pm, &kw);
 	for (int i = 0; i < 5; i++)
 		lists[i] = srcs[i]->n ? pm_list_dumps(srcs[i]) : xstrdup("[]");
 	if (pm->severity)

@@ -113,9 +113,10 @@ static void search_key(struct buf *key, int listing,
 		       const struct search_request *sr,
 		       const struct taxonomy *tax)
 {
-	const char *v[] = { sr->q,	 sr->cause,  sr->service,
-			    sr->severity, sr->tag,    sr->status,
-			    sr->year,	 sr->from,   sr->to };
+	const struct url_filters *u = &sr->url;
+	const char *v[] = { sr->q,	 u->cause, u->service, u->severity,
+			    u->tag,	 u->status, u->year,   u->from,
+			    u->to };
 
 	buf_addf(key, "%d %d %d %d %d %p", listing, sr->limit, sr->offset,
 		 (int)sr->sort, sr->facets, (const void *)tax);
@@ -246,14 +247,14 @@ static void run_search(struct request *req, struct reply *rep, int listing)
 	sr.facets = !csv && (!listing || request_arg(req, "facets") != NULL);
 	sr.no_snippets = csv;
 	sr.base_url = "";
-	sr.cause = request_arg(req, "cause");
-	sr.service = request_arg(req, "service");
-	sr.severity = request_arg(req, "severity");
-	sr.tag = request_arg(req, "tag");
-	sr.status = request_arg(req, "status");
-	sr.year = request_arg(req, "year");
-	sr.from = request_arg(req, "from");
-	sr.to = request_arg(req, "to");
+	sr.url.cause = request_arg(req, "cause");
+	sr.url.service = request_arg(req, "service");
+	sr.url.severity = request_arg(req, "severity");
+	sr.url.tag = request_arg(req, "tag");
+	sr.url.status = request_arg(req, "status");
+	sr.url.year = request_arg(req, "year");
+	sr.url.from = request_arg(req, "from");
+	sr.url.to = request_arg(req, "to");
 	if (!listing && !sr.q) {
 		reply_error(rep, 400, "q: missing (the search query)");
 		return;

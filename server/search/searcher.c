@@ -2,9 +2,10 @@
  * Search and listing: see include/pmkb/search/searcher.h for the contract.
  *
  * Map:
- *   filters      the query's filters and the URL's, as bound parameters
- *                of a fixed set of statements (NULL: filter unused), so
- *                every filter combination shares one cached statement
+ *   filters      the query's filters and the URL's (filters.c), as
+ *                bound parameters of a fixed set of statements (NULL:
+ *                filter unused), so every filter combination shares one
+ *                cached statement
  *   count/facets the match set read once as bare rowids, then filtered,
  *                counted and faceted in memory (docmeta.c: one array
  *                lookup per match); exact words (quoted) are checked in
@@ -42,6 +43,7 @@
 #include "pmkb/base/xalloc.h"
 #include "pmkb/search/docmeta.h"
 #include "pmkb/search/facets.h"
+#include "pmkb/search/filters.h"
 #include "pmkb/search/ranking.h"
 #include "pmkb/search/results.h"
 
@@ -53,7 +55,10 @@
  */
 #define RANK_MAX 5000
 
-/* Parameter numbers shared by every statement below. */
+/*
+ * Parameter numbers shared by every statement below; the list filters
+ * follow P_MATCH in search/filters.h's order (P_CAUSE_Q + FL_*).
+ */
 enum {
 	P_MATCH = 1,
 	P_CAUSE_Q,
@@ -77,7 +82,8 @@ enum {
 	P_YEAR,
 };
 
-#define LIST_SLOTS (P_STATUS - P_CAUSE_Q + 1)
+_Static_assert(P_STATUS - P_CAUSE_Q + 1 == FL_MAX,
+	       "a parameter for each list filter, in filters.h's order");
 
 #define LABEL_IN(n, kind)                                                  \
 	" AND (?" #n " IS NULL OR p.id IN (SELECT l.pm_id FROM labels l"   \
@@ -199,211 +205,13 @@ static const char sql_cut_exact[] =
 	" ON x.id = pm_fts.rowid WHERE pm_fts MATCH ?1 AND " EXACT_X("?3")
 	" ORDER BY pm_fts.rowid DESC LIMIT 1 OFFSET ?2";
 
-
-/* The filters of one request, ready to bind. */
-struct filters {
-	char *lists[LIST_SLOTS]; /* JSON arrays, by P_CAUSE_Q.. order */
-	int sev_max;		 /* -1: unset */
-	int64_t after, before;	 /* INT64_MIN / INT64_MAX: unset */
-	const char *match;	 /* borrowed */
-	int union_only;		 /* match is phrases joined by OR */
-	const char *exclude;	 /* borrowed */
-	int64_t cut;		 /* lowest rowid ranked */
-	char *exact;		 /* quoted words, U+001F apart, or NULL */
-	char *year;		 /* the URL's years, JSON, or NULL */
-	char *sev_q;		 /* the query's severities alone, or NULL */
-	int sev_url;		 /* whether the URL names severities */
-};
-
-/* ---- filters ---- */
-
-/*
- * The intersection of q's list and the URL's (severity and status are
- * single-valued, so both holding means being in both); NULL when neither
- * constrains, "[]" when nothing can match.
- */
-static char *intersect_json(const struct pm_list *q, const struct pm_list *u)
-{
-	struct pm_list both = { NULL, 0, 0 };
-	char *s;
-	size_t i;
-
-	if (!q->n)
-		return pm_list_dumps(u);
-	if (!u->n)
-		return pm_list_dumps(q);
-	for (i = 0; i < q->n; i++)
-		if (pm_list_has(u, q->v[i]))
-			pm_list_add(&both, q->v[i]);
-	s = both.n ? pm_list_dumps(&both) : xstrdup("[]");
-	pm_list_release(&both);
-	return s;
-}
-
-/* Adds the comma-separated values of s to l. */
-static void split_add(struct pm_list *l, const char *s)
-{
-	const char *p = s, *comma;
-	char *v;
-
-	while (p && *p) {
-		comma = strchr(p, ',');
-		v = comma ? xstrndup(p, (size_t)(comma - p)) : xstrdup(p);
-		if (*v)
-			pm_list_add_unique(l, v);
-		free(v);
-		p = comma ? comma + 1 : NULL;
-	}
-}
-
-static void filters_release(struct filters *f)
-{
-	int i;
-
-	for (i = 0; i < LIST_SLOTS; i++)
-		free(f->lists[i]);
-	free(f->exact);
-	free(f->year);
-	free(f->sev_q);
-}
-
-static enum pm_status bad_param(struct pm_error *err, const char *name,
-				const char *why, const char *value)
-{
-	char shown[64];
-	size_t n = strlen(value);
-
-	if (n >= sizeof(shown)) {
-		n = sizeof(shown) - 1;
-		while (n && ((unsigned char)value[n] & 0xC0) == 0x80)
-			n--;
-	}
-	memcpy(shown, value, n);
-	shown[n] = '\0';
-	return pm_error_set(err, PM_INVALID, name, 0, "%s: %s \"%s\"", name,
-			    why, shown);
-}
-
-/*
- * Merges q's filters with the request's URL filters into f. The URL's
- * values are checked like the query's and give PM_INVALID when unknown.
- */
-static enum pm_status filters_build(struct filters *f, const struct pm_query *q,
-				    const struct search_request *req,
-				    const struct taxonomy *tax,
-				    struct pm_error *err)
-{
-	struct pm_list causes = { NULL, 0, 0 }, services = { NULL, 0, 0 };
-	struct pm_list tags = { NULL, 0, 0 }, sevs = { NULL, 0, 0 };
-	struct pm_list statuses = { NULL, 0, 0 }, raw = { NULL, 0, 0 };
-	struct pm_list years = { NULL, 0, 0 };
-	enum pm_status st = PM_OK;
-	char cause[256];
-	const char *canon;
-	int64_t t;
-	size_t i;
-
-	memset(f, 0, sizeof(*f));
-	f->sev_max = q->severity_max_rank;
-	f->after = q->after;
-	f->before = q->before;
-	f->match = q->match;
-	f->union_only = q->union_only;
-	f->exclude = q->exclude;
-	if (q->match && q->exact.n) {
-		struct buf ex = BUF_INIT;
-
-		for (i = 0; i < q->exact.n; i++)
-			buf_addf(&ex, "%s%s", i ? "\x1f" : "", q->exact.v[i]);
-		f->exact = buf_detach(&ex, NULL);
-	}
-	f->cut = INT64_MIN;
-	split_add(&raw, req->cause);
-	for (i = 0; i < raw.n; i++) {
-		canon = taxonomy_cause(tax, raw.v[i], cause, sizeof(cause));
-		if (!canon) {
-			st = bad_param(err, "cause", "unknown cause", raw.v[i]);
-			goto out;
-		}
-		pm_list_add_unique(&causes, canon);
-	}
-	pm_list_release(&raw);
-	split_add(&raw, req->severity);
-	for (i = 0; i < raw.n; i++) {
-		/* As the facet shows it: DOWN from a status page too. */
-		canon = taxonomy_severity_stored(tax, raw.v[i], cause,
-						 sizeof(cause));
-		if (!canon) {
-			st = bad_param(err, "severity", "unknown severity",
-				       raw.v[i]);
-			goto out;
-		}
-		pm_list_add_unique(&sevs, canon);
-	}
-	split_add(&years, req->year);
-	for (i = 0; i < years.n; i++) {
-		const char *y = years.v[i];
-
-		if (strlen(y) != 4 || strspn(y, "0123456789") != 4) {
-			st = bad_param(err, "year", "expects a year like 2017,"
-				       " not", y);
-			goto out;
-		}
-	}
-	split_add(&services, req->service);
-	split_add(&tags, req->tag);
-	split_add(&statuses, req->status);
-	if (req->from && *req->from) {
-		if (query_date(req->from, 0, &t) < 0) {
-			st = bad_param(err, "from", "expects a date like "
-				       "2017-07-01, not", req->from);
-			goto out;
-		}
-		if (t > f->after)
-			f->after = t;
-	}
-	if (req->to && *req->to) {
-		if (query_date(req->to, 1, &t) < 0) {
-			st = bad_param(err, "to", "expects a date like "
-				       "2017-07-31, not", req->to);
-			goto out;
-		}
-		if (t < f->before)
-			f->before = t;
-	}
-	f->lists[P_CAUSE_Q - P_CAUSE_Q] = pm_list_dumps(&q->causes);
-	f->lists[P_CAUSE_U - P_CAUSE_Q] = pm_list_dumps(&causes);
-	f->lists[P_SERVICE_Q - P_CAUSE_Q] = pm_list_dumps(&q->services);
-	f->lists[P_SERVICE_U - P_CAUSE_Q] = pm_list_dumps(&services);
-	f->lists[P_TAG_Q - P_CAUSE_Q] = pm_list_dumps(&q->tags);
-	f->lists[P_TAG_U - P_CAUSE_Q] = pm_list_dumps(&tags);
-	f->lists[P_AUTHOR - P_CAUSE_Q] = pm_list_dumps(&q->authors);
-	f->lists[P_TEAM - P_CAUSE_Q] = pm_list_dumps(&q->teams);
-	f->lists[P_SEVERITY - P_CAUSE_Q] = intersect_json(&q->severities,
-							  &sevs);
-	f->lists[P_STATUS - P_CAUSE_Q] = intersect_json(&q->statuses,
-							&statuses);
-	f->sev_q = pm_list_dumps(&q->severities);
-	f->sev_url = sevs.n > 0;
-	f->year = pm_list_dumps(&years);
-out:
-	pm_list_release(&causes);
-	pm_list_release(&services);
-	pm_list_release(&tags);
-	pm_list_release(&sevs);
-	pm_list_release(&statuses);
-	pm_list_release(&raw);
-	pm_list_release(&years);
-	return st;
-}
-
 static void bind_filters(sqlite3_stmt *s, const struct filters *f)
 {
 	int i;
 
 	if (f->match)
 		sqlite3_bind_text(s, P_MATCH, f->match, -1, SQLITE_STATIC);
-	for (i = 0; i < LIST_SLOTS; i++)
+	for (i = 0; i < FL_MAX; i++)
 		if (f->lists[i])
 			sqlite3_bind_text(s, P_CAUSE_Q + i, f->lists[i], -1,
 					  SQLITE_STATIC);
@@ -424,42 +232,14 @@ static void bind_filters(sqlite3_stmt *s, const struct filters *f)
 		sqlite3_bind_text(s, P_YEAR, f->year, -1, SQLITE_STATIC);
 }
 
-/* Whether f has no condition besides the MATCH expression. */
-/* The facet groups, in the order of the answer's "facets". */
-enum { G_CAUSE, G_SEVERITY, G_SERVICE, G_YEAR, G_MAX };
-
-static const char *const group_name[G_MAX] = { "cause", "severity",
+/* Each facet group's name, field and order. */
+static const char *const group_name[FG_MAX] = { "cause", "severity",
 					       "service", "year" };
-static const enum docmeta_field group_field[G_MAX] = { DM_CAUSE, DM_SEVERITY,
+static const enum docmeta_field group_field[FG_MAX] = { DM_CAUSE, DM_SEVERITY,
 						       DM_SERVICE, DM_YEAR };
-static const enum facet_order group_order[G_MAX] = {
+static const enum facet_order group_order[FG_MAX] = {
 	FACET_BY_COUNT, FACET_BY_COUNT, FACET_BY_COUNT, FACET_BY_VALUE_DESC
 };
-
-/*
- * f without the URL's filter on facet group g, as a shallow copy whose
- * strings stay f's (not to be released); 0 when the URL does not filter
- * g, so that its counts are the match set's.
- */
-static int filters_without(const struct filters *f, int g,
-			   struct filters *out)
-{
-	*out = *f;
-	switch (g) {
-	case G_CAUSE:
-		out->lists[P_CAUSE_U - P_CAUSE_Q] = NULL;
-		return f->lists[P_CAUSE_U - P_CAUSE_Q] != NULL;
-	case G_SERVICE:
-		out->lists[P_SERVICE_U - P_CAUSE_Q] = NULL;
-		return f->lists[P_SERVICE_U - P_CAUSE_Q] != NULL;
-	case G_SEVERITY:
-		out->lists[P_SEVERITY - P_CAUSE_Q] = f->sev_q;
-		return f->sev_url;
-	default:
-		out->year = NULL;
-		return f->year != NULL;
-	}
-}
 
 /* Logs SQLite's message; the user sees only a generic one. */
 static enum pm_status db_fail(struct dbconn *c, struct pm_error *err)
@@ -503,7 +283,7 @@ static enum pm_status sql_facets(struct dbconn *c, const struct filters *f,
 	int rc;
 
 	*total = 0;
-	if (want & (1u << G_SEVERITY | 1u << G_YEAR)) {
+	if (want & (1u << FG_SEVERITY | 1u << FG_YEAR)) {
 		s = dbconn_stmt(c, f->match ? sql_facets_fts : sql_facets_list);
 		if (!s)
 			return db_fail(c, err);
@@ -516,23 +296,23 @@ static enum pm_status sql_facets(struct dbconn *c, const struct filters *f,
 			int64_t n = sqlite3_column_int64(s, 2);
 
 			*total += n;
-			if (sv && want & 1u << G_SEVERITY)
-				facet_add(&out[G_SEVERITY], sv, n);
-			if (yr && strlen(yr) == 4 && want & 1u << G_YEAR)
-				facet_add(&out[G_YEAR], yr, n);
+			if (sv && want & 1u << FG_SEVERITY)
+				facet_add(&out[FG_SEVERITY], sv, n);
+			if (yr && strlen(yr) == 4 && want & 1u << FG_YEAR)
+				facet_add(&out[FG_YEAR], yr, n);
 		}
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
 			return db_fail(c, err);
 	}
-	if (want & 1u << G_SERVICE)
+	if (want & 1u << FG_SERVICE)
 		st = label_facet(c, f,
 				 f->match ? sql_services_fts : sql_services_list,
-				 &out[G_SERVICE], err);
-	if (st == PM_OK && want & 1u << G_CAUSE)
+				 &out[FG_SERVICE], err);
+	if (st == PM_OK && want & 1u << FG_CAUSE)
 		st = label_facet(c, f,
 				 f->match ? sql_causes_fts : sql_causes_list,
-				 &out[G_CAUSE], err);
+				 &out[FG_CAUSE], err);
 	return st;
 }
 
@@ -540,22 +320,22 @@ static enum pm_status run_facets(struct dbconn *c, const struct filters *f,
 				 json_t **facets, int64_t *total,
 				 struct pm_error *err)
 {
-	struct facet out[G_MAX];
+	struct facet out[FG_MAX];
 	struct filters wide;
 	enum pm_status st;
 	int64_t unused;
 	int g;
 
 	memset(out, 0, sizeof(out));
-	st = sql_facets(c, f, (1u << G_MAX) - 1, out, total, err);
-	for (g = 0; g < G_MAX && st == PM_OK; g++) {
+	st = sql_facets(c, f, (1u << FG_MAX) - 1, out, total, err);
+	for (g = 0; g < FG_MAX && st == PM_OK; g++) {
 		if (!filters_without(f, g, &wide))
 			continue;
 		facet_release(&out[g]);
 		st = sql_facets(c, &wide, 1u << g, out, &unused, err);
 	}
 	*facets = json_object();
-	for (g = 0; g < G_MAX; g++)
+	for (g = 0; g < FG_MAX; g++)
 		json_object_set_new(*facets, group_name[g],
 				    facet_json(&out[g], group_order[g]));
 	return st;
@@ -619,23 +399,6 @@ static const char sql_exact_ids[] =
 static int memory_filters(const struct filters *f)
 {
 	return !f->exclude;
-}
-
-static struct docmeta_filter *memory_filter(const struct docmeta *dm,
-					    const struct filters *f)
-{
-	static const enum docmeta_field field[LIST_SLOTS] = {
-		DM_CAUSE, DM_CAUSE, DM_SERVICE, DM_SERVICE, DM_TAG,
-		DM_TAG,	  DM_AUTHOR, DM_TEAM,   DM_SEVERITY, DM_STATUS,
-	};
-	struct docmeta_filter *mf = docmeta_filter_new(dm);
-	int i;
-
-	for (i = 0; i < LIST_SLOTS; i++)
-		docmeta_filter_values(mf, field[i], f->lists[i]);
-	docmeta_filter_values(mf, DM_YEAR, f->year);
-	docmeta_filter_bounds(mf, f->sev_max, f->after, f->before);
-	return mf;
 }
 
 /* The rowids that sql (sql_match_ids, sql_exact_ids) gives for f. */
@@ -718,7 +481,7 @@ static void memory_group(const struct docmeta *dm, const struct filters *f,
 
 	if (!filters_without(f, g, &without))
 		return;
-	mf = memory_filter(dm, &without);
+	mf = filters_docmeta(dm, &without);
 	if (exact->read)
 		docmeta_filter_only(mf, exact->ids, exact->n);
 	docmeta_scan(dm, mf, !f->match, ids, n, 1, 0, &wide);
@@ -752,7 +515,7 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 
 	if ((st = docmeta_current(c, &dm, err)) != PM_OK)
 		goto out;
-	mf = memory_filter(dm, f);
+	mf = filters_docmeta(dm, f);
 	/* Ranking checks the exact words in its own pass (ranking.h). */
 	if (f->exact && !ranked) {
 		st = match_ids(c, sql_exact_ids, f, &exact.ids, &exact.n, err);
@@ -778,7 +541,7 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 		int g;
 
 		*facets = json_object();
-		for (g = 0; g < G_MAX; g++) {
+		for (g = 0; g < FG_MAX; g++) {
 			memory_group(dm, f, g, ids, n, &exact, &scan);
 			json_object_set_new(
 				*facets, group_name[g],
@@ -892,7 +655,7 @@ enum pm_status searcher_write(struct dbconn *c, const struct taxonomy *tax,
 	}
 	if ((st = query_parse(&q, req->q, tax, err)) != PM_OK)
 		goto out;
-	if ((st = filters_build(&f, &q, req, tax, err)) != PM_OK)
+	if ((st = filters_build(&f, &q, &req->url, tax, err)) != PM_OK)
 		goto out;
 	if (dbconn_snapshot(c) != PM_OK) {
 		st = db_fail(c, err);

@@ -118,17 +118,13 @@ static void put(struct index_batch *b, int i, int gen)
 }
 
 /* Filters as the URL gives them. */
-struct url_filters {
-	const char *cause, *severity, *service, *year;
-};
-
 static const struct url_filters urls[] = {
-	{ NULL, NULL, NULL, NULL },
-	{ "deploy", NULL, NULL, NULL },
-	{ "deploy,capacity", "SEV2", NULL, NULL },
-	{ NULL, "SEV1,SEV3", "redis,cdn", NULL },
-	{ NULL, NULL, NULL, "2019,2021" },
-	{ "process", NULL, "aurora", "2018" },
+	{ 0 },
+	{ .cause = "deploy" },
+	{ .cause = "deploy,capacity", .severity = "SEV2" },
+	{ .severity = "SEV1,SEV3", .service = "redis,cdn" },
+	{ .year = "2019,2021" },
+	{ .cause = "process", .service = "aurora", .year = "2018" },
 };
 
 static json_t *run(struct dbconn *c, const char *q, enum search_sort sort,
@@ -145,10 +141,7 @@ static json_t *run(struct dbconn *c, const char *q, enum search_sort sort,
 	r.base_url = "";
 	r.facets = facets;
 	r.sort = sort;
-	r.cause = u->cause;
-	r.severity = u->severity;
-	r.service = u->service;
-	r.year = u->year;
+	r.url = *u;
 	if (searcher_run(c, NULL, &r, &out, &err) != PM_OK)
 		printf("# %s: %s\n", q, err.message);
 	return out;
@@ -324,7 +317,7 @@ static void compare_ranking(struct dbconn *c, int gen)
 			r.limit = 20;
 			r.offset = off;
 			r.base_url = "";
-			r.severity = sev;
+			r.url.severity = sev;
 			r.rank_max = cap;
 			if (searcher_run(c, NULL, &r, &got, &err) != PM_OK) {
 				printf("# %s: %s\n", qs[i], err.message);

@@ -185,8 +185,8 @@ static void test_errors(struct dbconn *c)
 	       "bad query message");
 	ok(out == NULL, "no output on error");
 	r = req_for("x");
-	r.cause = "a,b";
-	r.severity = " ";
+	r.url.cause = "a,b";
+	r.url.severity = " ";
 	is_int(searcher_run(c, NULL, &r, &out, &err), PM_INVALID,
 	       "bad severity param");
 	is_str(err.message, "severity: unknown severity \" \"",
@@ -204,10 +204,10 @@ static void test_params(struct dbconn *c)
 	json_t *out;
 	char *got;
 
-	r.cause = "infrastructure";
-	r.service = "dns,aurora";
-	r.from = "2018-02";
-	r.to = "2021-01-10";
+	r.url.cause = "infrastructure";
+	r.url.service = "dns,aurora";
+	r.url.from = "2018-02";
+	r.url.to = "2021-01-10";
 	out = search(c, &r, &st);
 	got = slugs(out);
 	is_str(got, "2021-01-10-staging-dns,2018-02-14-aurora-failover",
@@ -216,7 +216,7 @@ static void test_params(struct dbconn *c)
 	json_decref(out);
 	/* q's cause and the URL's both hold. */
 	r = req_for("cause:process");
-	r.cause = "infrastructure";
+	r.url.cause = "infrastructure";
 	out = search(c, &r, &st);
 	got = slugs(out);
 	is_str(got, "2019-05-01-cert-expiry", "q and URL causes AND");

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "pmkb/base/buf.h"
+#include "pmkb/search/filters.h"
 #include "pmkb/search/query.h"
 #include "pmkb/base/status.h"
 
@@ -44,10 +45,8 @@ struct search_request {
 	int no_snippets; /* 1: results without "snippet", "snippet_html" and
 			    "highlights" (an export reads no body) */
 	const char *base_url; /* prefix for "url" values, "" for relative */
-	/* Extra filters from URL parameters (NULL: none), ANDed with q's. */
-	const char *cause, *service, *severity, *tag, *status;
-	const char *year;      /* years of started_at, comma-separated */
-	const char *from, *to; /* dates: started_at ≥ from, < to + 1 day */
+	/* Extra filters from URL parameters, ANDed with q's. */
+	struct url_filters url;
 	/*
 	 * When more matches than this pass, only those among the newest this
 	 * many are ranked by relevance (0: 5,000). The total stays exact.
@@ -73,7 +72,7 @@ struct search_request {
  * gives), severity as stored, every listed service and the year of
  * started_at as written; by count (years newest first), 50 values at most.
  * A group's counts leave out the request's own URL filter on that group
- * (req->cause, ->severity, ->service, ->year; the query's cause:, severity:
+ * (req->url's cause, severity, service and year; the query's cause:, severity:
  * stay): a chosen value keeps its siblings, each counted as if it alone
  * were chosen. Values within one URL filter combine with OR.
  * A cause filter (cause:x, req->cause) matches any of a postmortem's

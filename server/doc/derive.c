@@ -113,6 +113,11 @@ static const struct {
 	{ "authors", PM_F_AUTHORS, 0 },
 	{ "タグ", PM_F_TAGS, 0 },
 	{ "tags", PM_F_TAGS, 0 },
+	{ "ステータス", PM_F_STATUS, 0 },
+	{ "status", PM_F_STATUS, 0 },
+	{ "概要", PM_F_SUMMARY, 0 },
+	{ "サマリー", PM_F_SUMMARY, 0 },
+	{ "summary", PM_F_SUMMARY, 0 },
 };
 
 /* Whether the field already has a value. */
@@ -323,22 +328,33 @@ static void meta_items(const char *v, struct pm_list *out, int lower)
 	free(copy);
 }
 
+/*
+ * A severity, perhaps with a note after it ("SEV-3（一部機能の誤動作）"):
+ * the level it names, else (a scale of its own) the value before the
+ * note, upper-cased, with a warning as the front matter gives.
+ */
 static void meta_severity(struct postmortem *pm, const struct taxonomy *tax,
 			  const char *v, int line)
 {
 	const char *canon;
+	char known[120];
+	size_t n;
 	char *s;
 
-	if (!*v || strlen(v) > META_ITEM_MAX)
-		return;
-	if (taxonomy_severity(tax, v, &canon) >= 0) {
+	if (taxonomy_severity_lead(tax, v, &canon, &n) >= 0) {
 		s = xstrdup(canon);
 	} else {
-		if (tax && tax->closed && tax->closed_severities)
+		if (!n || n > META_ITEM_MAX ||
+		    (tax && tax->closed && tax->closed_severities))
 			return;
-		s = xstrdup(v);
+		s = xstrndup(v, n);
 		for (char *c = s; *c; c++)
 			*c = (char)toupper((unsigned char)*c);
+		taxonomy_severity_names(tax, known, sizeof(known));
+		postmortem_diag(pm, PM_DIAG_WARNING, line,
+				"unknown severity '%s' (expected %s); kept as "
+				"written",
+				s, known);
 	}
 	pm->severity = s;
 	set_source(pm, PM_F_SEVERITY, PM_SRC_BODY, line);
@@ -380,6 +396,31 @@ static const char *meta_detection(const char *v)
 		if (strstr(v, words[i].word) ||
 		    !strncasecmp(v, words[i].word, strlen(words[i].word)))
 			return words[i].id;
+	return NULL;
+}
+
+/*
+ * The review state a status value names (draft, review or published), or
+ * NULL: a status row may also give the incident's state (Resolved), which
+ * is not the document's.
+ */
+static const char *meta_status(const char *v)
+{
+	static const struct {
+		const char *word, *status;
+	} words[] = {
+		{ "draft", "draft" },	       { "wip", "draft" },
+		{ "下書き", "draft" },	       { "ドラフト", "draft" },
+		{ "作成中", "draft" },	       { "review", "review" },
+		{ "in review", "review" },     { "レビュー中", "review" },
+		{ "レビュー待ち", "review" },  { "published", "published" },
+		{ "approved", "published" },   { "final", "published" },
+		{ "公開", "published" },       { "承認済み", "published" },
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcasecmp(v, words[i].word))
+			return words[i].status;
 	return NULL;
 }
 
@@ -428,6 +469,17 @@ static void meta_pair(struct postmortem *pm, const struct taxonomy *tax,
 	case PM_F_TRIGGER:
 		pm->trigger = xstrdup(v);
 		set_source(pm, PM_F_TRIGGER, PM_SRC_BODY, line);
+		break;
+	case PM_F_STATUS:
+		if ((d = meta_status(v))) {
+			pm->status = xstrdup(d);
+			set_source(pm, PM_F_STATUS, PM_SRC_BODY, line);
+		}
+		break;
+	case PM_F_SUMMARY:
+		free(pm->summary);
+		pm->summary = xstrdup(v);
+		set_source(pm, PM_F_SUMMARY, PM_SRC_BODY, line);
 		break;
 	case PM_F_SERVICES:
 	case PM_F_TEAMS:
@@ -754,5 +806,11 @@ void derive_fields(struct postmortem *pm, const char *body, size_t body_len,
 	if (open_field(pm, PM_F_STARTED) && git_created) {
 		pm_time_from_epoch(&pm->started, git_created);
 		set_source(pm, PM_F_STARTED, PM_SRC_GIT, 0);
+	}
+	if (open_field(pm, PM_F_SUMMARY) && pm->summary_section) {
+		free(pm->summary);
+		pm->summary = xstrdup(pm->summary_section);
+		set_source(pm, PM_F_SUMMARY, PM_SRC_BODY,
+			   pm->summary_section_line);
 	}
 }

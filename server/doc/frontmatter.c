@@ -292,22 +292,14 @@ static void read_severity(struct ctx *c, const char *key,
 	const char *canon;
 	char *s = get_text(c, key, v, FM_MAX_SCALAR);
 	char known[120];
-	size_t i, used = 0;
 
 	if (!s)
 		return;
-	if (taxonomy_severity(tax, s, &canon) >= 0) {
+	if (taxonomy_severity_lead(tax, s, &canon, NULL) >= 0) {
 		c->pm->severity = xstrdup(canon);
 		goto out;
 	}
-	known[0] = '\0';
-	for (i = 0; tax && i < tax->n_severities && used + 40 < sizeof(known);
-	     i++)
-		used += (size_t)snprintf(known + used, sizeof(known) - used,
-					 "%s%s", i ? ", " : "",
-					 tax->severities[i]);
-	if (!tax)
-		snprintf(known, sizeof(known), "SEV0 to SEV4");
+	taxonomy_severity_names(tax, known, sizeof(known));
 	if (tax && tax->closed && tax->closed_severities) {
 		postmortem_diag(c->pm, PM_DIAG_ERROR, v->line,
 				"unknown severity '%.*s' (known: %s)",

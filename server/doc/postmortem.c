@@ -91,6 +91,8 @@ static const struct {
 	{ "tag", PM_F_TAGS },
 	{ "keywords", PM_F_TAGS },
 	{ "summary", PM_F_SUMMARY },
+	{ "description", PM_F_SUMMARY }, /* Hugo */
+	{ "excerpt", PM_F_SUMMARY },	  /* Jekyll */
 	{ "action_items", PM_F_ACTIONS },
 };
 
@@ -219,6 +221,19 @@ static int skip_lit(const char **p, const char *lit)
 }
 
 /*
+ * Skips an opening bracket at *p, "(" or "（", and returns the closing
+ * one that goes with it; NULL (nothing skipped) when there is none.
+ */
+static const char *open_bracket(const char **p)
+{
+	if (skip_lit(p, "("))
+		return ")";
+	if (skip_lit(p, "\xef\xbc\x88")) /* （ */
+		return "\xef\xbc\x89";
+	return NULL;
+}
+
+/*
  * After a Japanese date: an optional weekday in brackets, "(水)" or
  * "（水）", which says nothing the date does not.
  */
@@ -229,11 +244,7 @@ static void skip_weekday(const char **pp)
 
 	while (*p == ' ')
 		p++;
-	if (skip_lit(&p, "("))
-		close = ")";
-	else if (skip_lit(&p, "\xef\xbc\x88")) /* （ */
-		close = "\xef\xbc\x89";
-	else
+	if (!(close = open_bracket(&p)))
 		return;
 	for (int i = 0; i < 16 && *p; i++, p++)
 		if (skip_lit(&p, close)) {
@@ -242,26 +253,45 @@ static void skip_weekday(const char **pp)
 		}
 }
 
-/* A zone name after a time: the few that are unambiguous. */
+/*
+ * A zone name after a time, "JST", also in brackets, "(JST)" or "（JST）",
+ * and after 頃 ("about": "00:00 頃 (JST)"). Only names with one meaning
+ * in incident reports; a zone that changes with the season (PT, ET) has
+ * none.
+ */
 static int zone_name(const char **pp, int *off)
 {
 	static const struct {
 		const char *name;
 		int off;
-	} names[] = { { "UTC", 0 }, { "GMT", 0 }, { "JST", 540 } };
-	const char *p = *pp;
+	} names[] = {
+		{ "UTC", 0 },	    { "GMT", 0 },	{ "JST", 540 },
+		{ "KST", 540 },	    { "CET", 60 },	{ "CEST", 120 },
+		{ "PST", -480 },    { "PDT", -420 },	{ "MST", -420 },
+		{ "MDT", -360 },    { "EST", -300 },	{ "EDT", -240 },
+		{ "AEST", 600 },    { "AEDT", 660 },
+	};
+	const char *p = *pp, *close;
 
 	while (*p == ' ')
 		p++;
+	/* 頃, ごろ */
+	if (skip_lit(&p, "\xe9\xa0\x83") ||
+	    skip_lit(&p, "\xe3\x81\x94\xe3\x82\x8d"))
+		while (*p == ' ')
+			p++;
+	close = open_bracket(&p);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		size_t n = strlen(names[i].name);
+		const char *e = p + n;
 
-		if (!strncmp(p, names[i].name, n) &&
-		    !isalnum((unsigned char)p[n])) {
-			*off = names[i].off;
-			*pp = p + n;
-			return 1;
-		}
+		if (strncmp(p, names[i].name, n) || isalnum((unsigned char)*e))
+			continue;
+		if (close && !skip_lit(&e, close))
+			continue;
+		*off = names[i].off;
+		*pp = e;
+		return 1;
 	}
 	return 0;
 }
@@ -496,6 +526,7 @@ void postmortem_release(struct postmortem *pm)
 	pm_list_release(&pm->related);
 	free(pm->recurrence_of);
 	free(pm->extra_rows);
+	free(pm->summary_section);
 	postmortem_init(pm);
 }
 

@@ -253,6 +253,64 @@ int taxonomy_severity(const struct taxonomy *tax, const char *raw,
 	return -1;
 }
 
+void taxonomy_severity_names(const struct taxonomy *tax, char *out,
+			     size_t size)
+{
+	size_t used = 0;
+
+	if (!tax) {
+		snprintf(out, size, "SEV0 to SEV4");
+		return;
+	}
+	out[0] = '\0';
+	for (size_t i = 0; i < tax->n_severities && used + 40 < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%s%s",
+					 i ? ", " : "", tax->severities[i]);
+}
+
+/* Whether a severity's name may end before s[0]: a note follows. */
+static int ends_name(const char *s)
+{
+	return !*s || strchr(" \t([,;:/|", *s) || (unsigned char)*s >= 0x80;
+}
+
+int taxonomy_severity_lead(const struct taxonomy *tax, const char *raw,
+			   const char **canon, size_t *lead_len)
+{
+	char lead[32];
+	size_t n, i;
+	int rank = taxonomy_severity(tax, raw, canon);
+
+	n = strlen(raw);
+	if (rank >= 0) {
+		if (lead_len)
+			*lead_len = n;
+		return rank;
+	}
+	/* The shortest beginning that names one: "Sev 1 (…)" is "Sev 1". */
+	for (i = 1; i < n && i < sizeof(lead); i++) {
+		if (!ends_name(raw + i))
+			continue;
+		memcpy(lead, raw, i);
+		lead[i] = '\0';
+		if ((rank = taxonomy_severity(tax, lead, canon)) >= 0) {
+			if (lead_len)
+				*lead_len = i;
+			return rank;
+		}
+	}
+	/* None: the value up to its note in brackets, if it has one. */
+	for (i = 0; i < n && raw[i] != '(' && raw[i] != '[' &&
+		    strncmp(raw + i, "\xef\xbc\x88", 3); /* （ */
+	     i++)
+		;
+	while (i && (raw[i - 1] == ' ' || raw[i - 1] == '\t'))
+		i--;
+	if (lead_len)
+		*lead_len = i;
+	return -1;
+}
+
 /* Parsing .pmkb.yml. */
 
 struct tparse {

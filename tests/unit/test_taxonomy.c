@@ -58,6 +58,40 @@ static void test_default(void)
 	taxonomy_free(tax);
 }
 
+static void test_severity_lead(void)
+{
+	const char *canon;
+	size_t n = 99;
+	char names[120];
+
+	is_int(taxonomy_severity_lead(NULL, "SEV-3（一部機能の誤動作）", &canon,
+				      &n),
+	       3, "a note in full-width brackets");
+	is_str(canon, "SEV3", "its canonical spelling");
+	is_int((int)n, 5, "named by SEV-3");
+	is_int(taxonomy_severity_lead(NULL, "Sev 1 (customers could not pay)",
+				      NULL, &n),
+	       1, "Sev 1 and a note");
+	is_int((int)n, 5, "named by Sev 1");
+	is_int(taxonomy_severity_lead(NULL, "2 - major", NULL, NULL), 2,
+	       "a number and a note");
+	is_int(taxonomy_severity_lead(NULL, "SEV2", NULL, &n), 2,
+	       "a value without a note");
+	is_int((int)n, 4, "named whole");
+	is_int(taxonomy_severity_lead(NULL, "SEV5 (worst)", &canon, &n), -1,
+	       "unknown with a note");
+	ok(canon == NULL, "unknown: canon NULL");
+	is_int((int)n, 4, "the length before the note");
+	is_int(taxonomy_severity_lead(NULL, "高（全ユーザー）", NULL, &n), -1,
+	       "unknown before a full-width bracket");
+	is_int((int)n, 3, "高 alone");
+	is_int(taxonomy_severity_lead(NULL, "P1 outage", NULL, &n), -1,
+	       "another scale: unknown");
+	is_int((int)n, 9, "no bracket: the whole value");
+	taxonomy_severity_names(NULL, names, sizeof(names));
+	is_str(names, "SEV0 to SEV4", "the default names");
+}
+
 static void test_good(void)
 {
 	struct taxonomy *tax = NULL;
@@ -290,6 +324,7 @@ static void test_load(void)
 int main(void)
 {
 	test_default();
+	test_severity_lead();
 	test_good();
 	test_bad();
 	test_recurrence();

@@ -17,7 +17,11 @@
  *   5. started_at only: when git history first saw the file;
  *   6. otherwise no value: an incident without a date is Unknown.
  *
- * A file's modification time is never an incident date.
+ * A file's modification time is never an incident date. The summary
+ * comes from the front matter (summary, or Hugo's description and
+ * Jekyll's excerpt), a summary or 概要 row of the metadata block, or last
+ * the first paragraph under a heading such as "## Summary" or "## 概要"
+ * (pm->summary_section, which the Markdown walk finds).
  */
 #ifndef PMKB_DOC_DERIVE_H
 #define PMKB_DOC_DERIVE_H

@@ -181,6 +181,13 @@ struct postmortem {
 	 */
 	struct pm_list related;
 	char *recurrence_of;
+	/*
+	 * The first paragraph under a summary heading ("## Summary", "##
+	 * 概要"), or NULL; with its line. The summary when neither the front
+	 * matter nor the metadata block gives one (doc/derive.h).
+	 */
+	char *summary_section;
+	int summary_section_line;
 };
 
 void postmortem_init(struct postmortem *pm);

@@ -119,6 +119,18 @@ const struct pm_cause *taxonomy_find(const struct taxonomy *tax,
 int taxonomy_severity(const struct taxonomy *tax, const char *raw,
 		      const char **canon);
 /*
+ * taxonomy_severity() of a value written with a note after the level:
+ * "SEV-3（一部機能の誤動作）", "SEV2 - major", "Sev 1 (customer impact)"
+ * name SEV3, SEV2 and SEV1. *lead_len (may be NULL) gets the length of
+ * the part that names it; when none does, -1, and the length of the value
+ * before its first bracket (the whole value without one), trimmed.
+ */
+int taxonomy_severity_lead(const struct taxonomy *tax, const char *raw,
+			   const char **canon, size_t *lead_len);
+/* The severities, for messages: "SEV0, SEV1, ..." into out (size). */
+void taxonomy_severity_names(const struct taxonomy *tax, char *out,
+			     size_t size);
+/*
  * The spelling a severity is stored and filtered under, into out (size
  * outsz): the canonical one when known, else raw trimmed and ASCII
  * upper-cased, as postmortems keep a severity outside the list (a status

@@ -9,10 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pmkb/base/civil.h"
 #include "pmkb/base/buf.h"
 #include "pmkb/doc/postmortem.h"
-#include "pmkb/base/text.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
 
@@ -138,269 +136,6 @@ char *pm_list_dumps(const struct pm_list *l)
 	return s;
 }
 
-static const char *skip_space(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	return p;
-}
-
-/* Parses a UTC offset: Z, +HH:MM, +HHMM or +HH. */
-static int parse_offset(const char **pp, int *off)
-{
-	const char *p = *pp;
-	int sign, h, m = 0;
-
-	if (*p == 'Z' || *p == 'z') {
-		*off = 0;
-		*pp = p + 1;
-		return 1;
-	}
-	if (*p != '+' && *p != '-')
-		return 0;
-	sign = *p++ == '-' ? -1 : 1;
-	if (text_digits(&p, 2, &h))
-		return 0;
-	if (*p == ':') {
-		p++;
-		if (text_digits(&p, 2, &m))
-			return 0;
-	} else if (*p >= '0' && *p <= '9') {
-		if (text_digits(&p, 2, &m))
-			return 0;
-	}
-	if (h > 23 || m > 59)
-		return 0;
-	*off = sign * (h * 60 + m);
-	*pp = p;
-	return 1;
-}
-
-/*
- * Writes t->text. The fields are range-checked by the callers, but the
- * compiler cannot know that, so the text goes through a buffer it can see
- * is large enough.
- */
-static void set_text(struct pm_time *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void set_text(struct pm_time *t, const char *fmt, ...)
-{
-	char tmp[128];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	snprintf(t->text, sizeof(t->text), "%.31s", tmp);
-}
-
-/* Reads 1 to max ASCII digits at *p into *out and advances *p. */
-static int some_digits(const char **p, int max, int *out)
-{
-	int v = 0, n = 0;
-
-	while (n < max && (*p)[n] >= '0' && (*p)[n] <= '9')
-		v = v * 10 + ((*p)[n++] - '0');
-	if (!n)
-		return 0;
-	*p += n;
-	*out = v;
-	return 1;
-}
-
-/* Skips the UTF-8 text lit at *p; 1 if it was there. */
-static int skip_lit(const char **p, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	if (strncmp(*p, lit, n))
-		return 0;
-	*p += n;
-	return 1;
-}
-
-/*
- * Skips an opening bracket at *p, "(" or "（", and returns the closing
- * one that goes with it; NULL (nothing skipped) when there is none.
- */
-static const char *open_bracket(const char **p)
-{
-	if (skip_lit(p, "("))
-		return ")";
-	if (skip_lit(p, "\xef\xbc\x88")) /* （ */
-		return "\xef\xbc\x89";
-	return NULL;
-}
-
-/*
- * After a Japanese date: an optional weekday in brackets, "(水)" or
- * "（水）", which says nothing the date does not.
- */
-static void skip_weekday(const char **pp)
-{
-	const char *p = *pp;
-	const char *close;
-
-	while (*p == ' ')
-		p++;
-	if (!(close = open_bracket(&p)))
-		return;
-	for (int i = 0; i < 16 && *p; i++, p++)
-		if (skip_lit(&p, close)) {
-			*pp = p;
-			return;
-		}
-}
-
-/*
- * A zone name after a time, "JST", also in brackets, "(JST)" or "（JST）",
- * and after 頃 ("about": "00:00 頃 (JST)"). Only names with one meaning
- * in incident reports; a zone that changes with the season (PT, ET) has
- * none.
- */
-static int zone_name(const char **pp, int *off)
-{
-	static const struct {
-		const char *name;
-		int off;
-	} names[] = {
-		{ "UTC", 0 },	    { "GMT", 0 },	{ "JST", 540 },
-		{ "KST", 540 },	    { "CET", 60 },	{ "CEST", 120 },
-		{ "PST", -480 },    { "PDT", -420 },	{ "MST", -420 },
-		{ "MDT", -360 },    { "EST", -300 },	{ "EDT", -240 },
-		{ "AEST", 600 },    { "AEDT", 660 },
-	};
-	const char *p = *pp, *close;
-
-	while (*p == ' ')
-		p++;
-	/* 頃, ごろ */
-	if (skip_lit(&p, "\xe9\xa0\x83") ||
-	    skip_lit(&p, "\xe3\x81\x94\xe3\x82\x8d"))
-		while (*p == ' ')
-			p++;
-	close = open_bracket(&p);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		size_t n = strlen(names[i].name);
-		const char *e = p + n;
-
-		if (strncmp(p, names[i].name, n) || isalnum((unsigned char)*e))
-			continue;
-		if (close && !skip_lit(&e, close))
-			continue;
-		*off = names[i].off;
-		*pp = e;
-		return 1;
-	}
-	return 0;
-}
-
-int pm_time_scan(struct pm_time *t, const char *s, const char **end)
-{
-	const char *p = skip_space(s), *q;
-	int y, mo, d, h = 0, mi = 0, sec = 0, off = 0, date_only = 1;
-	int n, aoff, ja = 0, timed = 0;
-	char sep;
-
-	memset(t, 0, sizeof(*t));
-	if (text_digits(&p, 4, &y))
-		return -1;
-	if (skip_lit(&p, "\xe5\xb9\xb4")) { /* 年 */
-		ja = 1;
-		if (!some_digits(&p, 2, &mo) ||
-		    !skip_lit(&p, "\xe6\x9c\x88") || /* 月 */
-		    !some_digits(&p, 2, &d) ||
-		    !skip_lit(&p, "\xe6\x97\xa5")) /* 日 */
-			return -1;
-		skip_weekday(&p);
-	} else {
-		sep = *p;
-		if ((sep != '-' && sep != '/') || !(p++, some_digits(&p, 2, &mo)) ||
-		    *p++ != sep || !some_digits(&p, 2, &d))
-			return -1;
-	}
-	/* A time: T or blanks, then H:MM[:SS] or (Japanese) H時M分. */
-	q = p;
-	if (*q == 'T' || *q == 't')
-		q++;
-	else
-		while (*q == ' ' || *q == '\t')
-			q++;
-	if (q != p && some_digits(&q, 2, &h)) {
-		timed = 1;
-		if (*q == ':') {
-			q++;
-			if (text_digits(&q, 2, &mi))
-				return -1;
-			if (*q == ':') {
-				q++;
-				if (text_digits(&q, 2, &sec))
-					return -1;
-				if (*q == '.' || *q == ',') {
-					q++;
-					for (n = 0; *q >= '0' && *q <= '9'; n++)
-						q++;
-					if (!n)
-						return -1;
-				}
-			}
-		} else if (ja && skip_lit(&q, "\xe6\x99\x82")) { /* 時 */
-			if (some_digits(&q, 2, &mi) &&
-			    !skip_lit(&q, "\xe5\x88\x86")) /* 分 */
-				return -1;
-		} else {
-			/* Not a time of day: the date stands alone. */
-			h = 0;
-			timed = 0;
-		}
-	}
-	if (timed) {
-		date_only = 0;
-		p = q;
-		/* YAML 1.1 timestamps allow a space before the zone. */
-		if (*p == ' ' && (p[1] == 'Z' || p[1] == '+' || p[1] == '-'))
-			p++;
-		if ((*p == 'Z' || *p == 'z' || *p == '+' || *p == '-') &&
-		    !parse_offset(&p, &off))
-			return -1;
-		if (!off)
-			zone_name(&p, &off);
-	}
-	if (y < 1000 || mo < 1 || mo > 12 || d < 1 ||
-	    d > civil_days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59)
-		return -1;
-
-	t->set = 1;
-	t->date_only = date_only;
-	t->offset_min = off;
-	t->epoch = civil_to_days(y, mo, d) * 86400 + h * 3600 + mi * 60 +
-		   sec - (int64_t)off * 60;
-	aoff = off < 0 ? -off : off;
-	if (date_only)
-		set_text(t, "%04d-%02d-%02d", y, mo, d);
-	else
-		set_text(t, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo,
-			 d, h, mi, sec, off < 0 ? '-' : '+', aoff / 60,
-			 aoff % 60);
-	if (end)
-		*end = p;
-	return 0;
-}
-
-int pm_time_parse(struct pm_time *t, const char *s)
-{
-	const char *end;
-
-	if (pm_time_scan(t, s, &end))
-		return -1;
-	if (*skip_space(end)) {
-		memset(t, 0, sizeof(*t));
-		return -1;
-	}
-	return 0;
-}
-
 const char *pm_source_name(enum pm_source s)
 {
 	static const char *const names[PM_SRC__MAX] = {
@@ -469,20 +204,6 @@ void postmortem_field_text(const struct postmortem *pm, enum pm_field f,
 		s = t->text;
 	if (s)
 		snprintf(out, outsz, "%s", s);
-}
-
-void pm_time_from_epoch(struct pm_time *t, int64_t epoch)
-{
-	int64_t days = civil_floor_div(epoch, 86400);
-	int64_t rem = epoch - days * 86400, y;
-	int m, d;
-
-	memset(t, 0, sizeof(*t));
-	civil_from_days(days, &y, &m, &d);
-	t->set = 1;
-	t->epoch = epoch;
-	set_text(t, "%04d-%02d-%02dT%02d:%02d:%02d+00:00", (int)y, m, d,
-		 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
 }
 
 void postmortem_init(struct postmortem *pm)
@@ -617,7 +338,8 @@ static int date_marker(struct postmortem *pm, int line, const char *name,
 	if (*date || wl < nl + 1 || strncasecmp(w, name, nl) || w[nl] != ':')
 		return 0;
 	if (wl == nl + 1) {
-		d = skip_space(*p);
+		for (d = *p; is_space(*d); d++)
+			;
 		end = d;
 		while (*end && !is_space(*end))
 			end++;

@@ -1,5 +1,5 @@
 /*
- * postmortem.c: the record's helpers, dates, slugs and durations, the caps,
+ * postmortem.c: the record's helpers, slugs and durations, the caps,
  * and the data-driven parser cases in fixtures/postmortem/ (see the README
  * there for the format).
  */
@@ -32,68 +32,6 @@ static char *slurp(const char *path, size_t *len)
 		buf_add(&b, chunk, n);
 	fclose(f);
 	return buf_detach(&b, len);
-}
-
-static void test_time(void)
-{
-	struct pm_time t;
-
-	ok(!pm_time_parse(&t, "2018-02-14"), "date only");
-	ok(t.set && t.date_only, "date only: flags");
-	is_int(t.epoch, 1518566400, "date only: midnight UTC");
-	is_str(t.text, "2018-02-14", "date only: text");
-
-	ok(!pm_time_parse(&t, "2018-02-14T09:28:00+09:00"), "with offset");
-	is_int(t.epoch, 1518568080, "with offset: epoch");
-	is_int(t.offset_min, 540, "with offset: offset");
-	is_str(t.text, "2018-02-14T09:28:00+09:00", "with offset: text");
-
-	ok(!pm_time_parse(&t, " 2018-02-14T00:28:00Z "), "Z, blanks");
-	is_int(t.epoch, 1518568080, "Z: epoch");
-	is_str(t.text, "2018-02-14T00:28:00+00:00", "Z: text");
-
-	ok(!pm_time_parse(&t, "2018-02-13T19:28:00.999-05:00"), "fraction");
-	is_int(t.epoch, 1518568080, "fraction: dropped");
-	is_int(t.offset_min, -300, "negative offset");
-	is_str(t.text, "2018-02-13T19:28:00-05:00", "negative offset: text");
-
-	ok(!pm_time_parse(&t, "2018-02-14 09:28"), "space, no seconds");
-	is_str(t.text, "2018-02-14T09:28:00+00:00", "no offset is UTC");
-	ok(!pm_time_parse(&t, "2018-02-14T09:28:00+0530"), "+HHMM");
-	is_int(t.offset_min, 330, "+HHMM: offset");
-	ok(!pm_time_parse(&t, "2018-02-14T09:28:00+09"), "+HH");
-
-	ok(!pm_time_parse(&t, "2020-02-29"), "leap day 2020");
-	ok(!pm_time_parse(&t, "2000-02-29"), "leap day 2000");
-	ok(pm_time_parse(&t, "1900-02-29"), "no leap day 1900");
-	ok(pm_time_parse(&t, "2019-02-29"), "no leap day 2019");
-	ok(!t.set && !t.text[0], "failure clears");
-	ok(pm_time_parse(&t, "2018-04-31"), "April has 30 days");
-	ok(pm_time_parse(&t, "2018-00-10"), "month 0");
-	ok(pm_time_parse(&t, "2018-02-14T24:00:00Z"), "hour 24");
-	ok(pm_time_parse(&t, "2018-02-14T23:60:00Z"), "minute 60");
-	ok(pm_time_parse(&t, "2018-02-14T23:59:60Z"), "second 60");
-	ok(pm_time_parse(&t, "2018-02-14T10:00:00+24:00"), "offset 24h");
-	ok(pm_time_parse(&t, "14/02/2018"), "European");
-	ok(!pm_time_parse(&t, "2018-2-14") &&
-		   !strcmp(t.text, "2018-02-14"),
-	   "one-digit month");
-	ok(pm_time_parse(&t, "2018-02-14T"), "T without time");
-	ok(pm_time_parse(&t, "2018-02-14T09:28:00.Z"), "empty fraction");
-	ok(pm_time_parse(&t, "2018-02-14 junk"), "trailing junk");
-	ok(pm_time_parse(&t, ""), "empty");
-
-	ok(!pm_time_parse(&t, "1900-01-01"), "1900");
-	is_int(t.epoch, -2208988800LL, "1900: epoch");
-	ok(!pm_time_parse(&t, "2200-12-31T23:59:59Z"), "2200");
-	is_int(t.epoch, 7289654399LL, "2200: epoch");
-	ok(!pm_time_parse(&t, "1628-08-10T12:00:00Z"), "the Vasa");
-
-	pm_time_from_epoch(&t, 1518568080);
-	is_str(t.text, "2018-02-14T00:28:00+00:00", "from epoch");
-	ok(t.set && !t.date_only && !t.line, "from epoch: flags");
-	pm_time_from_epoch(&t, -1);
-	is_str(t.text, "1969-12-31T23:59:59+00:00", "from negative epoch");
 }
 
 static void test_slug(void)
@@ -719,7 +657,6 @@ static void test_fixtures(void)
 
 int main(void)
 {
-	test_time();
 	test_slug();
 	test_list();
 	test_actions();

@@ -1,0 +1,454 @@
+/*
+ * Points in time: see include/pmkb/doc/pmtime.h.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pmkb/base/civil.h"
+#include "pmkb/base/text.h"
+#include "pmkb/doc/pmtime.h"
+
+static const char *skip_space(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* Parses a UTC offset: Z, +HH:MM, +HHMM or +HH. */
+static int parse_offset(const char **pp, int *off)
+{
+	const char *p = *pp;
+	int sign, h, m = 0;
+
+	if (*p == 'Z' || *p == 'z') {
+		*off = 0;
+		*pp = p + 1;
+		return 1;
+	}
+	if (*p != '+' && *p != '-')
+		return 0;
+	sign = *p++ == '-' ? -1 : 1;
+	if (text_digits(&p, 2, &h))
+		return 0;
+	if (*p == ':') {
+		p++;
+		if (text_digits(&p, 2, &m))
+			return 0;
+	} else if (*p >= '0' && *p <= '9') {
+		if (text_digits(&p, 2, &m))
+			return 0;
+	}
+	if (h > 23 || m > 59)
+		return 0;
+	*off = sign * (h * 60 + m);
+	*pp = p;
+	return 1;
+}
+
+/*
+ * Writes t->text. The fields are range-checked by the callers, but the
+ * compiler cannot know that, so the text goes through a buffer it can see
+ * is large enough.
+ */
+static void set_text(struct pm_time *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_text(struct pm_time *t, const char *fmt, ...)
+{
+	char tmp[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	snprintf(t->text, sizeof(t->text), "%.31s", tmp);
+}
+
+/* Reads 1 to max ASCII digits at *p into *out and advances *p. */
+static int some_digits(const char **p, int max, int *out)
+{
+	int v = 0, n = 0;
+
+	while (n < max && (*p)[n] >= '0' && (*p)[n] <= '9')
+		v = v * 10 + ((*p)[n++] - '0');
+	if (!n)
+		return 0;
+	*p += n;
+	*out = v;
+	return 1;
+}
+
+/* Skips the UTF-8 text lit at *p; 1 if it was there. */
+static int skip_lit(const char **p, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (strncmp(*p, lit, n))
+		return 0;
+	*p += n;
+	return 1;
+}
+
+/*
+ * Skips an opening bracket at *p, "(" or "（", and returns the closing
+ * one that goes with it; NULL (nothing skipped) when there is none.
+ */
+static const char *open_bracket(const char **p)
+{
+	if (skip_lit(p, "("))
+		return ")";
+	if (skip_lit(p, "\xef\xbc\x88")) /* （ */
+		return "\xef\xbc\x89";
+	return NULL;
+}
+
+/*
+ * After a Japanese date: an optional weekday in brackets, "(水)" or
+ * "（水）", which says nothing the date does not.
+ */
+static void skip_weekday(const char **pp)
+{
+	const char *p = *pp;
+	const char *close;
+
+	while (*p == ' ')
+		p++;
+	if (!(close = open_bracket(&p)))
+		return;
+	for (int i = 0; i < 16 && *p; i++, p++)
+		if (skip_lit(&p, close)) {
+			*pp = p;
+			return;
+		}
+}
+
+/*
+ * A zone name after a time, "JST", also in brackets, "(JST)" or "（JST）",
+ * and after 頃 ("about": "00:00 頃 (JST)"). Only names with one meaning
+ * in incident reports; a zone that changes with the season (PT, ET) has
+ * none.
+ */
+static int zone_name(const char **pp, int *off)
+{
+	static const struct {
+		const char *name;
+		int off;
+	} names[] = {
+		{ "UTC", 0 },	    { "GMT", 0 },	{ "JST", 540 },
+		{ "KST", 540 },	    { "CET", 60 },	{ "CEST", 120 },
+		{ "PST", -480 },    { "PDT", -420 },	{ "MST", -420 },
+		{ "MDT", -360 },    { "EST", -300 },	{ "EDT", -240 },
+		{ "AEST", 600 },    { "AEDT", 660 },
+	};
+	const char *p = *pp, *close;
+
+	while (*p == ' ')
+		p++;
+	/* 頃, ごろ */
+	if (skip_lit(&p, "\xe9\xa0\x83") ||
+	    skip_lit(&p, "\xe3\x81\x94\xe3\x82\x8d"))
+		while (*p == ' ')
+			p++;
+	close = open_bracket(&p);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strlen(names[i].name);
+		const char *e = p + n;
+
+		if (strncmp(p, names[i].name, n) || isalnum((unsigned char)*e))
+			continue;
+		if (close && !skip_lit(&e, close))
+			continue;
+		*off = names[i].off;
+		*pp = e;
+		return 1;
+	}
+	return 0;
+}
+
+/* ASCII letters at p: how many. */
+static size_t letters(const char *p)
+{
+	size_t n = 0;
+
+	while (isalpha((unsigned char)p[n]))
+		n++;
+	return n;
+}
+
+/* Whether p[0..n) is name, or its first three letters (and Sept). */
+static int names(const char *p, size_t n, const char *name)
+{
+	size_t len = strlen(name);
+
+	return (n == len || n == 3 || (n == 4 && !strncmp(name, "sept", 4))) &&
+	       n <= len && !strncasecmp(p, name, n);
+}
+
+/* The month named at *pp ("Jan", "January", "Sept."): 1 to 12, or 0. */
+static int month_at(const char **pp)
+{
+	static const char *const months[12] = {
+		"january", "february", "march",	    "april",
+		"may",	   "june",     "july",	    "august",
+		"september", "october", "november", "december",
+	};
+	size_t n = letters(*pp);
+
+	for (int i = 0; i < 12; i++)
+		if (n >= 3 && names(*pp, n, months[i])) {
+			*pp += n;
+			if (**pp == '.')
+				(*pp)++;
+			return i + 1;
+		}
+	return 0;
+}
+
+static void skip_blanks(const char **pp)
+{
+	while (**pp == ' ' || **pp == '\t')
+		(*pp)++;
+}
+
+/* A weekday's name ("Wed", "Wednesday,") at *pp, skipped with blanks. */
+static void skip_day_name(const char **pp)
+{
+	static const char *const days[7] = { "monday", "tuesday",
+					     "wednesday", "thursday",
+					     "friday", "saturday",
+					     "sunday" };
+	size_t n = letters(*pp);
+
+	for (int i = 0; i < 7; i++)
+		if (names(*pp, n, days[i])) {
+			*pp += n;
+			if (**pp == '.')
+				(*pp)++;
+			if (**pp == ',')
+				(*pp)++;
+			skip_blanks(pp);
+			return;
+		}
+}
+
+/* A day of the month at *pp, "2" or "2nd": 1 read (advanced), else 0. */
+static int day_at(const char **pp, int *d)
+{
+	static const char *const suffix[] = { "st", "nd", "rd", "th" };
+
+	if (!some_digits(pp, 2, d))
+		return 0;
+	for (int i = 0; i < 4; i++)
+		if (!strncasecmp(*pp, suffix[i], 2) &&
+		    !isalpha((unsigned char)(*pp)[2]))
+			*pp += 2;
+	return 1;
+}
+
+/*
+ * An English date at *pp: "January 2, 2024", "Jan 2 2024", "2 Jan 2024",
+ * "2nd January, 2024", "Wednesday, 4 December 2019", and git's "Wed Nov
+ * 15 22:30:21 2017", whose time of day comes before the year (then
+ * *timed is set, with *h, *mi and *sec). 0 and *pp advanced, or -1.
+ */
+static int english_date(const char **pp, int *y, int *mo, int *d, int *h,
+			int *mi, int *sec, int *timed)
+{
+	const char *p = *pp, *r;
+
+	skip_day_name(&p);
+	if ((*mo = month_at(&p))) {
+		skip_blanks(&p);
+		if (!day_at(&p, d))
+			return -1;
+		if (*p == ',')
+			p++;
+		skip_blanks(&p);
+		r = p;
+		if (some_digits(&r, 2, h) && *r == ':') {
+			r++;
+			if (text_digits(&r, 2, mi))
+				return -1;
+			if (*r == ':' && (r++, text_digits(&r, 2, sec)))
+				return -1;
+			*timed = 1;
+			p = r;
+			skip_blanks(&p);
+		}
+	} else {
+		if (!day_at(&p, d) || (*p != ' ' && *p != '\t'))
+			return -1;
+		skip_blanks(&p);
+		if (!(*mo = month_at(&p)))
+			return -1;
+		if (*p == ',')
+			p++;
+		skip_blanks(&p);
+	}
+	if (text_digits(&p, 4, y) || isdigit((unsigned char)*p))
+		return -1;
+	*pp = p;
+	return 0;
+}
+
+/* "AM" or "PM" (also "a.m.") at *pp: 0 or 1, advanced; -1 when neither. */
+static int meridiem(const char **pp)
+{
+	static const char *const forms[] = { "am", "a.m.", "pm", "p.m." };
+
+	for (int i = 3; i >= 0; i--) {
+		size_t n = strlen(forms[i]);
+
+		if (!strncasecmp(*pp, forms[i], n) &&
+		    !isalnum((unsigned char)(*pp)[n])) {
+			*pp += n;
+			return i >= 2;
+		}
+	}
+	return -1;
+}
+
+int pm_time_scan(struct pm_time *t, const char *s, const char **end)
+{
+	const char *p = skip_space(s), *q;
+	int y, mo, d, h = 0, mi = 0, sec = 0, off = 0, date_only = 1;
+	int n, aoff, ja = 0, timed = 0, english = 0;
+	char sep;
+
+	memset(t, 0, sizeof(*t));
+	if (text_digits(&p, 4, &y)) {
+		if (english_date(&p, &y, &mo, &d, &h, &mi, &sec, &timed))
+			return -1;
+		english = 1;
+	} else if (skip_lit(&p, "\xe5\xb9\xb4")) { /* 年 */
+		ja = 1;
+		if (!some_digits(&p, 2, &mo) ||
+		    !skip_lit(&p, "\xe6\x9c\x88") || /* 月 */
+		    !some_digits(&p, 2, &d) ||
+		    !skip_lit(&p, "\xe6\x97\xa5")) /* 日 */
+			return -1;
+		skip_weekday(&p);
+	} else {
+		sep = *p;
+		if ((sep != '-' && sep != '/') || !(p++, some_digits(&p, 2, &mo)) ||
+		    *p++ != sep || !some_digits(&p, 2, &d))
+			return -1;
+	}
+	/*
+	 * A time: T or blanks (in English also ", " and "at"), then
+	 * H:MM[:SS] or (Japanese) H時M分.
+	 */
+	q = p;
+	if (english) {
+		if (*q == ',')
+			q++;
+		skip_blanks(&q);
+		if (!strncasecmp(q, "at ", 3))
+			q += 3;
+		skip_blanks(&q);
+	} else if (*q == 'T' || *q == 't') {
+		q++;
+	} else {
+		skip_blanks(&q);
+	}
+	if (timed) {
+		q = p; /* git's order: the time was before the year */
+	} else if (q != p && some_digits(&q, 2, &h)) {
+		timed = 1;
+		if (*q == ':') {
+			q++;
+			if (text_digits(&q, 2, &mi))
+				return -1;
+			if (*q == ':') {
+				q++;
+				if (text_digits(&q, 2, &sec))
+					return -1;
+				if (*q == '.' || *q == ',') {
+					q++;
+					for (n = 0; *q >= '0' && *q <= '9'; n++)
+						q++;
+					if (!n)
+						return -1;
+				}
+			}
+		} else if (ja && skip_lit(&q, "\xe6\x99\x82")) { /* 時 */
+			if (some_digits(&q, 2, &mi) &&
+			    !skip_lit(&q, "\xe5\x88\x86")) /* 分 */
+				return -1;
+		} else {
+			/* Not a time of day: the date stands alone. */
+			h = 0;
+			timed = 0;
+		}
+	}
+	if (timed) {
+		date_only = 0;
+		p = q;
+		q = p;
+		skip_blanks(&q);
+		if ((n = meridiem(&q)) >= 0) {
+			if (h < 1 || h > 12)
+				return -1;
+			h = h % 12 + 12 * n;
+			p = q;
+		}
+		/* YAML 1.1 timestamps allow a space before the zone. */
+		if (*p == ' ' && (p[1] == 'Z' || p[1] == '+' || p[1] == '-'))
+			p++;
+		if ((*p == 'Z' || *p == 'z' || *p == '+' || *p == '-') &&
+		    !parse_offset(&p, &off))
+			return -1;
+		if (!off)
+			zone_name(&p, &off);
+	}
+	if (y < 1000 || mo < 1 || mo > 12 || d < 1 ||
+	    d > civil_days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59)
+		return -1;
+
+	t->set = 1;
+	t->date_only = date_only;
+	t->offset_min = off;
+	t->epoch = civil_to_days(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+		   sec - (int64_t)off * 60;
+	aoff = off < 0 ? -off : off;
+	if (date_only)
+		set_text(t, "%04d-%02d-%02d", y, mo, d);
+	else
+		set_text(t, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo,
+			 d, h, mi, sec, off < 0 ? '-' : '+', aoff / 60,
+			 aoff % 60);
+	if (end)
+		*end = p;
+	return 0;
+}
+
+int pm_time_parse(struct pm_time *t, const char *s)
+{
+	const char *end;
+
+	if (pm_time_scan(t, s, &end))
+		return -1;
+	if (*skip_space(end)) {
+		memset(t, 0, sizeof(*t));
+		return -1;
+	}
+	return 0;
+}
+
+void pm_time_from_epoch(struct pm_time *t, int64_t epoch)
+{
+	int64_t days = civil_floor_div(epoch, 86400);
+	int64_t rem = epoch - days * 86400, y;
+	int m, d;
+
+	memset(t, 0, sizeof(*t));
+	civil_from_days(days, &y, &m, &d);
+	t->set = 1;
+	t->epoch = epoch;
+	set_text(t, "%04d-%02d-%02dT%02d:%02d:%02d+00:00", (int)y, m, d,
+		 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+}

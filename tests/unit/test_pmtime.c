@@ -1,0 +1,115 @@
+/*
+ * Points in time as postmortems write them (doc/pmtime.h).
+ */
+#include <string.h>
+
+#include "pmkb/doc/pmtime.h"
+#include "tap.h"
+
+static void test_time(void)
+{
+	struct pm_time t;
+
+	ok(!pm_time_parse(&t, "2018-02-14"), "date only");
+	ok(t.set && t.date_only, "date only: flags");
+	is_int(t.epoch, 1518566400, "date only: midnight UTC");
+	is_str(t.text, "2018-02-14", "date only: text");
+
+	ok(!pm_time_parse(&t, "2018-02-14T09:28:00+09:00"), "with offset");
+	is_int(t.epoch, 1518568080, "with offset: epoch");
+	is_int(t.offset_min, 540, "with offset: offset");
+	is_str(t.text, "2018-02-14T09:28:00+09:00", "with offset: text");
+
+	ok(!pm_time_parse(&t, " 2018-02-14T00:28:00Z "), "Z, blanks");
+	is_int(t.epoch, 1518568080, "Z: epoch");
+	is_str(t.text, "2018-02-14T00:28:00+00:00", "Z: text");
+
+	ok(!pm_time_parse(&t, "2018-02-13T19:28:00.999-05:00"), "fraction");
+	is_int(t.epoch, 1518568080, "fraction: dropped");
+	is_int(t.offset_min, -300, "negative offset");
+	is_str(t.text, "2018-02-13T19:28:00-05:00", "negative offset: text");
+
+	ok(!pm_time_parse(&t, "2018-02-14 09:28"), "space, no seconds");
+	is_str(t.text, "2018-02-14T09:28:00+00:00", "no offset is UTC");
+	ok(!pm_time_parse(&t, "2018-02-14T09:28:00+0530"), "+HHMM");
+	is_int(t.offset_min, 330, "+HHMM: offset");
+	ok(!pm_time_parse(&t, "2018-02-14T09:28:00+09"), "+HH");
+
+	ok(!pm_time_parse(&t, "2020-02-29"), "leap day 2020");
+	ok(!pm_time_parse(&t, "2000-02-29"), "leap day 2000");
+	ok(pm_time_parse(&t, "1900-02-29"), "no leap day 1900");
+	ok(pm_time_parse(&t, "2019-02-29"), "no leap day 2019");
+	ok(!t.set && !t.text[0], "failure clears");
+	ok(pm_time_parse(&t, "2018-04-31"), "April has 30 days");
+	ok(pm_time_parse(&t, "2018-00-10"), "month 0");
+	ok(pm_time_parse(&t, "2018-02-14T24:00:00Z"), "hour 24");
+	ok(pm_time_parse(&t, "2018-02-14T23:60:00Z"), "minute 60");
+	ok(pm_time_parse(&t, "2018-02-14T23:59:60Z"), "second 60");
+	ok(pm_time_parse(&t, "2018-02-14T10:00:00+24:00"), "offset 24h");
+	ok(pm_time_parse(&t, "14/02/2018"), "European");
+	ok(!pm_time_parse(&t, "2018-2-14") &&
+		   !strcmp(t.text, "2018-02-14"),
+	   "one-digit month");
+	ok(pm_time_parse(&t, "2018-02-14T"), "T without time");
+	ok(pm_time_parse(&t, "2018-02-14T09:28:00.Z"), "empty fraction");
+	ok(pm_time_parse(&t, "2018-02-14 junk"), "trailing junk");
+	ok(pm_time_parse(&t, ""), "empty");
+
+	ok(!pm_time_parse(&t, "1900-01-01"), "1900");
+	is_int(t.epoch, -2208988800LL, "1900: epoch");
+	ok(!pm_time_parse(&t, "2200-12-31T23:59:59Z"), "2200");
+	is_int(t.epoch, 7289654399LL, "2200: epoch");
+	ok(!pm_time_parse(&t, "1628-08-10T12:00:00Z"), "the Vasa");
+
+	pm_time_from_epoch(&t, 1518568080);
+	is_str(t.text, "2018-02-14T00:28:00+00:00", "from epoch");
+	ok(t.set && !t.date_only && !t.line, "from epoch: flags");
+	pm_time_from_epoch(&t, -1);
+	is_str(t.text, "1969-12-31T23:59:59+00:00", "from negative epoch");
+}
+
+/* pm_time_parse(s) gives the normalised text want (NULL: refused). */
+static void reads(const char *s, const char *want)
+{
+	struct pm_time t;
+	int rc = pm_time_parse(&t, s);
+
+	if (!want)
+		ok(rc, s);
+	else if (rc)
+		ok(0, s);
+	else
+		is_str(t.text, want, s);
+}
+
+static void test_english(void)
+{
+	reads("January 2, 2024", "2024-01-02");
+	reads("Jan 2 2024", "2024-01-02");
+	reads("2 Jan 2024", "2024-01-02");
+	reads("2nd January, 2024", "2024-01-02");
+	reads("Sept. 30, 2021", "2021-09-30");
+	reads("Wednesday, 4 December 2019", "2019-12-04");
+	reads("Wed, December 4, 2019", "2019-12-04");
+	reads("Feb 3 2017, 4:38 PM", "2017-02-03T16:38:00+00:00");
+	reads("Feb 3, 2017 at 12:05 am", "2017-02-03T00:05:00+00:00");
+	reads("Jan 2, 2024 14:05 PST", "2024-01-02T14:05:00-08:00");
+	reads("March 14, 2023 09:00 UTC", "2023-03-14T09:00:00+00:00");
+	reads("Wed Nov 15 22:30:21 2017 +0000", "2017-11-15T22:30:21+00:00");
+	reads("Tue Mar 7 01:02:03 2023 +0900", "2023-03-07T01:02:03+09:00");
+	reads("2024-01-02 4:38 pm", "2024-01-02T16:38:00+00:00");
+	reads("2024-01-02 12:00 PM", "2024-01-02T12:00:00+00:00");
+	reads("February 30, 2024", NULL);
+	reads("Jan 2024", NULL);
+	reads("Janus 2, 2024", NULL);
+	reads("2 Jan", NULL);
+	reads("Feb 3 2017, 13:38 PM", NULL);
+	reads("Monday", NULL);
+}
+
+int main(void)
+{
+	test_time();
+	test_english();
+	return tap_done();
+}

@@ -5,7 +5,10 @@
  * body: table rows ("| key | value |", or a header row of keys over one
  * row of values) and list or plain lines ("- **Key**: value", "Key：
  * value"). It ends at the first line of prose after some metadata was
- * found, so that a "Date:" deep in a timeline is not taken for it.
+ * found, so that a "Date:" deep in a timeline is not taken for it; and
+ * before any is found, the sections that follow prose are skipped unless
+ * derive_heading() names them for the metadata or the summary (a quoted
+ * commit's "Date:" is not the incident's).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -655,12 +658,70 @@ static int meta_line(struct postmortem *pm, const struct taxonomy *tax,
 	return 1;
 }
 
+enum derive_section derive_heading(const char *s, size_t len)
+{
+	static const struct {
+		const char *name;
+		enum derive_section kind;
+	} names[] = {
+		{ "summary", DERIVE_SUMMARY },
+		{ "incident summary", DERIVE_SUMMARY },
+		{ "issue summary", DERIVE_SUMMARY },
+		{ "executive summary", DERIVE_SUMMARY },
+		{ "overview", DERIVE_SUMMARY },
+		{ "incident overview", DERIVE_SUMMARY },
+		{ "tl;dr", DERIVE_SUMMARY },
+		{ "tldr", DERIVE_SUMMARY },
+		{ "概要", DERIVE_SUMMARY },
+		{ "サマリー", DERIVE_SUMMARY },
+		{ "サマリ", DERIVE_SUMMARY },
+		{ "要約", DERIVE_SUMMARY },
+		{ "障害概要", DERIVE_SUMMARY },
+		{ "障害の概要", DERIVE_SUMMARY },
+		{ "インシデント概要", DERIVE_SUMMARY },
+		{ "事象概要", DERIVE_SUMMARY },
+		{ "metadata", DERIVE_METADATA },
+		{ "メタデータ", DERIVE_METADATA },
+		{ "基本情報", DERIVE_METADATA },
+		{ "details", DERIVE_METADATA },
+		{ "incident details", DERIVE_METADATA },
+		{ "incident information", DERIVE_METADATA },
+		/* dfds/postmortems: the category and times come last */
+		{ "stats", DERIVE_METADATA },
+	};
+	uint32_t cp;
+	int k;
+
+	while (len) {
+		if ((unsigned char)*s < 0x80) {
+			if ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z')
+				break;
+			k = 1;
+		} else if (!(k = utf8_decode(s, len, &cp))) {
+			return DERIVE_OTHER;
+		} else if (cp < 0x2000 || utf8_script(cp) != UTF8_OTHER) {
+			break; /* a letter; symbols and emoji lie above */
+		}
+		s += k;
+		len -= (size_t)k;
+	}
+	while (len && s[len - 1] && strchr(" \t\n:", s[len - 1]))
+		len--;
+	if (len >= 3 && !memcmp(s + len - 3, "\xef\xbc\x9a", 3)) /* ： */
+		len -= 3;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i].name) == len &&
+		    !strncasecmp(s, names[i].name, len))
+			return names[i].kind;
+	return DERIVE_OTHER;
+}
+
 static void derive_body(struct postmortem *pm, const char *body, size_t len,
 			int body_line, const struct taxonomy *tax)
 {
 	const char *p = body, *end = body + len, *eol;
 	struct table_state ts = { 0 };
-	int found = 0, n = 0;
+	int found = 0, n = 0, prose = 0, skipping = 0;
 
 	for (; p < end && n < META_LINES; p = eol + 1, n++) {
 		const char *s;
@@ -673,8 +734,16 @@ static void derive_body(struct postmortem *pm, const char *body, size_t len,
 			ts.rows = 0;
 			continue;
 		}
-		if (*s == '#' || ((*s == '=' || *s == '-') && l >= 3 &&
-				      is_delimiter_row(s, s + l))) {
+		/*
+		 * Sections after prose, before any metadata: a "Date:" in
+		 * them belongs to what they quote (a commit, an email), unless
+		 * the section is named for the metadata.
+		 */
+		if (*s == '#' && prose)
+			skipping = derive_heading(s, l) == DERIVE_OTHER;
+		if (*s == '#' || skipping ||
+		    ((*s == '=' || *s == '-') && l >= 3 &&
+		     is_delimiter_row(s, s + l))) {
 			ts.rows = 0;
 			continue;
 		}
@@ -691,6 +760,7 @@ static void derive_body(struct postmortem *pm, const char *body, size_t len,
 		/* Prose after the metadata ends the block. */
 		if (found)
 			break;
+		prose = 1;
 		if (eol == end)
 			break;
 	}

@@ -3,9 +3,9 @@
  *
  * One parse gives the AST; one walk over it collects the plain text, the
  * title (first heading), the heading anchors (doc/anchors.h), the
- * task-list actions and the first paragraph under a summary heading; cmark's own HTML renderer then writes the HTML, which
- * keeps its safety (raw HTML omitted, dangerous URLs dropped) entirely
- * cmark's business. The heading ids are spliced into that HTML
+ * task-list actions and the first paragraph under a summary heading;
+ * cmark's own HTML renderer then writes the HTML, which keeps its safety
+ * (raw HTML omitted, dangerous URLs dropped) entirely cmark's business. The heading ids are spliced into that HTML
  * afterwards: every "<hN>" in safe output comes from a heading, because
  * all text is escaped.
  *
@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <cmark-gfm-core-extensions.h>
@@ -31,6 +30,7 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/base/text.h"
 #include "pmkb/doc/anchors.h"
+#include "pmkb/doc/derive.h"
 #include "pmkb/doc/frontmatter.h"
 #include "pmkb/doc/highlight.h"
 #include "pmkb/doc/markdown.h"
@@ -536,47 +536,6 @@ int markdown_costly(const char *s, size_t len, char *why, size_t n)
 #define SUMMARY_MAX 600
 
 /*
- * Whether a heading names the summary section: "Summary", "Incident
- * summary", "📌 Executive Summary:", "1. Overview", "TL;DR", "概要",
- * "サマリー", "障害概要". Numbering, symbols and emoji before the name
- * and a colon after it do not count.
- */
-static int summary_heading(const char *s, size_t len)
-{
-	static const char *const names[] = {
-		"summary",	   "incident summary", "executive summary",
-		"overview",	   "incident overview", "tl;dr",
-		"tldr",		   "概要",	       "サマリー",
-		"サマリ",	   "要約",	       "障害概要",
-		"障害の概要",	   "インシデント概要", "事象概要",
-	};
-	uint32_t cp;
-	int k;
-
-	while (len) {
-		if ((unsigned char)*s < 0x80) {
-			if ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z')
-				break;
-			k = 1;
-		} else if (!(k = utf8_decode(s, len, &cp))) {
-			return 0;
-		} else if (cp < 0x2000 || utf8_script(cp) != UTF8_OTHER) {
-			break; /* a letter; symbols and emoji lie above */
-		}
-		s += k;
-		len -= (size_t)k;
-	}
-	while (len && s[len - 1] && strchr(" \t\n:", s[len - 1]))
-		len--;
-	if (len >= 3 && !memcmp(s + len - 3, "\xef\xbc\x9a", 3)) /* ： */
-		len -= 3;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == len && !strncasecmp(s, names[i], len))
-			return 1;
-	return 0;
-}
-
-/*
  * Keeps a paragraph's text as the summary section's: trimmed, and cut
  * past SUMMARY_MAX bytes after the last sentence that fits (else at a
  * character, with an ellipsis).
@@ -750,13 +709,13 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 		case CMARK_NODE_PARAGRAPH:
 			if (cur == task_para)
 				in_task = ev == CMARK_EVENT_ENTER;
-			if (ev == CMARK_EVENT_EXIT && want_summary && !in_task &&
-			    cur != task_para) {
+			if (ev == CMARK_EVENT_EXIT && want_summary &&
+			    !in_task && cur != task_para) {
+				int line = cmark_node_get_start_line(cur);
+
 				take_summary(pm, text.ptr + para_start,
 					     text.len - para_start,
-					     first_line - 1 +
-						     cmark_node_get_start_line(
-							     cur));
+					     first_line - 1 + line);
 				want_summary = !pm->summary_section;
 			}
 			end_line(&text);
@@ -773,9 +732,11 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 			if (!pm->title)
 				take_title(pm, text.ptr + heading_start,
 					   text.len - heading_start);
-			want_summary = !pm->summary_section &&
-				       summary_heading(text.ptr + heading_start,
-						       text.len - heading_start);
+			want_summary =
+				!pm->summary_section &&
+				derive_heading(text.ptr + heading_start,
+					       text.len - heading_start) ==
+					DERIVE_SUMMARY;
 			end_line(&text);
 			break;
 		case CMARK_NODE_LINK:

@@ -688,6 +688,28 @@ enum derive_section derive_heading(const char *s, size_t len)
 		{ "incident information", DERIVE_METADATA },
 		/* dfds/postmortems: the category and times come last */
 		{ "stats", DERIVE_METADATA },
+		{ "action items", DERIVE_ACTIONS },
+		{ "actions", DERIVE_ACTIONS },
+		{ "action plan", DERIVE_ACTIONS },
+		{ "follow-up", DERIVE_ACTIONS },
+		{ "follow-ups", DERIVE_ACTIONS },
+		{ "follow-up items", DERIVE_ACTIONS },
+		{ "follow-up actions", DERIVE_ACTIONS },
+		{ "next steps", DERIVE_ACTIONS },
+		{ "remediation", DERIVE_ACTIONS },
+		{ "remediation items", DERIVE_ACTIONS },
+		{ "corrective actions", DERIVE_ACTIONS },
+		{ "preventive actions", DERIVE_ACTIONS },
+		{ "アクションアイテム", DERIVE_ACTIONS },
+		{ "アクション", DERIVE_ACTIONS },
+		{ "再発防止策", DERIVE_ACTIONS },
+		{ "再発防止", DERIVE_ACTIONS },
+		{ "対策", DERIVE_ACTIONS },
+		{ "恒久対策", DERIVE_ACTIONS },
+		{ "改善策", DERIVE_ACTIONS },
+		{ "今後の対応", DERIVE_ACTIONS },
+		{ "今後の対策", DERIVE_ACTIONS },
+		{ "タスク", DERIVE_ACTIONS },
 	};
 	uint32_t cp;
 	int k;
@@ -740,7 +762,8 @@ static void derive_body(struct postmortem *pm, const char *body, size_t len,
 		 * the section is named for the metadata.
 		 */
 		if (*s == '#' && prose)
-			skipping = derive_heading(s, l) == DERIVE_OTHER;
+			skipping = derive_heading(s, l) != DERIVE_SUMMARY &&
+				   derive_heading(s, l) != DERIVE_METADATA;
 		if (*s == '#' || skipping ||
 		    ((*s == '=' || *s == '-') && l >= 3 &&
 		     is_delimiter_row(s, s + l))) {

@@ -5,9 +5,9 @@
  * title (first heading), the heading anchors (doc/anchors.h), the
  * task-list actions and the first paragraph under a summary heading;
  * cmark's own HTML renderer then writes the HTML, which keeps its safety
- * (raw HTML omitted, dangerous URLs dropped) entirely cmark's business. The heading ids are spliced into that HTML
- * afterwards: every "<hN>" in safe output comes from a heading, because
- * all text is escaped.
+ * (raw HTML omitted, dangerous URLs dropped) entirely cmark's business.
+ * The heading ids are spliced into that HTML afterwards: every "<hN>" in
+ * safe output comes from a heading, because all text is escaped.
  *
  * Code blocks in a language highlight.c knows are the one exception to
  * "cmark writes the HTML": before rendering, each is replaced by a custom
@@ -29,6 +29,7 @@
 
 #include "pmkb/base/buf.h"
 #include "pmkb/base/text.h"
+#include "pmkb/doc/actiontable.h"
 #include "pmkb/doc/anchors.h"
 #include "pmkb/doc/derive.h"
 #include "pmkb/doc/frontmatter.h"
@@ -461,6 +462,40 @@ static cmark_node *add_task(struct postmortem *pm, cmark_node *item,
 static void markdown_render_parsed(struct postmortem *pm, const char *body,
 				   size_t len, int first_line);
 
+/* Columns of an action table read at most. */
+#define ACTION_TABLE_CELLS 16
+
+/* The rows of a table in an action section as action items. */
+static void action_rows(struct postmortem *pm, cmark_node *table,
+			int first_line)
+{
+	struct action_table t;
+	struct buf text[ACTION_TABLE_CELLS];
+	const char *cells[ACTION_TABLE_CELLS];
+	cmark_node *row, *c;
+	int ok = 1, line;
+
+	for (row = cmark_node_first_child(table); row && ok;
+	     row = cmark_node_next(row)) {
+		size_t n = 0;
+
+		for (c = cmark_node_first_child(row);
+		     c && n < ACTION_TABLE_CELLS; c = cmark_node_next(c)) {
+			buf_init(&text[n], 0);
+			inline_text(c, &text[n]);
+			cells[n] = text[n].ptr ? text[n].ptr : "";
+			n++;
+		}
+		line = first_line - 1 + cmark_node_get_start_line(row);
+		if (row == cmark_node_first_child(table))
+			ok = action_table_header(&t, cells, n);
+		else
+			action_table_row(&t, pm, cells, n, line);
+		while (n)
+			buf_release(&text[--n]);
+	}
+}
+
 /* Whether s[0..len) is a GFM table delimiter row: |, -, :, blanks. */
 static int is_delimiter_row(const char *s, size_t len)
 {
@@ -666,13 +701,17 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 	cmark_node *doc = NULL, *cur;
 	cmark_iter *it;
 	cmark_event_type ev;
+	enum derive_section kind;
 	size_t heading_start = 0, para_start = 0;
+	int level;
 	/* A task's paragraph, whose text add_task() wrote, and whether the
 	 * walk is inside it. */
 	cmark_node *task_para = NULL;
 	int in_task = 0;
 	/* A summary heading was the last, and no paragraph followed yet. */
 	int want_summary = 0;
+	/* The level of the action section the walk is in (0: none). */
+	int action_level = 0;
 	char *raw = parse_on_budget(&budget, body, len, &parser, &doc);
 
 	if (!raw) {
@@ -732,11 +771,15 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 			if (!pm->title)
 				take_title(pm, text.ptr + heading_start,
 					   text.len - heading_start);
-			want_summary =
-				!pm->summary_section &&
-				derive_heading(text.ptr + heading_start,
-					       text.len - heading_start) ==
-					DERIVE_SUMMARY;
+			kind = derive_heading(text.ptr + heading_start,
+					      text.len - heading_start);
+			want_summary = !pm->summary_section &&
+				       kind == DERIVE_SUMMARY;
+			level = cmark_node_get_heading_level(cur);
+			if (kind == DERIVE_ACTIONS)
+				action_level = level;
+			else if (level <= action_level)
+				action_level = 0;
 			end_line(&text);
 			break;
 		case CMARK_NODE_LINK:
@@ -748,6 +791,9 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 				task_para = add_task(pm, cur, first_line, &text);
 			break;
 		default:
+			if (ev == CMARK_EVENT_ENTER && action_level &&
+			    is_type(cur, "table"))
+				action_rows(pm, cur, first_line);
 			/* Table rows end lines, cells are separated. */
 			if (is_type(cur, "table_cell")) {
 				if (ev == CMARK_EVENT_EXIT)

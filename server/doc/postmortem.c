@@ -11,6 +11,7 @@
 
 #include "pmkb/base/buf.h"
 #include "pmkb/doc/postmortem.h"
+#include "pmkb/base/text.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
 
@@ -365,19 +366,128 @@ static int date_marker(struct postmortem *pm, int line, const char *name,
 	return 0;
 }
 
+/* Length of an opening (closing) bracket ending before (at) p, or 0. */
+static size_t bracket_before(const char *text, const char *p)
+{
+	if (p > text && p[-1] == '(')
+		return 1;
+	return p - text >= 3 && !strncmp(p - 3, "\xef\xbc\x88", 3) ? 3 : 0;
+}
+
+static size_t bracket_at(const char *p)
+{
+	if (*p == ')')
+		return 1;
+	return !strncmp(p, "\xef\xbc\x89", 3) ? 3 : 0;
+}
+
+/* Removes the brackets around at when a marker left nothing in them. */
+static void empty_brackets(char *text, char *at)
+{
+	char *b = at, *e = at;
+	size_t nb, ne;
+
+	while (b > text && b[-1] == ' ')
+		b--;
+	while (*e == ' ')
+		e++;
+	if ((nb = bracket_before(text, b)) && (ne = bracket_at(e)))
+		memmove(b - nb, e + ne, strlen(e + ne) + 1);
+}
+
+/*
+ * Takes a labelled owner or due date out of text (in place): "担当:
+ * platform、期限: 2026-04-30", "Owner: ann, due 2026-05-01" (the label,
+ * a colon, the value up to 、 , ; or a bracket, and that separator). Sets
+ * *owner or *due (owned) when it is not set yet and the value is one.
+ */
+static void labelled(char *text, char **owner, char **due)
+{
+	static const struct {
+		const char *label;
+		int is_due;
+	} labels[] = { { "担当", 0 }, { "担当者", 0 }, { "owner", 0 },
+		       { "期限", 1 }, { "期日", 1 } };
+
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		char **into = labels[i].is_due ? due : owner;
+		size_t ll = strlen(labels[i].label);
+		char *at = text, *v, *e;
+		struct pm_time t;
+
+		while (!*into && (at = (char *)text_find_nocase(
+					  at, strlen(at), labels[i].label,
+					  ll))) {
+			v = at + ll;
+			if (*v == ':')
+				v++;
+			else if (!strncmp(v, "\xef\xbc\x9a", 3)) /* ： */
+				v += 3;
+			else {
+				at = v;
+				continue;
+			}
+			while (*v == ' ')
+				v++;
+			e = v;
+			while (*e && !strchr(",;()", *e) && !is_space(*e) &&
+			       strncmp(e, "\xe3\x80\x81", 3) && /* 、 */
+			       strncmp(e, "\xef\xbc\x8c", 3) && /* ， */
+			       strncmp(e, "\xef\xbc\x88", 3) && /* （ */
+			       strncmp(e, "\xef\xbc\x89", 3))   /* ） */
+				e++;
+			if (e == v ||
+			    (labels[i].is_due &&
+			     (pm_time_scan(&t, v, NULL) || !t.date_only)))
+				break;
+			*into = labels[i].is_due ? xstrndup(t.text, 10)
+						 : xstrndup(v, (size_t)(e - v));
+			/* The label, its value and one separator go. */
+			if (!strncmp(e, "\xe3\x80\x81", 3) ||
+			    !strncmp(e, "\xef\xbc\x8c", 3))
+				e += 3;
+			else if (*e == ',' || *e == ';')
+				e++;
+			memmove(at, e, strlen(e) + 1);
+			empty_brackets(text, at);
+		}
+	}
+}
+
+/*
+ * An opening bracket at the end of b, left when a marker took the rest
+ * of a bracket with it ("Rotate the keys (due:2026-05-01)"), goes.
+ */
+static void drop_open_bracket(struct buf *b)
+{
+	static const char *const open[] = { "(", "\xef\xbc\x88" }; /* （ */
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(open[i]);
+
+		if (b->len >= n && !memcmp(b->ptr + b->len - n, open[i], n)) {
+			buf_setlen(b, b->len - n);
+			buf_trim(b);
+		}
+	}
+}
+
 struct pm_action *postmortem_add_action(struct postmortem *pm, int done,
 					const char *text, int line)
 {
 	struct buf out = BUF_INIT;
 	struct pm_action *a = NULL;
-	char *owner = NULL, *due = NULL, *done_on = NULL;
-	const char *p = text, *w;
+	char *owner = NULL, *due = NULL, *done_on = NULL, *copy = NULL;
+	const char *p, *w;
 	size_t wl, n;
 
 	if (pm->n_actions >= PM_MAX_ACTIONS) {
 		pm->actions_dropped++;
 		goto out;
 	}
+	copy = xstrdup(text ? text : "");
+	labelled(copy, &owner, &due);
+	p = copy;
 	/*
 	 * Walk the words: the first @name is the owner, the first due:DATE
 	 * the due date and the first done:DATE the day it was done; every
@@ -405,6 +515,8 @@ struct pm_action *postmortem_add_action(struct postmortem *pm, int done,
 			buf_addch(&out, ' ');
 		buf_add(&out, w, wl);
 	}
+	if (owner || due || done_on)
+		drop_open_bracket(&out);
 	if (done_on && !done)
 		postmortem_diag(pm, PM_DIAG_WARNING, line,
 				"action item: done:%s on an item whose box is "
@@ -427,6 +539,7 @@ out:
 	free(owner);
 	free(due);
 	free(done_on);
+	free(copy);
 	buf_release(&out);
 	return a;
 }

@@ -37,6 +37,7 @@ enum derive_section {
 	DERIVE_OTHER,
 	DERIVE_SUMMARY,	 /* "Summary", "Issue summary", "TL;DR", "概要" */
 	DERIVE_METADATA, /* "Metadata", "メタデータ", "Incident details" */
+	DERIVE_ACTIONS,	 /* "Action items", "Follow-ups", "再発防止策" */
 };
 
 /*

@@ -66,44 +66,63 @@ int importer_wants(const char *relpath)
 	return !strcasecmp(dot, ".md") || !strcasecmp(dot, ".markdown");
 }
 
+/*
+ * Build and tooling files without an extension whose comments look like
+ * Markdown headings ("# syntax=docker/dockerfile:1", "# Owners of src/").
+ */
+static int tooling_name(const char *name)
+{
+	static const char *const names[] = {
+		"dockerfile", "containerfile", "makefile",  "gnumakefile",
+		"codeowners", "owners",	       "vagrantfile", "procfile",
+		"brewfile",   "rakefile",      "gemfile",    "jenkinsfile",
+		"podfile",    "caddyfile",     "tiltfile",   "justfile",
+		"earthfile",  "snakefile",     "build",	     "workspace",
+		"pipfile",    "guardfile",     "capfile",    "dangerfile",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcasecmp(name, names[i]))
+			return 1;
+	return 0;
+}
+
 int importer_is_markdown(const char *relpath, const char *data, size_t len)
 {
 	const char *name = strrchr(relpath, '/');
-	const char *p = data, *end = data + len;
+	const char *p = data, *end = data + len, *eol, *h;
 
 	name = name ? name + 1 : relpath;
 	if (strrchr(name, '.'))
 		return 1;
+	if (tooling_name(name))
+		return 0;
 	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
 		p += 3;
 	if (end - p >= 3 && !memcmp(p, "---", 3))
 		return 1;
-	for (const char *prev = NULL; p < end;) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
+	/* The first line that is not blank is a heading. */
+	while (p < end && (*p == '\n' || *p == '\r' || *p == ' '))
+		p++;
+	if (p == end)
+		return 0;
+	eol = memchr(p, '\n', (size_t)(end - p));
+	if (!eol)
+		eol = end;
+	/* "# Title" (ATX; not "#!/bin/sh"), */
+	for (h = p; h < eol && *h == '#'; h++)
+		;
+	if (h > p && h - p <= 6 && (h == eol || *h == ' ' || *h == '\t'))
+		return 1;
+	/* or "Title" over "===" or "---" (setext). */
+	if (eol < end && (eol[1] == '=' || eol[1] == '-')) {
+		const char *u = eol + 1;
 
-		if (!eol)
-			eol = end;
-		/* "# Title" (ATX), or "Title" over "===" or "---" (setext). */
-		if (*p == '#') {
-			const char *h = p;
-
-			while (h < eol && *h == '#')
-				h++;
-			if (h - p <= 6 && (h == eol || *h == ' ' || *h == '\t'))
-				return 1;
-		}
-		if (prev && (*p == '=' || *p == '-') && eol - p >= 3) {
-			const char *h = p;
-
-			while (h < eol && *h == *p)
-				h++;
-			while (h < eol && (*h == ' ' || *h == '\r'))
-				h++;
-			if (h == eol)
-				return 1;
-		}
-		prev = eol > p && *p != '\r' ? p : NULL;
-		p = eol + 1;
+		for (h = u; h < end && *h == *u; h++)
+			;
+		while (h < end && (*h == ' ' || *h == '\r'))
+			h++;
+		return h - u >= 3 && (h == end || *h == '\n');
 	}
 	return 0;
 }
@@ -345,6 +364,7 @@ struct pipeline {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	size_t produced, consumed; /* files handed over, files taken */
+	size_t not_markdown;	   /* files without an extension skipped */
 	int stop;
 };
 
@@ -455,7 +475,7 @@ static enum pm_status write_all(struct pipeline *p, struct index_batch *b,
 			pthread_cond_wait(&p->cond, &p->lock);
 		pthread_mutex_unlock(&p->lock);
 		if (j->not_markdown)
-			rc = PM_OK; /* pruned if it was indexed before */
+			p->not_markdown++; /* pruned if indexed before */
 		else if (j->read_rc == PM_OK)
 			rc = index_put_parsed(b, rel, j->data, j->len, &j->prov,
 					      &j->parsed, NULL);
@@ -543,7 +563,7 @@ enum pm_status importer_run(struct store *st, const char *dir, int force,
 		goto out;
 	rc = index_commit(b, &res->counts);
 	b = NULL;
-	res->files = (int)files.n;
+	res->files = (int)(files.n - pipe.not_markdown);
 out:
 	if (rc == PM_DB)
 		pm_error_set(err, rc, dir, 0, "the database failed during "

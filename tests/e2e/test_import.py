@@ -231,6 +231,11 @@ class FacetsAreFilters(unittest.TestCase):
         'NOTES': '# Notes\n\nAn extension-less postmortem of an outage: it '
                  'has a heading.\n',
         'Jenkinsfile': 'pipeline { agent any }\n',
+        # Comments that look like headings, in files that are not notes.
+        'Dockerfile': '# syntax=docker/dockerfile:1\n\nFROM debian:12\n',
+        'CODEOWNERS': '# Owners\n\n* @sre\n',
+        'run': '#!/bin/sh\n# Runs it\necho hi\n',
+        'later': 'Some notes first.\n\n# A heading further down\n',
     }
 
     @classmethod
@@ -289,8 +294,12 @@ class FacetsAreFilters(unittest.TestCase):
     def test_which_files_count(self):
         self.assertEqual(self.total('/api/postmortems'), 4)
         self.assertEqual(self.srv.get('/api/postmortems/NOTES').status, 200)
-        self.assertEqual(self.srv.get('/api/postmortems/Jenkinsfile').status,
-                         404)
+        for name in ('Jenkinsfile', 'Dockerfile', 'CODEOWNERS', 'run',
+                     'later'):
+            self.assertEqual(self.srv.get('/api/postmortems/' + name).status,
+                             404, name)
+        # Only the files that are postmortems count as imported.
+        self.assertIn('indexed 4 files', self.srv.stderr())
 
     def test_identifier_parts_and_unknown_keys_are_searchable(self):
         for q in ('semaphore', 'HybridPrioritySemaphore', 'lag',

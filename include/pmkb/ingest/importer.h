@@ -27,8 +27,10 @@ int importer_wants(const char *relpath);
 /*
  * Whether a wanted file's bytes are a postmortem: always for *.md and
  * *.markdown; a file without an extension (README-style notes, but also
- * Gemfile, Jenkinsfile) only when it starts with front matter or has a
- * Markdown heading ("# Title" or a setext underline).
+ * Jenkinsfile, Dockerfile) only when it starts with front matter or a
+ * Markdown heading ("# Title" or a setext underline) and is not named
+ * like a build or tooling file (Dockerfile, Makefile, CODEOWNERS), whose
+ * comments look like headings.
  */
 int importer_is_markdown(const char *relpath, const char *data, size_t len);
 

@@ -467,6 +467,10 @@ static void read_field(struct ctx *c, enum pm_field f, const char *key,
 	struct postmortem *pm = c->pm;
 	char *s;
 
+	if (f != PM_F_TITLE && f != PM_F_SUMMARY && f != PM_F_TAGS &&
+	    f != PM_F_STATUS && f != PM_F_AUTHORS &&
+	    !(f == PM_F_STARTED && !strcasecmp(key, "date")))
+		c->found |= FM_FOUND_INCIDENT;
 	switch (f) {
 	case PM_F_TITLE:
 		c->found |= FM_FOUND_TITLE;

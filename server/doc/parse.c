@@ -233,10 +233,17 @@ enum pm_status postmortem_parse(struct postmortem *pm, const char *path,
 					"no title and no heading; the file "
 					"name is used as the title");
 	}
-	if (!pm->causes.n && fm_ok && !(found & FM_FOUND_CAUSE))
+	if (!pm->causes.n && fm_ok && !(found & FM_FOUND_CAUSE) &&
+	    found & FM_FOUND_INCIDENT)
 		postmortem_diag(pm, PM_DIAG_ERROR, 1,
 				"missing required field 'cause'; the incident "
 				"is counted as 'unknown'");
+	else if (!pm->causes.n && fm_ok && !(found & FM_FOUND_CAUSE))
+		/* A blog's front matter (title, date, layout): no error. */
+		postmortem_diag(pm, PM_DIAG_WARNING, 1,
+				"the front matter names no cause, so the "
+				"incident is counted as 'unknown'; add "
+				"cause: to it");
 	else if (!pm->causes.n && !pm->has_front_matter && !unclosed)
 		postmortem_diag(pm, PM_DIAG_WARNING, 0,
 				"the file has no front matter, so its cause is "

@@ -118,7 +118,8 @@ static void test_parse(void)
 	postmortem_init(&pm);
 	found = frontmatter_parse(&pm, S("TITLE: t\nStarted_At: bad\nx: 1\n"),
 				  2, NULL);
-	ok(found == (FM_FOUND_TITLE | FM_FOUND_STARTED), "found: flags");
+	ok(found == (FM_FOUND_TITLE | FM_FOUND_STARTED | FM_FOUND_INCIDENT),
+	   "found: flags; started_at is a postmortem's key");
 	is_str(pm.title, "t", "keys are case-insensitive");
 	is_int(pm.n_diags, 1, "bad date is one diagnostic");
 	is_int(pm.diags[0].line, 3, "on the file's line");
@@ -133,8 +134,18 @@ static void test_parse(void)
 
 	postmortem_init(&pm);
 	found = frontmatter_parse(&pm, S("cause: []\n"), 2, NULL);
-	ok(found == FM_FOUND_CAUSE && pm.causes.n == 0 && pm.n_diags == 1,
+	ok(found == (FM_FOUND_CAUSE | FM_FOUND_INCIDENT) &&
+		   pm.causes.n == 0 && pm.n_diags == 1,
 	   "empty cause: found, left empty, warned");
+	postmortem_release(&pm);
+
+	postmortem_init(&pm);
+	found = frontmatter_parse(&pm,
+				  S("title: t\ndate: 2024-01-02\n"
+				    "excerpt: e\nlayout: post\ntags: [a]\n"),
+				  2, NULL);
+	ok(found == (FM_FOUND_TITLE | FM_FOUND_STARTED),
+	   "a blog's keys: no postmortem's key found");
 	postmortem_release(&pm);
 
 	postmortem_init(&pm);

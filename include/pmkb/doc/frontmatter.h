@@ -42,6 +42,12 @@ enum fm_found {
 	FM_FOUND_STARTED = 1 << 1, /* started_at or an alias (even if bad) */
 	FM_FOUND_CAUSE = 1 << 2,   /* cause or an alias (even if empty) */
 	FM_BROKEN = 1 << 3,	   /* not YAML or not a mapping: no fields */
+	/*
+	 * A key only a postmortem has (severity, services, resolved_at,
+	 * started_at, ...): not a blog's front matter (title, date, excerpt,
+	 * layout), which says nothing of causes.
+	 */
+	FM_FOUND_INCIDENT = 1 << 4,
 };
 
 /*

@@ -141,7 +141,7 @@ const char *pm_source_name(enum pm_source s)
 {
 	static const char *const names[PM_SRC__MAX] = {
 		"none", "front-matter", "body", "heading",
-		"file-name", "byline", "git",
+		"file-name", "byline", "git", "section",
 	};
 
 	return (unsigned)s < PM_SRC__MAX ? names[s] : "none";
@@ -157,6 +157,7 @@ const char *pm_source_label(enum pm_source s)
 		"the file name",
 		"the byline",
 		"git history (when the file was first committed)",
+		"the summary section",
 	};
 
 	return (unsigned)s < PM_SRC__MAX ? labels[s] : labels[0];
@@ -164,12 +165,15 @@ const char *pm_source_label(enum pm_source s)
 
 static void join_list(const struct pm_list *l, char *out, size_t outsz)
 {
-	size_t used = 0;
+	struct buf b = BUF_INIT;
 
-	out[0] = '\0';
-	for (size_t i = 0; i < l->n && used + 1 < outsz; i++)
-		used += (size_t)snprintf(out + used, outsz - used, "%s%s",
-					 i ? ", " : "", l->v[i]);
+	for (size_t i = 0; i < l->n; i++)
+		buf_addf(&b, "%s%s", i ? ", " : "", l->v[i]);
+	/* Truncated on a character, not inside one. */
+	snprintf(out, outsz, "%.*s",
+		 (int)utf8_truncate(b.ptr ? b.ptr : "", b.len, outsz - 1),
+		 b.ptr ? b.ptr : "");
+	buf_release(&b);
 }
 
 void postmortem_field_text(const struct postmortem *pm, enum pm_field f,
@@ -203,8 +207,9 @@ void postmortem_field_text(const struct postmortem *pm, enum pm_field f,
 	}
 	if (t && t->set)
 		s = t->text;
-	if (s)
-		snprintf(out, outsz, "%s", s);
+	if (s) /* truncated on a character, not inside one */
+		snprintf(out, outsz, "%.*s",
+			 (int)utf8_truncate(s, strlen(s), outsz - 1), s);
 }
 
 void postmortem_init(struct postmortem *pm)

@@ -316,7 +316,7 @@ int pm_time_scan(struct pm_time *t, const char *s, const char **end)
 {
 	const char *p = skip_space(s), *q;
 	int y, mo, d, h = 0, mi = 0, sec = 0, off = 0, date_only = 1;
-	int n, aoff, ja = 0, timed = 0, english = 0;
+	int n, aoff, ja = 0, timed = 0, english = 0, ja_pm = -1;
 	char sep;
 
 	memset(t, 0, sizeof(*t));
@@ -354,6 +354,11 @@ int pm_time_scan(struct pm_time *t, const char *s, const char **end)
 		q++;
 	} else {
 		skip_blanks(&q);
+		/* 午前 (a.m.) and 午後 (p.m.) before a Japanese time */
+		if (ja && skip_lit(&q, "\xe5\x8d\x88\xe5\x89\x8d"))
+			ja_pm = 0;
+		else if (ja && skip_lit(&q, "\xe5\x8d\x88\xe5\xbe\x8c"))
+			ja_pm = 1;
 	}
 	if (timed) {
 		q = p; /* git's order: the time was before the year */
@@ -390,8 +395,13 @@ int pm_time_scan(struct pm_time *t, const char *s, const char **end)
 		p = q;
 		q = p;
 		skip_blanks(&q);
-		if ((n = meridiem(&q)) >= 0) {
-			if (h < 1 || h > 12)
+		if (ja_pm >= 0)
+			n = ja_pm;
+		else
+			n = meridiem(&q);
+		if (n >= 0) {
+			/* 12 a.m. is midnight; 午前0時 is too */
+			if ((h < 1 && ja_pm < 0) || h > 12)
 				return -1;
 			h = h % 12 + 12 * n;
 			p = q;

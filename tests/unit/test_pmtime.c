@@ -107,9 +107,20 @@ static void test_english(void)
 	reads("Monday", NULL);
 }
 
+static void test_japanese(void)
+{
+	reads("2021年11月25日午後3時", "2021-11-25T15:00:00+00:00");
+	reads("2021年11月26日 午前10時47分 JST", "2021-11-26T10:47:00+09:00");
+	reads("2021年11月26日午前0時", "2021-11-26T00:00:00+00:00");
+	reads("2021年11月26日午後12時", "2021-11-26T12:00:00+00:00");
+	reads("2021年11月26日(金) 午後3時30分", "2021-11-26T15:30:00+00:00");
+	reads("2021年11月26日午後13時", NULL);
+}
+
 int main(void)
 {
 	test_time();
 	test_english();
+	test_japanese();
 	return tap_done();
 }

@@ -60,6 +60,10 @@ int importer_wants(const char *relpath)
 	/* TEMPLATE.md, TEMPLATE.ja.md, "PMyyyy-nnn - Postmortem template.md" */
 	if (has_prefix_ci(name, "template") || names_a(name, "template"))
 		return 0;
+	/* A Hugo site's page templates and section pages. */
+	if (!strncmp(relpath, "archetypes/", 11) ||
+	    strstr(relpath, "/archetypes/") || !strcasecmp(name, "_index.md"))
+		return 0;
 	dot = strrchr(name, '.');
 	if (!dot)
 		return 1;

@@ -236,12 +236,17 @@ class FacetsAreFilters(unittest.TestCase):
         'CODEOWNERS': '# Owners\n\n* @sre\n',
         'run': '#!/bin/sh\n# Runs it\necho hi\n',
         'later': 'Some notes first.\n\n# A heading further down\n',
+        # A Hugo site's templates and section pages.
+        'archetypes/default.md': '---\ntitle: "{{ .Name }}"\n---\n',
+        '_index.md': '---\ntitle: Issues\n---\n# Issues\n',
     }
 
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix='pmkb-facets-')
         for rel, text in cls.FILES.items():
+            os.makedirs(os.path.dirname(os.path.join(cls.tmp, rel)),
+                        exist_ok=True)
             with open(os.path.join(cls.tmp, rel), 'w') as f:
                 f.write(text)
         cls.srv = Server(directory=cls.tmp).start()

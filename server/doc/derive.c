@@ -618,43 +618,46 @@ static int meta_row(struct postmortem *pm, const struct taxonomy *tax,
 }
 
 /* A list or plain "key: value" line; returns 1 if it held metadata. */
+/*
+ * One list or plain line, "- **Key:** value", "Key：value": 1 when it
+ * held metadata; 2 when it is shaped like it but names a key pmkb does
+ * not know, in bold or as a list item ("**Location:** Frankfurt"),
+ * which does not end the block; else 0.
+ */
 static int meta_line(struct postmortem *pm, const struct taxonomy *tax,
 		     const char *p, const char *eol, int line)
 {
-	const char *colon;
-	size_t skip, kl;
-	int period;
+	const char *colon, *v, *k;
+	size_t skip, kl, l;
+	int period, item = 0;
 
 	if ((*p == '-' || *p == '*' || *p == '+') && p + 1 < eol &&
-	    p[1] == ' ')
+	    p[1] == ' ') {
 		p += 2;
+		item = 1;
+	}
 	while (p < eol && *p == ' ')
 		p++;
 	if (!(colon = kv_colon(p, eol, &skip)))
 		return 0;
 	kl = (size_t)(colon - p);
 	/* "**Key:** value": the closing marks follow the colon. */
-	{
-		const char *v = colon + skip;
-
-		while (v < eol && (*v == '*' || *v == '_'))
-			v++;
-		{
-			const char *k = p;
-			size_t l = kl;
-
-			while (l && (k[l - 1] == '*' || k[l - 1] == '_'))
-				l--;
-			while (l && (*k == '*' || *k == '_')) {
-				k++;
-				l--;
-			}
-			k = text_trim(k, &l);
-			if (derive_key_field(tax, k, l, &period) < 0)
-				return 0;
-			meta_pair(pm, tax, k, l, v, (size_t)(eol - v), line);
-		}
+	v = colon + skip;
+	while (v < eol && (*v == '*' || *v == '_'))
+		v++;
+	k = p;
+	l = kl;
+	while (l && (k[l - 1] == '*' || k[l - 1] == '_'))
+		l--;
+	while (l && (*k == '*' || *k == '_')) {
+		k++;
+		l--;
 	}
+	k = text_trim(k, &l);
+	if (derive_key_field(tax, k, l, &period) < 0)
+		return l && l <= 40 && (item || *p == '*' || *p == '_') ? 2
+									  : 0;
+	meta_pair(pm, tax, k, l, v, (size_t)(eol - v), line);
 	return 1;
 }
 
@@ -667,6 +670,8 @@ enum derive_section derive_heading(const char *s, size_t len)
 		{ "summary", DERIVE_SUMMARY },
 		{ "incident summary", DERIVE_SUMMARY },
 		{ "issue summary", DERIVE_SUMMARY },
+		{ "what happened", DERIVE_SUMMARY },
+		{ "what happened?", DERIVE_SUMMARY },
 		{ "executive summary", DERIVE_SUMMARY },
 		{ "overview", DERIVE_SUMMARY },
 		{ "incident overview", DERIVE_SUMMARY },
@@ -680,6 +685,8 @@ enum derive_section derive_heading(const char *s, size_t len)
 		{ "障害の概要", DERIVE_SUMMARY },
 		{ "インシデント概要", DERIVE_SUMMARY },
 		{ "事象概要", DERIVE_SUMMARY },
+		{ "事象", DERIVE_SUMMARY },
+		{ "何が起きたか", DERIVE_SUMMARY },
 		{ "metadata", DERIVE_METADATA },
 		{ "メタデータ", DERIVE_METADATA },
 		{ "基本情報", DERIVE_METADATA },
@@ -738,12 +745,62 @@ enum derive_section derive_heading(const char *s, size_t len)
 	return DERIVE_OTHER;
 }
 
+/*
+ * The key an ATX heading names when its section holds one date or the
+ * severity, as some reports write them ("### 発生日時", then
+ * "2021年11月25日午後3時" on the next line; "## Severity", then
+ * "**Critical** - ..."), or NULL. Other fields are left to prose: a
+ * "## Root cause" section's first line is no cause label.
+ */
+static const char *heading_key(const struct taxonomy *tax, const char *s,
+			       size_t l, size_t *kl)
+{
+	int period, f;
+
+	while (l && *s == '#') {
+		s++;
+		l--;
+	}
+	s = text_trim(s, &l);
+	f = derive_key_field(tax, s, l, &period);
+	if (period || (f != PM_F_STARTED && f != PM_F_DETECTED &&
+		       f != PM_F_MITIGATED && f != PM_F_RESOLVED &&
+		       f != PM_F_SEVERITY))
+		return NULL; /* "## Impact" is prose, not a span */
+	*kl = l;
+	return s;
+}
+
+/*
+ * The line under such a heading, without emphasis, as the key's value;
+ * 1 when it gave the field one.
+ */
+static int heading_value(struct postmortem *pm, const struct taxonomy *tax,
+			 const char *key, size_t kl, const char *s, size_t l,
+			 int line)
+{
+	char *v = xmalloc(l + 1);
+	size_t n = 0;
+	int period, f = derive_key_field(tax, key, kl, &period);
+	int was_open = open_field(pm, (enum pm_field)f);
+
+	for (size_t i = 0; i < l; i++)
+		if (s[i] != '*')
+			v[n++] = s[i];
+	v[n] = '\0';
+	meta_pair(pm, tax, key, kl, v, n, line);
+	free(v);
+	return was_open && !open_field(pm, (enum pm_field)f);
+}
+
 static void derive_body(struct postmortem *pm, const char *body, size_t len,
 			int body_line, const struct taxonomy *tax)
 {
 	const char *p = body, *end = body + len, *eol;
+	const char *hkey = NULL; /* a heading that is a key: "### 発生日時" */
+	size_t hkl = 0;
 	struct table_state ts = { 0 };
-	int found = 0, n = 0, prose = 0, skipping = 0;
+	int found = 0, n = 0, prose = 0, skipping = 0, kv;
 
 	for (; p < end && n < META_LINES; p = eol + 1, n++) {
 		const char *s;
@@ -754,6 +811,18 @@ static void derive_body(struct postmortem *pm, const char *body, size_t len,
 		s = text_trim(p, &l);
 		if (!l) {
 			ts.rows = 0;
+			continue;
+		}
+		if (*s == '#') {
+			hkey = heading_key(tax, s, l, &hkl);
+			if (hkey) {
+				skipping = 0;
+				continue;
+			}
+		} else if (hkey) {
+			found |= heading_value(pm, tax, hkey, hkl, s, l,
+					       body_line + n);
+			hkey = NULL;
 			continue;
 		}
 		/*
@@ -776,10 +845,11 @@ static void derive_body(struct postmortem *pm, const char *body, size_t len,
 			continue;
 		}
 		ts.rows = 0;
-		if (meta_line(pm, tax, s, s + l, body_line + n)) {
+		kv = meta_line(pm, tax, s, s + l, body_line + n);
+		if (kv == 1)
 			found = 1;
+		if (kv == 1 || (kv == 2 && found))
 			continue;
-		}
 		/* Prose after the metadata ends the block. */
 		if (found)
 			break;

@@ -299,9 +299,15 @@ int taxonomy_severity_lead(const struct taxonomy *tax, const char *raw,
 			return rank;
 		}
 	}
-	/* None: the value up to its note in brackets, if it has one. */
-	for (i = 0; i < n && raw[i] != '(' && raw[i] != '[' &&
-		    strncmp(raw + i, "\xef\xbc\x88", 3); /* （ */
+	/*
+	 * None: the value up to its note, in brackets or after a dash or a
+	 * colon ("Critical - complete outage"), if it has one.
+	 */
+	for (i = 0; i < n && !strchr("([:,", raw[i]) &&
+		    strncmp(raw + i, "\xef\xbc\x88", 3) && /* （ */
+		    strncmp(raw + i, " - ", 3) &&
+		    strncmp(raw + i, " \xe2\x80\x93 ", 5) && /* – */
+		    strncmp(raw + i, " \xe2\x80\x94 ", 5);   /* — */
 	     i++)
 		;
 	while (i && (raw[i - 1] == ' ' || raw[i - 1] == '\t'))

@@ -85,6 +85,10 @@ static void test_severity_lead(void)
 	is_int(taxonomy_severity_lead(NULL, "高（全ユーザー）", NULL, &n), -1,
 	       "unknown before a full-width bracket");
 	is_int((int)n, 3, "高 alone");
+	is_int(taxonomy_severity_lead(NULL, "Critical - complete outage",
+				      NULL, &n),
+	       -1, "unknown before a dash");
+	is_int((int)n, 8, "Critical alone");
 	is_int(taxonomy_severity_lead(NULL, "P1 outage", NULL, &n), -1,
 	       "another scale: unknown");
 	is_int((int)n, 9, "no bracket: the whole value");

@@ -123,7 +123,8 @@ int taxonomy_severity(const struct taxonomy *tax, const char *raw,
  * "SEV-3（一部機能の誤動作）", "SEV2 - major", "Sev 1 (customer impact)"
  * name SEV3, SEV2 and SEV1. *lead_len (may be NULL) gets the length of
  * the part that names it; when none does, -1, and the length of the value
- * before its first bracket (the whole value without one), trimmed.
+ * before its note (a bracket, " - ", a colon or a comma; the whole value
+ * without one), trimmed.
  */
 int taxonomy_severity_lead(const struct taxonomy *tax, const char *raw,
 			   const char **canon, size_t *lead_len);

@@ -973,7 +973,9 @@ void derive_fields(struct postmortem *pm, const char *body, size_t body_len,
 	if (open_field(pm, PM_F_SUMMARY) && pm->summary_section) {
 		free(pm->summary);
 		pm->summary = xstrdup(pm->summary_section);
-		set_source(pm, PM_F_SUMMARY, PM_SRC_SECTION,
+		set_source(pm, PM_F_SUMMARY,
+			   pm->summary_section_lead ? PM_SRC_LEAD
+						    : PM_SRC_SECTION,
 			   pm->summary_section_line);
 	}
 }

@@ -600,6 +600,30 @@ static void take_summary(struct postmortem *pm, const char *s, size_t len,
 	pm->summary_section_line = line;
 }
 
+/*
+ * Whether a paragraph may stand for the summary when no section gives
+ * one: of the document itself (not in a list or quote), with no image
+ * (its alt text is no sentence), some 40 bytes long, not a "Date: ..."
+ * line nor a lead-in to a list ("During this period:").
+ */
+static int lead_paragraph(cmark_node *para, const char *s, size_t len)
+{
+	cmark_node *parent = cmark_node_parent(para), *c;
+	const char *colon;
+
+	if (!parent || cmark_node_get_type(parent) != CMARK_NODE_DOCUMENT)
+		return 0;
+	for (c = cmark_node_first_child(para); c; c = cmark_node_next(c))
+		if (cmark_node_get_type(c) == CMARK_NODE_IMAGE)
+			return 0;
+	s = text_trim(s, &len);
+	if (len < 40 || s[len - 1] == ':' ||
+	    (len >= 3 && !memcmp(s + len - 3, "\xef\xbc\x9a", 3)))
+		return 0;
+	colon = memchr(s, ':', len < 30 ? len : 30);
+	return !colon || colon[1] != ' ';
+}
+
 /* Sets pm->title to a heading's text, trimmed and capped, if any. */
 static void take_title(struct postmortem *pm, const char *s, size_t len)
 {
@@ -712,6 +736,12 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 	int want_summary = 0;
 	/* The level of the action section the walk is in (0: none). */
 	int action_level = 0;
+	/*
+	 * The first paragraph that may stand for the summary (before a
+	 * second heading), used when no summary section is found.
+	 */
+	struct buf lead = BUF_INIT;
+	int lead_line = 0, headings = 0;
 	char *raw = parse_on_budget(&budget, body, len, &parser, &doc);
 
 	if (!raw) {
@@ -756,6 +786,14 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 					     text.len - para_start,
 					     first_line - 1 + line);
 				want_summary = !pm->summary_section;
+			} else if (ev == CMARK_EVENT_EXIT && !lead.len &&
+				   headings < 2 &&
+				   lead_paragraph(cur, text.ptr + para_start,
+						  text.len - para_start)) {
+				buf_add(&lead, text.ptr + para_start,
+					text.len - para_start);
+				lead_line = first_line - 1 +
+					    cmark_node_get_start_line(cur);
 			}
 			end_line(&text);
 			para_start = text.len;
@@ -766,6 +804,7 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 				heading_start = text.len;
 				break;
 			}
+			headings++;
 			anchors_add(&anchors, text.ptr + heading_start,
 				    text.len - heading_start);
 			if (!pm->title)
@@ -807,6 +846,11 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 	}
 	cmark_iter_free(it);
 	end_line(&text);
+	if (!pm->summary_section && lead.len) {
+		take_summary(pm, lead.ptr, lead.len, lead_line);
+		pm->summary_section_lead = 1;
+	}
+	buf_release(&lead);
 
 	anchors_splice(&anchors, &html, raw);
 	free(raw);

@@ -141,7 +141,7 @@ const char *pm_source_name(enum pm_source s)
 {
 	static const char *const names[PM_SRC__MAX] = {
 		"none", "front-matter", "body", "heading",
-		"file-name", "byline", "git", "section",
+		"file-name", "byline", "git", "section", "lead",
 	};
 
 	return (unsigned)s < PM_SRC__MAX ? names[s] : "none";
@@ -158,6 +158,7 @@ const char *pm_source_label(enum pm_source s)
 		"the byline",
 		"git history (when the file was first committed)",
 		"the summary section",
+		"the first paragraph",
 	};
 
 	return (unsigned)s < PM_SRC__MAX ? labels[s] : labels[0];

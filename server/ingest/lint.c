@@ -56,7 +56,7 @@ static void print_sources(FILE *out, const char *path,
 
 		if (src != PM_SRC_BODY && src != PM_SRC_FILE_NAME &&
 		    src != PM_SRC_BYLINE && src != PM_SRC_GIT &&
-		    src != PM_SRC_SECTION)
+		    src != PM_SRC_SECTION && src != PM_SRC_LEAD)
 			continue;
 		postmortem_field_text(pm, (enum pm_field)f, value,
 				      sizeof(value));

@@ -20,7 +20,8 @@
  * A file's modification time is never an incident date. The summary
  * comes from the front matter (summary, or Hugo's description and
  * Jekyll's excerpt), a summary or 概要 row of the metadata block, or last
- * the first paragraph under a heading such as "## Summary" or "## 概要"
+ * the first paragraph under a heading such as "## Summary" or "## 概要",
+ * else the body's first paragraph that may stand for one
  * (pm->summary_section, which the Markdown walk finds).
  */
 #ifndef PMKB_DOC_DERIVE_H

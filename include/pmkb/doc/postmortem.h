@@ -81,6 +81,7 @@ enum pm_source {
 	PM_SRC_BYLINE,	     /* a dated byline such as _Ann 2020-12-28._ */
 	PM_SRC_GIT,	     /* when git history first saw the file */
 	PM_SRC_SECTION,	     /* the paragraph under "## Summary" (summary) */
+	PM_SRC_LEAD,	     /* the body's first paragraph (summary) */
 	PM_SRC__MAX
 };
 
@@ -154,11 +155,13 @@ struct postmortem {
 	char *recurrence_of;
 	/*
 	 * The first paragraph under a summary heading ("## Summary", "##
-	 * 概要"), or NULL; with its line. The summary when neither the front
-	 * matter nor the metadata block gives one (doc/derive.h).
+	 * 概要"), or else (summary_section_lead) the body's first paragraph
+	 * that may stand for one, or NULL; with its line. The summary when
+	 * neither the front matter nor the metadata block gives one
+	 * (doc/derive.h).
 	 */
 	char *summary_section;
-	int summary_section_line;
+	int summary_section_line, summary_section_lead;
 };
 
 void postmortem_init(struct postmortem *pm);

@@ -81,8 +81,9 @@ static const struct command commands[] = {
 	  "index a directory of postmortems (or a git work tree)",
 	  "Adds, updates and removes postmortems so that the index matches\n"
 	  "PATH, in one transaction. Unchanged files are skipped, so running\n"
-	  "it twice changes nothing. Problems are printed as warnings; the\n"
-	  "files are still indexed.\n",
+	  "it twice changes nothing. A file with problems is still indexed;\n"
+	  "the summary counts the errors and warnings, and `pmkb lint PATH`\n"
+	  "lists them with their lines.\n",
 	  1, 1 },
 	{ "reindex", cmd_reindex, CFG_REINDEX, "pmkb reindex [OPTIONS] [PATH]",
 	  "parse every postmortem again and rebuild the full-text index",

@@ -622,7 +622,6 @@ static int meta_row(struct postmortem *pm, const struct taxonomy *tax,
 	return found;
 }
 
-/* A list or plain "key: value" line; returns 1 if it held metadata. */
 /*
  * One list or plain line, "- **Key:** value", "Key：value": 1 when it
  * held metadata; 2 when it is shaped like it but names a key pmkb does
@@ -747,6 +746,15 @@ enum derive_section derive_heading(const char *s, size_t len)
 		if (strlen(names[i].name) == len &&
 		    !strncasecmp(s, names[i].name, len))
 			return names[i].kind;
+	/* Two names for one section: "Action items / 再発防止策". */
+	for (size_t i = 0; i + 1 < len; i++)
+		if (s[i] == '/' && i && s[i - 1] == ' ') {
+			enum derive_section a = derive_heading(s, i);
+
+			return a != DERIVE_OTHER
+				       ? a
+				       : derive_heading(s + i + 1, len - i - 1);
+		}
 	return DERIVE_OTHER;
 }
 

@@ -403,9 +403,10 @@ static void empty_brackets(char *text, char *at)
 
 /*
  * Takes a labelled owner or due date out of text (in place): "担当:
- * platform、期限: 2026-04-30", "Owner: ann, due 2026-05-01" (the label,
- * a colon, the value up to 、 , ; or a bracket, and that separator). Sets
- * *owner or *due (owned) when it is not set yet and the value is one.
+ * platform、期限: 2026-04-30", "(Owner: ann; ...)" (the label, a colon,
+ * the value up to white space, 、 , ; or a bracket, and that separator).
+ * Sets *owner or *due (owned) when it is not set yet and the value is one
+ * (a due date is a date).
  */
 static void labelled(char *text, char **owner, char **due)
 {

@@ -624,6 +624,44 @@ static int lead_paragraph(cmark_node *para, const char *s, size_t len)
 	return !colon || colon[1] != ' ';
 }
 
+/* What the first heading says of the title. */
+enum title_heading {
+	TITLE_IS,	 /* it is the title */
+	TITLE_NEXT,	 /* "Title:", "件名：": the next heading is */
+	TITLE_NONE,	 /* a section ("## Summary") or a label ("Owner:
+			    @ann"): the file name is the title */
+};
+
+static enum title_heading title_heading(const char *s, size_t len)
+{
+	static const char *const labels[] = { "title", "タイトル", "件名",
+					      "表題", NULL };
+	const char *colon;
+	size_t n;
+	int period;
+
+	s = text_trim(s, &len);
+	n = len;
+	while (n && (s[n - 1] == ':' || s[n - 1] == ' '))
+		n--;
+	if (n >= 3 && !memcmp(s + n - 3, "\xef\xbc\x9a", 3)) /* ： */
+		n -= 3;
+	if (n < len)
+		for (size_t i = 0; labels[i]; i++)
+			if (strlen(labels[i]) == n &&
+			    !strncasecmp(s, labels[i], n))
+				return TITLE_NEXT;
+	if (derive_heading(s, len) != DERIVE_OTHER)
+		return TITLE_NONE;
+	/* "Owner: @ann", "Date: 2024-01-02": a metadata line, not a title. */
+	colon = memchr(s, ':', len < 30 ? len : 30);
+	if (colon && (derive_key_field(NULL, s, (size_t)(colon - s), &period) >=
+			      0 ||
+		      ((size_t)(colon - s) == 5 && !strncasecmp(s, "owner", 5))))
+		return TITLE_NONE;
+	return TITLE_IS;
+}
+
 /* Sets pm->title to a heading's text, trimmed and capped, if any. */
 static void take_title(struct postmortem *pm, const char *s, size_t len)
 {
@@ -742,6 +780,8 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 	 */
 	struct buf lead = BUF_INIT;
 	int lead_line = 0, headings = 0;
+	/* Whether the next heading may be the title (title_heading()). */
+	enum title_heading title_from = TITLE_IS;
 	char *raw = parse_on_budget(&budget, body, len, &parser, &doc);
 
 	if (!raw) {
@@ -807,9 +847,17 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 			headings++;
 			anchors_add(&anchors, text.ptr + heading_start,
 				    text.len - heading_start);
-			if (!pm->title)
-				take_title(pm, text.ptr + heading_start,
-					   text.len - heading_start);
+			if (!pm->title && title_from < TITLE_NONE) {
+				if (title_from == TITLE_IS)
+					title_from = title_heading(
+						text.ptr + heading_start,
+						text.len - heading_start);
+				else
+					title_from = TITLE_IS;
+				if (title_from == TITLE_IS)
+					take_title(pm, text.ptr + heading_start,
+						   text.len - heading_start);
+			}
 			kind = derive_heading(text.ptr + heading_start,
 					      text.len - heading_start);
 			want_summary = !pm->summary_section &&

@@ -626,10 +626,13 @@ static int meta_row(struct postmortem *pm, const struct taxonomy *tax,
  * One list or plain line, "- **Key:** value", "Key：value": 1 when it
  * held metadata; 2 when it is shaped like it but names a key pmkb does
  * not know, in bold or as a list item ("**Location:** Frankfurt"),
- * which does not end the block; else 0.
+ * which does not end the block; else 0. A known key without a value
+ * ("**Affected Services:**", its list on the lines below) is 1, with the
+ * key in *key and *klen (else *key is NULL).
  */
 static int meta_line(struct postmortem *pm, const struct taxonomy *tax,
-		     const char *p, const char *eol, int line)
+		     const char *p, const char *eol, int line,
+		     const char **key, size_t *klen)
 {
 	const char *colon, *v, *k;
 	size_t skip, kl, l;
@@ -658,9 +661,14 @@ static int meta_line(struct postmortem *pm, const struct taxonomy *tax,
 		l--;
 	}
 	k = text_trim(k, &l);
+	*key = NULL;
 	if (derive_key_field(tax, k, l, &period) < 0)
 		return l && l <= 40 && (item || *p == '*' || *p == '_') ? 2
 									  : 0;
+	if (v == eol) {
+		*key = k;
+		*klen = l;
+	}
 	meta_pair(pm, tax, k, l, v, (size_t)(eol - v), line);
 	return 1;
 }
@@ -806,12 +814,33 @@ static int heading_value(struct postmortem *pm, const struct taxonomy *tax,
 	return was_open && !open_field(pm, (enum pm_field)f);
 }
 
+/*
+ * Gives *key the values listed under it, if any, and forgets the key.
+ * Only names are taken so (services, teams, authors, tags): a list under
+ * "**Root cause:**" is sentences, not causes.
+ */
+static void list_values(struct postmortem *pm, const struct taxonomy *tax,
+			const char **key, size_t klen, struct buf *values,
+			int line)
+{
+	int period, f = *key ? derive_key_field(tax, *key, klen, &period) : -1;
+
+	if (values->len && (f == PM_F_SERVICES || f == PM_F_TEAMS ||
+			    f == PM_F_AUTHORS || f == PM_F_TAGS))
+		meta_pair(pm, tax, *key, klen, values->ptr, values->len, line);
+	buf_reset(values);
+	*key = NULL;
+}
+
 static void derive_body(struct postmortem *pm, const char *body, size_t len,
 			int body_line, const struct taxonomy *tax)
 {
 	const char *p = body, *end = body + len, *eol;
 	const char *hkey = NULL; /* a heading that is a key: "### 発生日時" */
-	size_t hkl = 0;
+	const char *lkey = NULL; /* a key whose values are listed below it */
+	struct buf listed = BUF_INIT; /* those values, comma-separated */
+	size_t hkl = 0, lkl = 0;
+	int lline = 0;
 	struct table_state ts = { 0 };
 	int found = 0, n = 0, prose = 0, skipping = 0, kv;
 
@@ -826,6 +855,14 @@ static void derive_body(struct postmortem *pm, const char *body, size_t len,
 			ts.rows = 0;
 			continue;
 		}
+		/* The items under "**Affected Services:**", then the rest. */
+		if (lkey && l > 2 && (*s == '-' || *s == '*') && s[1] == ' ') {
+			buf_addf(&listed, "%s%.*s", listed.len ? ", " : "",
+				 (int)(l - 2), s + 2);
+			continue;
+		}
+		list_values(pm, tax, &lkey, lkl, &listed, lline);
+		lline = body_line + n;
 		if (*s == '#') {
 			hkey = heading_key(tax, s, l, &hkl);
 			if (hkey) {
@@ -858,7 +895,7 @@ static void derive_body(struct postmortem *pm, const char *body, size_t len,
 			continue;
 		}
 		ts.rows = 0;
-		kv = meta_line(pm, tax, s, s + l, body_line + n);
+		kv = meta_line(pm, tax, s, s + l, body_line + n, &lkey, &lkl);
 		if (kv == 1)
 			found = 1;
 		if (kv == 1 || (kv == 2 && found))
@@ -870,6 +907,8 @@ static void derive_body(struct postmortem *pm, const char *body, size_t len,
 		if (eol == end)
 			break;
 	}
+	list_values(pm, tax, &lkey, lkl, &listed, lline);
+	buf_release(&listed);
 }
 
 /*

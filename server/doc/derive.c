@@ -284,7 +284,8 @@ static void meta_date(struct postmortem *pm, enum pm_field f, int period,
 		*time_field(pm, f) = t;
 		set_source(pm, f, PM_SRC_BODY, line);
 	}
-	if (!period || !open_field(pm, PM_F_RESOLVED) ||
+	/* A start written as a range ("12:20-12:30") is a span too. */
+	if ((!period && f != PM_F_STARTED) || !open_field(pm, PM_F_RESOLVED) ||
 	    !(rest = span_rest(end)))
 		return;
 	if (pm_time_scan(&e, rest, NULL)) {

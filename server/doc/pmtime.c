@@ -312,11 +312,56 @@ static int meridiem(const char **pp)
 	return -1;
 }
 
+/* Whether a clock time, "9:05" or "19:47", starts at p. */
+static int clock_at(const char *p)
+{
+	int v;
+
+	return some_digits(&p, 2, &v) && *p == ':' &&
+	       isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]);
+}
+
+/*
+ * The zone written after the end of a range that starts at p, "〜 19:47
+ * (JST)", "- 2026-03-23 18:00 JST", "-12:30 (JST)": it is the start's
+ * too. Sets *off when there is one.
+ */
+static void range_zone(const char *p, int *off)
+{
+	static const char *const seps[] = {
+		"-", "~", "\xe3\x80\x9c" /* 〜 */, "\xef\xbd\x9e" /* ～ */,
+		"\xe2\x80\x93" /* – */, "\xe2\x80\x94" /* — */, "to ",
+	};
+	size_t i;
+	int v;
+
+	skip_blanks(&p);
+	for (i = 0; i < sizeof(seps) / sizeof(seps[0]); i++)
+		if (skip_lit(&p, seps[i]))
+			break;
+	if (i == sizeof(seps) / sizeof(seps[0]))
+		return;
+	skip_blanks(&p);
+	/* The end's own date, if it has one. */
+	if (!text_digits(&p, 4, &v)) {
+		while (*p && *p != ' ' && *p != 'T')
+			p++;
+		if (*p == 'T')
+			p++;
+		skip_blanks(&p);
+	}
+	if (!clock_at(p))
+		return;
+	while (isdigit((unsigned char)*p) || *p == ':')
+		p++;
+	zone_name(&p, off);
+}
+
 int pm_time_scan(struct pm_time *t, const char *s, const char **end)
 {
 	const char *p = skip_space(s), *q;
 	int y, mo, d, h = 0, mi = 0, sec = 0, off = 0, date_only = 1;
-	int n, aoff, ja = 0, timed = 0, english = 0, ja_pm = -1;
+	int n, aoff, ja = 0, timed = 0, english = 0, ja_pm = -1, iso = 0;
 	char sep;
 
 	memset(t, 0, sizeof(*t));
@@ -352,6 +397,7 @@ int pm_time_scan(struct pm_time *t, const char *s, const char **end)
 		skip_blanks(&q);
 	} else if (*q == 'T' || *q == 't') {
 		q++;
+		iso = 1;
 	} else {
 		skip_blanks(&q);
 		/* 午前 (a.m.) and 午後 (p.m.) before a Japanese time */
@@ -370,6 +416,7 @@ int pm_time_scan(struct pm_time *t, const char *s, const char **end)
 				return -1;
 			if (*q == ':') {
 				q++;
+				iso = 1; /* seconds: an offset may follow */
 				if (text_digits(&q, 2, &sec))
 					return -1;
 				if (*q == '.' || *q == ',') {
@@ -406,14 +453,27 @@ int pm_time_scan(struct pm_time *t, const char *s, const char **end)
 			h = h % 12 + 12 * n;
 			p = q;
 		}
-		/* YAML 1.1 timestamps allow a space before the zone. */
-		if (*p == ' ' && (p[1] == 'Z' || p[1] == '+' || p[1] == '-'))
-			p++;
-		if ((*p == 'Z' || *p == 'z' || *p == '+' || *p == '-') &&
-		    !parse_offset(&p, &off))
-			return -1;
-		if (!off)
-			zone_name(&p, &off);
+		/*
+		 * "12:20-12:30" is a range, not a time at offset -12:30, when
+		 * the time has neither T nor seconds (RFC 3339's have both).
+		 */
+		if (iso || *p != '-' || !clock_at(p + 1)) {
+			/*
+			 * YAML 1.1 timestamps allow a space before the zone;
+			 * " - 2026-03-23" is a range's dash, not one.
+			 */
+			q = p + 1;
+			if (*p == ' ' &&
+			    (p[1] == 'Z' || p[1] == '+' || p[1] == '-') &&
+			    parse_offset(&q, &off))
+				p = q;
+			else if ((*p == 'Z' || *p == 'z' || *p == '+' ||
+				  *p == '-') &&
+				 !parse_offset(&p, &off))
+				return -1;
+		}
+		if (!off && !zone_name(&p, &off))
+			range_zone(p, &off);
 	}
 	if (y < 1000 || mo < 1 || mo > 12 || d < 1 ||
 	    d > civil_days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59)

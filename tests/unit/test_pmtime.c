@@ -107,6 +107,38 @@ static void test_english(void)
 	reads("Monday", NULL);
 }
 
+/* pm_time_scan(s) gives want and leaves rest unread. */
+static void scans(const char *s, const char *want, const char *rest)
+{
+	struct pm_time t;
+	const char *end;
+
+	if (pm_time_scan(&t, s, &end)) {
+		ok(0, s);
+		return;
+	}
+	is_str(t.text, want, s);
+	is_str(end, rest, "the rest");
+}
+
+static void test_ranges(void)
+{
+	/* A range's end is no offset; the zone after it is the start's. */
+	scans("2025-07-27 12:20-12:30 (JST)", "2025-07-27T12:20:00+09:00",
+	      "-12:30 (JST)");
+	scans("2025-02-14 19:05 〜 19:47（JST）", "2025-02-14T19:05:00+09:00",
+	      " 〜 19:47（JST）");
+	scans("2026-03-19 09:28 - 2026-03-23 18:00 JST",
+	      "2026-03-19T09:28:00+09:00", " - 2026-03-23 18:00 JST");
+	scans("2025-07-27 12:20 to 13:00 PDT", "2025-07-27T12:20:00-07:00",
+	      " to 13:00 PDT");
+	/* RFC 3339 and YAML timestamps keep their offsets. */
+	scans("2025-07-27T12:20-05:00", "2025-07-27T12:20:00-05:00", "");
+	scans("2025-07-27 12:20:00 -05:00", "2025-07-27T12:20:00-05:00", "");
+	scans("2025-07-27 12:20 - late", "2025-07-27T12:20:00+00:00",
+	      " - late");
+}
+
 static void test_japanese(void)
 {
 	reads("2021年11月25日午後3時", "2021-11-25T15:00:00+00:00");
@@ -122,5 +154,6 @@ int main(void)
 	test_time();
 	test_english();
 	test_japanese();
+	test_ranges();
 	return tap_done();
 }

@@ -23,8 +23,9 @@ static const char *const action_names[] = {
 	"what",		NULL,
 };
 static const char *const owner_names[] = {
-	"owner", "owners", "担当", "担当者", "担当チーム", "assignee",
-	"assigned to", "responsible", "who", NULL,
+	"owner",    "owners", "オーナー",	"担当",	       "担当者",
+	"担当チーム", "assignee", "assigned to", "responsible", "who",
+	NULL,
 };
 static const char *const due_names[] = {
 	"due",	    "due date", "期限",	    "期日",	   "deadline",

@@ -700,6 +700,7 @@ enum derive_section derive_heading(const char *s, size_t len)
 		{ "事象概要", DERIVE_SUMMARY },
 		{ "事象", DERIVE_SUMMARY },
 		{ "何が起きたか", DERIVE_SUMMARY },
+		{ "何が起きた", DERIVE_SUMMARY },
 		{ "metadata", DERIVE_METADATA },
 		{ "メタデータ", DERIVE_METADATA },
 		{ "基本情報", DERIVE_METADATA },
@@ -747,14 +748,38 @@ enum derive_section derive_heading(const char *s, size_t len)
 		s += k;
 		len -= (size_t)k;
 	}
-	while (len && s[len - 1] && strchr(" \t\n:", s[len - 1]))
+	while (len && s[len - 1] && strchr(" \t\n:?", s[len - 1]))
 		len--;
-	if (len >= 3 && !memcmp(s + len - 3, "\xef\xbc\x9a", 3)) /* ： */
+	/* ： and ？ */
+	while (len >= 3 && (!memcmp(s + len - 3, "\xef\xbc\x9a", 3) ||
+			    !memcmp(s + len - 3, "\xef\xbc\x9f", 3)))
 		len -= 3;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strlen(names[i].name) == len &&
 		    !strncasecmp(s, names[i].name, len))
 			return names[i].kind;
+	/* A name and its translation or a note in brackets: "再発防止
+	 * （Action Items）", "何が起きた？（1行）". */
+	if (len >= 3 && (!memcmp(s + len - 3, "\xef\xbc\x89", 3) ||
+			 s[len - 1] == ')')) {
+		const char *open = NULL;
+
+		for (size_t i = 0; i + 1 < len; i++)
+			if (s[i] == '(' || !memcmp(s + i, "\xef\xbc\x88", 3))
+				open = s + i;
+		if (open && open > s) {
+			size_t in = *open == '(' ? 1 : 3;
+			size_t out = s[len - 1] == ')' ? 1 : 3;
+			enum derive_section a =
+				derive_heading(s, (size_t)(open - s));
+
+			if (a != DERIVE_OTHER)
+				return a;
+			return derive_heading(open + in,
+					      len - (size_t)(open - s) - in -
+						      out);
+		}
+	}
 	/* Two names for one section: "Action items / 再発防止策". */
 	for (size_t i = 0; i + 1 < len; i++)
 		if (s[i] == '/' && i && s[i - 1] == ' ') {
@@ -968,6 +993,18 @@ static void derive_file_name(struct postmortem *pm)
  * A dated byline among the last lines of the body, in emphasis:
  * "_Jane Doe 2020-12-28._" or "*— Ann, 2021/01/05*".
  */
+/* Whether a line says when the page was last updated, not written. */
+static int updated_line(const char *s, size_t l)
+{
+	static const char *const words[] = { "最終更新", "更新日",
+					     "last updated", "updated", NULL };
+
+	for (size_t i = 0; words[i]; i++)
+		if (text_find_nocase(s, l, words[i], strlen(words[i])))
+			return 1;
+	return 0;
+}
+
 static void derive_byline(struct postmortem *pm, const char *body,
 			  size_t len, int body_line)
 {
@@ -984,7 +1021,8 @@ static void derive_byline(struct postmortem *pm, const char *body,
 		l = (size_t)(p - bol);
 		s = text_trim(bol, &l);
 		if (l > 4 && (*s == '_' || *s == '*') &&
-		    (s[l - 1] == '_' || s[l - 1] == '*') && l < 200) {
+		    (s[l - 1] == '_' || s[l - 1] == '*') && l < 200 &&
+		    !updated_line(s, l)) {
 			for (q = s; q + 10 <= s + l; q++) {
 				if (!isdigit((unsigned char)*q) ||
 				    (q > s && isdigit((unsigned char)q[-1])))

@@ -57,8 +57,11 @@ int importer_wants(const char *relpath)
 	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
 		if (has_prefix_ci(name, skip[i]))
 			return 0;
-	/* TEMPLATE.md, TEMPLATE.ja.md, "PMyyyy-nnn - Postmortem template.md" */
-	if (has_prefix_ci(name, "template") || names_a(name, "template"))
+	/* TEMPLATE.md, TEMPLATE.ja.md, "PMyyyy-nnn - Postmortem template.md",
+	 * 障害報告テンプレート.md, ひな形.md */
+	if (has_prefix_ci(name, "template") || names_a(name, "template") ||
+	    strstr(name, "テンプレート") || strstr(name, "ひな形") ||
+	    strstr(name, "雛形"))
 		return 0;
 	/* A Hugo site's page templates and section pages. */
 	if (!strncmp(relpath, "archetypes/", 11) ||

@@ -239,6 +239,7 @@ class FacetsAreFilters(unittest.TestCase):
         # A Hugo site's templates and section pages.
         'archetypes/default.md': '---\ntitle: "{{ .Name }}"\n---\n',
         '_index.md': '---\ntitle: Issues\n---\n# Issues\n',
+        '障害報告テンプレート.md': '# 障害報告\n\n発生日時: 202X-MM-DD\n',
     }
 
     @classmethod

@@ -401,6 +401,41 @@ static void empty_brackets(char *text, char *at)
 		memmove(b - nb, e + ne, strlen(e + ne) + 1);
 }
 
+/* Whether a labelled value ends at p: 、 ， ( ) （ ） , ; or the end. */
+static int value_ends(const char *p)
+{
+	return !*p || strchr(",;()", *p) ||
+	       !strncmp(p, "\xe3\x80\x81", 3) || /* 、 */
+	       !strncmp(p, "\xef\xbc\x8c", 3) || /* ， */
+	       !strncmp(p, "\xef\xbc\x88", 3) || /* （ */
+	       !strncmp(p, "\xef\xbc\x89", 3);   /* ） */
+}
+
+/*
+ * Where a labelled value starting at v ends: at white space, or for an
+ * owner at the separator that follows a name of a few words ("Priya
+ * Raman, due ...", "山田 太郎、期限 ...") when one comes within 40 bytes.
+ */
+static char *label_value_end(char *v, int is_due)
+{
+	char *e = v;
+
+	while (!value_ends(e) && !is_space(*e))
+		e++;
+	if (!is_due && is_space(*e)) {
+		char *f = e;
+
+		while (!value_ends(f) && f - v < 40)
+			f++;
+		if (value_ends(f) && *f) {
+			while (f > v && is_space(f[-1]))
+				f--;
+			e = f;
+		}
+	}
+	return e;
+}
+
 /*
  * Takes a labelled owner or due date out of text (in place): "担当:
  * platform、期限: 2026-04-30", "(Owner: ann; ...)" (the label, a colon,
@@ -414,7 +449,7 @@ static void labelled(char *text, char **owner, char **due)
 		const char *label;
 		int is_due;
 	} labels[] = { { "担当", 0 }, { "担当者", 0 }, { "owner", 0 },
-		       { "期限", 1 }, { "期日", 1 } };
+		       { "期限", 1 }, { "期日", 1 }, { "due", 1 } };
 
 	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
 		char **into = labels[i].is_due ? due : owner;
@@ -426,23 +461,25 @@ static void labelled(char *text, char **owner, char **due)
 					  at, strlen(at), labels[i].label,
 					  ll))) {
 			v = at + ll;
+			if (at > text && isalnum((unsigned char)at[-1])) {
+				at = v; /* "overdue:", "co-owner" */
+				continue;
+			}
 			if (*v == ':')
 				v++;
 			else if (!strncmp(v, "\xef\xbc\x9a", 3)) /* ： */
 				v += 3;
+			/* "due 2024-06-21", as well as due:2024-06-21 */
+			else if (labels[i].is_due && *v == ' ' &&
+				 isdigit((unsigned char)v[1]))
+				v++;
 			else {
 				at = v;
 				continue;
 			}
 			while (*v == ' ')
 				v++;
-			e = v;
-			while (*e && !strchr(",;()", *e) && !is_space(*e) &&
-			       strncmp(e, "\xe3\x80\x81", 3) && /* 、 */
-			       strncmp(e, "\xef\xbc\x8c", 3) && /* ， */
-			       strncmp(e, "\xef\xbc\x88", 3) && /* （ */
-			       strncmp(e, "\xef\xbc\x89", 3))   /* ） */
-				e++;
+			e = label_value_end(v, labels[i].is_due);
 			if (e == v ||
 			    (labels[i].is_due &&
 			     (pm_time_scan(&t, v, NULL) || !t.date_only)))

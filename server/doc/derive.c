@@ -7,7 +7,7 @@
  * value"). It ends at the first line of prose after some metadata was
  * found, so that a "Date:" deep in a timeline is not taken for it; and
  * before any is found, the sections that follow prose are skipped unless
- * derive_heading() names them for the metadata or the summary (a quoted
+ * section_kind() names them for the metadata or the summary (a quoted
  * commit's "Date:" is not the incident's).
  */
 #include <ctype.h>
@@ -21,6 +21,7 @@
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/doc/derive.h"
+#include "pmkb/doc/sections.h"
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/doc/taxonomy.h"
 
@@ -696,124 +697,6 @@ static int meta_line(struct postmortem *pm, const struct taxonomy *tax,
 	return 1;
 }
 
-enum derive_section derive_heading(const char *s, size_t len)
-{
-	static const struct {
-		const char *name;
-		enum derive_section kind;
-	} names[] = {
-		{ "summary", DERIVE_SUMMARY },
-		{ "incident summary", DERIVE_SUMMARY },
-		{ "issue summary", DERIVE_SUMMARY },
-		{ "what happened", DERIVE_SUMMARY },
-		{ "what happened?", DERIVE_SUMMARY },
-		{ "executive summary", DERIVE_SUMMARY },
-		{ "overview", DERIVE_SUMMARY },
-		{ "incident overview", DERIVE_SUMMARY },
-		{ "tl;dr", DERIVE_SUMMARY },
-		{ "tldr", DERIVE_SUMMARY },
-		{ "概要", DERIVE_SUMMARY },
-		{ "サマリー", DERIVE_SUMMARY },
-		{ "サマリ", DERIVE_SUMMARY },
-		{ "要約", DERIVE_SUMMARY },
-		{ "障害概要", DERIVE_SUMMARY },
-		{ "障害の概要", DERIVE_SUMMARY },
-		{ "インシデント概要", DERIVE_SUMMARY },
-		{ "事象概要", DERIVE_SUMMARY },
-		{ "事象", DERIVE_SUMMARY },
-		{ "何が起きたか", DERIVE_SUMMARY },
-		{ "何が起きた", DERIVE_SUMMARY },
-		{ "metadata", DERIVE_METADATA },
-		{ "メタデータ", DERIVE_METADATA },
-		{ "基本情報", DERIVE_METADATA },
-		{ "details", DERIVE_METADATA },
-		{ "incident details", DERIVE_METADATA },
-		{ "incident information", DERIVE_METADATA },
-		/* dfds/postmortems: the category and times come last */
-		{ "stats", DERIVE_METADATA },
-		{ "action items", DERIVE_ACTIONS },
-		{ "actions", DERIVE_ACTIONS },
-		{ "action plan", DERIVE_ACTIONS },
-		{ "follow-up", DERIVE_ACTIONS },
-		{ "follow-ups", DERIVE_ACTIONS },
-		{ "follow-up items", DERIVE_ACTIONS },
-		{ "follow-up actions", DERIVE_ACTIONS },
-		{ "next steps", DERIVE_ACTIONS },
-		{ "remediation", DERIVE_ACTIONS },
-		{ "remediation items", DERIVE_ACTIONS },
-		{ "corrective actions", DERIVE_ACTIONS },
-		{ "preventive actions", DERIVE_ACTIONS },
-		{ "アクションアイテム", DERIVE_ACTIONS },
-		{ "アクション", DERIVE_ACTIONS },
-		{ "再発防止策", DERIVE_ACTIONS },
-		{ "再発防止", DERIVE_ACTIONS },
-		{ "対策", DERIVE_ACTIONS },
-		{ "恒久対策", DERIVE_ACTIONS },
-		{ "改善策", DERIVE_ACTIONS },
-		{ "今後の対応", DERIVE_ACTIONS },
-		{ "今後の対策", DERIVE_ACTIONS },
-		{ "タスク", DERIVE_ACTIONS },
-	};
-	uint32_t cp;
-	int k;
-
-	while (len) {
-		if ((unsigned char)*s < 0x80) {
-			if ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z')
-				break;
-			k = 1;
-		} else if (!(k = utf8_decode(s, len, &cp))) {
-			return DERIVE_OTHER;
-		} else if (cp < 0x2000 || utf8_script(cp) != UTF8_OTHER) {
-			break; /* a letter; symbols and emoji lie above */
-		}
-		s += k;
-		len -= (size_t)k;
-	}
-	while (len && s[len - 1] && strchr(" \t\n:?", s[len - 1]))
-		len--;
-	/* ： and ？ */
-	while (len >= 3 && (!memcmp(s + len - 3, "\xef\xbc\x9a", 3) ||
-			    !memcmp(s + len - 3, "\xef\xbc\x9f", 3)))
-		len -= 3;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i].name) == len &&
-		    !strncasecmp(s, names[i].name, len))
-			return names[i].kind;
-	/* A name and its translation or a note in brackets: "再発防止
-	 * （Action Items）", "何が起きた？（1行）". */
-	if (len >= 3 && (!memcmp(s + len - 3, "\xef\xbc\x89", 3) ||
-			 s[len - 1] == ')')) {
-		const char *open = NULL;
-
-		for (size_t i = 0; i + 1 < len; i++)
-			if (s[i] == '(' || !memcmp(s + i, "\xef\xbc\x88", 3))
-				open = s + i;
-		if (open && open > s) {
-			size_t in = *open == '(' ? 1 : 3;
-			size_t out = s[len - 1] == ')' ? 1 : 3;
-			enum derive_section a =
-				derive_heading(s, (size_t)(open - s));
-
-			if (a != DERIVE_OTHER)
-				return a;
-			return derive_heading(open + in,
-					      len - (size_t)(open - s) - in -
-						      out);
-		}
-	}
-	/* Two names for one section: "Action items / 再発防止策". */
-	for (size_t i = 0; i + 1 < len; i++)
-		if (s[i] == '/' && i && s[i - 1] == ' ') {
-			enum derive_section a = derive_heading(s, i);
-
-			return a != DERIVE_OTHER
-				       ? a
-				       : derive_heading(s + i + 1, len - i - 1);
-		}
-	return DERIVE_OTHER;
-}
-
 /*
  * The key an ATX heading names when its section holds one date or the
  * severity, as some reports write them ("### 発生日時", then
@@ -929,8 +812,8 @@ static void derive_body(struct postmortem *pm, const char *body, size_t len,
 		 * the section is named for the metadata.
 		 */
 		if (*s == '#' && prose)
-			skipping = derive_heading(s, l) != DERIVE_SUMMARY &&
-				   derive_heading(s, l) != DERIVE_METADATA;
+			skipping = section_kind(s, l) != SECTION_SUMMARY &&
+				   section_kind(s, l) != SECTION_METADATA;
 		if (*s == '#' || skipping ||
 		    ((*s == '=' || *s == '-') && l >= 3 &&
 		     is_delimiter_row(s, s + l))) {

@@ -36,6 +36,7 @@
 #include "pmkb/doc/highlight.h"
 #include "pmkb/doc/markdown.h"
 #include "pmkb/doc/postmortem.h"
+#include "pmkb/doc/sections.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
 
@@ -651,7 +652,7 @@ static enum title_heading title_heading(const char *s, size_t len)
 			if (strlen(labels[i]) == n &&
 			    !strncasecmp(s, labels[i], n))
 				return TITLE_NEXT;
-	if (derive_heading(s, len) != DERIVE_OTHER)
+	if (section_kind(s, len) != SECTION_OTHER)
 		return TITLE_NONE;
 	/* "Owner: @ann", "Date: 2024-01-02": a metadata line, not a title. */
 	colon = memchr(s, ':', len < 30 ? len : 30);
@@ -763,7 +764,7 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 	cmark_node *doc = NULL, *cur;
 	cmark_iter *it;
 	cmark_event_type ev;
-	enum derive_section kind;
+	enum section_kind kind;
 	size_t heading_start = 0, para_start = 0;
 	int level;
 	/* A task's paragraph, whose text add_task() wrote, and whether the
@@ -858,12 +859,12 @@ static void markdown_render_parsed(struct postmortem *pm, const char *body,
 					take_title(pm, text.ptr + heading_start,
 						   text.len - heading_start);
 			}
-			kind = derive_heading(text.ptr + heading_start,
+			kind = section_kind(text.ptr + heading_start,
 					      text.len - heading_start);
 			want_summary = !pm->summary_section &&
-				       kind == DERIVE_SUMMARY;
+				       kind == SECTION_SUMMARY;
 			level = cmark_node_get_heading_level(cur);
-			if (kind == DERIVE_ACTIONS)
+			if (kind == SECTION_ACTIONS)
 				action_level = level;
 			else if (level <= action_level)
 				action_level = 0;

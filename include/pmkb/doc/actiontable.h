@@ -1,6 +1,6 @@
 /*
- * Action items kept in a table under an action heading (doc/derive.h's
- * DERIVE_ACTIONS: "## Action items", "## アクションアイテム", "## 再発防止策"),
+ * Action items kept in a table under an action heading (doc/sections.h's
+ * SECTION_ACTIONS: "## Action items", "## アクションアイテム", "## 再発防止策"),
  * one row each, as many Japanese templates write them:
  *
  *   | # | アクション | 担当 | 期限 | 状態 |

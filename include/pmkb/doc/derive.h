@@ -33,21 +33,6 @@
 struct postmortem;
 struct taxonomy;
 
-/* What a section heading names. */
-enum derive_section {
-	DERIVE_OTHER,
-	DERIVE_SUMMARY,	 /* "Summary", "Issue summary", "TL;DR", "概要" */
-	DERIVE_METADATA, /* "Metadata", "メタデータ", "Incident details" */
-	DERIVE_ACTIONS,	 /* "Action items", "Follow-ups", "再発防止策" */
-};
-
-/*
- * What the heading text s[0..len) (with or without its #s) names.
- * Numbering, symbols and emoji before the name and a colon after it do
- * not count: "## 📌 Incident Summary", "1. Overview:".
- */
-enum derive_section derive_heading(const char *s, size_t len);
-
 /* Records src for every field that has a value and no source yet. */
 void derive_mark(struct postmortem *pm, int src);
 

@@ -763,6 +763,12 @@ static void list_values(struct postmortem *pm, const struct taxonomy *tax,
 	*key = NULL;
 }
 
+/* Whether the metadata block reads on into a section of this kind. */
+static int reads_on(enum section_kind k)
+{
+	return k == SECTION_SUMMARY || k == SECTION_METADATA;
+}
+
 static void derive_body(struct postmortem *pm, const char *body, size_t len,
 			int body_line, const struct taxonomy *tax)
 {
@@ -812,8 +818,7 @@ static void derive_body(struct postmortem *pm, const char *body, size_t len,
 		 * the section is named for the metadata.
 		 */
 		if (*s == '#' && prose)
-			skipping = section_kind(s, l) != SECTION_SUMMARY &&
-				   section_kind(s, l) != SECTION_METADATA;
+			skipping = !reads_on(section_kind(s, l));
 		if (*s == '#' || skipping ||
 		    ((*s == '=' || *s == '-') && l >= 3 &&
 		     is_delimiter_row(s, s + l))) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pmkb/base/buf.h"
+#include "pmkb/base/clock.h"
 #include "pmkb/base/config.h"
 #include "pmkb/ops.h"
 #include "pmkb/slack/outbox.h"
@@ -320,21 +321,19 @@ out:
 int ops_backup_command(const struct pm_config *cfg, const char *dest)
 {
 	struct pm_error err;
-	struct timespec t0, t1;
+	int64_t t0;
 	struct stat sb;
 
 	pm_error_clear(&err);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_ns();
 	if (ops_backup(cfg->db, dest, &err) != PM_OK) {
 		fprintf(stderr, "pmkb backup: %s: %s\n", err.source,
 			err.message);
 		return 1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fprintf(stderr, "pmkb: copied %s to %s (%lld bytes) in %.2f s\n",
 		cfg->db, dest, stat(dest, &sb) ? 0LL : (long long)sb.st_size,
-		(double)(t1.tv_sec - t0.tv_sec) +
-			(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		clock_seconds_since(t0));
 	return 0;
 }
 

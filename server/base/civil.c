@@ -44,16 +44,6 @@ int civil_days_in_month(int64_t y, int m)
 	return m == 2 && civil_is_leap(y) ? 29 : dm[m - 1];
 }
 
-void civil_timespec_add_ms(struct timespec *ts, int64_t ms)
-{
-	ts->tv_sec += (time_t)(ms / 1000);
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 int64_t civil_now(void)
 {
 	const char *env = getenv("PMKB_NOW");

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <time.h>
 
-#include "pmkb/base/civil.h"
+#include "pmkb/base/clock.h"
 #include "pmkb/base/wake.h"
 
 void wake_init(struct wake *w)
@@ -55,8 +55,7 @@ void wake_wait_ms(struct wake *w, int64_t ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	civil_timespec_add_ms(&ts, ms);
+	clock_deadline_ms(&ts, ms);
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop && !w->kicked)
 		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) ==

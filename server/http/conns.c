@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "pmkb/base/log.h"
+#include "pmkb/base/clock.h"
 #include "pmkb/base/wake.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/http/conns.h"
@@ -43,14 +44,6 @@ struct conns {
 	int reaper_started;
 };
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /*
  * Writes the 408 straight to the socket, which libmicrohttpd is only
  * reading from at that point, and shuts it down: libmicrohttpd then sees
@@ -75,7 +68,7 @@ static void *reaper_main(void *arg)
 	struct conns *t = arg;
 
 	while (!wake_stopped(&t->wake)) {
-		int64_t now = now_ns();
+		int64_t now = clock_ns();
 
 		pthread_mutex_lock(&t->wake.lock);
 		for (struct conn *c = t->list; c; c = c->next) {
@@ -158,7 +151,7 @@ struct conn *conns_add(struct conns *t, int fd, const struct sockaddr *addr)
 
 	c->fd = fd;
 	net_addr_from_sockaddr(&c->addr, addr);
-	atomic_init(&c->deadline, now_ns() + t->lim.request_timeout_ns);
+	atomic_init(&c->deadline, clock_ns() + t->lim.request_timeout_ns);
 	pthread_mutex_lock(&t->wake.lock);
 	c->next = t->list;
 	if (t->list)
@@ -191,7 +184,7 @@ void conns_request_in(struct conn *c)
 void conns_request_done(struct conns *t, struct conn *c)
 {
 	atomic_store(&c->deadline,
-		     now_ns() + t->lim.idle_ns + t->lim.request_timeout_ns);
+		     clock_ns() + t->lim.idle_ns + t->lim.request_timeout_ns);
 }
 
 const char *conns_client(const struct conn *c)

@@ -40,6 +40,7 @@
 
 #include "pmkb/http/auth.h"
 #include "pmkb/base/config.h"
+#include "pmkb/base/clock.h"
 #include "pmkb/base/log.h"
 #include "pmkb/http/conns.h"
 #include "pmkb/http/metrics.h"
@@ -69,14 +70,6 @@ struct server {
 	struct metrics *metrics;
 	struct workers *workers; /* run the handlers (--threads) */
 };
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /*
  * The Cache-Control a reply goes out with. When reading needs credentials
@@ -159,7 +152,7 @@ static void log_request(const struct request *req, int status)
 	snprintf(id, sizeof(id), "%llu", (unsigned long long)req->id);
 	snprintf(st, sizeof(st), "%d", status);
 	snprintf(ms, sizeof(ms), "%.3f",
-		 (double)(now_ns() - req->started_ns) / 1e6);
+		 (double)(clock_ns() - req->started_ns) / 1e6);
 	log_kv(level, "http", "id", id, "method",
 	       req->method ? req->method : "?", "path",
 	       req->path ? req->path : "?", "status", st, "ms", ms, "client",
@@ -200,7 +193,7 @@ static enum MHD_Result queue(struct server *srv, struct request *req,
 	if (req->track)
 		conns_request_in(req->track);
 	metrics_observe(srv->metrics, req->route, rep->status,
-			now_ns() - req->started_ns);
+			clock_ns() - req->started_ns);
 	log_request(req, rep->status);
 	return ret;
 }
@@ -418,7 +411,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	req->conn = conn;
 	req->app = srv->app;
 	req->id = atomic_fetch_add(&srv->next_id, 1) + 1;
-	req->started_ns = now_ns();
+	req->started_ns = clock_ns();
 	req->uri_len = uri ? strlen(uri) : 0;
 	/*
 	 * libmicrohttpd decodes the path into a C string: "%00" would cut it
@@ -780,9 +773,9 @@ void server_stop(struct server *srv)
 	 * every new connection instead; the socket closes with the daemon.
 	 */
 	atomic_store(&srv->stopping, 1);
-	until = now_ns() + (int64_t)srv->app->cfg->shutdown_timeout *
+	until = clock_ns() + (int64_t)srv->app->cfg->shutdown_timeout *
 				   1000000000;
-	while (atomic_load(&srv->in_flight) > 0 && now_ns() < until) {
+	while (atomic_load(&srv->in_flight) > 0 && clock_ns() < until) {
 		struct timespec ts = { 0, 20 * 1000000L };
 
 		nanosleep(&ts, NULL);

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "pmkb/base/buf.h"
-#include "pmkb/base/civil.h"
+#include "pmkb/base/clock.h"
 #include "pmkb/base/config.h"
 #include "pmkb/base/form.h"
 #include "pmkb/base/http_client.h"
@@ -204,8 +204,7 @@ static json_t *run_command(struct app *app, const char *command,
 		job_unref(j);
 		return answer(app, command, text, user_id);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	civil_timespec_add_ms(&until, sl->inline_ms);
+	clock_deadline_ms(&until, sl->inline_ms);
 	pthread_mutex_lock(&j->lock);
 	while (!j->done && !j->deferred &&
 	       pthread_cond_timedwait(&j->done_cond, &j->lock, &until) == 0)
@@ -234,7 +233,7 @@ void slack_command(struct request *req, struct reply *rep)
 	struct form form = { 0 };
 	struct pm_error err;
 	const char *text, *command;
-	struct timespec t0, t1;
+	int64_t t0;
 	char us[24];
 
 	pm_error_clear(&err);
@@ -263,7 +262,7 @@ void slack_command(struct request *req, struct reply *rep)
 		reply_error(rep, 400, "%s", err.message);
 		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_ns();
 	/* Slack checks the certificate with ssl_check=1: nothing to say. */
 	if ((text = form_get(&form, "ssl_check")) && !strcmp(text, "1")) {
 		rep->status = 200;
@@ -279,10 +278,8 @@ void slack_command(struct request *req, struct reply *rep)
 		   run_command(app, command, text ? text : "",
 			       form_get(&form, "response_url"),
 			       form_get(&form, "user_id")));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	snprintf(us, sizeof(us), "%lld",
-		 (long long)((t1.tv_sec - t0.tv_sec) * 1000000 +
-			     (t1.tv_nsec - t0.tv_nsec) / 1000));
+		 (long long)((clock_ns() - t0) / 1000));
 	log_kv(LOG_INFO, "slack.command", "user",
 	       form_get(&form, "user_id") ? form_get(&form,
 								 "user_id")

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "pmkb/base/buf.h"
+#include "pmkb/base/clock.h"
 #include "pmkb/base/dirs.h"
 #include "pmkb/ingest/gitapply.h"
 #include "pmkb/ingest/importer.h"
@@ -68,15 +69,6 @@ static const char *settings_revision(git_repository *repo, const git_commit *c,
 	git_blob_free(blob);
 	free(path);
 	return out->ptr;
-}
-
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 /* A repository on this machine: a path, not a URL nor host:path. */
@@ -560,7 +552,7 @@ static enum pm_status index_head(struct gitsync *g, struct store *st,
 				 struct gitsync_result *res,
 				 struct pm_error *err)
 {
-	struct timespec t0;
+	int64_t t0;
 	git_commit *head_c = NULL, *base_c = NULL;
 	git_tree *head_dir = NULL, *base_dir = NULL;
 	struct taxonomy *tax = NULL;
@@ -571,7 +563,7 @@ static enum pm_status index_head(struct gitsync *g, struct store *st,
 	char *salt = NULL, *last = NULL, *old_source = NULL, *old_salt = NULL;
 	enum pm_status rc, src;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_ns();
 	git_oid_tostr(res->commit, sizeof(res->commit), head);
 	if (git_commit_lookup(&head_c, g->repo, head)) {
 		rc = gittree_fail(err, PM_IO, g->public_url,
@@ -662,7 +654,7 @@ static enum pm_status index_head(struct gitsync *g, struct store *st,
 	if (rc != PM_OK)
 		goto out;
 done:
-	res->index_seconds = seconds_since(&t0);
+	res->index_seconds = clock_seconds_since(t0);
 	*tax_out = tax;
 	tax = NULL;
 	rc = PM_OK;
@@ -782,16 +774,16 @@ enum pm_status gitsync_run(struct gitsync *g, struct store *st, int force,
 			   struct taxonomy **tax_out,
 			   struct gitsync_result *res, struct pm_error *err)
 {
-	struct timespec t0;
+	int64_t t0;
 	enum pm_status rc;
 	git_oid head;
 
 	memset(res, 0, sizeof(*res));
 	*tax_out = NULL;
 	res->why = "";
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_ns();
 	if ((rc = fetch(g, &head, err)) != PM_OK)
 		return rc;
-	res->fetch_seconds = seconds_since(&t0);
+	res->fetch_seconds = clock_seconds_since(t0);
 	return index_head(g, st, force, &head, g->listener, tax_out, res, err);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pmkb/base/buf.h"
+#include "pmkb/base/clock.h"
 #include "pmkb/ingest/importer.h"
 #include "pmkb/base/log.h"
 #include "pmkb/db/store.h"
@@ -518,12 +519,12 @@ enum pm_status importer_run(struct store *st, const char *dir, int force,
 	struct taxonomy *tax = NULL;
 	struct index_batch *b = NULL;
 	struct pm_error terr;
-	struct timespec t0, t1;
+	int64_t t0;
 	char *settings_path = NULL, *salt = NULL;
 	enum pm_status rc, trc;
 
 	memset(res, 0, sizeof(*res));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_ns();
 	if ((rc = importer_list(dir, &files, err)) != PM_OK)
 		goto out;
 	pm_error_clear(&terr);
@@ -576,9 +577,7 @@ out:
 		pm_error_set(err, rc, dir, 0, "the database failed during "
 			     "the import; nothing was changed");
 	index_abort(b);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	res->seconds = (double)(t1.tv_sec - t0.tv_sec) +
-		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	res->seconds = clock_seconds_since(t0);
 	taxonomy_free(tax);
 	free(settings_path);
 	free(salt);

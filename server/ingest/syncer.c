@@ -19,6 +19,7 @@
 
 #include "pmkb/doc/settings.h"
 #include "pmkb/base/buf.h"
+#include "pmkb/base/clock.h"
 #include "pmkb/base/config.h"
 #include "pmkb/ingest/gitsync.h"
 #include "pmkb/base/log.h"
@@ -55,12 +56,6 @@ struct syncer {
 	double last_ms;
 };
 
-static void deadline_in(struct timespec *ts, long seconds)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += seconds;
-}
-
 static int before(const struct timespec *a, const struct timespec *b)
 {
 	return a->tv_sec < b->tv_sec ||
@@ -73,19 +68,16 @@ static void run_one(struct syncer *s, const char *reason)
 	struct gitsync_result res;
 	struct taxonomy *tax = NULL;
 	struct pm_error err;
-	struct timespec t0, t1;
+	int64_t t0;
 	enum pm_status st;
 	char counts[160], ms[32];
 
 	pm_error_clear(&err);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_ns();
 	st = gitsync_run(s->git, s->store, 0, &tax, &res, &err);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (tax)
 		settings_replace(s->settings, tax);
-	snprintf(ms, sizeof(ms), "%.1f",
-		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	snprintf(ms, sizeof(ms), "%.1f", clock_seconds_since(t0) * 1e3);
 	if (st == PM_OK) {
 		snprintf(counts, sizeof(counts),
 			 "files=%d added=%d updated=%d unchanged=%d "
@@ -123,12 +115,12 @@ static void *thread_main(void *arg)
 	struct timespec poll_at, retry_at;
 	int have_retry = 0;
 
-	deadline_in(&poll_at, s->poll);
+	clock_deadline_ms(&poll_at, 1000L * s->poll);
 	pthread_mutex_lock(&s->lock);
 	/* The first sync ran in syncer_start(); retry it if it failed. */
 	have_retry = s->syncs && s->last_status != PM_OK &&
 		     s->last_status != PM_UNAVAILABLE;
-	deadline_in(&retry_at, RETRY_FIRST);
+	clock_deadline_ms(&retry_at, 1000L * RETRY_FIRST);
 	while (!s->stop) {
 		char reason[64];
 
@@ -165,7 +157,7 @@ static void *thread_main(void *arg)
 		run_one(s, reason); /* returns with the lock held */
 		s->running = 0;
 		if (s->poll)
-			deadline_in(&poll_at, s->poll);
+			clock_deadline_ms(&poll_at, 1000L * s->poll);
 		have_retry = s->last_status != PM_OK &&
 			     s->last_status != PM_UNAVAILABLE;
 		if (have_retry) {
@@ -174,8 +166,9 @@ static void *thread_main(void *arg)
 			for (long i = 1; i < s->failures_in_row &&
 					 delay < RETRY_MAX; i++)
 				delay *= 2;
-			deadline_in(&retry_at,
-				    delay < RETRY_MAX ? delay : RETRY_MAX);
+			if (delay > RETRY_MAX)
+				delay = RETRY_MAX;
+			clock_deadline_ms(&retry_at, 1000L * delay);
 		}
 		pthread_cond_broadcast(&s->idle);
 	}
@@ -257,13 +250,7 @@ int syncer_wait_idle(struct syncer *s, int timeout_ms)
 	struct timespec until;
 	int ok = 1;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	clock_deadline_ms(&until, timeout_ms);
 	pthread_mutex_lock(&s->lock);
 	while ((s->pending || s->running) && ok)
 		ok = pthread_cond_timedwait(&s->idle, &s->lock, &until) !=

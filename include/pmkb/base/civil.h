@@ -7,7 +7,6 @@
 #define PMKB_BASE_CIVIL_H
 
 #include <stdint.h>
-#include <time.h>
 
 /* a / b rounded towards minus infinity (b > 0). Inline: a pass over
  * every incident divides each start by 86400, which a constant divisor
@@ -30,9 +29,6 @@ int civil_is_leap(int64_t y);
 
 /* 28..31. */
 int civil_days_in_month(int64_t y, int m);
-
-/* ts moved ms milliseconds on (ms >= 0), as pthread_cond_timedwait wants. */
-void civil_timespec_add_ms(struct timespec *ts, int64_t ms);
 
 /*
  * Seconds since 1970 for "now", the one clock behind "today" (overdue

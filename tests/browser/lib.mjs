@@ -205,8 +205,14 @@ export function searchShown(page, want) {
   return page.waitForFunction((w) => document.querySelector('.search-page')?.dataset.rendered === w, want);
 }
 
+// The trends page shows want's state, its charts drawn: a chart draws on
+// the animation frame after the page marks itself rendered (chart.js).
 export function trendsShown(page, want) {
-  return page.waitForFunction((w) => document.querySelector('.trends-page')?.dataset.rendered === w, want);
+  return page.waitForFunction((w) => {
+    const view = document.querySelector('.trends-page');
+    return view?.dataset.rendered === w &&
+      [...view.querySelectorAll('.chart')].every((c) => c.querySelector('svg'));
+  }, want);
 }
 
 export function postmortemShown(page, slug) {

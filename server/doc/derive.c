@@ -22,6 +22,7 @@
 #include "pmkb/base/xalloc.h"
 #include "pmkb/doc/derive.h"
 #include "pmkb/doc/sections.h"
+#include "pmkb/doc/timeline.h"
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/doc/taxonomy.h"
 
@@ -958,6 +959,47 @@ static void derive_byline(struct postmortem *pm, const char *body,
 	}
 }
 
+/*
+ * The timeline's times (doc/timeline.h) for the dates the file left open,
+ * each only where it keeps the order of those it wrote: a guess never
+ * makes a file say detected_at is before started_at.
+ */
+static void derive_timeline(struct postmortem *pm, const char *body,
+			    size_t len, int body_line)
+{
+	static const enum pm_field field[TIMELINE__MAX] = {
+		[TIMELINE_STARTED] = PM_F_STARTED,
+		[TIMELINE_DETECTED] = PM_F_DETECTED,
+		[TIMELINE_MITIGATED] = PM_F_MITIGATED,
+		[TIMELINE_RESOLVED] = PM_F_RESOLVED,
+	};
+	struct pm_time *at[TIMELINE__MAX] = {
+		&pm->started, &pm->detected, &pm->mitigated, &pm->resolved
+	};
+	struct timeline tl;
+	int m, k, ok;
+
+	timeline_read(body, len, body_line, &pm->started, &tl);
+	for (m = 0; m < TIMELINE__MAX; m++) {
+		/* A start written as a date alone gets its time of day. */
+		int refines = m == TIMELINE_STARTED && tl.at[m].set &&
+			      pm->started.date_only &&
+			      pm_time_local_day(&tl.at[m]) ==
+				      pm_time_local_day(&pm->started);
+
+		if (!tl.at[m].set || (!open_field(pm, field[m]) && !refines))
+			continue;
+		for (k = 0, ok = 1; k < TIMELINE__MAX && ok; k++)
+			if (at[k]->set && k != m)
+				ok = k < m ? !pm_time_before(&tl.at[m], at[k])
+					   : !pm_time_before(at[k], &tl.at[m]);
+		if (!ok)
+			continue;
+		*at[m] = tl.at[m];
+		set_source(pm, field[m], PM_SRC_TIMELINE, tl.at[m].line);
+	}
+}
+
 void derive_fields(struct postmortem *pm, const char *body, size_t body_len,
 		   int body_line, const struct taxonomy *tax,
 		   int64_t git_created)
@@ -967,6 +1009,7 @@ void derive_fields(struct postmortem *pm, const char *body, size_t body_len,
 		derive_file_name(pm);
 	if (open_field(pm, PM_F_STARTED))
 		derive_byline(pm, body, body_len, body_line);
+	derive_timeline(pm, body, body_len, body_line);
 	if (open_field(pm, PM_F_STARTED) && git_created) {
 		pm_time_from_epoch(&pm->started, git_created);
 		set_source(pm, PM_F_STARTED, PM_SRC_GIT, 0);

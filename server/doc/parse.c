@@ -28,12 +28,6 @@
 #include "pmkb/doc/review.h"
 #include "pmkb/doc/taxonomy.h"
 
-/* The calendar day of t as written (in its own offset), for comparisons. */
-static int64_t local_day(const struct pm_time *t)
-{
-	return civil_floor_div(t->epoch + (int64_t)t->offset_min * 60, 86400);
-}
-
 /* The 1-based line of data[off], counting CRLF and a lone CR as one break. */
 static int line_at(const char *data, size_t off)
 {
@@ -119,15 +113,7 @@ static void check_order(struct postmortem *pm, const struct pm_time *later,
 			const char *later_name, const struct pm_time *earlier,
 			const char *earlier_name, enum pm_diag_level level)
 {
-	int before;
-
-	if (!later->set || !earlier->set)
-		return;
-	if (later->date_only || earlier->date_only)
-		before = local_day(later) < local_day(earlier);
-	else
-		before = later->epoch < earlier->epoch;
-	if (before)
+	if (later->set && earlier->set && pm_time_before(later, earlier))
 		postmortem_diag(pm, level, later->line,
 				"%s (%s) is before %s (%s)", later_name,
 				later->text, earlier_name, earlier->text);

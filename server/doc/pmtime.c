@@ -326,7 +326,7 @@ static int clock_at(const char *p)
  * (JST)", "- 2026-03-23 18:00 JST", "-12:30 (JST)": it is the start's
  * too. Sets *off when there is one.
  */
-static void range_zone(const char *p, int *off)
+static int range_zone(const char *p, int *off)
 {
 	static const char *const seps[] = {
 		"-", "~", "\xe3\x80\x9c" /* 〜 */, "\xef\xbd\x9e" /* ～ */,
@@ -340,7 +340,7 @@ static void range_zone(const char *p, int *off)
 		if (skip_lit(&p, seps[i]))
 			break;
 	if (i == sizeof(seps) / sizeof(seps[0]))
-		return;
+		return 0;
 	skip_blanks(&p);
 	/* The end's own date, if it has one. */
 	if (!text_digits(&p, 4, &v)) {
@@ -351,10 +351,10 @@ static void range_zone(const char *p, int *off)
 		skip_blanks(&p);
 	}
 	if (!clock_at(p))
-		return;
+		return 0;
 	while (isdigit((unsigned char)*p) || *p == ':')
 		p++;
-	zone_name(&p, off);
+	return zone_name(&p, off);
 }
 
 int pm_time_scan(struct pm_time *t, const char *s, const char **end)
@@ -362,6 +362,7 @@ int pm_time_scan(struct pm_time *t, const char *s, const char **end)
 	const char *p = skip_space(s), *q;
 	int y, mo, d, h = 0, mi = 0, sec = 0, off = 0, date_only = 1;
 	int n, aoff, ja = 0, timed = 0, english = 0, ja_pm = -1, iso = 0;
+	int zoned = 0;
 	char sep;
 
 	memset(t, 0, sizeof(*t));
@@ -466,14 +467,16 @@ int pm_time_scan(struct pm_time *t, const char *s, const char **end)
 			if (*p == ' ' &&
 			    (p[1] == 'Z' || p[1] == '+' || p[1] == '-') &&
 			    parse_offset(&q, &off))
-				p = q;
+				p = q, zoned = 1;
 			else if ((*p == 'Z' || *p == 'z' || *p == '+' ||
 				  *p == '-') &&
-				 !parse_offset(&p, &off))
+				 !(zoned = parse_offset(&p, &off)))
 				return -1;
 		}
-		if (!off && !zone_name(&p, &off))
-			range_zone(p, &off);
+		if (!off && zone_name(&p, &off))
+			zoned = 1;
+		else if (!off && range_zone(p, &off))
+			zoned = 1;
 	}
 	if (y < 1000 || mo < 1 || mo > 12 || d < 1 ||
 	    d > civil_days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59)
@@ -481,6 +484,7 @@ int pm_time_scan(struct pm_time *t, const char *s, const char **end)
 
 	t->set = 1;
 	t->date_only = date_only;
+	t->zoned = zoned;
 	t->offset_min = off;
 	t->epoch = civil_to_days(y, mo, d) * 86400 + h * 3600 + mi * 60 +
 		   sec - (int64_t)off * 60;
@@ -521,4 +525,47 @@ void pm_time_from_epoch(struct pm_time *t, int64_t epoch)
 	t->epoch = epoch;
 	set_text(t, "%04d-%02d-%02dT%02d:%02d:%02d+00:00", (int)y, m, d,
 		 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+}
+
+void pm_time_at_offset(struct pm_time *t, int off)
+{
+	int64_t local = t->epoch + (int64_t)t->offset_min * 60, y;
+	int64_t secs = local - civil_floor_div(local, 86400) * 86400;
+	int mo, d, aoff = off < 0 ? -off : off;
+
+	if (!t->set || t->date_only)
+		return;
+	civil_from_days(civil_floor_div(local, 86400), &y, &mo, &d);
+	t->epoch = local - (int64_t)off * 60;
+	t->offset_min = off;
+	t->zoned = 1;
+	set_text(t, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", (int)y, mo, d,
+		 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
+		 off < 0 ? '-' : '+', aoff / 60, aoff % 60);
+}
+
+int64_t pm_time_local_day(const struct pm_time *t)
+{
+	return civil_floor_div(t->epoch + (int64_t)t->offset_min * 60, 86400);
+}
+
+int pm_time_before(const struct pm_time *a, const struct pm_time *b)
+{
+	if (a->date_only || b->date_only)
+		return pm_time_local_day(a) < pm_time_local_day(b);
+	return a->epoch < b->epoch;
+}
+
+int pm_time_zone_in(const char *s, size_t len, int *off)
+{
+	for (size_t i = 0; i + 3 <= len; i++) {
+		const char *p = s + i;
+
+		if (i && isalnum((unsigned char)s[i - 1]))
+			continue;
+		if (*p >= 'A' && *p <= 'Z' && zone_name(&p, off) &&
+		    p <= s + len)
+			return 1;
+	}
+	return 0;
 }

@@ -141,7 +141,7 @@ const char *pm_source_name(enum pm_source s)
 {
 	static const char *const names[PM_SRC__MAX] = {
 		"none", "front-matter", "body", "heading",
-		"file-name", "byline", "git", "section", "lead",
+		"file-name", "byline", "timeline", "git", "section", "lead",
 	};
 
 	return (unsigned)s < PM_SRC__MAX ? names[s] : "none";
@@ -156,6 +156,7 @@ const char *pm_source_label(enum pm_source s)
 		"the first heading",
 		"the file name",
 		"the byline",
+		"the timeline",
 		"git history (when the file was first committed)",
 		"the summary section",
 		"the first paragraph",

@@ -65,6 +65,20 @@ enum section_kind section_kind(const char *s, size_t len)
 		{ "今後の対応", SECTION_ACTIONS },
 		{ "今後の対策", SECTION_ACTIONS },
 		{ "タスク", SECTION_ACTIONS },
+		{ "timeline", SECTION_TIMELINE },
+		{ "incident timeline", SECTION_TIMELINE },
+		{ "detailed timeline", SECTION_TIMELINE },
+		{ "timeline of events", SECTION_TIMELINE },
+		{ "sequence of events", SECTION_TIMELINE },
+		{ "chronology", SECTION_TIMELINE },
+		{ "タイムライン", SECTION_TIMELINE },
+		{ "時系列", SECTION_TIMELINE },
+		{ "経緯", SECTION_TIMELINE },
+		{ "対応経緯", SECTION_TIMELINE },
+		{ "障害の経緯", SECTION_TIMELINE },
+		{ "発生から復旧までの経緯", SECTION_TIMELINE },
+		{ "対応履歴", SECTION_TIMELINE },
+		{ "対応の流れ", SECTION_TIMELINE },
 	};
 	uint32_t cp;
 	int k;

@@ -55,7 +55,8 @@ static void print_sources(FILE *out, const char *path,
 		char value[200];
 
 		if (src != PM_SRC_BODY && src != PM_SRC_FILE_NAME &&
-		    src != PM_SRC_BYLINE && src != PM_SRC_GIT &&
+		    src != PM_SRC_BYLINE && src != PM_SRC_TIMELINE &&
+		    src != PM_SRC_GIT &&
 		    src != PM_SRC_SECTION && src != PM_SRC_LEAD)
 			continue;
 		postmortem_field_text(pm, (enum pm_field)f, value,

@@ -149,8 +149,44 @@ static void test_japanese(void)
 	reads("2021年11月26日午後13時", NULL);
 }
 
+/* What a timeline needs: whether a zone was written, and moving to one. */
+static void test_zones(void)
+{
+	struct pm_time t, u;
+	int off = -1;
+
+	ok(!pm_time_parse(&t, "2026-03-23 23:40") && !t.zoned,
+	   "no zone written: not zoned");
+	ok(!pm_time_parse(&u, "2026-03-23 23:40 UTC") && u.zoned,
+	   "UTC written: zoned");
+	ok(!pm_time_parse(&u, "2026-03-23T23:40:00Z") && u.zoned,
+	   "Z written: zoned");
+	ok(!pm_time_scan(&u, "2025-07-27 12:20-12:30 (JST)", NULL) && u.zoned,
+	   "a zone after a range's end: zoned");
+	pm_time_at_offset(&t, 540);
+	is_str(t.text, "2026-03-23T23:40:00+09:00", "the same clock in JST");
+	is_int(t.epoch, 1774276800, "an instant nine hours earlier");
+	is_int(pm_time_local_day(&t), 20535, "its day as written");
+	pm_time_at_offset(&t, -90);
+	is_str(t.text, "2026-03-23T23:40:00-01:30", "and at -01:30");
+	ok(!pm_time_parse(&u, "2026-03-24"), "a date");
+	pm_time_at_offset(&u, 540);
+	is_str(u.text, "2026-03-24", "a date alone is kept");
+	ok(pm_time_before(&t, &u), "23:40 on the 23rd is before the 24th");
+	ok(!pm_time_before(&u, &t), "and not after it");
+	ok(pm_time_zone_in("All times in CET.", 17, &off) && off == 60,
+	   "a zone in a sentence");
+	ok(pm_time_zone_in("時刻はJSTで統一する", 27, &off) && off == 540,
+	   "a zone between Japanese words");
+	ok(!pm_time_zone_in("ESTIMATES and UTCs", 18, &off),
+	   "no zone inside a word");
+	ok(!pm_time_zone_in("Timeline (UTC)", 12, &off),
+	   "nor past the text's end");
+}
+
 int main(void)
 {
+	test_zones();
 	test_time();
 	test_english();
 	test_japanese();

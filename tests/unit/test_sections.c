@@ -23,7 +23,10 @@ int main(void)
 	kind_is("## Action items / 再発防止策", SECTION_ACTIONS);
 	kind_is("## 再発防止（Action Items）", SECTION_ACTIONS);
 	kind_is("### Follow-ups", SECTION_ACTIONS);
-	kind_is("## Timeline", SECTION_OTHER);
+	kind_is("## Timeline (all times UTC)", SECTION_TIMELINE);
+	kind_is("## 時系列（Timeline）", SECTION_TIMELINE);
+	kind_is("### 対応経緯", SECTION_TIMELINE);
+	kind_is("## Timeline", SECTION_TIMELINE);
 	kind_is("## Summary of the timeline", SECTION_OTHER);
 	kind_is("", SECTION_OTHER);
 	kind_is("## 🚨", SECTION_OTHER);

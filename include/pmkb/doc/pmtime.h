@@ -12,6 +12,7 @@
 struct pm_time {
 	int set;	/* 0: absent (the other fields are zero) */
 	int date_only;	/* written as YYYY-MM-DD, no time of day */
+	int zoned;	/* a zone or an offset was written */
 	int64_t epoch;	/* seconds since 1970 UTC (date only: midnight UTC) */
 	int offset_min; /* UTC offset as written, in minutes */
 	char text[32];	/* normalised: 2018-02-14 or 2018-02-14T09:28:00+09:00 */
@@ -41,5 +42,20 @@ int pm_time_parse(struct pm_time *t, const char *s);
 int pm_time_scan(struct pm_time *t, const char *s, const char **end);
 /* Fills t with the instant epoch, written in UTC ("...+00:00"). */
 void pm_time_from_epoch(struct pm_time *t, int64_t epoch);
+/*
+ * The same clock reading at UTC offset off (minutes): "19:09" read without
+ * a zone is 19:09 in the zone its context gives. A date alone is kept.
+ */
+void pm_time_at_offset(struct pm_time *t, int off);
+/* The calendar day of t as written (in its own offset), from 1970. */
+int64_t pm_time_local_day(const struct pm_time *t);
+/* Whether a lies before b: by calendar day when either is a date alone. */
+int pm_time_before(const struct pm_time *a, const struct pm_time *b);
+/*
+ * The first zone name written as a word in s[0..len) ("All times in UTC",
+ * "Timeline (JST)", "時刻はJSTで統一"): its offset into *off, and 1;
+ * else 0.
+ */
+int pm_time_zone_in(const char *s, size_t len, int *off);
 
 #endif

@@ -79,6 +79,7 @@ enum pm_source {
 	PM_SRC_HEADING,	     /* the first heading (title only) */
 	PM_SRC_FILE_NAME,    /* a date in the file or folder name */
 	PM_SRC_BYLINE,	     /* a dated byline such as _Ann 2020-12-28._ */
+	PM_SRC_TIMELINE,     /* an entry of the timeline (dates only) */
 	PM_SRC_GIT,	     /* when git history first saw the file */
 	PM_SRC_SECTION,	     /* the paragraph under "## Summary" (summary) */
 	PM_SRC_LEAD,	     /* the body's first paragraph (summary) */

@@ -1,8 +1,9 @@
 /*
  * The sections postmortems are written in, by what their headings name:
- * the summary, the metadata, the action items. The Markdown walk takes
- * the summary and the action tables from them (doc/markdown.h), and the
- * metadata block reads on past prose only into them (doc/derive.h).
+ * the summary, the metadata, the action items, the timeline. The Markdown
+ * walk takes the summary and the action tables from them
+ * (doc/markdown.h), the metadata block reads on past prose only into
+ * them (doc/derive.h), and the timeline's times are read (doc/timeline.h).
  */
 #ifndef PMKB_DOC_SECTIONS_H
 #define PMKB_DOC_SECTIONS_H
@@ -15,6 +16,7 @@ enum section_kind {
 	SECTION_SUMMARY,  /* "Summary", "Issue summary", "TL;DR", "概要" */
 	SECTION_METADATA, /* "Metadata", "メタデータ", "Incident details" */
 	SECTION_ACTIONS,  /* "Action items", "Follow-ups", "再発防止策" */
+	SECTION_TIMELINE, /* "Timeline", "タイムライン", "時系列", "経緯" */
 };
 
 /*

@@ -31,7 +31,7 @@
 #include "pmkb/base/text.h"
 #include "pmkb/doc/actiontable.h"
 #include "pmkb/doc/anchors.h"
-#include "pmkb/doc/derive.h"
+#include "pmkb/doc/metablock.h"
 #include "pmkb/doc/frontmatter.h"
 #include "pmkb/doc/highlight.h"
 #include "pmkb/doc/markdown.h"
@@ -656,9 +656,9 @@ static enum title_heading title_heading(const char *s, size_t len)
 		return TITLE_NONE;
 	/* "Owner: @ann", "Date: 2024-01-02": a metadata line, not a title. */
 	colon = memchr(s, ':', len < 30 ? len : 30);
-	if (colon && (derive_key_field(NULL, s, (size_t)(colon - s), &period) >=
-			      0 ||
-		      ((size_t)(colon - s) == 5 && !strncasecmp(s, "owner", 5))))
+	if (colon &&
+	    (metablock_key_field(NULL, s, (size_t)(colon - s), &period) >= 0 ||
+	     ((size_t)(colon - s) == 5 && !strncasecmp(s, "owner", 5))))
 		return TITLE_NONE;
 	return TITLE_IS;
 }

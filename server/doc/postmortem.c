@@ -147,6 +147,58 @@ const char *pm_source_name(enum pm_source s)
 	return (unsigned)s < PM_SRC__MAX ? names[s] : "none";
 }
 
+int pm_field_has_value(const struct postmortem *pm, enum pm_field f)
+{
+	switch (f) {
+	case PM_F_TITLE:
+		return pm->title != NULL;
+	case PM_F_STARTED:
+		return pm->started.set;
+	case PM_F_DETECTED:
+		return pm->detected.set;
+	case PM_F_MITIGATED:
+		return pm->mitigated.set;
+	case PM_F_RESOLVED:
+		return pm->resolved.set;
+	case PM_F_SEVERITY:
+		return pm->severity != NULL;
+	case PM_F_CAUSE:
+		return pm->causes.n > 0;
+	case PM_F_TRIGGER:
+		return pm->trigger != NULL;
+	case PM_F_DETECTION:
+		return pm->detection != NULL;
+	case PM_F_SERVICES:
+		return pm->services.n > 0;
+	case PM_F_TEAMS:
+		return pm->teams.n > 0;
+	case PM_F_AUTHORS:
+		return pm->authors.n > 0;
+	case PM_F_STATUS:
+		return pm->status != NULL;
+	case PM_F_TAGS:
+		return pm->tags.n > 0;
+	case PM_F_SUMMARY:
+		return pm->summary != NULL && pm->summary[0];
+	case PM_F_ACTIONS:
+		return pm->n_actions > 0;
+	default:
+		return 0;
+	}
+}
+
+int pm_field_open(const struct postmortem *pm, enum pm_field f)
+{
+	return !pm->source[f] && !pm_field_has_value(pm, f);
+}
+
+void pm_field_set_source(struct postmortem *pm, enum pm_field f,
+			 enum pm_source src, int line)
+{
+	pm->source[f] = (unsigned char)src;
+	pm->source_line[f] = line;
+}
+
 const char *pm_source_label(enum pm_source s)
 {
 	static const char *const labels[PM_SRC__MAX] = {

@@ -47,12 +47,4 @@ void derive_fields(struct postmortem *pm, const char *body, size_t body_len,
 		   int body_line, const struct taxonomy *tax,
 		   int64_t git_created);
 
-/*
- * The field a metadata key names ("発生日時", "Root cause"; ASCII compared
- * case-insensitively; tax's metadata_keys first), or -1. *period is set
- * when the key names a span (影響期間: start 〜 end).
- */
-int derive_key_field(const struct taxonomy *tax, const char *key,
-		     size_t len, int *period);
-
 #endif

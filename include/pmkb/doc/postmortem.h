@@ -165,6 +165,17 @@ struct postmortem {
 	int summary_section_line, summary_section_lead;
 };
 
+/* Whether field f of pm has a value. */
+int pm_field_has_value(const struct postmortem *pm, enum pm_field f);
+/*
+ * Whether f may still be set by a source below those read so far: none
+ * is recorded for it and it has no value (doc/derive.h's precedence).
+ */
+int pm_field_open(const struct postmortem *pm, enum pm_field f);
+/* Records that f's value came from src, on line (0: the whole file). */
+void pm_field_set_source(struct postmortem *pm, enum pm_field f,
+			 enum pm_source src, int line);
+
 void postmortem_init(struct postmortem *pm);
 void postmortem_release(struct postmortem *pm);
 

@@ -19,6 +19,7 @@
 #include "pmkb/doc/postmortem.h"
 #include "pmkb/doc/codemap.h"
 #include "pmkb/doc/review.h"
+#include "pmkb/doc/severity.h"
 #include "pmkb/doc/taxonomy.h"
 #include "pmkb/doc/learning.h"
 #include "pmkb/base/utf8.h"
@@ -182,75 +183,24 @@ const struct pm_cause *taxonomy_find(const struct taxonomy *tax,
 	return NULL;
 }
 
-/*
- * A severity reduced to what matters for matching: upper-case ASCII with
- * spaces, hyphens and underscores removed ("Sev 1" → "SEV1"). Returns 0
- * when it does not fit.
- */
-static int compact(const char *s, char *out, size_t outsz)
+/* tax's severities as a list (the defaults for tax NULL). */
+static struct severity_list severity_list_of(const struct taxonomy *tax)
 {
-	size_t n = 0;
+	struct severity_list l = { default_severities, N_DEFAULT_SEVERITIES };
 
-	for (; *s; s++) {
-		if (*s == ' ' || *s == '-' || *s == '_' || *s == '\t')
-			continue;
-		if (n + 1 >= outsz)
-			return 0;
-		out[n++] = (*s >= 'a' && *s <= 'z') ? (char)(*s - 'a' + 'A')
-						    : *s;
+	if (tax) {
+		l.v = (const char *const *)tax->severities;
+		l.n = tax->n_severities;
 	}
-	out[n] = '\0';
-	return 1;
-}
-
-static int all_digits(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
-}
-
-/* The digits that end a name like SEV1 or P1 after letters, or NULL. */
-static const char *level_digits(const char *s)
-{
-	const char *p = s;
-
-	while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))
-		p++;
-	return p > s && all_digits(p) ? p : NULL;
+	return l;
 }
 
 int taxonomy_severity(const struct taxonomy *tax, const char *raw,
 		      const char **canon)
 {
-	const char *const *sevs = default_severities;
-	size_t n = N_DEFAULT_SEVERITIES, i;
-	char want[64], have[64];
-	const char *d;
+	struct severity_list l = severity_list_of(tax);
 
-	if (canon)
-		*canon = NULL;
-	if (tax) {
-		sevs = (const char *const *)tax->severities;
-		n = tax->n_severities;
-	}
-	if (!compact(raw, want, sizeof(want)) || !want[0])
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (!compact(sevs[i], have, sizeof(have)))
-			continue;
-		if (strcmp(want, have) &&
-		    !(all_digits(want) && (d = level_digits(have)) &&
-		      !strcmp(d, want)))
-			continue;
-		if (canon)
-			*canon = sevs[i];
-		return (int)i;
-	}
-	return -1;
+	return severity_rank(&l, raw, canon);
 }
 
 void taxonomy_severity_names(const struct taxonomy *tax, char *out,
@@ -268,53 +218,12 @@ void taxonomy_severity_names(const struct taxonomy *tax, char *out,
 					 i ? ", " : "", tax->severities[i]);
 }
 
-/* Whether a severity's name may end before s[0]: a note follows. */
-static int ends_name(const char *s)
-{
-	return !*s || strchr(" \t([,;:/|", *s) || (unsigned char)*s >= 0x80;
-}
-
 int taxonomy_severity_lead(const struct taxonomy *tax, const char *raw,
 			   const char **canon, size_t *lead_len)
 {
-	char lead[32];
-	size_t n, i;
-	int rank = taxonomy_severity(tax, raw, canon);
+	struct severity_list l = severity_list_of(tax);
 
-	n = strlen(raw);
-	if (rank >= 0) {
-		if (lead_len)
-			*lead_len = n;
-		return rank;
-	}
-	/* The shortest beginning that names one: "Sev 1 (…)" is "Sev 1". */
-	for (i = 1; i < n && i < sizeof(lead); i++) {
-		if (!ends_name(raw + i))
-			continue;
-		memcpy(lead, raw, i);
-		lead[i] = '\0';
-		if ((rank = taxonomy_severity(tax, lead, canon)) >= 0) {
-			if (lead_len)
-				*lead_len = i;
-			return rank;
-		}
-	}
-	/*
-	 * None: the value up to its note, in brackets or after a dash or a
-	 * colon ("Critical - complete outage"), if it has one.
-	 */
-	for (i = 0; i < n && !strchr("([:,", raw[i]) &&
-		    strncmp(raw + i, "\xef\xbc\x88", 3) && /* （ */
-		    strncmp(raw + i, " - ", 3) &&
-		    strncmp(raw + i, " \xe2\x80\x93 ", 5) && /* – */
-		    strncmp(raw + i, " \xe2\x80\x94 ", 5);   /* — */
-	     i++)
-		;
-	while (i && (raw[i - 1] == ' ' || raw[i - 1] == '\t'))
-		i--;
-	if (lead_len)
-		*lead_len = i;
-	return -1;
+	return severity_rank_lead(&l, raw, canon, lead_len);
 }
 
 /* Parsing .pmkb.yml. */
@@ -538,9 +447,9 @@ static enum pm_status read_severities(struct tparse *p,
 		if (st)
 			return st;
 		tax->n_severities++;
-		compact(tax->severities[i], a, sizeof(a));
+		severity_compact(tax->severities[i], a, sizeof(a));
 		for (j = 0; j < i; j++) {
-			compact(tax->severities[j], b, sizeof(b));
+			severity_compact(tax->severities[j], b, sizeof(b));
 			if (!strcmp(a, b))
 				return fail(p, v->kids[i]->line,
 					    "%s: '%s' is listed twice", what,
@@ -902,19 +811,8 @@ const char *taxonomy_severity_stored(const struct taxonomy *tax,
 				     const char *raw, char *out,
 				     size_t outsz)
 {
-	const char *canon, *s = raw;
-	size_t len = strlen(raw);
+	struct severity_list l = severity_list_of(tax);
 
-	if (taxonomy_severity(tax, raw, &canon) >= 0) {
-		snprintf(out, outsz, "%s", canon);
-		return out;
-	}
-	s = text_trim(s, &len);
-	if (!len || len >= outsz || (tax && tax->closed_severities))
-		return NULL;
-	for (size_t i = 0; i < len; i++)
-		out[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 'a' + 'A'
-							  : s[i]);
-	out[len] = '\0';
-	return out;
+	return severity_stored(&l, tax && tax->closed_severities, raw, out,
+			       outsz);
 }

@@ -131,45 +131,86 @@ static void derive_byline(struct postmortem *pm, const char *body,
 	}
 }
 
+/* The dates in their order, started first (the timeline's marks). */
+static struct pm_time *date_at(struct postmortem *pm, int m)
+{
+	return m == TIMELINE_STARTED	 ? &pm->started
+	       : m == TIMELINE_DETECTED	 ? &pm->detected
+	       : m == TIMELINE_MITIGATED ? &pm->mitigated
+					 : &pm->resolved;
+}
+
+static const enum pm_field date_field[TIMELINE__MAX] = {
+	[TIMELINE_STARTED] = PM_F_STARTED,
+	[TIMELINE_DETECTED] = PM_F_DETECTED,
+	[TIMELINE_MITIGATED] = PM_F_MITIGATED,
+	[TIMELINE_RESOLVED] = PM_F_RESOLVED,
+};
+
 /*
- * The timeline's times (doc/timeline.h) for the dates the file left open,
- * each only where it keeps the order of those it wrote: a guess never
- * makes a file say detected_at is before started_at.
+ * Sets date m to t from src (on t's line) unless that would put it out of
+ * the order of the dates the file wrote: a guess never makes a file say
+ * detected_at is before started_at.
+ */
+static void guess_date(struct postmortem *pm, int m, const struct pm_time *t,
+		       enum pm_source src)
+{
+	for (int k = 0; k < TIMELINE__MAX; k++) {
+		const struct pm_time *o = date_at(pm, k);
+
+		if (k != m && o->set &&
+		    (k < m ? pm_time_before(t, o) : pm_time_before(o, t)))
+			return;
+	}
+	*date_at(pm, m) = *t;
+	pm_field_set_source(pm, date_field[m], src, t->line);
+}
+
+/*
+ * The timeline's times (doc/timeline.h) for the dates the file left open;
+ * a start written as a date alone gets its time of day.
  */
 static void derive_timeline(struct postmortem *pm, const char *body,
 			    size_t len, int body_line)
 {
-	static const enum pm_field field[TIMELINE__MAX] = {
-		[TIMELINE_STARTED] = PM_F_STARTED,
-		[TIMELINE_DETECTED] = PM_F_DETECTED,
-		[TIMELINE_MITIGATED] = PM_F_MITIGATED,
-		[TIMELINE_RESOLVED] = PM_F_RESOLVED,
-	};
-	struct pm_time *at[TIMELINE__MAX] = {
-		&pm->started, &pm->detected, &pm->mitigated, &pm->resolved
-	};
 	struct timeline tl;
-	int m, k, ok;
 
 	timeline_read(body, len, body_line, &pm->started, &tl);
-	for (m = 0; m < TIMELINE__MAX; m++) {
-		/* A start written as a date alone gets its time of day. */
+	for (int m = 0; m < TIMELINE__MAX; m++) {
 		int refines = m == TIMELINE_STARTED && tl.at[m].set &&
 			      pm->started.date_only &&
 			      pm_time_local_day(&tl.at[m]) ==
 				      pm_time_local_day(&pm->started);
 
-		if (!tl.at[m].set || (!pm_field_open(pm, field[m]) && !refines))
+		if (tl.at[m].set &&
+		    (pm_field_open(pm, date_field[m]) || refines))
+			guess_date(pm, m, &tl.at[m], PM_SRC_TIMELINE);
+	}
+}
+
+/*
+ * The durations the metadata wrote from a start of known time ("Time to
+ * detection: 88 minutes") for the dates still open.
+ */
+static void derive_durations(struct postmortem *pm)
+{
+	const struct pm_duration *d[TIMELINE__MAX] = {
+		[TIMELINE_DETECTED] = &pm->to_detect,
+		[TIMELINE_MITIGATED] = &pm->to_mitigate,
+		[TIMELINE_RESOLVED] = &pm->to_resolve,
+	};
+
+	if (!pm->started.set || pm->started.date_only)
+		return;
+	for (int m = TIMELINE_DETECTED; m < TIMELINE__MAX; m++) {
+		struct pm_time t = pm->started;
+
+		if (!d[m]->set || !pm_field_open(pm, date_field[m]))
 			continue;
-		for (k = 0, ok = 1; k < TIMELINE__MAX && ok; k++)
-			if (at[k]->set && k != m)
-				ok = k < m ? !pm_time_before(&tl.at[m], at[k])
-					   : !pm_time_before(at[k], &tl.at[m]);
-		if (!ok)
-			continue;
-		*at[m] = tl.at[m];
-		pm_field_set_source(pm, field[m], PM_SRC_TIMELINE,
-				    tl.at[m].line);
+		t.epoch += d[m]->seconds;
+		pm_time_at_offset(&t, t.offset_min);
+		t.line = d[m]->line;
+		guess_date(pm, m, &t, PM_SRC_BODY);
 	}
 }
 
@@ -183,6 +224,7 @@ void derive_fields(struct postmortem *pm, const char *body, size_t body_len,
 	if (pm_field_open(pm, PM_F_STARTED))
 		derive_byline(pm, body, body_len, body_line);
 	derive_timeline(pm, body, body_len, body_line);
+	derive_durations(pm);
 	if (pm_field_open(pm, PM_F_STARTED) && git_created) {
 		pm_time_from_epoch(&pm->started, git_created);
 		pm_field_set_source(pm, PM_F_STARTED, PM_SRC_GIT, 0);

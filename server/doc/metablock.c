@@ -394,12 +394,61 @@ static const char *meta_status(const char *v)
 	return NULL;
 }
 
+/*
+ * Which duration from the start a key names ("Time to detection",
+ * "検知までの時間 (TTD)"): 0 to detect, 1 to mitigate, 2 to resolve; or
+ * -1.
+ */
+static int duration_key(const char *key, size_t len)
+{
+	static const struct {
+		const char *key;
+		int which; /* 0 detect, 1 mitigate, 2 resolve */
+	} keys[] = {
+		{ "time to detection", 0 },   { "time to detect", 0 },
+		{ "ttd", 0 },		      { "検知までの時間", 0 },
+		{ "time to mitigation", 1 },  { "time to mitigate", 1 },
+		{ "ttm", 1 },		      { "暫定対処までの時間", 1 },
+		{ "time to recovery", 2 },    { "time to recover", 2 },
+		{ "time to resolution", 2 },  { "time to resolve", 2 },
+		{ "time to restore", 2 },     { "ttr", 2 },
+		{ "復旧までの時間", 2 },      { "解決までの時間", 2 },
+	};
+
+	/* "検知までの時間 (TTD)": the bracketed abbreviation says it again */
+	if (len && (key[len - 1] == ')' ||
+		    (len >= 3 && !strncmp(key + len - 3, "\xef\xbc\x89", 3))))
+		for (size_t i = len; i-- > 0;)
+			if (key[i] == '(' ||
+			    (i + 3 <= len &&
+			     !strncmp(key + i, "\xef\xbc\x88", 3))) {
+				len = i;
+				while (len && key[len - 1] == ' ')
+					len--;
+				break;
+			}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strlen(keys[i].key) == len &&
+		    !strncasecmp(keys[i].key, key, len))
+			return keys[i].which;
+	return -1;
+}
+
+/* Whether the metadata block reads the key: a field's or a duration's. */
+static int known_key(const struct taxonomy *tax, const char *key, size_t len)
+{
+	int period;
+
+	return metablock_key_field(tax, key, len, &period) >= 0 ||
+	       duration_key(key, len) >= 0;
+}
+
 /* One key and value from the metadata block. */
 static void meta_pair(struct postmortem *pm, const struct taxonomy *tax,
 		      const char *key, size_t klen, const char *val,
 		      size_t vlen, int line)
 {
-	int period, f;
+	int period, f, which;
 	char *v;
 	const char *d;
 
@@ -410,6 +459,19 @@ static void meta_pair(struct postmortem *pm, const struct taxonomy *tax,
 		klen -= 3; /* ： */
 	key = clean(key, &klen);
 	val = clean(val, &vlen);
+	if ((which = duration_key(key, klen)) >= 0) {
+		struct pm_duration *to = which == 0   ? &pm->to_detect
+					 : which == 1 ? &pm->to_mitigate
+						      : &pm->to_resolve;
+
+		v = xstrndup(val, vlen);
+		if (!to->set && !pm_duration_parse(v, &to->seconds)) {
+			to->set = 1;
+			to->line = line;
+		}
+		free(v);
+		return;
+	}
 	if (!vlen || (f = metablock_key_field(tax, key, klen, &period)) < 0)
 		return;
 	/* A span still gives its end when the start is known. */
@@ -547,7 +609,7 @@ static int meta_row(struct postmortem *pm, const struct taxonomy *tax,
 {
 	const char *cs[META_CELLS];
 	size_t cl[META_CELLS], n;
-	int found = 0, period;
+	int found = 0;
 
 	if (is_delimiter_row(p, eol)) {
 		ts->rows++;
@@ -565,7 +627,7 @@ static int meta_row(struct postmortem *pm, const struct taxonomy *tax,
 		size_t kl = cl[0];
 		const char *k = clean(cs[0], &kl);
 
-		if (metablock_key_field(tax, k, kl, &period) >= 0) {
+		if (known_key(tax, k, kl)) {
 			meta_pair(pm, tax, cs[0], cl[0], cs[1], cl[1], line);
 			found = 1;
 		}
@@ -576,7 +638,7 @@ static int meta_row(struct postmortem *pm, const struct taxonomy *tax,
 			size_t kl = ts->hlen[i];
 			const char *k = clean(ts->hdr[i], &kl);
 
-			if (metablock_key_field(tax, k, kl, &period) < 0)
+			if (!known_key(tax, k, kl))
 				continue;
 			meta_pair(pm, tax, ts->hdr[i], ts->hlen[i], cs[i],
 				  cl[i], line);
@@ -600,7 +662,7 @@ static int meta_line(struct postmortem *pm, const struct taxonomy *tax,
 {
 	const char *colon, *v, *k;
 	size_t skip, kl, l;
-	int period, item = 0;
+	int item = 0;
 
 	if ((*p == '-' || *p == '*' || *p == '+') && p + 1 < eol &&
 	    p[1] == ' ') {
@@ -626,7 +688,7 @@ static int meta_line(struct postmortem *pm, const struct taxonomy *tax,
 	}
 	k = text_trim(k, &l);
 	*key = NULL;
-	if (metablock_key_field(tax, k, l, &period) < 0)
+	if (!known_key(tax, k, l))
 		return l && l <= 40 && (item || *p == '*' || *p == '_') ? 2
 									  : 0;
 	if (v == eol) {

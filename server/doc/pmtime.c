@@ -569,3 +569,81 @@ int pm_time_zone_in(const char *s, size_t len, int *off)
 	}
 	return 0;
 }
+
+/* Longer than a year is no incident's: a typo, or not a duration. */
+#define DURATION_MAX ((int64_t)366 * 86400)
+
+/* The seconds in a unit as written after a number, and its length. */
+static int64_t duration_unit(const char *p, size_t *len)
+{
+	static const struct {
+		const char *name;
+		int64_t seconds;
+	} units[] = {
+		{ "seconds", 1 },   { "second", 1 },	 { "secs", 1 },
+		{ "sec", 1 },	    { "s", 1 },		 { "minutes", 60 },
+		{ "minute", 60 },   { "mins", 60 },	 { "min", 60 },
+		{ "m", 60 },	    { "hours", 3600 },	 { "hour", 3600 },
+		{ "hrs", 3600 },    { "hr", 3600 },	 { "h", 3600 },
+		{ "days", 86400 },  { "day", 86400 },	 { "d", 86400 },
+		{ "\xe7\xa7\x92", 1 },		      /* 秒 */
+		{ "\xe5\x88\x86\xe9\x96\x93", 60 },     /* 分間 */
+		{ "\xe5\x88\x86", 60 },		      /* 分 */
+		{ "\xe6\x99\x82\xe9\x96\x93", 3600 },   /* 時間 */
+		{ "\xe6\x97\xa5\xe9\x96\x93", 86400 },  /* 日間 */
+		{ "\xe6\x97\xa5", 86400 },		      /* 日 */
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		size_t n = strlen(units[i].name);
+
+		if (strncasecmp(p, units[i].name, n) ||
+		    isalpha((unsigned char)p[n]))
+			continue;
+		*len = n;
+		return units[i].seconds;
+	}
+	return 0;
+}
+
+int pm_duration_parse(const char *s, int64_t *seconds)
+{
+	const char *p = skip_space(s);
+	int64_t total = 0, unit;
+	int pairs = 0;
+	size_t n;
+
+	if (!strncasecmp(p, "about ", 6))
+		p += 6;
+	else if (*p == '~')
+		p++;
+	else if (!strncmp(p, "\xe7\xb4\x84", 3)) /* 約 */
+		p += 3;
+	for (;;) {
+		const char *q;
+		long long v = 0;
+
+		p = skip_space(p);
+		if (!isdigit((unsigned char)*p))
+			break;
+		for (q = p; isdigit((unsigned char)*q) && v < 10000000; q++)
+			v = v * 10 + (*q - '0');
+		if (isdigit((unsigned char)*q))
+			return -1;
+		q = skip_space(q);
+		if (!(unit = duration_unit(q, &n)))
+			return -1;
+		total += v * unit;
+		pairs++;
+		p = q + n;
+		if (*p == ',')
+			p++;
+	}
+	p = skip_space(p);
+	if (!pairs || total > DURATION_MAX ||
+	    (*p && *p != '(' && *p != '.' &&
+	     strncmp(p, "\xef\xbc\x88", 3))) /* （ */
+		return -1;
+	*seconds = total;
+	return 0;
+}

@@ -184,9 +184,49 @@ static void test_zones(void)
 	   "nor past the text's end");
 }
 
+static void lasts(const char *s, long long want)
+{
+	int64_t secs = -7;
+	int rc = pm_duration_parse(s, &secs);
+
+	if (want < 0)
+		ok(rc == -1, s);
+	else
+		is_int(rc ? -1 : secs, want, s);
+}
+
+static void test_durations(void)
+{
+	lasts("88 minutes", 88 * 60);
+	lasts("0 minutes", 0);
+	lasts("5840 minutes", 5840 * 60);
+	lasts("2 hours 5 minutes", 7500);
+	lasts("2 hours, 5 mins", 7500);
+	lasts("1h30m", 5400);
+	lasts("90 min", 5400);
+	lasts("about 3 hours", 3 * 3600);
+	lasts("~45s", 45);
+	lasts("1 day", 86400);
+	lasts("\xe7\xb4\x84 7 \xe6\x99\x82\xe9\x96\x93 4 \xe5\x88\x86",
+	      7 * 3600 + 240); /* 約 7 時間 4 分 */
+	lasts("30\xe5\x88\x86", 1800);
+	lasts("15 minutes (from the first alert)", 900);
+	lasts("?", -1);
+	lasts("N/A", -1);
+	lasts("unknown", -1);
+	lasts("5 months", -1);
+	lasts("2 hours or so", -1);
+	lasts("12", -1);
+	lasts("366 days", 366 * 86400);
+	lasts("367 days", -1);
+	lasts("9999999 hours", -1);
+	lasts("", -1);
+}
+
 int main(void)
 {
 	test_zones();
+	test_durations();
 	test_time();
 	test_english();
 	test_japanese();

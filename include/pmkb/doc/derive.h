@@ -14,7 +14,9 @@
  *   4. dates only: a date in the file or folder name (2021-01-20-x.md,
  *      2020-12-x.md, 2021-05/x.md), then a dated byline at the end of the
  *      body ("_Ann 2020-12-28._"), then the timeline (doc/timeline.h),
- *      which also gives a date-only start its time of day;
+ *      which also gives a date-only start its time of day; then the
+ *      durations the metadata wrote from a start of known time ("Time
+ *      to detection: 88 minutes");
  *   5. started_at only: when git history first saw the file;
  *   6. otherwise no value: an incident without a date is Unknown.
  *

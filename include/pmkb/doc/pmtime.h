@@ -47,6 +47,13 @@ void pm_time_from_epoch(struct pm_time *t, int64_t epoch);
  * a zone is 19:09 in the zone its context gives. A date alone is kept.
  */
 void pm_time_at_offset(struct pm_time *t, int off);
+/*
+ * A duration as written: "88 minutes", "2 hours 5 minutes", "1h30m",
+ * "90 min", "約 7 時間 4 分", "30分", "1日"; "about", "~" and 約 before
+ * it, a note in brackets after it. Into *seconds; -1 when s is none
+ * ("?", "N/A", "unknown", prose) or longer than a year.
+ */
+int pm_duration_parse(const char *s, int64_t *seconds);
 /* The calendar day of t as written (in its own offset), from 1970. */
 int64_t pm_time_local_day(const struct pm_time *t);
 /* Whether a lies before b: by calendar day when either is a date alone. */

@@ -163,6 +163,17 @@ struct postmortem {
 	 */
 	char *summary_section;
 	int summary_section_line, summary_section_lead;
+	/*
+	 * Durations the metadata block wrote from the start ("Time to
+	 * detection: 88 minutes", "復旧までの時間: 2時間"): with a start of
+	 * known time they give detected_at, mitigated_at and resolved_at
+	 * when nothing else does (doc/derive.h).
+	 */
+	struct pm_duration {
+		int set;
+		int64_t seconds;
+		int line;
+	} to_detect, to_mitigate, to_resolve;
 };
 
 /* Whether field f of pm has a value. */

@@ -79,9 +79,15 @@ static const struct {
 	{ "発生", TIMELINE_STARTED },
 };
 
-/* Words that make a resolution or mitigation only begin, or not happen. */
+/*
+ * Words that make a resolution or mitigation only begin, or not happen
+ * ("復旧作業開始", "復旧せず", "recovery failed"): the entry may still
+ * mark something else.
+ */
 static const char *const not_yet[] = {
-	"開始", "着手", "作業中", "対応中", "調査中", "予定", "not ", "n't",
+	"開始", "着手", "作業中", "対応中", "調査中", "予定", "せず", "しない",
+	"できず", "されず", "未復旧", "未解決", "未解消", "失敗", "not ",
+	"n't", "failed", "unable",
 };
 
 /* Whether text[0..len) holds word (ASCII case folded). */
@@ -90,19 +96,41 @@ static int holds(const char *text, size_t len, const char *word)
 	return text_find_nocase(text, len, word, strlen(word)) != NULL;
 }
 
-/* What text[0..len) marks, or TIMELINE__MAX for nothing. */
+/* Whether text[0..len) holds one of not_yet. */
+static int not_yet_done(const char *text, size_t len)
+{
+	for (size_t k = 0; k < sizeof(not_yet) / sizeof(not_yet[0]); k++)
+		if (holds(text, len, not_yet[k]))
+			return 1;
+	return 0;
+}
+
+/*
+ * What text[0..len) marks, or TIMELINE__MAX for nothing. A label in bold
+ * that opens it ("**検知**: ...", "**OUTAGE MITIGATED** — ...") says it
+ * alone; the words after it may name other things (復旧せず, an alert).
+ */
 static enum timeline_mark mark_of(const char *text, size_t len)
 {
+	int done_blocked = -1;
+	const char *close;
+
+	if (len > 4 && (!strncmp(text, "**", 2) || !strncmp(text, "__", 2)) &&
+	    (close = text_find_nocase(text + 2, len - 2, text, 2))) {
+		len = (size_t)(close - (text + 2));
+		text += 2;
+	}
 	for (size_t i = 0; i < sizeof(mark_words) / sizeof(*mark_words); i++) {
 		enum timeline_mark m = mark_words[i].mark;
 
 		if (!holds(text, len, mark_words[i].word))
 			continue;
-		if (m == TIMELINE_RESOLVED || m == TIMELINE_MITIGATED)
-			for (size_t k = 0;
-			     k < sizeof(not_yet) / sizeof(not_yet[0]); k++)
-				if (holds(text, len, not_yet[k]))
-					return TIMELINE__MAX;
+		if (m == TIMELINE_RESOLVED || m == TIMELINE_MITIGATED) {
+			if (done_blocked < 0)
+				done_blocked = not_yet_done(text, len);
+			if (done_blocked)
+				continue;
+		}
 		return m;
 	}
 	return TIMELINE__MAX;
@@ -143,17 +171,24 @@ static const char *entry_start(const char *p, const char *eol)
 	return p;
 }
 
-/* Past what stands between an entry's time and its words. */
+/*
+ * Past what stands between an entry's time and its words: the emphasis
+ * that closes a time written in bold ("**09:15 GMT** – Monitoring"), then
+ * blanks and punctuation, so that a label in bold after the time
+ * ("10:48 **OUTAGE MITIGATED**") keeps its marks (mark_of()).
+ */
 static const char *skip_separators(const char *p, const char *eol)
 {
 	static const char *const seps[] = {
-		" ", "\t", "*", "_", "`", ":", "|", ",", "-", ".",
+		" ", "\t", ":", "|", ",", "-", ".",
 		"\xe2\x80\x93", /* – */ "\xe2\x80\x94", /* — */
 		"\xef\xbc\x9a", /* ： */ "\xe3\x80\x80", /* ideographic space */
 		"\\",
 	};
 	size_t i;
 
+	while (p < eol && (*p == '*' || *p == '_' || *p == '`'))
+		p++;
 	for (;;) {
 		for (i = 0; i < sizeof(seps) / sizeof(seps[0]); i++) {
 			size_t n = strlen(seps[i]);
@@ -320,13 +355,14 @@ static int table_entry(struct walk *w, const char *p, const char *eol,
 	}
 	if (i == n)
 		return 0;
-	buf_addstr(&words, skip_separators(end, end + strlen(end)));
+	/* The event's cells first: a label in bold opens them. */
 	for (c = 0; c < n; c++) {
 		if (c == i)
 			continue;
-		buf_addch(&words, ' ');
 		buf_add(&words, from[c], (size_t)(to[c] - from[c]));
+		buf_addch(&words, ' ');
 	}
+	buf_addstr(&words, skip_separators(end, end + strlen(end)));
 	len = words.len;
 	q = text_trim(words.ptr ? words.ptr : "", &len);
 	enter(w, &t, dated, q, len, line);

@@ -23,7 +23,7 @@
 #include "pmkb/base/xalloc.h"
 
 /* Bump when parsing changes, so that every file is parsed again. */
-#define PARSER_GENERATION "parser-7"
+#define PARSER_GENERATION "parser-8"
 
 /* Directories are not followed deeper than this (symlink loops). */
 #define MAX_DEPTH 16

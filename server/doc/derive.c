@@ -132,14 +132,6 @@ static void derive_byline(struct postmortem *pm, const char *body,
 }
 
 /* The dates in their order, started first (the timeline's marks). */
-static struct pm_time *date_at(struct postmortem *pm, int m)
-{
-	return m == TIMELINE_STARTED	 ? &pm->started
-	       : m == TIMELINE_DETECTED	 ? &pm->detected
-	       : m == TIMELINE_MITIGATED ? &pm->mitigated
-					 : &pm->resolved;
-}
-
 static const enum pm_field date_field[TIMELINE__MAX] = {
 	[TIMELINE_STARTED] = PM_F_STARTED,
 	[TIMELINE_DETECTED] = PM_F_DETECTED,
@@ -156,13 +148,13 @@ static void guess_date(struct postmortem *pm, int m, const struct pm_time *t,
 		       enum pm_source src)
 {
 	for (int k = 0; k < TIMELINE__MAX; k++) {
-		const struct pm_time *o = date_at(pm, k);
+		const struct pm_time *o = pm_field_time(pm, date_field[k]);
 
 		if (k != m && o->set &&
 		    (k < m ? pm_time_before(t, o) : pm_time_before(o, t)))
 			return;
 	}
-	*date_at(pm, m) = *t;
+	*pm_field_time(pm, date_field[m]) = *t;
 	pm_field_set_source(pm, date_field[m], src, t->line);
 }
 

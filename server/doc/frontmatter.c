@@ -207,10 +207,7 @@ static void read_date(struct ctx *c, const char *key, const struct ynode *v,
 		      enum pm_field f)
 {
 	struct postmortem *pm = c->pm;
-	struct pm_time *t = f == PM_F_STARTED	? &pm->started
-			    : f == PM_F_DETECTED	? &pm->detected
-			    : f == PM_F_MITIGATED ? &pm->mitigated
-						: &pm->resolved;
+	struct pm_time *t = pm_field_time(pm, f);
 	char *s = get_text(c, key, v, 0);
 
 	/* An empty value is not given at all: icco writes start_time: "". */

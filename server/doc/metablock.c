@@ -218,14 +218,6 @@ static const char *span_rest(const char *p)
 	return NULL;
 }
 
-static struct pm_time *time_field(struct postmortem *pm, enum pm_field f)
-{
-	return f == PM_F_STARTED     ? &pm->started
-	       : f == PM_F_DETECTED  ? &pm->detected
-	       : f == PM_F_MITIGATED ? &pm->mitigated
-				     : &pm->resolved;
-}
-
 /*
  * A date value, or for a span its start (and its end into resolved_at
  * when that is still open). The end may be a time of day only ("10:00 〜
@@ -242,7 +234,7 @@ static void meta_date(struct postmortem *pm, enum pm_field f, int period,
 		return;
 	t.line = line;
 	if (pm_field_open(pm, f)) {
-		*time_field(pm, f) = t;
+		*pm_field_time(pm, f) = t;
 		pm_field_set_source(pm, f, PM_SRC_BODY, line);
 	}
 	/* A start written as a range ("12:20-12:30") is a span too. */

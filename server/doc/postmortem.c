@@ -147,6 +147,22 @@ const char *pm_source_name(enum pm_source s)
 	return (unsigned)s < PM_SRC__MAX ? names[s] : "none";
 }
 
+struct pm_time *pm_field_time(struct postmortem *pm, enum pm_field f)
+{
+	switch (f) {
+	case PM_F_STARTED:
+		return &pm->started;
+	case PM_F_DETECTED:
+		return &pm->detected;
+	case PM_F_MITIGATED:
+		return &pm->mitigated;
+	case PM_F_RESOLVED:
+		return &pm->resolved;
+	default:
+		return NULL;
+	}
+}
+
 int pm_field_has_value(const struct postmortem *pm, enum pm_field f)
 {
 	switch (f) {

@@ -176,6 +176,8 @@ struct postmortem {
 	} to_detect, to_mitigate, to_resolve;
 };
 
+/* The time of a date field (started_at ... resolved_at), else NULL. */
+struct pm_time *pm_field_time(struct postmortem *pm, enum pm_field f);
 /* Whether field f of pm has a value. */
 int pm_field_has_value(const struct postmortem *pm, enum pm_field f);
 /*

@@ -2,7 +2,7 @@
  * Fuzzes Markdown rendering: markdown_render() on the input (repaired to
  * valid UTF-8, as ingest does) and markdown_inline_html() on it as it is.
  * run.py gives this target a short per-input -timeout: a shape cmark-gfm
- * parses in more than linear time that markdown_costly() lets through is
+ * parses in more than linear time that cmarkrun_costly() lets through is
  * a finding, like a crash.
  */
 #include <stddef.h>

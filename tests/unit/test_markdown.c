@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pmkb/doc/cmarkrun.h"
 #include "pmkb/doc/markdown.h"
 #include "pmkb/doc/postmortem.h"
 #include "tap.h"
@@ -210,16 +211,16 @@ static void test_costly(void)
 	char why[96], *s;
 
 	s = repeat("a\n\n", "![[]()", 6000);
-	ok(markdown_costly(s, strlen(s), why, sizeof(why)) &&
+	ok(cmarkrun_costly(s, strlen(s), why, sizeof(why)) &&
 		   strstr(why, "'['"),
 	   "a paragraph of 12,000 '[' is refused");
 	free(s);
 	s = repeat("a\n\n", "[x](y) [ ]\n\n", 6000);
-	ok(!markdown_costly(s, strlen(s), why, sizeof(why)),
+	ok(!cmarkrun_costly(s, strlen(s), why, sizeof(why)),
 	   "12,000 '[' in paragraphs of two are not");
 	free(s);
 	s = repeat("a|b\n-|-\n", "1|2\n", 40000);
-	ok(!markdown_costly(s, strlen(s), why, sizeof(why)),
+	ok(!cmarkrun_costly(s, strlen(s), why, sizeof(why)),
 	   "a long two-column table is not");
 	free(s);
 	s = repeat("", "a|", 400);
@@ -230,12 +231,12 @@ static void test_costly(void)
 	strcat(s, "\n");
 	for (int i = 0; i < 2000; i++)
 		strcat(s, "x\n");
-	ok(markdown_costly(s, strlen(s), why, sizeof(why)) &&
+	ok(cmarkrun_costly(s, strlen(s), why, sizeof(why)) &&
 		   strstr(why, "cells"),
 	   "400 columns padded over 2,000 short rows are");
 	free(s);
 	s = repeat("", "a@b.", 30000);
-	ok(markdown_costly(s, strlen(s), why, sizeof(why)) &&
+	ok(cmarkrun_costly(s, strlen(s), why, sizeof(why)) &&
 		   strstr(why, "'@'"),
 	   "a 120 KB line of addresses is");
 	free(s);

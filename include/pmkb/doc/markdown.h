@@ -20,24 +20,17 @@ struct postmortem;
  * Headings get id attributes for anchors, as GitHub makes them but without
  * its "user-content-" prefix: "## Root cause / 原因" → id="root-cause--原因",
  * repeats suffixed "-1", "-2". The UI must therefore not give its own
- * elements ids that a heading could take (prefix them).
+ * elements ids that a heading could take (prefix them). A body that
+ * cmark-gfm could not parse within bounds (doc/cmarkrun.h) gets an error
+ * on pm and is kept as written (escaped in <pre>, its text indexed).
  */
 void markdown_render(struct postmortem *pm, const char *body, size_t len,
 		     int first_line);
 
 /*
- * Whether s[0..len) has a shape that cmark-gfm parses in more than linear
- * time or memory (too many brackets, too wide or too many table cells);
- * when so, writes the reason to why (n bytes). Linear, allocates nothing.
- * markdown_render() then records an error on pm and keeps the body as
- * written (escaped in <pre>, its text indexed); markdown_inline_html()
- * escapes it. Every file is parsed in bounded time and memory.
- */
-int markdown_costly(const char *s, size_t len, char *why, size_t n);
-
-/*
  * Renders a Markdown snippet (a summary, an action item; need not be valid
- * UTF-8) to safe HTML, without heading anchors. Owned: free().
+ * UTF-8) to safe HTML, without heading anchors; escaped when cmark-gfm
+ * could not parse it within bounds. Owned: free().
  */
 char *markdown_inline_html(const char *md, size_t len);
 

@@ -102,6 +102,17 @@ static uint32_t cause_id(struct generation *g, const char *raw)
 	return strtab_add(&g->f.causes, raw && *raw ? raw : "unknown");
 }
 
+/*
+ * Whether a start is the postmortem's own: written in the file (front
+ * matter, metadata, timeline, file name, byline), not when git first saw
+ * it nor a file's mtime (doc/derive.h).
+ */
+static int own_start(const char *src)
+{
+	return src && strcmp(src, "git") && strcmp(src, "mtime") &&
+	       strcmp(src, "none");
+}
+
 /* Seconds from the start to the timestamp in columns at and at + 1, as
  * the durations count them (stats.h), or -1. */
 static int64_t duration(sqlite3_stmt *s, int at)
@@ -110,8 +121,8 @@ static int64_t duration(sqlite3_stmt *s, int at)
 	const char *t = column_cstr(s, at);
 	int64_t d;
 
-	if (!start || !t || !src || strcmp(src, "front-matter") ||
-	    strlen(start) <= 10 || strlen(t) <= 10)
+	if (!start || !t || !own_start(src) || strlen(start) <= 10 ||
+	    strlen(t) <= 10)
 		return -1;
 	d = sqlite3_column_int64(s, at + 1) -
 	    sqlite3_column_int64(s, C_STARTED_E);

@@ -964,6 +964,61 @@ static void test_render(void)
 	json_decref(res);
 }
 
+/*
+ * A duration counts from a start the file wrote, wherever in it (front
+ * matter, metadata, timeline), not from when git first saw the file.
+ */
+static void test_duration_sources(void)
+{
+	static const char *const src[] = { "front-matter", "body",
+					   "timeline", "git" };
+	char path[] = "/tmp/pmkb-test-stats-XXXXXX";
+	struct store *st = NULL;
+	struct dbconn *w, *c;
+	struct taxonomy *tax = taxonomy_default();
+	struct stats_request r;
+	struct pm_error err;
+	json_t *res = NULL, *ttd;
+	const char *none[] = { NULL };
+	int fd = mkstemp(path);
+
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	if (!ok(store_open(&st, path, &err) == PM_OK, "a scratch index"))
+		return;
+	w = store_writer(st);
+	for (int i = 0; i < 4; i++) {
+		/* 2017-03-01T10:00Z, detected 600 + 60 * i s later. */
+		char sql[200];
+
+		put(w, i + 1, "2017-03-01T10:00:00+00:00", 1488362400, src[i],
+		    "[\"infra\"]", "api");
+		snprintf(sql, sizeof(sql),
+			 "UPDATE postmortems SET detected_at = "
+			 "'2017-03-01T10:%02d:00+00:00', detected_epoch = %d "
+			 "WHERE id = %d",
+			 10 + i, 1488362400 + 600 + 60 * i, i + 1);
+		if (dbconn_exec(w, sql) != PM_OK)
+			printf("# update %d failed\n", i + 1);
+	}
+	store_writer_release(st);
+	c = store_reader(st);
+	parse(none, &r, &err);
+	ok(stats_durations(c, tax, &r, &res, &err) == PM_OK,
+	   "durations by the start's source");
+	ttd = json_object_get(json_object_get(res, "all"), "ttd");
+	is_int(json_integer_value(json_object_get(ttd, "count")), 3,
+	       "front matter, metadata and timeline starts count; git's not");
+	is_int(json_integer_value(json_object_get(ttd, "median")), 660,
+	       "the median of 600, 660 and 720 s");
+	json_decref(res);
+	store_reader_release(st, c);
+	store_close(st);
+	unlink(path);
+	taxonomy_free(tax);
+}
+
 int main(void)
 {
 	test_calendar();
@@ -978,6 +1033,7 @@ int main(void)
 	test_picks();
 	test_params();
 	test_counts();
+	test_duration_sources();
 	test_render();
 	return tap_done();
 }

@@ -341,12 +341,32 @@ static void meta_causes(struct postmortem *pm, const struct taxonomy *tax,
 	pm_list_release(&raw);
 }
 
+/* A word a value may hold, and what it names. */
+struct word_id {
+	const char *word, *id;
+};
+
+/*
+ * The id of the first word of t[0..n) that v is (anywhere 0) or holds
+ * (anywhere 1), ASCII compared without case; NULL for none.
+ */
+static const char *word_id(const struct word_id *t, size_t n, const char *v,
+			   int anywhere)
+{
+	size_t len = strlen(v);
+
+	for (size_t i = 0; i < n; i++)
+		if (anywhere ? text_find_nocase(v, len, t[i].word,
+						strlen(t[i].word)) != NULL
+			     : !strcasecmp(v, t[i].word))
+			return t[i].id;
+	return NULL;
+}
+
 /* "alert", "customer", "internal" or "other" from a detection value. */
 static const char *meta_detection(const char *v)
 {
-	static const struct {
-		const char *word, *id;
-	} words[] = {
+	static const struct word_id words[] = {
 		{ "alert", "alert" },	      { "customer", "customer" },
 		{ "internal", "internal" },   { "other", "other" },
 		{ "アラート", "alert" },      { "監視", "alert" },
@@ -354,11 +374,7 @@ static const char *meta_detection(const char *v)
 		{ "問い合わせ", "customer" }, { "社内", "internal" },
 	};
 
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strstr(v, words[i].word) ||
-		    !strncasecmp(v, words[i].word, strlen(words[i].word)))
-			return words[i].id;
-	return NULL;
+	return word_id(words, sizeof(words) / sizeof(words[0]), v, 1);
 }
 
 /*
@@ -368,9 +384,7 @@ static const char *meta_detection(const char *v)
  */
 static const char *meta_status(const char *v)
 {
-	static const struct {
-		const char *word, *status;
-	} words[] = {
+	static const struct word_id words[] = {
 		{ "draft", "draft" },	       { "wip", "draft" },
 		{ "下書き", "draft" },	       { "ドラフト", "draft" },
 		{ "作成中", "draft" },	       { "review", "review" },
@@ -380,10 +394,7 @@ static const char *meta_status(const char *v)
 		{ "公開", "published" },       { "承認済み", "published" },
 	};
 
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (!strcasecmp(v, words[i].word))
-			return words[i].status;
-	return NULL;
+	return word_id(words, sizeof(words) / sizeof(words[0]), v, 0);
 }
 
 /*

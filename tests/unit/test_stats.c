@@ -21,6 +21,7 @@
 #include "pmkb/db/store.h"
 #include "pmkb/doc/taxonomy.h"
 #include "tap.h"
+#include "testdb.h"
 
 static int64_t day_of(int y, int m, int d)
 {
@@ -972,22 +973,17 @@ static void test_duration_sources(void)
 {
 	static const char *const src[] = { "front-matter", "body",
 					   "timeline", "git" };
-	char path[] = "/tmp/pmkb-test-stats-XXXXXX";
-	struct store *st = NULL;
+	struct testdb t;
 	struct dbconn *w, *c;
 	struct taxonomy *tax = taxonomy_default();
 	struct stats_request r;
 	struct pm_error err;
 	json_t *res = NULL, *ttd;
 	const char *none[] = { NULL };
-	int fd = mkstemp(path);
 
-	if (fd >= 0)
-		close(fd);
-	unlink(path);
-	if (!ok(store_open(&st, path, &err) == PM_OK, "a scratch index"))
+	if (!testdb_open(&t, "stats-sources", NULL, 0, NULL))
 		return;
-	w = store_writer(st);
+	w = store_writer(t.store);
 	for (int i = 0; i < 4; i++) {
 		/* 2017-03-01T10:00Z, detected 600 + 60 * i s later. */
 		char sql[200];
@@ -1002,8 +998,8 @@ static void test_duration_sources(void)
 		if (dbconn_exec(w, sql) != PM_OK)
 			printf("# update %d failed\n", i + 1);
 	}
-	store_writer_release(st);
-	c = store_reader(st);
+	store_writer_release(t.store);
+	c = store_reader(t.store);
 	parse(none, &r, &err);
 	ok(stats_durations(c, tax, &r, &res, &err) == PM_OK,
 	   "durations by the start's source");
@@ -1013,9 +1009,8 @@ static void test_duration_sources(void)
 	is_int(json_integer_value(json_object_get(ttd, "median")), 660,
 	       "the median of 600, 660 and 720 s");
 	json_decref(res);
-	store_reader_release(st, c);
-	store_close(st);
-	unlink(path);
+	store_reader_release(t.store, c);
+	testdb_close(&t);
 	taxonomy_free(tax);
 }
 

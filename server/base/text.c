@@ -129,6 +129,20 @@ const char *text_line_end(const char *p, const char *end)
 	return nl ? nl : end;
 }
 
+const char *text_bracket_note(const char *s, size_t len)
+{
+	static const char open_fw[] = "\xef\xbc\x88", close_fw[] =
+		"\xef\xbc\x89"; /* （ and ） */
+
+	if (!len || (s[len - 1] != ')' &&
+		     (len < 3 || memcmp(s + len - 3, close_fw, 3))))
+		return NULL;
+	for (size_t i = len; i-- > 0;)
+		if (s[i] == '(' || (i + 3 <= len && !memcmp(s + i, open_fw, 3)))
+			return s + i;
+	return NULL;
+}
+
 int text_digits(const char **pp, int n, int *out)
 {
 	int v = 0;

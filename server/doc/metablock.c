@@ -417,19 +417,14 @@ static int duration_key(const char *key, size_t len)
 		{ "time to restore", 2 },     { "ttr", 2 },
 		{ "復旧までの時間", 2 },      { "解決までの時間", 2 },
 	};
+	const char *note;
 
 	/* "検知までの時間 (TTD)": the bracketed abbreviation says it again */
-	if (len && (key[len - 1] == ')' ||
-		    (len >= 3 && !strncmp(key + len - 3, "\xef\xbc\x89", 3))))
-		for (size_t i = len; i-- > 0;)
-			if (key[i] == '(' ||
-			    (i + 3 <= len &&
-			     !strncmp(key + i, "\xef\xbc\x88", 3))) {
-				len = i;
-				while (len && key[len - 1] == ' ')
-					len--;
-				break;
-			}
+	if ((note = text_bracket_note(key, len))) {
+		len = (size_t)(note - key);
+		while (len && key[len - 1] == ' ')
+			len--;
+	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strlen(keys[i].key) == len &&
 		    !strncasecmp(keys[i].key, key, len))

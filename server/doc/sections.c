@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pmkb/base/text.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/doc/sections.h"
 
@@ -80,6 +81,7 @@ enum section_kind section_kind(const char *s, size_t len)
 		{ "対応履歴", SECTION_TIMELINE },
 		{ "対応の流れ", SECTION_TIMELINE },
 	};
+	const char *open;
 	uint32_t cp;
 	int k;
 
@@ -108,25 +110,15 @@ enum section_kind section_kind(const char *s, size_t len)
 			return names[i].kind;
 	/* A name and its translation or a note in brackets: "再発防止
 	 * （Action Items）", "何が起きた？（1行）". */
-	if (len >= 3 && (!memcmp(s + len - 3, "\xef\xbc\x89", 3) ||
-			 s[len - 1] == ')')) {
-		const char *open = NULL;
+	if ((open = text_bracket_note(s, len)) && open > s) {
+		size_t in = *open == '(' ? 1 : 3;
+		size_t out = s[len - 1] == ')' ? 1 : 3;
+		enum section_kind a = section_kind(s, (size_t)(open - s));
 
-		for (size_t i = 0; i + 1 < len; i++)
-			if (s[i] == '(' || !memcmp(s + i, "\xef\xbc\x88", 3))
-				open = s + i;
-		if (open && open > s) {
-			size_t in = *open == '(' ? 1 : 3;
-			size_t out = s[len - 1] == ')' ? 1 : 3;
-			enum section_kind a =
-				section_kind(s, (size_t)(open - s));
-
-			if (a != SECTION_OTHER)
-				return a;
-			return section_kind(open + in,
-					      len - (size_t)(open - s) - in -
-						      out);
-		}
+		if (a != SECTION_OTHER)
+			return a;
+		return section_kind(open + in,
+				    len - (size_t)(open - s) - in - out);
 	}
 	/* Two names for one section: "Action items / 再発防止策". */
 	for (size_t i = 0; i + 1 < len; i++)

@@ -191,5 +191,25 @@ int main(void)
 	trimmed("x", "x", "trim: nothing to do");
 	trimmed("\xe3\x80\x80x", "\xe3\x80\x80x",
 		"trim: an ideographic space is text");
+	{
+		/* 再発防止（Action Items）, 検知までの時間 (TTD) */
+		const char *fw = "\xe5\x86\x8d\xef\xbc\x88" "Action Items"
+				 "\xef\xbc\x89";
+		const char *ascii = "time to detect (TTD)";
+		const char *two = "a (b) c (d)";
+
+		ok(text_bracket_note(fw, strlen(fw)) == fw + 3,
+		   "bracket note: full-width, after its name");
+		ok(text_bracket_note(ascii, strlen(ascii)) == ascii + 15,
+		   "bracket note: ASCII");
+		ok(text_bracket_note(two, strlen(two)) == two + 8,
+		   "bracket note: the last one");
+		ok(!text_bracket_note("a (b) c", 7),
+		   "bracket note: none at the end");
+		ok(!text_bracket_note("b)", 2), "bracket note: no opening");
+		ok(!text_bracket_note("\xef\xbc\x89", 3),
+		   "bracket note: a closing bracket alone");
+		ok(!text_bracket_note("", 0), "bracket note: empty");
+	}
 	return tap_done();
 }

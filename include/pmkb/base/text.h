@@ -48,6 +48,13 @@ int text_byte_rarity(unsigned char c);
 const char *text_find_nocase(const char *s, size_t n, const char *w,
 			     size_t m);
 
+/*
+ * Where a note in brackets that ends s[0..len) opens, the last "(" or
+ * "（" before the closing ")" or "）": "再発防止（Action Items）" and
+ * "検知までの時間 (TTD)" give the full-width and the ASCII one. NULL when
+ * s does not end with a closing bracket or holds no opening one.
+ */
+const char *text_bracket_note(const char *s, size_t len);
 /* Exactly n ASCII digits at *pp: their value in *out, *pp past them; 0.
  * -1 (nothing moved) when one of them is not a digit. */
 int text_digits(const char **pp, int n, int *out);

@@ -29,6 +29,7 @@
 #include "pmkb/base/strtab.h"
 #include "pmkb/base/text.h"
 #include "pmkb/base/xalloc.h"
+#include "pmkb/db/ftsrecord.h"
 #include "pmkb/db/store.h"
 #include "pmkb/search/docmeta.h"
 
@@ -234,24 +235,6 @@ static int load_labels(struct dbconn *c, struct docmeta *dm)
 	return SQLITE_OK;
 }
 
-/* An SQLite varint (what FTS5 writes) from p[0..end), or -1. */
-static int64_t read_varint(const unsigned char **p, const unsigned char *end)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 9 && *p < end; i++) {
-		unsigned char c = *(*p)++;
-
-		if (i == 8)
-			return (int64_t)((v << 8) | c);
-		v = (v << 7) | (c & 0x7f);
-		if (!(c & 0x80))
-			return (int64_t)v;
-	}
-	return -1;
-}
-
 static int load_sizes(struct dbconn *c, struct docmeta *dm)
 {
 	sqlite3_stmt *s = dbconn_stmt(c, sql_sizes);
@@ -267,7 +250,7 @@ static int load_sizes(struct dbconn *c, struct docmeta *dm)
 
 		if (d == NONE)
 			continue;
-		while (p && p < end && (v = read_varint(&p, end)) >= 0)
+		while (p && p < end && (v = ftsrecord_varint(&p, end)) >= 0)
 			sum += v;
 		if (p == end && sum >= 0 && sum < UINT32_MAX)
 			dm->doc[d].len = (uint32_t)sum;

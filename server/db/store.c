@@ -34,8 +34,10 @@ static const char sql_create_fts[] =
 	"CREATE VIRTUAL TABLE pm_fts USING fts5(title, summary, keywords, "
 	"body, content='postmortems', content_rowid='id', "
 	"tokenize='" PM_TOKENIZER_NAME "')";
+/* Every full-text row changed: one change without an id says so. */
 static const char sql_rebuild_fts[] =
-	"INSERT INTO pm_fts(pm_fts) VALUES('rebuild')";
+	"INSERT INTO pm_fts(pm_fts) VALUES('rebuild');"
+	"INSERT INTO fts_changes(pm_id) VALUES(NULL)";
 static const char sql_orphans[] =
 	"DELETE FROM labels WHERE pm_id NOT IN (SELECT id FROM postmortems);"
 	"DELETE FROM action_items WHERE pm_id NOT IN "
@@ -61,6 +63,7 @@ struct derived {
 
 struct dbconn {
 	sqlite3 *db;
+	struct store *store; /* NULL: not a store's connection */
 	struct cached_stmt *cache;
 	size_t n_cache, alloc_cache;
 	struct derived derived[DBCONN_DERIVED_MAX];
@@ -75,6 +78,8 @@ struct store {
 	size_t n_idle, alloc_idle;
 	struct dbconn *sessions; /* the file path + SESSIONS_SUFFIX */
 	pthread_mutex_t sessions_lock;
+	pthread_mutex_t shared_lock;
+	struct derived shared[DBCONN_DERIVED_MAX]; /* see dbconn_shared */
 };
 
 #define SESSIONS_SUFFIX "-sessions"
@@ -295,6 +300,30 @@ void *dbconn_derived(struct dbconn *c, const void *key,
 	d->data = load(c, arg);
 	d->snap[0] = snap[0];
 	d->snap[1] = snap[1];
+	return d->data;
+}
+
+void *dbconn_shared(struct dbconn *c, const void *key, void *(*make)(void),
+		    void (*free_fn)(void *data))
+{
+	struct store *st = c ? c->store : NULL;
+	struct derived *d = NULL;
+
+	if (!st)
+		return NULL;
+	pthread_mutex_lock(&st->shared_lock);
+	for (size_t i = 0; i < DBCONN_DERIVED_MAX && !d; i++)
+		if (st->shared[i].key == key || !st->shared[i].key)
+			d = &st->shared[i];
+	/* More owners than slots is a programming error. */
+	if (!d)
+		abort();
+	if (!d->key) {
+		d->key = key;
+		d->free_fn = free_fn;
+		d->data = make();
+	}
+	pthread_mutex_unlock(&st->shared_lock);
 	return d->data;
 }
 
@@ -522,9 +551,11 @@ enum pm_status store_open(struct store **out, const char *path,
 	pthread_mutex_init(&st->write_lock, NULL);
 	pthread_mutex_init(&st->pool_lock, NULL);
 	pthread_mutex_init(&st->sessions_lock, NULL);
+	pthread_mutex_init(&st->shared_lock, NULL);
 	if ((rc = make_parent_dir(path, err)) != PM_OK ||
 	    (rc = conn_open(&st->writer, path, 1, err)) != PM_OK)
 		goto out;
+	st->writer->store = st;
 	sqlite3_wal_hook(st->writer->db, on_commit, NULL);
 	if (!have_fts5(st->writer->db)) {
 		rc = pm_error_set(err, PM_INTERNAL, "sqlite", 0,
@@ -552,6 +583,10 @@ void store_close(struct store *st)
 	free(st->idle);
 	conn_close(st->writer);
 	conn_close(st->sessions);
+	for (size_t i = 0; i < DBCONN_DERIVED_MAX; i++)
+		if (st->shared[i].key)
+			st->shared[i].free_fn(st->shared[i].data);
+	pthread_mutex_destroy(&st->shared_lock);
 	pthread_mutex_destroy(&st->write_lock);
 	pthread_mutex_destroy(&st->pool_lock);
 	pthread_mutex_destroy(&st->sessions_lock);
@@ -685,6 +720,7 @@ struct dbconn *store_reader(struct store *st)
 		log_kv(LOG_ERROR, "db.open_reader", "error", err.message, NULL);
 		return NULL;
 	}
+	c->store = st;
 	return c;
 }
 

@@ -59,6 +59,19 @@ static const char sql_fts_insert_pending[] =
 	"SELECT p.id, p.title, p.summary, p.keywords, p.body "
 	"FROM temp.fts_pending f JOIN postmortems p ON p.id = f.id "
 	"ORDER BY f.id";
+/*
+ * The change log (schema/013_fts_changes.sql): every id whose full-text
+ * row is written or removed, and the newest FTS_CHANGES_KEPT kept.
+ */
+#define FTS_CHANGES_KEPT "100000"
+static const char sql_changed[] =
+	"INSERT INTO fts_changes(pm_id) VALUES(?1)";
+static const char sql_changed_pending[] =
+	"INSERT INTO fts_changes(pm_id) SELECT id FROM temp.fts_pending "
+	"ORDER BY id";
+static const char sql_changes_trim[] =
+	"DELETE FROM fts_changes WHERE seq <= "
+	"(SELECT max(seq) FROM fts_changes) - " FTS_CHANGES_KEPT;
 static const char sql_upsert[] =
 	"INSERT INTO postmortems(path, slug, title, summary, keywords, body, "
 	"html, severity, severity_rank, status, trigger, detection, "
@@ -198,6 +211,7 @@ static enum pm_status fts_flush(struct index_batch *b)
 	if (!b->fts_pending)
 		return PM_OK;
 	if ((rc = dbconn_exec(b->c, sql_fts_insert_pending)) != PM_OK ||
+	    (rc = dbconn_exec(b->c, sql_changed_pending)) != PM_OK ||
 	    (rc = dbconn_exec(b->c, sql_pending_clear)) != PM_OK)
 		return rc;
 	b->fts_pending = 0;
@@ -225,9 +239,12 @@ static int fts_is_pending(struct index_batch *b, int64_t id)
  */
 static enum pm_status fts_delete(struct index_batch *b, int64_t id)
 {
+	enum pm_status rc;
+
 	if (fts_is_pending(b, id))
 		return dbconn_exec_id(b->c, sql_pending_drop, id);
-	return dbconn_exec_id(b->c, sql_fts_delete, id);
+	rc = dbconn_exec_id(b->c, sql_fts_delete, id);
+	return rc == PM_OK ? dbconn_exec_id(b->c, sql_changed, id) : rc;
 }
 
 static enum pm_status fts_add(struct index_batch *b, int64_t id)
@@ -850,6 +867,8 @@ enum pm_status index_commit(struct index_batch *b, struct index_counts *counts)
 {
 	enum pm_status rc = fts_flush(b);
 
+	if (rc == PM_OK)
+		rc = dbconn_exec(b->c, sql_changes_trim);
 	if (rc == PM_OK)
 		rc = recur_flush(b);
 	if (rc == PM_OK)

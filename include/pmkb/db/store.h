@@ -13,6 +13,7 @@
 #define PMKB_DB_STORE_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pmkb/base/status.h"
@@ -88,6 +89,17 @@ void *dbconn_derived(struct dbconn *c, const void *key,
 		     void *(*load)(struct dbconn *c, const void *arg),
 		     const void *arg,
 		     void (*free_fn)(void *data));
+
+/*
+ * Data a higher layer keeps for the whole store, across snapshots and
+ * shared by all its connections (search's phrase postings): made by make()
+ * on the first call for key (the address of something of its owner's; at
+ * most DBCONN_DERIVED_MAX keys), freed by free_fn at store_close(). It
+ * must be safe to use from several threads. NULL for a connection that
+ * is not a store's (none is made).
+ */
+void *dbconn_shared(struct dbconn *c, const void *key, void *(*make)(void),
+		    void (*free_fn)(void *data));
 
 /*
  * A prepared statement for sql (a string constant: the pointer is the cache

@@ -34,9 +34,8 @@ struct rankfn_pass {
 
 static const double k1 = 1.2, b = 0.75;
 
-/* bm25's sum for one row, the same operations in the same order. */
-static double bm25_sum(const double *idf, const double *freq, int n,
-		       double D, double avgdl)
+double rankfn_bm25(const double *idf, const double *freq, int n, double D,
+		   double avgdl)
 {
 	double score = 0.0;
 
@@ -46,7 +45,7 @@ static double bm25_sum(const double *idf, const double *freq, int n,
 	return -1.0 * score;
 }
 
-static double idf_of(sqlite3_int64 n_row, sqlite3_int64 hit)
+double rankfn_idf(int64_t n_row, int64_t hit)
 {
 	double idf = log((n_row - hit + 0.5) / (hit + 0.5));
 
@@ -139,7 +138,7 @@ static int stats_get(const Fts5ExtensionApi *api, Fts5Context *fts,
 
 		rc = api->xQueryPhrase(fts, i, &hit, count_hit);
 		if (rc == SQLITE_OK)
-			p->idf[i] = idf_of(n_row, hit);
+			p->idf[i] = rankfn_idf(n_row, hit);
 	}
 	if (rc == SQLITE_OK)
 		rc = api->xSetAuxdata(fts, p, sqlite3_free);
@@ -297,9 +296,9 @@ double rankfn_score(const struct rankfn_ctx *ctx, size_t k)
 		if (!p->idf)
 			return 0.0;
 		for (int i = 0; i < p->n_phrase; i++)
-			p->idf[i] = idf_of(p->n_row, p->hits[i]);
+			p->idf[i] = rankfn_idf(p->n_row, p->hits[i]);
 	}
-	return bm25_sum(p->idf, p->freq + k * (size_t)p->n_phrase,
+	return rankfn_bm25(p->idf, p->freq + k * (size_t)p->n_phrase,
 			p->n_phrase, (double)p->len[k], p->avgdl);
 }
 
@@ -348,8 +347,26 @@ static void rank(const Fts5ExtensionApi *api, Fts5Context *fts,
 		sqlite3_result_error_code(ctx, rc);
 		return;
 	}
-	sqlite3_result_double(ctx, bm25_sum(p->idf, p->freq, p->n_phrase,
+	sqlite3_result_double(ctx, rankfn_bm25(p->idf, p->freq, p->n_phrase,
 					    (double)len, p->avgdl));
+}
+
+/* pm_weight(pm_fts, weights...): phrase 0's weighted frequency. */
+static void weight(const Fts5ExtensionApi *api, Fts5Context *fts,
+		   sqlite3_context *ctx, int n_val, sqlite3_value **val)
+{
+	double w[8], freq = 0.0;
+	int n = n_val < 8 ? n_val : 8, hit, rc;
+
+	for (int i = 0; i < n; i++)
+		w[i] = sqlite3_value_double(val[i]);
+	rc = api->xPhraseCount(fts) < 1
+		     ? SQLITE_ERROR
+		     : phrase_freq(api, fts, 0, w, n, 0, &freq, &hit);
+	if (rc != SQLITE_OK)
+		sqlite3_result_error_code(ctx, rc);
+	else
+		sqlite3_result_double(ctx, freq);
 }
 
 static int auto_init(sqlite3 *db, char **errmsg,
@@ -361,7 +378,10 @@ static int auto_init(sqlite3 *db, char **errmsg,
 	(void)routines;
 	if (!api || api->iVersion < 2)
 		return SQLITE_ERROR;
-	return api->xCreateFunction(api, "pm_rank", NULL, rank, NULL);
+	if (api->xCreateFunction(api, "pm_rank", NULL, rank, NULL) !=
+	    SQLITE_OK)
+		return SQLITE_ERROR;
+	return api->xCreateFunction(api, "pm_weight", NULL, weight, NULL);
 }
 
 void rankfn_register_auto(void)

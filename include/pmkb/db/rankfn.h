@@ -27,6 +27,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The column weights pmkb ranks with: title, summary, keywords, body.
+ * Whole numbers, so that a weighted frequency is one too.
+ */
+#define RANK_WEIGHTS "10.0, 4.0, 4.0, 1.0"
+
 #define RANKFN_CTX "pmkb_rank_ctx"
 #define RANKFN_LEN_UNKNOWN UINT32_MAX
 
@@ -51,6 +57,16 @@ struct rankfn_ctx {
 };
 
 /*
+ * bm25's arithmetic, for rankers that read phrase frequencies elsewhere
+ * (search/phrasecache.h) and must score exactly as pm_rank and bm25() do:
+ * the score of a row of D tokens with freq[i] the weighted frequency of
+ * phrase i, and a phrase's IDF from the rows it is in out of n_row.
+ */
+double rankfn_bm25(const double *idf, const double *freq, int n, double D,
+		   double avgdl);
+double rankfn_idf(int64_t n_row, int64_t hit);
+
+/*
  * The score of deferred row k (0, 1, ... in the order they were
  * returned), to the last bit what bm25() gives: valid once the
  * statement has stepped over every row.
@@ -60,7 +76,11 @@ double rankfn_score(const struct rankfn_ctx *ctx, size_t k);
 /* Frees what a deferred pass kept; ctx can be used again. */
 void rankfn_release(struct rankfn_ctx *ctx);
 
-/* Registers pm_rank on every connection opened afterwards. */
+/*
+ * Registers pm_rank and pm_weight(pm_fts, w0, w1, ...) (the weighted
+ * frequency of the expression's first phrase in the row, as pm_rank reads
+ * it) on every connection opened afterwards.
+ */
 void rankfn_register_auto(void);
 
 #endif

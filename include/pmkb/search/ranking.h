@@ -21,13 +21,12 @@
 #include <stdint.h>
 
 #include "pmkb/base/status.h"
+#include "pmkb/db/rankfn.h"
 
 struct dbconn;
 struct docmeta;
 struct docmeta_filter;
 
-/* bm25's column weights: title, summary, keywords, body. */
-#define RANK_WEIGHTS "10.0, 4.0, 4.0, 1.0"
 
 /*
  * SQL: whether postmortem x holds the exact words (search/query.h)
@@ -59,10 +58,13 @@ struct ranking {
  * dm and f belong to) into *r, keeping only the rows that hold exact
  * (EXACT_X's words; NULL: every row). union_only: match joins its
  * phrases by OR only, so that their IDFs are counted in the same pass
- * (db/rankfn.h). Release with ranking_release, also on error.
+ * (db/rankfn.h). in_memory: evaluate match over the phrase postings kept
+ * in memory when its shape allows (search/memsearch.h; the same matches
+ * and scores), else through FTS5. Release with ranking_release, also on
+ * error.
  */
 enum pm_status ranking_run(struct dbconn *c, const char *match,
-			   int union_only, const char *exact,
+			   int union_only, const char *exact, int in_memory,
 			   const struct docmeta *dm,
 			   const struct docmeta_filter *f, size_t rank_max,
 			   struct ranking *r, struct pm_error *err);

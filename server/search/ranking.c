@@ -16,6 +16,7 @@
 #include "pmkb/db/rankfn.h"
 #include "pmkb/db/store.h"
 #include "pmkb/search/docmeta.h"
+#include "pmkb/search/memsearch.h"
 #include "pmkb/search/ranking.h"
 
 static const char sql_pass[] =
@@ -42,11 +43,57 @@ static int want_row(void *arg, int64_t rowid, uint32_t *len)
 	return 1;
 }
 
-enum pm_status ranking_run(struct dbconn *c, const char *match,
-			   int union_only, const char *exact,
-			   const struct docmeta *dm,
-			   const struct docmeta_filter *f, size_t rank_max,
-			   struct ranking *r, struct pm_error *err)
+/* Appends a match, and its score when it may rank. */
+static void add_match(struct ranking *r, int64_t id)
+{
+	XGROW(r->ids, r->alloc, r->n + 1);
+	r->ids[r->n++] = id;
+}
+
+static void add_scored(struct ranking *r, int64_t id, double score)
+{
+	XGROW(r->scored, r->alloc_scored, r->n_scored + 1);
+	r->scored[r->n_scored].id = id;
+	r->scored[r->n_scored].score = score;
+	r->n_scored++;
+}
+
+/*
+ * The pass in memory (search/memsearch.h); *done 0 when match is left to
+ * FTS5, r as it was.
+ */
+static enum pm_status memory_pass(struct dbconn *c, const char *match,
+				  struct ranking *r, int *done,
+				  struct pm_error *err)
+{
+	struct memsearch *m;
+	enum pm_status st = memsearch_open(c, match, &m, err);
+	int64_t id;
+
+	*done = 0;
+	if (st != PM_OK || !m)
+		return st;
+	while (memsearch_next(m, &id)) {
+		uint32_t len = RANKFN_LEN_UNKNOWN;
+
+		add_match(r, id);
+		if (!want_row(r, id, &len))
+			continue;
+		if (len == RANKFN_LEN_UNKNOWN) { /* FTS5 would read it */
+			r->n = r->n_pass = r->n_scored = 0;
+			memsearch_close(m);
+			return PM_OK;
+		}
+		add_scored(r, id, memsearch_score(m, len));
+	}
+	memsearch_close(m);
+	*done = 1;
+	return PM_OK;
+}
+
+static enum pm_status fts_pass(struct dbconn *c, const char *match,
+			       int union_only, const char *exact,
+			       struct ranking *r, struct pm_error *err)
 {
 	/*
 	 * Deferred, pm_rank checks the exact words itself: every row of the
@@ -60,11 +107,6 @@ enum pm_status ranking_run(struct dbconn *c, const char *match,
 	size_t i;
 	int rc;
 
-	memset(r, 0, sizeof(*r));
-	r->dm = dm;
-	r->f = f;
-	r->rank_max = rank_max ? rank_max : 1;
-	r->cut = INT64_MIN;
 	if (!s)
 		goto fail;
 	sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
@@ -76,14 +118,10 @@ enum pm_status ranking_run(struct dbconn *c, const char *match,
 		if (ctx.exact && sqlite3_column_type(s, 1) == SQLITE_INTEGER &&
 		    sqlite3_column_int64(s, 1) < 0)
 			continue;
-		XGROW(r->ids, r->alloc, r->n + 1);
-		r->ids[r->n++] = sqlite3_column_int64(s, 0);
-		if (sqlite3_column_type(s, 1) == SQLITE_NULL)
-			continue;
-		XGROW(r->scored, r->alloc_scored, r->n_scored + 1);
-		r->scored[r->n_scored].id = r->ids[r->n - 1];
-		r->scored[r->n_scored].score = sqlite3_column_double(s, 1);
-		r->n_scored++;
+		add_match(r, sqlite3_column_int64(s, 0));
+		if (sqlite3_column_type(s, 1) != SQLITE_NULL)
+			add_scored(r, r->ids[r->n - 1],
+				   sqlite3_column_double(s, 1));
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -93,6 +131,37 @@ enum pm_status ranking_run(struct dbconn *c, const char *match,
 		r->scored[i].score =
 			rankfn_score(&ctx, (size_t)r->scored[i].score);
 	rankfn_release(&ctx);
+	return PM_OK;
+fail:
+	rankfn_release(&ctx);
+	log_kv(LOG_ERROR, "search.ranking", "error",
+	       sqlite3_errmsg(dbconn_db(c)), NULL);
+	return pm_error_set(err, PM_DB, "search", 0,
+			    "search: the index could not be read");
+}
+
+enum pm_status ranking_run(struct dbconn *c, const char *match,
+			   int union_only, const char *exact, int in_memory,
+			   const struct docmeta *dm,
+			   const struct docmeta_filter *f, size_t rank_max,
+			   struct ranking *r, struct pm_error *err)
+{
+	enum pm_status st = PM_OK;
+	int done = 0;
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	r->dm = dm;
+	r->f = f;
+	r->rank_max = rank_max ? rank_max : 1;
+	r->cut = INT64_MIN;
+	if (in_memory && !exact)
+		st = memory_pass(c, match, r, &done, err);
+	if (st == PM_OK && !done)
+		st = fts_pass(c, match, union_only, exact, r, err);
+	r->f = NULL;
+	if (st != PM_OK)
+		return st;
 	if (r->n >= r->rank_max)
 		r->cut = r->ids[r->rank_max - 1];
 	for (i = 0; i < r->n / 2; i++) {
@@ -101,15 +170,7 @@ enum pm_status ranking_run(struct dbconn *c, const char *match,
 		r->ids[i] = r->ids[r->n - 1 - i];
 		r->ids[r->n - 1 - i] = t;
 	}
-	r->f = NULL;
 	return PM_OK;
-fail:
-	rankfn_release(&ctx);
-	log_kv(LOG_ERROR, "search.ranking", "error",
-	       sqlite3_errmsg(dbconn_db(c)), NULL);
-	r->f = NULL;
-	return pm_error_set(err, PM_DB, "search", 0,
-			    "search: the index could not be read");
 }
 
 /* < 0 when a ranks before b: better score, then newer. */

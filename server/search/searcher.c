@@ -525,7 +525,8 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 			goto out;
 	}
 	if (ranked)
-		st = ranking_run(c, f->match, f->union_only, f->exact, dm, mf,
+		st = ranking_run(c, f->match, f->union_only, f->exact,
+				 !req->fts_only, dm, mf,
 				 (size_t)rank_max, &rk, err);
 	else if (f->match)
 		st = match_ids(c, sql_match_ids, f, &ids, &n, err);

@@ -52,6 +52,12 @@ struct search_request {
 	 * many are ranked by relevance (0: 5,000). The total stays exact.
 	 */
 	int rank_max;
+	/*
+	 * 1: rank through FTS5 alone, not over the phrase postings kept in
+	 * memory (search/memsearch.h), which give the same answer: for the
+	 * tests and benchmarks that compare the two.
+	 */
+	int fts_only;
 };
 
 /*

@@ -1,0 +1,43 @@
+/*
+ * A search evaluated in memory: an FTS5 expression as search/query.c
+ * writes it, over the postings of its phrases (search/phrasecache.h),
+ * giving the rows FTS5 would match, newest (highest rowid) first, and
+ * each row's bm25 score to the last bit what pm_rank and bm25() give.
+ *
+ * The shapes evaluated are the query's own: groups of phrases joined by
+ * AND, each group its phrases joined by OR (parenthesised as the query
+ * writes them, to any depth). Within them a row holds a phrase exactly
+ * when FTS5 reports the phrase's instances in it, which bm25() counts. An
+ * expression of any other shape (NOT, NEAR, a column filter, AND inside
+ * an OR) is left to FTS5.
+ */
+#ifndef PMKB_SEARCH_MEMSEARCH_H
+#define PMKB_SEARCH_MEMSEARCH_H
+
+#include <stdint.h>
+
+#include "pmkb/base/status.h"
+
+struct dbconn;
+struct pm_error;
+struct memsearch;
+
+/*
+ * Prepares match for evaluation in c's read transaction into *out, or
+ * sets *out NULL when it is left to FTS5 (its shape, a connection without
+ * a store's phrase cache, postings that cannot be held). PM_DB when the
+ * index cannot be read.
+ */
+enum pm_status memsearch_open(struct dbconn *c, const char *match,
+			      struct memsearch **out, struct pm_error *err);
+
+/* The next match into *rowid, newest first; 0 past the last. */
+int memsearch_next(struct memsearch *m, int64_t *rowid);
+
+/* The bm25 score of the match memsearch_next() gave last, for a row of
+ * len tokens (all columns). */
+double memsearch_score(const struct memsearch *m, uint32_t len);
+
+void memsearch_close(struct memsearch *m);
+
+#endif

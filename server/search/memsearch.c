@@ -1,0 +1,261 @@
+/*
+ * A search evaluated in memory: see include/pmkb/search/memsearch.h.
+ *
+ * Map:
+ *   parse   the expression into phrases, in FTS5's order (as written),
+ *           each with its group; AND only between top-level items, OR
+ *           anywhere; anything else gives up
+ *   walk    one cursor per phrase from its highest rowid down: the next
+ *           row is the highest under any cursor, a match when every group
+ *           has a phrase there; the phrases there give their weighted
+ *           frequencies, the others 0 (bm25() counts no instances of a
+ *           phrase a row lacks)
+ *   score   rankfn_bm25() with each phrase's IDF from its postings' length
+ *           and the averages FTS5 keeps (db/ftsrecord.h)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pmkb/base/xalloc.h"
+#include "pmkb/db/ftsrecord.h"
+#include "pmkb/db/rankfn.h"
+#include "pmkb/search/memsearch.h"
+#include "pmkb/search/phrasecache.h"
+
+/* Groups are a bit each in a mask. */
+#define GROUPS_MAX 64
+
+struct memsearch {
+	struct phrasecache *pc;
+	int n, alloc;			/* phrases */
+	char **text;			/* per phrase, as FTS5 reads it */
+	int *group;			/* per phrase */
+	const struct phrasepost **post; /* per phrase */
+	long *k;			/* per phrase: its cursor, or -1 */
+	double *idf, *freq;		/* per phrase */
+	int n_group;
+	uint64_t all;			/* every group's bit */
+	double avgdl;
+};
+
+/* ---- parse ---- */
+
+struct parser {
+	const char *s;
+	size_t i;
+	struct memsearch *m;
+};
+
+static void skip_spaces(struct parser *p)
+{
+	while (p->s[p->i] == ' ')
+		p->i++;
+}
+
+/* Whether the operator word w (followed by a space) is next; skips it. */
+static int op(struct parser *p, const char *w)
+{
+	size_t n = strlen(w);
+
+	skip_spaces(p);
+	if (strncmp(p->s + p->i, w, n) || p->s[p->i + n] != ' ')
+		return 0;
+	p->i += n;
+	return 1;
+}
+
+/* A quoted string with an optional '*' after it, into group g. */
+static int phrase(struct parser *p, int g)
+{
+	struct memsearch *m = p->m;
+	size_t start = p->i;
+
+	if (p->s[p->i++] != '"')
+		return 0;
+	for (;;) {
+		if (!p->s[p->i])
+			return 0;
+		if (p->s[p->i++] != '"')
+			continue;
+		if (p->s[p->i] != '"')
+			break;
+		p->i++; /* a doubled quote */
+	}
+	if (p->s[p->i] == '*')
+		p->i++;
+	if (m->n == m->alloc) {
+		m->alloc = m->alloc ? 2 * m->alloc : 8;
+		m->text = xrealloc(m->text,
+				   (size_t)m->alloc * sizeof(*m->text));
+		m->group = xrealloc(m->group,
+				    (size_t)m->alloc * sizeof(*m->group));
+	}
+	m->text[m->n] = xstrndup(p->s + start, p->i - start);
+	m->group[m->n++] = g;
+	return 1;
+}
+
+static int or_list(struct parser *p, int g, int depth);
+
+/* A phrase or a parenthesised OR list, into group g. */
+static int item(struct parser *p, int g, int depth)
+{
+	skip_spaces(p);
+	if (p->s[p->i] != '(')
+		return phrase(p, g);
+	if (depth > 32)
+		return 0;
+	p->i++;
+	if (!or_list(p, g, depth + 1))
+		return 0;
+	skip_spaces(p);
+	return p->s[p->i++] == ')';
+}
+
+static int or_list(struct parser *p, int g, int depth)
+{
+	if (!item(p, g, depth))
+		return 0;
+	while (op(p, "OR"))
+		if (!item(p, g, depth))
+			return 0;
+	return 1;
+}
+
+/* The whole expression: items joined by AND (a group each) or by OR. */
+static int parse(struct parser *p)
+{
+	int g = 0, ands = 0, ors = 0;
+
+	if (!item(p, g, 0))
+		return 0;
+	for (;;) {
+		skip_spaces(p);
+		if (!p->s[p->i])
+			break;
+		if (op(p, "AND")) {
+			if (ors || g + 1 == GROUPS_MAX)
+				return 0;
+			ands = 1;
+			g++;
+		} else if (op(p, "OR")) {
+			if (ands)
+				return 0;
+			ors = 1;
+		} else {
+			return 0;
+		}
+		if (!item(p, g, 0))
+			return 0;
+	}
+	p->m->n_group = g + 1;
+	return 1;
+}
+
+/* ---- open, walk, score ---- */
+
+enum pm_status memsearch_open(struct dbconn *c, const char *match,
+			      struct memsearch **out, struct pm_error *err)
+{
+	struct phrasecache *pc = phrasecache_of(c);
+	struct memsearch *m;
+	struct parser p;
+	int64_t pos, n_row, n_token;
+	enum pm_status st = PM_OK;
+	int i;
+
+	*out = NULL;
+	if (!pc || !match)
+		return PM_OK;
+	m = xcalloc(1, sizeof(*m));
+	m->pc = pc;
+	p.s = match;
+	p.i = 0;
+	p.m = m;
+	if (!parse(&p) || !m->n)
+		goto give_up;
+	if (phrasecache_position(c, &pos) != PM_OK ||
+	    ftsrecord_totals(c, &n_row, &n_token) != PM_OK) {
+		st = pm_error_set(err, PM_DB, "search", 0,
+				  "search: the index could not be read");
+		goto give_up;
+	}
+	m->post = xcalloc((size_t)m->n, sizeof(*m->post));
+	m->k = xmalloc((size_t)m->n * sizeof(*m->k));
+	m->idf = xmalloc((size_t)m->n * sizeof(*m->idf));
+	m->freq = xmalloc((size_t)m->n * sizeof(*m->freq));
+	for (i = 0; i < m->n; i++) {
+		st = phrasecache_get(pc, c, pos, m->text[i], &m->post[i], err);
+		if (st != PM_OK || !m->post[i])
+			goto give_up;
+		m->k[i] = (long)m->post[i]->n - 1;
+		m->idf[i] = rankfn_idf(n_row, (int64_t)m->post[i]->n);
+	}
+	m->avgdl = n_row ? (double)n_token / (double)n_row : 0.0;
+	m->all = m->n_group == GROUPS_MAX ? UINT64_MAX
+					  : ((uint64_t)1 << m->n_group) - 1;
+	*out = m;
+	return PM_OK;
+give_up:
+	memsearch_close(m);
+	return st;
+}
+
+int memsearch_next(struct memsearch *m, int64_t *rowid)
+{
+	for (;;) {
+		uint64_t hits = 0;
+		uint32_t cur = 0;
+		int any = 0, i;
+
+		for (i = 0; i < m->n; i++) {
+			uint32_t id;
+
+			if (m->k[i] < 0)
+				continue;
+			id = m->post[i]->ids[m->k[i]];
+			if (!any || id > cur)
+				cur = id;
+			any = 1;
+		}
+		if (!any)
+			return 0;
+		for (i = 0; i < m->n; i++) {
+			const struct phrasepost *pp = m->post[i];
+
+			if (m->k[i] >= 0 && pp->ids[m->k[i]] == cur) {
+				m->freq[i] = (double)pp->wf[m->k[i]--];
+				hits |= (uint64_t)1 << m->group[i];
+			} else {
+				m->freq[i] = 0.0;
+			}
+		}
+		if (hits == m->all) {
+			*rowid = cur;
+			return 1;
+		}
+	}
+}
+
+double memsearch_score(const struct memsearch *m, uint32_t len)
+{
+	return rankfn_bm25(m->idf, m->freq, m->n, (double)len, m->avgdl);
+}
+
+void memsearch_close(struct memsearch *m)
+{
+	if (!m)
+		return;
+	for (int i = 0; i < m->n; i++) {
+		if (m->post)
+			phrasecache_put(m->pc, m->post[i]);
+		free(m->text[i]);
+	}
+	free(m->text);
+	free(m->group);
+	free(m->post);
+	free(m->k);
+	free(m->idf);
+	free(m->freq);
+	free(m);
+}

@@ -1,0 +1,281 @@
+/*
+ * Searches evaluated in memory (search/memsearch.h over
+ * search/phrasecache.h) against the same searches through FTS5: on a
+ * generated corpus, through generations with additions, updates and
+ * deletions, a rebuild of the full-text index and a change log trimmed
+ * past what the postings knew, every query gives the same matches, the
+ * same number passing its filter and the same scores to the last bit,
+ * with and without a filter and a cap on the matches ranked. Also: the
+ * postings are brought forward from the log rather than read again, a
+ * reader in an older snapshot gets the postings of its own snapshot, and
+ * a cache too small for one query's phrases still answers rightly.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pmkb/base/buf.h"
+#include "pmkb/ingest/indexer.h"
+#include "pmkb/search/docmeta.h"
+#include "pmkb/search/filters.h"
+#include "pmkb/search/memsearch.h"
+#include "pmkb/search/phrasecache.h"
+#include "pmkb/search/query.h"
+#include "pmkb/search/ranking.h"
+#include "pmkb/db/store.h"
+#include "tap.h"
+#include "testdb.h"
+
+#define N_DOCS 400
+
+static const char *const words[] = {
+	"error",    "errors",  "timeout",	 "deploy",   "deployment",
+	"deployed", "memory",  "latency",	 "database", "rollback",
+	"incident", "障害",    "原因",		 "影響",     "データベース",
+	"エラー",   "再起動",  "証明書の期限切れ", "対応",	     "監視",
+};
+static const char *const sevs[] = { "SEV1", "SEV2", "SEV3" };
+
+/* Queries evaluated in memory, and (after them) those left to FTS5. */
+static const char *const in_memory[] = {
+	"error",	 "障害",	"error timeout", "dep*",
+	"error OR memory", "障害 原因",	"データベース",	 "incident",
+	"deploy rollback", "再起動",	"証明書",	 "memory 影響 latency",
+	"absentword",	 "time*",
+};
+static const char *const left_to_fts5[] = { "latency -timeout" };
+
+static unsigned next(unsigned *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return (*s >> 16) & 0x7fff;
+}
+
+#define PICK(a, s) (a[next(s) % (sizeof(a) / sizeof(a[0]))])
+
+static void put(struct index_batch *b, int i, int gen)
+{
+	struct buf t = BUF_INIT;
+	unsigned s = (unsigned)i * 7919u + (unsigned)gen * 31u + 1u;
+	char path[64];
+	int k, n = 3 + (int)(next(&s) % 60);
+
+	buf_addf(&t, "---\ntitle: %s %s %d\nseverity: %s\n---\n",
+		 PICK(words, &s), PICK(words, &s), i, PICK(sevs, &s));
+	buf_addf(&t, "# Summary\n\n%s %s\n\n# Body\n\n", PICK(words, &s),
+		 PICK(words, &s));
+	for (k = 0; k < n; k++)
+		buf_addf(&t, "%s%s", PICK(words, &s),
+			 k % 9 == 8 ? "。\n" : " ");
+	snprintf(path, sizeof(path), "pm-%04d.md", i);
+	index_put(b, path, t.ptr, t.len, NULL, NULL);
+	buf_release(&t);
+}
+
+static int same_ranking(const struct ranking *a, const struct ranking *b)
+{
+	if (a->n != b->n || a->n_pass != b->n_pass ||
+	    a->n_scored != b->n_scored || a->cut != b->cut)
+		return 0;
+	if (a->n && memcmp(a->ids, b->ids, a->n * sizeof(*a->ids)))
+		return 0;
+	for (size_t i = 0; i < a->n_scored; i++)
+		if (a->scored[i].id != b->scored[i].id ||
+		    memcmp(&a->scored[i].score, &b->scored[i].score,
+			   sizeof(double)))
+			return 0;
+	return 1;
+}
+
+/*
+ * Ranks q both ways in c's current read transaction; 1 when they agree.
+ * *used: memsearch took the query.
+ */
+static int compare_query(struct dbconn *c, const char *text,
+			 const char *severity, size_t cap, int *used)
+{
+	struct url_filters url = { 0 };
+	struct pm_query q;
+	struct filters f;
+	struct pm_error err;
+	const struct docmeta *dm;
+	struct docmeta_filter *mf = NULL;
+	struct memsearch *m = NULL;
+	struct ranking mem, fts;
+	int agree = 0;
+
+	url.severity = severity;
+	query_init(&q);
+	memset(&f, 0, sizeof(f));
+	memset(&mem, 0, sizeof(mem));
+	memset(&fts, 0, sizeof(fts));
+	if (query_parse(&q, text, NULL, &err) != PM_OK ||
+	    filters_build(&f, &q, &url, NULL, &err) != PM_OK ||
+	    docmeta_current(c, &dm, &err) != PM_OK) {
+		printf("# %s: %s\n", text, err.message);
+		goto out;
+	}
+	mf = filters_docmeta(dm, &f);
+	if (memsearch_open(c, f.match, &m, &err) != PM_OK)
+		goto out;
+	*used = m != NULL;
+	memsearch_close(m);
+	if (ranking_run(c, f.match, f.union_only, f.exact, 1, dm, mf, cap,
+			&mem, &err) != PM_OK ||
+	    ranking_run(c, f.match, f.union_only, f.exact, 0, dm, mf, cap,
+			&fts, &err) != PM_OK)
+		goto out;
+	agree = same_ranking(&mem, &fts);
+	if (!agree)
+		printf("# '%s' (severity %s, cap %zu): %zu/%zu matches, "
+		       "%zu/%zu scored\n",
+		       text, severity ? severity : "any", cap, mem.n, fts.n,
+		       mem.n_scored, fts.n_scored);
+out:
+	ranking_release(&mem);
+	ranking_release(&fts);
+	docmeta_filter_free(mf);
+	filters_release(&f);
+	query_release(&q);
+	return agree;
+}
+
+/* Every query, with and without a filter and caps, in one snapshot. */
+static void compare_all(struct dbconn *c, const char *when)
+{
+	static const size_t caps[] = { 5000, 25, 1 };
+	int bad = 0, used_mem = 0, used_fts = 0, n = 0;
+	char what[160];
+
+	ok(dbconn_snapshot(c) == PM_OK, "snapshot");
+	for (size_t i = 0; i < sizeof(in_memory) / sizeof(*in_memory); i++)
+		for (int v = 0; v < 6; v++) {
+			int used = 0;
+
+			bad += !compare_query(c, in_memory[i],
+					      v % 2 ? "SEV2" : NULL,
+					      caps[v / 2], &used);
+			used_mem += used;
+			n++;
+		}
+	for (size_t i = 0; i < sizeof(left_to_fts5) / sizeof(*left_to_fts5);
+	     i++) {
+		int used = 0;
+
+		bad += !compare_query(c, left_to_fts5[i], NULL, 5000, &used);
+		used_fts += used;
+	}
+	dbconn_snapshot_end(c);
+	snprintf(what, sizeof(what), "%s: memory and FTS5 rank alike", when);
+	is_int(bad, 0, what);
+	snprintf(what, sizeof(what), "%s: every query of the query's shapes "
+		 "evaluated in memory", when);
+	is_int(used_mem, n, what);
+	snprintf(what, sizeof(what), "%s: an exclusion left to FTS5", when);
+	is_int(used_fts, 0, what);
+}
+
+static void generation(struct testdb *t, int gen)
+{
+	struct index_batch *b = NULL;
+
+	ok(index_begin(t->store, NULL, NULL, &b) == PM_OK, "index_begin");
+	for (int i = 0; i < N_DOCS + 40 * gen; i++) {
+		char path[64];
+
+		if (gen == 0 || i >= N_DOCS + 40 * (gen - 1) ||
+		    (i + gen) % 5 == 0) {
+			put(b, i, gen); /* add, then update */
+		} else if ((i + gen) % 7 == 0) {
+			snprintf(path, sizeof(path), "pm-%04d.md", i);
+			index_remove(b, path, NULL);
+		}
+	}
+	ok(index_commit(b, NULL) == PM_OK, "index_commit");
+}
+
+/* Compares every query where each phrase must be read whole again. */
+static void read_whole(struct dbconn *c, struct phrasecache *pc,
+		       const char *when)
+{
+	struct phrasecache_stats s0, s1;
+	char what[160];
+
+	phrasecache_stats(pc, &s0);
+	compare_all(c, when);
+	phrasecache_stats(pc, &s1);
+	snprintf(what, sizeof(what), "%s: phrases read whole", when);
+	ok(s1.reads > s0.reads && s1.updates == s0.updates, what);
+}
+
+int main(void)
+{
+	struct testdb t;
+	struct dbconn *c, *old, *w;
+	struct phrasecache *pc;
+	struct phrasecache_stats s0, s1;
+	int used = 0;
+
+	if (!testdb_open(&t, "memsearch", NULL, 0, NULL))
+		return tap_done();
+	c = store_reader(t.store);
+	old = store_reader(t.store);
+	pc = phrasecache_of(c);
+	ok(pc && pc == phrasecache_of(old), "one phrase cache per store");
+	ok(!phrasecache_of(NULL), "none without a store");
+
+	generation(&t, 0);
+	compare_all(c, "first generation");
+	phrasecache_stats(pc, &s0);
+	ok(s0.reads > 0 && s0.hits > 0 && s0.phrases > 0 && s0.bytes > 0,
+	   "phrases read once, then used as they are");
+
+	for (int gen = 1; gen <= 3; gen++) {
+		generation(&t, gen);
+		compare_all(c, "after additions, updates and deletions");
+	}
+	phrasecache_stats(pc, &s1);
+	ok(s1.updates > s0.updates && s1.reads == s0.reads,
+	   "postings brought forward from the change log, none read again");
+
+	/* A rebuild says every row changed: each phrase is read whole. */
+	w = store_writer(t.store);
+	ok(store_rebuild_fts(w) == PM_OK, "rebuild");
+	store_writer_release(t.store);
+	read_whole(c, pc, "after a rebuild");
+
+	/* The log trimmed past the postings' position. */
+	generation(&t, 4);
+	w = store_writer(t.store);
+	ok(dbconn_exec(w, "DELETE FROM fts_changes WHERE seq < "
+			  "(SELECT max(seq) FROM fts_changes)") == PM_OK,
+	   "log trimmed");
+	store_writer_release(t.store);
+	read_whole(c, pc, "with the log trimmed");
+
+	/* A reader left in an older snapshot while the cache moves on. */
+	ok(dbconn_snapshot(old) == PM_OK, "older snapshot");
+	ok(compare_query(old, "error timeout", NULL, 5000, &used) && used,
+	   "older snapshot pinned");
+	generation(&t, 5);
+	compare_all(c, "newer snapshot");
+	ok(compare_query(old, "error timeout", "SEV2", 5000, &used) && used,
+	   "a reader in an older snapshot ranks its own snapshot");
+	ok(compare_query(old, "障害 原因", NULL, 25, &used) && used,
+	   "... for phrases the cache holds newer too");
+	dbconn_snapshot_end(old);
+
+	/* Too small for one query's phrases: dropped, still right. */
+	phrasecache_limit(pc, 1);
+	phrasecache_stats(pc, &s1);
+	ok(s1.phrases == 0 && s1.bytes == 0, "a smaller limit drops phrases");
+	compare_all(c, "with no room to keep phrases");
+	phrasecache_stats(pc, &s1);
+	ok(s1.dropped > 0 && s1.phrases <= 1, "phrases dropped for room");
+	phrasecache_limit(pc, PHRASECACHE_MAX_BYTES);
+
+	store_reader_release(t.store, old);
+	store_reader_release(t.store, c);
+	testdb_close(&t);
+	return tap_done();
+}

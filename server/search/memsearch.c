@@ -31,6 +31,8 @@ struct memsearch {
 	char **text;			/* per phrase, as FTS5 reads it */
 	int *group;			/* per phrase */
 	const struct phrasepost **post; /* per phrase */
+	const struct phrasepost *only;	/* with exact words: the matches */
+	long k_only;
 	long *k;			/* per phrase: its cursor, or -1 */
 	double *idf, *freq;		/* per phrase */
 	int n_group;
@@ -155,7 +157,8 @@ static int parse(struct parser *p)
 /* ---- open, walk, score ---- */
 
 enum pm_status memsearch_open(struct dbconn *c, const char *match,
-			      struct memsearch **out, struct pm_error *err)
+			      const char *exact, struct memsearch **out,
+			      struct pm_error *err)
 {
 	struct phrasecache *pc = phrasecache_of(c);
 	struct memsearch *m;
@@ -185,11 +188,18 @@ enum pm_status memsearch_open(struct dbconn *c, const char *match,
 	m->idf = xmalloc((size_t)m->n * sizeof(*m->idf));
 	m->freq = xmalloc((size_t)m->n * sizeof(*m->freq));
 	for (i = 0; i < m->n; i++) {
-		st = phrasecache_get(pc, c, pos, m->text[i], &m->post[i], err);
+		st = phrasecache_get(pc, c, pos, m->text[i], NULL, &m->post[i],
+				     err);
 		if (st != PM_OK || !m->post[i])
 			goto give_up;
 		m->k[i] = (long)m->post[i]->n - 1;
 		m->idf[i] = rankfn_idf(n_row, (int64_t)m->post[i]->n);
+	}
+	if (exact) {
+		st = phrasecache_get(pc, c, pos, match, exact, &m->only, err);
+		if (st != PM_OK || !m->only)
+			goto give_up;
+		m->k_only = (long)m->only->n - 1;
 	}
 	m->avgdl = n_row ? (double)n_token / (double)n_row : 0.0;
 	m->all = m->n_group == GROUPS_MAX ? UINT64_MAX
@@ -201,8 +211,31 @@ give_up:
 	return st;
 }
 
+/* The next of the rows holding the exact words: each is a match. */
+static int next_holding(struct memsearch *m, int64_t *rowid)
+{
+	uint32_t cur;
+
+	if (m->k_only < 0)
+		return 0;
+	cur = m->only->ids[m->k_only--];
+	for (int i = 0; i < m->n; i++) {
+		const struct phrasepost *pp = m->post[i];
+
+		while (m->k[i] >= 0 && pp->ids[m->k[i]] > cur)
+			m->k[i]--;
+		m->freq[i] = m->k[i] >= 0 && pp->ids[m->k[i]] == cur
+				     ? (double)pp->wf[m->k[i]]
+				     : 0.0;
+	}
+	*rowid = cur;
+	return 1;
+}
+
 int memsearch_next(struct memsearch *m, int64_t *rowid)
 {
+	if (m->only)
+		return next_holding(m, rowid);
 	for (;;) {
 		uint64_t hits = 0;
 		uint32_t cur = 0;
@@ -251,6 +284,7 @@ void memsearch_close(struct memsearch *m)
 			phrasecache_put(m->pc, m->post[i]);
 		free(m->text[i]);
 	}
+	phrasecache_put(m->pc, m->only);
 	free(m->text);
 	free(m->group);
 	free(m->post);

@@ -27,6 +27,7 @@
 #include "pmkb/base/hash.h"
 #include "pmkb/base/log.h"
 #include "pmkb/base/xalloc.h"
+#include "pmkb/db/exact.h"
 #include "pmkb/db/rankfn.h"
 #include "pmkb/db/store.h"
 #include "pmkb/search/phrasecache.h"
@@ -45,10 +46,20 @@ static const char sql_read[] =
 static const char sql_read_row[] =
 	"SELECT pm_weight(pm_fts, " RANK_WEIGHTS ") FROM pm_fts"
 	" WHERE pm_fts MATCH ?1 AND rowid = ?2";
+/* The rows of an expression that hold exact words (?3): no weights. */
+static const char sql_holding[] =
+	"SELECT pm_fts.rowid, 0 FROM pm_fts CROSS JOIN postmortems x"
+	" ON x.id = pm_fts.rowid WHERE pm_fts MATCH ?1 AND " EXACT_X("?3")
+	" ORDER BY pm_fts.rowid";
+static const char sql_holding_row[] =
+	"SELECT 0 FROM pm_fts CROSS JOIN postmortems x"
+	" ON x.id = pm_fts.rowid WHERE pm_fts MATCH ?1"
+	" AND pm_fts.rowid = ?2 AND " EXACT_X("?3");
 
 struct entry {
 	struct phrasepost pub; /* first: a phrasepost is its entry */
 	char *phrase;
+	char *exact; /* NULL: the phrase's postings */
 	uint64_t hash;
 	int64_t pos;
 	unsigned refs;
@@ -81,6 +92,7 @@ static void *cache_new(void)
 static void entry_free(struct entry *e)
 {
 	free(e->phrase);
+	free(e->exact);
 	free(e->ids);
 	free(e->wf);
 	free(e);
@@ -158,11 +170,27 @@ static int add_row(struct entry *e, int64_t rowid, sqlite3_stmt *s, int col)
 	return 1;
 }
 
-static struct entry *entry_new(const char *phrase, uint64_t h)
+static uint64_t key_hash(const char *phrase, const char *exact)
+{
+	uint64_t h = hash_str(phrase);
+
+	return exact ? hash_more(h, exact, strlen(exact)) : h;
+}
+
+static int same_key(const struct entry *e, const char *phrase,
+		    const char *exact, uint64_t h)
+{
+	return e->hash == h && !strcmp(e->phrase, phrase) &&
+	       (exact ? e->exact && !strcmp(e->exact, exact) : !e->exact);
+}
+
+static struct entry *entry_new(const char *phrase, const char *exact,
+			       uint64_t h)
 {
 	struct entry *e = xcalloc(1, sizeof(*e));
 
 	e->phrase = xstrdup(phrase);
+	e->exact = exact ? xstrdup(exact) : NULL;
 	e->hash = h;
 	return e;
 }
@@ -174,6 +202,7 @@ static void entry_done(struct entry *e, int64_t pos)
 	e->pub.ids = e->ids;
 	e->pub.wf = e->wf;
 	e->bytes = sizeof(*e) + strlen(e->phrase) + 1 +
+		   (e->exact ? strlen(e->exact) + 1 : 0) +
 		   e->alloc * (sizeof(*e->ids) + sizeof(*e->wf));
 }
 
@@ -181,13 +210,15 @@ static void entry_done(struct entry *e, int64_t pos)
 static enum pm_status read_whole(struct dbconn *c, struct entry *e,
 				 int *held, struct pm_error *err)
 {
-	sqlite3_stmt *s = dbconn_stmt(c, sql_read);
+	sqlite3_stmt *s = dbconn_stmt(c, e->exact ? sql_holding : sql_read);
 	int rc = SQLITE_DONE;
 
 	*held = 1;
 	if (!s)
 		return db_fail(c, err);
 	sqlite3_bind_text(s, 1, e->phrase, -1, SQLITE_STATIC);
+	if (e->exact)
+		sqlite3_bind_text(s, 3, e->exact, -1, SQLITE_STATIC);
 	while (*held && (rc = sqlite3_step(s)) == SQLITE_ROW)
 		*held = add_row(e, sqlite3_column_int64(s, 0), s, 1);
 	sqlite3_reset(s);
@@ -258,7 +289,8 @@ static enum pm_status read_changed(struct dbconn *c, const struct entry *old,
 				   struct entry *e, int *held,
 				   struct pm_error *err)
 {
-	sqlite3_stmt *s = dbconn_stmt(c, sql_read_row);
+	sqlite3_stmt *s =
+		dbconn_stmt(c, e->exact ? sql_holding_row : sql_read_row);
 	size_t i = 0;
 	long k = 0;
 	int rc;
@@ -277,6 +309,8 @@ static enum pm_status read_changed(struct dbconn *c, const struct entry *old,
 		sqlite3_reset(s);
 		sqlite3_bind_text(s, 1, e->phrase, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, changed[k]);
+		if (e->exact)
+			sqlite3_bind_text(s, 3, e->exact, -1, SQLITE_STATIC);
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW)
 			*held = add_row(e, changed[k], s, 0);
@@ -290,14 +324,16 @@ static enum pm_status read_changed(struct dbconn *c, const struct entry *old,
 	return PM_OK;
 }
 
-/* The entry for phrase (lock held), or NULL. */
-static struct entry *find(struct phrasecache *pc, const char *phrase,
-			  uint64_t h)
+/* The place of the entry for (phrase, exact) (lock held), or pc->n. */
+static size_t find(const struct phrasecache *pc, const char *phrase,
+		   const char *exact, uint64_t h)
 {
-	for (size_t i = 0; i < pc->n; i++)
-		if (pc->v[i]->hash == h && !strcmp(pc->v[i]->phrase, phrase))
-			return pc->v[i];
-	return NULL;
+	size_t i;
+
+	for (i = 0; i < pc->n; i++)
+		if (same_key(pc->v[i], phrase, exact, h))
+			break;
+	return i;
 }
 
 /* Drops the table's reference to v[i] (lock held). */
@@ -329,12 +365,8 @@ static void make_room(struct phrasecache *pc, const struct entry *keep)
 /* Puts e in the table unless it holds one as new (lock held). */
 static void publish(struct phrasecache *pc, struct entry *e)
 {
-	size_t i;
+	size_t i = find(pc, e->phrase, e->exact, e->hash);
 
-	for (i = 0; i < pc->n; i++)
-		if (pc->v[i]->hash == e->hash &&
-		    !strcmp(pc->v[i]->phrase, e->phrase))
-			break;
 	if (i < pc->n) {
 		if (pc->v[i]->pos >= e->pos)
 			return;
@@ -375,11 +407,13 @@ static enum pm_status made(struct phrasecache *pc, struct entry *e,
 
 enum pm_status phrasecache_get(struct phrasecache *pc, struct dbconn *c,
 			       int64_t pos, const char *phrase,
+			       const char *exact,
 			       const struct phrasepost **out,
 			       struct pm_error *err)
 {
-	uint64_t h = hash_str(phrase);
-	struct entry *old, *e;
+	uint64_t h = key_hash(phrase, exact);
+	struct entry *old = NULL, *e;
+	size_t i;
 	uint32_t *changed = NULL;
 	long n_changed = -1;
 	enum pm_status st = PM_OK;
@@ -387,12 +421,11 @@ enum pm_status phrasecache_get(struct phrasecache *pc, struct dbconn *c,
 
 	*out = NULL;
 	pthread_mutex_lock(&pc->lock);
-	old = find(pc, phrase, h);
-	if (old && old->pos <= pos) {
+	i = find(pc, phrase, exact, h);
+	if (i < pc->n && pc->v[i]->pos <= pos) {
+		old = pc->v[i];
 		old->refs++;
 		old->used = ++pc->tick;
-	} else {
-		old = NULL;
 	}
 	if (old && old->pos == pos)
 		pc->stats.hits++;
@@ -401,7 +434,7 @@ enum pm_status phrasecache_get(struct phrasecache *pc, struct dbconn *c,
 		*out = &old->pub;
 		return PM_OK;
 	}
-	e = entry_new(phrase, h);
+	e = entry_new(phrase, exact, h);
 	if (old && changed_rows(c, old->pos, &changed, &n_changed) != PM_OK)
 		st = db_fail(c, err);
 	else if (old && n_changed >= 0)

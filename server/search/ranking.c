@@ -63,11 +63,11 @@ static void add_scored(struct ranking *r, int64_t id, double score)
  * FTS5, r as it was.
  */
 static enum pm_status memory_pass(struct dbconn *c, const char *match,
-				  struct ranking *r, int *done,
-				  struct pm_error *err)
+				  const char *exact, struct ranking *r,
+				  int *done, struct pm_error *err)
 {
 	struct memsearch *m;
-	enum pm_status st = memsearch_open(c, match, &m, err);
+	enum pm_status st = memsearch_open(c, match, exact, &m, err);
 	int64_t id;
 
 	*done = 0;
@@ -155,8 +155,8 @@ enum pm_status ranking_run(struct dbconn *c, const char *match,
 	r->f = f;
 	r->rank_max = rank_max ? rank_max : 1;
 	r->cut = INT64_MIN;
-	if (in_memory && !exact)
-		st = memory_pass(c, match, r, &done, err);
+	if (in_memory)
+		st = memory_pass(c, match, exact, r, &done, err);
 	if (st == PM_OK && !done)
 		st = fts_pass(c, match, union_only, exact, r, err);
 	r->f = NULL;

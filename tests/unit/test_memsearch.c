@@ -41,7 +41,8 @@ static const char *const in_memory[] = {
 	"error",	 "障害",	"error timeout", "dep*",
 	"error OR memory", "障害 原因",	"データベース",	 "incident",
 	"deploy rollback", "再起動",	"証明書",	 "memory 影響 latency",
-	"absentword",	 "time*",
+	"absentword",	 "time*", "\"error timeout\"", "\"deploy\" memory",
+	"\"Errors\"", "\"データベース\" error",
 };
 static const char *const left_to_fts5[] = { "latency -timeout" };
 
@@ -71,6 +72,9 @@ static void put(struct index_batch *b, int i, int gen)
 	index_put(b, path, t.ptr, t.len, NULL, NULL);
 	buf_release(&t);
 }
+
+/* Matches of queries with quoted words, over every comparison. */
+static size_t exact_matches;
 
 static int same_ranking(const struct ranking *a, const struct ranking *b)
 {
@@ -116,7 +120,7 @@ static int compare_query(struct dbconn *c, const char *text,
 		goto out;
 	}
 	mf = filters_docmeta(dm, &f);
-	if (memsearch_open(c, f.match, &m, &err) != PM_OK)
+	if (memsearch_open(c, f.match, f.exact, &m, &err) != PM_OK)
 		goto out;
 	*used = m != NULL;
 	memsearch_close(m);
@@ -126,6 +130,8 @@ static int compare_query(struct dbconn *c, const char *text,
 			&fts, &err) != PM_OK)
 		goto out;
 	agree = same_ranking(&mem, &fts);
+	if (f.exact)
+		exact_matches += mem.n;
 	if (!agree)
 		printf("# '%s' (severity %s, cap %zu): %zu/%zu matches, "
 		       "%zu/%zu scored\n",
@@ -229,6 +235,7 @@ int main(void)
 	phrasecache_stats(pc, &s0);
 	ok(s0.reads > 0 && s0.hits > 0 && s0.phrases > 0 && s0.bytes > 0,
 	   "phrases read once, then used as they are");
+	ok(exact_matches > 0, "quoted words match");
 
 	for (int gen = 1; gen <= 3; gen++) {
 		generation(&t, gen);

@@ -18,4 +18,11 @@
 int exact_holds(const char *words, const char *const *text,
 		const size_t *len, int n);
 
+/*
+ * SQL: whether postmortem x holds the words bound to param (as above),
+ * through pm_exact().
+ */
+#define EXACT_X(param)                                                     \
+	"pm_exact(" param ", x.title, x.summary, x.keywords, x.body)"
+
 #endif

@@ -9,7 +9,8 @@
  * writes them, to any depth). Within them a row holds a phrase exactly
  * when FTS5 reports the phrase's instances in it, which bm25() counts. An
  * expression of any other shape (NOT, NEAR, a column filter, AND inside
- * an OR) is left to FTS5.
+ * an OR) is left to FTS5. Quoted words are checked in the rows' texts
+ * once, and the rows that hold them kept with the postings.
  */
 #ifndef PMKB_SEARCH_MEMSEARCH_H
 #define PMKB_SEARCH_MEMSEARCH_H
@@ -25,11 +26,14 @@ struct memsearch;
 /*
  * Prepares match for evaluation in c's read transaction into *out, or
  * sets *out NULL when it is left to FTS5 (its shape, a connection without
- * a store's phrase cache, postings that cannot be held). PM_DB when the
- * index cannot be read.
+ * a store's phrase cache, postings that cannot be held). With exact
+ * (quoted words, db/exact.h), the matches are only the rows that also
+ * hold them, and the phrases' IDFs count every row of each, as pm_rank's
+ * do. PM_DB when the index cannot be read.
  */
 enum pm_status memsearch_open(struct dbconn *c, const char *match,
-			      struct memsearch **out, struct pm_error *err);
+			      const char *exact, struct memsearch **out,
+			      struct pm_error *err);
 
 /* The next match into *rowid, newest first; 0 past the last. */
 int memsearch_next(struct memsearch *m, int64_t *rowid);

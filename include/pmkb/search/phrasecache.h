@@ -43,12 +43,16 @@ enum pm_status phrasecache_position(struct dbconn *c, int64_t *pos);
 /*
  * Sets *out to the postings of phrase at pos (phrasecache_position() of
  * c, whose read transaction this reads in), to be handed back with
- * phrasecache_put(). *out is NULL when the phrase cannot be held (a rowid
- * past 32 bits, a frequency that is not a whole number). PM_DB when the
- * index cannot be read.
+ * phrasecache_put(). With exact (quoted words as db/exact.h reads them),
+ * phrase is a whole expression and *out the rows it matches that hold
+ * the words, with frequencies of 0: a filter, kept current the same way.
+ * *out is NULL when the rows cannot be held (a rowid past 32 bits, a
+ * frequency that is not a whole number). PM_DB when the index cannot be
+ * read.
  */
 enum pm_status phrasecache_get(struct phrasecache *pc, struct dbconn *c,
 			       int64_t pos, const char *phrase,
+			       const char *exact,
 			       const struct phrasepost **out,
 			       struct pm_error *err);
 void phrasecache_put(struct phrasecache *pc, const struct phrasepost *p);

@@ -21,19 +21,13 @@
 #include <stdint.h>
 
 #include "pmkb/base/status.h"
+#include "pmkb/db/exact.h"
 #include "pmkb/db/rankfn.h"
 
 struct dbconn;
 struct docmeta;
 struct docmeta_filter;
 
-
-/*
- * SQL: whether postmortem x holds the exact words (search/query.h)
- * bound to param, as db/exact.h tells through pm_exact().
- */
-#define EXACT_X(param)                                                     \
-	"pm_exact(" param ", x.title, x.summary, x.keywords, x.body)"
 
 struct ranked {
 	int64_t id;

@@ -67,6 +67,13 @@ struct probe {
 	int key_len;
 	int anchor;	 /* offset in key of the byte memchr() looks for */
 	uint32_t terms;	 /* terms of the alternatives with this key */
+	int word;	 /* every alternative with this key is one word */
+};
+
+/* A place where some probe's key occurs. */
+struct place {
+	int at;
+	int word; /* every key there is a word probe's (see find_windowed()) */
 };
 
 struct snippets {
@@ -74,8 +81,6 @@ struct snippets {
 	size_t nalts;
 	struct probe *probes; /* one per distinct key */
 	size_t nprobes;
-	/* Every alternative is one ASCII word (see find_windowed()). */
-	int words_only;
 	int whole; /* snippets_read_whole() */
 	struct doc_toks doc;
 	struct match *m;
@@ -161,12 +166,14 @@ static void probe_add(struct snippets *sc, const struct alt *a)
 		p->key_len = a->key_len;
 		p->anchor = 0;
 		p->terms = 0;
+		p->word = 1;
 		for (j = 1; j < a->key_len; j++)
 			if (text_byte_rarity((unsigned char)p->key[j]) >
 			    text_byte_rarity((unsigned char)p->key[p->anchor]))
 				p->anchor = j;
 	}
 	p->terms |= (uint32_t)1 << a->term;
+	p->word &= alt_is_word(a);
 }
 
 static void alt_add(struct snippets *sc, size_t *alloc, const char *s,
@@ -212,11 +219,8 @@ struct snippets *snippets_new(const struct pm_list *terms)
 		alt_add(sc, &alloc, t, n, 1, (int)i);
 	}
 	sc->probes = xcalloc(sc->nalts ? sc->nalts : 1, sizeof(*sc->probes));
-	sc->words_only = 1;
-	for (i = 0; i < sc->nalts; i++) {
+	for (i = 0; i < sc->nalts; i++)
 		probe_add(sc, &sc->alts[i]);
-		sc->words_only &= alt_is_word(&sc->alts[i]);
-	}
 	return sc;
 }
 
@@ -378,9 +382,10 @@ static int is_break(char c)
  * WINDOW_CANDIDATES places.
  */
 static int probe_scan(const struct probe *p, const char *text, int len,
-		      int *cand, int *nc, uint32_t *seen)
+		      struct place *cand, int *nc, uint32_t *seen)
 {
-	int hit[WINDOW_CANDIDATES + 1], merged[WINDOW_CANDIDATES + 1];
+	struct place merged[WINDOW_CANDIDATES + 1];
+	int hit[WINDOW_CANDIDATES + 1];
 	unsigned lo = (unsigned char)p->key[p->anchor], up = upper(lo);
 	const char *end = text + len, *a = NULL, *b = NULL, *h;
 	int nh = 0, nm = 0, i = 0, j = 0;
@@ -409,12 +414,16 @@ static int probe_scan(const struct probe *p, const char *text, int len,
 	/* Merged with the other keys' places, each place once. */
 	i = 0;
 	while (nm <= WINDOW_CANDIDATES && (i < *nc || j < nh)) {
-		if (j == nh || (i < *nc && cand[i] <= hit[j])) {
-			if (j < nh && cand[i] == hit[j])
+		if (j == nh || (i < *nc && cand[i].at <= hit[j])) {
+			merged[nm] = cand[i++];
+			if (j < nh && merged[nm].at == hit[j]) {
+				merged[nm].word &= p->word;
 				j++;
-			merged[nm++] = cand[i++];
+			}
+			nm++;
 		} else {
-			merged[nm++] = hit[j++];
+			merged[nm].at = hit[j++];
+			merged[nm++].word = p->word;
 		}
 	}
 	if (nm <= WINDOW_CANDIDATES) {
@@ -435,7 +444,7 @@ static int probe_scan(const struct probe *p, const char *text, int len,
  */
 static int find_windowed(struct snippets *sc, const char *text, int len)
 {
-	int cand[WINDOW_CANDIDATES];
+	struct place cand[WINDOW_CANDIDATES];
 	uint32_t want = 0, seen = 0;
 	int nc = 0, ok = 1, i, w;
 	size_t k;
@@ -449,14 +458,14 @@ static int find_windowed(struct snippets *sc, const char *text, int len)
 	if (ok && seen != want && tokenizer_may_fold(text, len))
 		ok = 0;
 	for (i = 0; ok && i < nc; i = w) {
-		int from = cand[i] - WINDOW_BEFORE, to, n;
+		int from = cand[i].at - WINDOW_BEFORE, to, n;
 
 		w = i + 1;
-		/* One word alone, when that is all a match can be. */
-		if (sc->words_only) {
-			n = tokenizer_ascii_word(text, len, cand[i], &to);
+		/* One word alone, when that is all a match there can be. */
+		if (cand[i].word) {
+			n = tokenizer_ascii_word(text, len, cand[i].at, &to);
 			if (n > 0)
-				scan_span(sc, text, cand[i], to, len, 1);
+				scan_span(sc, text, cand[i].at, to, len, 1);
 			if (n >= 0)
 				continue;
 		}
@@ -474,11 +483,11 @@ static int find_windowed(struct snippets *sc, const char *text, int len)
 				from--;
 		}
 		/* Candidates whose windows overlap share one. */
-		for (; w < nc && cand[w] - cand[w - 1] <
+		for (; w < nc && cand[w].at - cand[w - 1].at <
 					 WINDOW_BEFORE + WINDOW_AFTER;
 		     w++)
 			;
-		to = cand[w - 1] + WINDOW_AFTER;
+		to = cand[w - 1].at + WINDOW_AFTER;
 		if (to >= len)
 			to = len;
 		while (to < len && is_cont(text[to]))

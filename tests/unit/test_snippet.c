@@ -215,6 +215,12 @@ static void test_windows_equal_whole(void)
 		{ "\"rolled back\"", NULL },
 		{ "\xe8\xa8\xbc\xe6\x98\x8e\xe6\x9b\xb8", "error" },
 		{ "time*", "back" },
+		/* A word and its Japanese synonym, as the glossary widens
+		 * "error": the word's places are read as words, the other's
+		 * in windows. */
+		{ "error", "\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc", NULL },
+		{ "deploy", "\xe8\xa8\xbc\xe6\x98\x8e\xe6\x9b\xb8", "time*" },
+		{ "errors", "\"rolled back\"", NULL },
 	};
 	unsigned seed = 20261207;
 	int round, bad = 0, windowed = 0;

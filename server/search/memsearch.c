@@ -6,10 +6,11 @@
  *           each with its group; AND only between top-level items, OR
  *           anywhere; anything else gives up
  *   walk    one cursor per phrase from its highest rowid down: the next
- *           row is the highest under any cursor, a match when every group
- *           has a phrase there; the phrases there give their weighted
- *           frequencies, the others 0 (bm25() counts no instances of a
- *           phrase a row lacks)
+ *           candidate is the lowest of the groups' highest rows left (no
+ *           higher row is in every group), every cursor skips to it, and
+ *           it is a match when every group has a phrase there; the
+ *           phrases there give their weighted frequencies, the others 0
+ *           (bm25() counts no instances of a phrase a row lacks)
  *   score   rankfn_bm25() with each phrase's IDF from its postings' length
  *           and the averages FTS5 keeps (db/ftsrecord.h)
  */
@@ -232,31 +233,65 @@ static int next_holding(struct memsearch *m, int64_t *rowid)
 	return 1;
 }
 
+/*
+ * The cursor at k moved down to the last posting at or below id (-1:
+ * none): galloping, so that a group far behind the others skips its
+ * postings in a few probes.
+ */
+static long seek(const struct phrasepost *pp, long k, uint32_t id)
+{
+	long lo, hi, step = 1;
+
+	if (k < 0 || pp->ids[k] <= id)
+		return k;
+	hi = k; /* ids[hi] > id */
+	while (hi - step >= 0 && pp->ids[hi - step] > id) {
+		hi -= step;
+		step *= 2;
+	}
+	lo = hi - step; /* ids[lo] <= id, or before the first */
+	if (lo < -1)
+		lo = -1;
+	while (hi - lo > 1) {
+		long mid = lo + (hi - lo) / 2;
+
+		if (pp->ids[mid] > id)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return lo;
+}
+
 int memsearch_next(struct memsearch *m, int64_t *rowid)
 {
+	int64_t top[GROUPS_MAX];
+
 	if (m->only)
 		return next_holding(m, rowid);
 	for (;;) {
 		uint64_t hits = 0;
-		uint32_t cur = 0;
-		int any = 0, i;
+		int64_t cand = INT64_MAX;
+		int i, g;
 
-		for (i = 0; i < m->n; i++) {
-			uint32_t id;
-
-			if (m->k[i] < 0)
-				continue;
-			id = m->post[i]->ids[m->k[i]];
-			if (!any || id > cur)
-				cur = id;
-			any = 1;
-		}
-		if (!any)
+		/* The highest row each group has left; the lowest of those
+		 * is the highest row that can be in every group. */
+		for (g = 0; g < m->n_group; g++)
+			top[g] = -1;
+		for (i = 0; i < m->n; i++)
+			if (m->k[i] >= 0 &&
+			    m->post[i]->ids[m->k[i]] > top[m->group[i]])
+				top[m->group[i]] = m->post[i]->ids[m->k[i]];
+		for (g = 0; g < m->n_group; g++)
+			if (top[g] < cand)
+				cand = top[g];
+		if (cand < 0)
 			return 0;
 		for (i = 0; i < m->n; i++) {
 			const struct phrasepost *pp = m->post[i];
 
-			if (m->k[i] >= 0 && pp->ids[m->k[i]] == cur) {
+			m->k[i] = seek(pp, m->k[i], (uint32_t)cand);
+			if (m->k[i] >= 0 && pp->ids[m->k[i]] == cand) {
 				m->freq[i] = (double)pp->wf[m->k[i]--];
 				hits |= (uint64_t)1 << m->group[i];
 			} else {
@@ -264,7 +299,7 @@ int memsearch_next(struct memsearch *m, int64_t *rowid)
 			}
 		}
 		if (hits == m->all) {
-			*rowid = cur;
+			*rowid = cand;
 			return 1;
 		}
 	}

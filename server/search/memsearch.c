@@ -305,6 +305,47 @@ int memsearch_next(struct memsearch *m, int64_t *rowid)
 	}
 }
 
+/* At most how many rows can match: the fewest any group has. */
+static size_t most(const struct memsearch *m)
+{
+	size_t fewest = SIZE_MAX, sum[GROUPS_MAX] = { 0 };
+	int i, g;
+
+	if (m->only)
+		return m->only->n;
+	for (i = 0; i < m->n; i++)
+		sum[m->group[i]] += m->post[i]->n;
+	for (g = 0; g < m->n_group; g++)
+		if (sum[g] < fewest)
+			fewest = sum[g];
+	return fewest;
+}
+
+enum pm_status memsearch_ids(struct dbconn *c, const char *match,
+			     const char *exact, int64_t **ids, size_t *n,
+			     int *done, struct pm_error *err)
+{
+	struct memsearch *m;
+	enum pm_status st = memsearch_open(c, match, exact, &m, err);
+	size_t room, k;
+	int64_t id;
+
+	*ids = NULL;
+	*n = 0;
+	*done = m != NULL;
+	if (st != PM_OK || !m)
+		return st;
+	/* Newest first from the end, then moved to the front. */
+	room = most(m);
+	*ids = xmalloc((room ? room : 1) * sizeof(**ids));
+	for (k = room; k && memsearch_next(m, &id);)
+		(*ids)[--k] = id;
+	*n = room - k;
+	memmove(*ids, *ids + k, *n * sizeof(**ids));
+	memsearch_close(m);
+	return PM_OK;
+}
+
 double memsearch_score(const struct memsearch *m, uint32_t len)
 {
 	return rankfn_bm25(m->idf, m->freq, m->n, (double)len, m->avgdl);

@@ -44,6 +44,7 @@
 #include "pmkb/search/docmeta.h"
 #include "pmkb/search/facets.h"
 #include "pmkb/search/filters.h"
+#include "pmkb/search/memsearch.h"
 #include "pmkb/search/ranking.h"
 #include "pmkb/search/results.h"
 
@@ -423,6 +424,25 @@ static enum pm_status match_ids(struct dbconn *c, const char *sql,
 	return rc == SQLITE_DONE ? PM_OK : db_fail(c, err);
 }
 
+/*
+ * The matches of f's expression (holding exact, when not NULL), from
+ * memory when it can answer (search/memsearch.h), else by sql.
+ */
+static enum pm_status any_ids(struct dbconn *c, const struct filters *f,
+			      const char *sql, const char *exact,
+			      int in_memory, int64_t **ids, size_t *n,
+			      struct pm_error *err)
+{
+	enum pm_status st = PM_OK;
+	int done = 0;
+
+	if (in_memory)
+		st = memsearch_ids(c, f->match, exact, ids, n, &done, err);
+	if (st == PM_OK && !done)
+		st = match_ids(c, sql, f, ids, n, err);
+	return st;
+}
+
 /* f's values from counts (distinct values: no merging needed). */
 static json_t *counted_json(const struct docmeta *dm, const int64_t *count,
 			    enum docmeta_field field, enum facet_order order)
@@ -518,7 +538,8 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 	mf = filters_docmeta(dm, f);
 	/* Ranking checks the exact words in its own pass (ranking.h). */
 	if (f->exact && !ranked) {
-		st = match_ids(c, sql_exact_ids, f, &exact.ids, &exact.n, err);
+		st = any_ids(c, f, sql_exact_ids, f->exact, !req->fts_only,
+			     &exact.ids, &exact.n, err);
 		exact.read = 1;
 		docmeta_filter_only(mf, exact.ids, exact.n);
 		if (st != PM_OK)
@@ -529,7 +550,8 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 				 !req->fts_only, dm, mf,
 				 (size_t)rank_max, &rk, err);
 	else if (f->match)
-		st = match_ids(c, sql_match_ids, f, &ids, &n, err);
+		st = any_ids(c, f, sql_match_ids, NULL, !req->fts_only, &ids,
+			     &n, err);
 	if (st != PM_OK)
 		goto out;
 	if (ranked) {

@@ -5,7 +5,8 @@
  * deletions, a rebuild of the full-text index and a change log trimmed
  * past what the postings knew, every query gives the same matches, the
  * same number passing its filter and the same scores to the last bit,
- * with and without a filter and a cap on the matches ranked. Also: the
+ * with and without a filter and a cap on the matches ranked, and the
+ * same bare match set for the listings in other orders. Also: the
  * postings are brought forward from the log rather than read again, a
  * reader in an older snapshot gets the postings of its own snapshot, and
  * a cache too small for one query's phrases still answers rightly.
@@ -108,7 +109,9 @@ static int compare_query(struct dbconn *c, const char *text,
 	struct docmeta_filter *mf = NULL;
 	struct memsearch *m = NULL;
 	struct ranking mem, fts;
-	int agree = 0;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int agree = 0, done = 0;
 
 	url.severity = severity;
 	query_init(&q);
@@ -132,6 +135,17 @@ static int compare_query(struct dbconn *c, const char *text,
 			&fts, &err) != PM_OK)
 		goto out;
 	agree = same_ranking(&mem, &fts);
+	/* The bare match set, as listings in other orders read it. */
+	if (memsearch_ids(c, f.match, f.exact, &ids, &n, &done, &err) !=
+		    PM_OK ||
+	    done != *used || (done && (n != fts.n ||
+				       (n && memcmp(ids, fts.ids,
+						    n * sizeof(*ids)))))) {
+		printf("# '%s': %zu matches listed, %zu ranked\n", text, n,
+		       fts.n);
+		agree = 0;
+	}
+	free(ids);
 	if (f.exact)
 		exact_matches += mem.n;
 	if (!agree)

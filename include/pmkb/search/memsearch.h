@@ -35,6 +35,15 @@ enum pm_status memsearch_open(struct dbconn *c, const char *match,
 			      const char *exact, struct memsearch **out,
 			      struct pm_error *err);
 
+/*
+ * Every match of match (with exact, as memsearch_open() takes it) into
+ * *ids (owned: free()), ascending, and *n how many; *done 0 (and *ids
+ * NULL) when match is left to FTS5.
+ */
+enum pm_status memsearch_ids(struct dbconn *c, const char *match,
+			     const char *exact, int64_t **ids, size_t *n,
+			     int *done, struct pm_error *err);
+
 /* The next match into *rowid, newest first; 0 past the last. */
 int memsearch_next(struct memsearch *m, int64_t *rowid);
 

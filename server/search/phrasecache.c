@@ -14,8 +14,10 @@
  *            lookup in FTS5 each); past UPDATE_MAX rows, after a change
  *            without an id (a rebuild), or when the log was trimmed past
  *            the entry, the phrase is read again whole
- *   table    a small array searched by hash under one lock; nothing is
- *            read from the database while the lock is held
+ *   table    an array (for dropping the least recently used) with a hash
+ *            index over it, under one lock; nothing is read from the
+ *            database while the lock is held. At most MAX_PHRASES: a
+ *            server asked for many rare words keeps the latest.
  */
 #include <math.h>
 #include <pthread.h>
@@ -34,6 +36,8 @@
 
 /* Changed rows read one by one rather than the phrase again whole. */
 #define UPDATE_MAX 2048
+#define MAX_PHRASES 16384
+#define BUCKETS 4096 /* a power of two */
 
 static const char sql_position[] =
 	"SELECT coalesce(max(seq), 0) FROM fts_changes";
@@ -64,6 +68,8 @@ struct entry {
 	int64_t pos;
 	unsigned refs;
 	uint64_t used; /* the cache's tick at the last use */
+	size_t slot;	     /* its place in the table */
+	struct entry *chain; /* the next in its bucket */
 	size_t bytes;
 	size_t alloc;
 	uint32_t *ids, *wf;
@@ -73,6 +79,7 @@ struct phrasecache {
 	pthread_mutex_t lock;
 	struct entry **v; /* the table */
 	size_t n, alloc;
+	struct entry *bucket[BUCKETS];
 	size_t bytes, max_bytes;
 	uint64_t tick;
 	struct phrasecache_stats stats;
@@ -328,21 +335,25 @@ static enum pm_status read_changed(struct dbconn *c, const struct entry *old,
 static size_t find(const struct phrasecache *pc, const char *phrase,
 		   const char *exact, uint64_t h)
 {
-	size_t i;
-
-	for (i = 0; i < pc->n; i++)
-		if (same_key(pc->v[i], phrase, exact, h))
-			break;
-	return i;
+	for (const struct entry *e = pc->bucket[h & (BUCKETS - 1)]; e;
+	     e = e->chain)
+		if (same_key(e, phrase, exact, h))
+			return e->slot;
+	return pc->n;
 }
 
 /* Drops the table's reference to v[i] (lock held). */
 static void drop(struct phrasecache *pc, size_t i)
 {
 	struct entry *e = pc->v[i];
+	struct entry **link = &pc->bucket[e->hash & (BUCKETS - 1)];
 
+	while (*link != e)
+		link = &(*link)->chain;
+	*link = e->chain;
 	pc->bytes -= e->bytes;
 	pc->v[i] = pc->v[--pc->n];
+	pc->v[i]->slot = i;
 	if (!--e->refs)
 		entry_free(e);
 }
@@ -350,7 +361,8 @@ static void drop(struct phrasecache *pc, size_t i)
 /* Drops the phrases used least recently, but keep, past the limit. */
 static void make_room(struct phrasecache *pc, const struct entry *keep)
 {
-	while (pc->bytes > pc->max_bytes && pc->n > (keep ? 1u : 0u)) {
+	while ((pc->bytes > pc->max_bytes || pc->n > MAX_PHRASES) &&
+	       pc->n > (keep ? 1u : 0u)) {
 		size_t lru = pc->v[0] == keep ? 1 : 0;
 
 		for (size_t i = 0; i < pc->n; i++)
@@ -373,7 +385,10 @@ static void publish(struct phrasecache *pc, struct entry *e)
 		drop(pc, i);
 	}
 	XGROW(pc->v, pc->alloc, pc->n + 1);
+	e->slot = pc->n;
 	pc->v[pc->n++] = e;
+	e->chain = pc->bucket[e->hash & (BUCKETS - 1)];
+	pc->bucket[e->hash & (BUCKETS - 1)] = e;
 	e->refs++;
 	e->used = ++pc->tick;
 	pc->bytes += e->bytes;

@@ -297,6 +297,27 @@ int main(void)
 	ok(s1.dropped > 0 && s1.phrases <= 1, "phrases dropped for room");
 	phrasecache_limit(pc, PHRASECACHE_MAX_BYTES);
 
+	/* Many rare words: the cache keeps the latest 16,384 phrases. */
+	ok(dbconn_snapshot(c) == PM_OK, "snapshot");
+	for (int i = 0; i < 17000; i++) {
+		struct memsearch *m = NULL;
+		struct pm_error err;
+		char match[32];
+
+		snprintf(match, sizeof(match), "\"zz%05d\"", i);
+		if (memsearch_open(c, match, NULL, &m, &err) != PM_OK || !m)
+			break;
+		memsearch_close(m);
+	}
+	dbconn_snapshot_end(c);
+	phrasecache_stats(pc, &s1);
+	ok(s1.phrases == 16384, "at most 16,384 phrases held");
+	ok(dbconn_snapshot(c) == PM_OK && compare_query(c, "error", NULL,
+							 5000, &used) &&
+		   used,
+	   "and a search after them still right");
+	dbconn_snapshot_end(c);
+
 	store_reader_release(t.store, old);
 	store_reader_release(t.store, c);
 	testdb_close(&t);

@@ -24,6 +24,7 @@
 #include "pmkb/http/routes.h"
 #include "pmkb/http/app.h"
 #include "pmkb/db/store.h"
+#include "pmkb/search/phrasecache.h"
 #include "pmkb/ingest/syncer.h"
 #include "pmkb/base/xalloc.h"
 
@@ -240,6 +241,35 @@ static long long file_size(const char *path)
 	return stat(path, &sb) ? 0 : (long long)sb.st_size;
 }
 
+/* The phrase postings searches keep in memory (search/phrasecache.h). */
+static void render_phrases(struct phrasecache *pc, struct buf *out)
+{
+	struct phrasecache_stats st;
+
+	if (!pc)
+		return;
+	phrasecache_stats(pc, &st);
+	head(out, "pmkb_search_phrases", "gauge",
+	     "Phrases whose postings are held in memory.");
+	buf_addf(out, "pmkb_search_phrases %zu\n", st.phrases);
+	head(out, "pmkb_search_phrase_bytes", "gauge",
+	     "Memory the phrase postings take.");
+	buf_addf(out, "pmkb_search_phrase_bytes %zu\n", st.bytes);
+	head(out, "pmkb_search_phrase_lookups_total", "counter",
+	     "Phrases looked up by searches: held as they were, brought "
+	     "forward from the change log, read from the index whole.");
+	buf_addf(out,
+		 "pmkb_search_phrase_lookups_total{result=\"held\"} %llu\n"
+		 "pmkb_search_phrase_lookups_total{result=\"updated\"} %llu\n"
+		 "pmkb_search_phrase_lookups_total{result=\"read\"} %llu\n",
+		 (unsigned long long)st.hits, (unsigned long long)st.updates,
+		 (unsigned long long)st.reads);
+	head(out, "pmkb_search_phrases_dropped_total", "counter",
+	     "Phrases dropped from memory for room.");
+	buf_addf(out, "pmkb_search_phrases_dropped_total %llu\n",
+		 (unsigned long long)st.dropped);
+}
+
 static void render_index(struct app *app, struct buf *out)
 {
 	struct dbconn *c = store_reader(app->store);
@@ -272,6 +302,7 @@ static void render_index(struct app *app, struct buf *out)
 		 errors, warnings);
 	if (c)
 		have_outbox = outbox_count(c, &oc) == PM_OK;
+	render_phrases(phrasecache_of(c), out);
 	store_reader_release(app->store, c);
 	if (have_outbox) {
 		head(out, "pmkb_outbox_messages", "gauge",

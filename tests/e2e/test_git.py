@@ -13,6 +13,7 @@ import unittest
 
 from gittest import (Repo, close_server, git, git_server, postmortem, search_total, found,
                      sign, status, wait_for, wait_idle, SECRET)
+from opstest import metric, parse_metrics
 from pmkbtest import BIN, main, pmkb
 
 
@@ -81,6 +82,37 @@ class Pushes(unittest.TestCase):
         j = self.srv.get_json('/api/postmortems/2024-01-10-first')
         self.assertEqual(j['source']['commit'], sha)
         self.assertEqual(j['source']['first_commit'], self.first)
+
+    def test_search_postings_follow_each_push(self):
+        """The postings searches keep in memory are brought forward from
+        each push's changed files, not read again whole, and answer as
+        the files now say."""
+        self.repo.write('2024-02-01-a.md', postmortem('A', 'heron'))
+        self.repo.write('2024-02-02-b.md', postmortem('B', 'heron'))
+        self.repo.commit('add')
+        self.repo.push()
+        wait_for(lambda: search_total(self.srv, 'heron') == 2)
+        self.assertEqual(search_total(self.srv, 'ibis'), 0)
+        before = self.phrase_lookups()
+        self.repo.write('2024-02-01-a.md', postmortem('A', 'ibis'))
+        self.repo.commit('edit')
+        self.repo.push()
+        wait_for(lambda: search_total(self.srv, 'ibis') == 1)
+        self.assertEqual(search_total(self.srv, 'heron'), 1)
+        os.remove(os.path.join(self.repo.work, 'postmortems',
+                               '2024-02-02-b.md'))
+        self.repo.commit('delete')
+        self.repo.push()
+        wait_for(lambda: search_total(self.srv, 'heron') == 0)
+        self.assertEqual(search_total(self.srv, 'ibis'), 1)
+        after = self.phrase_lookups()
+        self.assertGreater(after['updated'], before['updated'])
+        self.assertEqual(after['read'], before['read'])
+
+    def phrase_lookups(self):
+        m = parse_metrics(self.srv.get('/metrics').body.decode())
+        return {r: metric(m, 'pmkb_search_phrase_lookups_total', result=r)
+                for r in ('held', 'updated', 'read')}
 
     def test_rename_redirects_the_old_slug(self):
         git(self.repo.work, 'mv', 'postmortems/2024-01-10-first.md',

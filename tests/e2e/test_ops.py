@@ -87,6 +87,12 @@ class Metrics(unittest.TestCase):
         self.assertGreaterEqual(metric(m, 'pmkb_sync_last_duration_seconds'),
                                 0)
         self.assertGreater(metric(m, 'pmkb_db_size_bytes'), 0)
+        # The three searches' phrases: read from the index, then held.
+        self.assertGreaterEqual(metric(m, 'pmkb_search_phrases'), 3)
+        self.assertGreater(metric(m, 'pmkb_search_phrase_bytes'), 0)
+        self.assertGreaterEqual(metric(m, 'pmkb_search_phrase_lookups_total',
+                                       result='read'), 3)
+        self.assertEqual(metric(m, 'pmkb_search_phrases_dropped_total'), 0)
         self.assertGreaterEqual(metric(m, 'pmkb_http_connections'), 1)
         for name in ('pmkb_parse_problems', 'pmkb_outbox_messages',
                      'pmkb_http_connections_refused_total',

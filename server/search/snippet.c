@@ -331,10 +331,16 @@ static void scan_span(struct snippets *sc, const char *text, int from, int to,
 	buf_reset(&sc->doc.arena);
 	tokenizer_run(text + from, to - from, 1, doc_cb, &sc->doc);
 	for (i = 0; i < sc->doc.n; i++) {
+		/* An alternative's first byte rules most of them out. */
+		char first = sc->doc.len[i] ? sc->doc.arena.ptr[sc->doc.off[i]]
+					    : 0;
+
 		for (k = 0; k < sc->nalts; k++) {
 			const struct alt *a = &sc->alts[k];
 			int end;
 
+			if (a->len[0] && a->toks.ptr[0] != first)
+				continue;
 			if (!alt_at(sc, a, i))
 				continue;
 			end = from + sc->doc.end[i + (size_t)a->n - 1];

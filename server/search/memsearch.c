@@ -212,27 +212,6 @@ give_up:
 	return st;
 }
 
-/* The next of the rows holding the exact words: each is a match. */
-static int next_holding(struct memsearch *m, int64_t *rowid)
-{
-	uint32_t cur;
-
-	if (m->k_only < 0)
-		return 0;
-	cur = m->only->ids[m->k_only--];
-	for (int i = 0; i < m->n; i++) {
-		const struct phrasepost *pp = m->post[i];
-
-		while (m->k[i] >= 0 && pp->ids[m->k[i]] > cur)
-			m->k[i]--;
-		m->freq[i] = m->k[i] >= 0 && pp->ids[m->k[i]] == cur
-				     ? (double)pp->wf[m->k[i]]
-				     : 0.0;
-	}
-	*rowid = cur;
-	return 1;
-}
-
 /*
  * The cursor at k moved down to the last posting at or below id (-1:
  * none): galloping, so that a group far behind the others skips its
@@ -263,6 +242,40 @@ static long seek(const struct phrasepost *pp, long k, uint32_t id)
 	return lo;
 }
 
+/*
+ * Phrase i's cursor moved down to row cur: its frequency there (0 when
+ * the phrase is not in it) into freq[i]; 1 when it is, and the cursor
+ * then moves past it.
+ */
+static int take(struct memsearch *m, int i, uint32_t cur)
+{
+	const struct phrasepost *pp = m->post[i];
+	long k = seek(pp, m->k[i], cur);
+
+	if (k < 0 || pp->ids[k] != cur) {
+		m->k[i] = k;
+		m->freq[i] = 0.0;
+		return 0;
+	}
+	m->freq[i] = (double)phrasepost_wf(pp, (size_t)k);
+	m->k[i] = k - 1;
+	return 1;
+}
+
+/* The next of the rows holding the exact words: each is a match. */
+static int next_holding(struct memsearch *m, int64_t *rowid)
+{
+	uint32_t cur;
+
+	if (m->k_only < 0)
+		return 0;
+	cur = m->only->ids[m->k_only--];
+	for (int i = 0; i < m->n; i++)
+		take(m, i, cur);
+	*rowid = cur;
+	return 1;
+}
+
 int memsearch_next(struct memsearch *m, int64_t *rowid)
 {
 	int64_t top[GROUPS_MAX];
@@ -287,17 +300,9 @@ int memsearch_next(struct memsearch *m, int64_t *rowid)
 				cand = top[g];
 		if (cand < 0)
 			return 0;
-		for (i = 0; i < m->n; i++) {
-			const struct phrasepost *pp = m->post[i];
-
-			m->k[i] = seek(pp, m->k[i], (uint32_t)cand);
-			if (m->k[i] >= 0 && pp->ids[m->k[i]] == cand) {
-				m->freq[i] = (double)pp->wf[m->k[i]--];
+		for (i = 0; i < m->n; i++)
+			if (take(m, i, (uint32_t)cand))
 				hits |= (uint64_t)1 << m->group[i];
-			} else {
-				m->freq[i] = 0.0;
-			}
-		}
 		if (hits == m->all) {
 			*rowid = cand;
 			return 1;

@@ -72,7 +72,8 @@ struct entry {
 	struct entry *chain; /* the next in its bucket */
 	size_t bytes;
 	size_t alloc;
-	uint32_t *ids, *wf;
+	uint32_t *ids, *wf; /* wf: while the rows are read */
+	void *packed;	    /* wf in pub.wf_size bytes each, once read */
 };
 
 struct phrasecache {
@@ -102,6 +103,7 @@ static void entry_free(struct entry *e)
 	free(e->exact);
 	free(e->ids);
 	free(e->wf);
+	free(e->packed);
 	free(e);
 }
 
@@ -202,15 +204,42 @@ static struct entry *entry_new(const char *phrase, const char *exact,
 	return e;
 }
 
-/* Sets the public view and the size once the rows are in. */
+/*
+ * Once the rows are in: the ids trimmed to their number, the frequencies
+ * packed in as few bytes as the largest needs (a common word's are mostly
+ * under 256: 5 bytes a posting rather than 8), the public view and the
+ * size.
+ */
 static void entry_done(struct entry *e, int64_t pos)
 {
+	size_t n = e->pub.n, i;
+	uint32_t top = 0;
+	unsigned w;
+
+	for (i = 0; i < n; i++)
+		if (e->wf[i] > top)
+			top = e->wf[i];
+	w = top <= UINT8_MAX ? 1 : top <= UINT16_MAX ? 2 : 4;
+	e->packed = xmalloc((n ? n : 1) * w);
+	for (i = 0; i < n; i++) {
+		if (w == 1)
+			((uint8_t *)e->packed)[i] = (uint8_t)e->wf[i];
+		else if (w == 2)
+			((uint16_t *)e->packed)[i] = (uint16_t)e->wf[i];
+		else
+			((uint32_t *)e->packed)[i] = e->wf[i];
+	}
+	free(e->wf);
+	e->wf = NULL;
+	if (n < e->alloc)
+		e->ids = xrealloc(e->ids, (n ? n : 1) * sizeof(*e->ids));
 	e->pos = pos;
 	e->pub.ids = e->ids;
-	e->pub.wf = e->wf;
+	e->pub.wf = e->packed;
+	e->pub.wf_size = w;
 	e->bytes = sizeof(*e) + strlen(e->phrase) + 1 +
 		   (e->exact ? strlen(e->exact) + 1 : 0) +
-		   e->alloc * (sizeof(*e->ids) + sizeof(*e->wf));
+		   n * (sizeof(*e->ids) + w);
 }
 
 /* The phrase's rows read whole into e; *held 0 when they do not fit. */
@@ -307,7 +336,7 @@ static enum pm_status read_changed(struct dbconn *c, const struct entry *old,
 		return db_fail(c, err);
 	while (*held && (i < old->pub.n || k < n)) {
 		if (k == n || (i < old->pub.n && old->ids[i] < changed[k])) {
-			push(e, old->ids[i], old->wf[i]);
+			push(e, old->ids[i], phrasepost_wf(&old->pub, i));
 			i++;
 			continue;
 		}

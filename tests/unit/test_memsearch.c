@@ -79,6 +79,19 @@ static void put(struct index_batch *b, int i, int gen)
 /* Matches of queries with quoted words, over every comparison. */
 static size_t exact_matches;
 
+/* A postmortem whose body is word, n times. */
+static void put_repeated(struct index_batch *b, const char *path,
+			 const char *word, int n)
+{
+	struct buf t = BUF_INIT;
+
+	buf_addf(&t, "---\ntitle: %s\n---\n", word);
+	for (int i = 0; i < n; i++)
+		buf_addf(&t, "%s%s", word, i % 12 == 11 ? "\n" : " ");
+	ok(index_put(b, path, t.ptr, t.len, NULL, NULL) == PM_OK, path);
+	buf_release(&t);
+}
+
 static int same_ranking(const struct ranking *a, const struct ranking *b)
 {
 	if (a->n != b->n || a->n_pass != b->n_pass ||
@@ -162,6 +175,34 @@ out:
 	return agree;
 }
 
+/* phrase's frequencies are packed in width bytes: the fewest that
+ * hold the largest. */
+static void check_width(struct dbconn *c, struct phrasecache *pc,
+			const char *phrase, unsigned width)
+{
+	const struct phrasepost *pp = NULL;
+	struct pm_error err;
+	uint32_t max = 0;
+	int64_t pos = 0;
+	char what[80];
+
+	dbconn_snapshot(c);
+	if (phrasecache_position(c, &pos) == PM_OK)
+		phrasecache_get(pc, c, pos, phrase, NULL, &pp, &err);
+	for (size_t i = 0; pp && i < pp->n; i++)
+		if (phrasepost_wf(pp, i) > max)
+			max = phrasepost_wf(pp, i);
+	snprintf(what, sizeof(what), "%s: frequencies in %u bytes", phrase,
+		 width);
+	ok(pp && pp->wf_size == width &&
+		   (width == 1 ? max <= UINT8_MAX
+		    : width == 2 ? max > UINT8_MAX && max <= UINT16_MAX
+				 : max > UINT16_MAX),
+	   what);
+	phrasecache_put(pc, pp);
+	dbconn_snapshot_end(c);
+}
+
 /* Every query, with and without a filter and caps, in one snapshot. */
 static void compare_all(struct dbconn *c, const char *when)
 {
@@ -213,6 +254,11 @@ static void generation(struct testdb *t, int gen)
 			index_remove(b, path, NULL);
 		}
 	}
+	if (gen == 0) {
+		/* Frequencies past 255 and 65,535: wider packings. */
+		put_repeated(b, "pm-wide2.md", "timeout", 300);
+		put_repeated(b, "pm-wide4.md", "rollback", 66000);
+	}
 	ok(index_commit(b, NULL) == PM_OK, "index_commit");
 }
 
@@ -252,6 +298,9 @@ int main(void)
 	ok(s0.reads > 0 && s0.hits > 0 && s0.phrases > 0 && s0.bytes > 0,
 	   "phrases read once, then used as they are");
 	ok(exact_matches > 0, "quoted words match");
+	check_width(c, pc, "\"timeout\"", 2);
+	check_width(c, pc, "\"rollback\"", 4);
+	check_width(c, pc, "\"memory\"", 1);
 
 	for (int gen = 1; gen <= 3; gen++) {
 		generation(&t, gen);

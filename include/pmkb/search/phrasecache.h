@@ -31,8 +31,20 @@ struct phrasecache;
 struct phrasepost {
 	size_t n;
 	const uint32_t *ids; /* ascending rowids */
-	const uint32_t *wf;  /* the phrase's weighted frequency at ids[i] */
+	/* The phrase's weighted frequency at ids[i], in as few bytes as
+	 * its largest needs (1, 2 or 4): phrasepost_wf(). */
+	const void *wf;
+	unsigned wf_size;
 };
+
+static inline uint32_t phrasepost_wf(const struct phrasepost *p, size_t i)
+{
+	if (p->wf_size == 1)
+		return ((const uint8_t *)p->wf)[i];
+	if (p->wf_size == 2)
+		return ((const uint16_t *)p->wf)[i];
+	return ((const uint32_t *)p->wf)[i];
+}
 
 /* The cache of c's store; NULL when c is not a store's connection. */
 struct phrasecache *phrasecache_of(struct dbconn *c);

@@ -6,7 +6,10 @@
  * past what the postings knew, every query gives the same matches, the
  * same number passing its filter and the same scores to the last bit,
  * with and without a filter and a cap on the matches ranked, and the
- * same bare match set for the listings in other orders. Also: the
+ * same bare match set for the listings in other orders; and whole
+ * answers (total, facets, the page with its snippets, by relevance and
+ * by date, with a filter from the URL) are the same from the searcher
+ * with the postings in memory as with FTS5 alone. Also: the
  * postings are brought forward from the log rather than read again, a
  * reader in an older snapshot gets the postings of its own snapshot, and
  * a cache too small for one query's phrases still answers rightly.
@@ -23,6 +26,7 @@
 #include "pmkb/search/phrasecache.h"
 #include "pmkb/search/query.h"
 #include "pmkb/search/ranking.h"
+#include "pmkb/search/searcher.h"
 #include "pmkb/db/store.h"
 #include "tap.h"
 #include "testdb.h"
@@ -203,11 +207,52 @@ static void check_width(struct dbconn *c, struct phrasecache *pc,
 	dbconn_snapshot_end(c);
 }
 
+/*
+ * The whole answer (total, facets, the page with its snippets) from
+ * memory and through FTS5 alone, in relevance and date order, with a
+ * filter from the URL; 1 when they are the same.
+ */
+static int compare_answer(struct dbconn *c, const char *text)
+{
+	static const enum search_sort sorts[] = { SEARCH_SORT_RELEVANCE,
+						  SEARCH_SORT_DATE };
+	int same = 1;
+
+	for (size_t i = 0; i < 2 * sizeof(sorts) / sizeof(*sorts); i++) {
+		json_t *got[2] = { NULL, NULL };
+		struct pm_error err;
+
+		for (int fts = 0; fts < 2; fts++) {
+			struct search_request r;
+
+			memset(&r, 0, sizeof(r));
+			r.q = text;
+			r.limit = 20;
+			r.offset = i % 2 ? 3 : 0;
+			r.base_url = "";
+			r.facets = 1;
+			r.sort = sorts[i / 2];
+			r.url.severity = i % 2 ? "SEV1,SEV3" : NULL;
+			r.fts_only = fts;
+			if (searcher_run(c, NULL, &r, &got[fts], &err) != PM_OK)
+				printf("# %s: %s\n", text, err.message);
+		}
+		if (!got[0] || !got[1] || !json_equal(got[0], got[1])) {
+			printf("# '%s': answers differ (sort %d, offset %d)\n",
+			       text, (int)sorts[i / 2], i % 2 ? 3 : 0);
+			same = 0;
+		}
+		json_decref(got[0]);
+		json_decref(got[1]);
+	}
+	return same;
+}
+
 /* Every query, with and without a filter and caps, in one snapshot. */
 static void compare_all(struct dbconn *c, const char *when)
 {
 	static const size_t caps[] = { 5000, 25, 1 };
-	int bad = 0, used_mem = 0, used_fts = 0, n = 0;
+	int bad = 0, used_mem = 0, used_fts = 0, n = 0, answers_bad = 0;
 	char what[160];
 
 	ok(dbconn_snapshot(c) == PM_OK, "snapshot");
@@ -229,8 +274,14 @@ static void compare_all(struct dbconn *c, const char *when)
 		used_fts += used;
 	}
 	dbconn_snapshot_end(c);
+	/* Each search runs in a snapshot of its own. */
+	for (size_t i = 0; i < sizeof(in_memory) / sizeof(*in_memory); i++)
+		answers_bad += !compare_answer(c, in_memory[i]);
 	snprintf(what, sizeof(what), "%s: memory and FTS5 rank alike", when);
 	is_int(bad, 0, what);
+	snprintf(what, sizeof(what), "%s: the same answers, facets and "
+		 "snippets", when);
+	is_int(answers_bad, 0, what);
 	snprintf(what, sizeof(what), "%s: every query of the query's shapes "
 		 "evaluated in memory", when);
 	is_int(used_mem, n, what);

@@ -55,7 +55,7 @@ struct search_request {
 	/*
 	 * 1: rank through FTS5 alone, not over the phrase postings kept in
 	 * memory (search/memsearch.h), which give the same answer: for the
-	 * tests and benchmarks that compare the two.
+	 * tests that compare the two.
 	 */
 	int fts_only;
 };

@@ -589,6 +589,38 @@ int docmeta_passes(const struct docmeta_filter *f, int64_t rowid)
 	return d != NONE && passes(f, d);
 }
 
+int docmeta_filter_rows(const struct docmeta_filter *f, size_t max,
+			uint32_t **rows, size_t *n)
+{
+	uint64_t card;
+	size_t i;
+
+	*rows = NULL;
+	*n = 0;
+	if (!f->cand)
+		return 0;
+	card = roaring_bitmap_get_cardinality(f->cand);
+	if (card > max)
+		return 0;
+	*rows = xmalloc((card ? card : 1) * sizeof(**rows));
+	roaring_bitmap_to_uint32_array(f->cand, *rows);
+	/* Documents are numbered in rowid order: ascending either way. */
+	for (i = 0; i < card; i++) {
+		const struct dm_doc *d = &f->dm->doc[(*rows)[i]];
+
+		if (!in_bounds(f, d))
+			continue;
+		if (d->id < 0 || d->id > UINT32_MAX) {
+			free(*rows);
+			*rows = NULL;
+			*n = 0;
+			return 0;
+		}
+		(*rows)[(*n)++] = (uint32_t)d->id;
+	}
+	return 1;
+}
+
 uint32_t docmeta_length(const struct docmeta *dm, int64_t rowid)
 {
 	uint32_t d = doc_of(dm, rowid);

@@ -34,6 +34,8 @@ struct memsearch {
 	const struct phrasepost **post; /* per phrase */
 	const struct phrasepost *only;	/* with exact words: the matches */
 	long k_only;
+	const uint32_t *rows;		/* memsearch_restrict()'s, or NULL */
+	long k_rows;
 	long *k;			/* per phrase: its cursor, or -1 */
 	double *idf, *freq;		/* per phrase */
 	int n_group;
@@ -217,14 +219,14 @@ give_up:
  * none): galloping, so that a group far behind the others skips its
  * postings in a few probes.
  */
-static long seek(const struct phrasepost *pp, long k, uint32_t id)
+static long seek(const uint32_t *ids, long k, uint32_t id)
 {
 	long lo, hi, step = 1;
 
-	if (k < 0 || pp->ids[k] <= id)
+	if (k < 0 || ids[k] <= id)
 		return k;
 	hi = k; /* ids[hi] > id */
-	while (hi - step >= 0 && pp->ids[hi - step] > id) {
+	while (hi - step >= 0 && ids[hi - step] > id) {
 		hi -= step;
 		step *= 2;
 	}
@@ -234,7 +236,7 @@ static long seek(const struct phrasepost *pp, long k, uint32_t id)
 	while (hi - lo > 1) {
 		long mid = lo + (hi - lo) / 2;
 
-		if (pp->ids[mid] > id)
+		if (ids[mid] > id)
 			hi = mid;
 		else
 			lo = mid;
@@ -250,7 +252,7 @@ static long seek(const struct phrasepost *pp, long k, uint32_t id)
 static int take(struct memsearch *m, int i, uint32_t cur)
 {
 	const struct phrasepost *pp = m->post[i];
-	long k = seek(pp, m->k[i], cur);
+	long k = seek(pp->ids, m->k[i], cur);
 
 	if (k < 0 || pp->ids[k] != cur) {
 		m->k[i] = k;
@@ -262,14 +264,25 @@ static int take(struct memsearch *m, int i, uint32_t cur)
 	return 1;
 }
 
+/* Whether row cur may be a match under memsearch_restrict(). */
+static int allowed(struct memsearch *m, uint32_t cur)
+{
+	if (!m->rows)
+		return 1;
+	m->k_rows = seek(m->rows, m->k_rows, cur);
+	return m->k_rows >= 0 && m->rows[m->k_rows] == cur;
+}
+
 /* The next of the rows holding the exact words: each is a match. */
 static int next_holding(struct memsearch *m, int64_t *rowid)
 {
 	uint32_t cur;
 
-	if (m->k_only < 0)
-		return 0;
-	cur = m->only->ids[m->k_only--];
+	do {
+		if (m->k_only < 0)
+			return 0;
+		cur = m->only->ids[m->k_only--];
+	} while (!allowed(m, cur));
 	for (int i = 0; i < m->n; i++)
 		take(m, i, cur);
 	*rowid = cur;
@@ -298,20 +311,26 @@ int memsearch_next(struct memsearch *m, int64_t *rowid)
 		for (g = 0; g < m->n_group; g++)
 			if (top[g] < cand)
 				cand = top[g];
+		if (m->rows) {
+			m->k_rows = seek(m->rows, m->k_rows, (uint32_t)cand);
+			if (m->k_rows < 0)
+				return 0;
+			if (m->rows[m->k_rows] < cand)
+				cand = m->rows[m->k_rows];
+		}
 		if (cand < 0)
 			return 0;
 		for (i = 0; i < m->n; i++)
 			if (take(m, i, (uint32_t)cand))
 				hits |= (uint64_t)1 << m->group[i];
-		if (hits == m->all) {
+		if (hits == m->all && allowed(m, (uint32_t)cand)) {
 			*rowid = cand;
 			return 1;
 		}
 	}
 }
 
-/* At most how many rows can match: the fewest any group has. */
-static size_t most(const struct memsearch *m)
+size_t memsearch_most(const struct memsearch *m)
 {
 	size_t fewest = SIZE_MAX, sum[GROUPS_MAX] = { 0 };
 	int i, g;
@@ -341,7 +360,7 @@ enum pm_status memsearch_ids(struct dbconn *c, const char *match,
 	if (st != PM_OK || !m)
 		return st;
 	/* Newest first from the end, then moved to the front. */
-	room = most(m);
+	room = memsearch_most(m);
 	*ids = xmalloc((room ? room : 1) * sizeof(**ids));
 	for (k = room; k && memsearch_next(m, &id);)
 		(*ids)[--k] = id;
@@ -349,6 +368,12 @@ enum pm_status memsearch_ids(struct dbconn *c, const char *match,
 	memmove(*ids, *ids + k, *n * sizeof(**ids));
 	memsearch_close(m);
 	return PM_OK;
+}
+
+void memsearch_restrict(struct memsearch *m, const uint32_t *rows, size_t n)
+{
+	m->rows = rows;
+	m->k_rows = (long)n - 1;
 }
 
 double memsearch_score(const struct memsearch *m, uint32_t len)

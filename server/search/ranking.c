@@ -63,30 +63,45 @@ static void add_scored(struct ranking *r, int64_t id, double score)
  * FTS5, r as it was.
  */
 static enum pm_status memory_pass(struct dbconn *c, const char *match,
-				  const char *exact, struct ranking *r,
-				  int *done, struct pm_error *err)
+				  const char *exact, int every_match,
+				  struct ranking *r, int *done,
+				  struct pm_error *err)
 {
 	struct memsearch *m;
 	enum pm_status st = memsearch_open(c, match, exact, &m, err);
+	uint32_t *rows = NULL;
+	size_t n_rows = 0;
 	int64_t id;
 
 	*done = 0;
 	if (st != PM_OK || !m)
 		return st;
+	/*
+	 * Past the newest rank_max matches a row that fails the filter is
+	 * neither scored nor counted (want_row): when the filter's
+	 * documents are much fewer than the matches, the walk skips to them.
+	 */
+	if (!every_match && r->f &&
+	    !docmeta_filter_rows(r->f, memsearch_most(m) / 4, &rows, &n_rows))
+		rows = NULL;
 	while (memsearch_next(m, &id)) {
 		uint32_t len = RANKFN_LEN_UNKNOWN;
 
 		add_match(r, id);
+		if (rows && r->n == r->rank_max)
+			memsearch_restrict(m, rows, n_rows);
 		if (!want_row(r, id, &len))
 			continue;
 		if (len == RANKFN_LEN_UNKNOWN) { /* FTS5 would read it */
 			r->n = r->n_pass = r->n_scored = 0;
 			memsearch_close(m);
+			free(rows);
 			return PM_OK;
 		}
 		add_scored(r, id, memsearch_score(m, len));
 	}
 	memsearch_close(m);
+	free(rows);
 	*done = 1;
 	return PM_OK;
 }
@@ -142,6 +157,7 @@ fail:
 
 enum pm_status ranking_run(struct dbconn *c, const char *match,
 			   int union_only, const char *exact, int in_memory,
+			   int every_match,
 			   const struct docmeta *dm,
 			   const struct docmeta_filter *f, size_t rank_max,
 			   struct ranking *r, struct pm_error *err)
@@ -156,7 +172,7 @@ enum pm_status ranking_run(struct dbconn *c, const char *match,
 	r->rank_max = rank_max ? rank_max : 1;
 	r->cut = INT64_MIN;
 	if (in_memory)
-		st = memory_pass(c, match, exact, r, &done, err);
+		st = memory_pass(c, match, exact, every_match, r, &done, err);
 	if (st == PM_OK && !done)
 		st = fts_pass(c, match, union_only, exact, r, err);
 	r->f = NULL;

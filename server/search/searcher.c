@@ -513,6 +513,20 @@ static void memory_group(const struct docmeta *dm, const struct filters *f,
 }
 
 /*
+ * Whether the URL filters a facet group: memory_group() then counts the
+ * matches its filter rejects.
+ */
+static int url_facets(const struct filters *f)
+{
+	struct filters without;
+
+	for (int g = 0; g < FG_MAX; g++)
+		if (filters_without(f, g, &without))
+			return 1;
+	return 0;
+}
+
+/*
  * Total, facets and the page's ids from the in-memory metadata: the match
  * set is read once, as bare rowids, or for relevance with the scores
  * that can rank (ranking.c).
@@ -547,7 +561,8 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 	}
 	if (ranked)
 		st = ranking_run(c, f->match, f->union_only, f->exact,
-				 !req->fts_only, dm, mf,
+				 !req->fts_only, req->facets && url_facets(f),
+				 dm, mf,
 				 (size_t)rank_max, &rk, err);
 	else if (f->match)
 		st = any_ids(c, f, sql_match_ids, NULL, !req->fts_only, &ids,

@@ -67,6 +67,14 @@ void docmeta_filter_bounds(struct docmeta_filter *f, int sev_max,
  * never does). */
 int docmeta_passes(const struct docmeta_filter *f, int64_t rowid);
 
+/*
+ * The rowids of the documents that pass f, ascending, into *rows (owned:
+ * free()) and *n, when f's conditions on values leave at most max of
+ * them; else 0 (f has none, or more pass: walking them would not pay).
+ */
+int docmeta_filter_rows(const struct docmeta_filter *f, size_t max,
+			uint32_t **rows, size_t *n);
+
 /* The document's length in tokens, all columns together (what FTS5's
  * bm25() reads from its docsize table), or UINT32_MAX when unknown. */
 uint32_t docmeta_length(const struct docmeta *dm, int64_t rowid);

@@ -44,8 +44,19 @@ enum pm_status memsearch_ids(struct dbconn *c, const char *match,
 			     const char *exact, int64_t **ids, size_t *n,
 			     int *done, struct pm_error *err);
 
+/* At most how many rows can match: the fewest any group's phrases
+ * hold (the rows holding the exact words, with them). */
+size_t memsearch_most(const struct memsearch *m);
+
 /* The next match into *rowid, newest first; 0 past the last. */
 int memsearch_next(struct memsearch *m, int64_t *rowid);
+
+/*
+ * From now on only rows[0..n) (ascending; the caller's, kept until the
+ * walk ends) may be matches: a filter's documents, when they are fewer
+ * than the matches, so that the walk skips to them. Scores do not change.
+ */
+void memsearch_restrict(struct memsearch *m, const uint32_t *rows, size_t n);
 
 /* The bm25 score of the match memsearch_next() gave last, for a row of
  * len tokens (all columns). */

@@ -35,7 +35,7 @@ struct ranked {
 };
 
 struct ranking {
-	int64_t *ids; /* every match, ascending rowid */
+	int64_t *ids; /* every match, ascending rowid (see every_match) */
 	size_t n, alloc;
 	size_t n_pass;	 /* matches that pass the filter */
 	struct ranked *scored; /* passing matches that may rank */
@@ -54,11 +54,14 @@ struct ranking {
  * phrases by OR only, so that their IDFs are counted in the same pass
  * (db/rankfn.h). in_memory: evaluate match over the phrase postings kept
  * in memory when its shape allows (search/memsearch.h; the same matches
- * and scores), else through FTS5. Release with ranking_release, also on
- * error.
+ * and scores), else through FTS5. Without every_match, r->ids past the
+ * newest rank_max matches may hold only those that pass f (the counts and
+ * the scores are the same): for callers that count no match f rejects.
+ * Release with ranking_release, also on error.
  */
 enum pm_status ranking_run(struct dbconn *c, const char *match,
 			   int union_only, const char *exact, int in_memory,
+			   int every_match,
 			   const struct docmeta *dm,
 			   const struct docmeta_filter *f, size_t rank_max,
 			   struct ranking *r, struct pm_error *err);

@@ -709,6 +709,44 @@ static void count_sets(const struct docmeta *dm, const roaring_bitmap_t *cand,
 	}
 }
 
+/*
+ * Many matches: their documents as a set, narrowed by f's, counted and
+ * faceted from the sets as by_sets() allows (a common word's 96,000
+ * matches at 100,000 documents: a few intersections of bitmaps instead
+ * of one count per match and label). 0 when it does not.
+ */
+static int by_matches(const struct docmeta *dm,
+		      const struct docmeta_filter *f, const int64_t *ids,
+		      size_t n, int facets, struct docmeta_scan *out)
+{
+	roaring_bitmap_t *set = roaring_bitmap_create();
+	uint32_t buf[256];
+	size_t i, k = 0;
+	int done;
+
+	for (i = 0; i < n; i++) {
+		uint32_t d = doc_of(dm, ids[i]);
+
+		if (d != NONE)
+			buf[k++] = d;
+		if (k == 256 || (i + 1 == n && k)) {
+			roaring_bitmap_add_many(set, k, buf);
+			k = 0;
+		}
+	}
+	if (f->cand)
+		roaring_bitmap_and_inplace(set, f->cand);
+	done = by_sets(dm, f, set, facets);
+	if (done) {
+		out->total = (int64_t)roaring_bitmap_get_cardinality(set);
+		for (i = 0; facets && i < sizeof(counted) / sizeof(counted[0]);
+		     i++)
+			count_sets(dm, set, counted[i], out);
+	}
+	roaring_bitmap_free(set);
+	return done;
+}
+
 void docmeta_scan(const struct docmeta *dm, const struct docmeta_filter *f,
 		  int all, const int64_t *ids, size_t n, int facets, int keep,
 		  struct docmeta_scan *out)
@@ -743,6 +781,9 @@ void docmeta_scan(const struct docmeta *dm, const struct docmeta_filter *f,
 		roaring_free_uint32_iterator(it);
 		return;
 	}
+	if (!all && !keep && n >= 1024 && n >= dm->n_doc / 16 &&
+	    by_matches(dm, f, ids, n, facets, out))
+		return;
 	if (all)
 		n = dm->n_doc;
 	for (i = 0; i < n; i++) {

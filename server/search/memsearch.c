@@ -157,6 +157,23 @@ static int parse(struct parser *p)
 	return 1;
 }
 
+/* Parses match into m's phrases; 0 when it is not a shape evaluated. */
+static int parse_into(struct memsearch *m, const char *match)
+{
+	struct parser p = { match, 0, m };
+
+	return parse(&p) && m->n;
+}
+
+int memsearch_shape(const char *match)
+{
+	struct memsearch *m = xcalloc(1, sizeof(*m));
+	int n = parse_into(m, match) ? m->n : 0;
+
+	memsearch_close(m);
+	return n;
+}
+
 /* ---- open, walk, score ---- */
 
 enum pm_status memsearch_open(struct dbconn *c, const char *match,
@@ -165,7 +182,6 @@ enum pm_status memsearch_open(struct dbconn *c, const char *match,
 {
 	struct phrasecache *pc = phrasecache_of(c);
 	struct memsearch *m;
-	struct parser p;
 	int64_t pos, n_row, n_token;
 	enum pm_status st = PM_OK;
 	int i;
@@ -175,10 +191,7 @@ enum pm_status memsearch_open(struct dbconn *c, const char *match,
 		return PM_OK;
 	m = xcalloc(1, sizeof(*m));
 	m->pc = pc;
-	p.s = match;
-	p.i = 0;
-	p.m = m;
-	if (!parse(&p) || !m->n)
+	if (!parse_into(m, match))
 		goto give_up;
 	if (phrasecache_position(c, &pos) != PM_OK ||
 	    ftsrecord_totals(c, &n_row, &n_token) != PM_OK) {

@@ -372,6 +372,39 @@ static void read_whole(struct dbconn *c, struct phrasecache *pc,
 	ok(s1.reads > s0.reads && s1.updates == s0.updates, what);
 }
 
+/* The shapes memsearch reads, and those it leaves to FTS5. */
+static void test_shapes(void)
+{
+	static const struct {
+		const char *match;
+		int phrases;
+	} cases[] = {
+		{ "\"a\"", 1 },
+		{ "(\"a\" OR \"a\"*) AND \"b\"", 3 },
+		{ "((\"a\" OR \"a\"*) OR \"エラー\" OR \"エラー\")", 4 },
+		{ "\"a\" OR \"b\"", 2 },
+		{ "\"say \"\"hi\"\"\"", 1 },
+		{ "(\"a\") NOT (\"b\")", 0 },
+		{ "\"a\" OR \"b\" AND \"c\"", 0 },
+		{ "\"a\" AND (\"b\" AND \"c\")", 0 },
+		{ "title : \"a\"", 0 },
+		{ "NEAR(\"a\" \"b\")", 0 },
+		{ "\"a\" \"b\"", 0 },
+		{ "\"unterminated", 0 },
+		{ "(\"a\"", 0 },
+		{ "", 0 },
+	};
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		if (memsearch_shape(cases[i].match) != cases[i].phrases) {
+			printf("# %s: %d phrases\n", cases[i].match,
+			       memsearch_shape(cases[i].match));
+			bad++;
+		}
+	is_int(bad, 0, "expressions read, or left to FTS5");
+}
+
 int main(void)
 {
 	struct testdb t;
@@ -380,6 +413,7 @@ int main(void)
 	struct phrasecache_stats s0, s1;
 	int used = 0;
 
+	test_shapes();
 	if (!testdb_open(&t, "memsearch", NULL, 0, NULL))
 		return tap_done();
 	c = store_reader(t.store);

@@ -24,6 +24,12 @@ struct pm_error;
 struct memsearch;
 
 /*
+ * How many phrases match names when it is of a shape evaluated in
+ * memory, else 0; reads no index.
+ */
+int memsearch_shape(const char *match);
+
+/*
  * Prepares match for evaluation in c's read transaction into *out, or
  * sets *out NULL when it is left to FTS5 (its shape, a connection without
  * a store's phrase cache, postings that cannot be held). With exact

@@ -11,7 +11,8 @@
  * (schema/013_fts_changes.sql), and a reader at a later position reads
  * again only the rows the log names since. A reader at an earlier
  * position (an older snapshot) gets postings of its own. Past
- * PHRASECACHE_MAX_BYTES the phrases used least recently are dropped.
+ * PHRASECACHE_MAX_BYTES (or 16,384 phrases) the phrases used least
+ * recently are dropped.
  */
 #ifndef PMKB_SEARCH_PHRASECACHE_H
 #define PMKB_SEARCH_PHRASECACHE_H

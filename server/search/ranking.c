@@ -76,19 +76,19 @@ static enum pm_status memory_pass(struct dbconn *c, const char *match,
 	*done = 0;
 	if (st != PM_OK || !m)
 		return st;
-	/*
-	 * Past the newest rank_max matches a row that fails the filter is
-	 * neither scored nor counted (want_row): when the filter's
-	 * documents are much fewer than the matches, the walk skips to them.
-	 */
-	if (!every_match && r->f &&
-	    !docmeta_filter_rows(r->f, memsearch_most(m) / 4, &rows, &n_rows))
-		rows = NULL;
 	while (memsearch_next(m, &id)) {
 		uint32_t len = RANKFN_LEN_UNKNOWN;
 
 		add_match(r, id);
-		if (rows && r->n == r->rank_max)
+		/*
+		 * Past the newest rank_max matches a row that fails the
+		 * filter is neither scored nor counted (want_row): when the
+		 * filter's documents are much fewer than the matches, the
+		 * walk skips to them. Read only once the walk gets there.
+		 */
+		if (r->n == r->rank_max && !every_match && r->f &&
+		    docmeta_filter_rows(r->f, memsearch_most(m) / 4, &rows,
+					&n_rows))
 			memsearch_restrict(m, rows, n_rows);
 		if (!want_row(r, id, &len))
 			continue;

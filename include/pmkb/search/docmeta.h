@@ -1,9 +1,9 @@
 /*
  * The search metadata of every postmortem, in memory: severity, status,
  * year, start time, time to resolve, labels (causes, services, tags,
- * authors, teams) and length in tokens, as arrays indexed by document. Filters, exact totals and facets of a match
- * set then cost an array lookup per match instead of one SQL row lookup
- * per match and facet.
+ * authors, teams) and length in tokens, as arrays indexed by document.
+ * Filters, exact totals and facets of a match set then cost an array
+ * lookup per match instead of one SQL row lookup per match and facet.
  *
  * One generation per database snapshot: it is loaded on a connection,
  * inside the read transaction the request runs in (so it agrees with
@@ -17,23 +17,10 @@
 #include <stdint.h>
 
 #include "pmkb/base/status.h"
+#include "pmkb/search/docgen.h"
 
 struct dbconn;
-struct docmeta;
 struct docmeta_filter;
-
-/* The fields a filter tests. Label fields list several values a row. */
-enum docmeta_field {
-	DM_CAUSE,
-	DM_SERVICE,
-	DM_TAG,
-	DM_AUTHOR,
-	DM_TEAM,
-	DM_SEVERITY,
-	DM_STATUS,
-	DM_YEAR, /* substr(started_at, 1, 4): facet only */
-	DM_FIELD_MAX
-};
 
 /*
  * The generation for the snapshot that c's read transaction sees; c must
@@ -84,8 +71,6 @@ uint32_t docmeta_length(const struct docmeta *dm, int64_t rowid);
 void docmeta_filter_only(struct docmeta_filter *f, const int64_t *ids,
 			 size_t n);
 
-struct roaring_bitmap_s; /* CRoaring's roaring_bitmap_t */
-
 /* What docmeta_scan found. */
 struct docmeta_scan {
 	int64_t total;		 /* documents that passed */
@@ -114,18 +99,6 @@ void docmeta_scan_release(struct docmeta_scan *s);
 size_t docmeta_values(const struct docmeta *dm, enum docmeta_field field);
 const char *docmeta_value(const struct docmeta *dm, enum docmeta_field field,
 			  uint32_t id);
-
-/* The orders of a page. Each breaks ties newest first. */
-enum docmeta_order {
-	DM_ORDER_DATE,	   /* started_epoch descending, a missing start
-			      last, then rowid descending, as ORDER BY
-			      started_epoch DESC, id DESC does */
-	DM_ORDER_SEVERITY, /* severity_rank ascending (most severe first),
-			      a missing rank last */
-	DM_ORDER_TTR,	   /* time to resolve descending; unknown, or
-			      resolved before started, last */
-	DM_ORDER_MAX
-};
 
 /* < 0 when document a comes before b in DM_ORDER_DATE, 0 when a is b; a
  * rowid not in the generation comes last. */

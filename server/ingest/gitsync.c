@@ -513,8 +513,8 @@ static git_commit *usable_base(struct gitsync *g, const char *last_hex,
 /*
  * A broken .pmkb.yml at the head: the settings of the last indexed commit
  * stay in force (its causes and aliases), instead of the open defaults
- * gittree_read_settings() fell back to. The salt stays the head's, so that fixing
- * the file re-reads the tree with the new settings.
+ * gittree_read_settings() fell back to. The salt stays the head's, so
+ * that fixing the file re-reads the tree with the new settings.
  */
 static void keep_previous_settings(struct gitsync *g, const char *last,
 				   struct taxonomy **tax)

@@ -1,9 +1,8 @@
 /*
  * Index writes. For each file: hash → compare with the stored hash → parse
  * → replace the row, its labels, action items, problems and full-text
- * entry. The full-text table is an external-content table over
- * postmortems, so its old entry must be deleted with the old column values
- * before the row changes.
+ * entry (ingest/ftswrite.h: removed before the row changes, written
+ * together at the end).
  */
 #include <jansson.h>
 #include <sodium.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 
 #include "pmkb/base/buf.h"
+#include "pmkb/ingest/ftswrite.h"
 #include "pmkb/ingest/indexer.h"
 #include "pmkb/base/log.h"
 #include "pmkb/doc/postmortem.h"
@@ -36,42 +36,6 @@ static const char sql_find_path[] =
 	"WHERE path = ?1";
 static const char sql_slug_owner[] =
 	"SELECT path FROM postmortems WHERE slug = ?1";
-static const char sql_fts_delete[] =
-	"INSERT INTO pm_fts(pm_fts, rowid, title, summary, keywords, body) "
-	"SELECT 'delete', id, title, summary, keywords, body "
-	"FROM postmortems WHERE id = ?1";
-/*
- * Full-text rows of the postmortems put in a batch are written together,
- * by one statement, at index_prune() or index_commit() (see
- * fts_flush()): ids wait in temp.fts_pending until then.
- */
-static const char sql_pending_create[] =
-	"CREATE TEMP TABLE IF NOT EXISTS fts_pending(id INTEGER PRIMARY KEY)";
-static const char sql_pending_clear[] = "DELETE FROM temp.fts_pending";
-static const char sql_pending_add[] =
-	"INSERT OR IGNORE INTO temp.fts_pending(id) VALUES(?1)";
-static const char sql_pending_drop[] =
-	"DELETE FROM temp.fts_pending WHERE id = ?1";
-static const char sql_pending_has[] =
-	"SELECT 1 FROM temp.fts_pending WHERE id = ?1";
-static const char sql_fts_insert_pending[] =
-	"INSERT INTO pm_fts(rowid, title, summary, keywords, body) "
-	"SELECT p.id, p.title, p.summary, p.keywords, p.body "
-	"FROM temp.fts_pending f JOIN postmortems p ON p.id = f.id "
-	"ORDER BY f.id";
-/*
- * The change log (schema/013_fts_changes.sql): every id whose full-text
- * row is written or removed, and the newest FTS_CHANGES_KEPT kept.
- */
-#define FTS_CHANGES_KEPT "100000"
-static const char sql_changed[] =
-	"INSERT INTO fts_changes(pm_id) VALUES(?1)";
-static const char sql_changed_pending[] =
-	"INSERT INTO fts_changes(pm_id) SELECT id FROM temp.fts_pending "
-	"ORDER BY id";
-static const char sql_changes_trim[] =
-	"DELETE FROM fts_changes WHERE seq <= "
-	"(SELECT max(seq) FROM fts_changes) - " FTS_CHANGES_KEPT;
 static const char sql_upsert[] =
 	"INSERT INTO postmortems(path, slug, title, summary, keywords, body, "
 	"html, severity, severity_rank, status, trigger, detection, "
@@ -156,7 +120,7 @@ struct index_batch {
 	struct index_counts counts;
 	const struct index_listener *listener; /* NULL: tell nobody */
 	int queued;			       /* by the listener */
-	int fts_pending;		       /* ids in temp.fts_pending */
+	struct ftswrite fts;
 	int recur_pending;		       /* ids in the recurrence queue */
 	struct learning *own_learning;	       /* the defaults, without tax */
 };
@@ -183,77 +147,15 @@ enum pm_status index_begin(struct store *st, const struct taxonomy *tax,
 	b->tax = tax;
 	b->salt = xstrdup(salt ? salt : "");
 	if ((rc = dbconn_exec(b->c, sql_seen_create)) != PM_OK ||
-	    (rc = dbconn_exec(b->c, sql_pending_create)) != PM_OK ||
 	    (rc = dbconn_begin(b->c)) != PM_OK ||
 	    (rc = dbconn_exec(b->c, sql_seen_clear)) != PM_OK ||
-	    (rc = dbconn_exec(b->c, sql_pending_clear)) != PM_OK ||
+	    (rc = ftswrite_begin(&b->fts, b->c)) != PM_OK ||
 	    (rc = recurqueue_begin(b->c)) != PM_OK) {
 		index_abort(b);
 		return rc;
 	}
 	*out = b;
 	return PM_OK;
-}
-
-/*
- * Why full-text rows wait: FTS5 (SQLite 3.40) writes its pending terms out
- * as a new segment whenever a statement of the transaction opens a
- * savepoint, which the row upserts do. Inserting each document's
- * full-text row between its other writes made one tiny segment per
- * document and kept FTS5 merging them: 30% of an import's instructions
- * (callgrind, 300 documents). Written back to back by one statement, the
- * terms of many documents go out in a few large segments.
- */
-static enum pm_status fts_flush(struct index_batch *b)
-{
-	enum pm_status rc;
-
-	if (!b->fts_pending)
-		return PM_OK;
-	if ((rc = dbconn_exec(b->c, sql_fts_insert_pending)) != PM_OK ||
-	    (rc = dbconn_exec(b->c, sql_changed_pending)) != PM_OK ||
-	    (rc = dbconn_exec(b->c, sql_pending_clear)) != PM_OK)
-		return rc;
-	b->fts_pending = 0;
-	return PM_OK;
-}
-
-/* Whether id's full-text row is still waiting (so not in pm_fts yet). */
-static int fts_is_pending(struct index_batch *b, int64_t id)
-{
-	sqlite3_stmt *s;
-	int has;
-
-	if (!b->fts_pending || !(s = dbconn_stmt(b->c, sql_pending_has)))
-		return 0;
-	sqlite3_bind_int64(s, 1, id);
-	has = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_reset(s);
-	return has;
-}
-
-/*
- * Removes id's full-text row, which must be done with the row's values
- * before they change. A row still pending was never written: it only
- * leaves the queue.
- */
-static enum pm_status fts_delete(struct index_batch *b, int64_t id)
-{
-	enum pm_status rc;
-
-	if (fts_is_pending(b, id))
-		return dbconn_exec_id(b->c, sql_pending_drop, id);
-	rc = dbconn_exec_id(b->c, sql_fts_delete, id);
-	return rc == PM_OK ? dbconn_exec_id(b->c, sql_changed, id) : rc;
-}
-
-static enum pm_status fts_add(struct index_batch *b, int64_t id)
-{
-	enum pm_status rc = dbconn_exec_id(b->c, sql_pending_add, id);
-
-	if (rc == PM_OK)
-		b->fts_pending++;
-	return rc;
 }
 
 static const struct learning *batch_learning(struct index_batch *b)
@@ -718,7 +620,7 @@ static enum pm_status put(struct index_batch *b, const char *path,
 	}
 	if (prc == PM_TOO_LARGE) {
 		/* Keep nothing stale: the file's old version goes too. */
-		if (old_id && ((rc = fts_delete(b, old_id)) ||
+		if (old_id && ((rc = ftswrite_remove(&b->fts, old_id)) ||
 			       (rc = dbconn_exec_id(c, sql_delete_row, old_id))))
 			goto out;
 		rc = put_problems(c, path, &pm);
@@ -734,9 +636,9 @@ static enum pm_status put(struct index_batch *b, const char *path,
 			b->counts.warnings++;
 	}
 	slug = free_slug(c, path, pm.slug);
-	if ((old_id && (rc = fts_delete(b, old_id))) ||
+	if ((old_id && (rc = ftswrite_remove(&b->fts, old_id))) ||
 	    (rc = put_row(b, path, slug, hash, &pm, prov, &id)) ||
-	    (rc = fts_add(b, id)) ||
+	    (rc = ftswrite_add(&b->fts, id)) ||
 	    (rc = recurqueue_add(c, id)) ||
 	    (rc = dbconn_exec_id(c, sql_labels_clear, id)) ||
 	    (rc = put_labels(c, id, "cause", &pm.causes)) ||
@@ -769,7 +671,7 @@ static enum pm_status put(struct index_batch *b, const char *path,
 		 * earlier one: decide now, with its words in the index. A
 		 * batch with a listener is a push of a few files.
 		 */
-		if ((rc = fts_flush(b)) != PM_OK ||
+		if ((rc = ftswrite_flush(&b->fts)) != PM_OK ||
 		    (rc = relations_detect(c, id, batch_learning(b), NULL,
 					      &err)) !=
 			    PM_OK)
@@ -803,7 +705,7 @@ enum pm_status index_remove(struct index_batch *b, const char *path,
 	sqlite3_reset(s);
 	if ((rc = exec_text(c, sql_problems_clear, path)) != PM_OK || !id)
 		goto out;
-	if ((rc = fts_delete(b, id)) ||
+	if ((rc = ftswrite_remove(&b->fts, id)) ||
 	    (rc = dbconn_exec_id(c, sql_delete_row, id)))
 		goto out;
 	b->counts.removed++;
@@ -860,15 +762,13 @@ enum pm_status index_prune(struct index_batch *b)
 		rc = index_remove(b, gone.v[i], NULL);
 	pm_list_release(&gone);
 	/* Callers may rebuild or read pm_fts after a prune: make it whole. */
-	return rc == PM_OK ? fts_flush(b) : rc;
+	return rc == PM_OK ? ftswrite_flush(&b->fts) : rc;
 }
 
 enum pm_status index_commit(struct index_batch *b, struct index_counts *counts)
 {
-	enum pm_status rc = fts_flush(b);
+	enum pm_status rc = ftswrite_commit(&b->fts);
 
-	if (rc == PM_OK)
-		rc = dbconn_exec(b->c, sql_changes_trim);
 	if (rc == PM_OK)
 		rc = recur_flush(b);
 	if (rc == PM_OK)

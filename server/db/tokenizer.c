@@ -19,7 +19,8 @@
  *
  * Beside the flow, for readers of text that skip tokenizing it (snippets):
  * which characters normalising may turn into others (folding), and where
- * an ASCII word ends as the segmenter would end it (tokenizer_ascii_word).
+ * a token starts that tokenizing from there reads as the whole text does
+ * (tokenizer_token_at).
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -510,11 +511,10 @@ static char lower_ascii(unsigned char c)
 }
 
 /*
- * Whether character c separates words where it stands: before a word
- * (after: 0), its last normalised character, or after one (after: 1),
- * its first, is a separator or CJK and no mark.
+ * Whether character c ends what precedes a word after it: its last
+ * normalised character is a separator or CJK, and no mark.
  */
-static int separates(uint32_t c, int after)
+static int separates(uint32_t c)
 {
 	utf8proc_int32_t d[DECOMP_MAX];
 	utf8proc_ssize_t k;
@@ -526,35 +526,38 @@ static int separates(uint32_t c, int after)
 	k = decompose(c, d);
 	if (k < 1 || k > DECOMP_MAX)
 		return 0;
-	c = (uint32_t)d[after ? 0 : k - 1];
+	c = (uint32_t)d[k - 1];
 	if (utf8proc_get_property((utf8proc_int32_t)c)->combining_class)
 		return 0;
 	return classify(c) == CL_SEP || classify(c) == CL_CJK;
 }
 
-int tokenizer_ascii_word(const char *text, int len, int at, int *end)
+int tokenizer_token_at(const char *text, int len, int at)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	uint32_t cp;
-	int i = at, n = 1;
+	int n = 1;
 
-	if (at > 0) {
-		if (s[at - 1] < 0x80 && is_alnum_ascii(s[at - 1]))
-			return 0;
-		/* Back to the start of the character before. */
-		while (n < 4 && at - n > 0 && (s[at - n] & 0xC0) == 0x80)
-			n++;
-		if (utf8_decode(text + at - n, (size_t)n, &cp) != n ||
-		    !separates(cp, 0))
-			return -1;
+	if (at < 0 || at >= len)
+		return -1;
+	if (s[at] >= 0x80) {
+		/* A starter that never combines with what precedes it. */
+		n = utf8_decode(text + at, (size_t)(len - at), &cp);
+		return n > 1 && is_fast(cp) ? 1 : -1;
 	}
-	while (i < len && is_alnum_ascii(s[i]))
-		i++;
-	*end = i;
-	if (i == len || s[i] < 0x80)
+	if (!is_alnum_ascii(s[at]))
+		return -1;
+	if (at > 0 && s[at - 1] < 0x80 && is_alnum_ascii(s[at - 1]))
+		/* Inside a word; a mark after it (a dakuten) may start one. */
+		return at + 1 == len || s[at + 1] < 0x80 ? 0 : -1;
+	if (at == 0 || s[at - 1] < 0x80)
 		return 1;
-	n = utf8_decode(text + i, (size_t)(len - i), &cp);
-	return n > 1 && separates(cp, 1) ? 1 : -1;
+	/* Back to the start of the character before. */
+	while (n < 4 && at - n > 0 && (s[at - n] & 0xC0) == 0x80)
+		n++;
+	if (utf8_decode(text + at - n, (size_t)n, &cp) != n)
+		return -1;
+	return separates(cp) ? 1 : -1;
 }
 
 /* Whether s[i] is the last byte or followed by an ASCII one. */
@@ -620,7 +623,8 @@ static int run(const char *text, int len, int query, int prefix, int stem,
 			cp = s[i];
 			n = 1;
 		} else {
-			n = utf8_decode((const char *)s + i, (size_t)(len - i), &cp);
+			n = utf8_decode((const char *)s + i,
+					(size_t)(len - i), &cp);
 		}
 		if (!n) {
 			/* An invalid byte separates, like a space. */

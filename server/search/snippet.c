@@ -22,10 +22,11 @@
 #define SNIPPET_SCAN (256 * 1024)
 /*
  * Texts are not tokenized whole for snippets: the bytes that a match must
- * start with are looked for first (see struct probe), and only the words
- * there, or windows of WINDOW_BEFORE + WINDOW_AFTER bytes around them, are
- * tokenized (see find_windowed()). At most WINDOW_CANDIDATES places; more,
- * and the whole text is tokenized after all.
+ * start with are looked for first (see struct probe), and only the tokens
+ * that start there are read, or, where a token may not start cleanly,
+ * windows of WINDOW_BEFORE + WINDOW_AFTER bytes around the place (see
+ * find_windowed()). At most WINDOW_CANDIDATES places; more, and the whole
+ * text is tokenized after all.
  */
 #define WINDOW_BEFORE 64
 #define WINDOW_AFTER 192
@@ -48,6 +49,7 @@ struct doc_toks {
 	struct buf arena;
 	int *off, *len, *start, *end;
 	size_t n, alloc;
+	size_t stop; /* tokens after which to stop reading; 0: read on */
 };
 
 struct match {
@@ -67,13 +69,6 @@ struct probe {
 	int key_len;
 	int anchor;	 /* offset in key of the byte memchr() looks for */
 	uint32_t terms;	 /* terms of the alternatives with this key */
-	int word;	 /* every alternative with this key is one word */
-};
-
-/* A place where some probe's key occurs. */
-struct place {
-	int at;
-	int word; /* every key there is a word probe's (see find_windowed()) */
 };
 
 struct snippets {
@@ -81,6 +76,7 @@ struct snippets {
 	size_t nalts;
 	struct probe *probes; /* one per distinct key */
 	size_t nprobes;
+	int max_toks; /* the most tokens an alternative has */
 	int whole; /* snippets_read_whole() */
 	struct doc_toks doc;
 	struct match *m;
@@ -130,20 +126,6 @@ static int alt_key_len(const struct alt *a)
 	return n - 2 < 2 ? 2 : n - 2;
 }
 
-/* Whether a is one token of ASCII letters and digits. */
-static int alt_is_word(const struct alt *a)
-{
-	int i;
-
-	if (a->n != 1)
-		return 0;
-	for (i = 0; i < a->len[0]; i++)
-		if (!(a->toks.ptr[i] >= 'a' && a->toks.ptr[i] <= 'z') &&
-		    !(a->toks.ptr[i] >= '0' && a->toks.ptr[i] <= '9'))
-			return 0;
-	return 1;
-}
-
 /*
  * Adds a's key to the probes, or its term to the probe with the same key.
  * The anchor is the key's rarest byte: the fewer places memchr() stops
@@ -166,14 +148,12 @@ static void probe_add(struct snippets *sc, const struct alt *a)
 		p->key_len = a->key_len;
 		p->anchor = 0;
 		p->terms = 0;
-		p->word = 1;
 		for (j = 1; j < a->key_len; j++)
 			if (text_byte_rarity((unsigned char)p->key[j]) >
 			    text_byte_rarity((unsigned char)p->key[p->anchor]))
 				p->anchor = j;
 	}
 	p->terms |= (uint32_t)1 << a->term;
-	p->word &= alt_is_word(a);
 }
 
 static void alt_add(struct snippets *sc, size_t *alloc, const char *s,
@@ -190,6 +170,8 @@ static void alt_add(struct snippets *sc, size_t *alloc, const char *s,
 	tokenizer_run_query(s, (int)n, prefix, 1, alt_cb, a);
 	if (a->n) {
 		a->key_len = alt_key_len(a);
+		if (a->n > sc->max_toks)
+			sc->max_toks = a->n;
 		sc->nalts++;
 	} else {
 		buf_release(&a->toks);
@@ -272,7 +254,7 @@ static int doc_cb(void *ctx, const char *tok, int ntok, int start, int end,
 	d->end[d->n] = end;
 	d->n++;
 	buf_add(&d->arena, tok, (size_t)ntok);
-	return 0;
+	return d->n == d->stop;
 }
 
 /* Whether alternative a occurs at document token i. */
@@ -316,43 +298,66 @@ static int is_cont(char c)
 }
 
 /*
+ * Adds the alternatives that occur at document token i, read from text +
+ * from, to sc->m as offsets into text; not those that end past cut.
+ */
+static void match_token(struct snippets *sc, size_t i, int from, int cut)
+{
+	/* An alternative's first byte rules most of them out. */
+	char first = sc->doc.len[i] ? sc->doc.arena.ptr[sc->doc.off[i]] : 0;
+	size_t k;
+
+	for (k = 0; k < sc->nalts; k++) {
+		const struct alt *a = &sc->alts[k];
+		int end;
+
+		if (a->len[0] && a->toks.ptr[0] != first)
+			continue;
+		if (!alt_at(sc, a, i))
+			continue;
+		end = from + sc->doc.end[i + (size_t)a->n - 1];
+		if (end > cut)
+			continue;
+		XGROW(sc->m, sc->allocm, sc->nm + 1);
+		sc->m[sc->nm].start = from + sc->doc.start[i];
+		sc->m[sc->nm].end = end;
+		sc->m[sc->nm].terms = (uint32_t)1 << a->term;
+		sc->nm++;
+	}
+}
+
+/*
  * Tokenizes text[from..to) into sc->doc and adds the alternatives found
- * there to sc->m, as offsets into text. Unless to is a token boundary
- * (whole), matches that end within 16 bytes of a cut end (to < len) are
- * left out: the cut may have made a token that the whole text does not
- * have.
+ * there to sc->m. Unless to is a token boundary (whole), matches that end
+ * within 16 bytes of a cut end (to < len) are left out: the cut may have
+ * made a token that the whole text does not have.
  */
 static void scan_span(struct snippets *sc, const char *text, int from, int to,
 		      int len, int whole)
 {
-	size_t i, k;
+	size_t i;
 
 	sc->doc.n = 0;
+	sc->doc.stop = 0;
 	buf_reset(&sc->doc.arena);
 	tokenizer_run(text + from, to - from, 1, doc_cb, &sc->doc);
-	for (i = 0; i < sc->doc.n; i++) {
-		/* An alternative's first byte rules most of them out. */
-		char first = sc->doc.len[i] ? sc->doc.arena.ptr[sc->doc.off[i]]
-					    : 0;
+	for (i = 0; i < sc->doc.n; i++)
+		match_token(sc, i, from, !whole && to < len ? to - 16 : len);
+}
 
-		for (k = 0; k < sc->nalts; k++) {
-			const struct alt *a = &sc->alts[k];
-			int end;
-
-			if (a->len[0] && a->toks.ptr[0] != first)
-				continue;
-			if (!alt_at(sc, a, i))
-				continue;
-			end = from + sc->doc.end[i + (size_t)a->n - 1];
-			if (!whole && to < len && end > to - 16)
-				continue;
-			XGROW(sc->m, sc->allocm, sc->nm + 1);
-			sc->m[sc->nm].start = from + sc->doc.start[i];
-			sc->m[sc->nm].end = end;
-			sc->m[sc->nm].terms = (uint32_t)1 << a->term;
-			sc->nm++;
-		}
-	}
+/*
+ * Adds the alternatives that start at text[at], where a token starts
+ * cleanly (tokenizer_token_at()): only as many tokens are read as the
+ * longest alternative has.
+ */
+static void scan_at(struct snippets *sc, const char *text, int at, int len)
+{
+	sc->doc.n = 0;
+	sc->doc.stop = (size_t)sc->max_toks;
+	buf_reset(&sc->doc.arena);
+	tokenizer_run(text + at, len - at, 1, doc_cb, &sc->doc);
+	if (sc->doc.n)
+		match_token(sc, 0, at, len);
 }
 
 /* Whether p's key occurs at text[i] (ASCII letters in any case). */
@@ -388,9 +393,9 @@ static int is_break(char c)
  * WINDOW_CANDIDATES places.
  */
 static int probe_scan(const struct probe *p, const char *text, int len,
-		      struct place *cand, int *nc, uint32_t *seen)
+		      int *cand, int *nc, uint32_t *seen)
 {
-	struct place merged[WINDOW_CANDIDATES + 1];
+	int merged[WINDOW_CANDIDATES + 1];
 	int hit[WINDOW_CANDIDATES + 1];
 	unsigned lo = (unsigned char)p->key[p->anchor], up = upper(lo);
 	const char *end = text + len, *a = NULL, *b = NULL, *h;
@@ -420,16 +425,12 @@ static int probe_scan(const struct probe *p, const char *text, int len,
 	/* Merged with the other keys' places, each place once. */
 	i = 0;
 	while (nm <= WINDOW_CANDIDATES && (i < *nc || j < nh)) {
-		if (j == nh || (i < *nc && cand[i].at <= hit[j])) {
-			merged[nm] = cand[i++];
-			if (j < nh && merged[nm].at == hit[j]) {
-				merged[nm].word &= p->word;
+		if (j == nh || (i < *nc && cand[i] <= hit[j])) {
+			if (j < nh && cand[i] == hit[j])
 				j++;
-			}
-			nm++;
+			merged[nm++] = cand[i++];
 		} else {
-			merged[nm].at = hit[j++];
-			merged[nm++].word = p->word;
+			merged[nm++] = hit[j++];
 		}
 	}
 	if (nm <= WINDOW_CANDIDATES) {
@@ -440,17 +441,20 @@ static int probe_scan(const struct probe *p, const char *text, int len,
 }
 
 /*
- * Finds the matches by tokenizing only windows around the places where
- * some alternative's key occurs: a 6 KB body costs ~1.4M instructions to
- * tokenize whole (NFKC, bigrams, stemming: ~230 per byte), 20 of them were
- * most of a search's time, and finding the keys costs a fraction of an
- * instruction per byte. Returns 0, having found nothing, when some term's
- * key occurs nowhere (it may appear as an NFKC variant: the caller
- * tokenizes the whole text) or occurs too often for windows to pay.
+ * Finds the matches by tokenizing only where some alternative's key
+ * occurs: a 6 KB body costs ~1.4M instructions to tokenize whole (NFKC,
+ * bigrams, stemming: ~230 per byte), 20 of them were most of a search's
+ * time, and finding the keys costs a fraction of an instruction per byte.
+ * Where a token starts cleanly, the few tokens from there are read; else
+ * a window around the place. Windows alone, where keys are dense (a
+ * common word and its Japanese synonyms), covered most of the text.
+ * Returns 0, having found nothing, when some term's key occurs nowhere
+ * (it may appear as an NFKC variant: the caller tokenizes the whole text)
+ * or occurs too often for windows to pay.
  */
 static int find_windowed(struct snippets *sc, const char *text, int len)
 {
-	struct place cand[WINDOW_CANDIDATES];
+	int cand[WINDOW_CANDIDATES];
 	uint32_t want = 0, seen = 0;
 	int nc = 0, ok = 1, i, w;
 	size_t k;
@@ -464,17 +468,14 @@ static int find_windowed(struct snippets *sc, const char *text, int len)
 	if (ok && seen != want && tokenizer_may_fold(text, len))
 		ok = 0;
 	for (i = 0; ok && i < nc; i = w) {
-		int from = cand[i].at - WINDOW_BEFORE, to, n;
+		int from = cand[i] - WINDOW_BEFORE, to, n;
 
 		w = i + 1;
-		/* One word alone, when that is all a match there can be. */
-		if (cand[i].word) {
-			n = tokenizer_ascii_word(text, len, cand[i].at, &to);
-			if (n > 0)
-				scan_span(sc, text, cand[i].at, to, len, 1);
-			if (n >= 0)
-				continue;
-		}
+		n = tokenizer_token_at(text, len, cand[i]);
+		if (n > 0)
+			scan_at(sc, text, cand[i], len);
+		if (n >= 0) /* read there, or no token starts there */
+			continue;
 		/* Start on a character, after a break if one is near. */
 		if (from <= 0) {
 			from = 0;
@@ -489,11 +490,11 @@ static int find_windowed(struct snippets *sc, const char *text, int len)
 				from--;
 		}
 		/* Candidates whose windows overlap share one. */
-		for (; w < nc && cand[w].at - cand[w - 1].at <
+		for (; w < nc && cand[w] - cand[w - 1] <
 					 WINDOW_BEFORE + WINDOW_AFTER;
 		     w++)
 			;
-		to = cand[w - 1].at + WINDOW_AFTER;
+		to = cand[w - 1] + WINDOW_AFTER;
 		if (to >= len)
 			to = len;
 		while (to < len && is_cont(text[to]))

@@ -455,34 +455,117 @@ static void test_may_fold(void)
 	ok(passed > 50000, "may_fold: most assigned code points pass");
 }
 
-/* tokenizer_ascii_word() at the word "err1" in text, and its end. */
-static int word_at(const char *text, int *end)
+/* tokenizer_token_at() at the word "err1" in text. */
+static int word_at(const char *text)
 {
 	const char *w = strstr(text, "err1");
 
-	*end = -1;
-	return tokenizer_ascii_word(text, (int)strlen(text), (int)(w - text),
-				    end);
+	return tokenizer_token_at(text, (int)strlen(text), (int)(w - text));
 }
 
-static void test_ascii_word(void)
-{
-	int end;
+/* Renders, as collect() does, the tokens that start at or after from,
+ * their offsets less from. */
+struct tail {
+	struct buf b;
+	int from;
+};
 
-	is_int(word_at("x err1 y", &end), 1, "word: between spaces");
-	is_int(end, 6, "word: ends before the space");
-	is_int(word_at("err1", &end), 1, "word: the whole text");
-	is_int(end, 4, "word: ends with the text");
-	is_int(word_at("xerr1", &end), 0, "word: inside another");
-	is_int(word_at("\xe3\x81\xae" "err1\xe3\x81\x8c", &end), 1,
-	       "word: between kana");
-	is_int(end, 7, "word: ends before the kana");
-	is_int(word_at("\xef\xbc\x88" "err1\xef\xbc\x89", &end), 1,
-	       "word: in fullwidth parentheses");
-	is_int(word_at("\xc3\xa9" "err1", &end), -1, "word: after a letter");
-	is_int(word_at("err1\xcc\x81", &end), -1, "word: before a mark");
-	is_int(word_at("a\xc2\xad" "err1", &end), -1,
-	       "word: after an ignorable");
+static int collect_tail(void *ctx, const char *tok, int ntok, int start,
+			int end, int flags)
+{
+	struct tail *t = ctx;
+
+	if (start < t->from)
+		return 0;
+	return collect(&t->b, tok, ntok, start - t->from, end - t->from,
+		       flags);
+}
+
+static void test_token_at(void)
+{
+	/* ASCII words, kana, Han, Hangul, jamo, marks (an acute, a
+	 * dakuten), fullwidth and halfwidth forms, an ignorable, accented
+	 * letters, punctuation. */
+	static const char *const parts[] = {
+		"err1", "Error", "x", "42", " ", ", ", "-", "\n",
+		"\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc", /* エラー */
+		"\xe9\x9a\x9c\xe5\xae\xb3", /* 障害 */
+		"\xe3\x81\x8c", "\xe3\x82\xab", /* が カ */
+		"\xe3\x82\x99", "\xcc\x81", /* dakuten, acute */
+		"\xef\xbd\xb4\xef\xbe\x9e", /* ｴﾞ */
+		"\xef\xbc\xa4\xef\xbc\xa2", /* ＤＢ */
+		"\xea\xb0\x80", "\xe1\x84\x80", "\xe1\x85\xa1", /* 가 ᄀ ᅡ */
+		"\xc2\xad", "caf\xc3\xa9", "\xc3\x89t\xc3\xa9",
+		"\xe3\x80\x82", "\xe3\x80\x85", /* 。 々 */
+		"\xef\xbc\x88", "\xe2\x84\xab", /* （ Å */
+	};
+	unsigned seed = 7;
+	int round, wrong = 0, clean = 0, inside = 0, unsure = 0;
+
+	is_int(word_at("x err1 y"), 1, "token_at: a word between spaces");
+	is_int(word_at("err1"), 1, "token_at: the whole text");
+	is_int(word_at("xerr1"), 0, "token_at: inside another word");
+	is_int(word_at("\xe3\x81\xae" "err1\xe3\x81\x8c"), 1,
+	       "token_at: a word after kana");
+	is_int(word_at("\xef\xbc\x88" "err1\xef\xbc\x89"), 1,
+	       "token_at: in fullwidth parentheses");
+	is_int(word_at("\xc3\xa9" "err1"), -1, "token_at: after a letter");
+	is_int(word_at("a\xc2\xad" "err1"), -1, "token_at: after an ignorable");
+	is_int(tokenizer_token_at("a\xcc\x81", 3, 1), -1, "token_at: a mark");
+	/*
+	 * Random texts: wherever it says a token starts cleanly, reading from
+	 * there gives the whole text's tokens from there; where it says none
+	 * starts, none does.
+	 */
+	for (round = 0; round < 300; round++) {
+		struct buf text = BUF_INIT;
+		int n = 1 + rand_r(&seed) % 40, at;
+
+		while (n--)
+			buf_addstr(&text, parts[(size_t)rand_r(&seed) %
+						(sizeof(parts) /
+						 sizeof(parts[0]))]);
+		for (at = 0; at < (int)text.len; at++) {
+			struct tail whole = { BUF_INIT, at }, part = {
+				BUF_INIT, 0
+			};
+			int r = tokenizer_token_at(text.ptr, (int)text.len, at);
+
+			tokenizer_run(text.ptr, (int)text.len, 1, collect_tail,
+				      &whole);
+			if (r > 0) {
+				clean++;
+				tokenizer_run(text.ptr + at,
+					      (int)text.len - at, 1,
+					      collect_tail, &part);
+				if (strcmp(whole.b.ptr ? whole.b.ptr : "",
+					   part.b.ptr ? part.b.ptr : "") &&
+				    wrong++ < 3)
+					fprintf(stderr,
+						"# at %d of %s:\n#  %s\n#  %s\n",
+						at, text.ptr, whole.b.ptr,
+						part.b.ptr);
+			} else if (r == 0) {
+				inside++;
+				if (whole.b.len &&
+				    !strncmp(strchr(whole.b.ptr, '@'), "@0-",
+					     3) &&
+				    wrong++ < 3)
+					fprintf(stderr, "# at %d of %s: a "
+						"token starts\n", at,
+						text.ptr);
+			} else {
+				unsure++;
+			}
+			buf_release(&whole.b);
+			buf_release(&part.b);
+		}
+		buf_release(&text);
+	}
+	is_int(wrong, 0, "token_at: reading from a clean start answers as "
+			 "reading the whole text");
+	ok(clean > 1000 && inside > 100 && unsure > 100,
+	   "token_at: random texts reach every answer");
 }
 
 int main(void)
@@ -495,7 +578,7 @@ int main(void)
 	test_callback_stop();
 	test_fts5();
 	test_may_fold();
-	test_ascii_word();
+	test_token_at();
 	bench();
 	return tap_done();
 }

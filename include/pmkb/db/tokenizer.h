@@ -61,14 +61,16 @@ int tokenizer_run_query(const char *text, int len, int prefix, int stem,
 int tokenizer_may_fold(const char *text, int len);
 
 /*
- * Whether a word token of ASCII letters and digits starts at text[at]
- * (an ASCII letter or digit), as tokenizer_run() reads text: 1, and *end
- * past its last byte; 0 when none starts there (a letter or digit comes
- * before); -1 when a character next to it may join it (a mark, a
- * non-ASCII letter, a form that folds) and only tokenizing around it can
- * tell.
+ * Whether tokenizer_run() on text + at reads, as its tokens, the tokens
+ * that reading text[0..len) whole gives from text[at] on (their offsets
+ * less at): 1 when a token starts at text[at] cleanly, an ASCII letter
+ * or digit after a separator or a kana, Han or Hangul character that
+ * normalising leaves alone; 0 when none starts there (an ASCII letter or
+ * digit inside a word, and ASCII after it); -1 when a character there or
+ * next to it may join another (a mark, a non-ASCII letter, a form that
+ * folds) and only tokenizing from further back can tell.
  */
-int tokenizer_ascii_word(const char *text, int len, int at, int *end);
+int tokenizer_token_at(const char *text, int len, int at);
 
 /* Registers the tokenizer on db. Returns an SQLite result code. */
 int tokenizer_register(sqlite3 *db);

@@ -128,6 +128,34 @@ size_t utf8_truncate(const char *s, size_t len, size_t max)
 	return n;
 }
 
+size_t utf8_skip(const char *s, size_t len, size_t i, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t p = i + 1;
+
+	if (!n || i >= len)
+		return i < len ? i : len;
+	/* Eight bytes at a time while they start fewer characters than are
+	 * left: a continuation byte has bit 7 and not bit 6. */
+	while (p + 8 <= len) {
+		uint64_t w, cont;
+		size_t starts;
+
+		memcpy(&w, u + p, 8);
+		cont = (w & ~(w << 1) & 0x8080808080808080ULL) >> 7;
+		/* One bit per byte, summed into the top byte. */
+		starts = 8 - (size_t)((cont * 0x0101010101010101ULL) >> 56);
+		if (starts >= n)
+			break;
+		n -= starts;
+		p += 8;
+	}
+	for (; p < len; p++)
+		if ((u[p] & 0xc0) != 0x80 && !--n)
+			return p;
+	return len;
+}
+
 int utf8_decode(const char *s, size_t n, uint32_t *cp)
 {
 	const unsigned char *u = (const unsigned char *)s;

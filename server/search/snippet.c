@@ -11,6 +11,7 @@
 #include "pmkb/base/buf.h"
 #include "pmkb/base/jsonout.h"
 #include "pmkb/base/text.h"
+#include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/db/tokenizer.h"
 #include "pmkb/search/snippet.h"
@@ -533,12 +534,8 @@ static void find_matches(struct snippets *sc, const char *text, int len)
 /* The offset n characters after (n > 0) or before (n < 0) offset i. */
 static int step_chars(const char *t, int len, int i, int n)
 {
-	while (n > 0 && i < len) {
-		i++;
-		while (i < len && is_cont(t[i]))
-			i++;
-		n--;
-	}
+	if (n > 0)
+		return (int)utf8_skip(t, (size_t)len, (size_t)i, (size_t)n);
 	while (n < 0 && i > 0) {
 		i--;
 		while (i > 0 && is_cont(t[i]))
@@ -718,23 +715,13 @@ static void render(const struct snippets *sc, const char *t, int len, int ws,
 	}
 }
 
-/* The length of t cut to at most max bytes on a character boundary. */
-static int cut_len(const char *t, size_t n, size_t max)
-{
-	if (n > max) {
-		n = max;
-		while (n && is_cont(t[n]))
-			n--;
-	}
-	return (int)n;
-}
-
 void snippets_write(struct snippets *sc, struct buf *out, const char *body,
 		    const char *summary)
 {
 	struct buf plain = BUF_INIT, html = BUF_INIT, hl = BUF_INIT;
 	const char *t = body;
-	int len = cut_len(body, strlen(body), SNIPPET_SCAN), ws = 0, we;
+	int len = (int)utf8_truncate(body, strlen(body), SNIPPET_SCAN);
+	int ws = 0, we;
 
 	find_matches(sc, body, len);
 	if (!sc->nm && *summary) {
@@ -743,7 +730,8 @@ void snippets_write(struct snippets *sc, struct buf *out, const char *body,
 		 * summary, marked where it matches.
 		 */
 		t = summary;
-		len = cut_len(summary, strlen(summary), SNIPPET_SCAN);
+		len = (int)utf8_truncate(summary, strlen(summary),
+					   SNIPPET_SCAN);
 		find_matches(sc, t, len);
 	}
 	if (sc->nm)

@@ -62,6 +62,51 @@ static void test_random(void)
 	is_int(bad, 0, "20,000 random texts: as read a character at a time");
 }
 
+/* The offset n characters on, one character at a time. */
+static size_t skip_slowly(const char *s, size_t len, size_t i, size_t n)
+{
+	while (n > 0 && i < len) {
+		i++;
+		while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+		n--;
+	}
+	return i;
+}
+
+/* utf8_skip() against stepping one character at a time: from every
+ * character of mixed texts, by every count up to past their end. */
+static void test_skip(void)
+{
+	static const char *const parts[] = { "a", " ", "\xc3\xa9",
+					     "\xe6\x97\xa5", "\xf0\x9f\x98\x80",
+					     "abcdefgh" };
+	unsigned seed = 12;
+	int round, wrong = 0;
+
+	for (round = 0; round < 200; round++) {
+		char text[400];
+		size_t len = 0, i, n;
+
+		while (len < 300) {
+			const char *p = parts[(size_t)rand_r(&seed) % 6];
+
+			memcpy(text + len, p, strlen(p));
+			len += strlen(p);
+		}
+		for (i = 0; i <= len; i = skip_slowly(text, len, i, 1)) {
+			for (n = 0; n < 40; n++)
+				wrong += utf8_skip(text, len, i, n) !=
+					 skip_slowly(text, len, i, n);
+			if (i == len)
+				break;
+		}
+	}
+	is_int(wrong, 0, "skip: as one character at a time");
+	is_int(utf8_skip(S("a\xc3\xa9z"), 0, 2), 3, "skip: past é");
+	is_int(utf8_skip(S("ab"), 1, 5), 2, "skip: to the end");
+}
+
 int main(void)
 {
 	test_random();
@@ -102,5 +147,6 @@ int main(void)
 	is_int(utf8_truncate(S("\xe6\x97\xa5\xe6\x9c\xac"), 5), 3,
 	       "truncate: Japanese");
 	is_int(utf8_truncate(S("\xe6\x97\xa5"), 0), 0, "truncate: zero");
+	test_skip();
 	return tap_done();
 }

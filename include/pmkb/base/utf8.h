@@ -27,6 +27,12 @@ size_t utf8_repair(struct buf *out, const char *s, size_t len);
  * sequence (s is valid UTF-8 of length len). Returns len when len <= max.
  */
 size_t utf8_truncate(const char *s, size_t len, size_t max);
+/*
+ * The offset n characters past offset i of s[0..len), or len: the n-th
+ * byte after i that starts a character (any byte but 10xxxxxx). i itself
+ * should start one.
+ */
+size_t utf8_skip(const char *s, size_t len, size_t i, size_t n);
 
 /*
  * Decodes the code point at s[0..n): its length (1 to 4), or 0 for an

@@ -154,14 +154,15 @@ static pthread_once_t fold_once = PTHREAD_ONCE_INIT;
 /*
  * Whether norm_cp() and seg_flush() may turn c into other characters or
  * join it to the one before: it decomposes (compatibility forms, non-ASCII
- * capitals, precomposed letters), is ignorable, is a mark, or is a Hangul
- * jamo. What is_fast() passes through never does.
+ * capitals, precomposed letters) into more than separators, is
+ * ignorable, is a mark, or is a Hangul jamo. What is_fast() passes
+ * through never does.
  */
 static int folds(uint32_t c)
 {
 	const utf8proc_property_t *p;
 	utf8proc_int32_t d[DECOMP_MAX];
-	utf8proc_ssize_t n;
+	utf8proc_ssize_t n, i;
 
 	if (c < 0x80 || is_fast(c))
 		return 0;
@@ -183,7 +184,17 @@ static int folds(uint32_t c)
 	    p->casefold_seqindex == UINT16_MAX && !p->ignorable)
 		return 0;
 	n = decompose(c, d);
-	return n != 1 || d[0] != (utf8proc_int32_t)c;
+	if (n < 1 || n > DECOMP_MAX)
+		return 1;
+	if (n == 1 && d[0] == (utf8proc_int32_t)c)
+		return 0;
+	/* Into separators alone (fullwidth punctuation, odd spaces): no
+	 * token changes. Japanese text is full of （）：！ */
+	for (i = 0; i < n; i++)
+		if (classify((uint32_t)d[i]) != CL_SEP ||
+		    utf8proc_get_property(d[i])->combining_class)
+			return 1;
+	return 0;
 }
 
 static void fold_init(void)
@@ -203,10 +214,27 @@ int tokenizer_may_fold(const char *text, int len)
 	pthread_once(&fold_once, fold_init);
 	while (i < len) {
 		uint32_t c;
+		uint64_t w;
 
 		if (s[i] < 0x80) {
-			i++;
+			/* ASCII eight bytes at a time. */
+			if (i + 8 <= len &&
+			    (memcpy(&w, s + i, 8),
+			     !(w & 0x8080808080808080ULL)))
+				i += 8;
+			else
+				i++;
 			continue;
+		}
+		/* Kana and Han, most of a Japanese text, read in place. */
+		if ((s[i] & 0xF0) == 0xE0 && i + 2 < len &&
+		    (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
+			c = (uint32_t)(s[i] & 0x0F) << 12 |
+			    (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F);
+			if (is_fast(c)) {
+				i += 3;
+				continue;
+			}
 		}
 		/* A bad byte is a separator to the tokenizer. */
 		n = utf8_decode(text + i, (size_t)(len - i), &c);

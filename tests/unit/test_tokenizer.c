@@ -413,6 +413,9 @@ static void test_may_fold(void)
 		"caf\xc3\xa9 na\xc3\xafve", "",
 		"\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc",
 		"\xf0\x9f\x98\x80", /* an emoji */
+		/* （障害）：fullwidth punctuation folds to separators */
+		"\xef\xbc\x88\xe9\x9a\x9c\xe5\xae\xb3"
+		"\xef\xbc\x89\xef\xbc\x9a",
 	};
 	uint32_t c;
 	int wrong = 0, passed = 0;

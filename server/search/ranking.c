@@ -70,25 +70,31 @@ static enum pm_status memory_pass(struct dbconn *c, const char *match,
 	struct memsearch *m;
 	enum pm_status st = memsearch_open(c, match, exact, &m, err);
 	uint32_t *rows = NULL;
-	size_t n_rows = 0;
+	size_t n_rows = 0, few;
 	int64_t id;
 
 	*done = 0;
 	if (st != PM_OK || !m)
 		return st;
+	/*
+	 * A row that fails the filter is neither scored nor counted past the
+	 * newest rank_max matches (want_row), nor anywhere when at most
+	 * rank_max documents pass it (then every match that passes ranks):
+	 * from there, when the filter's documents are much fewer than the
+	 * matches, the walk skips to them. Read only once the walk gets
+	 * there.
+	 */
+	few = memsearch_most(m) / 4;
+	if (!every_match && r->f &&
+	    docmeta_filter_rows(r->f, few < r->rank_max ? few : r->rank_max,
+				&rows, &n_rows))
+		memsearch_restrict(m, rows, n_rows);
 	while (memsearch_next(m, &id)) {
 		uint32_t len = RANKFN_LEN_UNKNOWN;
 
 		add_match(r, id);
-		/*
-		 * Past the newest rank_max matches a row that fails the
-		 * filter is neither scored nor counted (want_row): when the
-		 * filter's documents are much fewer than the matches, the
-		 * walk skips to them. Read only once the walk gets there.
-		 */
-		if (r->n == r->rank_max && !every_match && r->f &&
-		    docmeta_filter_rows(r->f, memsearch_most(m) / 4, &rows,
-					&n_rows))
+		if (r->n == r->rank_max && !every_match && r->f && !rows &&
+		    docmeta_filter_rows(r->f, few, &rows, &n_rows))
 			memsearch_restrict(m, rows, n_rows);
 		if (!want_row(r, id, &len))
 			continue;

@@ -117,16 +117,19 @@ static int same_ranking(const struct ranking *a, const struct ranking *b)
 
 /*
  * A walk that may skip to the filter's documents (every_match 0) against
- * FTS5's every match: the same newest rank_max, the same matches that
- * pass f, the same counts and scores.
+ * FTS5's every match: the same newest rank_max (unless at most rank_max
+ * pass: then every one that passes ranks, and the walk may skip from the
+ * start), the same matches that pass f, the same counts and scores.
  */
 static int same_counts(const struct ranking *a, const struct ranking *b,
 		       const struct docmeta_filter *f)
 {
 	size_t i = 0, j = 0, k = b->rank_max < b->n ? b->rank_max : b->n;
 
+	if (b->n_pass <= b->rank_max)
+		k = 0;
 	if (a->n_pass != b->n_pass || a->n_scored != b->n_scored ||
-	    a->cut != b->cut || a->n < k ||
+	    (k && a->cut != b->cut) || a->n < k ||
 	    (k && memcmp(a->ids + a->n - k, b->ids + b->n - k,
 			 k * sizeof(*a->ids))))
 		return 0;

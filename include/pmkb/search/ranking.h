@@ -54,9 +54,10 @@ struct ranking {
  * phrases by OR only, so that their IDFs are counted in the same pass
  * (db/rankfn.h). in_memory: evaluate match over the phrase postings kept
  * in memory when its shape allows (search/memsearch.h; the same matches
- * and scores), else through FTS5. Without every_match, r->ids past the
- * newest rank_max matches may hold only those that pass f (the counts and
- * the scores are the same): for callers that count no match f rejects.
+ * and scores), else through FTS5. Without every_match, r->ids may hold
+ * only the matches that pass f past the newest rank_max, or all through
+ * when at most rank_max documents pass f (the counts and the scores are
+ * the same): for callers that count no match f rejects.
  * Release with ranking_release, also on error.
  */
 enum pm_status ranking_run(struct dbconn *c, const char *match,

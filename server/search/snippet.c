@@ -70,6 +70,13 @@ struct probe {
 	int key_len;
 	int anchor;	 /* offset in key of the byte memchr() looks for */
 	uint32_t terms;	 /* terms of the alternatives with this key */
+	int toks;	 /* the most tokens one of them has */
+};
+
+/* A place where some probe's key occurs. */
+struct place {
+	int at;
+	int toks; /* the most tokens an alternative with a key there has */
 };
 
 struct snippets {
@@ -77,7 +84,6 @@ struct snippets {
 	size_t nalts;
 	struct probe *probes; /* one per distinct key */
 	size_t nprobes;
-	int max_toks; /* the most tokens an alternative has */
 	int whole; /* snippets_read_whole() */
 	struct doc_toks doc;
 	struct match *m;
@@ -149,12 +155,15 @@ static void probe_add(struct snippets *sc, const struct alt *a)
 		p->key_len = a->key_len;
 		p->anchor = 0;
 		p->terms = 0;
+		p->toks = 0;
 		for (j = 1; j < a->key_len; j++)
 			if (text_byte_rarity((unsigned char)p->key[j]) >
 			    text_byte_rarity((unsigned char)p->key[p->anchor]))
 				p->anchor = j;
 	}
 	p->terms |= (uint32_t)1 << a->term;
+	if (a->n > p->toks)
+		p->toks = a->n;
 }
 
 static void alt_add(struct snippets *sc, size_t *alloc, const char *s,
@@ -171,8 +180,6 @@ static void alt_add(struct snippets *sc, size_t *alloc, const char *s,
 	tokenizer_run_query(s, (int)n, prefix, 1, alt_cb, a);
 	if (a->n) {
 		a->key_len = alt_key_len(a);
-		if (a->n > sc->max_toks)
-			sc->max_toks = a->n;
 		sc->nalts++;
 	} else {
 		buf_release(&a->toks);
@@ -347,14 +354,17 @@ static void scan_span(struct snippets *sc, const char *text, int from, int to,
 }
 
 /*
- * Adds the alternatives that start at text[at], where a token starts
- * cleanly (tokenizer_token_at()): only as many tokens are read as the
- * longest alternative has.
+ * Adds the alternatives that start at p, where a token starts cleanly
+ * (tokenizer_token_at()): only as many tokens are read as the longest
+ * alternative with a key there has.
  */
-static void scan_at(struct snippets *sc, const char *text, int at, int len)
+static void scan_at(struct snippets *sc, const char *text, struct place p,
+		    int len)
 {
+	int at = p.at;
+
 	sc->doc.n = 0;
-	sc->doc.stop = (size_t)sc->max_toks;
+	sc->doc.stop = (size_t)p.toks;
 	buf_reset(&sc->doc.arena);
 	tokenizer_run(text + at, len - at, 1, doc_cb, &sc->doc);
 	if (sc->doc.n)
@@ -394,9 +404,9 @@ static int is_break(char c)
  * WINDOW_CANDIDATES places.
  */
 static int probe_scan(const struct probe *p, const char *text, int len,
-		      int *cand, int *nc, uint32_t *seen)
+		      struct place *cand, int *nc, uint32_t *seen)
 {
-	int merged[WINDOW_CANDIDATES + 1];
+	struct place merged[WINDOW_CANDIDATES + 1];
 	int hit[WINDOW_CANDIDATES + 1];
 	unsigned lo = (unsigned char)p->key[p->anchor], up = upper(lo);
 	const char *end = text + len, *a = NULL, *b = NULL, *h;
@@ -426,12 +436,17 @@ static int probe_scan(const struct probe *p, const char *text, int len,
 	/* Merged with the other keys' places, each place once. */
 	i = 0;
 	while (nm <= WINDOW_CANDIDATES && (i < *nc || j < nh)) {
-		if (j == nh || (i < *nc && cand[i] <= hit[j])) {
-			if (j < nh && cand[i] == hit[j])
+		if (j == nh || (i < *nc && cand[i].at <= hit[j])) {
+			merged[nm] = cand[i++];
+			if (j < nh && merged[nm].at == hit[j]) {
+				if (p->toks > merged[nm].toks)
+					merged[nm].toks = p->toks;
 				j++;
-			merged[nm++] = cand[i++];
+			}
+			nm++;
 		} else {
-			merged[nm++] = hit[j++];
+			merged[nm].at = hit[j++];
+			merged[nm++].toks = p->toks;
 		}
 	}
 	if (nm <= WINDOW_CANDIDATES) {
@@ -455,7 +470,7 @@ static int probe_scan(const struct probe *p, const char *text, int len,
  */
 static int find_windowed(struct snippets *sc, const char *text, int len)
 {
-	int cand[WINDOW_CANDIDATES];
+	struct place cand[WINDOW_CANDIDATES];
 	uint32_t want = 0, seen = 0;
 	int nc = 0, ok = 1, i, w;
 	size_t k;
@@ -469,10 +484,10 @@ static int find_windowed(struct snippets *sc, const char *text, int len)
 	if (ok && seen != want && tokenizer_may_fold(text, len))
 		ok = 0;
 	for (i = 0; ok && i < nc; i = w) {
-		int from = cand[i] - WINDOW_BEFORE, to, n;
+		int from = cand[i].at - WINDOW_BEFORE, to, n;
 
 		w = i + 1;
-		n = tokenizer_token_at(text, len, cand[i]);
+		n = tokenizer_token_at(text, len, cand[i].at);
 		if (n > 0)
 			scan_at(sc, text, cand[i], len);
 		if (n >= 0) /* read there, or no token starts there */
@@ -491,11 +506,11 @@ static int find_windowed(struct snippets *sc, const char *text, int len)
 				from--;
 		}
 		/* Candidates whose windows overlap share one. */
-		for (; w < nc && cand[w] - cand[w - 1] <
+		for (; w < nc && cand[w].at - cand[w - 1].at <
 					 WINDOW_BEFORE + WINDOW_AFTER;
 		     w++)
 			;
-		to = cand[w - 1] + WINDOW_AFTER;
+		to = cand[w - 1].at + WINDOW_AFTER;
 		if (to >= len)
 			to = len;
 		while (to < len && is_cont(text[to]))

@@ -13,9 +13,13 @@
  *           (bm25() counts no instances of a phrase a row lacks)
  *   score   rankfn_bm25() with each phrase's IDF from its postings' length
  *           and the averages FTS5 keeps (db/ftsrecord.h)
+ *   rest    the matches not walked, for listing only: each group's union
+ *           of its phrases' sets, intersected (CRoaring)
  */
 #include <stdlib.h>
 #include <string.h>
+
+#include <roaring/roaring.h>
 
 #include "pmkb/base/xalloc.h"
 #include "pmkb/db/ftsrecord.h"
@@ -37,6 +41,7 @@ struct memsearch {
 	const uint32_t *rows;		/* memsearch_restrict()'s, or NULL */
 	long k_rows;
 	long *k;			/* per phrase: its cursor, or -1 */
+	int64_t last;			/* the walk's last match; past it: -1 */
 	double *idf, *freq;		/* per phrase */
 	int n_group;
 	uint64_t all;			/* every group's bit */
@@ -217,6 +222,7 @@ enum pm_status memsearch_open(struct dbconn *c, const char *match,
 			goto give_up;
 		m->k_only = (long)m->only->n - 1;
 	}
+	m->last = (int64_t)UINT32_MAX + 1;
 	m->avgdl = n_row ? (double)n_token / (double)n_row : 0.0;
 	m->all = m->n_group == GROUPS_MAX ? UINT64_MAX
 					  : ((uint64_t)1 << m->n_group) - 1;
@@ -298,7 +304,7 @@ static int next_holding(struct memsearch *m, int64_t *rowid)
 	} while (!allowed(m, cur));
 	for (int i = 0; i < m->n; i++)
 		take(m, i, cur);
-	*rowid = cur;
+	*rowid = m->last = cur;
 	return 1;
 }
 
@@ -306,6 +312,8 @@ int memsearch_next(struct memsearch *m, int64_t *rowid)
 {
 	int64_t top[GROUPS_MAX];
 
+	if (m->last < 0)
+		return 0;
 	if (m->only)
 		return next_holding(m, rowid);
 	for (;;) {
@@ -337,7 +345,7 @@ int memsearch_next(struct memsearch *m, int64_t *rowid)
 			if (take(m, i, (uint32_t)cand))
 				hits |= (uint64_t)1 << m->group[i];
 		if (hits == m->all && allowed(m, (uint32_t)cand)) {
-			*rowid = cand;
+			*rowid = m->last = cand;
 			return 1;
 		}
 	}
@@ -364,23 +372,85 @@ enum pm_status memsearch_ids(struct dbconn *c, const char *match,
 {
 	struct memsearch *m;
 	enum pm_status st = memsearch_open(c, match, exact, &m, err);
-	size_t room, k;
-	int64_t id;
+	uint32_t *rows;
+	size_t k;
 
 	*ids = NULL;
 	*n = 0;
 	*done = m != NULL;
 	if (st != PM_OK || !m)
 		return st;
-	/* Newest first from the end, then moved to the front. */
-	room = memsearch_most(m);
-	*ids = xmalloc((room ? room : 1) * sizeof(**ids));
-	for (k = room; k && memsearch_next(m, &id);)
-		(*ids)[--k] = id;
-	*n = room - k;
-	memmove(*ids, *ids + k, *n * sizeof(**ids));
+	*n = memsearch_rest(m, &rows);
+	*ids = xmalloc((*n ? *n : 1) * sizeof(**ids));
+	for (k = 0; k < *n; k++)
+		(*ids)[k] = rows[k];
+	free(rows);
 	memsearch_close(m);
 	return PM_OK;
+}
+
+/* The rows that match, as a set: the groups' unions intersected. */
+static roaring_bitmap_t *match_set(const struct memsearch *m)
+{
+	const roaring_bitmap_t **sets;
+	roaring_bitmap_t *all = NULL;
+	int g, i;
+	size_t n;
+
+	if (m->only)
+		return roaring_bitmap_copy(m->only->set);
+	sets = xmalloc((size_t)m->n * sizeof(*sets));
+	for (g = 0; g < m->n_group; g++) {
+		roaring_bitmap_t *u;
+
+		for (i = 0, n = 0; i < m->n; i++)
+			if (m->group[i] == g)
+				sets[n++] = m->post[i]->set;
+		u = n == 1 ? roaring_bitmap_copy(sets[0])
+			   : roaring_bitmap_or_many(n, sets);
+		if (all) {
+			roaring_bitmap_and_inplace(all, u);
+			roaring_bitmap_free(u);
+		} else {
+			all = u;
+		}
+	}
+	free(sets);
+	return all ? all : roaring_bitmap_create();
+}
+
+size_t memsearch_rest(struct memsearch *m, uint32_t **rows)
+{
+	roaring_bitmap_t *set;
+	uint64_t card;
+	size_t lo = 0, hi;
+
+	*rows = NULL;
+	if (m->last < 0)
+		return 0;
+	set = match_set(m);
+	if (m->rows) {
+		roaring_bitmap_t *only =
+			roaring_bitmap_of_ptr((size_t)(m->k_rows + 1), m->rows);
+
+		roaring_bitmap_and_inplace(set, only);
+		roaring_bitmap_free(only);
+	}
+	card = roaring_bitmap_get_cardinality(set);
+	*rows = xmalloc((card ? card : 1) * sizeof(**rows));
+	roaring_bitmap_to_uint32_array(set, *rows);
+	roaring_bitmap_free(set);
+	/* Those below the walk's last match. */
+	for (hi = (size_t)card; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if ((int64_t)(*rows)[mid] < m->last)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	m->last = -1;
+	return lo;
 }
 
 void memsearch_restrict(struct memsearch *m, const uint32_t *rows, size_t n)

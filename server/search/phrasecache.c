@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <roaring/roaring.h>
 #include <sqlite3.h>
 
 #include "pmkb/base/hash.h"
@@ -74,6 +75,7 @@ struct entry {
 	size_t alloc;
 	uint32_t *ids, *wf; /* wf: while the rows are read */
 	void *packed;	    /* wf in pub.wf_size bytes each, once read */
+	roaring_bitmap_t *set; /* ids, once read */
 };
 
 struct phrasecache {
@@ -104,6 +106,8 @@ static void entry_free(struct entry *e)
 	free(e->ids);
 	free(e->wf);
 	free(e->packed);
+	if (e->set)
+		roaring_bitmap_free(e->set);
 	free(e);
 }
 
@@ -233,13 +237,17 @@ static void entry_done(struct entry *e, int64_t pos)
 	e->wf = NULL;
 	if (n < e->alloc)
 		e->ids = xrealloc(e->ids, (n ? n : 1) * sizeof(*e->ids));
+	e->set = roaring_bitmap_of_ptr(n, e->ids);
+	roaring_bitmap_run_optimize(e->set);
 	e->pos = pos;
 	e->pub.ids = e->ids;
+	e->pub.set = e->set;
 	e->pub.wf = e->packed;
 	e->pub.wf_size = w;
 	e->bytes = sizeof(*e) + strlen(e->phrase) + 1 +
 		   (e->exact ? strlen(e->exact) + 1 : 0) +
-		   n * (sizeof(*e->ids) + w);
+		   n * (sizeof(*e->ids) + w) +
+		   roaring_bitmap_size_in_bytes(e->set);
 }
 
 /* The phrase's rows read whole into e; *held 0 when they do not fit. */

@@ -59,6 +59,22 @@ static void add_scored(struct ranking *r, int64_t id, double score)
 }
 
 /*
+ * The matches m has not given yet, appended newest first: from the
+ * postings' sets, neither walked nor checked against the filter (r->n_pass
+ * is past rank_max already).
+ */
+static void list_rest(struct memsearch *m, struct ranking *r)
+{
+	uint32_t *rest;
+	size_t n = memsearch_rest(m, &rest), i;
+
+	XGROW(r->ids, r->alloc, r->n + n + 1);
+	for (i = n; i-- > 0;)
+		r->ids[r->n++] = rest[i];
+	free(rest);
+}
+
+/*
  * The pass in memory (search/memsearch.h); *done 0 when match is left to
  * FTS5, r as it was.
  */
@@ -96,15 +112,20 @@ static enum pm_status memory_pass(struct dbconn *c, const char *match,
 		if (r->n == r->rank_max && !every_match && r->f && !rows &&
 		    docmeta_filter_rows(r->f, few, &rows, &n_rows))
 			memsearch_restrict(m, rows, n_rows);
-		if (!want_row(r, id, &len))
-			continue;
-		if (len == RANKFN_LEN_UNKNOWN) { /* FTS5 would read it */
-			r->n = r->n_pass = r->n_scored = 0;
-			memsearch_close(m);
-			free(rows);
-			return PM_OK;
+		if (want_row(r, id, &len)) {
+			if (len == RANKFN_LEN_UNKNOWN) { /* FTS5 would */
+				r->n = r->n_pass = r->n_scored = 0;
+				memsearch_close(m);
+				free(rows);
+				return PM_OK;
+			}
+			add_scored(r, id, memsearch_score(m, len));
 		}
-		add_scored(r, id, memsearch_score(m, len));
+		/* No later match is scored (want_row): the rest listed. */
+		if (r->n >= r->rank_max && r->n_pass > r->rank_max && !rows) {
+			list_rest(m, r);
+			break;
+		}
 	}
 	memsearch_close(m);
 	free(rows);

@@ -100,9 +100,15 @@ static void put_repeated(struct index_batch *b, const char *path,
 	buf_release(&t);
 }
 
+/* r->n_pass as far as it is kept: past rank_max, not every one counts. */
+static size_t passed(const struct ranking *r)
+{
+	return r->n_pass > r->rank_max ? r->rank_max + 1 : r->n_pass;
+}
+
 static int same_ranking(const struct ranking *a, const struct ranking *b)
 {
-	if (a->n != b->n || a->n_pass != b->n_pass ||
+	if (a->n != b->n || passed(a) != passed(b) ||
 	    a->n_scored != b->n_scored || a->cut != b->cut)
 		return 0;
 	if (a->n && memcmp(a->ids, b->ids, a->n * sizeof(*a->ids)))
@@ -128,7 +134,7 @@ static int same_counts(const struct ranking *a, const struct ranking *b,
 
 	if (b->n_pass <= b->rank_max)
 		k = 0;
-	if (a->n_pass != b->n_pass || a->n_scored != b->n_scored ||
+	if (passed(a) != passed(b) || a->n_scored != b->n_scored ||
 	    (k && a->cut != b->cut) || a->n < k ||
 	    (k && memcmp(a->ids + a->n - k, b->ids + b->n - k,
 			 k * sizeof(*a->ids))))

@@ -58,6 +58,15 @@ size_t memsearch_most(const struct memsearch *m);
 int memsearch_next(struct memsearch *m, int64_t *rowid);
 
 /*
+ * The matches the walk has not given yet (all of them before it begins),
+ * ascending, into *rows (owned: free()); returns how many. The walk ends:
+ * memsearch_next() gives no more, and memsearch_score() is for its last.
+ * From the postings' sets, a union per group intersected, not a walk:
+ * for matches that are only to be listed.
+ */
+size_t memsearch_rest(struct memsearch *m, uint32_t **rows);
+
+/*
  * From now on only rows[0..n) (ascending; the caller's, kept until the
  * walk ends) may be matches: a filter's documents, when they are fewer
  * than the matches, so that the walk skips to them. Scores do not change.

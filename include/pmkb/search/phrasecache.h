@@ -29,9 +29,13 @@ struct phrasecache;
 /* The memory the postings may take, by default. */
 #define PHRASECACHE_MAX_BYTES ((size_t)48 << 20)
 
+struct roaring_bitmap_s; /* CRoaring's roaring_bitmap_t */
+
 struct phrasepost {
 	size_t n;
 	const uint32_t *ids; /* ascending rowids */
+	/* The same rowids as a set, for unions and intersections. */
+	const struct roaring_bitmap_s *set;
 	/* The phrase's weighted frequency at ids[i], in as few bytes as
 	 * its largest needs (1, 2 or 4): phrasepost_wf(). */
 	const void *wf;

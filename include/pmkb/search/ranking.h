@@ -37,7 +37,9 @@ struct ranked {
 struct ranking {
 	int64_t *ids; /* every match, ascending rowid (see every_match) */
 	size_t n, alloc;
-	size_t n_pass;	 /* matches that pass the filter */
+	/* matches that pass the filter, once more than rank_max perhaps
+	 * not all counted (no later one ranks) */
+	size_t n_pass;
 	struct ranked *scored; /* passing matches that may rank */
 	size_t n_scored, alloc_scored;
 	int64_t cut;	 /* rowid of the rank_max-th newest match */

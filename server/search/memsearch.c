@@ -419,6 +419,34 @@ static roaring_bitmap_t *match_set(const struct memsearch *m)
 	return all ? all : roaring_bitmap_create();
 }
 
+/* The matches left to a walk that has not ended, and some below them. */
+static roaring_bitmap_t *left_set(const struct memsearch *m)
+{
+	roaring_bitmap_t *set = match_set(m);
+
+	if (m->rows) {
+		roaring_bitmap_t *only =
+			roaring_bitmap_of_ptr((size_t)(m->k_rows + 1), m->rows);
+
+		roaring_bitmap_and_inplace(set, only);
+		roaring_bitmap_free(only);
+	}
+	return set;
+}
+
+size_t memsearch_left(const struct memsearch *m)
+{
+	roaring_bitmap_t *set;
+	uint64_t n;
+
+	if (m->last <= 0)
+		return 0;
+	set = left_set(m);
+	n = roaring_bitmap_rank(set, (uint32_t)(m->last - 1));
+	roaring_bitmap_free(set);
+	return (size_t)n;
+}
+
 size_t memsearch_rest(struct memsearch *m, uint32_t **rows)
 {
 	roaring_bitmap_t *set;
@@ -428,14 +456,7 @@ size_t memsearch_rest(struct memsearch *m, uint32_t **rows)
 	*rows = NULL;
 	if (m->last < 0)
 		return 0;
-	set = match_set(m);
-	if (m->rows) {
-		roaring_bitmap_t *only =
-			roaring_bitmap_of_ptr((size_t)(m->k_rows + 1), m->rows);
-
-		roaring_bitmap_and_inplace(set, only);
-		roaring_bitmap_free(only);
-	}
+	set = left_set(m);
 	card = roaring_bitmap_get_cardinality(set);
 	*rows = xmalloc((card ? card : 1) * sizeof(**rows));
 	roaring_bitmap_to_uint32_array(set, *rows);

@@ -60,10 +60,10 @@ static void add_scored(struct ranking *r, int64_t id, double score)
 
 /*
  * The matches m has not given yet, appended newest first: from the
- * postings' sets, neither walked nor checked against the filter (r->n_pass
- * is past rank_max already).
+ * postings' sets, neither walked nor checked against the filter. Returns
+ * how many.
  */
-static void list_rest(struct memsearch *m, struct ranking *r)
+static size_t list_rest(struct memsearch *m, struct ranking *r)
 {
 	uint32_t *rest;
 	size_t n = memsearch_rest(m, &rest), i;
@@ -72,6 +72,7 @@ static void list_rest(struct memsearch *m, struct ranking *r)
 	for (i = n; i-- > 0;)
 		r->ids[r->n++] = rest[i];
 	free(rest);
+	return n;
 }
 
 /*
@@ -109,9 +110,6 @@ static enum pm_status memory_pass(struct dbconn *c, const char *match,
 		uint32_t len = RANKFN_LEN_UNKNOWN;
 
 		add_match(r, id);
-		if (r->n == r->rank_max && !every_match && r->f && !rows &&
-		    docmeta_filter_rows(r->f, few, &rows, &n_rows))
-			memsearch_restrict(m, rows, n_rows);
 		if (want_row(r, id, &len)) {
 			if (len == RANKFN_LEN_UNKNOWN) { /* FTS5 would */
 				r->n = r->n_pass = r->n_scored = 0;
@@ -121,8 +119,18 @@ static enum pm_status memory_pass(struct dbconn *c, const char *match,
 			}
 			add_scored(r, id, memsearch_score(m, len));
 		}
+		if (r->n == r->rank_max && !every_match && r->f && !rows &&
+		    docmeta_filter_rows(r->f, few, &rows, &n_rows)) {
+			memsearch_restrict(m, rows, n_rows);
+			/* Every match left passes: past the cut none ranks
+			 * when more than rank_max pass in all. */
+			if (r->n_pass + memsearch_left(m) > r->rank_max) {
+				r->n_pass += list_rest(m, r);
+				break;
+			}
+		}
 		/* No later match is scored (want_row): the rest listed. */
-		if (r->n >= r->rank_max && r->n_pass > r->rank_max && !rows) {
+		if (r->n >= r->rank_max && r->n_pass > r->rank_max) {
 			list_rest(m, r);
 			break;
 		}

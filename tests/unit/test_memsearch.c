@@ -106,19 +106,41 @@ static size_t passed(const struct ranking *r)
 	return r->n_pass > r->rank_max ? r->rank_max + 1 : r->n_pass;
 }
 
+/* Whether r's score i can reach a page (as ranking_page() keeps it):
+ * one past the cut need not be scored at all. */
+static int can_rank(const struct ranking *r, size_t i)
+{
+	return r->n_pass <= r->rank_max || r->scored[i].id >= r->cut;
+}
+
+/* The same scores, bit for bit, of the same matches that can rank. */
+static int same_scores(const struct ranking *a, const struct ranking *b)
+{
+	size_t i = 0, j = 0;
+
+	for (;;) {
+		while (i < a->n_scored && !can_rank(a, i))
+			i++;
+		while (j < b->n_scored && !can_rank(b, j))
+			j++;
+		if (i == a->n_scored || j == b->n_scored)
+			return i == a->n_scored && j == b->n_scored;
+		if (a->scored[i].id != b->scored[j].id ||
+		    memcmp(&a->scored[i].score, &b->scored[j].score,
+			   sizeof(double)))
+			return 0;
+		i++;
+		j++;
+	}
+}
+
 static int same_ranking(const struct ranking *a, const struct ranking *b)
 {
-	if (a->n != b->n || passed(a) != passed(b) ||
-	    a->n_scored != b->n_scored || a->cut != b->cut)
+	if (a->n != b->n || passed(a) != passed(b) || a->cut != b->cut)
 		return 0;
 	if (a->n && memcmp(a->ids, b->ids, a->n * sizeof(*a->ids)))
 		return 0;
-	for (size_t i = 0; i < a->n_scored; i++)
-		if (a->scored[i].id != b->scored[i].id ||
-		    memcmp(&a->scored[i].score, &b->scored[i].score,
-			   sizeof(double)))
-			return 0;
-	return 1;
+	return same_scores(a, b);
 }
 
 /*
@@ -134,16 +156,11 @@ static int same_counts(const struct ranking *a, const struct ranking *b,
 
 	if (b->n_pass <= b->rank_max)
 		k = 0;
-	if (passed(a) != passed(b) || a->n_scored != b->n_scored ||
-	    (k && a->cut != b->cut) || a->n < k ||
+	if (passed(a) != passed(b) || (k && a->cut != b->cut) || a->n < k ||
 	    (k && memcmp(a->ids + a->n - k, b->ids + b->n - k,
-			 k * sizeof(*a->ids))))
+			 k * sizeof(*a->ids))) ||
+	    !same_scores(a, b))
 		return 0;
-	for (; i < a->n_scored; i++)
-		if (a->scored[i].id != b->scored[i].id ||
-		    memcmp(&a->scored[i].score, &b->scored[i].score,
-			   sizeof(double)))
-			return 0;
 	/* The passing matches, in both. */
 	for (i = j = 0; i < a->n || j < b->n;) {
 		if (i < a->n && !docmeta_passes(f, a->ids[i])) {
@@ -205,6 +222,21 @@ static int compare_query(struct dbconn *c, const char *text,
 		goto out;
 	agree = same_ranking(&mem, &fts) && same_counts(&skip, &fts, mf);
 	skipped += skip.n < fts.n;
+	/* Caps at the number that pass, and one below: whether the matches
+	 * past the cut rank turns on it. */
+	for (size_t b = fts.n_pass;
+	     severity && cap == 25 && b > 0 && b + 1 >= fts.n_pass; b--) {
+		struct ranking all, walk;
+
+		if (ranking_run(c, f.match, f.union_only, f.exact, 0, 1, dm,
+				mf, b, &all, &err) != PM_OK ||
+		    ranking_run(c, f.match, f.union_only, f.exact, 1, 0, dm,
+				mf, b, &walk, &err) != PM_OK ||
+		    !same_counts(&walk, &all, mf))
+			agree = 0;
+		ranking_release(&all);
+		ranking_release(&walk);
+	}
 	/* The bare match set, as listings in other orders read it. */
 	if (memsearch_ids(c, f.match, f.exact, &ids, &n, &done, &err) !=
 		    PM_OK ||

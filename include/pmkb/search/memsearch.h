@@ -66,6 +66,9 @@ int memsearch_next(struct memsearch *m, int64_t *rowid);
  */
 size_t memsearch_rest(struct memsearch *m, uint32_t **rows);
 
+/* How many matches memsearch_rest() would give now. */
+size_t memsearch_left(const struct memsearch *m);
+
 /*
  * From now on only rows[0..n) (ascending; the caller's, kept until the
  * walk ends) may be matches: a filter's documents, when they are fewer

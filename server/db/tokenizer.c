@@ -226,12 +226,15 @@ int tokenizer_may_fold(const char *text, int len)
 				i++;
 			continue;
 		}
-		/* Kana and Han, most of a Japanese text, read in place. */
+		/* Three bytes (kana, Han: most of a Japanese text) read in
+		 * place. */
 		if ((s[i] & 0xF0) == 0xE0 && i + 2 < len &&
 		    (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
 			c = (uint32_t)(s[i] & 0x0F) << 12 |
 			    (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F);
-			if (is_fast(c)) {
+			if (c >= 0x800 && (c < 0xD800 || c > 0xDFFF)) {
+				if (fold_bits[c >> 3] & (1u << (c & 7)))
+					return 1;
 				i += 3;
 				continue;
 			}

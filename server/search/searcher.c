@@ -658,7 +658,16 @@ static enum pm_status run_page(struct dbconn *c, const struct filters *f,
 		page = ids;
 	}
 	sc = req->no_snippets ? NULL : snippets_new(&q->terms);
-	for (i = 0; i < n_page && st == PM_OK; i++) {
+	if (sc && q->expanded) {
+		const char *typed;
+		json_t *syn, *v;
+		size_t k;
+
+		json_object_foreach(q->expanded, typed, syn)
+			json_array_foreach(syn, k, v)
+				snippets_synonym(sc, json_string_value(v),
+						 typed);
+	}	for (i = 0; i < n_page && st == PM_OK; i++) {
 		if (i)
 			buf_addch(out, ',');
 		if ((st = results_write(c, sc, page[i], req->base_url, out)) !=

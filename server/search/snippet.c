@@ -19,6 +19,8 @@
 /* Snippet width, and how far back to look for a sentence start (chars). */
 #define SNIPPET_CHARS 160
 #define SNIPPET_LOOKBACK 60
+/* Matches a window may start at: the first this many (best_window()). */
+#define SNIPPET_STARTS 64
 /* Text scanned for snippets: matches beyond this are not looked for. */
 #define SNIPPET_SCAN (256 * 1024)
 /*
@@ -88,6 +90,11 @@ struct snippets {
 	struct doc_toks doc;
 	struct match *m;
 	size_t nm, allocm;
+	struct match *merged; /* settled()'s */
+	size_t alloc_merged;
+	char *term[32];
+	uint32_t concept[32]; /* per term: its bit, or its synonym's */
+	size_t nterms;
 };
 
 static unsigned upper(unsigned c)
@@ -203,6 +210,9 @@ struct snippets *snippets_new(const struct pm_list *terms)
 		const char *t = terms->v[i];
 		size_t n = strlen(t);
 
+		sc->term[i] = xstrdup(t);
+		sc->concept[i] = (uint32_t)1 << i;
+		sc->nterms = i + 1;
 		while (n && t[n - 1] == '*')
 			n--;
 		alt_add(sc, &alloc, t, n, 0, (int)i);
@@ -212,6 +222,18 @@ struct snippets *snippets_new(const struct pm_list *terms)
 	for (i = 0; i < sc->nalts; i++)
 		probe_add(sc, &sc->alts[i]);
 	return sc;
+}
+
+void snippets_synonym(struct snippets *sc, const char *term, const char *of)
+{
+	size_t i, j;
+
+	for (i = 0; i < sc->nterms && strcmp(sc->term[i], term); i++)
+		;
+	for (j = 0; j < sc->nterms && strcmp(sc->term[j], of); j++)
+		;
+	if (i < sc->nterms && j < sc->nterms)
+		sc->concept[i] = sc->concept[j];
 }
 
 void snippets_read_whole(struct snippets *sc)
@@ -237,6 +259,9 @@ void snippets_free(struct snippets *sc)
 	free(sc->doc.start);
 	free(sc->doc.end);
 	free(sc->m);
+	free(sc->merged);
+	for (i = 0; i < sc->nterms; i++)
+		free(sc->term[i]);
 	free(sc);
 }
 
@@ -456,97 +481,6 @@ static int probe_scan(const struct probe *p, const char *text, int len,
 	return nm <= WINDOW_CANDIDATES;
 }
 
-/*
- * Finds the matches by tokenizing only where some alternative's key
- * occurs: a 6 KB body costs ~1.4M instructions to tokenize whole (NFKC,
- * bigrams, stemming: ~230 per byte), 20 of them were most of a search's
- * time, and finding the keys costs a fraction of an instruction per byte.
- * Where a token starts cleanly, the few tokens from there are read; else
- * a window around the place. Windows alone, where keys are dense (a
- * common word and its Japanese synonyms), covered most of the text.
- * Returns 0, having found nothing, when some term's key occurs nowhere
- * (it may appear as an NFKC variant: the caller tokenizes the whole text)
- * or occurs too often for windows to pay.
- */
-static int find_windowed(struct snippets *sc, const char *text, int len)
-{
-	struct place cand[WINDOW_CANDIDATES];
-	uint32_t want = 0, seen = 0;
-	int nc = 0, ok = 1, i, w;
-	size_t k;
-
-	for (k = 0; k < sc->nprobes; k++)
-		want |= sc->probes[k].terms;
-	for (k = 0; k < sc->nprobes && ok; k++)
-		ok = probe_scan(&sc->probes[k], text, len, cand, &nc, &seen);
-	/* A term whose key is nowhere is not there, unless a character
-	 * may be read as another (ＤＢ for db). */
-	if (ok && seen != want && tokenizer_may_fold(text, len))
-		ok = 0;
-	for (i = 0; ok && i < nc; i = w) {
-		int from = cand[i].at - WINDOW_BEFORE, to, n;
-
-		w = i + 1;
-		n = tokenizer_token_at(text, len, cand[i].at);
-		if (n > 0)
-			scan_at(sc, text, cand[i], len);
-		if (n >= 0) /* read there, or no token starts there */
-			continue;
-		/* Start on a character, after a break if one is near. */
-		if (from <= 0) {
-			from = 0;
-		} else {
-			while (from > 0 && is_cont(text[from]))
-				from--;
-			for (n = 0; n < WINDOW_BEFORE && from > 0 &&
-				    !is_break(text[from - 1]);
-			     n++)
-				from--;
-			while (from > 0 && is_cont(text[from]))
-				from--;
-		}
-		/* Candidates whose windows overlap share one. */
-		for (; w < nc && cand[w].at - cand[w - 1].at <
-					 WINDOW_BEFORE + WINDOW_AFTER;
-		     w++)
-			;
-		to = cand[w - 1].at + WINDOW_AFTER;
-		if (to >= len)
-			to = len;
-		while (to < len && is_cont(text[to]))
-			to++;
-		scan_span(sc, text, from, to, len, 0);
-	}
-	return ok;
-}
-
-static void find_matches(struct snippets *sc, const char *text, int len)
-{
-	size_t i, out;
-
-	sc->nm = 0;
-	if (!sc->nalts)
-		return;
-	if (sc->whole || !find_windowed(sc, text, len)) {
-		sc->nm = 0;
-		scan_span(sc, text, 0, len, len, 1);
-	}
-	if (!sc->nm)
-		return;
-	qsort(sc->m, sc->nm, sizeof(sc->m[0]), by_start);
-	for (i = 1, out = 0; i < sc->nm; i++) {
-		if (sc->m[i].start <= sc->m[out].end) {
-			if (sc->m[i].end > sc->m[out].end)
-				sc->m[out].end = sc->m[i].end;
-			sc->m[out].terms |= sc->m[i].terms;
-		} else {
-			sc->m[++out] = sc->m[i];
-		}
-	}
-	sc->nm = out + 1;
-}
-
-/* The offset n characters after (n > 0) or before (n < 0) offset i. */
 static int step_chars(const char *t, int len, int i, int n)
 {
 	if (n > 0)
@@ -608,40 +542,54 @@ static int window_start(const char *t, int len, int s)
 	return step_chars(t, len, s, -SNIPPET_LOOKBACK / 2);
 }
 
-static int popcount32(uint32_t x)
+/* The concepts (a term with its synonyms: snippets_synonym()) of terms. */
+static uint32_t concepts(const struct snippets *sc, uint32_t terms)
 {
-	int n = 0;
+	uint32_t c = 0;
 
-	for (; x; x &= x - 1)
-		n++;
-	return n;
+	for (; terms; terms &= terms - 1)
+		c |= sc->concept[__builtin_ctz(terms)];
+	return c;
 }
 
-/* Picks [*ws, *we): the window showing the most distinct terms. */
+/*
+ * The window of match k of m[0..n) (sorted, merged) into [*s, *e), and
+ * the terms of the matches it shows whole.
+ */
+static uint32_t window_at(const struct match *m, size_t n, const char *t,
+			  int len, size_t k, int *s, int *e)
+{
+	uint32_t terms = 0;
+	size_t j;
+	*s = window_start(t, len, m[k].start);
+	*e = step_chars(t, len, *s, SNIPPET_CHARS);
+	/* A window must show its own match whole. */
+	if (*e < m[k].end)
+		*e = step_chars(t, len, m[k].end, 0);
+	for (j = 0; j < n && m[j].start < *e; j++)
+		if (m[j].start >= *s && m[j].end <= *e)
+			terms |= m[j].terms;
+	return terms;
+}
+
+/*
+ * Picks [*ws, *we): of the windows at the first SNIPPET_STARTS matches,
+ * the earliest that shows the most of the query's terms (a term and its
+ * synonyms count once).
+ */
 static void best_window(const struct snippets *sc, const char *t, int len,
 			int *ws, int *we)
 {
-	long best = -1;
-	size_t k, j;
+	int best = -1;
+	size_t k;
 
 	*ws = 0;
 	*we = step_chars(t, len, 0, SNIPPET_CHARS);
-	for (k = 0; k < sc->nm && k < 64; k++) {
-		int s = window_start(t, len, sc->m[k].start);
-		int e = step_chars(t, len, s, SNIPPET_CHARS);
-		uint32_t terms = 0;
-		long score, count = 0;
+	for (k = 0; k < sc->nm && k < SNIPPET_STARTS; k++) {
+		int s, e, score = __builtin_popcount(concepts(
+				 sc, window_at(sc->m, sc->nm, t, len, k, &s,
+					       &e)));
 
-		/* A window must show its own match whole. */
-		if (e < sc->m[k].end)
-			e = step_chars(t, len, sc->m[k].end, 0);
-		for (j = 0; j < sc->nm && sc->m[j].start < e; j++) {
-			if (sc->m[j].start >= s && sc->m[j].end <= e) {
-				terms |= sc->m[j].terms;
-				count++;
-			}
-		}
-		score = popcount32(terms) * 1000L + (count < 999 ? count : 999);
 		if (score > best) {
 			best = score;
 			*ws = s;
@@ -650,6 +598,149 @@ static void best_window(const struct snippets *sc, const char *t, int len,
 	}
 }
 
+/*
+ * Whether best_window()'s answer is settled by the matches found so far,
+ * all of those that start before offset next (found in order of their
+ * starts): a window that every later match would fall past shows every
+ * term of bound (no later one can show more, and the earliest is taken),
+ * or the windows of all SNIPPET_STARTS first matches are whole. Windows
+ * from *done on are looked at; *check is where the next one ends.
+ */
+static int settled(struct snippets *sc, const char *text, int len, int next,
+		   uint32_t bound, size_t *done, int *check)
+{
+	size_t n = 0, i, k;
+
+	/* Merged as find_matches() merges them: they come sorted. */
+	XGROW(sc->merged, sc->alloc_merged, sc->nm + 1);
+	for (i = 0; i < sc->nm; i++) {
+		if (n && sc->m[i].start <= sc->merged[n - 1].end) {
+			if (sc->m[i].end > sc->merged[n - 1].end)
+				sc->merged[n - 1].end = sc->m[i].end;
+			sc->merged[n - 1].terms |= sc->m[i].terms;
+		} else {
+			sc->merged[n++] = sc->m[i];
+		}
+	}
+	for (k = *done; k < n && k < SNIPPET_STARTS; k++) {
+		int s, e;
+		uint32_t terms = window_at(sc->merged, n, text, len, k, &s,
+					   &e);
+
+		if (e >= next) {
+			*check = e;
+			return 0;
+		}
+		if (concepts(sc, terms) == bound)
+			return 1;
+		*done = k + 1;
+	}
+	*check = next;
+	return *done >= SNIPPET_STARTS;
+}
+
+/*
+ * Finds the matches by tokenizing only where some alternative's key
+ * occurs: a 6 KB body costs ~1.4M instructions to tokenize whole (NFKC,
+ * bigrams, stemming: ~230 per byte), 20 of them were most of a search's
+ * time, and finding the keys costs a fraction of an instruction per byte.
+ * Where a token starts cleanly, the few tokens from there are read; else
+ * a window around the place. Windows alone, where keys are dense (a
+ * common word and its Japanese synonyms), covered most of the text. The
+ * places are read in order until best_window()'s answer is settled.
+ * Returns 0, having found nothing, when some term's key occurs nowhere
+ * (it may appear as an NFKC variant: the caller tokenizes the whole text)
+ * or occurs too often for windows to pay.
+ */
+static int find_windowed(struct snippets *sc, const char *text, int len)
+{
+	struct place cand[WINDOW_CANDIDATES];
+	uint32_t want = 0, seen = 0, bound;
+	int nc = 0, ok = 1, i, w, early = 1, check = 0;
+	size_t k, done = 0;
+
+	for (k = 0; k < sc->nprobes; k++)
+		want |= sc->probes[k].terms;
+	for (k = 0; k < sc->nprobes && ok; k++)
+		ok = probe_scan(&sc->probes[k], text, len, cand, &nc, &seen);
+	/*
+	 * A term none of whose keys (nor its synonyms') is here is not
+	 * there, unless a character may be read as another (ＤＢ for db).
+	 * Where some key of a term is, its folded forms go unread, as any
+	 * outside the places read (see the tests' fullwidth cases).
+	 */
+	bound = concepts(sc, seen);
+	if (ok && bound != concepts(sc, want) && tokenizer_may_fold(text, len))
+		ok = 0;
+	for (i = 0; ok && i < nc; i = w) {
+		int from = cand[i].at - WINDOW_BEFORE, to, n;
+
+		w = i + 1;
+		if (early && cand[i].at >= check &&
+		    settled(sc, text, len, cand[i].at, bound, &done, &check))
+			break;
+		n = tokenizer_token_at(text, len, cand[i].at);
+		if (n > 0)
+			scan_at(sc, text, cand[i], len);
+		if (n >= 0) /* read there, or no token starts there */
+			continue;
+		/* A window's matches may start before its place. */
+		early = 0;
+		/* Start on a character, after a break if one is near. */
+		if (from <= 0) {
+			from = 0;
+		} else {
+			while (from > 0 && is_cont(text[from]))
+				from--;
+			for (n = 0; n < WINDOW_BEFORE && from > 0 &&
+				    !is_break(text[from - 1]);
+			     n++)
+				from--;
+			while (from > 0 && is_cont(text[from]))
+				from--;
+		}
+		/* Candidates whose windows overlap share one. */
+		for (; w < nc && cand[w].at - cand[w - 1].at <
+					 WINDOW_BEFORE + WINDOW_AFTER;
+		     w++)
+			;
+		to = cand[w - 1].at + WINDOW_AFTER;
+		if (to >= len)
+			to = len;
+		while (to < len && is_cont(text[to]))
+			to++;
+		scan_span(sc, text, from, to, len, 0);
+	}
+	return ok;
+}
+
+static void find_matches(struct snippets *sc, const char *text, int len)
+{
+	size_t i, out;
+
+	sc->nm = 0;
+	if (!sc->nalts)
+		return;
+	if (sc->whole || !find_windowed(sc, text, len)) {
+		sc->nm = 0;
+		scan_span(sc, text, 0, len, len, 1);
+	}
+	if (!sc->nm)
+		return;
+	qsort(sc->m, sc->nm, sizeof(sc->m[0]), by_start);
+	for (i = 1, out = 0; i < sc->nm; i++) {
+		if (sc->m[i].start <= sc->m[out].end) {
+			if (sc->m[i].end > sc->m[out].end)
+				sc->m[out].end = sc->m[i].end;
+			sc->m[out].terms |= sc->m[i].terms;
+		} else {
+			sc->m[++out] = sc->m[i];
+		}
+	}
+	sc->nm = out + 1;
+}
+
+/* The offset n characters after (n > 0) or before (n < 0) offset i. */
 static int is_space_byte(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
@@ -766,3 +857,4 @@ void snippets_write(struct snippets *sc, struct buf *out, const char *body,
 	buf_release(&html);
 	buf_release(&hl);
 }
+

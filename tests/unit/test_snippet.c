@@ -266,6 +266,51 @@ static void test_windows_equal_whole(void)
 	ok(windowed > 200, "random texts: most were windowed");
 }
 
+/*
+ * Places are read only until the window is settled: a pair of terms at
+ * every distance past a match near the 64th, within a window of it or
+ * not, answers as the whole text.
+ */
+static void test_many_matches(void)
+{
+	unsigned seed = 64;
+	int round, bad = 0;
+
+	for (round = 0; round < 120; round++) {
+		struct pm_list l = { NULL, 0, 0 };
+		struct buf body = BUF_INIT;
+		int n = 64 + rand_r(&seed) % 36, k, gap = round * 8;
+		/* The pair after the pair_at-th match, near the 64th. */
+		int pair_at = 56 + rand_r(&seed) % 16;
+		char *a, *b;
+
+		pm_list_add(&l, "error");
+		pm_list_add(&l, "timeout");
+		/* Filler of up to ~60 characters, English or Japanese. */
+		for (k = 0; k < n; k++) {
+			buf_addstr(&body, "error ");
+			for (int f = rand_r(&seed) % 16; f >= 0; f--)
+				buf_addstr(&body, round % 2 ? "the "
+							   : "\xe3\x81\xae ");
+			if (k != pair_at)
+				continue;
+			for (int g = gap; g > 0; g--)
+				buf_addch(&body, g % 5 ? 'x' : ' ');
+			buf_addstr(&body, " error timeout. ");
+		}
+		a = snip_dump(&l, body.ptr, 0);
+		b = snip_dump(&l, body.ptr, 1);
+		if (strcmp(a, b) && bad++ < 3)
+			fprintf(stderr, "# many matches differ:\n#  %s\n#  %s\n",
+				a, b);
+		free(a);
+		free(b);
+		buf_release(&body);
+		pm_list_release(&l);
+	}
+	is_int(bad, 0, "many matches: as the whole text, at every distance");
+}
+
 int main(void)
 {
 	test_windowed();
@@ -274,5 +319,6 @@ int main(void)
 	test_prefix_and_japanese();
 	test_no_match();
 	test_windows_equal_whole();
+	test_many_matches();
 	return tap_done();
 }

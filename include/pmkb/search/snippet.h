@@ -1,8 +1,10 @@
 /*
- * The snippet of a search result: the best window of its body (or of its
+ * The snippet of a search result: a window of its body (or of its
  * summary when only the title, summary or keywords matched) around the
  * query's terms, as plain text, as HTML with <mark>, and as highlight
- * offsets.
+ * offsets. Of the windows at the first 64 matches, the earliest that
+ * shows the most of the terms is taken; a term and its synonyms count as
+ * one.
  */
 #ifndef PMKB_SEARCH_SNIPPET_H
 #define PMKB_SEARCH_SNIPPET_H
@@ -14,6 +16,10 @@ struct snippets;
 
 /* Snippets for the query terms (the first 32); owned: snippets_free(). */
 struct snippets *snippets_new(const struct pm_list *terms);
+
+/* term is searched as a synonym of of (both among the terms): a window
+ * showing either shows the same term. */
+void snippets_synonym(struct snippets *sn, const char *term, const char *of);
 
 /*
  * Writes the members "snippet", "snippet_html" and "highlights" of a

@@ -314,11 +314,20 @@ static int by_matches(const struct docmeta *dm,
 		      const struct docmeta_filter *f, const int64_t *ids,
 		      size_t n, int facets, struct docmeta_scan *out)
 {
-	roaring_bitmap_t *set = roaring_bitmap_create();
+	roaring_bitmap_t *set;
 	uint32_t lo = 0, hi = 0;
 	size_t i;
 	int done, run = 0;
 
+	/*
+	 * Not worth building when by_sets() will refuse it: its containers
+	 * are subsets of the filter's, and none holds more than 4,096 when
+	 * the set does not (facets want none that small).
+	 */
+	if (!by_sets(dm, f, f->cand ? f->cand : dm->all, facets) ||
+	    (facets && n <= 4096))
+		return 0;
+	set = roaring_bitmap_create();
 	/* Documents added a run at a time (add_many() cost ~90
 	 * instructions each): ascending rowids make long runs. */
 	for (i = 0; i < n; i++) {

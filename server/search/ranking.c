@@ -34,7 +34,7 @@ static int want_row(void *arg, int64_t rowid, uint32_t *len)
 	struct ranking *r = arg;
 	size_t seen = r->n; /* rows before this one */
 
-	if (!docmeta_passes(r->f, rowid))
+	if (!r->all_pass && !docmeta_passes(r->f, rowid))
 		return 0;
 	r->n_pass++;
 	if (seen >= r->rank_max && r->n_pass > r->rank_max)
@@ -104,8 +104,10 @@ static enum pm_status memory_pass(struct dbconn *c, const char *match,
 	few = memsearch_most(m) / 4;
 	if (!every_match && r->f &&
 	    docmeta_filter_rows(r->f, few < r->rank_max ? few : r->rank_max,
-				&rows, &n_rows))
+				&rows, &n_rows)) {
 		memsearch_restrict(m, rows, n_rows);
+		r->all_pass = 1;
+	}
 	while (memsearch_next(m, &id)) {
 		uint32_t len = RANKFN_LEN_UNKNOWN;
 
@@ -113,6 +115,7 @@ static enum pm_status memory_pass(struct dbconn *c, const char *match,
 		if (want_row(r, id, &len)) {
 			if (len == RANKFN_LEN_UNKNOWN) { /* FTS5 would */
 				r->n = r->n_pass = r->n_scored = 0;
+				r->all_pass = 0;
 				memsearch_close(m);
 				free(rows);
 				return PM_OK;
@@ -122,6 +125,7 @@ static enum pm_status memory_pass(struct dbconn *c, const char *match,
 		if (r->n == r->rank_max && !every_match && r->f && !rows &&
 		    docmeta_filter_rows(r->f, few, &rows, &n_rows)) {
 			memsearch_restrict(m, rows, n_rows);
+			r->all_pass = 1;
 			/* Every match left passes: past the cut none ranks
 			 * when more than rank_max pass in all. */
 			if (r->n_pass + memsearch_left(m) > r->rank_max) {
@@ -211,6 +215,7 @@ enum pm_status ranking_run(struct dbconn *c, const char *match,
 	if (st == PM_OK && !done)
 		st = fts_pass(c, match, union_only, exact, r, err);
 	r->f = NULL;
+	r->all_pass = 0;
 	if (st != PM_OK)
 		return st;
 	if (r->n >= r->rank_max)

@@ -47,6 +47,7 @@ struct ranking {
 	/* during the pass */
 	const struct docmeta *dm;
 	const struct docmeta_filter *f;
+	int all_pass; /* the walk gives only rows that pass f */
 };
 
 /*

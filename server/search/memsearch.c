@@ -41,6 +41,11 @@ struct memsearch {
 	const uint32_t *rows;		/* memsearch_restrict()'s, or NULL */
 	long k_rows;
 	long *k;			/* per phrase: its cursor, or -1 */
+	/* per phrase: an earlier one of its group with the same postings
+	 * (the query writes a Japanese term twice): its cursor is that
+	 * one's; or -1 */
+	int *same;
+	unsigned char *here;		/* per phrase: in the last match */
 	int64_t last;			/* the walk's last match; past it: -1 */
 	double *idf, *freq;		/* per phrase */
 	int n_group;
@@ -206,6 +211,8 @@ enum pm_status memsearch_open(struct dbconn *c, const char *match,
 	}
 	m->post = xcalloc((size_t)m->n, sizeof(*m->post));
 	m->k = xmalloc((size_t)m->n * sizeof(*m->k));
+	m->same = xmalloc((size_t)m->n * sizeof(*m->same));
+	m->here = xcalloc((size_t)m->n, sizeof(*m->here));
 	m->idf = xmalloc((size_t)m->n * sizeof(*m->idf));
 	m->freq = xmalloc((size_t)m->n * sizeof(*m->freq));
 	for (i = 0; i < m->n; i++) {
@@ -215,6 +222,11 @@ enum pm_status memsearch_open(struct dbconn *c, const char *match,
 			goto give_up;
 		m->k[i] = (long)m->post[i]->n - 1;
 		m->idf[i] = rankfn_idf(n_row, (int64_t)m->post[i]->n);
+		m->same[i] = -1;
+		for (int j = 0; j < i && m->same[i] < 0; j++)
+			if (m->post[j] == m->post[i] &&
+			    m->group[j] == m->group[i])
+				m->same[i] = j;
 	}
 	if (exact) {
 		st = phrasecache_get(pc, c, pos, match, exact, &m->only, err);
@@ -266,21 +278,26 @@ static long seek(const uint32_t *ids, long k, uint32_t id)
 /*
  * Phrase i's cursor moved down to row cur: its frequency there (0 when
  * the phrase is not in it) into freq[i]; 1 when it is, and the cursor
- * then moves past it.
+ * then moves past it. A twin (same[]) copies its first's, taken before.
  */
 static int take(struct memsearch *m, int i, uint32_t cur)
 {
 	const struct phrasepost *pp = m->post[i];
-	long k = seek(pp->ids, m->k[i], cur);
+	long k;
 
+	if (m->same[i] >= 0) { /* its twin's cursor has moved already */
+		m->freq[i] = m->freq[m->same[i]];
+		return m->here[i] = m->here[m->same[i]];
+	}
+	k = seek(pp->ids, m->k[i], cur);
 	if (k < 0 || pp->ids[k] != cur) {
 		m->k[i] = k;
 		m->freq[i] = 0.0;
-		return 0;
+		return m->here[i] = 0;
 	}
 	m->freq[i] = (double)phrasepost_wf(pp, (size_t)k);
 	m->k[i] = k - 1;
-	return 1;
+	return m->here[i] = 1;
 }
 
 /* Whether row cur may be a match under memsearch_restrict(). */
@@ -326,7 +343,7 @@ int memsearch_next(struct memsearch *m, int64_t *rowid)
 		for (g = 0; g < m->n_group; g++)
 			top[g] = -1;
 		for (i = 0; i < m->n; i++)
-			if (m->k[i] >= 0 &&
+			if (m->k[i] >= 0 && m->same[i] < 0 &&
 			    m->post[i]->ids[m->k[i]] > top[m->group[i]])
 				top[m->group[i]] = m->post[i]->ids[m->k[i]];
 		for (g = 0; g < m->n_group; g++)
@@ -359,7 +376,8 @@ size_t memsearch_most(const struct memsearch *m)
 	if (m->only)
 		return m->only->n;
 	for (i = 0; i < m->n; i++)
-		sum[m->group[i]] += m->post[i]->n;
+		if (m->same[i] < 0)
+			sum[m->group[i]] += m->post[i]->n;
 	for (g = 0; g < m->n_group; g++)
 		if (sum[g] < fewest)
 			fewest = sum[g];
@@ -499,6 +517,8 @@ void memsearch_close(struct memsearch *m)
 	free(m->group);
 	free(m->post);
 	free(m->k);
+	free(m->same);
+	free(m->here);
 	free(m->idf);
 	free(m->freq);
 	free(m);

@@ -40,6 +40,8 @@ struct memsearch {
 	long k_only;
 	const uint32_t *rows;		/* memsearch_restrict()'s, or NULL */
 	long k_rows;
+	roaring_bitmap_t *left;		/* left_set()'s, at left_k */
+	long left_k;
 	long *k;			/* per phrase: its cursor, or -1 */
 	/* per phrase: an earlier one of its group with the same postings
 	 * (the query writes a Japanese term twice): its cursor is that
@@ -437,37 +439,40 @@ static roaring_bitmap_t *match_set(const struct memsearch *m)
 	return all ? all : roaring_bitmap_create();
 }
 
-/* The matches left to a walk that has not ended, and some below them. */
-static roaring_bitmap_t *left_set(const struct memsearch *m)
+/*
+ * The matches left to a walk that has not ended, and some above them
+ * (borrowed: kept until the walk moves on, for memsearch_rest() after
+ * memsearch_left()).
+ */
+static const roaring_bitmap_t *left_set(struct memsearch *m)
 {
-	roaring_bitmap_t *set = match_set(m);
-
+	if (m->left && m->left_k == m->k_rows)
+		return m->left;
+	if (m->left)
+		roaring_bitmap_free(m->left);
+	m->left = match_set(m);
+	m->left_k = m->k_rows;
 	if (m->rows) {
 		roaring_bitmap_t *only =
 			roaring_bitmap_of_ptr((size_t)(m->k_rows + 1), m->rows);
 
-		roaring_bitmap_and_inplace(set, only);
+		roaring_bitmap_and_inplace(m->left, only);
 		roaring_bitmap_free(only);
 	}
-	return set;
+	return m->left;
 }
 
-size_t memsearch_left(const struct memsearch *m)
+size_t memsearch_left(struct memsearch *m)
 {
-	roaring_bitmap_t *set;
-	uint64_t n;
-
 	if (m->last <= 0)
 		return 0;
-	set = left_set(m);
-	n = roaring_bitmap_rank(set, (uint32_t)(m->last - 1));
-	roaring_bitmap_free(set);
-	return (size_t)n;
+	return (size_t)roaring_bitmap_rank(left_set(m),
+					   (uint32_t)(m->last - 1));
 }
 
 size_t memsearch_rest(struct memsearch *m, uint32_t **rows)
 {
-	roaring_bitmap_t *set;
+	const roaring_bitmap_t *set;
 	uint64_t card;
 	size_t lo = 0, hi;
 
@@ -478,7 +483,6 @@ size_t memsearch_rest(struct memsearch *m, uint32_t **rows)
 	card = roaring_bitmap_get_cardinality(set);
 	*rows = xmalloc((card ? card : 1) * sizeof(**rows));
 	roaring_bitmap_to_uint32_array(set, *rows);
-	roaring_bitmap_free(set);
 	/* Those below the walk's last match. */
 	for (hi = (size_t)card; lo < hi;) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -496,6 +500,9 @@ void memsearch_restrict(struct memsearch *m, const uint32_t *rows, size_t n)
 {
 	m->rows = rows;
 	m->k_rows = (long)n - 1;
+	if (m->left)
+		roaring_bitmap_free(m->left);
+	m->left = NULL;
 }
 
 double memsearch_score(const struct memsearch *m, uint32_t len)
@@ -517,6 +524,8 @@ void memsearch_close(struct memsearch *m)
 	free(m->group);
 	free(m->post);
 	free(m->k);
+	if (m->left)
+		roaring_bitmap_free(m->left);
 	free(m->same);
 	free(m->here);
 	free(m->idf);

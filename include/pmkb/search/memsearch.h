@@ -67,7 +67,7 @@ int memsearch_next(struct memsearch *m, int64_t *rowid);
 size_t memsearch_rest(struct memsearch *m, uint32_t **rows);
 
 /* How many matches memsearch_rest() would give now. */
-size_t memsearch_left(const struct memsearch *m);
+size_t memsearch_left(struct memsearch *m);
 
 /*
  * From now on only rows[0..n) (ascending; the caller's, kept until the

@@ -561,6 +561,7 @@ static uint32_t window_at(const struct match *m, size_t n, const char *t,
 {
 	uint32_t terms = 0;
 	size_t j;
+
 	*s = window_start(t, len, m[k].start);
 	*e = step_chars(t, len, *s, SNIPPET_CHARS);
 	/* A window must show its own match whole. */
@@ -648,9 +649,10 @@ static int settled(struct snippets *sc, const char *text, int len, int next,
  * a window around the place. Windows alone, where keys are dense (a
  * common word and its Japanese synonyms), covered most of the text. The
  * places are read in order until best_window()'s answer is settled.
- * Returns 0, having found nothing, when some term's key occurs nowhere
- * (it may appear as an NFKC variant: the caller tokenizes the whole text)
- * or occurs too often for windows to pay.
+ * Returns 0, having found nothing, when no key of a term or of its
+ * synonyms occurs and the text may hold an NFKC variant of one (the
+ * caller tokenizes the whole text), or when keys occur too often for
+ * windows to pay.
  */
 static int find_windowed(struct snippets *sc, const char *text, int len)
 {

@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pmkb/base/buf.h"
+#include "pmkb/base/jsonout.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/search/facets.h"
 
@@ -52,26 +54,28 @@ void facet_release(struct facet *f)
 	memset(f, 0, sizeof(*f));
 }
 
-json_t *facet_json(struct facet *f, enum facet_order order)
+void facet_write(struct facet *f, enum facet_order order, struct buf *out)
 {
-	json_t *a = json_array();
-	size_t i;
+	size_t i, k = 0;
 
 	if (f->n)
 		qsort(f->v, f->n, sizeof(f->v[0]),
 		      order == FACET_BY_COUNT ? by_count : by_value_desc);
-	/* Built directly: json_pack() parses its format for each. */
+	buf_addch(out, '[');
 	for (i = 0; i < f->n && i < FACET_MAX; i++) {
-		json_t *s = json_string(f->v[i].value), *v;
+		size_t at = out->len;
 
-		if (!s)
-			continue; /* not UTF-8: json_pack() left it out */
-		v = json_object();
-		json_object_set_new(v, "value", s);
-		json_object_set_new(v, "count",
-				    json_integer((json_int_t)f->v[i].count));
-		json_array_append_new(a, v);
+		buf_addstr(out, k ? ",{\"value\":" : "{\"value\":");
+		if (jsonout_string(out, f->v[i].value,
+				   strlen(f->v[i].value))) {
+			buf_setlen(out, at); /* not UTF-8: left out */
+			continue;
+		}
+		buf_addstr(out, ",\"count\":");
+		buf_add_int(out, f->v[i].count);
+		buf_addch(out, '}');
+		k++;
 	}
+	buf_addch(out, ']');
 	facet_release(f);
-	return a;
 }

@@ -317,8 +317,19 @@ static enum pm_status sql_facets(struct dbconn *c, const struct filters *f,
 	return st;
 }
 
+/* Appends group g's member of the facets object (the groups in order). */
+static void facet_member(struct buf *out, int g, struct facet *values)
+{
+	buf_addstr(out, g ? ",\"" : "{\"");
+	buf_addstr(out, group_name[g]);
+	buf_addstr(out, "\":");
+	facet_write(values, group_order[g], out);
+	if (g == FG_MAX - 1)
+		buf_addch(out, '}');
+}
+
 static enum pm_status run_facets(struct dbconn *c, const struct filters *f,
-				 json_t **facets, int64_t *total,
+				 struct buf *facets, int64_t *total,
 				 struct pm_error *err)
 {
 	struct facet out[FG_MAX];
@@ -335,10 +346,8 @@ static enum pm_status run_facets(struct dbconn *c, const struct filters *f,
 		facet_release(&out[g]);
 		st = sql_facets(c, &wide, 1u << g, out, &unused, err);
 	}
-	*facets = json_object();
 	for (g = 0; g < FG_MAX; g++)
-		json_object_set_new(*facets, group_name[g],
-				    facet_json(&out[g], group_order[g]));
+		facet_member(facets, g, &out[g]);
 	return st;
 }
 
@@ -443,11 +452,10 @@ static enum pm_status any_ids(struct dbconn *c, const struct filters *f,
 	return st;
 }
 
-/* f's values from counts (distinct values: no merging needed). */
-static json_t *counted_json(const struct docmeta *dm, const int64_t *count,
-			    enum docmeta_field field, enum facet_order order)
+/* field's values from counts into f (distinct values: no merging). */
+static void counted(const struct docmeta *dm, const int64_t *count,
+		    enum docmeta_field field, struct facet *f)
 {
-	struct facet f = { NULL, 0, 0 };
 	size_t i, n = docmeta_values(dm, field);
 
 	for (i = 0; i < n; i++) {
@@ -455,9 +463,8 @@ static json_t *counted_json(const struct docmeta *dm, const int64_t *count,
 
 		if (!count[i] || (field == DM_YEAR && strlen(v) != 4))
 			continue;
-		facet_put(&f, v, count[i]);
+		facet_put(f, v, count[i]);
 	}
-	return facet_json(&f, order);
 }
 
 /* A page of s from memory in req's order (relevance: newest first). */
@@ -534,7 +541,7 @@ static int url_facets(const struct filters *f)
 static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 				   const struct search_request *req,
 				   int rank_max, int64_t *total,
-				   json_t **facets, int64_t **page,
+				   struct buf *facets, int64_t **page,
 				   size_t *n_page, struct pm_error *err)
 {
 	const struct docmeta *dm;
@@ -578,13 +585,13 @@ static enum pm_status memory_count(struct dbconn *c, const struct filters *f,
 	if (req->facets) {
 		int g;
 
-		*facets = json_object();
 		for (g = 0; g < FG_MAX; g++) {
+			struct facet values = { NULL, 0, 0 };
+
 			memory_group(dm, f, g, ids, n, &exact, &scan);
-			json_object_set_new(
-				*facets, group_name[g],
-				counted_json(dm, scan.count[group_field[g]],
-					     group_field[g], group_order[g]));
+			counted(dm, scan.count[group_field[g]], group_field[g],
+				&values);
+			facet_member(facets, g, &values);
 		}
 	}
 	if (ranked) {
@@ -686,7 +693,7 @@ enum pm_status searcher_write(struct dbconn *c, const struct taxonomy *tax,
 	struct pm_query q;
 	struct filters f;
 	enum pm_status st;
-	json_t *facets = NULL;
+	struct buf facets = BUF_INIT; /* the "facets" object, when asked */
 	int64_t total = 0, *page = NULL;
 	size_t n_page = 0, start = out->len, key;
 	int in_txn = 0, rank_max = req->rank_max > 0 ? req->rank_max : RANK_MAX;
@@ -743,9 +750,9 @@ enum pm_status searcher_write(struct dbconn *c, const struct taxonomy *tax,
 	    (st = run_page(c, &f, req, &q, page, n_page, out, err)) != PM_OK)
 		goto out;
 	buf_addch(out, ']');
-	if (facets) {
+	if (facets.len) {
 		buf_addstr(out, ",\"facets\":");
-		jsonout_add(out, facets, 0);
+		buf_add(out, facets.ptr, facets.len);
 		/* The cause facet and filter count any cause listed. */
 		buf_addstr(out, ",\"cause_mode\":\"any\"");
 	}
@@ -755,7 +762,7 @@ out:
 		dbconn_snapshot_end(c);
 	if (st != PM_OK)
 		buf_setlen(out, start);
-	json_decref(facets);
+	buf_release(&facets);
 	free(page);
 	filters_release(&f);
 	query_release(&q);

@@ -1,7 +1,7 @@
 /*
  * A facet as the search answer lists it: values with their counts,
- * gathered in any order, then sorted and cut to FACET_MAX as JSON
- * ([{"value", "count"}, ...]).
+ * gathered in any order, then sorted and cut to FACET_MAX as JSON text
+ * ([{"value", "count"}, ...], as jansson would dump it).
  */
 #ifndef PMKB_SEARCH_FACETS_H
 #define PMKB_SEARCH_FACETS_H
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
+struct buf;
 
 /* Values per facet in an answer. */
 #define FACET_MAX 50
@@ -35,7 +35,8 @@ void facet_add(struct facet *f, const char *value, int64_t n);
 /* Adds value with count n, known not to be in f yet (no search). */
 void facet_put(struct facet *f, const char *value, int64_t n);
 void facet_release(struct facet *f);
-/* f's values in order as a JSON array, FACET_MAX at most; empties f. */
-json_t *facet_json(struct facet *f, enum facet_order order);
+/* Appends f's values in order as a JSON array, FACET_MAX at most, a
+ * value that is not UTF-8 left out; empties f. */
+void facet_write(struct facet *f, enum facet_order order, struct buf *out);
 
 #endif

@@ -138,13 +138,11 @@ size_t utf8_skip(const char *s, size_t len, size_t i, size_t n)
 	/* Eight bytes at a time while they start fewer characters than are
 	 * left: a continuation byte has bit 7 and not bit 6. */
 	while (p + 8 <= len) {
-		uint64_t w, cont;
-		size_t starts;
-
-		memcpy(&w, u + p, 8);
-		cont = (w & ~(w << 1) & 0x8080808080808080ULL) >> 7;
+		uint64_t w = text_word(u + p);
+		uint64_t cont = (w & ~(w << 1) & TEXT_HIGHS) >> 7;
 		/* One bit per byte, summed into the top byte. */
-		starts = 8 - (size_t)((cont * 0x0101010101010101ULL) >> 56);
+		size_t starts = 8 - (size_t)((cont * TEXT_ONES) >> 56);
+
 		if (starts >= n)
 			break;
 		n -= starts;

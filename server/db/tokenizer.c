@@ -30,6 +30,7 @@
 #include <utf8proc.h>
 
 #include "pmkb/base/hash.h"
+#include "pmkb/base/text.h"
 #include "pmkb/base/utf8.h"
 #include "pmkb/db/fts5api.h"
 #include "pmkb/db/porter.h"
@@ -214,13 +215,10 @@ int tokenizer_may_fold(const char *text, int len)
 	pthread_once(&fold_once, fold_init);
 	while (i < len) {
 		uint32_t c;
-		uint64_t w;
 
 		if (s[i] < 0x80) {
 			/* ASCII eight bytes at a time. */
-			if (i + 8 <= len &&
-			    (memcpy(&w, s + i, 8),
-			     !(w & 0x8080808080808080ULL)))
+			if (i + 8 <= len && !(text_word(s + i) & TEXT_HIGHS))
 				i += 8;
 			else
 				i++;

@@ -311,6 +311,41 @@ static void test_many_matches(void)
 	is_int(bad, 0, "many matches: as the whole text, at every distance");
 }
 
+/*
+ * A synonym counts as its term: a window showing "error" and its synonym
+ * エラー shows one term, so the later window with "error" and "timeout"
+ * is taken; without the synonym declared, the first shows two.
+ */
+static void test_synonyms(void)
+{
+	struct pm_list l = { NULL, 0, 0 };
+	struct buf body = BUF_INIT, b = BUF_INIT, c = BUF_INIT;
+	struct snippets *sn;
+
+	pm_list_add(&l, "error");
+	pm_list_add(&l, "timeout");
+	pm_list_add(&l, "\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc");
+	buf_addstr(&body, "An error, \xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc.");
+	for (int i = 0; i < 60; i++)
+		buf_addstr(&body, " The queue drained.");
+	buf_addstr(&body, " Then error after timeout.");
+	sn = snippets_new(&l);
+	snippets_write(sn, &b, body.ptr, "");
+	snippets_free(sn);
+	sn = snippets_new(&l);
+	snippets_synonym(sn, "\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc",
+			 "error");
+	snippets_write(sn, &c, body.ptr, "");
+	snippets_free(sn);
+	ok(!strstr(b.ptr, "timeout"), "synonyms apart: the first window");
+	ok(strstr(c.ptr, "timeout") != NULL,
+	   "a synonym counts as its term: the window with both terms");
+	buf_release(&body);
+	buf_release(&b);
+	buf_release(&c);
+	pm_list_release(&l);
+}
+
 int main(void)
 {
 	test_windowed();
@@ -320,5 +355,6 @@ int main(void)
 	test_no_match();
 	test_windows_equal_whole();
 	test_many_matches();
+	test_synonyms();
 	return tap_done();
 }

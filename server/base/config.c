@@ -65,8 +65,8 @@ static const struct option_def options[] = {
 	{ "public-url", "PMKB_PUBLIC_URL", STR(public_url), CFG_SERVE | CFG_DIGEST, "URL",
 	  "the URL people reach pmkb at, for links", 0, 0 },
 	{ "threads", "PMKB_THREADS", NUM(threads), CFG_SERVE, "N",
-	  "threads that run requests (as many again read and write "
-	  "connections, and answer /healthz at once)", 1, 64 },
+	  "threads that read connections and answer reads (as many "
+	  "again run writes: logins, webhooks, Slack)", 1, 64 },
 	{ "max-body", "PMKB_MAX_BODY", NUM(max_body), CFG_SERVE, "BYTES",
 	  "largest request body accepted (413 beyond; default 1 MiB)", 1024, 64 << 20 },
 	{ "max-connections", "PMKB_MAX_CONNECTIONS", NUM(max_connections),

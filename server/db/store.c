@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pmkb/base/buf.h"
 #include "pmkb/base/dirs.h"
@@ -78,6 +79,8 @@ struct store {
 	size_t n_idle, alloc_idle;
 	struct dbconn *sessions; /* the file path + SESSIONS_SUFFIX */
 	pthread_mutex_t sessions_lock;
+	struct dbconn *sessions_read; /* the same file, read only */
+	pthread_mutex_t sessions_read_lock;
 	pthread_mutex_t shared_lock;
 	struct derived shared[DBCONN_DERIVED_MAX]; /* see dbconn_shared */
 };
@@ -551,6 +554,7 @@ enum pm_status store_open(struct store **out, const char *path,
 	pthread_mutex_init(&st->write_lock, NULL);
 	pthread_mutex_init(&st->pool_lock, NULL);
 	pthread_mutex_init(&st->sessions_lock, NULL);
+	pthread_mutex_init(&st->sessions_read_lock, NULL);
 	pthread_mutex_init(&st->shared_lock, NULL);
 	if ((rc = make_parent_dir(path, err)) != PM_OK ||
 	    (rc = conn_open(&st->writer, path, 1, err)) != PM_OK)
@@ -583,6 +587,7 @@ void store_close(struct store *st)
 	free(st->idle);
 	conn_close(st->writer);
 	conn_close(st->sessions);
+	conn_close(st->sessions_read);
 	for (size_t i = 0; i < DBCONN_DERIVED_MAX; i++)
 		if (st->shared[i].key)
 			st->shared[i].free_fn(st->shared[i].data);
@@ -590,6 +595,7 @@ void store_close(struct store *st)
 	pthread_mutex_destroy(&st->write_lock);
 	pthread_mutex_destroy(&st->pool_lock);
 	pthread_mutex_destroy(&st->sessions_lock);
+	pthread_mutex_destroy(&st->sessions_read_lock);
 	free(st->path);
 	free(st);
 }
@@ -655,6 +661,33 @@ struct dbconn *store_sessions(struct store *st)
 void store_sessions_release(struct store *st)
 {
 	pthread_mutex_unlock(&st->sessions_lock);
+}
+
+/*
+ * Opened once the file exists: before anyone has logged in there is no
+ * session to find. In WAL mode this connection reads the last commit
+ * while a login writes, so it never waits for one.
+ */
+struct dbconn *store_sessions_reader(struct store *st)
+{
+	struct buf path = BUF_INIT;
+	struct pm_error err;
+
+	pthread_mutex_lock(&st->sessions_read_lock);
+	if (!st->sessions_read) {
+		buf_addf(&path, "%s%s", st->path, SESSIONS_SUFFIX);
+		if (!access(path.ptr, F_OK) &&
+		    conn_open(&st->sessions_read, path.ptr, 0, &err) != PM_OK)
+			log_kv(LOG_ERROR, "db.open_sessions", "error",
+			       err.message, NULL);
+		buf_release(&path);
+	}
+	return st->sessions_read;
+}
+
+void store_sessions_reader_release(struct store *st)
+{
+	pthread_mutex_unlock(&st->sessions_read_lock);
 }
 
 /*

@@ -414,14 +414,16 @@ out:
 
 /*
  * The token hash of the session whose id hashes to hex (into token_hex);
- * 1 found, 0 not (or expired), -1 on a database error.
+ * 1 found, 0 not (or expired, or no one has logged in yet), -1 on a
+ * database error. Read on a connection of its own: a login waiting for
+ * the write lock holds store_sessions(), and requests run while it waits.
  */
 static int session_lookup(struct auth *a, const char *hex, int64_t now,
 			  char token_hex[HASH_HEX])
 {
-	struct dbconn *c = store_sessions(a->store);
-	sqlite3_stmt *s = dbconn_stmt(c, sql_session_by_hash);
-	int rc = -1, step;
+	struct dbconn *c = store_sessions_reader(a->store);
+	sqlite3_stmt *s = c ? dbconn_stmt(c, sql_session_by_hash) : NULL;
+	int rc = c ? -1 : 0, step;
 
 	if (s) {
 		sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
@@ -439,7 +441,7 @@ static int session_lookup(struct auth *a, const char *hex, int64_t now,
 		}
 		sqlite3_reset(s);
 	}
-	store_sessions_release(a->store);
+	store_sessions_reader_release(a->store);
 	return rc;
 }
 

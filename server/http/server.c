@@ -17,10 +17,10 @@
  *              libmicrohttpd 0.9.75 drop keep-alive: PERF.md), except
  *              for a declared body over the limit
  *   upload     append to the body up to max_body; past it, answer 413
- *   last call  /healthz: answered at once, on this thread. Anything else:
- *              the connection is suspended and the request handed to a
- *              worker (http/workers.h), which routes it, checks access,
- *              runs the handler and resumes the connection
+ *   last call  a read (GET, HEAD): answered at once, on this thread.
+ *              Anything else: the connection is suspended and the request
+ *              handed to a worker (http/workers.h), which routes it,
+ *              checks access, runs the handler and resumes the connection
  *   resumed    queue the worker's reply
  *   completed  count it, free the request, restart the deadline
  *
@@ -351,14 +351,17 @@ static void run_request(void *job)
 }
 
 /*
- * Liveness is answered by the thread that read it, never behind requests
- * waiting for a worker, so that a probe with a short timeout does not
- * restart a server that is merely busy. Its handler must not wait.
+ * Reads are answered by the thread that read them. None waits for a lock
+ * another request holds for long (the index's readers never wait for its
+ * writer, session lookups have a connection of their own), so liveness
+ * and searches are never queued behind logins, webhooks or Slack
+ * commands, which wait for SQLite's write locks in the workers. Handing
+ * a search to a worker cost 0.13-0.45 ms at 10,000 documents (the
+ * connection suspended and resumed, two threads woken).
  */
 static int answered_at_once(const struct request *req)
 {
-	return (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD")) &&
-	       !strcmp(req->path, "/healthz");
+	return !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
 }
 
 /*
@@ -535,6 +538,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	buf_init(&rep.body, 0);
 	rep.status = 200;
+	if (req->track)
+		conns_request_in(req->track);
 	dispatch(srv, req, &rep);
 	ret = queue(srv, req, &rep);
 	reply_clear(&rep);

@@ -3,6 +3,7 @@ file names that are not UTF-8, cross-site requests to the login form and
 liveness while every worker is stuck."""
 import json
 import os
+import re
 import select
 import shutil
 import socket
@@ -160,13 +161,25 @@ class LoginCsrf(unittest.TestCase):
 
 
 class LivenessUnderLoad(unittest.TestCase):
-    """/healthz answers while every worker waits: logins are stuck on the
-    sessions database's write lock, which this test holds."""
+    """/healthz and reads answer while every worker waits: logins are stuck
+    on the sessions database's write lock, which this test holds."""
 
     def connect(self, port, request):
         s = socket.create_connection(('127.0.0.1', port), timeout=60)
         s.sendall(request)
         return s
+
+    def answer(self, port, request):
+        """The head and body of the answer to a request that closes."""
+        s = self.connect(port, request)
+        got = b''
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        s.close()
+        return got
 
     def test_healthz_while_every_worker_is_blocked(self):
         tmp = tempfile.mkdtemp(prefix='pmkb-e2e-live-')
@@ -190,24 +203,32 @@ class LivenessUnderLoad(unittest.TestCase):
                 # Eight of them fill both workers and both of the threads
                 # that read requests, if those ran handlers. One login
                 # first creates the sessions database.
-                first = self.connect(srv.port, login)
-                self.assertTrue(first.recv(4096).startswith(
-                    b'HTTP/1.1 303'))
-                first.close()
+                first = self.answer(srv.port, login)
+                self.assertTrue(first.startswith(b'HTTP/1.1 303'), first)
+                cookie = re.search(rb'Set-Cookie: (pmkb_session=[^;]+)',
+                                   first).group(1)
                 lock = sqlite3.connect(db + '-sessions',
                                        isolation_level=None, timeout=30)
                 lock.execute('BEGIN IMMEDIATE')
                 stuck = [self.connect(srv.port, login) for _ in range(8)]
-                probe = self.connect(
+                answer = self.answer(
                     srv.port, b'GET /healthz HTTP/1.1\r\nHost: x\r\n'
                     b'Connection: close\r\n\r\n')
-                answer = b''
-                while b'\r\n\r\n' not in answer:
-                    chunk = probe.recv(4096)
-                    self.assertTrue(chunk, 'the probe got no answer')
-                    answer += chunk
-                probe.close()
                 self.assertTrue(answer.startswith(b'HTTP/1.1 200'), answer)
+                # A search by the person who logged in first: the session
+                # is looked up while the logins hold the sessions
+                # database, and the search is not queued behind them.
+                answer = self.answer(
+                    srv.port, b'GET /api/search?q=outage HTTP/1.1\r\n'
+                    b'Host: x\r\nCookie: ' + cookie + b'\r\n'
+                    b'Connection: close\r\n\r\n')
+                self.assertTrue(answer.startswith(b'HTTP/1.1 200'), answer)
+                self.assertIn(b'"total":', answer)
+                # Without the session, the same search is refused.
+                answer = self.answer(
+                    srv.port, b'GET /api/search?q=outage HTTP/1.1\r\n'
+                    b'Host: x\r\nConnection: close\r\n\r\n')
+                self.assertTrue(answer.startswith(b'HTTP/1.1 401'), answer)
                 # Not one login has been answered: every worker is still
                 # waiting for the lock.
                 ready, _, _ = select.select(stuck, [], [], 0)

@@ -55,6 +55,15 @@ struct dbconn *store_writer_try(struct store *st);
  */
 struct dbconn *store_sessions(struct store *st);
 void store_sessions_release(struct store *st);
+/*
+ * A connection that only reads the sessions database, under a lock of its
+ * own, so that a session lookup never waits behind a login or a logout
+ * holding store_sessions() for SQLite's write lock. NULL when no one has
+ * logged in yet (no file) or the file cannot be opened (logged); release
+ * with store_sessions_reader_release either way.
+ */
+struct dbconn *store_sessions_reader(struct store *st);
+void store_sessions_reader_release(struct store *st);
 
 /*
  * Whether the database takes writes now: writes a probe row in a

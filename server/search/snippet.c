@@ -73,6 +73,13 @@ struct probe {
 	int anchor;	 /* offset in key of the byte memchr() looks for */
 	uint32_t terms;	 /* terms of the alternatives with this key */
 	int toks;	 /* the most tokens one of them has */
+	/*
+	 * The probe with the shortest key that starts this one's, whose
+	 * places this one's are among ("err" of "error"), or -1: a key is
+	 * looked for by memchr() once, whichever keys extend it.
+	 */
+	int root;
+	int n_hits; /* of the last text, in snippets.hits */
 };
 
 /* A place where some probe's key occurs. */
@@ -84,8 +91,9 @@ struct place {
 struct snippets {
 	struct alt *alts;
 	size_t nalts;
-	struct probe *probes; /* one per distinct key */
+	struct probe *probes; /* one per distinct key, roots first */
 	size_t nprobes;
+	int *hits; /* per probe, WINDOW_CANDIDATES + 1 places */
 	int whole; /* snippets_read_whole() */
 	struct doc_toks doc;
 	struct match *m;
@@ -119,11 +127,15 @@ static int alt_cb(void *ctx, const char *tok, int ntok, int start, int end,
 /*
  * How many leading bytes of a's first token the original text surely has
  * (up to ASCII case) where a matches. A CJK token or a word with other
- * characters than a-z is not stemmed: all of it. The porter stemmer may
- * rewrite the last two characters of a stem (happy → happi, relational →
- * relat): all but those, and at least two. A prefix token is the query's
- * own word, unstemmed: all of it. NFKC variants (ＤＢ for db) are not
- * found this way; find_windowed() falls back when a term is not found.
+ * characters than a-z is not stemmed: all of it. The porter stemmer
+ * rewrites at most the last character of a stem that its words do not
+ * have (happy → happi, conflating → conflate; -bility → -ble loses its
+ * "e" again in step 5: sensibility → sensibl): all but that one, and at
+ * least two (test_snippet's stems check it). A shorter key stopped
+ * memchr() at every common letter: "ti" of "time" at each "-tion".
+ * A prefix token is the query's own word, unstemmed: all of it. NFKC
+ * variants (ＤＢ for db) are not found this way; find_windowed() falls
+ * back when a term is not found.
  */
 static int alt_key_len(const struct alt *a)
 {
@@ -137,7 +149,7 @@ static int alt_key_len(const struct alt *a)
 			return n;
 	if (n < 3 || n > 64)
 		return n; /* too short or long for the stemmer to touch */
-	return n - 2 < 2 ? 2 : n - 2;
+	return n - 1 < 2 ? 2 : n - 1;
 }
 
 /*
@@ -171,6 +183,37 @@ static void probe_add(struct snippets *sc, const struct alt *a)
 	p->terms |= (uint32_t)1 << a->term;
 	if (a->n > p->toks)
 		p->toks = a->n;
+}
+
+static int by_key_len(const void *a, const void *b)
+{
+	const struct probe *x = a, *y = b;
+
+	return (x->key_len > y->key_len) - (x->key_len < y->key_len);
+}
+
+/*
+ * Gives each probe its root, the probe with the shortest key that starts
+ * its key, if another does; shorter keys first, so that a root is scanned
+ * before the probes it is the root of.
+ */
+static void probes_rooted(struct snippets *sc)
+{
+	size_t k, j;
+
+	if (sc->nprobes)
+		qsort(sc->probes, sc->nprobes, sizeof(*sc->probes),
+		      by_key_len);
+	for (k = 0; k < sc->nprobes; k++) {
+		struct probe *p = &sc->probes[k];
+
+		p->root = -1;
+		for (j = 0; j < k && p->root < 0; j++)
+			if (sc->probes[j].key_len < p->key_len &&
+			    !memcmp(sc->probes[j].key, p->key,
+				    (size_t)sc->probes[j].key_len))
+				p->root = (int)j;
+	}
 }
 
 static void alt_add(struct snippets *sc, size_t *alloc, const char *s,
@@ -221,6 +264,9 @@ struct snippets *snippets_new(const struct pm_list *terms)
 	sc->probes = xcalloc(sc->nalts ? sc->nalts : 1, sizeof(*sc->probes));
 	for (i = 0; i < sc->nalts; i++)
 		probe_add(sc, &sc->alts[i]);
+	probes_rooted(sc);
+	sc->hits = xcalloc(sc->nprobes ? sc->nprobes : 1,
+			   (WINDOW_CANDIDATES + 1) * sizeof(*sc->hits));
 	return sc;
 }
 
@@ -253,6 +299,7 @@ void snippets_free(struct snippets *sc)
 	}
 	free(sc->alts);
 	free(sc->probes);
+	free(sc->hits);
 	buf_release(&sc->doc.arena);
 	free(sc->doc.off);
 	free(sc->doc.len);
@@ -423,21 +470,31 @@ static int is_break(char c)
 }
 
 /*
- * Adds the places where p's key occurs in text (but not at its last
+ * Adds the places where probe k's key occurs in text (but not at its last
  * byte) to cand[0..*nc), which is sorted and holds each place once, and
- * p's terms to *seen if there is one. Returns 0 when that makes more than
- * WINDOW_CANDIDATES places.
+ * its terms to *seen if there is one; the places are kept for the probes
+ * it is the root of, which must come later. Returns 0 when that makes
+ * more than WINDOW_CANDIDATES places.
  */
-static int probe_scan(const struct probe *p, const char *text, int len,
-		      struct place *cand, int *nc, uint32_t *seen)
+static int probe_scan(struct snippets *sc, size_t k, const char *text,
+		      int len, struct place *cand, int *nc, uint32_t *seen)
 {
+	const struct probe *p = &sc->probes[k];
 	struct place merged[WINDOW_CANDIDATES + 1];
-	int hit[WINDOW_CANDIDATES + 1];
+	int *hit = sc->hits + k * (WINDOW_CANDIDATES + 1);
 	unsigned lo = (unsigned char)p->key[p->anchor], up = upper(lo);
 	const char *end = text + len, *a = NULL, *b = NULL, *h;
 	int nh = 0, nm = 0, i = 0, j = 0;
 
-	if (p->anchor < len) {
+	if (p->root >= 0) {
+		/* At most the root's places: all of them were kept. */
+		const int *at = sc->hits + (size_t)p->root *
+						   (WINDOW_CANDIDATES + 1);
+
+		for (i = 0; i < sc->probes[p->root].n_hits; i++)
+			if (key_at(p, text, len, at[i]))
+				hit[nh++] = at[i];
+	} else if (p->anchor < len) {
 		h = text + p->anchor;
 		a = memchr(h, (int)lo, (size_t)(end - h));
 		if (up != lo)
@@ -456,6 +513,7 @@ static int probe_scan(const struct probe *p, const char *text, int len,
 		if (i + 1 < len && key_at(p, text, len, i))
 			hit[nh++] = i;
 	}
+	sc->probes[k].n_hits = nh;
 	if (nh)
 		*seen |= p->terms;
 	/* Merged with the other keys' places, each place once. */
@@ -664,7 +722,7 @@ static int find_windowed(struct snippets *sc, const char *text, int len)
 	for (k = 0; k < sc->nprobes; k++)
 		want |= sc->probes[k].terms;
 	for (k = 0; k < sc->nprobes && ok; k++)
-		ok = probe_scan(&sc->probes[k], text, len, cand, &nc, &seen);
+		ok = probe_scan(sc, k, text, len, cand, &nc, &seen);
 	/*
 	 * A term none of whose keys (nor its synonyms') is here is not
 	 * there, unless a character may be read as another (ＤＢ for db).

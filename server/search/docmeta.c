@@ -261,15 +261,15 @@ static void take(const struct docmeta *dm, uint32_t d, int facets, int keep,
  * walking the order (docmeta_page()), and each facet count the count of
  * the candidates holding the value. Not with bounds on severity or dates,
  * which the sets do not hold. Facets only when cand's containers are
- * bitmaps (or runs): this CRoaring intersects an array container with
- * another in linear time, slower than counting document by document
- * (a rare filter, or any at 10,000 documents), where a bitmap container
- * answers for a value in the time of the value's own documents.
+ * bitmaps: this CRoaring intersects an array container with another in
+ * linear time, slower than counting document by document (a rare
+ * filter, or any at 10,000 documents), where a bitmap container answers
+ * for a value in the time of the value's own documents.
  */
 static int by_sets(const struct docmeta *dm, const struct docmeta_filter *f,
 		   const roaring_bitmap_t *cand, int facets)
 {
-	roaring_statistics_t st;
+	uint32_t c, last;
 
 	if (f->sev_max >= 0 || f->after != INT64_MIN ||
 	    f->before != INT64_MAX)
@@ -278,8 +278,24 @@ static int by_sets(const struct docmeta *dm, const struct docmeta_filter *f,
 		return 1;
 	if (!dm->countable)
 		return 0;
-	roaring_bitmap_statistics(cand, &st);
-	return st.n_array_containers == 0;
+	if (roaring_bitmap_is_empty(cand))
+		return 1;
+	/*
+	 * A container holds the documents of one 65,536 and is an array
+	 * when it holds 4,096 or fewer (or a few runs: those are left to
+	 * the count too). roaring_bitmap_statistics() would say which
+	 * exactly, but finds the least and greatest member by iterating
+	 * over every one: 165,000 instructions at 10,000 documents.
+	 */
+	last = roaring_bitmap_maximum(cand) >> 16;
+	for (c = roaring_bitmap_minimum(cand) >> 16; c <= last; c++) {
+		uint64_t n = roaring_bitmap_range_cardinality(
+			cand, (uint64_t)c << 16, (uint64_t)(c + 1) << 16);
+
+		if (n && n <= 4096)
+			return 0;
+	}
+	return 1;
 }
 
 /* The counts of field's values over cand, one intersection each. */

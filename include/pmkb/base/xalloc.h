@@ -17,7 +17,12 @@ char *xstrndup(const char *s, size_t n);
 /* Grows *array (of *alloc elements of size) to hold at least n elements. */
 void xgrow(void **array, size_t *alloc, size_t n, size_t size);
 
-#define XGROW(array, alloc, n) \
-	xgrow((void **)&(array), &(alloc), (n), sizeof(*(array)))
+/* The same, the call made only when the array must grow. */
+#define XGROW(array, alloc, n)                                        \
+	do {                                                          \
+		if ((size_t)(n) > (alloc))                            \
+			xgrow((void **)&(array), &(alloc), (n),       \
+			      sizeof(*(array)));                      \
+	} while (0)
 
 #endif

@@ -101,7 +101,16 @@ static enum pm_status memory_pass(struct dbconn *c, const char *match,
 	 * matches, the walk skips to them. Read only once the walk gets
 	 * there.
 	 */
-	few = memsearch_most(m) / 4;
+	/*
+	 * Sized once for every match there can be, and for the scores of
+	 * the newest rank_max and one more: grown a match at a time they
+	 * were copied by realloc() ~20 times in a common word's search.
+	 */
+	few = memsearch_most(m);
+	XGROW(r->ids, r->alloc, few + 1);
+	XGROW(r->scored, r->alloc_scored,
+	      (few < r->rank_max ? few : r->rank_max) + 1);
+	few /= 4;
 	if (!every_match && r->f &&
 	    docmeta_filter_rows(r->f, few < r->rank_max ? few : r->rank_max,
 				&rows, &n_rows)) {

@@ -100,6 +100,7 @@ struct snippets {
 	size_t nm, allocm;
 	struct match *merged; /* settled()'s */
 	size_t alloc_merged;
+	struct buf plain, html, hl; /* snippets_write()'s, kept for the next */
 	char *term[32];
 	uint32_t concept[32]; /* per term: its bit, or its synonym's */
 	size_t nterms;
@@ -249,6 +250,9 @@ struct snippets *snippets_new(const struct pm_list *terms)
 	size_t alloc = 0, i;
 
 	buf_init(&sc->doc.arena, 0);
+	buf_init(&sc->plain, 0);
+	buf_init(&sc->html, 0);
+	buf_init(&sc->hl, 0);
 	for (i = 0; i < terms->n && i < 32; i++) {
 		const char *t = terms->v[i];
 		size_t n = strlen(t);
@@ -301,6 +305,9 @@ void snippets_free(struct snippets *sc)
 	free(sc->probes);
 	free(sc->hits);
 	buf_release(&sc->doc.arena);
+	buf_release(&sc->plain);
+	buf_release(&sc->html);
+	buf_release(&sc->hl);
 	free(sc->doc.off);
 	free(sc->doc.len);
 	free(sc->doc.start);
@@ -884,7 +891,7 @@ static void render(const struct snippets *sc, const char *t, int len, int ws,
 void snippets_write(struct snippets *sc, struct buf *out, const char *body,
 		    const char *summary)
 {
-	struct buf plain = BUF_INIT, html = BUF_INIT, hl = BUF_INIT;
+	struct buf *plain = &sc->plain, *html = &sc->html, *hl = &sc->hl;
 	const char *t = body;
 	int len = (int)utf8_truncate(body, strlen(body), SNIPPET_SCAN);
 	int ws = 0, we;
@@ -904,17 +911,17 @@ void snippets_write(struct snippets *sc, struct buf *out, const char *body,
 		best_window(sc, t, len, &ws, &we);
 	else
 		we = step_chars(t, len, 0, SNIPPET_CHARS);
-	buf_addch(&hl, '[');
-	render(sc, t, len, ws, we, &plain, &html, &hl);
-	buf_addch(&hl, ']');
+	buf_reset(plain);
+	buf_reset(html);
+	buf_reset(hl);
+	buf_addch(hl, '[');
+	render(sc, t, len, ws, we, plain, html, hl);
+	buf_addch(hl, ']');
 	buf_addstr(out, "\"snippet\":");
-	jsonout_string_repaired(out, plain.ptr ? plain.ptr : "", plain.len);
+	jsonout_string_repaired(out, plain->ptr ? plain->ptr : "", plain->len);
 	buf_addstr(out, ",\"snippet_html\":");
-	jsonout_string_repaired(out, html.ptr ? html.ptr : "", html.len);
+	jsonout_string_repaired(out, html->ptr ? html->ptr : "", html->len);
 	buf_addstr(out, ",\"highlights\":");
-	buf_add(out, hl.ptr, hl.len);
-	buf_release(&plain);
-	buf_release(&html);
-	buf_release(&hl);
+	buf_add(out, hl->ptr, hl->len);
 }
 

@@ -20,25 +20,29 @@ static const char sql_row[] =
 enum pm_status results_write(struct dbconn *c, struct snippets *sc, int64_t id,
 			     const char *base_url, struct buf *out)
 {
-	/* The members read from sql_row's columns, in order. */
+	/* The members read from sql_row's columns, in order: each key
+	 * written with what comes before it and its colon. */
+#define KEY(first, name) first "\"" name "\":", sizeof(first name) + 2
 	static const struct result_field {
 		const char *key;
+		size_t key_len;
 		enum { RF_STRING, RF_ARRAY, RF_SECONDS } kind;
 		int col; /* RF_SECONDS: from col to col + 1 */
 	} fields[] = {
-		{ "slug", RF_STRING, 0 },
-		{ "title", RF_STRING, 1 },
-		{ "summary", RF_STRING, 2 },
-		{ "started_at", RF_STRING, 3 },
-		{ "resolved_at", RF_STRING, 11 },
-		{ "ttr_seconds", RF_SECONDS, 12 },
-		{ "cause", RF_STRING, 4 },
-		{ "causes", RF_ARRAY, 5 },
-		{ "severity", RF_STRING, 6 },
-		{ "services", RF_ARRAY, 7 },
-		{ "tags", RF_ARRAY, 8 },
-		{ "status", RF_STRING, 9 },
+		{ KEY("{", "slug"), RF_STRING, 0 },
+		{ KEY(",", "title"), RF_STRING, 1 },
+		{ KEY(",", "summary"), RF_STRING, 2 },
+		{ KEY(",", "started_at"), RF_STRING, 3 },
+		{ KEY(",", "resolved_at"), RF_STRING, 11 },
+		{ KEY(",", "ttr_seconds"), RF_SECONDS, 12 },
+		{ KEY(",", "cause"), RF_STRING, 4 },
+		{ KEY(",", "causes"), RF_ARRAY, 5 },
+		{ KEY(",", "severity"), RF_STRING, 6 },
+		{ KEY(",", "services"), RF_ARRAY, 7 },
+		{ KEY(",", "tags"), RF_ARRAY, 8 },
+		{ KEY(",", "status"), RF_STRING, 9 },
 	};
+#undef KEY
 	sqlite3_stmt *s = dbconn_stmt(c, sql_row);
 	struct buf url = BUF_INIT;
 	enum pm_status st = PM_OK;
@@ -59,9 +63,7 @@ enum pm_status results_write(struct dbconn *c, struct snippets *sc, int64_t id,
 	for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
 		const struct result_field *fd = &fields[k];
 
-		buf_addstr(out, k ? ",\"" : "{\"");
-		buf_addstr(out, fd->key);
-		buf_addstr(out, "\":");
+		buf_add(out, fd->key, fd->key_len);
 		if (fd->kind == RF_STRING)
 			column_write_string(out, s, fd->col);
 		else if (fd->kind == RF_ARRAY)

@@ -74,6 +74,17 @@ size_t utf8_first_invalid(const char *s, size_t len)
 			i++;
 			continue;
 		}
+		/*
+		 * Most of a Japanese text: three bytes whose lead (E1-EC,
+		 * EE, EF) takes any continuation bytes, which seq_len()
+		 * would check against its table one by one.
+		 */
+		if (i + 3 <= len && u[i] >= 0xe1 && u[i] != 0xed &&
+		    u[i] <= 0xef && (u[i + 1] & 0xc0) == 0x80 &&
+		    (u[i + 2] & 0xc0) == 0x80) {
+			i += 3;
+			continue;
+		}
 		n = seq_len(u + i, len - i, &bad);
 		if (!n)
 			return i;

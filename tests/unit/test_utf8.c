@@ -62,6 +62,25 @@ static void test_random(void)
 	is_int(bad, 0, "20,000 random texts: as read a character at a time");
 }
 
+/* Every three bytes led by E0-EF, between ASCII: as read slowly. */
+static void test_every_three(void)
+{
+	int bad = 0;
+
+	for (unsigned lead = 0xe0; lead <= 0xef; lead++)
+		for (unsigned b1 = 0; b1 < 256; b1++)
+			for (unsigned b2 = 0; b2 < 256; b2++) {
+				char s[5] = { 'x', (char)lead, (char)b1,
+					      (char)b2, 'y' };
+
+				bad += utf8_first_invalid(s, 5) !=
+				       first_invalid_slowly(s, 5);
+				bad += utf8_first_invalid(s, 4) !=
+				       first_invalid_slowly(s, 4);
+			}
+	is_int(bad, 0, "every three bytes led by E0-EF: as read slowly");
+}
+
 /* The offset n characters on, one character at a time. */
 static size_t skip_slowly(const char *s, size_t len, size_t i, size_t n)
 {
@@ -110,6 +129,7 @@ static void test_skip(void)
 int main(void)
 {
 	test_random();
+	test_every_three();
 	ok(utf8_valid(S("")), "empty is valid");
 	ok(utf8_valid(S("plain ASCII")), "ASCII");
 	ok(utf8_valid(S("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac "

@@ -400,7 +400,7 @@ enum pm_status memsearch_ids(struct dbconn *c, const char *match,
 	*done = m != NULL;
 	if (st != PM_OK || !m)
 		return st;
-	*n = memsearch_rest(m, &rows);
+	*n = memsearch_every(m, &rows);
 	*ids = xmalloc((*n ? *n : 1) * sizeof(**ids));
 	for (k = 0; k < *n; k++)
 		(*ids)[k] = rows[k];
@@ -437,6 +437,17 @@ static roaring_bitmap_t *match_set(const struct memsearch *m)
 	}
 	free(sets);
 	return all ? all : roaring_bitmap_create();
+}
+
+size_t memsearch_every(const struct memsearch *m, uint32_t **rows)
+{
+	roaring_bitmap_t *set = match_set(m);
+	uint64_t card = roaring_bitmap_get_cardinality(set);
+
+	*rows = xmalloc((card ? card : 1) * sizeof(**rows));
+	roaring_bitmap_to_uint32_array(set, *rows);
+	roaring_bitmap_free(set);
+	return (size_t)card;
 }
 
 /*

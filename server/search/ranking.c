@@ -86,21 +86,13 @@ static enum pm_status memory_pass(struct dbconn *c, const char *match,
 {
 	struct memsearch *m;
 	enum pm_status st = memsearch_open(c, match, exact, &m, err);
-	uint32_t *rows = NULL;
-	size_t n_rows = 0, few;
+	uint32_t *rows = NULL, *every = NULL;
+	size_t n_rows = 0, n_every = 0, few, i;
 	int64_t id;
 
 	*done = 0;
 	if (st != PM_OK || !m)
 		return st;
-	/*
-	 * A row that fails the filter is neither scored nor counted past the
-	 * newest rank_max matches (want_row), nor anywhere when at most
-	 * rank_max documents pass it (then every match that passes ranks):
-	 * from there, when the filter's documents are much fewer than the
-	 * matches, the walk skips to them. Read only once the walk gets
-	 * there.
-	 */
 	/*
 	 * Sized once for every match there can be, and for the scores of
 	 * the newest rank_max and one more: grown a match at a time they
@@ -111,11 +103,23 @@ static enum pm_status memory_pass(struct dbconn *c, const char *match,
 	XGROW(r->scored, r->alloc_scored,
 	      (few < r->rank_max ? few : r->rank_max) + 1);
 	few /= 4;
-	if (!every_match && r->f &&
+	/*
+	 * A row that fails the filter is neither scored nor counted past the
+	 * newest rank_max matches (want_row), nor anywhere when at most
+	 * rank_max documents pass it (then every match that passes ranks):
+	 * from there, when the filter's documents are much fewer than the
+	 * matches, the walk skips to them. Read only once the walk gets
+	 * there, unless every match is wanted (facets counted without the
+	 * filter): those are listed from the sets, and the walk scores only
+	 * the filter's.
+	 */
+	if (r->f &&
 	    docmeta_filter_rows(r->f, few < r->rank_max ? few : r->rank_max,
 				&rows, &n_rows)) {
 		memsearch_restrict(m, rows, n_rows);
 		r->all_pass = 1;
+		if (every_match)
+			n_every = memsearch_every(m, &every);
 	}
 	while (memsearch_next(m, &id)) {
 		uint32_t len = RANKFN_LEN_UNKNOWN;
@@ -127,6 +131,7 @@ static enum pm_status memory_pass(struct dbconn *c, const char *match,
 				r->all_pass = 0;
 				memsearch_close(m);
 				free(rows);
+				free(every);
 				return PM_OK;
 			}
 			add_scored(r, id, memsearch_score(m, len));
@@ -150,6 +155,12 @@ static enum pm_status memory_pass(struct dbconn *c, const char *match,
 	}
 	memsearch_close(m);
 	free(rows);
+	if (every) { /* newest first, as the walk gives them */
+		for (i = 0; i < n_every; i++)
+			r->ids[i] = every[n_every - 1 - i];
+		r->n = n_every;
+		free(every);
+	}
 	*done = 1;
 	return PM_OK;
 }

@@ -66,6 +66,13 @@ int memsearch_next(struct memsearch *m, int64_t *rowid);
  */
 size_t memsearch_rest(struct memsearch *m, uint32_t **rows);
 
+/*
+ * Every match, ascending, into *rows (owned: free()), from the sets as
+ * memsearch_rest() lists them, whatever the walk has given or is
+ * restricted to; the walk goes on. Returns how many.
+ */
+size_t memsearch_every(const struct memsearch *m, uint32_t **rows);
+
 /* How many matches memsearch_rest() would give now. */
 size_t memsearch_left(struct memsearch *m);
 

@@ -151,13 +151,20 @@ json_t *column_duration(sqlite3_stmt *s, int from, int to)
 
 void column_write_string(struct buf *out, sqlite3_stmt *s, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(s, i);
+	const char *v;
 
-	if (!v)
+	if (sqlite3_column_type(s, i) == SQLITE_NULL) {
 		buf_add(out, "null", 4);
-	else
-		jsonout_string_repaired(out, v,
-					(size_t)sqlite3_column_bytes(s, i));
+		return;
+	}
+	/*
+	 * Read as a blob, whose length is all JSON needs: as text, a value
+	 * read from an overflow page (every column stored after the body)
+	 * was first copied into a buffer one NUL longer.
+	 */
+	v = sqlite3_column_blob(s, i);
+	jsonout_string_repaired(out, v ? v : "",
+				v ? (size_t)sqlite3_column_bytes(s, i) : 0);
 }
 
 void column_write_array(struct buf *out, sqlite3_stmt *s, int i)

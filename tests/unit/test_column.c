@@ -115,6 +115,30 @@ int main(void)
 	same += writes_same(db, "caf\xe9 \xff/\x01");
 	is_int(same, (long long)(sizeof(forms) / sizeof(forms[0])) + 1,
 	       "column_write_*: what jsonout_add() writes of the values");
+	{
+		/* Values that are not text: written as their text. */
+		sqlite3_stmt *s;
+		int k, alike = 0;
+
+		sqlite3_prepare_v2(db, "SELECT 42, 1.5, x'6869', x'', ''", -1,
+				   &s, NULL);
+		sqlite3_step(s);
+		for (k = 0; k < 5; k++) {
+			struct buf want = BUF_INIT, got = BUF_INIT;
+			json_t *j = column_string(s, k);
+
+			jsonout_add(&want, j, 0);
+			json_decref(j);
+			column_write_string(&got, s, k);
+			alike += want.len == got.len &&
+				 !memcmp(want.ptr, got.ptr, got.len);
+			buf_release(&want);
+			buf_release(&got);
+		}
+		sqlite3_finalize(s);
+		is_int(alike, 5, "column_write_string: numbers and blobs as "
+				 "column_string()");
+	}
 	sqlite3_close(db);
 	return tap_done();
 }

@@ -14,6 +14,7 @@
 #include "pmkb/base/utf8.h"
 #include "pmkb/base/xalloc.h"
 #include "pmkb/db/tokenizer.h"
+#include "pmkb/search/snipkeys.h"
 #include "pmkb/search/snippet.h"
 
 /* Snippet width, and how far back to look for a sentence start (chars). */
@@ -25,15 +26,14 @@
 #define SNIPPET_SCAN (256 * 1024)
 /*
  * Texts are not tokenized whole for snippets: the bytes that a match must
- * start with are looked for first (see struct probe), and only the tokens
+ * start with are looked for first (search/snipkeys.h), and only the tokens
  * that start there are read, or, where a token may not start cleanly,
  * windows of WINDOW_BEFORE + WINDOW_AFTER bytes around the place (see
- * find_windowed()). At most WINDOW_CANDIDATES places; more, and the whole
+ * find_windowed()). At most SNIPKEYS_PLACES places; more, and the whole
  * text is tokenized after all.
  */
 #define WINDOW_BEFORE 64
 #define WINDOW_AFTER 192
-#define WINDOW_CANDIDATES 128
 /* One way a query term can appear in text: a sequence of tokens. */
 struct alt {
 	struct buf toks; /* token texts, back to back */
@@ -60,40 +60,10 @@ struct match {
 	uint32_t terms; /* bit per term */
 };
 
-/*
- * A distinct key of the alternatives, as find_windowed() looks for it:
- * memchr() finds its rarest byte (the anchor) at SIMD speed, and only
- * there is the whole key compared. Testing every byte of a body for a
- * key's first two bytes took a sixth of a rare code's search, as they are
- * often common ones: the "er" of err000100 is everywhere in English.
- */
-struct probe {
-	const char *key; /* the key of an alternative (see struct alt) */
-	int key_len;
-	int anchor;	 /* offset in key of the byte memchr() looks for */
-	uint32_t terms;	 /* terms of the alternatives with this key */
-	int toks;	 /* the most tokens one of them has */
-	/*
-	 * The probe with the shortest key that starts this one's, whose
-	 * places this one's are among ("err" of "error"), or -1: a key is
-	 * looked for by memchr() once, whichever keys extend it.
-	 */
-	int root;
-	int n_hits; /* of the last text, in snippets.hits */
-};
-
-/* A place where some probe's key occurs. */
-struct place {
-	int at;
-	int toks; /* the most tokens an alternative with a key there has */
-};
-
 struct snippets {
 	struct alt *alts;
 	size_t nalts;
-	struct probe *probes; /* one per distinct key, roots first */
-	size_t nprobes;
-	int *hits; /* per probe, WINDOW_CANDIDATES + 1 places */
+	struct snipkeys *keys; /* the alternatives' (struct alt) */
 	int whole; /* snippets_read_whole() */
 	struct doc_toks doc;
 	struct match *m;
@@ -105,11 +75,6 @@ struct snippets {
 	uint32_t concept[32]; /* per term: its bit, or its synonym's */
 	size_t nterms;
 };
-
-static unsigned upper(unsigned c)
-{
-	return c >= 'a' && c <= 'z' ? c - ('a' - 'A') : c;
-}
 
 static int alt_cb(void *ctx, const char *tok, int ntok, int start, int end,
 		  int flags)
@@ -151,70 +116,6 @@ static int alt_key_len(const struct alt *a)
 	if (n < 3 || n > 64)
 		return n; /* too short or long for the stemmer to touch */
 	return n - 1 < 2 ? 2 : n - 1;
-}
-
-/*
- * Adds a's key to the probes, or its term to the probe with the same key.
- * The anchor is the key's rarest byte: the fewer places memchr() stops
- * at, the fewer keys are compared. A key of one byte is anchored on it.
- */
-static void probe_add(struct snippets *sc, const struct alt *a)
-{
-	struct probe *p = NULL;
-	size_t k;
-	int j;
-
-	for (k = 0; k < sc->nprobes && !p; k++)
-		if (sc->probes[k].key_len == a->key_len &&
-		    !memcmp(sc->probes[k].key, a->toks.ptr,
-			    (size_t)a->key_len))
-			p = &sc->probes[k];
-	if (!p) {
-		p = &sc->probes[sc->nprobes++];
-		p->key = a->toks.ptr;
-		p->key_len = a->key_len;
-		p->anchor = 0;
-		p->terms = 0;
-		p->toks = 0;
-		for (j = 1; j < a->key_len; j++)
-			if (text_byte_rarity((unsigned char)p->key[j]) >
-			    text_byte_rarity((unsigned char)p->key[p->anchor]))
-				p->anchor = j;
-	}
-	p->terms |= (uint32_t)1 << a->term;
-	if (a->n > p->toks)
-		p->toks = a->n;
-}
-
-static int by_key_len(const void *a, const void *b)
-{
-	const struct probe *x = a, *y = b;
-
-	return (x->key_len > y->key_len) - (x->key_len < y->key_len);
-}
-
-/*
- * Gives each probe its root, the probe with the shortest key that starts
- * its key, if another does; shorter keys first, so that a root is scanned
- * before the probes it is the root of.
- */
-static void probes_rooted(struct snippets *sc)
-{
-	size_t k, j;
-
-	if (sc->nprobes)
-		qsort(sc->probes, sc->nprobes, sizeof(*sc->probes),
-		      by_key_len);
-	for (k = 0; k < sc->nprobes; k++) {
-		struct probe *p = &sc->probes[k];
-
-		p->root = -1;
-		for (j = 0; j < k && p->root < 0; j++)
-			if (sc->probes[j].key_len < p->key_len &&
-			    !memcmp(sc->probes[j].key, p->key,
-				    (size_t)sc->probes[j].key_len))
-				p->root = (int)j;
-	}
 }
 
 static void alt_add(struct snippets *sc, size_t *alloc, const char *s,
@@ -265,12 +166,11 @@ struct snippets *snippets_new(const struct pm_list *terms)
 		alt_add(sc, &alloc, t, n, 0, (int)i);
 		alt_add(sc, &alloc, t, n, 1, (int)i);
 	}
-	sc->probes = xcalloc(sc->nalts ? sc->nalts : 1, sizeof(*sc->probes));
+	sc->keys = snipkeys_new();
 	for (i = 0; i < sc->nalts; i++)
-		probe_add(sc, &sc->alts[i]);
-	probes_rooted(sc);
-	sc->hits = xcalloc(sc->nprobes ? sc->nprobes : 1,
-			   (WINDOW_CANDIDATES + 1) * sizeof(*sc->hits));
+		snipkeys_add(sc->keys, sc->alts[i].toks.ptr,
+			     sc->alts[i].key_len, sc->alts[i].term,
+			     sc->alts[i].n);
 	return sc;
 }
 
@@ -302,8 +202,7 @@ void snippets_free(struct snippets *sc)
 		free(sc->alts[i].len);
 	}
 	free(sc->alts);
-	free(sc->probes);
-	free(sc->hits);
+	snipkeys_free(sc->keys);
 	buf_release(&sc->doc.arena);
 	buf_release(&sc->plain);
 	buf_release(&sc->html);
@@ -437,7 +336,8 @@ static void scan_span(struct snippets *sc, const char *text, int from, int to,
  * (tokenizer_token_at()): only as many tokens are read as the longest
  * alternative with a key there has.
  */
-static void scan_at(struct snippets *sc, const char *text, struct place p,
+static void scan_at(struct snippets *sc, const char *text,
+		    struct snipkey_place p,
 		    int len)
 {
 	int at = p.at;
@@ -450,100 +350,11 @@ static void scan_at(struct snippets *sc, const char *text, struct place p,
 		match_token(sc, 0, at, len);
 }
 
-/* Whether p's key occurs at text[i] (ASCII letters in any case). */
-static int key_at(const struct probe *p, const char *text, int len, int i)
-{
-	const char *k = p->key;
-	int j;
-
-	if (i + p->key_len > len)
-		return 0;
-	for (j = 0; j < p->key_len; j++) {
-		char c = text[i + j];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c + ('a' - 'A'));
-		if (c != k[j])
-			return 0;
-	}
-	return 1;
-}
-
 /* Whether the byte can end a window's lead-in: a space or punctuation. */
 static int is_break(char c)
 {
 	return (unsigned char)c < 0x80 && !(c >= '0' && c <= '9') &&
 	       !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z');
-}
-
-/*
- * Adds the places where probe k's key occurs in text (but not at its last
- * byte) to cand[0..*nc), which is sorted and holds each place once, and
- * its terms to *seen if there is one; the places are kept for the probes
- * it is the root of, which must come later. Returns 0 when that makes
- * more than WINDOW_CANDIDATES places.
- */
-static int probe_scan(struct snippets *sc, size_t k, const char *text,
-		      int len, struct place *cand, int *nc, uint32_t *seen)
-{
-	const struct probe *p = &sc->probes[k];
-	struct place merged[WINDOW_CANDIDATES + 1];
-	int *hit = sc->hits + k * (WINDOW_CANDIDATES + 1);
-	unsigned lo = (unsigned char)p->key[p->anchor], up = upper(lo);
-	const char *end = text + len, *a = NULL, *b = NULL, *h;
-	int nh = 0, nm = 0, i = 0, j = 0;
-
-	if (p->root >= 0) {
-		/* At most the root's places: all of them were kept. */
-		const int *at = sc->hits + (size_t)p->root *
-						   (WINDOW_CANDIDATES + 1);
-
-		for (i = 0; i < sc->probes[p->root].n_hits; i++)
-			if (key_at(p, text, len, at[i]))
-				hit[nh++] = at[i];
-	} else if (p->anchor < len) {
-		h = text + p->anchor;
-		a = memchr(h, (int)lo, (size_t)(end - h));
-		if (up != lo)
-			b = memchr(h, (int)up, (size_t)(end - h));
-	}
-	/* The places come in order: the anchor's two cases merged. */
-	while ((a || b) && nh <= WINDOW_CANDIDATES) {
-		if (a && (!b || a < b)) {
-			h = a;
-			a = memchr(a + 1, (int)lo, (size_t)(end - a - 1));
-		} else {
-			h = b;
-			b = memchr(b + 1, (int)up, (size_t)(end - b - 1));
-		}
-		i = (int)(h - text) - p->anchor;
-		if (i + 1 < len && key_at(p, text, len, i))
-			hit[nh++] = i;
-	}
-	sc->probes[k].n_hits = nh;
-	if (nh)
-		*seen |= p->terms;
-	/* Merged with the other keys' places, each place once. */
-	i = 0;
-	while (nm <= WINDOW_CANDIDATES && (i < *nc || j < nh)) {
-		if (j == nh || (i < *nc && cand[i].at <= hit[j])) {
-			merged[nm] = cand[i++];
-			if (j < nh && merged[nm].at == hit[j]) {
-				if (p->toks > merged[nm].toks)
-					merged[nm].toks = p->toks;
-				j++;
-			}
-			nm++;
-		} else {
-			merged[nm].at = hit[j++];
-			merged[nm++].toks = p->toks;
-		}
-	}
-	if (nm <= WINDOW_CANDIDATES) {
-		memcpy(cand, merged, (size_t)nm * sizeof(cand[0]));
-		*nc = nm;
-	}
-	return nm <= WINDOW_CANDIDATES;
 }
 
 static int step_chars(const char *t, int len, int i, int n)
@@ -721,15 +532,12 @@ static int settled(struct snippets *sc, const char *text, int len, int next,
  */
 static int find_windowed(struct snippets *sc, const char *text, int len)
 {
-	struct place cand[WINDOW_CANDIDATES];
-	uint32_t want = 0, seen = 0, bound;
-	int nc = 0, ok = 1, i, w, early = 1, check = 0;
-	size_t k, done = 0;
+	struct snipkey_place cand[SNIPKEYS_PLACES];
+	uint32_t want = snipkeys_terms(sc->keys), seen = 0, bound;
+	int nc = 0, i, w, early = 1, check = 0, ok;
+	size_t done = 0;
 
-	for (k = 0; k < sc->nprobes; k++)
-		want |= sc->probes[k].terms;
-	for (k = 0; k < sc->nprobes && ok; k++)
-		ok = probe_scan(sc, k, text, len, cand, &nc, &seen);
+	ok = snipkeys_find(sc->keys, text, len, cand, &nc, &seen);
 	/*
 	 * A term none of whose keys (nor its synonyms') is here is not
 	 * there, unless a character may be read as another (ＤＢ for db).

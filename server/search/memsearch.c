@@ -439,15 +439,23 @@ static roaring_bitmap_t *match_set(const struct memsearch *m)
 	return all ? all : roaring_bitmap_create();
 }
 
-size_t memsearch_every(const struct memsearch *m, uint32_t **rows)
+/* The members of set, ascending, into *rows (owned); how many. */
+static size_t set_rows(const roaring_bitmap_t *set, uint32_t **rows)
 {
-	roaring_bitmap_t *set = match_set(m);
 	uint64_t card = roaring_bitmap_get_cardinality(set);
 
 	*rows = xmalloc((card ? card : 1) * sizeof(**rows));
 	roaring_bitmap_to_uint32_array(set, *rows);
-	roaring_bitmap_free(set);
 	return (size_t)card;
+}
+
+size_t memsearch_every(const struct memsearch *m, uint32_t **rows)
+{
+	roaring_bitmap_t *set = match_set(m);
+	size_t n = set_rows(set, rows);
+
+	roaring_bitmap_free(set);
+	return n;
 }
 
 /*
@@ -483,19 +491,13 @@ size_t memsearch_left(struct memsearch *m)
 
 size_t memsearch_rest(struct memsearch *m, uint32_t **rows)
 {
-	const roaring_bitmap_t *set;
-	uint64_t card;
 	size_t lo = 0, hi;
 
 	*rows = NULL;
 	if (m->last < 0)
 		return 0;
-	set = left_set(m);
-	card = roaring_bitmap_get_cardinality(set);
-	*rows = xmalloc((card ? card : 1) * sizeof(**rows));
-	roaring_bitmap_to_uint32_array(set, *rows);
 	/* Those below the walk's last match. */
-	for (hi = (size_t)card; lo < hi;) {
+	for (hi = set_rows(left_set(m), rows); lo < hi;) {
 		size_t mid = lo + (hi - lo) / 2;
 
 		if ((int64_t)(*rows)[mid] < m->last)

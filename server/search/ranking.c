@@ -87,7 +87,7 @@ static enum pm_status memory_pass(struct dbconn *c, const char *match,
 	struct memsearch *m;
 	enum pm_status st = memsearch_open(c, match, exact, &m, err);
 	uint32_t *rows = NULL, *every = NULL;
-	size_t n_rows = 0, n_every = 0, few, i;
+	size_t n_rows = 0, n_every = 0, most, few, i;
 	int64_t id;
 
 	*done = 0;
@@ -98,11 +98,11 @@ static enum pm_status memory_pass(struct dbconn *c, const char *match,
 	 * the newest rank_max and one more: grown a match at a time they
 	 * were copied by realloc() ~20 times in a common word's search.
 	 */
-	few = memsearch_most(m);
-	XGROW(r->ids, r->alloc, few + 1);
+	most = memsearch_most(m);
+	XGROW(r->ids, r->alloc, most + 1);
 	XGROW(r->scored, r->alloc_scored,
-	      (few < r->rank_max ? few : r->rank_max) + 1);
-	few /= 4;
+	      (most < r->rank_max ? most : r->rank_max) + 1);
+	few = most / 4;
 	/*
 	 * A row that fails the filter is neither scored nor counted past the
 	 * newest rank_max matches (want_row), nor anywhere when at most
